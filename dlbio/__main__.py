@@ -1,0 +1,3 @@
+from dlbio.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""Console commands of the class-2 examples (thin: parse, call a workflow, print)."""
+
+from __future__ import annotations
+
+import click
+
+from dlbio.cli.common import command, positive, quiet_option, seed_option
+
+
+def _mdet(cell: str):
+    slide = f"mdet_{cell}"
+
+    @command(name=f"mdet-{cell}", help=f"""Train the {'SimpleRNN' if cell == 'simplernn' else 'Conv1D'} motif
+detector of the class-2 slides on random 0/1 strings.
+
+Prints the slides' 'y, y_test=' lines, then the test accuracy.  The model is
+saved after every epoch to {slide}.keras (a Keras 3 model file).
+
+\b
+Example:
+  mdet-{cell}                       # the slides' run: 1000/40 strings, 500 epochs
+  mdet-{cell} --epochs 50 --optimizer adam --learning-rate 0.01
+""")
+    @click.option("--n-train", default=1000, show_default=True, callback=positive("--n-train"), help="Training strings.")
+    @click.option("--n-test", default=40, show_default=True, callback=positive("--n-test"), help="Test strings.")
+    @click.option("--length", default=10, show_default=True, callback=positive("--length"), help="String length.")
+    @click.option("--motif", default="111", show_default=True, help="Motif (0/1 string or regex of them) that makes a label 1.")
+    @click.option("--channels", default=2, show_default=True, callback=positive("--channels"), help="SimpleRNN units / Conv1D filters.")
+    @click.option("--epochs", "-e", default=500, show_default=True, callback=positive("--epochs"))
+    @click.option("--batch-size", "-b", default=32, show_default=True, callback=positive("--batch-size"))
+    @click.option("--optimizer", "-O", type=click.Choice(["sgd", "adam", "rmsprop"]), default="sgd", show_default=True)
+    @click.option("--learning-rate", "-l", type=float, default=None, help="Default: the optimizer's (SGD 0.01).")
+    @click.option("--momentum", type=float, default=0.0, show_default=True, help="SGD/RMSprop momentum.")
+    @click.option("--nesterov", is_flag=True, help="Nesterov momentum (SGD).")
+    @click.option("--checkpoint", "-c", type=click.Path(dir_okay=False), default=f"{slide}.keras", show_default=True,
+                  help="Model file written every epoch (.keras, .h5, or .weights.h5 for weights only).")
+    @click.option("--load-weights", "-w", type=click.Path(dir_okay=False), default=None,
+                  help="Start from this model/weights file instead of random weights.")
+    @seed_option(7)
+    @quiet_option
+    def run(motif, checkpoint, load_weights, quiet, seed, **kw):
+        from dlbio.data.synthetic import check_binary_motif
+        from dlbio.workflows.class2 import detect_motif
+
+        check_binary_motif(motif)
+        res = detect_motif(cell, motif=motif, checkpoint=checkpoint, load_weights=load_weights, seed=seed,
+                           quiet=quiet, **kw)
+        for pred, truth in zip(res.y_pred, res.y_test):
+            click.echo(f"y, y_test= {pred} {truth}")
+        n_ok = int((res.y_pred == res.y_test).sum())
+        click.echo(f"test accuracy: {100 * res.accuracy:.2f}% ({n_ok}/{len(res.y_test)}); "
+                   f"final loss {res.losses[-1]:.4f}; model saved to {res.checkpoint}")
+
+    return run
+
+
+def _mdisc(cell: str):
+    @command(name=f"mdisc-{cell}", help=f"""Discover the motif learned by mdet-{cell}.
+
+Keeps the test strings the model calls positive, aligns them at the peak of the
+{'Conv1D filter (window starts there)' if cell == 'conv1d' else 'SimpleRNN output (window ends there: the RNN fires after reading the motif)'},
+writes the alignment as FASTA and a logo PNG, and prints the consensus.
+
+\b
+Example:
+  mdisc-{cell}                      # uses ./mdet_{cell}.keras, else the bundled one
+  mdisc-{cell} --weights my.keras --window 5 --threshold 0.9
+""")
+    @click.option("--weights", "-w", type=click.Path(dir_okay=False), default=None,
+                  help=f"Model from mdet-{cell}. Default: ./mdet_{cell}.keras, else the copy in $DLBIO_DATA.")
+    @click.option("--n-seq", default=40, show_default=True, help="Random test strings to scan.")
+    @click.option("--window", default=7, show_default=True, help="Width of the aligned window (motif size upper bound).")
+    @click.option("--threshold", default=0.8, show_default=True, help="Column call: symbol frequency above this, else N.")
+    @click.option("--channel", type=int, default=None, help="Motif-layer channel to read (default: the one with the largest mean Dense weight).")
+    @click.option("--fasta", type=click.Path(dir_okay=False), default=f"01_{cell}.fa", show_default=True)
+    @click.option("--logo", type=click.Path(dir_okay=False), default=f"01_{cell}.png", show_default=True)
+    @seed_option(1)
+    def run(weights, n_seq, window, threshold, channel, fasta, logo, seed):
+        from dlbio.resources import default_input
+        from dlbio.workflows.class2 import discover_motif
+
+        weights = weights or default_input(f"mdet_{cell}.keras")
+        res = discover_motif(cell, weights, n_seq=n_seq, window=window, threshold=threshold, channel=channel,
+                             seed=seed, fasta=fasta, logo=logo)
+        click.echo(f"weights: {weights}")
+        click.echo(f"{res.n_positive} of {n_seq} strings predicted positive; {len(res.windows)} windows aligned "
+                   f"(channel {res.channel}) -> {res.fasta}")
+        if res.logo:
+            click.echo(f"logo -> {res.logo}")
+        else:
+            click.echo("no window fits in the sequences: no logo drawn")
+        click.echo(f"\nmotif= {res.consensus}")
+
+    return run
+
+
+mdet_simplernn = _mdet("simplernn")
+mdet_conv1d = _mdet("conv1d")
+mdisc_simplernn = _mdisc("simplernn")
+mdisc_conv1d = _mdisc("conv1d")
+
+
+def _epoch_list(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        out = [int(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated epochs like 100,300, got {value!r}") from None
+    if not out or min(out) <= 0:
+        raise click.BadParameter(f"epochs must be positive, got {value!r}")
+    return out
+
+
+@command(name="vgrad-rnn", help="""Vanishing gradients: SimpleRNN vs LSTM predicting the next character
+of sequences of blocks 0^n 1^n (class-2 slides).
+
+Prints the test accuracy of each cell at each --eval-at epoch (the slides'
+table) and the mean |dLoss/dInput| at the first and last of the 100 input steps:
+for SimpleRNN the first is orders of magnitude smaller, the vanishing gradient.
+
+\b
+Example:
+  vgrad-rnn --cell both --epochs 100 --plot vgrad_rnn.png
+  vgrad-rnn --cell lstm            # the slides' 700 epochs
+""")
+@click.option("--cell", type=click.Choice(["simplernn", "lstm", "both"]), default="simplernn", show_default=True)
+@click.option("--epochs", "-e", default=700, show_default=True, callback=positive("--epochs"))
+@click.option("--eval-at", callback=_epoch_list, default=None,
+              help="Comma-separated epochs to evaluate at. Default: those of 100,300,500,700 up to --epochs, and the last.")
+@click.option("--batch-size", "-b", default=1000, show_default=True, callback=positive("--batch-size"))
+@click.option("--n-seq", default=200, show_default=True, help="Strings generated; the first --n-train train.")
+@click.option("--n-train", default=150, show_default=True)
+@click.option("--tsv", type=click.Path(dir_okay=False), default="vgrad_rnn.tsv", show_default=True,
+              help="Accuracy and gradient table (long format).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also write loss/accuracy curves to this PNG.")
+@click.option("--checkpoint-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where vgrad_<cell>.keras is saved at each evaluated epoch.")
+@seed_option(7)
+@quiet_option
+def vgrad_rnn(cell, epochs, eval_at, batch_size, n_seq, n_train, tsv, plot, checkpoint_dir, seed, quiet):
+    from dlbio.workflows.class2 import plot_vanishing, vanishing_gradient, write_vanishing_tsv
+
+    cells = ["simplernn", "lstm"] if cell == "both" else [cell]
+    res = vanishing_gradient(cells, epochs=epochs, eval_at=eval_at, batch_size=batch_size, n_seq=n_seq,
+                             n_train=n_train, seed=seed, checkpoint_dir=checkpoint_dir, quiet=quiet)
+    epochs_done = sorted(next(iter(res.accuracy.values())))
+    click.echo("\n# training epochs\t" + "\t".join(cells))
+    for e in epochs_done:
+        click.echo(f"{e}\t" + "\t".join(f"{100 * res.accuracy[c][e]:.2f}%" for c in cells))
+    click.echo("\nmean |dLoss/dInput| at input step 1 vs step 100 (after the last epoch):")
+    for c in cells:
+        g = res.gradients[c][epochs_done[-1]]
+        ratio = g.first / g.last if g.last else float("nan")
+        click.echo(f"  {c:<9}  step 1: {g.first:.2e}   step 100: {g.last:.2e}   ratio: {ratio:.1e}")
+    click.echo(f"\ntable -> {write_vanishing_tsv(res, tsv)}")
+    if plot:
+        click.echo(f"plot -> {plot_vanishing(res, plot)}")

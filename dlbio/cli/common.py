@@ -1,0 +1,75 @@
+"""Plumbing shared by every command: error handling, common options, quiet TF logs."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from dlbio.errors import DlbioError
+
+# TensorFlow prints pages of start-up logs; users of the class examples want the
+# slides' output.  Respect a value the user set.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+
+class Command(click.Command):
+    """A click command that turns user errors into one line and exit status 2.
+
+    Set ``DLBIO_DEBUG=1`` to see the traceback of an unexpected error.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except DlbioError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted", status=130)
+        except MemoryError:
+            _fail("out of memory: use a smaller --batch-size or -n")
+        except OSError as exc:
+            if os.environ.get("DLBIO_DEBUG"):
+                raise
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            _fail(f"{where}{exc.strerror or exc}")
+        except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+            if os.environ.get("DLBIO_DEBUG"):
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            _fail(f"internal error ({type(exc).__name__}: {first[:300]}); rerun with DLBIO_DEBUG=1 for details")
+
+
+def _fail(message: str, status: int = 2) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
+
+
+def command(**kwargs):
+    """``click.command`` with dlbio's error handling and help formatting."""
+    kwargs.setdefault("cls", Command)
+    kwargs.setdefault("context_settings", {"help_option_names": ["-h", "--help"], "max_content_width": 100})
+    return click.command(**kwargs)
+
+
+def seed_option(default: int):
+    return click.option("--seed", type=int, default=default, show_default=True,
+                        help="Random seed: data, weights and shuffling; the same seed repeats a CPU run exactly.")
+
+
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-epoch lines.")
+
+
+def positive(name: str):
+    """A click callback that rejects zero and negative sizes."""
+
+    def check(ctx, param, value):
+        if value is not None and value <= 0:
+            raise click.BadParameter(f"{name} must be positive, got {value}")
+        return value
+
+    return check

@@ -1,0 +1,1 @@
+"""Data sources.  Every reader ends in the same shape: uint8 base indices plus labels."""

@@ -1,0 +1,126 @@
+"""Seeded generators for the class-2 toy data sets.
+
+Unlike the slide scripts (which seed numpy but draw with :mod:`random`), every
+generator here takes a seed and is exactly reproducible.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlbio.errors import require
+
+
+def check_binary_motif(motif: str) -> str:
+    """Return *motif* if it is a non-empty string of 0s and 1s, else raise DlbioError."""
+    require(bool(motif) and set(motif) <= {"0", "1"},
+            f"motif {motif!r} must be a non-empty string of 0s and 1s")
+    return motif
+
+
+def random_binary_strings(n: int, length: int, rng: np.random.Generator) -> list[str]:
+    """*n* uniformly random strings of '0'/'1' of the given *length*."""
+    bits = rng.integers(0, 2, size=(n, length), dtype=np.uint8)
+    return ["".join("01"[b] for b in row) for row in bits]
+
+
+def strings_to_array(strings: list[str]) -> np.ndarray:
+    """Binary strings -> float32 array (n, length, 1) of 0.0/1.0, the models' input."""
+    arr = np.array([[c == "1" for c in s] for s in strings], dtype=np.float32)
+    return arr.reshape(len(strings), -1, 1)
+
+
+def motif_labels(strings: list[str], motif: str) -> np.ndarray:
+    """uint8 (n,): 1 where *motif* occurs anywhere in the string (regex search)."""
+    pattern = re.compile(motif)
+    return np.array([1 if pattern.search(s) else 0 for s in strings], dtype=np.uint8)
+
+
+@dataclass
+class MotifDetectionSet:
+    """Train/test split of random binary strings labelled by motif presence.
+
+    x_*: float32 (n, length, 1); y_*: uint8 (n,); *_strings: the same as text.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    train_strings: list[str]
+    test_strings: list[str]
+
+
+def motif_detection_set(n_train: int, n_test: int, length: int, motif: str, seed: int) -> MotifDetectionSet:
+    """The mdet data: random 0/1 strings, label 1 when *motif* occurs (slides: 1000/40, length 10, '111')."""
+    check_binary_motif(motif)
+    require(len(motif) <= length, f"motif {motif!r} is longer than the sequence length {length}")
+    rng = np.random.default_rng(seed)
+    train = random_binary_strings(n_train, length, rng)
+    test = random_binary_strings(n_test, length, rng)
+    return MotifDetectionSet(strings_to_array(train), motif_labels(train, motif),
+                             strings_to_array(test), motif_labels(test, motif), train, test)
+
+
+def palindrome_blocks(n_seq: int, seq_len: int, max_block: int, rng: np.random.Generator) -> list[str]:
+    """Strings made of blocks 0^n 1^n with n uniform in 1..max_block-1, cut to *seq_len*."""
+    out = []
+    for _ in range(n_seq):
+        parts, size = [], 0
+        while size < seq_len:
+            n = int(rng.integers(1, max_block))
+            parts.append("0" * n + "1" * n)
+            size += 2 * n
+        out.append("".join(parts)[:seq_len])
+    return out
+
+
+def deterministic_windows(seq: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Windows of *window* chars and the next char, only where the next char is determined.
+
+    After the first 0->1 switch the continuation is forced when the next char is
+    '1' (we are inside a 1-block, or it starts) or the first '0' after a '1'.
+    Returns x uint8 (m, window) and y uint8 (m,).
+    """
+    xs, ys = [], []
+    start, prev = False, ""
+    for j in range(window, len(seq)):
+        c = seq[j]
+        if start and (c == "1" or (c == "0" and prev == "1")):
+            xs.append([ch == "1" for ch in seq[j - window:j]])
+            ys.append(c == "1")
+        if prev == "0" and c == "1":
+            start = True
+        prev = c
+    return np.array(xs, dtype=np.uint8).reshape(-1, window), np.array(ys, dtype=np.uint8)
+
+
+@dataclass
+class NextCharSet:
+    """vgrad data: x_* float32 (m, window, 1), y_* float32 (m,)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+
+def next_char_set(n_seq: int = 200, seq_len: int = 1000, n_train: int = 150, window: int = 100,
+                  max_block: int = 20, seed: int = 7) -> NextCharSet:
+    """The vanishing-gradient data of the slides: first *n_train* strings train, the rest test."""
+    require(0 < n_train < n_seq, f"n_train ({n_train}) must be between 1 and n_seq-1 ({n_seq - 1})")
+    require(window < seq_len, f"window ({window}) must be shorter than the sequence length ({seq_len})")
+    rng = np.random.default_rng(seed)
+    seqs = palindrome_blocks(n_seq, seq_len, max_block, rng)
+    parts = [deterministic_windows(s, window) for s in seqs]
+
+    def stack(chunk):
+        x = np.concatenate([p[0] for p in chunk]).astype(np.float32)[..., None]
+        return x, np.concatenate([p[1] for p in chunk]).astype(np.float32)
+
+    x_train, y_train = stack(parts[:n_train])
+    x_test, y_test = stack(parts[n_train:])
+    return NextCharSet(x_train, y_train, x_test, y_test)

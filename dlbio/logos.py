@@ -1,0 +1,45 @@
+"""Sequence logos drawn in-process with WebLogo (PNG/PDF need Ghostscript)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.atomic import atomic_path
+from dlbio.errors import DlbioError
+
+# The slides' weblogo call: -C green 1 '1' -C red 0 '0'.
+BINARY_COLORS = {"1": "green", "0": "red"}
+DNA_COLORS = {"A": "green", "C": "blue", "G": "orange", "T": "red"}
+
+
+def draw_logo(counts: np.ndarray, alphabet: str, path: str | Path, colors: dict[str, str] | None = None,
+              title: str = "", first_index: int = 1) -> Path:
+    """Write a logo of a count matrix (w, len(alphabet)) to *path* (.png, .pdf, .svg or .eps).
+
+    Column j of *counts* holds symbol alphabet[j]; heights are in bits.
+    """
+    from weblogo import LogoData, LogoFormat, LogoOptions, formatters
+    from weblogo.colorscheme import ColorScheme, SymbolColor
+    from weblogo.seq import Alphabet
+
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in ("png", "pdf", "svg", "eps"):
+        raise DlbioError(f"{path}: logo format must be png, pdf, svg or eps")
+    colors = colors or (BINARY_COLORS if set(alphabet) <= {"0", "1"} else DNA_COLORS)
+    counts = np.asarray(counts, dtype=float)
+    data = LogoData.from_counts(Alphabet(alphabet), counts)
+    options = LogoOptions(logo_title=title, first_index=first_index, unit_name="bits",
+                          show_fineprint=False, resolution=150, stack_width=30 if counts.shape[0] <= 12 else 15,
+                          title_fontsize=9)
+    options.color_scheme = ColorScheme([SymbolColor(a, c) for a, c in colors.items()])
+    try:
+        image = formatters[fmt](data, LogoFormat(data, options))
+    except (OSError, EnvironmentError, RuntimeError) as exc:
+        raise DlbioError(f"cannot draw {path}: {exc} (PNG/PDF logos need Ghostscript and fonts-urw-base35; "
+                         "'make demo' installs them, or use a .eps/.svg name)") from None
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(image)
+    return path

@@ -1,0 +1,1 @@
+"""Model builders (functional API, so sub-models for activations always work)."""

@@ -1,0 +1,43 @@
+"""The class-2 toy models, built with the Keras 3 functional API.
+
+The motif layer is named ``motif_layer`` so motif discovery can build a
+sub-model ``keras.Model(model.inputs, model.get_layer("motif_layer").output)``.
+"""
+
+from __future__ import annotations
+
+import keras
+
+CELLS = ("simplernn", "conv1d")
+MOTIF_LAYER = "motif_layer"
+
+
+def motif_detector(cell: str, length: int, channels: int = 2, kernel_size: int = 3) -> keras.Model:
+    """Input (length, 1) -> SimpleRNN(channels, return_sequences) or Conv1D(channels, 3, relu)
+    -> Flatten -> Dense(1, sigmoid); as in the slides' mdet scripts.
+    """
+    x = keras.Input((length, 1), name="bits")
+    if cell == "simplernn":
+        h = keras.layers.SimpleRNN(channels, return_sequences=True, name=MOTIF_LAYER)(x)
+    elif cell == "conv1d":
+        h = keras.layers.Conv1D(channels, kernel_size, activation="relu", name=MOTIF_LAYER)(x)
+    else:
+        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
+    h = keras.layers.Flatten()(h)
+    y = keras.layers.Dense(1, activation="sigmoid", name="detector")(h)
+    return keras.Model(x, y, name=f"mdet_{cell}")
+
+
+def next_char_predictor(cell: str, window: int = 100, units: int = 1, dropout: float = 0.2) -> keras.Model:
+    """vgrad model: Input (window, 1) -> SimpleRNN/LSTM(units, return_sequences)
+    -> Dropout -> Flatten -> Dense(1, sigmoid).
+    """
+    layers = {"simplernn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM}
+    if cell not in layers:
+        raise ValueError(f"cell must be one of {tuple(layers)}, got {cell!r}")
+    x = keras.Input((window, 1), name="bits")
+    h = layers[cell](units, return_sequences=True, name="recurrent")(x)
+    h = keras.layers.Dropout(dropout)(h)
+    h = keras.layers.Flatten()(h)
+    y = keras.layers.Dense(1, activation="sigmoid")(h)
+    return keras.Model(x, y, name=f"vgrad_{cell}")

@@ -1,0 +1,1 @@
+"""Motif discovery: activations -> sites -> count matrix -> PWM / consensus / MEME / Tomtom."""

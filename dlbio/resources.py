@@ -1,0 +1,18 @@
+"""Where the bundled data lives: $DLBIO_DATA (set by the Lmod modules) or the repo's data/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    """Folder of bundled data (toy weights, the tiny DeepSEA-layout set, example peaks)."""
+    env = os.environ.get("DLBIO_DATA")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+
+
+def default_input(name: str) -> Path:
+    """*name* in the working directory when present, else the bundled copy."""
+    here = Path(name)
+    return here if here.exists() else data_dir() / name

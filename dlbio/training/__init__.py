@@ -1,0 +1,1 @@
+"""Training: optimizers, callbacks, reproducibility, distribution strategy."""

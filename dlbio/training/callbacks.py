@@ -1,0 +1,77 @@
+"""Keras callbacks: a tqdm progress bar and an atomic model checkpoint."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import keras
+from tqdm.auto import tqdm
+
+from dlbio.atomic import atomic_path
+
+
+def progress_enabled(quiet: bool) -> bool:
+    """Progress bars only for a person watching: off with --quiet or when stderr is not a TTY."""
+    return not quiet and sys.stderr.isatty()
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """One tqdm bar over epochs, with the latest logs as postfix."""
+
+    def __init__(self, epochs: int, initial_epoch: int = 0, desc: str = "train", enabled: bool = True):
+        super().__init__()
+        self._bar = tqdm(total=epochs, initial=initial_epoch, desc=desc, unit="epoch",
+                         disable=not enabled, dynamic_ncols=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs:
+            self._bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()
+                                   if isinstance(v, float) and k != "learning_rate"}, refresh=False)
+        self._bar.update(1)
+
+    def on_train_end(self, logs=None):
+        self._bar.close()
+
+
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """Save the whole model (``.keras``/``.h5``) or weights (``.weights.h5``) atomically.
+
+    Every epoch, or with *monitor* only when it improves (lower is better for
+    ``*loss``, higher otherwise).  The previous file stays intact until the new one
+    is complete.
+    """
+
+    def __init__(self, path: str | Path, monitor: str | None = None, verbose: bool = False):
+        super().__init__()
+        self.path = Path(path)
+        self.monitor = monitor
+        self.verbose = verbose
+        self.mode_min = monitor is None or monitor.endswith("loss")
+        self.best = math.inf if self.mode_min else -math.inf
+
+    def _improved(self, value: float) -> bool:
+        return value < self.best if self.mode_min else value > self.best
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor is not None:
+            value = (logs or {}).get(self.monitor)
+            if value is None or not self._improved(float(value)):
+                return
+            if self.verbose:
+                print(f"epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {value:.5f}; "
+                      f"saving {self.path}", flush=True)
+            self.best = float(value)
+        save_model(self.model, self.path)
+
+
+def save_model(model: keras.Model, path: str | Path) -> Path:
+    """Atomically write *model* to *path*: weights only for ``.weights.h5``, else the full model."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.name.endswith(".weights.h5"):
+            model.save_weights(tmp)
+        else:
+            model.save(tmp)
+    return path

@@ -1,0 +1,39 @@
+"""Reproducibility and optimizer construction shared by every trainer."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from dlbio.errors import require
+
+OPTIMIZERS = ("sgd", "adam", "rmsprop")
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and TensorFlow; with *deterministic*, ask TF for deterministic ops.
+
+    On CPU this makes a run bit-for-bit repeatable; on GPU, op determinism costs
+    some speed (cuDNN picks deterministic algorithms).
+    """
+    keras.utils.set_random_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+
+
+def make_optimizer(name: str, learning_rate: float | None = None, momentum: float = 0.0,
+                   nesterov: bool = False) -> keras.optimizers.Optimizer:
+    """sgd | adam | rmsprop with Keras defaults unless *learning_rate* is given.
+
+    *momentum* and *nesterov* apply to SGD (and momentum to RMSprop).
+    """
+    name = name.lower()
+    require(name in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
+    require(learning_rate is None or learning_rate > 0, f"learning rate must be positive, got {learning_rate}")
+    require(0.0 <= momentum < 1.0, f"momentum must be in [0, 1), got {momentum}")
+    kw = {} if learning_rate is None else {"learning_rate": learning_rate}
+    if name == "sgd":
+        return keras.optimizers.SGD(momentum=momentum, nesterov=nesterov, **kw)
+    if name == "adam":
+        return keras.optimizers.Adam(**kw)
+    return keras.optimizers.RMSprop(momentum=momentum, **kw)

@@ -1,0 +1,1 @@
+"""One function per job; the CLI and tests call these."""

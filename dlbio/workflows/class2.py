@@ -1,0 +1,290 @@
+"""The class-2 prototype examples: motif detection, motif discovery, vanishing gradients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+from Bio import SeqIO
+from Bio.Seq import Seq
+from Bio.SeqRecord import SeqRecord
+
+from dlbio.atomic import atomic_path
+from dlbio.data import synthetic
+from dlbio.errors import DlbioError, require
+from dlbio.logos import draw_logo
+from dlbio.models import toy
+from dlbio.motifs import activations, sites
+from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress, progress_enabled, save_model
+from dlbio.training.setup import make_optimizer, seed_everything
+
+
+@dataclass
+class DetectionResult:
+    """mdet outcome: y_pred uint8 (n_test,), y_test uint8 (n_test,), loss per epoch."""
+
+    y_pred: np.ndarray
+    y_test: np.ndarray
+    losses: list[float]
+    checkpoint: Path
+
+    @property
+    def accuracy(self) -> float:
+        return float(np.mean(self.y_pred == self.y_test))
+
+
+def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: int = 10, motif: str = "111",
+                 channels: int = 2, epochs: int = 500, batch_size: int = 32, optimizer: str = "sgd",
+                 learning_rate: float | None = None, momentum: float = 0.0, nesterov: bool = False,
+                 checkpoint: str | Path | None = None, load_weights: str | Path | None = None,
+                 seed: int = 7, quiet: bool = False) -> DetectionResult:
+    """mdet-simplernn / mdet-conv1d: train a detector of *motif* in random 0/1 strings.
+
+    The whole model is saved to *checkpoint* (default ``mdet_<cell>.keras``) after
+    every epoch, atomically.  *load_weights* continues from such a file.
+    """
+    seed_everything(seed)
+    data = synthetic.motif_detection_set(n_train, n_test, length, motif, seed)
+    model = toy.motif_detector(cell, length, channels)
+    if load_weights is not None:
+        _load_weights_into(model, load_weights)
+    # One compiled call per epoch: the same SGD steps, far less Python overhead.
+    steps = -(-n_train // batch_size)
+    model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate, momentum, nesterov),
+                  steps_per_execution=steps)
+    checkpoint = Path(checkpoint or f"mdet_{cell}.keras")
+    history = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0,
+                        callbacks=[AtomicCheckpoint(checkpoint),
+                                   EpochProgress(epochs, desc=f"mdet-{cell}", enabled=progress_enabled(quiet))])
+    y = model.predict(data.x_test, verbose=0)[:, 0]
+    return DetectionResult(np.round(y).astype(np.uint8), data.y_test, history.history["loss"], checkpoint)
+
+
+def load_toy_model(path: str | Path, cell: str) -> keras.Model:
+    """Load a model written by mdet-<cell>; DlbioError if missing or of the wrong kind."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: weights file not found (run mdet-{cell} first, or pass --weights)")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad file
+        raise DlbioError(f"{path}: not a Keras model file ({type(exc).__name__})") from None
+    want = {"conv1d": keras.layers.Conv1D, "simplernn": keras.layers.SimpleRNN}[cell]
+    try:
+        layer = model.get_layer(toy.MOTIF_LAYER)
+    except ValueError:
+        layer = None
+    require(isinstance(layer, want),
+            f"{path}: not an mdet-{cell} model (expected a {want.__name__} layer named {toy.MOTIF_LAYER!r})")
+    return model
+
+
+def _load_weights_into(model: keras.Model, path: str | Path) -> None:
+    path = Path(path)
+    require(path.is_file(), f"{path}: weights file not found")
+    try:
+        if path.name.endswith(".weights.h5"):
+            model.load_weights(path)
+        else:
+            model.set_weights(keras.models.load_model(path, compile=False).get_weights())
+    except DlbioError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise DlbioError(f"{path}: weights do not fit this model ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0][:200]})") from None
+
+
+@dataclass
+class DiscoveryResult:
+    """mdisc outcome: the consensus, the aligned sites and where the files went."""
+
+    consensus: str
+    windows: list[str]
+    n_positive: int
+    channel: int
+    counts: np.ndarray  # (window, 2) counts of '0', '1'
+    fasta: Path
+    logo: Path | None
+
+
+def motif_channel(model: keras.Model) -> int:
+    """The motif-layer channel that votes most for 'motif present'.
+
+    The slides take channel 0, which is right only when its Dense weights are
+    positive; we pick the channel with the largest mean Dense weight.
+    """
+    kernel = model.get_layer("detector").get_weights()[0][:, 0]
+    channels = model.get_layer(toy.MOTIF_LAYER).output.shape[-1]
+    return int(np.argmax(kernel.reshape(-1, channels).mean(axis=0)))
+
+
+def discover_motif(cell: str, weights: str | Path, *, n_seq: int = 40, window: int = 7, threshold: float = 0.8,
+                   channel: int | None = None, seed: int = 1, fasta: str | Path | None = None,
+                   logo: str | Path | None = None) -> DiscoveryResult:
+    """mdisc-conv1d / mdisc-simplernn: read the motif out of a trained detector.
+
+    Predicted-positive test sequences are aligned at the peak of the motif layer
+    (Conv1D: the window starts at the maximal activation; SimpleRNN: it ends at
+    the largest rise of the output, where the motif was completed), windows that run
+    off the sequence are dropped, and the PFM is called column by column.
+    """
+    model = load_toy_model(weights, cell)
+    length = model.inputs[0].shape[1]
+    require(0 < window <= length, f"window ({window}) must be between 1 and the sequence length ({length})")
+    require(n_seq > 0, f"--n-seq must be positive, got {n_seq}")
+    strings = synthetic.random_binary_strings(n_seq, length, np.random.default_rng(seed))
+    x = synthetic.strings_to_array(strings)
+    positive = np.flatnonzero(np.round(model.predict(x, verbose=0)[:, 0]) == 1)
+    if channel is None:
+        channel = motif_channel(model)
+    n_channels = model.get_layer(toy.MOTIF_LAYER).output.shape[-1]
+    require(0 <= channel < n_channels, f"channel must be between 0 and {n_channels - 1}, got {channel}")
+    codes = x[positive, :, 0].astype(np.int8)
+    windows_codes = np.zeros((0, window), dtype=np.int8)
+    kept = np.zeros(0, dtype=np.int64)
+    if len(positive):
+        conv = cell == "conv1d"
+        _, peak_pos = activations.layer_peaks(model, model.get_layer(toy.MOTIF_LAYER), x[positive],
+                                              mode="value" if conv else "rise")
+        anchor = "start" if conv else "end"
+        starts = sites.window_starts(peak_pos[:, channel], window, anchor)
+        kept, windows_codes = sites.cut_windows(codes, starts, window)
+    windows = ["".join("01"[int(c)] for c in w) for w in windows_codes]
+    counts = sites.count_matrix(windows_codes, 2)
+    fasta = Path(fasta or f"01_{cell}.fa")
+    records = [SeqRecord(Seq(w), id=str(int(positive[k]) + 1), description="") for k, w in zip(kept, windows)]
+    with atomic_path(fasta) as tmp:
+        SeqIO.write(records, tmp, "fasta")
+    if not windows:
+        return DiscoveryResult("N" * window, [], len(positive), channel, counts, fasta, None)
+    consensus = sites.call_consensus(sites.to_bio_motif(counts, "01", name=f"mdisc_{cell}"), threshold)
+    logo_path = draw_logo(counts, "01", logo or f"01_{cell}.png", title=f"mdisc-{cell}: {consensus}")
+    return DiscoveryResult(consensus, windows, len(positive), channel, counts, fasta, logo_path)
+
+
+# --------------------------------------------------------------------------- vgrad
+
+VGRAD_CELLS = ("simplernn", "lstm")
+
+
+@dataclass
+class GradientCheck:
+    """Mean |dLoss/dx| over test windows at the first and the last time step."""
+
+    first: float
+    last: float
+
+
+@dataclass
+class VanishingResult:
+    """accuracy[cell][epoch] = test accuracy (0..1); gradients[cell][epoch] = GradientCheck."""
+
+    accuracy: dict[str, dict[int, float]] = field(default_factory=dict)
+    gradients: dict[str, dict[int, GradientCheck]] = field(default_factory=dict)
+    losses: dict[str, list[float]] = field(default_factory=dict)
+
+
+def input_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray) -> GradientCheck:
+    """|d mse / d x| averaged over samples at time step 1 and time step L.
+
+    A vanishing gradient shows as first << last: the loss barely depends on
+    inputs far in the past.
+    """
+    import tensorflow as tf
+
+    xt = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        loss = keras.losses.mean_squared_error(y[:, None], model(xt, training=False))
+        loss = tf.reduce_mean(loss)
+    g = np.abs(tape.gradient(loss, xt).numpy()[..., 0])
+    return GradientCheck(float(g[:, 0].mean()), float(g[:, -1].mean()))
+
+
+class _EvalAt(keras.callbacks.Callback):
+    def __init__(self, epochs, x, y, x_grad, y_grad, checkpoint):
+        super().__init__()
+        self.epochs, self.x, self.y = set(epochs), x, y
+        self.x_grad, self.y_grad, self.checkpoint = x_grad, y_grad, checkpoint
+        self.accuracy, self.gradients = {}, {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            p = self.model.predict(self.x, batch_size=8192, verbose=0)[:, 0]
+            self.accuracy[epoch + 1] = float(np.mean(np.round(p) == self.y))
+            self.gradients[epoch + 1] = input_gradient(self.model, self.x_grad, self.y_grad)
+            if self.checkpoint is not None:
+                save_model(self.model, self.checkpoint)
+
+
+def default_eval_epochs(epochs: int) -> list[int]:
+    """The slides' 100/300/500/700 that fit in *epochs*, plus the last epoch."""
+    return sorted({e for e in (100, 300, 500, 700) if e <= epochs} | {epochs})
+
+
+def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int] | None = None,
+                       batch_size: int = 1000, n_seq: int = 200, n_train: int = 150, seq_len: int = 1000,
+                       window: int = 100, seed: int = 7, checkpoint_dir: str | Path | None = ".",
+                       quiet: bool = False) -> VanishingResult:
+    """vgrad-rnn: SimpleRNN vs LSTM predicting the next char of 0^n 1^n blocks.
+
+    Returns test accuracy and input-gradient magnitudes at each epoch in *eval_at*.
+    """
+    for c in cells:
+        require(c in VGRAD_CELLS, f"cell must be one of {', '.join(VGRAD_CELLS)}, got {c!r}")
+    eval_at = sorted(set(eval_at or default_eval_epochs(epochs)))
+    require(all(0 < e <= epochs for e in eval_at), f"--eval-at epochs must be between 1 and --epochs ({epochs})")
+    data = synthetic.next_char_set(n_seq, seq_len, n_train, window, seed=seed)
+    require(len(data.x_train) > 0 and len(data.x_test) > 0, "the data set is empty: use longer or more sequences")
+    x_grad, y_grad = data.x_test[:2000], data.y_test[:2000]
+    result = VanishingResult()
+    for cell in cells:
+        seed_everything(seed)
+        model = toy.next_char_predictor(cell, window)
+        model.compile(loss="mse", optimizer="adam", steps_per_execution=-(-len(data.x_train) // batch_size))
+        ckpt = None if checkpoint_dir is None else Path(checkpoint_dir) / f"vgrad_{cell}.keras"
+        tracker = _EvalAt(eval_at, data.x_test, data.y_test, x_grad, y_grad, ckpt)
+        hist = model.fit(data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0,
+                         callbacks=[tracker, EpochProgress(epochs, desc=f"vgrad-{cell}",
+                                                           enabled=progress_enabled(quiet))])
+        result.accuracy[cell] = tracker.accuracy
+        result.gradients[cell] = tracker.gradients
+        result.losses[cell] = hist.history["loss"]
+    return result
+
+
+def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
+    """Long-format TSV: cell, epoch, test_accuracy, grad_first_step, grad_last_step."""
+    lines = ["cell\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"]
+    for cell, accs in result.accuracy.items():
+        for epoch, acc in sorted(accs.items()):
+            g = result.gradients[cell][epoch]
+            lines.append(f"{cell}\t{epoch}\t{acc:.4f}\t{g.first:.3e}\t{g.last:.3e}")
+    from dlbio.atomic import write_text
+
+    return write_text(path, "\n".join(lines) + "\n")
+
+
+def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
+    """PNG: training loss per epoch and test accuracy at the evaluated epochs, per cell."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for cell, losses in result.losses.items():
+        ax1.plot(range(1, len(losses) + 1), losses, label=cell)
+        accs = sorted(result.accuracy[cell].items())
+        ax2.plot([e for e, _ in accs], [100 * a for _, a in accs], "o-", label=cell)
+    ax1.set(xlabel="epoch", ylabel="training loss (mse)", yscale="log", title="loss")
+    ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="next-char accuracy")
+    for ax in (ax1, ax2):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    return Path(path)
