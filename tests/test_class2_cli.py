@@ -60,7 +60,7 @@ def test_mdisc_conv1d_consensus_starts_with_motif(run_cli):
 def test_vgrad_tiny_run_writes_table(run_cli, tmp_path):
     res = run_cli(vgrad_rnn, ["--cell", "both", "--epochs", 2, "--eval-at", "1,2", "--n-seq", 12, "--n-train", 8,
                               "--plot", "v.png", "-q"])
-    assert "simplernn\tlstm" in res.output and "step 1:" in res.output
+    assert "simplernn\tlstm" in res.output and "t=1:" in res.output
     rows = (tmp_path / "vgrad_rnn.tsv").read_text().strip().splitlines()
     assert rows[0].split("\t") == ["cell", "epoch", "test_accuracy", "grad_first_step", "grad_last_step"]
     assert len(rows) == 5 and all(0.0 <= float(r.split("\t")[2]) <= 1.0 for r in rows[1:])

@@ -116,8 +116,9 @@ def _epoch_list(ctx, param, value):
 of sequences of blocks 0^n 1^n (class-2 slides).
 
 Prints the test accuracy of each cell at each --eval-at epoch (the slides'
-table) and the mean |dLoss/dInput| at the first and last of the 100 input steps:
-for SimpleRNN the first is orders of magnitude smaller, the vanishing gradient.
+table) and how much the last hidden state depends on the first and on the last
+of the 100 inputs, |dh_100/dx_1| vs |dh_100/dx_100|: for SimpleRNN the first is
+orders of magnitude smaller -- the vanishing gradient, measured.
 
 \b
 Example:
@@ -148,11 +149,11 @@ def vgrad_rnn(cell, epochs, eval_at, batch_size, n_seq, n_train, tsv, plot, chec
     click.echo("\n# training epochs\t" + "\t".join(cells))
     for e in epochs_done:
         click.echo(f"{e}\t" + "\t".join(f"{100 * res.accuracy[c][e]:.2f}%" for c in cells))
-    click.echo("\nmean |dLoss/dInput| at input step 1 vs step 100 (after the last epoch):")
+    click.echo("\nmean |dh_100/dx_t| (last hidden state vs input step t), after the last epoch:")
     for c in cells:
         g = res.gradients[c][epochs_done[-1]]
         ratio = g.first / g.last if g.last else float("nan")
-        click.echo(f"  {c:<9}  step 1: {g.first:.2e}   step 100: {g.last:.2e}   ratio: {ratio:.1e}")
+        click.echo(f"  {c:<9}  t=1: {g.first:.2e}   t=100: {g.last:.2e}   ratio: {ratio:.1e}")
     click.echo(f"\ntable -> {write_vanishing_tsv(res, tsv)}")
     if plot:
         click.echo(f"plot -> {plot_vanishing(res, plot)}")

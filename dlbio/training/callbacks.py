@@ -75,3 +75,32 @@ def save_model(model: keras.Model, path: str | Path) -> Path:
         else:
             model.save(tmp)
     return path
+
+
+class ValidationAUC(keras.callbacks.Callback):
+    """Median ROC AUC over targets on the validation set, added to the logs as ``val_auc_median``."""
+
+    def __init__(self, source, batch_size: int = 1024):
+        super().__init__()
+        self.source = source
+        self.batch_size = batch_size
+        from dlbio.data.pipeline import read_all
+
+        self.labels = read_all(source)[1]
+
+    def on_epoch_end(self, epoch, logs=None):
+        from dlbio.evaluation import median_auc
+        from dlbio.predict import predict_source
+
+        pred = predict_source(self.model, self.source, self.batch_size)
+        if logs is not None:
+            logs["val_auc_median"] = median_auc(self.labels, pred)
+
+
+def step_decay(initial_lr: float, drop: float = 0.5, every: int = 10):
+    """Learning rate initial_lr * drop ** (epoch // every) (the Biowulf ``-s`` schedule)."""
+
+    def schedule(epoch, lr=None):
+        return float(initial_lr * drop ** (epoch // every))
+
+    return schedule

@@ -1,0 +1,181 @@
+"""danq-train, danq-predict, danq-visualize and dlbio simulate (thin wrappers over workflows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dlbio.cli.common import command, positive, quiet_option, seed_option
+
+MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
+
+
+def _default_data() -> str:
+    from dlbio.resources import data_dir
+
+    return "data" if Path("data/train.mat").exists() else str(data_dir() / "deepsea_tiny")
+
+
+def _default_model(model: str, prefix: str = "bestmodel") -> str:
+    return f"checkpoints/{prefix}.{model}.keras"
+
+
+@command(name="danq-train", help="""Train DanQ or DeepSEA on a DeepSEA-layout folder (train.mat, valid.mat, test.mat).
+
+Keeps the model with the best validation loss in checkpoints/<prefix>.<model>.keras,
+logs loss, val_loss and the median validation ROC AUC per epoch to
+checkpoints/<prefix>.<model>.log.csv, stops early when val_loss stops improving,
+then predicts the test set into predictions/<-o>.
+
+\b
+Examples:
+  danq-train -d data -g 4                         # full DeepSEA set on 4 GPUs
+  danq-train -d data -m DeepSEA -O sgd -l 0.01 -s
+  danq-train -d $DLBIO_DATA/deepsea_tiny -f 64 -k 19 --lstm-units 32 --dense-units 64 -b 100 -e 20 -l 3e-3
+""")
+@click.option("-d", "--data", "data", type=click.Path(file_okay=False), default=None,
+              help="Folder with train.mat, valid.mat, test.mat [default: ./data, else the bundled tiny set].")
+@click.option("-b", "--batch-size", default=500, show_default=True, callback=positive("batch size"))
+@click.option("-e", "--epochs", default=60, show_default=True, callback=positive("epochs"))
+@click.option("-f", "--filters", type=int, default=None, help="First-layer filters [320; DanQ-JASPAR 1024].")
+@click.option("-g", "--gpus", default=1, show_default=True, help="GPUs (MirroredStrategy); batch must be a multiple.")
+@click.option("-k", "--kernel-size", type=int, default=None, help="First-layer kernel [DanQ 26, DeepSEA 8, DanQ-JASPAR 30].")
+@click.option("-l", "--learning-rate", default=1e-4, show_default=True, type=float)
+@click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True)
+@click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="Use the first N samples of each set (debug).")
+@click.option("-o", "--results", default="test_results.h5", show_default=True, help="Test predictions file (in predictions/).")
+@click.option("-O", "--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]), default="rmsprop", show_default=True)
+@click.option("-s", "--lr-schedule", is_flag=True, help="Step decay: halve the learning rate every 10 epochs.")
+@click.option("-v", "--verbose", is_flag=True, help="Model summary and Keras per-epoch lines.")
+@click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None, help="Start from this model/weights file.")
+@click.option("--lstm-units", type=int, default=None, help="BiLSTM units per direction [DanQ 320, DanQ-JASPAR 512].")
+@click.option("--dense-units", default=925, show_default=True, help="Hidden dense layer size.")
+@click.option("--patience", default=5, show_default=True, help="Early stopping patience (epochs without a better val_loss).")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where checkpoints/ and predictions/ go.")
+@click.option("--prefix", default="bestmodel", show_default=True, help="Checkpoint name prefix.")
+@click.option("--mixed-precision", is_flag=True, help="mixed_float16 (GPU; the cuDNN LSTM takes float16, not bfloat16).")
+@seed_option(1)
+@quiet_option
+def danq_train(data, **kw):
+    from dlbio.workflows.danq import train
+
+    res = train(data or _default_data(), n_gpus=kw.pop("gpus"), limit=kw.pop("subset"), **kw)
+    hist = res.history
+    best = min(range(len(hist["val_loss"])), key=lambda i: hist["val_loss"][i])
+    click.echo(f"{len(hist['loss'])} epochs; best val_loss {hist['val_loss'][best]:.4f} at epoch {best + 1} "
+               f"(median val ROC AUC {hist['val_auc_median'][best]:.4f})")
+    click.echo(f"model -> {res.checkpoint}\nlog -> {res.log}")
+    if res.results:
+        click.echo(f"test predictions -> {res.results}")
+        for line in res.metrics_lines:
+            click.echo(line)
+
+
+@command(name="danq-predict", help="""Predict with a trained model (any Keras model on one-hot A,G,C,T DNA).
+
+On a DeepSEA-layout folder: writes predictions HDF5 (pred, labels) and a
+per-target TSV of ROC AUC, PR AUC and positives, and prints medians (by
+DeepSEA category for 919 targets, beside the published figures).
+With --fasta: per-sequence, per-target probabilities to TSV.
+
+\b
+Examples:
+  danq-predict -d data -m DanQ
+  danq-predict -w checkpoints/bestmodel.DanQ.keras --fasta my.fa -o my_predictions.tsv
+""")
+@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="DeepSEA-layout folder (uses test.mat).")
+@click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True,
+              help="Picks the default checkpoint name.")
+@click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None,
+              help="Model file [checkpoints/bestmodel.<model>.keras].")
+@click.option("-o", "--output", default=None, help="Output [predictions/test_results.h5, or predictions.tsv with --fasta].")
+@click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N test samples.")
+@click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
+@click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Predict these sequences instead.")
+@click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
+@quiet_option
+def danq_predict(data, model_name, weights, output, subset, split, fasta, batch_size, quiet):
+    from dlbio.data.deepsea_mat import read_target_names
+    from dlbio.workflows import danq as wf
+
+    model = wf.load_dna_model(weights or _default_model(model_name))
+    if fasta:
+        names = None
+        if data:
+            names = read_target_names(Path(data) / "targets.tsv", model.outputs[0].shape[-1])
+        out = wf.predict_fasta(model, fasta, output or "predictions.tsv", names, batch_size)
+        click.echo(f"predictions -> {out}")
+        return
+    source = wf.open_sets(data or _default_data(), subset, (split,))[split]
+    res = wf.predict(model, source, output or f"predictions/{split}_results.h5", batch_size, quiet)
+    click.echo(f"predictions -> {res.path}\nper-target metrics -> {res.metrics_tsv}")
+    for line in res.summary:
+        click.echo(line)
+
+
+@command(name="danq-visualize", help="""Pictures of a trained model.
+
+-t T: ROC and PR curves of target T (1-based) from a predictions file.
+-M -t F: the motif of first-layer filter F as a logo, from the test positives
+(DanQ procedure, both strands), and every filter in one MEME file.
+
+\b
+Examples:
+  danq-visualize -t 42
+  danq-visualize -M -t 7 -d data -w checkpoints/bestmodel.DanQ.keras
+""")
+@click.option("-t", "--target", type=int, required=True, help="Target (1-based), or filter with -M.")
+@click.option("-M", "--motif", "motif_mode", is_flag=True, help="Filter motif logo instead of ROC/PR curves.")
+@click.option("-p", "--predictions", default="predictions/test_results.h5", show_default=True)
+@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="DeepSEA-layout folder (-M).")
+@click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True)
+@click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None, help="Model file (-M).")
+@click.option("--targets", default=None, help="-M: comma-separated targets whose positives are scanned [any].")
+@click.option("-o", "--output", default=None, help="PNG [roc_target<T>.png or motif_filter<F>.png].")
+@quiet_option
+def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, output, quiet):
+    from dlbio.workflows import danq as wf
+
+    if not motif_mode:
+        out = wf.plot_target(predictions, target, output or f"roc_target{target}.png")
+        click.echo(f"ROC/PR curves -> {out}")
+        return
+    tlist = [int(t) for t in targets.split(",")] if targets else None
+    source = wf.open_sets(data or _default_data())["test"]
+    png, meme, n = wf.filter_logo(weights or _default_model(model_name), source, target,
+                                  output or f"motif_filter{target}.png", "motifs.meme", tlist, quiet)
+    click.echo(f"filter {target}: {n} sites -> {png}\nall filters (MEME) -> {meme}")
+
+
+@command(name="simulate", help="""Write a planted-motif training set in the DeepSEA .mat layout.
+
+One target per JASPAR motif (name or id); truth.tsv lists every planted site.
+
+\b
+Example:
+  dlbio simulate -o sim --motifs CTCF,GATA1,SPI1,CEBPB,FOXA1,HNF4A,SOX2,NRF1
+""")
+@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True)
+@click.option("--motifs", required=True, help="Comma-separated JASPAR 2024 CORE vertebrate names or ids.")
+@click.option("--n-train", default=4000, show_default=True, callback=positive("--n-train"))
+@click.option("--n-valid", default=500, show_default=True, callback=positive("--n-valid"))
+@click.option("--n-test", default=1000, show_default=True, callback=positive("--n-test"))
+@click.option("--length", default=200, show_default=True, callback=positive("--length"))
+@click.option("--motifs-per-seq", default=1.0, show_default=True, help="Mean planted motifs per sequence.")
+@click.option("--gc", default=0.42, show_default=True, help="Background GC fraction.")
+@click.option("--strand", type=click.Choice(["both", "+", "-"]), default="both", show_default=True)
+@click.option("--release", default="JASPAR2024", show_default=True)
+@seed_option(0)
+def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, seed):
+    from dlbio.data.simulate import simulate, write_planted
+
+    planted = simulate([m for m in motifs.split(",") if m.strip()], {"train": n_train, "valid": n_valid, "test": n_test},
+                       length, motifs_per_seq, gc, strand, seed, release)
+    path = write_planted(planted, out)
+    click.echo(f"{len(planted.motifs)} targets ({', '.join(m.name for m in planted.motifs)}), "
+               f"{n_train}/{n_valid}/{n_test} sequences of {length} bp -> {path}/")
+
+
+COMMANDS = [danq_train, danq_predict, danq_visualize, simulate_cmd]

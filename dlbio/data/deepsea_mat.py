@@ -1,0 +1,193 @@
+"""Read and write DeepSEA's ``train.mat`` / ``valid.mat`` / ``test.mat`` as published.
+
+=========  ==========================  ==============  ================
+file       format                      x on disk       labels on disk
+=========  ==========================  ==============  ================
+train.mat  MATLAB v7.3 (HDF5 + 512 B   (L, 4, N)       (T, N)
+           user block), via h5py
+valid.mat  MATLAB v5, via scipy        (N, 4, L)       (N, T)
+test.mat   MATLAB v5, via scipy        (N, 4, L)       (N, T)
+=========  ==========================  ==============  ================
+
+One-hot rows are A, G, C, T.  A v7.3 file is read in contiguous slabs along its
+last (sample) axis; it is never loaded whole.  Either format is accepted for any
+split (keys ``<split>xdata`` / ``<split>data``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from dlbio.atomic import atomic_path
+from dlbio.data.encoding import index_to_onehot, onehot_to_index
+from dlbio.errors import DlbioError, require
+
+SPLITS = ("train", "valid", "test")
+
+
+class MatSet:
+    """One split of a DeepSEA-layout data set.
+
+    Attributes: n (samples), length (bp), n_targets, path.
+    ``read(start, stop)`` -> (base index uint8 (m, length), labels uint8 (m, n_targets)).
+    """
+
+    def __init__(self, path: str | Path, split: str, limit: int | None = None):
+        self.path = Path(path)
+        self.split = split
+        require(self.path.is_file(), f"{self.path}: file not found")
+        self._h5 = None
+        try:
+            if h5py.is_hdf5(self.path):
+                self._open_hdf5()
+            else:
+                self._open_v5()
+        except DlbioError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - h5py/scipy raise many types
+            raise DlbioError(f"{self.path}: not a readable MATLAB .mat file ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
+        require(self.n_total > 0, f"{self.path}: holds no samples")
+        self.n = self.n_total if limit is None else min(limit, self.n_total)
+        self.target_names: list[str] | None = None
+
+    # -- format-specific opening -------------------------------------------------
+    def _keys(self, keys) -> tuple[str, str]:
+        xk, yk = f"{self.split}xdata", f"{self.split}data"
+        if xk not in keys or yk not in keys:
+            xs = [k for k in keys if k.endswith("xdata")]
+            ys = [k for k in keys if k.endswith("data") and not k.endswith("xdata")]
+            require(len(xs) == 1 and len(ys) == 1,
+                    f"{self.path}: expected keys {xk!r} and {yk!r}, found {sorted(k for k in keys if not k.startswith('__'))}")
+            xk, yk = xs[0], ys[0]
+        return xk, yk
+
+    def _open_hdf5(self) -> None:
+        self._h5 = h5py.File(self.path, "r")
+        xk, yk = self._keys(list(self._h5.keys()))
+        self._x, self._y = self._h5[xk], self._h5[yk]
+        require(self._x.ndim == 3 and self._x.shape[1] == 4,
+                f"{self.path}: {xk} has shape {self._x.shape}, expected (length, 4, N) for MATLAB v7.3")
+        require(self._y.ndim == 2 and self._y.shape[1] == self._x.shape[2],
+                f"{self.path}: {yk} has shape {self._y.shape}, expected (targets, {self._x.shape[2]})")
+        _check_dtype(self.path, xk, self._x.dtype)
+        _check_dtype(self.path, yk, self._y.dtype)
+        self.length, self.n_targets, self.n_total = self._x.shape[0], self._y.shape[0], self._x.shape[2]
+        self.layout = "v7.3"
+
+    def _open_v5(self) -> None:
+        from scipy.io import loadmat
+
+        mat = loadmat(self.path)
+        xk, yk = self._keys(list(mat.keys()))
+        x, y = mat[xk], mat[yk]
+        require(x.ndim == 3 and x.shape[1] == 4, f"{self.path}: {xk} has shape {x.shape}, expected (N, 4, length)")
+        require(y.ndim == 2 and y.shape[0] == x.shape[0],
+                f"{self.path}: {yk} has shape {y.shape}, expected ({x.shape[0]}, targets)")
+        _check_dtype(self.path, xk, x.dtype)
+        _check_dtype(self.path, yk, y.dtype)
+        # Keep the compact form only: base index (N, L) and uint8 labels.
+        self._idx = np.concatenate([onehot_to_index(x[i:i + 65536], axis=1) for i in range(0, len(x), 65536)])
+        self._labels = _labels_uint8(self.path, y)
+        self.length, self.n_targets, self.n_total = x.shape[2], y.shape[1], x.shape[0]
+        self.layout = "v5"
+
+    # -- reading --------------------------------------------------------------------
+    def read(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """Samples start..stop-1: (base index uint8 (m, length), labels uint8 (m, n_targets))."""
+        start, stop = max(0, start), min(stop, self.n)
+        if self._h5 is None:
+            return self._idx[start:stop], self._labels[start:stop]
+        x = self._x[:, :, start:stop]                     # (L, 4, m): one contiguous slab
+        idx = onehot_to_index(x, axis=1).T                # (m, L)
+        labels = _labels_uint8(self.path, self._y[:, start:stop].T)
+        return np.ascontiguousarray(idx), labels
+
+    def close(self) -> None:
+        if self._h5 is not None:
+            self._h5.close()
+
+    def __repr__(self) -> str:
+        return f"MatSet({self.path}, {self.layout}, n={self.n}, length={self.length}, targets={self.n_targets})"
+
+
+def _check_dtype(path, key, dtype) -> None:
+    require(np.issubdtype(dtype, np.number) or dtype == bool,
+            f"{path}: {key} has dtype {dtype}, expected numbers")
+
+
+def _labels_uint8(path, y: np.ndarray) -> np.ndarray:
+    y = np.asarray(y)
+    if y.dtype != np.uint8:
+        bad = ~np.isin(y, (0, 1))
+        require(not bad.any(), f"{path}: labels must be 0 or 1, found {y[bad][0]!r}")
+        return y.astype(np.uint8)
+    require(y.max(initial=0) <= 1, f"{path}: labels must be 0 or 1, found {int(y.max())}")
+    return y
+
+
+def open_data_dir(data_dir: str | Path, limit: int | None = None,
+                  splits: tuple[str, ...] = SPLITS) -> dict[str, MatSet]:
+    """Open ``<data_dir>/{train,valid,test}.mat``; check they agree in length and targets.
+
+    *limit* keeps the first *limit* samples of each split (``-n``).
+    Target names come from ``<data_dir>/targets.tsv`` (one name per line) when present.
+    """
+    data_dir = Path(data_dir)
+    require(data_dir.is_dir(), f"{data_dir}: data folder not found (expected train.mat, valid.mat, test.mat)")
+    sets = {s: MatSet(data_dir / f"{s}.mat", s, limit) for s in splits}
+    first = next(iter(sets.values()))
+    for s in sets.values():
+        require(s.length == first.length,
+                f"{s.path}: sequences are {s.length} bp but {first.path.name} has {first.length} bp")
+        require(s.n_targets == first.n_targets,
+                f"{s.path}: {s.n_targets} targets but {first.path.name} has {first.n_targets}")
+    names = read_target_names(data_dir / "targets.tsv", first.n_targets)
+    for s in sets.values():
+        s.target_names = names
+    return sets
+
+
+def read_target_names(path: Path, n_targets: int) -> list[str] | None:
+    """Target names from a one-column (or first-column) TSV with *n_targets* rows, or None."""
+    if not path.is_file():
+        return None
+    names = [line.split("\t")[0].strip() for line in path.read_text().splitlines() if line.strip()]
+    if names and names[0].lower() in ("target", "name", "#target"):
+        names = names[1:]
+    require(len(names) == n_targets, f"{path}: {len(names)} target names for {n_targets} targets")
+    return names
+
+
+# ---------------------------------------------------------------------------- writing
+
+_MAT73_HEADER = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created by: dlbio HDF5 schema 1.00 ."
+
+
+def write_split(path: str | Path, split: str, idx: np.ndarray, labels: np.ndarray, version: str) -> Path:
+    """Write one split in the DeepSEA layout, atomically.
+
+    idx: uint8 base index (N, L); labels: uint8 (N, T).
+    version '7.3': HDF5 with a 512-byte MATLAB user block, x (L, 4, N), y (T, N).
+    version '5': scipy.io.savemat, x (N, 4, L), y (N, T).
+    """
+    onehot = index_to_onehot(idx, np.uint8).transpose(0, 2, 1)  # (N, 4, L)
+    labels = np.asarray(labels, dtype=np.uint8)
+    with atomic_path(path) as tmp:
+        if version == "7.3":
+            with h5py.File(tmp, "w", userblock_size=512) as f:
+                f.create_dataset(f"{split}xdata", data=onehot.transpose(2, 1, 0), compression="gzip",
+                                 chunks=(onehot.shape[2], 4, min(len(idx), 1024)))
+                f.create_dataset(f"{split}data", data=labels.T, compression="gzip")
+            with open(tmp, "r+b") as fh:
+                fh.write(_MAT73_HEADER.ljust(116) + b"\x00" * 8 + b"\x00\x02IM")
+        elif version == "5":
+            from scipy.io import savemat
+
+            savemat(tmp, {f"{split}xdata": onehot, f"{split}data": labels}, do_compression=True)
+        else:
+            raise ValueError(f"version must be '7.3' or '5', got {version!r}")
+    return Path(path)

@@ -1,0 +1,73 @@
+"""DNA encodings in DeepSEA's base order A, G, C, T.
+
+Base index: uint8 0=A, 1=G, 2=C, 3=T, 4=N (any other letter).  One-hot rows
+follow the same order; N is an all-zero row (``tf.one_hot(4, 4)`` gives exactly that).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlbio.errors import DlbioError
+
+BASES = "AGCT"
+N_CODE = 4
+_COMPLEMENT = np.array([3, 2, 1, 0, N_CODE], dtype=np.uint8)  # A<->T, G<->C, N->N
+_IUPAC = set("ACGTNRYSWKMBDHVU")
+_LUT = np.full(256, 255, dtype=np.uint8)
+for _i, _b in enumerate(BASES):
+    _LUT[ord(_b)] = _LUT[ord(_b.lower())] = _i
+for _b in _IUPAC - set(BASES):
+    _LUT[ord(_b)] = _LUT[ord(_b.lower())] = N_CODE
+
+
+def onehot_to_index(onehot: np.ndarray, axis: int) -> np.ndarray:
+    """One-hot (any layout, bases along *axis*, A,G,C,T order) -> uint8 base index.
+
+    An all-zero column becomes N (4).  The base axis is removed.
+    """
+    onehot = np.asarray(onehot)
+    if onehot.shape[axis] != 4:
+        raise DlbioError(f"one-hot axis {axis} has size {onehot.shape[axis]}, expected 4 bases")
+    idx = np.argmax(onehot, axis=axis).astype(np.uint8)
+    idx[np.max(onehot, axis=axis) == 0] = N_CODE
+    return idx
+
+
+def index_to_onehot(idx: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """uint8 base index (..., L) -> one-hot (..., L, 4) in A,G,C,T order; N -> zeros."""
+    eye = np.vstack([np.eye(4, dtype=dtype), np.zeros((1, 4), dtype=dtype)])
+    return eye[np.asarray(idx)]
+
+
+def encode(seq: str, name: str = "sequence") -> np.ndarray:
+    """DNA string -> uint8 base index (L,).  Lower case is accepted; IUPAC codes become N.
+
+    Letters that are not DNA raise DlbioError naming *name*.
+    """
+    raw = np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)
+    idx = _LUT[raw]
+    bad = np.flatnonzero(idx == 255)
+    if len(bad):
+        raise DlbioError(f"{name}: letter {seq[bad[0]]!r} at position {bad[0] + 1} is not DNA (A, C, G, T, N or IUPAC)")
+    return idx
+
+
+def decode(idx: np.ndarray) -> str:
+    """uint8 base index (L,) -> DNA string (N for 4)."""
+    return "".join("AGCTN"[i] for i in np.asarray(idx))
+
+
+def reverse_complement(idx: np.ndarray) -> np.ndarray:
+    """Reverse complement of base indices (..., L) in A,G,C,T order."""
+    return _COMPLEMENT[np.asarray(idx)][..., ::-1]
+
+
+def agct_to_acgt(matrix: np.ndarray) -> np.ndarray:
+    """Reorder the last axis from A,G,C,T to A,C,G,T (MEME, JASPAR, logos)."""
+    return np.asarray(matrix)[..., [0, 2, 1, 3]]
+
+
+def acgt_to_agct(matrix: np.ndarray) -> np.ndarray:
+    """Reorder the last axis from A,C,G,T to A,G,C,T (the model's input order)."""
+    return np.asarray(matrix)[..., [0, 2, 1, 3]]

@@ -1,0 +1,111 @@
+"""Batches for training and prediction from any sequence source.
+
+A *source* has ``n``, ``length``, ``n_targets`` and ``read(start, stop)`` returning
+(base index uint8 (m, L), labels uint8 (m, T)) -- DeepSEA .mat files, and any
+store that offers the same call.  Reading is done in large contiguous chunks
+(fast for HDF5 slabs and memory maps); shuffling permutes the chunk order and
+the samples inside a window of a few chunks.  One-hot encoding happens in the
+TensorFlow graph (``tf.one_hot``; N = 4 becomes an all-zero row), so the host
+only ever holds uint8.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+
+from dlbio.data.encoding import reverse_complement
+
+CHUNK = 16384       # samples read per contiguous slab
+MIX_CHUNKS = 4      # chunks mixed together when shuffling
+
+
+def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0, epoch: int = 0,
+                 reverse_complement_half: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield (idx uint8 (b, L), labels uint8 (b, T)) covering every sample once.
+
+    With *shuffle*, the order depends only on (seed, epoch).  With
+    *reverse_complement_half*, a random half of each batch is reverse-complemented
+    (augmentation for sets stored on one strand only).
+    """
+    rng = np.random.default_rng([seed, epoch])
+    starts = np.arange(0, source.n, CHUNK)
+    if shuffle:
+        starts = rng.permutation(starts)
+    carry_x = carry_y = None
+    for g in range(0, len(starts), MIX_CHUNKS if shuffle else 1):
+        parts = [source.read(s, s + CHUNK) for s in starts[g:g + (MIX_CHUNKS if shuffle else 1)]]
+        x = np.concatenate([p[0] for p in parts])
+        y = np.concatenate([p[1] for p in parts])
+        if shuffle:
+            order = rng.permutation(len(x))
+            x, y = x[order], y[order]
+        if carry_x is not None:
+            x, y = np.concatenate([carry_x, x]), np.concatenate([carry_y, y])
+        full = len(x) - len(x) % batch_size
+        for b in range(0, full, batch_size):
+            bx, by = x[b:b + batch_size], y[b:b + batch_size]
+            if reverse_complement_half:
+                flip = rng.random(len(bx)) < 0.5
+                bx = bx.copy()
+                bx[flip] = reverse_complement(bx[flip])
+            yield bx, by
+        carry_x, carry_y = x[full:], y[full:]
+    if carry_x is not None and len(carry_x):
+        yield carry_x, carry_y
+
+
+def steps_per_epoch(source, batch_size: int) -> int:
+    return -(-source.n // batch_size)
+
+
+def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
+                 reverse_complement_half: bool = False):
+    """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
+
+    Iterating it again (the next epoch) reshuffles with a new epoch number.
+    Python touches whole batches only; one-hot runs in the graph, and the next
+    batches are prefetched while the model works.
+    """
+    import tensorflow as tf
+
+    epoch = {"n": 0}
+
+    def gen():
+        e = epoch["n"]
+        epoch["n"] += 1
+        yield from iter_batches(source, batch_size, shuffle, seed, e, reverse_complement_half)
+
+    sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
+    ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
+
+    def encode(x, y):
+        onehot = tf.one_hot(tf.cast(x, tf.int32), 4, dtype=tf.float32)
+        return (onehot, tf.cast(y, tf.float32)) if labels else onehot
+
+    ds = ds.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    options.deterministic = True
+    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def read_all(source) -> tuple[np.ndarray, np.ndarray]:
+    """The whole source as (idx uint8 (n, L), labels uint8 (n, T)), read in chunks."""
+    parts = [source.read(s, s + CHUNK) for s in range(0, source.n, CHUNK)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+class ArraySource:
+    """An in-memory source: idx uint8 (n, L), labels uint8 (n, T) (FASTA input, tests)."""
+
+    def __init__(self, idx: np.ndarray, labels: np.ndarray | None = None, target_names=None):
+        self.idx = np.asarray(idx, dtype=np.uint8)
+        self.labels = np.zeros((len(self.idx), 0), np.uint8) if labels is None else np.asarray(labels, np.uint8)
+        self.n, self.length = self.idx.shape
+        self.n_targets = self.labels.shape[1]
+        self.target_names = target_names
+
+    def read(self, start: int, stop: int):
+        return self.idx[start:stop], self.labels[start:stop]

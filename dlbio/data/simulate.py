@@ -1,0 +1,88 @@
+"""Planted-motif data sets in the DeepSEA layout, with the truth written beside them.
+
+One target per motif: a sequence is positive for target j when motif j was
+planted in it (on either strand).  Instances are sampled from the JASPAR
+frequency matrix, so they vary like real sites do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.atomic import write_text
+from dlbio.data import deepsea_mat
+from dlbio.data.encoding import reverse_complement
+from dlbio.errors import require
+from dlbio.motifs import jaspar
+
+
+@dataclass
+class Planted:
+    """What simulate() made: per split, idx uint8 (n, L), labels uint8 (n, T), truth rows."""
+
+    motifs: list[jaspar.JasparMotif]
+    splits: dict[str, tuple[np.ndarray, np.ndarray]]
+    truth: list[tuple]
+
+
+def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200, motifs_per_seq: float = 1.0,
+             gc: float = 0.42, strand: str = "both", seed: int = 0,
+             release: str = jaspar.DEFAULT_RELEASE) -> Planted:
+    """Random background (GC fraction *gc*) with JASPAR motifs planted.
+
+    Each motif is present in a sequence with probability motifs_per_seq / n_motifs,
+    at a random position that does not overlap another planted site when possible.
+    strand: 'both' (random), '+' or '-'.
+    """
+    require(motif_queries, "give at least one motif (--motifs CTCF,GATA1,...)")
+    require(0.0 < gc < 1.0, f"--gc must be between 0 and 1, got {gc}")
+    require(strand in ("both", "+", "-"), f"--strand must be both, + or -, got {strand!r}")
+    motifs = [jaspar.find(q, release) for q in motif_queries]
+    require(len({m.matrix_id for m in motifs}) == len(motifs), "the same motif is listed twice")
+    require(max(m.length for m in motifs) <= length, f"--length {length} is shorter than a motif")
+    p_present = min(1.0, motifs_per_seq / len(motifs))
+    rng = np.random.default_rng(seed)
+    background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])  # A,G,C,T
+    splits, truth = {}, []
+    for split, n in sizes.items():
+        require(n > 0, f"size of {split} must be positive, got {n}")
+        idx = rng.choice(4, size=(n, length), p=background).astype(np.uint8)
+        labels = np.zeros((n, len(motifs)), np.uint8)
+        busy = np.zeros((n, length), bool)
+        for j, m in enumerate(motifs):
+            rows = np.flatnonzero(rng.random(n) < p_present)
+            w = m.length
+            starts = rng.integers(0, length - w + 1, size=len(rows))
+            for _ in range(20):  # re-draw starts that collide with earlier sites
+                clash = np.array([busy[r, s:s + w].any() for r, s in zip(rows, starts)], bool)
+                if not clash.any():
+                    break
+                starts[clash] = rng.integers(0, length - w + 1, size=clash.sum())
+            cum = np.cumsum(m.probabilities(0.01)[:, [0, 2, 1, 3]], axis=1)  # A,G,C,T
+            u = rng.random((len(rows), w, 1))
+            inst = (u > cum[None]).sum(axis=2).astype(np.uint8)
+            inst = np.minimum(inst, 3)
+            strands = (rng.random(len(rows)) < 0.5) if strand == "both" else np.full(len(rows), strand == "-")
+            inst[strands] = reverse_complement(inst[strands])
+            for r, s, site, minus in zip(rows, starts, inst, strands):
+                idx[r, s:s + w] = site
+                busy[r, s:s + w] = True
+                truth.append((split, int(r), m.matrix_id, m.name, int(s), "-" if minus else "+"))
+            labels[rows, j] = 1
+        splits[split] = (idx, labels)
+    return Planted(motifs, splits, truth)
+
+
+def write_planted(planted: Planted, out_dir: str | Path) -> Path:
+    """train.mat (v7.3), valid.mat and test.mat (v5), targets.tsv and truth.tsv under *out_dir*."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for split, (idx, labels) in planted.splits.items():
+        deepsea_mat.write_split(out / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5")
+    write_text(out / "targets.tsv", "".join(f"{m.name}_{m.matrix_id}\n" for m in planted.motifs))
+    rows = ["split\tsample\tmatrix_id\tname\tstart\tstrand"] + ["\t".join(map(str, t)) for t in planted.truth]
+    write_text(out / "truth.tsv", "\n".join(rows) + "\n")
+    return out

@@ -1,0 +1,100 @@
+"""Per-target ROC/PR AUC, the DeepSEA category summary, and curve plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
+
+from dlbio.atomic import atomic_path, write_text
+
+# DeepSEA's 919 columns: DNase 0-124, TF 125-814, histone 815-918.
+CATEGORIES = {"DNase": (0, 125), "TF": (125, 815), "Histone": (815, 919)}
+# Median test ROC AUC / PR AUC published (DanQ repository aucs.txt).
+PUBLISHED = {"DNase": {"DeepSEA": 0.924, "DanQ": 0.928, "DanQ_PR": 0.465},
+             "TF": {"DeepSEA": 0.958, "DanQ": 0.963, "DanQ_PR": 0.334},
+             "Histone": {"DeepSEA": 0.856, "DanQ": 0.864, "DanQ_PR": 0.356}}
+
+
+def per_target_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, np.ndarray]:
+    """ROC AUC, PR AUC (average precision) and positives per target.
+
+    y_true uint8 (N, T), y_pred float (N, T).  AUCs are NaN for a target whose
+    labels are all 0 or all 1 in this set.
+    """
+    n_t = y_true.shape[1]
+    roc, pr = np.full(n_t, np.nan), np.full(n_t, np.nan)
+    pos = y_true.sum(axis=0).astype(np.int64)
+    for t in range(n_t):
+        if 0 < pos[t] < len(y_true):
+            roc[t] = roc_auc_score(y_true[:, t], y_pred[:, t])
+            pr[t] = average_precision_score(y_true[:, t], y_pred[:, t])
+    return {"roc_auc": roc, "pr_auc": pr, "positives": pos}
+
+
+def median_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Median ROC AUC over targets that have both classes (NaN if none)."""
+    roc = per_target_metrics(y_true, y_pred)["roc_auc"]
+    return float(np.nanmedian(roc)) if np.isfinite(roc).any() else float("nan")
+
+
+def category_of(t: int, n_targets: int) -> str:
+    if n_targets != 919:
+        return "target"
+    return next(c for c, (a, b) in CATEGORIES.items() if a <= t < b)
+
+
+def write_metrics_tsv(metrics: dict[str, np.ndarray], path: str | Path, names: list[str] | None = None) -> Path:
+    """TSV: target (1-based), name, category, roc_auc, pr_auc, positives."""
+    n = len(metrics["roc_auc"])
+    rows = ["target\tname\tcategory\troc_auc\tpr_auc\tpositives"]
+    for t in range(n):
+        name = names[t] if names else f"target_{t + 1}"
+        rows.append(f"{t + 1}\t{name}\t{category_of(t, n)}\t{metrics['roc_auc'][t]:.5f}\t"
+                    f"{metrics['pr_auc'][t]:.5f}\t{metrics['positives'][t]}")
+    return write_text(path, "\n".join(rows) + "\n")
+
+
+def summary_lines(metrics: dict[str, np.ndarray]) -> list[str]:
+    """Median AUCs, by DeepSEA category when there are 919 targets, beside the published medians."""
+    roc, pr = metrics["roc_auc"], metrics["pr_auc"]
+    n = len(roc)
+    lines = []
+    if n == 919:
+        lines.append(f"{'category':<9}{'targets':>8}{'ROC AUC':>9}{'PR AUC':>8}   published ROC AUC (DeepSEA / DanQ)")
+        for c, (a, b) in CATEGORIES.items():
+            p = PUBLISHED[c]
+            lines.append(f"{c:<9}{b - a:>8}{np.nanmedian(roc[a:b]):>9.3f}{np.nanmedian(pr[a:b]):>8.3f}"
+                         f"   {p['DeepSEA']:.3f} / {p['DanQ']:.3f}")
+    ok = np.isfinite(roc)
+    lines.append(f"all {ok.sum()} evaluable targets: median ROC AUC {np.nanmedian(roc):.4f}, "
+                 f"mean {np.nanmean(roc):.4f}; median PR AUC {np.nanmedian(pr):.4f}")
+    return lines
+
+
+def plot_curves(y_true: np.ndarray, y_score: np.ndarray, path: str | Path, title: str) -> Path:
+    """ROC and PR curves of one target side by side, AUCs in the legends (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fpr, tpr, _ = roc_curve(y_true, y_score)
+    prec, rec, _ = precision_recall_curve(y_true, y_score)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.5))
+    a1.plot(fpr, tpr, label=f"ROC AUC = {roc_auc_score(y_true, y_score):.3f}")
+    a1.plot([0, 1], [0, 1], "k:", lw=0.8)
+    a1.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+    a2.plot(rec, prec, label=f"PR AUC = {average_precision_score(y_true, y_score):.3f}")
+    a2.axhline(np.mean(y_true), color="k", ls=":", lw=0.8, label=f"positives = {np.mean(y_true):.3f}")
+    a2.set(xlabel="recall", ylabel="precision", title="precision-recall")
+    for a in (a1, a2):
+        a.legend(loc="lower right")
+        a.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    return Path(path)

@@ -1,0 +1,57 @@
+"""The one batched prediction function: DanQ predict, motif activations, variants, ISM.
+
+Takes any Keras model whose input is one-hot DNA (L, 4) in A,G,C,T order and
+base-index batches; batching, one-hot encoding and the progress bar live here.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from dlbio.data.encoding import reverse_complement
+
+
+def predict_index(model: keras.Model, batches: Iterable[np.ndarray], total: int | None = None,
+                  progress: bool = False, both_strands: bool = False) -> list[np.ndarray] | np.ndarray:
+    """Run *model* on batches of base indices uint8 (b, L).
+
+    Returns the model output(s) stacked over batches: (n, ...) float32, or a list
+    for a multi-output model.  With *both_strands*, outputs are averaged over the
+    sequence and its reverse complement.
+    """
+    import tensorflow as tf
+
+    @tf.function(reduce_retracing=True)
+    def run(idx):
+        return model(tf.one_hot(tf.cast(idx, tf.int32), 4, dtype=tf.float32), training=False)
+
+    outs: list[list[np.ndarray]] = []
+    with tqdm(total=total, unit="seq", desc="predict", disable=not progress) as bar:
+        for idx in batches:
+            res = _as_list(run(idx))
+            if both_strands:
+                res = [(a + b) / 2 for a, b in zip(res, _as_list(run(reverse_complement(idx).copy())))]
+            outs.append([np.asarray(r, dtype=np.float32) if np.asarray(r).dtype.kind == "f" else np.asarray(r)
+                         for r in res])
+            bar.update(len(idx))
+    if not outs:
+        shapes = [tuple(o.shape[1:]) for o in _as_list(model.outputs)]
+        stacked = [np.zeros((0, *s), np.float32) for s in shapes]
+    else:
+        stacked = [np.concatenate(col) for col in zip(*outs)]
+    return stacked[0] if len(stacked) == 1 else stacked
+
+
+def predict_source(model: keras.Model, source, batch_size: int = 1024, progress: bool = False):
+    """Predict every sample of a source (see dlbio.data.pipeline) in file order."""
+    from dlbio.data.pipeline import iter_batches
+
+    return predict_index(model, (x for x, _ in iter_batches(source, batch_size)), total=source.n, progress=progress)
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]

@@ -1,0 +1,264 @@
+"""DanQ / DeepSEA jobs: train, predict, visualize (the Biowulf train.py/predict.py/visualize.py)."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import keras
+import numpy as np
+
+from dlbio.atomic import atomic_path, write_text
+from dlbio.data import deepsea_mat, encoding
+from dlbio.data.pipeline import ArraySource, make_dataset, read_all
+from dlbio.errors import DlbioError, require
+from dlbio.evaluation import per_target_metrics, plot_curves, summary_lines, write_metrics_tsv
+from dlbio.models import deepsea as models
+from dlbio.predict import predict_index, predict_source
+from dlbio.training import callbacks as cb
+from dlbio.training.setup import make_optimizer, seed_everything
+from dlbio.training.strategy import make_strategy
+
+
+def load_dna_model(path: str | Path) -> keras.Model:
+    """Any Keras model file whose input is one-hot DNA (L, 4), A,G,C,T order."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: model file not found (train one with danq-train, or pass -w/--model)")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as exc:  # noqa: BLE001
+        raise DlbioError(f"{path}: not a Keras model file ({type(exc).__name__})") from None
+    shape = tuple(model.inputs[0].shape)
+    require(len(shape) == 3 and shape[2] == 4 and shape[1] is not None,
+            f"{path}: model input has shape {shape}, expected (batch, length, 4) one-hot DNA")
+    return model
+
+
+@dataclass
+class TrainResult:
+    checkpoint: Path
+    log: Path
+    history: dict
+    results: Path | None
+    metrics_lines: list[str]
+
+
+def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 500, epochs: int = 60,
+          filters: int | None = None, kernel_size: int | None = None, lstm_units: int | None = None,
+          dense_units: int = 925, learning_rate: float = 1e-4, n_gpus: int = 1, limit: int | None = None,
+          results: str | None = "test_results.h5", optimizer: str = "rmsprop", lr_schedule: bool = False,
+          verbose: bool = False, weights: str | Path | None = None, seed: int = 1, patience: int = 5,
+          out_dir: str | Path = ".", prefix: str = "bestmodel", mixed_precision: bool = False,
+          quiet: bool = False) -> TrainResult:
+    """danq-train: fit DanQ/DeepSEA on a DeepSEA-layout folder, keep the best model, evaluate on test.
+
+    Writes ``<out_dir>/checkpoints/<prefix>.<model>.keras`` (best validation loss),
+    ``<out_dir>/checkpoints/<prefix>.<model>.log.csv`` (per-epoch loss, val_loss,
+    val_auc_median, lr) and, when *results* is set, ``<out_dir>/predictions/<results>``
+    plus its per-target TSV.
+    """
+    require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
+    require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
+    strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
+    seed_everything(seed)
+    sets = deepsea_mat.open_data_dir(data_dir, limit)
+    train_set, valid_set = sets["train"], sets["valid"]
+    out_dir = Path(out_dir)
+    ckpt = out_dir / "checkpoints" / f"{prefix}.{model_name}.keras"
+    log = ckpt.with_suffix(".log.csv")
+    ckpt.parent.mkdir(parents=True, exist_ok=True)
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    with strategy.scope():
+        model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
+                             lstm_units, dense_units, seed=seed)
+        if weights:
+            _load_weights(model, weights)
+        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
+                      jit_compile=model_name == "DeepSEA")  # cuDNN LSTM has no XLA kernel
+    if verbose:
+        model.summary(print_fn=lambda s, **k: print(s))
+    calls = [cb.ValidationAUC(valid_set), cb.AtomicCheckpoint(ckpt, monitor="val_loss", verbose=verbose),
+             keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
+             keras.callbacks.CSVLogger(str(log)),
+             cb.EpochProgress(epochs, desc=f"{model_name}", enabled=cb.progress_enabled(quiet))]
+    if lr_schedule:
+        calls.append(keras.callbacks.LearningRateScheduler(cb.step_decay(learning_rate)))
+    t0 = time.time()
+    history = model.fit(make_dataset(train_set, batch_size, shuffle=True, seed=seed),
+                        validation_data=make_dataset(valid_set, batch_size),
+                        epochs=epochs,
+                        callbacks=calls, verbose=2 if verbose else 0, shuffle=False)
+    elapsed = time.time() - t0
+    write_run_record(ckpt.with_suffix(".run.json"), seed=seed, data_dir=data_dir, elapsed_s=elapsed,
+                     samples_per_s=len(history.history["loss"]) * train_set.n / max(elapsed, 1e-9))
+    res_path, lines = None, []
+    if results:
+        best = load_dna_model(ckpt)
+        pr = predict(best, sets["test"], out_dir / "predictions" / results, batch_size=max(batch_size, 1024),
+                     quiet=quiet)
+        res_path, lines = pr.path, pr.summary
+    return TrainResult(ckpt, log, history.history, res_path, lines)
+
+
+def _load_weights(model: keras.Model, path: str | Path) -> None:
+    path = Path(path)
+    require(path.is_file(), f"{path}: weights file not found")
+    try:
+        if path.name.endswith(".weights.h5"):
+            model.load_weights(path)
+        else:
+            model.set_weights(keras.models.load_model(path, compile=False).get_weights())
+    except Exception as exc:  # noqa: BLE001
+        raise DlbioError(f"{path}: weights do not fit this model ({type(exc).__name__}: "
+                         f"{str(exc).splitlines()[0][:160] if str(exc) else ''})") from None
+
+
+def write_run_record(path: Path, **fields) -> Path:
+    """JSON beside the outputs: command line, versions, hardware and the given fields."""
+    import tensorflow as tf
+
+    rec = {"command": sys.argv, "python": platform.python_version(), "tensorflow": tf.__version__,
+           "keras": keras.__version__, "platform": platform.platform(),
+           "gpus": [d.name for d in tf.config.list_physical_devices("GPU")], **fields}
+    return write_text(path, json.dumps(rec, indent=2, default=str) + "\n")
+
+
+@dataclass
+class PredictResult:
+    path: Path
+    metrics_tsv: Path | None
+    summary: list[str]
+
+
+def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False) -> PredictResult:
+    """Predict a labelled source; write HDF5 (``pred`` (N, T) float32, ``labels`` (N, T) uint8,
+    attribute ``target_names``) and ``<out stem>.metrics.tsv``.
+    """
+    _check_compatible(model, source)
+    pred = predict_source(model, source, batch_size, progress=cb.progress_enabled(quiet))
+    labels = read_all(source)[1]
+    out = Path(out)
+    with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("pred", data=pred.astype(np.float32), compression="gzip")
+        f.create_dataset("labels", data=labels, compression="gzip")
+        if source.target_names:
+            f.attrs["target_names"] = np.array(source.target_names, dtype="S")
+    metrics = per_target_metrics(labels, pred)
+    tsv = write_metrics_tsv(metrics, out.with_suffix(".metrics.tsv"), source.target_names)
+    return PredictResult(out, tsv, summary_lines(metrics))
+
+
+def _check_compatible(model: keras.Model, source) -> None:
+    length = model.inputs[0].shape[1]
+    n_out = model.outputs[0].shape[-1]
+    require(length == source.length, f"{getattr(source, 'path', 'input')}: sequences are {source.length} bp "
+                                     f"but the model expects {length} bp")
+    if source.n_targets:
+        require(n_out == source.n_targets, f"{getattr(source, 'path', 'input')}: {source.n_targets} targets "
+                                           f"but the model predicts {n_out}")
+
+
+def read_fasta_index(path: str | Path, length: int | None = None) -> tuple[list[str], np.ndarray]:
+    """FASTA -> (ids, base index uint8 (n, L)); every record must be *length* bp (if given)."""
+    from Bio import SeqIO
+
+    path = Path(path)
+    require(path.is_file(), f"{path}: FASTA file not found")
+    ids, rows = [], []
+    try:
+        for rec in SeqIO.parse(path, "fasta"):
+            seq = str(rec.seq)
+            require(length is None or len(seq) == length,
+                    f"{path}: record {rec.id!r} is {len(seq)} bp, the model needs {length} bp")
+            rows.append(encoding.encode(seq, f"{path}: record {rec.id!r}"))
+            ids.append(rec.id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DlbioError(f"{path}: not a FASTA file ({exc})") from None
+    require(rows, f"{path}: no FASTA records found")
+    return ids, np.stack(rows)
+
+
+def predict_fasta(model: keras.Model, fasta: str | Path, out_tsv: str | Path, target_names=None,
+                  batch_size: int = 1024) -> Path:
+    """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per target)."""
+    length = model.inputs[0].shape[1]
+    ids, idx = read_fasta_index(fasta, length)
+    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)))
+    names = target_names or [f"target_{t + 1}" for t in range(pred.shape[1])]
+    rows = ["id\t" + "\t".join(names)] + [i + "\t" + "\t".join(f"{v:.5f}" for v in p) for i, p in zip(ids, pred)]
+    return write_text(out_tsv, "\n".join(rows) + "\n")
+
+
+# --------------------------------------------------------------------------- visualize
+
+def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """(pred float32 (N, T), labels uint8 (N, T), target names or None) from a predictions HDF5."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: predictions file not found (run danq-predict first)")
+    try:
+        with h5py.File(path, "r") as f:
+            require("pred" in f and "labels" in f, f"{path}: expected datasets 'pred' and 'labels'")
+            names = [n.decode() for n in f.attrs["target_names"]] if "target_names" in f.attrs else None
+            return f["pred"][...], f["labels"][...], names
+    except OSError as exc:
+        raise DlbioError(f"{path}: not a predictions HDF5 file ({exc})") from None
+
+
+def plot_target(predictions: str | Path, target: int, out: str | Path) -> Path:
+    """ROC and PR curves of *target* (1-based) from a predictions file -> PNG."""
+    pred, labels, names = read_predictions(predictions)
+    require(1 <= target <= pred.shape[1], f"-t must be between 1 and {pred.shape[1]}, got {target}")
+    y = labels[:, target - 1]
+    require(0 < y.sum() < len(y), f"{predictions}: target {target} has only one class in this set; no curve")
+    title = f"target {target}" + (f": {names[target - 1]}" if names else "")
+    return plot_curves(y, pred[:, target - 1], out, title)
+
+
+def positive_sequences(source, targets: list[int] | None = None) -> np.ndarray:
+    """Base indices of sequences positive for any of *targets* (1-based; None: any target)."""
+    idx, labels = read_all(source)
+    cols = slice(None) if not targets else [t - 1 for t in targets]
+    if targets:
+        require(all(1 <= t <= labels.shape[1] for t in targets), f"targets must be between 1 and {labels.shape[1]}")
+    mask = labels[:, cols].reshape(len(labels), -1).any(axis=1)
+    require(mask.any(), f"{getattr(source, 'path', 'input')}: no positive sequences for the chosen targets")
+    return idx[mask]
+
+
+def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | Path, meme: str | Path,
+                targets: list[int] | None = None, quiet: bool = False) -> tuple[Path, Path, int]:
+    """Logo PNG of first-layer filter *filter_no* (1-based) and a MEME file with every filter.
+
+    Returns (png, meme, number of sites of that filter).
+    """
+    from dlbio.logos import draw_logo
+    from dlbio.motifs.activations import first_conv_layer
+    from dlbio.motifs.filters import filter_motifs
+    from dlbio.motifs.meme import write_meme
+
+    model = load_dna_model(model_path)
+    n_filters = first_conv_layer(model).filters
+    require(1 <= filter_no <= n_filters, f"-t must be a filter between 1 and {n_filters} with -M, got {filter_no}")
+    _check_compatible(model, source)
+    fm = filter_motifs(model, positive_sequences(source, targets), progress=cb.progress_enabled(quiet))
+    acgt = encoding.agct_to_acgt(fm.counts)
+    meme_path = write_meme(meme, [(f"filter{f + 1}", "", acgt[f], fm.n_sites[f]) for f in range(n_filters)])
+    f = filter_no - 1
+    require(fm.n_sites[f] > 0, f"filter {filter_no} never fires (max activation <= 0) on the positive sequences")
+    png = draw_logo(acgt[f], "ACGT", out_png, title=f"filter {filter_no} ({fm.n_sites[f]} sites)")
+    return png, meme_path, int(fm.n_sites[f])
+
+
+def open_sets(data: str | Path, limit: int | None = None, splits=("test",)):
+    """Open the DeepSEA-layout folder *data* for the given splits."""
+    return deepsea_mat.open_data_dir(data, limit, splits)
+
+
+__all__ = ["train", "predict", "predict_fasta", "plot_target", "filter_logo", "load_dna_model", "open_sets",
+           "ArraySource"]
