@@ -36,3 +36,12 @@ def test_class2_module_loads_and_runs_script():
 def test_modulefiles_syntax():
     res = _module_shell("module --terse avail 2>&1")
     assert "DLBio/class2" in res.stdout + res.stderr
+
+
+@needs_lmod
+def test_danq_module_sets_biowulf_variables():
+    res = _module_shell('module load danq && echo "H=$DANQ_HOME S=$DANQ_SRC D=$DANQ_DATA" && ls $DANQ_SRC && train.py --help')
+    assert res.returncode == 0, res.stderr
+    assert "[+] Loading danq" in res.stderr
+    assert f"S={ROOT / 'scripts'}" in res.stdout and "predict.py" in res.stdout and "visualize.py" in res.stdout
+    assert "-g, --gpus" in res.stdout

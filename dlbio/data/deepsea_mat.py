@@ -123,7 +123,8 @@ def _labels_uint8(path, y: np.ndarray) -> np.ndarray:
     y = np.asarray(y)
     if y.dtype != np.uint8:
         bad = ~np.isin(y, (0, 1))
-        require(not bad.any(), f"{path}: labels must be 0 or 1, found {y[bad][0]!r}")
+        if bad.any():
+            raise DlbioError(f"{path}: labels must be 0 or 1, found {y[bad][0]!r}")
         return y.astype(np.uint8)
     require(y.max(initial=0) <= 1, f"{path}: labels must be 0 or 1, found {int(y.max())}")
     return y

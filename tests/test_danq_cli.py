@@ -1,0 +1,92 @@
+"""danq-train / danq-predict / danq-visualize end to end on the bundled planted-motif set."""
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image
+
+from dlbio.cli.danq import danq_predict, danq_train, danq_visualize, simulate_cmd
+from dlbio.resources import data_dir
+
+TINY = data_dir() / "deepsea_tiny"
+SMALL = ["-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 300, "-q"]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from click.testing import CliRunner
+
+    out = tmp_path_factory.mktemp("danq")
+    res = CliRunner().invoke(danq_train, ["-d", TINY, "-e", 2, "--out-dir", out, "-O", "adam", "-l", "1e-2",
+                                          *map(str, SMALL)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def test_train_writes_model_log_predictions(trained):
+    out, text = trained
+    ckpt = out / "checkpoints" / "bestmodel.DanQ.keras"
+    import keras
+
+    model = keras.models.load_model(ckpt)
+    assert model.inputs[0].shape[1:] == (200, 4) and model.outputs[0].shape[-1] == 8
+    log = (out / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()
+    assert log[0].split(",") == ["epoch", "loss", "val_auc_median", "val_loss"] and len(log) == 3
+    with h5py.File(out / "predictions" / "test_results.h5") as f:
+        assert f["pred"].shape == (300, 8) and f["labels"].dtype == np.uint8
+        assert f.attrs["target_names"][0] == b"CTCF_MA0139.2"
+    rows = (out / "predictions" / "test_results.metrics.tsv").read_text().splitlines()
+    assert rows[0].startswith("target\tname\tcategory\troc_auc") and len(rows) == 9
+    assert "median ROC AUC" in text and (out / "checkpoints" / "bestmodel.DanQ.run.json").exists()
+
+
+def test_predict_and_visualize(trained, run_cli, tmp_path):
+    out, _ = trained
+    model = out / "checkpoints" / "bestmodel.DanQ.keras"
+    res = run_cli(danq_predict, ["-d", TINY, "-w", model, "-n", 200, "-o", "p.h5", "-q"])
+    assert "median ROC AUC" in res.output
+    with h5py.File(tmp_path / "p.h5") as f:
+        assert f["pred"].shape == (200, 8) and np.all((f["pred"][...] >= 0) & (f["pred"][...] <= 1))
+    run_cli(danq_visualize, ["-t", 1, "-p", "p.h5", "-o", "roc.png"])
+    assert Image.open(tmp_path / "roc.png").size[0] > 500
+    res = run_cli(danq_visualize, ["-M", "-t", 2, "-d", TINY, "-w", model, "-o", "f2.png", "-q"])
+    assert "sites" in res.output and Image.open(tmp_path / "f2.png").format == "PNG"
+    meme = (tmp_path / "motifs.meme").read_text()
+    assert meme.startswith("MEME version 4") and meme.count("MOTIF filter") >= 1
+
+
+def test_predict_fasta(trained, run_cli, tmp_path):
+    out, _ = trained
+    model = out / "checkpoints" / "bestmodel.DanQ.keras"
+    (tmp_path / "s.fa").write_text(">a\n" + "ACGT" * 50 + "\n>b\n" + "acgn" * 50 + "\n")
+    run_cli(danq_predict, ["-w", model, "--fasta", "s.fa", "-d", TINY, "-o", "s.tsv"])
+    rows = (tmp_path / "s.tsv").read_text().splitlines()
+    assert rows[0].split("\t")[:2] == ["id", "CTCF_MA0139.2"] and len(rows) == 3
+    (tmp_path / "bad.fa").write_text(">short\nACGT\n")
+    res = run_cli(danq_predict, ["-w", model, "--fasta", "bad.fa"], ok=False)
+    assert res.exit_code == 2 and "'short'" in res.output and "200 bp" in res.output
+
+
+def test_bad_inputs_never_overwrite(trained, run_cli, tmp_path):
+    out, _ = trained
+    model = out / "checkpoints" / "bestmodel.DanQ.keras"
+    before = model.read_bytes()
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "junk.keras").write_text("x")
+    cases = [
+        (danq_train, ["-d", "empty", "-e", 1]),
+        (danq_train, ["-d", TINY, "-g", 2, "-b", 101]),
+        (danq_train, ["-d", TINY, "-g", 2, "-b", 100]),
+        (danq_train, ["-d", TINY, "-w", model, "-f", 16, "-k", 9, "-n", 100, "-e", 1, "--out-dir", out]),
+        (danq_predict, ["-d", TINY, "-w", "junk.keras"]),
+        (danq_predict, ["-d", TINY, "-w", "missing.keras"]),
+        (danq_visualize, ["-t", 99, "-p", out / "predictions" / "test_results.h5"]),
+        (danq_visualize, ["-M", "-t", 500, "-d", TINY, "-w", model]),
+        (simulate_cmd, ["-o", "sim", "--motifs", "NOT_A_TF"]),
+    ]
+    for cmd, args in cases:
+        res = run_cli(cmd, args, ok=False)
+        assert res.exit_code == 2, (args, res.output)
+        lines = res.output.strip().splitlines()
+        assert "Traceback" not in res.output and len(lines) == 1 and lines[0].startswith("error: "), (args, res.output)
+    assert model.read_bytes() == before

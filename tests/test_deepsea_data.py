@@ -1,0 +1,114 @@
+"""Readers against files in the published DeepSEA layout, the pipeline, and encodings."""
+
+import h5py
+import numpy as np
+import pytest
+from scipy.io import savemat
+
+from dlbio.data import deepsea_mat, encoding, pipeline
+from dlbio.data.simulate import simulate, write_planted
+from dlbio.errors import DlbioError
+
+
+def _random_set(n=37, length=30, targets=5, seed=0):
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, 4, size=(n, length)).astype(np.uint8)
+    idx[0, :3] = encoding.N_CODE
+    return idx, rng.integers(0, 2, size=(n, targets)).astype(np.uint8)
+
+
+def test_encoding_agct_order_and_n():
+    idx = encoding.encode("AGCTNacgtR", "s")
+    assert idx.tolist() == [0, 1, 2, 3, 4, 0, 2, 1, 3, 4]
+    onehot = encoding.index_to_onehot(idx)
+    assert onehot[1].tolist() == [0, 1, 0, 0] and onehot[4].tolist() == [0, 0, 0, 0]
+    assert encoding.decode(encoding.reverse_complement(encoding.encode("AACGTN"))) == "NACGTT"
+    with pytest.raises(DlbioError, match="position 3"):
+        encoding.encode("AC-T", "s")
+
+
+def test_v73_with_user_block_matches_written_arrays(tmp_path):
+    idx, y = _random_set()
+    path = deepsea_mat.write_split(tmp_path / "train.mat", "train", idx, y, "7.3")
+    raw = path.read_bytes()
+    assert raw[:10] == b"MATLAB 7.3" and raw[512:520] == b"\x89HDF\r\n\x1a\n"
+    with h5py.File(path, "r") as f:  # the published on-disk shapes
+        assert f["trainxdata"].shape == (30, 4, 37) and f["traindata"].shape == (5, 37)
+        # A,G,C,T rows: base index 1 (G) is row 1
+        assert f["trainxdata"][5, :, 1].tolist() == encoding.index_to_onehot(idx[1, 5], np.uint8).tolist()
+    s = deepsea_mat.MatSet(path, "train")
+    assert (s.n, s.length, s.n_targets, s.layout) == (37, 30, 5, "v7.3")
+    x, labels = s.read(3, 20)
+    assert np.array_equal(x, idx[3:20]) and np.array_equal(labels, y[3:20])
+
+
+def test_v5_reader_handles_float_one_hot(tmp_path):
+    idx, y = _random_set(targets=3)
+    onehot = encoding.index_to_onehot(idx, np.float64).transpose(0, 2, 1)  # (N, 4, L)
+    savemat(tmp_path / "valid.mat", {"validxdata": onehot, "validdata": y.astype(np.float64)})
+    s = deepsea_mat.MatSet(tmp_path / "valid.mat", "valid", limit=10)
+    assert s.n == 10
+    x, labels = s.read(0, 100)
+    assert np.array_equal(x, idx[:10]) and np.array_equal(labels, y[:10])
+
+
+def test_pipeline_covers_every_sample_once_and_shuffles_by_seed(tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "CHUNK", 8)
+    idx, y = _random_set(n=53)
+    src = pipeline.ArraySource(idx, y)
+    plain = list(pipeline.iter_batches(src, 10))
+    assert [len(b[0]) for b in plain] == [10, 10, 10, 10, 10, 3]
+    assert np.array_equal(np.concatenate([b[0] for b in plain]), idx)
+    a = np.concatenate([b[0] for b in pipeline.iter_batches(src, 10, shuffle=True, seed=1)])
+    b = np.concatenate([b[0] for b in pipeline.iter_batches(src, 10, shuffle=True, seed=1)])
+    c = np.concatenate([b[0] for b in pipeline.iter_batches(src, 10, shuffle=True, seed=1, epoch=1)])
+    assert np.array_equal(a, b) and not np.array_equal(a, c) and not np.array_equal(a, idx)
+    assert sorted(map(bytes, a)) == sorted(map(bytes, idx))
+    # labels travel with their sequences
+    ya = np.concatenate([b[1] for b in pipeline.iter_batches(src, 10, shuffle=True, seed=1)])
+    lookup = {bytes(s): l.tolist() for s, l in zip(idx, y)}
+    assert all(lookup[bytes(s)] == l.tolist() for s, l in zip(a, ya))
+
+
+def test_tf_dataset_one_hot_and_n_rows():
+    idx, y = _random_set(n=12)
+    ds = pipeline.make_dataset(pipeline.ArraySource(idx, y), 5)
+    xs, ys = zip(*[(x.numpy(), t.numpy()) for x, t in ds])
+    x = np.concatenate(xs)
+    assert x.shape == (12, 30, 4) and x[0, 0].tolist() == [0, 0, 0, 0]
+    assert np.array_equal(x, encoding.index_to_onehot(idx)) and np.array_equal(np.concatenate(ys), y)
+
+
+def test_simulated_set_plants_labelled_motifs(tmp_path):
+    p = simulate(["CTCF", "MA0035"], {"train": 40, "valid": 10, "test": 10}, length=60, motifs_per_seq=1.0, seed=3)
+    write_planted(p, tmp_path)
+    sets = deepsea_mat.open_data_dir(tmp_path)
+    assert sets["train"].target_names == ["CTCF_MA0139.2", "GATA1_MA0035.5"]
+    truth = [l.split("\t") for l in (tmp_path / "truth.tsv").read_text().splitlines()[1:]]
+    idx, labels = pipeline.read_all(sets["train"])
+    for split, row, mid, name, start, strand in truth:
+        if split == "train":
+            assert labels[int(row), 0 if name == "CTCF" else 1] == 1
+    assert labels.sum() == sum(t[0] == "train" for t in truth)
+
+
+@pytest.mark.parametrize("case", ["missing", "not_mat", "bad_shape", "labels_2", "wrong_keys", "mismatch"])
+def test_bad_data_files(tmp_path, case):
+    idx, y = _random_set()
+    for s in ("train", "valid", "test"):
+        deepsea_mat.write_split(tmp_path / f"{s}.mat", s, idx, y, "7.3" if s == "train" else "5")
+    if case == "missing":
+        (tmp_path / "valid.mat").unlink()
+    elif case == "not_mat":
+        (tmp_path / "test.mat").write_text("hello")
+    elif case == "bad_shape":
+        savemat(tmp_path / "test.mat", {"testxdata": np.zeros((3, 5, 30)), "testdata": np.zeros((3, 5))})
+    elif case == "labels_2":
+        savemat(tmp_path / "test.mat", {"testxdata": np.zeros((3, 4, 30)), "testdata": np.full((3, 5), 2.0)})
+    elif case == "wrong_keys":
+        savemat(tmp_path / "test.mat", {"foo": np.zeros((3, 4, 30))})
+    elif case == "mismatch":
+        deepsea_mat.write_split(tmp_path / "test.mat", "test", idx[:, :20], y, "5")
+    with pytest.raises(DlbioError) as err:
+        deepsea_mat.open_data_dir(tmp_path)
+    assert ".mat" in str(err.value) and "\n" not in str(err.value)

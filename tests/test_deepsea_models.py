@@ -1,0 +1,77 @@
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from dlbio.models import deepsea as models
+from dlbio.motifs import jaspar
+
+
+@pytest.mark.parametrize("builder,count", [(models.danq, 46_926_479), (models.deepsea, 52_843_119)])
+def test_published_parameter_counts(builder, count):
+    assert builder().count_params() == count
+
+
+def test_danq_jaspar_count_and_init():
+    m = models.danq_jaspar()
+    assert m.count_params() == 67_892_175
+    kernel, bias = m.get_layer("motif_conv").get_weights()
+    first = jaspar.load_collection()[0]  # JASPAR motif 0 initialises filter 0, A,G,C,T order
+    col = kernel[:, :, 0]
+    nz = np.flatnonzero(np.abs(col).sum(axis=1) > 0)
+    assert len(nz) == first.length
+    assert np.allclose(col[nz], first.probabilities_agct() - 0.25, atol=1e-6)
+    assert -1.0 <= bias[0] <= 0.0
+
+
+def test_filters_and_kernel_override():
+    m = models.build("DanQ", 7, 200, filters=16, kernel_size=11, lstm_units=8, dense_units=12)
+    conv = m.get_layer("motif_conv")
+    assert conv.filters == 16 and conv.kernel_size == (11,) and m.outputs[0].shape[-1] == 7
+
+
+def test_one_and_two_replicas_give_the_same_loss():
+    """MirroredStrategy on two logical CPU devices vs one replica, same data and weights."""
+    code = textwrap.dedent("""
+        import os
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+        import numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        import keras
+        from dlbio.models import deepsea as models
+        from dlbio.data.pipeline import ArraySource, make_dataset
+        from dlbio.training.strategy import make_strategy
+        rng = np.random.default_rng(0)
+        src = ArraySource(rng.integers(0, 4, (64, 60)).astype(np.uint8), rng.integers(0, 2, (64, 3)).astype(np.uint8))
+        losses = []
+        for n in (1, 2):
+            keras.utils.set_random_seed(0)
+            with make_strategy(n, 16, device_type="CPU").scope():
+                m = models.build("DanQ", 3, 60, filters=8, kernel_size=5, lstm_units=4, dense_units=8)
+                for layer in m.layers:  # dropout masks differ per replica; compare the arithmetic
+                    if isinstance(layer, keras.layers.Dropout):
+                        layer.rate = 0.0
+                m.compile(loss="binary_crossentropy", optimizer=keras.optimizers.SGD(0.1))
+            h = m.fit(make_dataset(src, 16), epochs=2, verbose=0)
+            losses.append(h.history["loss"])
+        print("LOSSES", losses)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = next(l for l in out.stdout.splitlines() if l.startswith("LOSSES"))
+    one, two = eval(line.split(" ", 1)[1])
+    assert np.allclose(one, two, rtol=1e-5), (one, two)
+    assert one[1] != one[0]  # it trained
+
+
+def test_strategy_checks_before_work():
+    from dlbio.errors import DlbioError
+    from dlbio.training.strategy import make_strategy
+
+    with pytest.raises(DlbioError, match="multiple"):
+        make_strategy(4, 502)
+    with pytest.raises(DlbioError, match="visible"):
+        make_strategy(2, 500)  # no GPUs here
