@@ -194,6 +194,15 @@ def input_gradient(model: keras.Model, x: np.ndarray) -> GradientCheck:
     return GradientCheck(float(g[:, 0].mean()), float(g[:, -1].mean()))
 
 
+@dataclass
+class VanishingResult:
+    """accuracy[cell][epoch] = test accuracy (0..1); gradients[cell][epoch] = GradientCheck."""
+
+    accuracy: dict[str, dict[int, float]] = field(default_factory=dict)
+    gradients: dict[str, dict[int, GradientCheck]] = field(default_factory=dict)
+    losses: dict[str, list[float]] = field(default_factory=dict)
+
+
 class _EvalAt(keras.callbacks.Callback):
     def __init__(self, epochs, x, y, x_grad, checkpoint):
         super().__init__()
