@@ -79,6 +79,8 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
 
     sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
     ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
+    # Known length: Keras shows epoch progress and does not warn about running out of data.
+    ds = ds.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(source, batch_size)))
 
     def encode(x, y):
         onehot = tf.one_hot(tf.cast(x, tf.int32), 4, dtype=tf.float32)
