@@ -90,3 +90,20 @@ def test_bad_inputs_never_overwrite(trained, run_cli, tmp_path):
         lines = res.output.strip().splitlines()
         assert "Traceback" not in res.output and len(lines) == 1 and lines[0].startswith("error: "), (args, res.output)
     assert model.read_bytes() == before
+
+
+def test_motifs_report(trained, run_cli, tmp_path):
+    from dlbio.cli.danq import motifs_cmd
+
+    out, _ = trained
+    res = run_cli(motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "-n", 300,
+                               "--min-sites", 5, "-o", "m", "-q"])
+    assert "positive sequences scanned" in res.output
+    rows = (tmp_path / "m" / "filters.tsv").read_text().splitlines()
+    assert rows[0].split("\t")[:4] == ["filter", "sites", "information_bits", "match_id"] and len(rows) == 9
+    assert (tmp_path / "m" / "filters.meme").read_text().startswith("MEME version 4")
+    page = (tmp_path / "m" / "filters.html").read_text()
+    assert page.startswith("<!doctype html>") and "JASPAR" in page
+    bad = run_cli(motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "--targets", 99],
+                  ok=False)
+    assert bad.exit_code == 2 and "targets must be between 1 and 8" in bad.output

@@ -1,0 +1,76 @@
+"""Compare motifs with JASPAR using memelite's Tomtom (in-process, numba, no MEME suite)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.motifs.jaspar import JasparMotif
+
+
+def numba_cache_dir() -> Path:
+    """Where numba caches memelite's compiled code (first call compiles for about a minute)."""
+    path = Path(os.environ.get("NUMBA_CACHE_DIR") or Path.home() / ".cache" / "dlbio" / "numba")
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["NUMBA_CACHE_DIR"] = str(path)
+    return path
+
+
+def bh_qvalues(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg q-values of a 1-D array of p-values (NaN stays NaN)."""
+    p = np.asarray(p, dtype=float)
+    q = np.full_like(p, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    if len(ok) == 0:
+        return q
+    order = ok[np.argsort(p[ok])]
+    ranked = p[order] * len(ok) / np.arange(1, len(ok) + 1)
+    q[order] = np.minimum(1.0, np.minimum.accumulate(ranked[::-1])[::-1])
+    return q
+
+
+@dataclass
+class Match:
+    """Best JASPAR match of one query: q over all targets of that query (BH)."""
+
+    matrix_id: str
+    name: str
+    p: float
+    q: float
+    strand: str
+    offset: int
+
+
+def best_matches(queries: list[np.ndarray], targets: tuple[JasparMotif, ...]) -> list[Match | None]:
+    """For each query (w, 4) A,C,G,T probabilities, the target with the smallest p-value.
+
+    Returns None for an empty query.  q-values are Benjamini-Hochberg over the
+    query's comparisons with every target, as Tomtom reports them.
+    """
+    numba_cache_dir()
+    from memelite import tomtom
+
+    keep = [i for i, q in enumerate(queries) if q is not None and len(q)]
+    out: list[Match | None] = [None] * len(queries)
+    if not keep:
+        return out
+    qs = [np.ascontiguousarray(queries[i].T, dtype=np.float64) for i in keep]
+    ts = [np.ascontiguousarray(t.probabilities(0.01).T, dtype=np.float64) for t in targets]
+    p, _scores, offsets, _overlaps, strands = tomtom(qs, ts)[:5]
+    for row, i in enumerate(keep):
+        q = bh_qvalues(p[row])
+        j = int(np.nanargmin(p[row]))
+        out[i] = Match(targets[j].matrix_id, targets[j].name, float(p[row, j]), float(q[j]),
+                       "-" if int(strands[row, j]) == 1 else "+", int(offsets[row, j]))
+    return out
+
+
+def trim(prob: np.ndarray, counts_total: np.ndarray | None = None, min_ic: float = 0.3) -> tuple[int, int]:
+    """(start, stop) after dropping flanking columns with less than *min_ic* bits."""
+    p = np.clip(prob, 1e-9, 1)
+    ic = 2 + (p * np.log2(p)).sum(axis=1)
+    good = np.flatnonzero(ic >= min_ic)
+    return (0, 0) if len(good) == 0 else (int(good[0]), int(good[-1]) + 1)

@@ -1,0 +1,126 @@
+"""dlbio motifs: every first-layer filter -> PWM -> best JASPAR match (Tomtom) -> TSV, MEME, HTML."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.atomic import write_text
+from dlbio.data import encoding
+from dlbio.errors import require
+from dlbio.motifs import jaspar, sites, tomtom
+from dlbio.motifs.filters import filter_motifs
+from dlbio.motifs.meme import write_meme
+
+
+@dataclass
+class FilterReport:
+    """One row per filter (0-based index *filter*), best match may be None."""
+
+    filter: int
+    n_sites: int
+    information: float
+    counts: np.ndarray        # (w, 4) A,C,G,T, trimmed
+    match: tomtom.Match | None
+
+
+def report_filters(model, idx: np.ndarray, release: str = jaspar.DEFAULT_RELEASE, min_sites: int = 10,
+                   progress: bool = False) -> list[FilterReport]:
+    """Sites of every first-layer filter on sequences *idx* uint8 (n, L) (both strands), trimmed PWMs,
+    and their best JASPAR CORE vertebrate match.
+    """
+    fm = filter_motifs(model, idx, progress=progress)
+    acgt = encoding.agct_to_acgt(fm.counts)
+    queries, trimmed = [], []
+    for f in range(len(acgt)):
+        c = acgt[f]
+        if fm.n_sites[f] < min_sites:
+            queries.append(None)
+            trimmed.append(c[:0])
+            continue
+        a, b = tomtom.trim(c / c.sum(axis=1, keepdims=True))
+        c = c[a:b]
+        trimmed.append(c)
+        queries.append(c / c.sum(axis=1, keepdims=True) if len(c) else None)
+    matches = tomtom.best_matches(queries, jaspar.load_collection(release))
+    return [FilterReport(f, int(fm.n_sites[f]), sites.information_content(trimmed[f]) if len(trimmed[f]) else 0.0,
+                         trimmed[f], matches[f]) for f in range(len(acgt))]
+
+
+def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
+    """filter (1-based), sites, information_bits, match_id, match_name, p, q, strand, offset."""
+    rows = ["filter\tsites\tinformation_bits\tmatch_id\tmatch_name\tp_value\tq_value\tstrand\toffset"]
+    for r in reports:
+        m = r.match
+        tail = (f"{m.matrix_id}\t{m.name}\t{m.p:.3e}\t{m.q:.3e}\t{m.strand}\t{m.offset}" if m
+                else "\t\t\t\t\t")
+        rows.append(f"{r.filter + 1}\t{r.n_sites}\t{r.information:.2f}\t{tail}")
+    return write_text(path, "\n".join(rows) + "\n")
+
+
+def _logo_data_uri(counts: np.ndarray, title: str) -> str:
+    import tempfile
+
+    from dlbio.logos import draw_logo
+
+    with tempfile.TemporaryDirectory() as d:
+        p = draw_logo(counts, "ACGT", Path(d) / "logo.png", title=title)
+        return "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()
+
+
+def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float, n_show: int,
+               release: str) -> Path:
+    """A self-contained HTML page: each shown filter's logo beside its best match's logo."""
+    shown = sorted([r for r in reports if r.match is not None], key=lambda r: r.match.p)[:n_show]
+    n_sig = sum(r.match is not None and r.match.q < q_threshold for r in reports)
+    out = io.StringIO()
+    out.write("<!doctype html><html><head><meta charset='utf-8'><title>dlbio motifs</title><style>"
+              "body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
+              "img{height:90px}.sig{background:#eef8ee}</style></head><body>")
+    out.write(f"<h1>First-layer filters vs {html.escape(release)} CORE vertebrates</h1>"
+              f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif at q &lt; {q_threshold}. "
+              f"Showing the {len(shown)} best matches by p-value.</p>"
+              "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>filter logo</th>"
+              "<th>best match</th><th>p</th><th>q</th><th>JASPAR logo</th></tr>")
+    for r in shown:
+        m = r.match
+        target = jaspar.find(m.matrix_id, release)
+        tc = target.counts if m.strand == "+" else target.counts[::-1, ::-1]
+        cls = " class='sig'" if m.q < q_threshold else ""
+        out.write(f"<tr{cls}><td>{r.filter + 1}</td><td>{r.n_sites}</td><td>{r.information:.1f}</td>"
+                  f"<td><img src='{_logo_data_uri(r.counts, f'filter {r.filter + 1}')}'></td>"
+                  f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})</small></td>"
+                  f"<td>{m.p:.1e}</td><td>{m.q:.1e}</td>"
+                  f"<td><img src='{_logo_data_uri(tc, m.name)}'></td></tr>")
+    out.write("</table></body></html>\n")
+    return write_text(path, out.getvalue())
+
+
+def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, split: str = "test",
+             targets: list[int] | None = None, release: str = jaspar.DEFAULT_RELEASE, q_threshold: float = 0.05,
+             n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False) -> dict:
+    """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*."""
+    from dlbio.training.callbacks import progress_enabled
+    from dlbio.workflows.danq import load_dna_model, open_sets, positive_sequences
+
+    require(0 < q_threshold <= 1, f"--q must be in (0, 1], got {q_threshold}")
+    model = load_dna_model(model_path)
+    from dlbio.motifs.activations import first_conv_layer
+
+    first_conv_layer(model)  # clear error before any data is read
+    source = open_sets(data, limit, (split,))[split]
+    idx = positive_sequences(source, targets)
+    reports = report_filters(model, idx, release, min_sites, progress_enabled(quiet))
+    out = Path(out_dir)
+    meme = write_meme(out / "filters.meme", [(f"filter{r.filter + 1}", r.match.name if r.match else "", r.counts,
+                                              r.n_sites) for r in reports])
+    tsv = write_tsv(reports, out / "filters.tsv")
+    page = write_html(reports, out / "filters.html", q_threshold, n_show, release)
+    sig = [r for r in reports if r.match is not None and r.match.q < q_threshold]
+    return {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
+            "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx)}

@@ -1,0 +1,72 @@
+"""Filter -> sites -> PWM on hand-made cases, both strands, and Tomtom against JASPAR."""
+
+import keras
+import numpy as np
+import pytest
+
+from dlbio.data.encoding import decode, encode
+from dlbio.errors import DlbioError
+from dlbio.motifs import jaspar, tomtom
+from dlbio.motifs.activations import first_conv_layer
+from dlbio.motifs.filters import filter_motifs
+
+
+def _detector(length=20):
+    """Filter 0 fires (value 1) only on 'AGC'; filter 1 only on 'TTT'."""
+    x = keras.Input((length, 4))
+    conv = keras.layers.Conv1D(2, 3, activation="relu", name="motif_conv")
+    h = conv(x)
+    model = keras.Model(x, keras.layers.Dense(1)(keras.layers.GlobalMaxPooling1D()(h)))
+    kernel = np.full((3, 4, 2), -1.0, dtype=np.float32)
+    for pos, base in enumerate("AGC"):
+        kernel[pos, "AGCT".index(base), 0] = 1.0
+    for pos in range(3):
+        kernel[pos, 3, 1] = 1.0
+    conv.set_weights([kernel, np.array([-2.0, -2.0], np.float32)])
+    return model
+
+
+def test_sites_on_both_strands_by_hand():
+    seqs = ["CCCCCAGCCCCCCCCCCCCC",   # AGC on the + strand at 5
+            "CCCCCCCCCCGCTCCCCCCC",   # GCT = reverse complement of AGC: found on the - strand
+            "CCCCCCCCCCCCCCCCCCCC"]   # nothing: max activation 0 -> no site
+    fm = filter_motifs(_detector(), np.stack([encode(s) for s in seqs]))
+    assert fm.n_sites[0] == 2
+    # both windows read AGC in A,G,C,T columns
+    assert fm.counts[0].argmax(axis=1).tolist() == [0, 1, 2] and fm.counts[0].sum() == 6
+    # TTT never occurs, AAA (its reverse complement) neither
+    assert fm.n_sites[1] == 0
+
+
+def test_first_conv_layer_required():
+    x = keras.Input((10, 4))
+    model = keras.Model(x, keras.layers.Dense(1)(keras.layers.Flatten()(x)))
+    with pytest.raises(DlbioError, match="no Conv1D"):
+        first_conv_layer(model)
+
+
+def test_bh_qvalues():
+    q = tomtom.bh_qvalues(np.array([0.01, 0.04, 0.03, np.nan, 0.5]))
+    # sorted p 0.01, 0.03, 0.04, 0.5 -> p*n/rank 0.04, 0.06, 0.0533, 0.5 -> running min from the top
+    assert np.allclose(q[[0, 1, 2, 4]], [0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+    assert np.isnan(q[3])
+
+
+def test_planted_matrix_matches_itself_on_both_strands():
+    targets = jaspar.load_collection()
+    ctcf, gata = jaspar.find("CTCF"), jaspar.find("MA0035")
+    queries = [ctcf.probabilities(), gata.probabilities(), ctcf.probabilities()[::-1, ::-1].copy()]
+    m = tomtom.best_matches(queries, targets)
+    assert (m[0].matrix_id, m[0].strand) == (ctcf.matrix_id, "+") and m[0].q < 1e-10
+    assert m[1].matrix_id == gata.matrix_id and m[1].q < 1e-5
+    assert (m[2].matrix_id, m[2].strand) == (ctcf.matrix_id, "-")
+
+
+def test_jaspar_lookup_errors():
+    assert jaspar.find("ctcf").name == "CTCF"
+    with pytest.raises(DlbioError, match="NOPE"):
+        jaspar.find("NOPE")
+
+
+def test_decode_roundtrip():
+    assert decode(encode("AGCTN")) == "AGCTN"
