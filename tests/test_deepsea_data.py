@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy.io import savemat
 
-from dlbio.data import deepsea_mat, encoding, pipeline
+from dlbio.data import deepsea_mat, encoding, pipeline, sources
 from dlbio.data.simulate import simulate, write_planted
 from dlbio.errors import DlbioError
 
@@ -82,7 +82,7 @@ def test_tf_dataset_one_hot_and_n_rows():
 def test_simulated_set_plants_labelled_motifs(tmp_path):
     p = simulate(["CTCF", "MA0035"], {"train": 40, "valid": 10, "test": 10}, length=60, motifs_per_seq=1.0, seed=3)
     write_planted(p, tmp_path)
-    sets = deepsea_mat.open_data_dir(tmp_path)
+    sets = sources.open_data_dir(tmp_path)
     assert sets["train"].target_names == ["CTCF_MA0139.2", "GATA1_MA0035.5"]
     truth = [l.split("\t") for l in (tmp_path / "truth.tsv").read_text().splitlines()[1:]]
     idx, labels = pipeline.read_all(sets["train"])
@@ -110,5 +110,5 @@ def test_bad_data_files(tmp_path, case):
     elif case == "mismatch":
         deepsea_mat.write_split(tmp_path / "test.mat", "test", idx[:, :20], y, "5")
     with pytest.raises(DlbioError) as err:
-        deepsea_mat.open_data_dir(tmp_path)
+        sources.open_data_dir(tmp_path)
     assert ".mat" in str(err.value) and "\n" not in str(err.value)

@@ -25,7 +25,6 @@ from dlbio.atomic import atomic_path
 from dlbio.data.encoding import index_to_onehot, onehot_to_index
 from dlbio.errors import DlbioError, require
 
-SPLITS = ("train", "valid", "test")
 
 
 class MatSet:
@@ -128,28 +127,6 @@ def _labels_uint8(path, y: np.ndarray) -> np.ndarray:
         return y.astype(np.uint8)
     require(y.max(initial=0) <= 1, f"{path}: labels must be 0 or 1, found {int(y.max())}")
     return y
-
-
-def open_data_dir(data_dir: str | Path, limit: int | None = None,
-                  splits: tuple[str, ...] = SPLITS) -> dict[str, MatSet]:
-    """Open ``<data_dir>/{train,valid,test}.mat``; check they agree in length and targets.
-
-    *limit* keeps the first *limit* samples of each split (``-n``).
-    Target names come from ``<data_dir>/targets.tsv`` (one name per line) when present.
-    """
-    data_dir = Path(data_dir)
-    require(data_dir.is_dir(), f"{data_dir}: data folder not found (expected train.mat, valid.mat, test.mat)")
-    sets = {s: MatSet(data_dir / f"{s}.mat", s, limit) for s in splits}
-    first = next(iter(sets.values()))
-    for s in sets.values():
-        require(s.length == first.length,
-                f"{s.path}: sequences are {s.length} bp but {first.path.name} has {first.length} bp")
-        require(s.n_targets == first.n_targets,
-                f"{s.path}: {s.n_targets} targets but {first.path.name} has {first.n_targets}")
-    names = read_target_names(data_dir / "targets.tsv", first.n_targets)
-    for s in sets.values():
-        s.target_names = names
-    return sets
 
 
 def read_target_names(path: Path, n_targets: int) -> list[str] | None:

@@ -29,6 +29,15 @@ def onehot_to_index(onehot: np.ndarray, axis: int) -> np.ndarray:
     onehot = np.asarray(onehot)
     if onehot.shape[axis] != 4:
         raise DlbioError(f"one-hot axis {axis} has size {onehot.shape[axis]}, expected 4 bases")
+    if onehot.dtype in (np.uint8, np.bool_):
+        # DeepSEA stores exact 0/1 uint8: a weighted sum is several times faster than argmax.
+        a, g, c, t = (np.take(onehot, i, axis=axis).astype(np.uint8, copy=False) for i in range(4))
+        present = a | g | c | t
+        if (a + g + c + t > 1).any():
+            raise DlbioError("one-hot data has more than one base set at a position")
+        idx = g + 2 * c + 3 * t
+        idx[present == 0] = N_CODE
+        return idx.astype(np.uint8, copy=False)
     idx = np.argmax(onehot, axis=axis).astype(np.uint8)
     idx[np.max(onehot, axis=axis) == 0] = N_CODE
     return idx

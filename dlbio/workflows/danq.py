@@ -14,7 +14,7 @@ import keras
 import numpy as np
 
 from dlbio.atomic import atomic_path, write_text
-from dlbio.data import deepsea_mat, encoding
+from dlbio.data import encoding, sources
 from dlbio.data.pipeline import ArraySource, make_dataset, read_all
 from dlbio.errors import DlbioError, require
 from dlbio.evaluation import per_target_metrics, plot_curves, summary_lines, write_metrics_tsv
@@ -66,7 +66,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
     strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
     seed_everything(seed)
-    sets = deepsea_mat.open_data_dir(data_dir, limit)
+    sets = sources.open_data_dir(data_dir, limit)
     train_set, valid_set = sets["train"], sets["valid"]
     out_dir = Path(out_dir)
     ckpt = out_dir / "checkpoints" / f"{prefix}.{model_name}.keras"
@@ -257,7 +257,7 @@ def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | P
 
 def open_sets(data: str | Path, limit: int | None = None, splits=("test",)):
     """Open the DeepSEA-layout folder *data* for the given splits."""
-    return deepsea_mat.open_data_dir(data, limit, splits)
+    return sources.open_data_dir(data, limit, splits)
 
 
 __all__ = ["train", "predict", "predict_fasta", "plot_target", "filter_logo", "load_dna_model", "open_sets",

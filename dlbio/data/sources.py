@@ -1,0 +1,67 @@
+"""Open a data folder: DeepSEA ``<split>.mat`` files or dlbio stores ``<split>.dlbio``.
+
+Every source has n, length, n_targets, target_names and
+``read(start, stop) -> (uint8 base index (m, L), uint8 labels (m, T))``.
+A store is preferred when both are present (it is the faster, smaller copy).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlbio.data.deepsea_mat import MatSet, read_target_names
+from dlbio.data.store import SUFFIX, StoreSet, write_store
+from dlbio.errors import require
+
+SPLITS = ("train", "valid", "test")
+
+
+def open_split(data_dir: str | Path, split: str, limit: int | None = None):
+    """The *split* of *data_dir* as a StoreSet (``<split>.dlbio``) or MatSet (``<split>.mat``)."""
+    data_dir = Path(data_dir)
+    store, mat = data_dir / f"{split}{SUFFIX}", data_dir / f"{split}.mat"
+    if store.is_dir():
+        return StoreSet(store, limit)
+    require(mat.is_file(), f"{data_dir}: neither {mat.name} nor {store.name} found")
+    return MatSet(mat, split, limit)
+
+
+def open_data_dir(data_dir: str | Path, limit: int | None = None, splits: tuple[str, ...] = SPLITS) -> dict:
+    """Open the *splits* of *data_dir*; check they agree in length and targets.
+
+    *limit* keeps the first *limit* samples of each split (``-n``).  Target names
+    come from ``targets.tsv`` beside the files when present (else from a store manifest).
+    """
+    data_dir = Path(data_dir)
+    require(data_dir.is_dir(), f"{data_dir}: data folder not found (expected train.mat, valid.mat, test.mat "
+                               "or train.dlbio, valid.dlbio, test.dlbio)")
+    sets = {s: open_split(data_dir, s, limit) for s in splits}
+    first = next(iter(sets.values()))
+    for s in sets.values():
+        require(s.length == first.length,
+                f"{s.path}: sequences are {s.length} bp but {first.path.name} has {first.length} bp")
+        require(s.n_targets == first.n_targets,
+                f"{s.path}: {s.n_targets} targets but {first.path.name} has {first.n_targets}")
+    names = read_target_names(data_dir / "targets.tsv", first.n_targets) or first.target_names
+    for s in sets.values():
+        s.target_names = names
+    return sets
+
+
+def convert(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] = SPLITS,
+            progress: bool = False) -> dict[str, Path]:
+    """DeepSEA .mat files -> dlbio stores ``<out_dir>/<split>.dlbio`` (+ targets.tsv copied)."""
+    import shutil
+
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    sets = {s: MatSet(data_dir / f"{s}.mat", s) for s in splits}
+    names = read_target_names(data_dir / "targets.tsv", next(iter(sets.values())).n_targets)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for split, src in sets.items():
+        src.target_names = names
+        out[split] = write_store(out_dir / f"{split}{SUFFIX}", src, [str(src.path)], progress)
+        src.close()
+    if (data_dir / "targets.tsv").is_file() and data_dir.resolve() != out_dir.resolve():
+        shutil.copyfile(data_dir / "targets.tsv", out_dir / "targets.tsv")
+    return out

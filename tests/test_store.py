@@ -1,0 +1,102 @@
+"""The compact store: same batches as the .mat files, safe writes, clear errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dlbio.data import deepsea_mat, pipeline, sources, store
+from dlbio.errors import DlbioError
+
+
+@pytest.fixture
+def mat_dir(tmp_path):
+    rng = np.random.default_rng(5)
+    d = tmp_path / "mat"
+    d.mkdir()
+    for split, n in (("train", 101), ("valid", 17), ("test", 23)):
+        idx = rng.integers(0, 4, size=(n, 40)).astype(np.uint8)
+        idx[:, 7] = 4  # an N column
+        labels = rng.integers(0, 2, size=(n, 11)).astype(np.uint8)
+        deepsea_mat.write_split(d / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5")
+    (d / "targets.tsv").write_text("".join(f"t{i}\n" for i in range(11)))
+    return d
+
+
+def test_store_gives_exactly_the_mat_batches(mat_dir, tmp_path, monkeypatch):
+    monkeypatch.setattr(pipeline, "CHUNK", 16)
+    sources.convert(mat_dir, tmp_path / "store")
+    mats = sources.open_data_dir(mat_dir)
+    stores = sources.open_data_dir(tmp_path / "store")
+    assert stores["train"].layout == "store" and stores["train"].target_names == [f"t{i}" for i in range(11)]
+    for split in ("train", "valid", "test"):
+        for shuffle in (False, True):
+            a = list(pipeline.iter_batches(mats[split], 10, shuffle=shuffle, seed=3, epoch=2))
+            b = list(pipeline.iter_batches(stores[split], 10, shuffle=shuffle, seed=3, epoch=2))
+            assert len(a) == len(b)
+            for (xa, ya), (xb, yb) in zip(a, b):
+                assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+    # and through tf.data, one-hot included
+    da = [x.numpy() for x, _ in pipeline.make_dataset(mats["valid"], 8)]
+    db = [x.numpy() for x, _ in pipeline.make_dataset(stores["valid"], 8)]
+    assert all(np.array_equal(p, q) for p, q in zip(da, db))
+
+
+def test_limit_and_verify(mat_dir, tmp_path):
+    sources.convert(mat_dir, tmp_path / "s", ("valid",))
+    s = store.StoreSet(tmp_path / "s" / "valid.dlbio", limit=5, verify=True)
+    x, y = s.read(0, 100)
+    assert x.shape == (5, 40) and y.shape == (5, 11)
+
+
+def _damage(path, how):
+    m = json.loads((path / "manifest.json").read_text())
+    if how == "truncated":
+        data = (path / "seq.u8").read_bytes()
+        (path / "seq.u8").write_bytes(data[:-40])
+    elif how == "order":
+        m["bases"] = "ACGT"
+    elif how == "count":
+        m["n"] += 1
+    elif how == "json":
+        (path / "manifest.json").write_text("{not json")
+        return
+    elif how == "checksum":
+        data = bytearray((path / "seq.u8").read_bytes())
+        data[0] ^= 1
+        (path / "seq.u8").write_bytes(bytes(data))
+    (path / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize("how", ["truncated", "order", "count", "json", "checksum"])
+def test_damaged_store_is_refused(mat_dir, tmp_path, how):
+    sources.convert(mat_dir, tmp_path / "s", ("valid",))
+    path = tmp_path / "s" / "valid.dlbio"
+    _damage(path, how)
+    with pytest.raises(DlbioError) as err:
+        store.StoreSet(path, verify=True)
+    assert "valid.dlbio" in str(err.value)
+
+
+def test_failed_conversion_leaves_no_store(mat_dir, tmp_path):
+    data = (mat_dir / "train.mat").read_bytes()
+    (mat_dir / "train.mat").write_bytes(data[: len(data) // 2])  # truncated download
+    with pytest.raises(DlbioError, match="train.mat"):
+        sources.convert(mat_dir, tmp_path / "out", ("train",))
+    assert not (tmp_path / "out" / "train.dlbio").exists()
+    out = tmp_path / "out"
+    assert not out.exists() or list(out.iterdir()) == []  # inputs are checked before anything is written
+
+
+def test_convert_cli_and_train_from_store(mat_dir, tmp_path, run_cli):
+    from dlbio.cli.danq import danq_convert
+
+    res = run_cli(danq_convert, ["-d", mat_dir, "-o", tmp_path / "st", "-q"])
+    assert "MB/s" in res.output
+    assert (tmp_path / "st" / "train.dlbio" / "manifest.json").exists()
+    foreign = tmp_path / "foreign.mat"
+    foreign.write_bytes(b"\x89HDF\r\n\x1a\n" + b"\0" * 100)
+    (tmp_path / "f").mkdir()
+    foreign.rename(tmp_path / "f" / "train.mat")
+    bad = run_cli(danq_convert, ["-d", tmp_path / "f", "-o", tmp_path / "st2", "--splits", "train"], ok=False)
+    assert bad.exit_code == 2 and "train.mat" in bad.output
