@@ -145,21 +145,27 @@ def read_target_names(path: Path, n_targets: int) -> list[str] | None:
 _MAT73_HEADER = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created by: dlbio HDF5 schema 1.00 ."
 
 
-def write_split(path: str | Path, split: str, idx: np.ndarray, labels: np.ndarray, version: str) -> Path:
+def write_split(path: str | Path, split: str, idx: np.ndarray, labels: np.ndarray, version: str,
+                compress: bool = True) -> Path:
     """Write one split in the DeepSEA layout, atomically.
 
     idx: uint8 base index (N, L); labels: uint8 (N, T).
     version '7.3': HDF5 with a 512-byte MATLAB user block, x (L, 4, N), y (T, N).
     version '5': scipy.io.savemat, x (N, 4, L), y (N, T).
+    *compress* False writes the v7.3 arrays uncompressed, like the published train.mat.
     """
     onehot = index_to_onehot(idx, np.uint8).transpose(0, 2, 1)  # (N, 4, L)
     labels = np.asarray(labels, dtype=np.uint8)
     with atomic_path(path) as tmp:
         if version == "7.3":
             with h5py.File(tmp, "w", userblock_size=512) as f:
-                f.create_dataset(f"{split}xdata", data=onehot.transpose(2, 1, 0), compression="gzip",
-                                 chunks=(onehot.shape[2], 4, min(len(idx), 1024)))
-                f.create_dataset(f"{split}data", data=labels.T, compression="gzip")
+                if compress:
+                    f.create_dataset(f"{split}xdata", data=onehot.transpose(2, 1, 0), compression="gzip",
+                                     chunks=(onehot.shape[2], 4, min(len(idx), 1024)))
+                    f.create_dataset(f"{split}data", data=labels.T, compression="gzip")
+                else:
+                    f.create_dataset(f"{split}xdata", data=onehot.transpose(2, 1, 0))
+                    f.create_dataset(f"{split}data", data=labels.T)
             with open(tmp, "r+b") as fh:
                 fh.write(_MAT73_HEADER.ljust(116) + b"\x00" * 8 + b"\x00\x02IM")
         elif version == "5":

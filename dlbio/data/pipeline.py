@@ -19,6 +19,7 @@ from dlbio.data.encoding import reverse_complement
 
 CHUNK = 16384       # samples read per contiguous slab
 MIX_CHUNKS = 4      # chunks mixed together when shuffling
+PREFETCH_BATCHES = 4
 
 
 def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0, epoch: int = 0,
@@ -86,11 +87,13 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
         onehot = tf.one_hot(tf.cast(x, tf.int32), 4, dtype=tf.float32)
         return (onehot, tf.cast(y, tf.float32)) if labels else onehot
 
-    ds = ds.map(encode, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(encode, num_parallel_calls=2)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     options.deterministic = True
-    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+    # A fixed, small prefetch: AUTOTUNE grows its buffers with throughput, and host
+    # memory must stay flat however large the data set is.
+    return ds.with_options(options).prefetch(PREFETCH_BATCHES)
 
 
 def read_all(source) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""DanQ / DeepSEA at scale: dlbio vs the original approach, measured in the same run.
+
+Makes a DeepSEA-layout train.mat (uncompressed v7.3, 1000 bp, 919 targets, like the
+published one) of --n samples, then measures, each in a fresh subprocess so its peak
+resident memory is its own:
+
+  convert        danq-convert MB/s of train.mat
+  loader         samples/s of the training input pipeline alone (store and .mat)
+  train          samples/s of DanQ / DeepSEA training: dlbio (store -> tf.data) vs naive
+                 (whole arrays as float32 in memory + model.fit, the original DanQ)
+  predict        samples/s of prediction, dlbio vs naive
+
+Prints one JSON object per measurement.  Usage:
+  python benchmarks/deepsea.py [--n 20000] [--train-n 800] [--batch 100] [--out /tmp/dlbio-bench]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_data(out: Path, n: int) -> None:
+    import numpy as np
+
+    from dlbio.data import deepsea_mat
+
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / "train.mat").exists():
+        return
+    rng = np.random.default_rng(0)
+    for split, size in (("train", n), ("valid", 1000), ("test", 2000)):
+        idx = rng.integers(0, 4, size=(size, 1000)).astype(np.uint8)
+        labels = (rng.random((size, 919)) < 0.03).astype(np.uint8)
+        deepsea_mat.write_split(out / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5",
+                                compress=False)
+
+
+def m_convert(a):
+    from dlbio.data.sources import convert
+
+    mb = (a.data / "train.mat").stat().st_size / 1e6
+    t = time.perf_counter()
+    convert(a.data, a.store, ("train", "valid", "test"))
+    dt = time.perf_counter() - t
+    return {"what": "convert", "mat_MB": round(mb, 1), "seconds": round(dt, 2), "MB_per_s": round(mb / dt, 1)}
+
+
+def m_loader(a):
+    from dlbio.data import sources
+    from dlbio.data.pipeline import make_dataset
+
+    folder = a.store if a.kind == "store" else a.data
+    src = sources.open_split(folder, "train")
+    ds = make_dataset(src, 500, shuffle=True, seed=1)
+    for _ in ds.take(2):  # warm up the graph
+        pass
+    t, n = time.perf_counter(), 0
+    for x, y in ds:
+        n += int(x.shape[0])
+    dt = time.perf_counter() - t
+    return {"what": "loader", "source": a.kind, "samples": n, "samples_per_s": round(n / dt)}
+
+
+def _model(name):
+    import keras
+
+    from dlbio.models import deepsea
+
+    m = deepsea.build(name, 919, 1000)
+    m.compile(loss="binary_crossentropy", optimizer=keras.optimizers.RMSprop(1e-4),
+              jit_compile=name == "DeepSEA")
+    return m
+
+
+class _Timer:
+    def __init__(self):
+        import keras
+
+        class CB(keras.callbacks.Callback):
+            def __init__(s):
+                super().__init__()
+                s.times = []
+
+            def on_train_batch_end(s, batch, logs=None):
+                s.times.append(time.perf_counter())
+
+        self.cb = CB()
+
+
+def m_train(a):
+    import numpy as np
+
+    from dlbio.data import sources
+    from dlbio.data.encoding import index_to_onehot
+    from dlbio.data.pipeline import make_dataset, read_all
+
+    model, timer = _model(a.model), _Timer()
+    if a.kind == "dlbio":
+        src = sources.open_split(a.store, "train", limit=a.train_n)
+        model.fit(make_dataset(src, a.batch, shuffle=True), epochs=1, verbose=0, callbacks=[timer.cb])
+    else:  # the original approach: everything as float32 arrays in memory
+        src = sources.open_split(a.data, "train", limit=a.train_n)
+        idx, y = read_all(src)
+        x = index_to_onehot(idx, np.float32)
+        model.fit(x, y.astype(np.float32), batch_size=a.batch, epochs=1, verbose=0, callbacks=[timer.cb])
+    steps = np.diff(timer.cb.times[1:])  # first batch includes tracing
+    return {"what": "train", "model": a.model, "impl": a.kind, "batch": a.batch,
+            "samples_per_s": round(a.batch / float(np.median(steps)), 1)}
+
+
+def m_predict(a):
+    import numpy as np
+
+    from dlbio.data import sources
+    from dlbio.data.encoding import index_to_onehot
+    from dlbio.data.pipeline import read_all
+    from dlbio.predict import predict_source
+
+    model = _model(a.model)
+    n = a.train_n * 2
+    if a.kind == "dlbio":
+        src = sources.open_split(a.store, "train", limit=n)
+        predict_source(model, sources.open_split(a.store, "train", limit=256), 256)  # trace once
+        t = time.perf_counter()
+        predict_source(model, src, 256)
+    else:
+        idx, _ = read_all(sources.open_split(a.data, "train", limit=n))
+        x = index_to_onehot(idx, np.float32)
+        model.predict(x[:256], batch_size=256, verbose=0)
+        t = time.perf_counter()
+        model.predict(x, batch_size=256, verbose=0)
+    return {"what": "predict", "model": a.model, "impl": a.kind, "samples_per_s": round(n / (time.perf_counter() - t), 1)}
+
+
+MEASURES = {"convert": m_convert, "loader": m_loader, "train": m_train, "predict": m_predict}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=20000, help="samples in the synthetic train.mat")
+    ap.add_argument("--train-n", type=int, default=800, help="samples per training measurement")
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-bench"))
+    ap.add_argument("--models", default="DanQ,DeepSEA")
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--kind", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--model", default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    a.data, a.store = a.out / "mat", a.out / "store"
+    if a.one:  # a single measurement, in this process
+        res = MEASURES[a.one](a)
+        res["peak_rss_MB"] = round(peak_mb())
+        print(json.dumps(res), flush=True)
+        return
+    make_data(a.data, a.n)
+    runs = [("convert", None, None), ("loader", "store", None), ("loader", "mat", None)]
+    for model in a.models.split(","):
+        runs += [("train", "dlbio", model), ("train", "naive", model),
+                 ("predict", "dlbio", model), ("predict", "naive", model)]
+    base = [sys.executable, __file__, "--n", str(a.n), "--train-n", str(a.train_n), "--batch", str(a.batch),
+            "--out", str(a.out)]
+    for one, kind, model in runs:
+        cmd = base + ["--one", one] + (["--kind", kind] if kind else []) + (["--model", model] if model else [])
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        line = [l for l in out.stdout.splitlines() if l.startswith("{")]
+        print(line[-1] if line else json.dumps({"what": one, "kind": kind, "model": model,
+                                                "error": out.stderr.strip().splitlines()[-1:]}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
