@@ -56,13 +56,26 @@ Examples:
               help="Where checkpoints/ and predictions/ go.")
 @click.option("--prefix", default="bestmodel", show_default=True, help="Checkpoint name prefix.")
 @click.option("--mixed-precision", is_flag=True, help="mixed_float16 (GPU; the cuDNN LSTM takes float16, not bfloat16).")
+@click.option("--resume", is_flag=True,
+              help="Continue from checkpoints/<prefix>.<model>.state.keras (written every epoch and on SIGTERM).")
+@click.option("--deterministic", is_flag=True, help="TensorFlow op determinism on GPU too (slower; always on for CPU).")
 @seed_option(1)
 @quiet_option
 def danq_train(data, **kw):
+    import sys
+
+    from dlbio.training.resume import PREEMPTED_EXIT, Preempted
     from dlbio.workflows.danq import train
 
-    res = train(data or _default_data(), n_gpus=kw.pop("gpus"), limit=kw.pop("subset"), **kw)
+    try:
+        res = train(data or _default_data(), n_gpus=kw.pop("gpus"), limit=kw.pop("subset"), **kw)
+    except Preempted as exc:
+        click.echo(f"preempted: {exc}", err=True)
+        sys.exit(PREEMPTED_EXIT)
     hist = res.history
+    if not hist:
+        click.echo("nothing to do: the saved state already finished every epoch")
+        return
     best = min(range(len(hist["val_loss"])), key=lambda i: hist["val_loss"][i])
     click.echo(f"{len(hist['loss'])} epochs; best val_loss {hist['val_loss'][best]:.4f} at epoch {best + 1} "
                f"(median val ROC AUC {hist['val_auc_median'][best]:.4f})")

@@ -62,26 +62,33 @@ def steps_per_epoch(source, batch_size: int) -> int:
 
 
 def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
-                 reverse_complement_half: bool = False):
+                 reverse_complement_half: bool = False, first_epoch: int = 0, skip_batches: int = 0):
     """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
 
-    Iterating it again (the next epoch) reshuffles with a new epoch number.
+    Iterating it again (the next epoch) reshuffles with a new epoch number,
+    starting at *first_epoch*.  *skip_batches* drops the first batches of the
+    first epoch (resuming an interrupted epoch: the rest is exactly what an
+    uninterrupted run would see).
     Python touches whole batches only; one-hot runs in the graph, and the next
     batches are prefetched while the model works.
     """
     import tensorflow as tf
 
-    epoch = {"n": 0}
+    epoch = {"n": first_epoch}
 
     def gen():
         e = epoch["n"]
         epoch["n"] += 1
-        yield from iter_batches(source, batch_size, shuffle, seed, e, reverse_complement_half)
+        batches = iter_batches(source, batch_size, shuffle, seed, e, reverse_complement_half)
+        for i, batch in enumerate(batches):
+            if e == first_epoch and i < skip_batches:
+                continue
+            yield batch
 
     sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
     ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
     # Known length: Keras shows epoch progress and does not warn about running out of data.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(source, batch_size)))
+    ds = ds.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(source, batch_size) - skip_batches))
 
     def encode(x, y):
         onehot = tf.one_hot(tf.cast(x, tf.int32), 4, dtype=tf.float32)

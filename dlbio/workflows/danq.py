@@ -54,24 +54,30 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
           results: str | None = "test_results.h5", optimizer: str = "rmsprop", lr_schedule: bool = False,
           verbose: bool = False, weights: str | Path | None = None, seed: int = 1, patience: int = 5,
           out_dir: str | Path = ".", prefix: str = "bestmodel", mixed_precision: bool = False,
-          quiet: bool = False) -> TrainResult:
-    """danq-train: fit DanQ/DeepSEA on a DeepSEA-layout folder, keep the best model, evaluate on test.
+          resume: bool = False, deterministic: bool = False, quiet: bool = False) -> TrainResult:
+    """danq-train: fit DanQ/DeepSEA on a data folder, keep the best model, evaluate on test.
 
-    Writes ``<out_dir>/checkpoints/<prefix>.<model>.keras`` (best validation loss),
-    ``<out_dir>/checkpoints/<prefix>.<model>.log.csv`` (per-epoch loss, val_loss,
-    val_auc_median, lr) and, when *results* is set, ``<out_dir>/predictions/<results>``
-    plus its per-target TSV.
+    Writes under ``<out_dir>/checkpoints/``: ``<prefix>.<model>.keras`` (best validation
+    loss), ``.log.csv`` (per-epoch loss, val_loss, val_auc_median), ``.state.keras``
+    (resume state, every epoch and on SIGTERM/SIGINT), ``.run.json`` (run record); and,
+    when *results* is set, ``<out_dir>/predictions/<results>`` plus its per-target TSV.
+    Raises :class:`dlbio.training.resume.Preempted` when stopped by a signal.
     """
+    import tensorflow as tf
+
+    from dlbio.training.trainer import fit_resumable
+
     require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
     require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
     strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
-    seed_everything(seed)
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    seed_everything(seed, deterministic=deterministic or not on_gpu)
     sets = sources.open_data_dir(data_dir, limit)
     train_set, valid_set = sets["train"], sets["valid"]
-    out_dir = Path(out_dir)
-    ckpt = out_dir / "checkpoints" / f"{prefix}.{model_name}.keras"
-    log = ckpt.with_suffix(".log.csv")
-    ckpt.parent.mkdir(parents=True, exist_ok=True)
+    ckpt_dir = Path(out_dir) / "checkpoints"
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
+    log, state_path = ckpt_dir / f"{prefix}.{model_name}.log.csv", ckpt_dir / f"{prefix}.{model_name}.state.keras"
     if mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     with strategy.scope():
@@ -83,27 +89,45 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                       jit_compile=model_name == "DeepSEA")  # cuDNN LSTM has no XLA kernel
     if verbose:
         model.summary(print_fn=lambda s, **k: print(s))
-    calls = [cb.ValidationAUC(valid_set), cb.AtomicCheckpoint(ckpt, monitor="val_loss", verbose=verbose),
-             keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
-             keras.callbacks.CSVLogger(str(log)),
-             cb.EpochProgress(epochs, desc=f"{model_name}", enabled=cb.progress_enabled(quiet))]
-    if lr_schedule:
-        calls.append(keras.callbacks.LearningRateScheduler(cb.step_decay(learning_rate)))
+    config = {"data": str(Path(data_dir).resolve()), "model": model_name, "batch_size": batch_size,
+              "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
+              "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
+              "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
     t0 = time.time()
-    history = model.fit(make_dataset(train_set, batch_size, shuffle=True, seed=seed),
-                        validation_data=make_dataset(valid_set, batch_size),
-                        epochs=epochs,
-                        callbacks=calls, verbose=2 if verbose else 0, shuffle=False)
+    history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
+                            checkpoint=ckpt, log=log, state_path=state_path, config=config, resume=resume,
+                            patience=patience, lr_schedule=learning_rate if lr_schedule else None,
+                            verbose=verbose, quiet=quiet)
     elapsed = time.time() - t0
-    write_run_record(ckpt.with_suffix(".run.json"), seed=seed, data_dir=data_dir, elapsed_s=elapsed,
-                     samples_per_s=len(history.history["loss"]) * train_set.n / max(elapsed, 1e-9))
+    write_run_record(ckpt.with_suffix(".run.json"), config=config, data=data_checksums(sets),
+                     deterministic=deterministic or not on_gpu, elapsed_s=elapsed,
+                     samples_per_s=len(history.get("loss", [])) * train_set.n / max(elapsed, 1e-9))
     res_path, lines = None, []
     if results:
+        require(ckpt.is_file(), f"{ckpt}: no best model was saved (no completed epoch)")
         best = load_dna_model(ckpt)
-        pr = predict(best, sets["test"], out_dir / "predictions" / results, batch_size=max(batch_size, 1024),
+        pr = predict(best, sets["test"], Path(out_dir) / "predictions" / results, batch_size=max(batch_size, 1024),
                      quiet=quiet)
         res_path, lines = pr.path, pr.summary
-    return TrainResult(ckpt, log, history.history, res_path, lines)
+    return TrainResult(ckpt, log, history, res_path, lines)
+
+
+def data_checksums(sets: dict) -> dict:
+    """Per split: the store's SHA-256 from its manifest, or size and SHA-256 of a .mat file's first 64 MB."""
+    import hashlib
+
+    out = {}
+    for split, s in sets.items():
+        manifest = getattr(s, "manifest", None)
+        if manifest:
+            out[split] = {"path": str(s.path), "seq_sha256": manifest["seq_sha256"],
+                          "labels_sha256": manifest["labels_sha256"]}
+            continue
+        h = hashlib.sha256()
+        with open(s.path, "rb") as fh:
+            h.update(fh.read(64 << 20))
+        out[split] = {"path": str(s.path), "bytes": s.path.stat().st_size, "sha256_first_64MB": h.hexdigest()}
+    return out
 
 
 def _load_weights(model: keras.Model, path: str | Path) -> None:

@@ -1,0 +1,147 @@
+"""Survive preemption: save a full training state on SIGTERM/SIGINT, and resume from it.
+
+The state is one ``.keras`` file (weights, optimizer slots and iteration count)
+with ``dlbio_state.json`` added to its zip: epoch, batches done in that epoch,
+best validation loss, early-stopping wait, the dropout seed-generator states
+(Keras does not save those, and without them dropout masks after a resume
+differ), and the run's options.  It is written under a temporary name and renamed, at every epoch
+end and when a signal arrives, so weights and bookkeeping never disagree.
+
+The training batches of an epoch are a pure function of (seed, epoch), so a
+resumed run skips the batches already done and sees exactly the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+
+from dlbio.atomic import atomic_path
+from dlbio.errors import DlbioError
+
+PREEMPTED_EXIT = 75  # EX_TEMPFAIL: "try again later"; the sbatch examples requeue on it
+STATE_ENTRY = "dlbio_state.json"
+
+
+@dataclass
+class TrainState:
+    epoch: int = 0                  # epochs completed
+    step: int = 0                   # batches completed in epoch `epoch` (0 = at a boundary)
+    best_val_loss: float = float("inf")
+    wait: int = 0                   # epochs without improvement (early stopping)
+    config: dict = field(default_factory=dict)
+    seed_states: list = field(default_factory=list)  # dropout RNG [seed, counter] pairs, in layer order
+
+
+class Preempted(Exception):
+    """Training stopped on a signal after saving its state."""
+
+    def __init__(self, path: Path, state: TrainState):
+        super().__init__(f"stopped by a signal at epoch {state.epoch + 1}, batch {state.step}; "
+                         f"state saved to {path}; rerun with --resume to continue")
+        self.path, self.state = path, state
+
+
+def save_state(model: keras.Model, path: Path, state: TrainState) -> Path:
+    state.seed_states = [[int(x) for x in v.numpy()] for v in _seed_states(model)]
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+        with zipfile.ZipFile(tmp, "a") as z:
+            z.writestr(STATE_ENTRY, json.dumps(asdict(state)))
+    return path
+
+
+def read_state(path: Path) -> TrainState:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return TrainState(**json.loads(z.read(STATE_ENTRY)))
+    except (KeyError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as exc:
+        raise DlbioError(f"{path}: not a dlbio resume state ({type(exc).__name__})") from None
+
+
+def load_into(model: keras.Model, path: Path, state: TrainState) -> None:
+    """Copy weights, optimizer variables and dropout seed states of a saved state into *model*."""
+    saved = keras.models.load_model(path, compile=True)
+    model.set_weights(saved.get_weights())
+    # Build the optimizer's slots, then copy iteration count and moments.
+    model.optimizer.build(model.trainable_variables)
+    for dst, src in zip(model.optimizer.variables, saved.optimizer.variables):
+        dst.assign(src)
+    targets = _seed_states(model)
+    if len(targets) != len(state.seed_states):
+        raise DlbioError(f"{path}: the state has {len(state.seed_states)} dropout seed states, the model "
+                         f"{len(targets)}")
+    for dst, value in zip(targets, state.seed_states):
+        dst.assign(value)
+
+
+def _seed_states(model):
+    return [v for v in model.non_trainable_variables if "seed_generator" in v.path]
+
+
+class Preemption(keras.callbacks.Callback):
+    """Catch SIGTERM/SIGINT, finish the current batch, save the state, stop training.
+
+    Also saves the state after every epoch (after the checkpoint and early-stopping
+    callbacks, which must come earlier in the list).
+    """
+
+    def __init__(self, path: Path, state: TrainState, early_stopping, checkpoint):
+        super().__init__()
+        self.path, self.state = Path(path), state
+        self.early, self.checkpoint = early_stopping, checkpoint
+        self.preempted = False
+        self._signalled = False
+        self._old = {}
+
+    def _handler(self, signum, frame):
+        self._signalled = True
+
+    def on_train_begin(self, logs=None):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._old[sig] = signal.signal(sig, self._handler)
+
+    def on_train_end(self, logs=None):
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch != self.state.epoch:  # a fresh epoch (not the resumed partial one)
+            self.state.epoch, self.state.step = epoch, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.state.step += 1
+        if self._signalled and not self.preempted:
+            self.preempted = True
+            self._sync()
+            save_state(self.model, self.path, self.state)
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.preempted:
+            return
+        self.state.epoch, self.state.step = epoch + 1, 0
+        self._sync()
+        save_state(self.model, self.path, self.state)
+
+    def _sync(self):
+        self.state.best_val_loss = float(self.checkpoint.best)
+        self.state.wait = int(self.early.wait)
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """EarlyStopping on val_loss whose wait/best survive a resume."""
+
+    def __init__(self, patience: int, state: TrainState):
+        super().__init__(monitor="val_loss", patience=patience)
+        self._resume = state
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.wait = self._resume.wait
+        self.best = self._resume.best_val_loss

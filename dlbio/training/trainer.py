@@ -1,0 +1,71 @@
+"""The one fit loop for DanQ/DeepSEA: callbacks, resume, signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+
+from dlbio.data.pipeline import make_dataset
+from dlbio.errors import DlbioError, require
+from dlbio.training import callbacks as cb
+from dlbio.training.resume import (Preempted, Preemption, ResumableEarlyStopping, TrainState, load_into,
+                                   read_state)
+
+# Options that must match for a resumed run to continue the same training.
+RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
+               "optimizer", "learning_rate", "seed", "limit", "lr_schedule")
+
+
+def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, epochs: int, seed: int,
+                  checkpoint: Path, log: Path, state_path: Path, config: dict, resume: bool = False,
+                  patience: int = 5, lr_schedule: float | None = None, verbose: bool = False,
+                  quiet: bool = False) -> dict:
+    """Fit *model* (compiled) with early stopping, best-only checkpoint, CSV log and resume state.
+
+    Returns the Keras history of this process.  Raises :class:`Preempted` after a
+    SIGTERM/SIGINT once the state is saved.
+    """
+    state = TrainState(config=config)
+    if resume and state_path.is_file():
+        state = read_state(state_path)
+        changed = [k for k in RESUME_KEYS if state.config.get(k) != config.get(k)]
+        require(not changed, f"{state_path}: cannot resume with different options ({', '.join(changed)}); "
+                             "remove the state file to start over")
+        load_into(model, state_path, state)
+        print(f"resuming from {state_path}: epoch {state.epoch + 1}, batch {state.step}", flush=True)
+    elif resume:
+        print(f"no state at {state_path}: starting from the beginning", flush=True)
+    if state.epoch >= epochs:
+        return {}
+    early = ResumableEarlyStopping(patience, state)
+    ckpt = cb.AtomicCheckpoint(checkpoint, monitor="val_loss", verbose=verbose)
+    ckpt.best = state.best_val_loss
+    preempt = Preemption(state_path, state, early, ckpt)
+    calls = [cb.ValidationAUC(valid_set), ckpt, early, keras.callbacks.CSVLogger(str(log), append=resume),
+             cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=cb.progress_enabled(quiet)), preempt]
+    if lr_schedule is not None:
+        calls.insert(0, keras.callbacks.LearningRateScheduler(cb.step_decay(lr_schedule)))
+    valid_ds = make_dataset(valid_set, batch_size)
+    history: dict = {}
+    start = state.epoch
+    runs = []
+    if state.step:  # finish the interrupted epoch on its remaining batches
+        runs.append((start, start + 1, state.step))
+        start += 1
+    if start < epochs:
+        runs.append((start, epochs, 0))
+    for first, last, skip in runs:
+        ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=first, skip_batches=skip)
+        h = model.fit(ds, validation_data=valid_ds, initial_epoch=first, epochs=last, callbacks=calls,
+                      verbose=2 if verbose else 0, shuffle=False)
+        for k, v in h.history.items():
+            history.setdefault(k, []).extend(v)
+        if preempt.preempted:
+            raise Preempted(state_path, state)
+        if model.stop_training:  # early stopping
+            break
+    return history
+
+
+__all__ = ["fit_resumable", "Preempted", "DlbioError"]
