@@ -29,8 +29,11 @@ def _register_optional():
         from dlbio.cli import danq
     except ImportError:  # pragma: no cover - during early development only
         return
-    for cmd in danq.COMMANDS:
+    from dlbio.cli import genomics
+
+    for cmd in danq.COMMANDS + genomics.COMMANDS:
         main.add_command(cmd)
+    main.add_command(genomics.build_dataset, name="danq-prepare")
 
 
 _register_optional()

@@ -91,7 +91,7 @@ def danq_train(data, **kw):
 On a DeepSEA-layout folder: writes predictions HDF5 (pred, labels) and a
 per-target TSV of ROC AUC, PR AUC and positives, and prints medians (by
 DeepSEA category for 919 targets, beside the published figures).
-With --fasta: per-sequence, per-target probabilities to TSV.
+With --fasta, or --bed and --genome: per-sequence, per-target probabilities to TSV.
 
 \b
 Examples:
@@ -107,13 +107,26 @@ Examples:
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N test samples.")
 @click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Predict these sequences instead.")
+@click.option("--bed", type=click.Path(dir_okay=False), default=None,
+              help="Predict windows centred on these regions (with --genome) instead.")
+@click.option("--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
 @click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
 @quiet_option
-def danq_predict(data, model_name, weights, output, subset, split, fasta, batch_size, quiet):
+def danq_predict(data, model_name, weights, output, subset, split, fasta, bed, genome, batch_size, quiet):
     from dlbio.data.deepsea_mat import read_target_names
     from dlbio.workflows import danq as wf
 
     model = wf.load_dna_model(weights or _default_model(model_name))
+    if bed:
+        from dlbio.errors import DlbioError
+        from dlbio.workflows.genomics import predict_regions
+
+        if not genome:
+            raise DlbioError("--bed needs --genome")
+        names = read_target_names(Path(data) / "targets.tsv", model.outputs[0].shape[-1]) if data else None
+        out, n = predict_regions(model, bed, genome, output or "predictions.tsv", names, batch_size)
+        click.echo(f"{n} regions -> {out}")
+        return
     if fasta:
         names = None
         if data:

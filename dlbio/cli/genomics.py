@@ -1,0 +1,164 @@
+"""Commands for users' own genomes, peaks, sequences and variants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from dlbio.cli.common import command, positive, quiet_option, seed_option
+
+
+def _chroms(value: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in value.split(",") if c.strip())
+
+
+def _names_from(data: str | None, model):
+    from dlbio.data.deepsea_mat import read_target_names
+
+    if not data:
+        return None
+    return read_target_names(Path(data) / "targets.tsv", model.outputs[0].shape[-1])
+
+
+@command(name="build-dataset", help="""Genome + peak files -> a training set (DeepSEA rules).
+
+200-bp bins; a target is 1 when more than half of the bin lies in one of its
+peaks; 1000-bp windows centred on the bin; bins with a positive target are kept
+(plus --neg-fraction of the others); chromosome hold-outs for test and validation.
+Writes train/valid/test stores (and with --mat the .mat layout), targets.tsv and
+summary.tsv (positives per target and split).  Or, with --fasta-class, one FASTA
+file per class: shorter sequences are padded with N, longer ones centre-cropped.
+
+\b
+Examples:
+  danq-prepare -g genome.fa --peaks CTCF=ctcf.narrowPeak --peaks GATA1=gata1.bed -o mydata
+  danq-prepare -g genome.fa --sheet targets.tsv --test-chroms chr8,chr9 --valid-chroms chr7 -o mydata
+  danq-prepare --fasta-class bound=bound.fa --fasta-class unbound=unbound.fa --length 500 -o fa_data
+""")
+@click.option("-g", "--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA (indexed on first use).")
+@click.option("--peaks", multiple=True, help="NAME=FILE (BED or narrowPeak), once per target.")
+@click.option("--sheet", type=click.Path(dir_okay=False), default=None, help="TSV of target name -> peak file.")
+@click.option("--fasta-class", multiple=True, help="NAME=FILE.fa, once per class (instead of --genome/--peaks).")
+@click.option("-o", "--out", type=click.Path(file_okay=False), required=True)
+@click.option("--bin-size", default=200, show_default=True, callback=positive("--bin-size"))
+@click.option("--length", default=1000, show_default=True, callback=positive("--length"))
+@click.option("--test-chroms", default="chr8,chr9", show_default=True)
+@click.option("--valid-chroms", default="chr7", show_default=True)
+@click.option("--neg-fraction", default=0.0, show_default=True, help="Fraction of all-negative bins to keep.")
+@click.option("--max-n", default=0.1, show_default=True, help="Skip windows with a larger fraction of N.")
+@click.option("--reverse-complement", is_flag=True, help="Add the reverse complement of every window.")
+@click.option("--valid-fraction", default=0.1, show_default=True, help="--fasta-class: random validation share.")
+@click.option("--test-fraction", default=0.1, show_default=True, help="--fasta-class: random test share.")
+@click.option("--mat", is_flag=True, help="Also write train.mat/valid.mat/test.mat.")
+@seed_option(0)
+@quiet_option
+def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test_chroms, valid_chroms, neg_fraction,
+                  max_n, reverse_complement, valid_fraction, test_fraction, mat, seed, quiet):
+    from dlbio.errors import DlbioError
+    from dlbio.training.callbacks import progress_enabled
+    from dlbio.workflows import genomics
+
+    def pairs(values, what):
+        outp = {}
+        for v in values:
+            if "=" not in v:
+                raise DlbioError(f"{what} {v!r}: expected NAME=FILE")
+            name, f = v.split("=", 1)
+            if name in outp:
+                raise DlbioError(f"{what}: {name!r} given twice")
+            outp[name] = Path(f)
+        return outp
+
+    if fasta_class:
+        built, made = genomics.build_from_fasta(pairs(fasta_class, "--fasta-class"), out, length, valid_fraction,
+                                                test_fraction, seed, mat)
+    else:
+        if not genome:
+            raise DlbioError("give --genome with --peaks/--sheet, or --fasta-class")
+        from dlbio.data.prepare import read_sheet
+
+        targets = pairs(peaks, "--peaks")
+        if sheet:
+            targets.update(read_sheet(sheet))
+        if not targets:
+            raise DlbioError("no targets: give --peaks NAME=FILE or --sheet")
+        built, made = genomics.build_dataset(genome, targets, out, mat, bin_size=bin_size, length=length,
+                                             test_chroms=_chroms(test_chroms), valid_chroms=_chroms(valid_chroms),
+                                             neg_fraction=neg_fraction, max_n=max_n,
+                                             reverse_complement_copies=reverse_complement, seed=seed,
+                                             progress=progress_enabled(quiet))
+    for k, v in sorted(built.notes.items()):
+        click.echo(f"note: {k}: {v}", err=True)
+    for split, (idx, lab) in built.splits.items():
+        pos = ", ".join(f"{n} {int(lab[:, j].sum())}" for j, n in enumerate(built.target_names))
+        click.echo(f"{split}: {len(idx)} windows; positives: {pos} -> {made[split]}")
+    click.echo(f"summary -> {Path(out) / 'summary.tsv'}")
+
+
+@command(name="variants", help="""Score SNVs of a VCF with a trained model.
+
+For each variant, windows of the model's length centred on it with the REF and
+the ALT base; REF is checked against the genome.  Writes one row per variant and
+target: ref_prob, alt_prob, diff and log_odds_diff.
+
+\b
+Example:
+  dlbio variants --vcf my.vcf --genome hg19.fa -w checkpoints/bestmodel.DanQ.keras -d data -o effects.tsv
+""")
+@click.option("--vcf", type=click.Path(dir_okay=False), required=True)
+@click.option("--genome", "-g", type=click.Path(dir_okay=False), required=True)
+@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
+@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
+@click.option("-o", "--output", default="variant_effects.tsv", show_default=True)
+@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
+@click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
+def variants_cmd(vcf, genome, model_path, data, output, both_strands, skip_mismatch):
+    from dlbio.workflows.danq import load_dna_model
+    from dlbio.workflows.genomics import score_vcf
+
+    model = load_dna_model(model_path)
+    res = score_vcf(model, vcf, genome, output, _names_from(data, model), both_strands, skip_mismatch,
+                    warn=lambda m: click.echo(f"warning: {m}", err=True))
+    for k, v in sorted(res["notes"].items()):
+        click.echo(f"note: {k}: {v}", err=True)
+    click.echo(f"{res['n']} variants scored -> {res['path']}")
+
+
+@command(name="mutagenesis", help="""In-silico saturation mutagenesis of one sequence for one target.
+
+Every position is changed to each other base; the change in the target's
+prediction is written as a TSV (position, ref, A, C, G, T) and a heatmap PNG.
+
+\b
+Example:
+  dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras --fasta one.fa --target 3 -o ism
+""")
+@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
+@click.option("--fasta", type=click.Path(dir_okay=False), required=True)
+@click.option("--record", default=None, help="Record id (default: the first record).")
+@click.option("-t", "--target", type=int, required=True, help="Target, 1-based.")
+@click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
+def mutagenesis_cmd(model_path, fasta, record, target, out):
+    from Bio import SeqIO
+
+    from dlbio.errors import DlbioError
+    from dlbio.workflows.danq import load_dna_model
+    from dlbio.workflows.genomics import mutagenesis
+
+    model = load_dna_model(model_path)
+    if not Path(fasta).is_file():
+        raise DlbioError(f"{fasta}: FASTA file not found")
+    recs = [r for r in SeqIO.parse(fasta, "fasta") if record is None or r.id == record]
+    if not recs:
+        raise DlbioError(f"{fasta}: no record{' ' + repr(record) if record else 's'} found")
+    eff = mutagenesis(model, str(recs[0].seq), target, f"{out}.tsv", f"{out}.png",
+                      f"{recs[0].id}: saturation mutagenesis, target {target}")
+    i, j = np.unravel_index(np.argmin(eff), eff.shape)
+    click.echo(f"{len(eff)} positions x 3 substitutions; strongest decrease {eff[i, j]:+.4f} at position {i + 1} "
+               f"({recs[0].seq[i].upper()}>{'ACGT'[j]}) -> {out}.tsv, {out}.png")
+
+
+import numpy as np  # noqa: E402  (used in mutagenesis_cmd)
+
+COMMANDS = [build_dataset, variants_cmd, mutagenesis_cmd]

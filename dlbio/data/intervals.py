@@ -1,0 +1,122 @@
+"""BED / narrowPeak reading with a defined answer for every kind of bad line.
+
+=====================================  ==============================================
+input                                  behaviour
+=====================================  ==============================================
+``track``/``browser``/``#`` lines      skipped
+fewer than 3 columns, non-integer      error naming file and line
+start/end, start > end, start < 0
+start == end (empty interval)          skipped, counted
+chromosome absent from the genome      skipped, counted (after chr1/1 style matching)
+interval past the chromosome end       clipped to the end, counted
+unsorted lines                         accepted (sorted in memory), noted
+file with no intervals                 error
+=====================================  ==============================================
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.errors import DlbioError, require
+
+
+@dataclass
+class Intervals:
+    """Per chromosome (genome's names): merged, sorted starts/ends int64 arrays."""
+
+    by_chrom: dict[str, tuple[np.ndarray, np.ndarray]]
+    n_read: int
+    notes: Counter = field(default_factory=Counter)
+    names: list[tuple[str, int, int, str]] = field(default_factory=list)  # (chrom, start, end, name)
+
+
+def open_text(path: Path):
+    return gzip.open(path, "rt") if path.suffix == ".gz" else open(path)
+
+
+def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Intervals:
+    """Read a BED/narrowPeak file; intervals are 0-based half-open, merged per chromosome."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: BED/narrowPeak file not found")
+    raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    notes: Counter = Counter()
+    names = []
+    last = None
+    try:
+        with open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip() or line.startswith(("#", "track", "browser")):
+                    continue
+                cols = line.rstrip("\n\r").split("\t")
+                if len(cols) < 3:
+                    cols = line.split()
+                require(len(cols) >= 3, f"{path}: line {lineno}: expected chrom, start, end (tab-separated)")
+                chrom = cols[0]
+                try:
+                    start, end = int(cols[1]), int(cols[2])
+                except ValueError:
+                    raise DlbioError(f"{path}: line {lineno}: start/end {cols[1]!r}/{cols[2]!r} are not integers") from None
+                require(start >= 0, f"{path}: line {lineno}: negative start {start}")
+                require(start <= end, f"{path}: line {lineno}: start {start} is after end {end}")
+                if start == end:
+                    notes["empty interval skipped"] += 1
+                    continue
+                if last is not None and (chrom, start) < last:
+                    notes["unsorted (sorted in memory)"] = 1
+                last = (chrom, start)
+                if genome is not None:
+                    resolved = genome.resolve(chrom)
+                    if resolved is None:
+                        notes[f"chromosome not in genome, skipped"] += 1
+                        continue
+                    if resolved != chrom:
+                        notes["chromosome renamed (chr1/1 style)"] += 1
+                    chrom = resolved
+                    if end > genome.lengths[chrom]:
+                        notes["past chromosome end, clipped"] += 1
+                        end = genome.lengths[chrom]
+                        if start >= end:
+                            continue
+                raw[chrom].append((start, end))
+                if keep_names:
+                    names.append((chrom, start, end, cols[3] if len(cols) > 3 and cols[3] not in (".", "") else
+                                  f"{chrom}:{start}-{end}"))
+    except UnicodeDecodeError:
+        raise DlbioError(f"{path}: not a text BED file") from None
+    except (OSError, EOFError) as exc:
+        raise DlbioError(f"{path}: cannot read ({exc})") from None
+    n = sum(len(v) for v in raw.values())
+    require(n > 0, f"{path}: no intervals (empty file, or none on the genome's chromosomes)")
+    return Intervals({c: _merge(v) for c, v in raw.items()}, n, notes, names)
+
+
+def _merge(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    a = np.array(sorted(pairs), dtype=np.int64)
+    starts, ends = [a[0, 0]], [a[0, 1]]
+    for s, e in a[1:]:
+        if s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return np.array(starts, np.int64), np.array(ends, np.int64)
+
+
+def covered(starts: np.ndarray, ends: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Bases of merged intervals (starts, ends) lying in [0, x) for each x (int64 array)."""
+    lengths = np.concatenate([[0], np.cumsum(ends - starts)])
+    k = np.searchsorted(ends, x, side="right")  # intervals wholly before x
+    full = lengths[k]
+    partial = np.where(k < len(starts), np.clip(x - starts[np.minimum(k, len(starts) - 1)], 0, None), 0)
+    return full + partial
+
+
+def overlap_per_bin(starts: np.ndarray, ends: np.ndarray, bin_starts: np.ndarray, bin_size: int) -> np.ndarray:
+    """Bases of each bin [b, b + bin_size) covered by the merged intervals, int64."""
+    return covered(starts, ends, bin_starts + bin_size) - covered(starts, ends, bin_starts)

@@ -1,0 +1,149 @@
+"""Score SNVs from a VCF, and in-silico saturation mutagenesis, with any one-hot DNA model.
+
+VCF behaviour: ``##``/``#CHROM`` header lines skipped; several ALT alleles are split
+into one record each; multi-base (indel/MNP) and symbolic (``<DEL>``, ``*``, breakends)
+alleles are skipped and counted; chromosomes absent from the genome are skipped and
+counted (after chr1/1 style matching, which is reported); a REF that differs from the
+genome is an error naming the record, or with ``skip_mismatch`` a counted skip.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.data.encoding import encode
+from dlbio.data.genome import Genome
+from dlbio.data.intervals import open_text
+from dlbio.errors import DlbioError, require
+from dlbio.predict import predict_index
+
+
+@dataclass
+class Variant:
+    chrom: str      # the genome's name
+    pos: int        # 1-based, as in the VCF
+    id: str
+    ref: str
+    alt: str
+    line: int
+
+
+def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
+             warn=None) -> tuple[list[Variant], Counter]:
+    """SNVs of a VCF (plain or .gz) checked against *genome*; (variants, counted notes)."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: VCF file not found")
+    out, notes = [], Counter()
+    try:
+        with open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                if line.startswith("#") or not line.strip():
+                    continue
+                cols = line.rstrip("\n\r").split("\t")
+                require(len(cols) >= 5, f"{path}: line {lineno}: expected at least 5 tab-separated columns "
+                                        "(CHROM POS ID REF ALT)")
+                chrom, pos_s, vid, ref, alts = cols[:5]
+                try:
+                    pos = int(pos_s)
+                except ValueError:
+                    raise DlbioError(f"{path}: line {lineno}: POS {pos_s!r} is not an integer") from None
+                require(pos >= 1, f"{path}: line {lineno}: POS must be at least 1, got {pos}")
+                ref = ref.upper()
+                require(ref and set(ref) <= set("ACGTN"), f"{path}: line {lineno}: REF {ref!r} is not DNA")
+                resolved = genome.resolve(chrom)
+                if resolved is None:
+                    notes["chromosome not in genome, skipped"] += 1
+                    continue
+                if resolved != chrom:
+                    notes[f"chromosome renamed to the genome's style ({genome.style})"] += 1
+                if pos + len(ref) - 1 > genome.lengths[resolved]:
+                    notes["past chromosome end, skipped"] += 1
+                    continue
+                for alt in alts.upper().split(","):
+                    if alt.startswith("<") or alt in ("*", ".") or "[" in alt or "]" in alt:
+                        notes["symbolic allele, skipped"] += 1
+                        continue
+                    require(set(alt) <= set("ACGTN"), f"{path}: line {lineno}: ALT {alt!r} is not DNA")
+                    if len(ref) != 1 or len(alt) != 1:
+                        notes["multi-base allele (indel/MNP), skipped"] += 1
+                        continue
+                    found = genome.fetch(resolved, pos - 1, pos)
+                    if found != ref:
+                        msg = f"{path}: line {lineno}: REF {ref} does not match the genome ({found}) at {resolved}:{pos}"
+                        if not skip_mismatch:
+                            raise DlbioError(msg + " (wrong genome build? --skip-mismatch skips such records)")
+                        notes["REF mismatch, skipped"] += 1
+                        if warn:
+                            warn(msg)
+                        continue
+                    out.append(Variant(resolved, pos, vid, ref, alt, lineno))
+    except UnicodeDecodeError:
+        raise DlbioError(f"{path}: not a text VCF file") from None
+    except (OSError, EOFError) as exc:
+        raise DlbioError(f"{path}: cannot read ({exc})") from None
+    return out, notes
+
+
+def variant_windows(genome: Genome, variants: list[Variant], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ref, alt) base indices uint8 (V, length): windows with the variant at position length // 2."""
+    half = length // 2
+    ref = np.zeros((len(variants), length), np.uint8)
+    for i, v in enumerate(variants):
+        start = v.pos - 1 - half
+        ref[i] = encode(genome.fetch(v.chrom, start, start + length), f"{v.chrom}:{v.pos}")
+    alt = ref.copy()
+    alt[:, half] = [encode(v.alt)[0] for v in variants]
+    return ref, alt
+
+
+def logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    p = np.clip(p, eps, 1 - eps)
+    return np.log(p / (1 - p))
+
+
+def score_variants(model, genome: Genome, variants: list[Variant], both_strands: bool = False,
+                   batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """(ref_prob, alt_prob) float32 (V, T) for every variant."""
+    length = model.inputs[0].shape[1]
+    ref, alt = variant_windows(genome, variants, length)
+
+    def run(idx):
+        return predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)),
+                             both_strands=both_strands)
+
+    return run(ref), run(alt)
+
+
+def write_variant_tsv(path, variants, ref_p, alt_p, names) -> Path:
+    """Long TSV: one row per variant and target: probabilities, difference, log-odds difference."""
+    from dlbio.atomic import atomic_path
+
+    path = Path(path)
+    lo = logit(alt_p) - logit(ref_p)
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write("chrom\tpos\tid\tref\talt\ttarget\tref_prob\talt_prob\tdiff\tlog_odds_diff\n")
+        for i, v in enumerate(variants):
+            for t, name in enumerate(names):
+                fh.write(f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t{name}\t{ref_p[i, t]:.5f}\t"
+                         f"{alt_p[i, t]:.5f}\t{alt_p[i, t] - ref_p[i, t]:+.5f}\t{lo[i, t]:+.4f}\n")
+    return path
+
+
+def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512) -> np.ndarray:
+    """Effect of every single-base substitution of one sequence on one target (0-based).
+
+    idx uint8 (L,) -> float32 (L, 4), columns A, C, G, T: prediction(mutant) - prediction(reference);
+    0 at the reference base.
+    """
+    length = len(idx)
+    mutants = np.repeat(idx[None, :], 4 * length, axis=0)
+    acgt = np.array([0, 2, 1, 3], np.uint8)  # A, C, G, T in the model's A,G,C,T codes
+    pos = np.repeat(np.arange(length), 4)
+    mutants[np.arange(4 * length), pos] = np.tile(acgt, length)
+    allx = np.concatenate([idx[None, :], mutants])
+    pred = predict_index(model, (allx[i:i + batch_size] for i in range(0, len(allx), batch_size)))[:, target]
+    return (pred[1:] - pred[0]).reshape(length, 4).astype(np.float32)

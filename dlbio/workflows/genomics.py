@@ -1,0 +1,99 @@
+"""Users' own data: genome + peaks -> training set; predictions on regions; variants; mutagenesis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.atomic import atomic_path, write_text
+from dlbio.data import prepare
+from dlbio.data.encoding import encode
+from dlbio.data.genome import Genome
+from dlbio.data.intervals import read_bed
+from dlbio.errors import require
+from dlbio.predict import predict_index
+from dlbio.variants import read_vcf, saturation_mutagenesis, score_variants, write_variant_tsv
+
+
+def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | Path, mat: bool = False,
+                  **rules) -> tuple[prepare.BuiltSet, dict]:
+    """danq-prepare: see :func:`dlbio.data.prepare.build` for the rules; writes stores (+ .mat)."""
+    built = prepare.build(genome, targets, **rules)
+    return built, prepare.write_built(built, out_dir, mat)
+
+
+def build_from_fasta(files: dict[str, Path], out_dir: str | Path, length: int, valid_fraction: float,
+                     test_fraction: float, seed: int, mat: bool = False):
+    built, notes = prepare.fasta_classes(files, length, valid_fraction, test_fraction, seed)
+    return built, prepare.write_built(built, out_dir, mat)
+
+
+def target_names_for(model, names: list[str] | None) -> list[str]:
+    n = model.outputs[0].shape[-1]
+    return names if names and len(names) == n else [f"target_{t + 1}" for t in range(n)]
+
+
+def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | Path,
+                    names: list[str] | None = None, batch_size: int = 512) -> tuple[Path, int]:
+    """Windows of the model's length centred on each BED interval -> TSV (name, chrom, start, end, targets)."""
+    genome = Genome(genome_path)
+    iv = read_bed(bed, genome, keep_names=True)
+    length = model.inputs[0].shape[1]
+    rows = iv.names
+    idx = np.zeros((len(rows), length), np.uint8)
+    for i, (chrom, s, e, _) in enumerate(rows):
+        mid = (s + e) // 2
+        idx[i] = encode(genome.fetch(chrom, mid - length // 2, mid - length // 2 + length), f"{chrom}:{s}-{e}")
+    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)))
+    cols = target_names_for(model, names)
+    lines = ["name\tchrom\tstart\tend\t" + "\t".join(cols)]
+    lines += [f"{n}\t{c}\t{s}\t{e}\t" + "\t".join(f"{v:.5f}" for v in p) for (c, s, e, n), p in zip(rows, pred)]
+    return write_text(out, "\n".join(lines) + "\n"), len(rows)
+
+
+def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,
+              both_strands: bool = False, skip_mismatch: bool = False, warn=None) -> dict:
+    """dlbio variants: per variant and target, ref/alt probabilities, difference, log-odds difference."""
+    genome = Genome(genome_path)
+    variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)
+    require(variants, f"{vcf}: no usable SNVs ({', '.join(f'{k}: {v}' for k, v in notes.items()) or 'empty'})")
+    ref_p, alt_p = score_variants(model, genome, variants, both_strands)
+    path = write_variant_tsv(out, variants, ref_p, alt_p, target_names_for(model, names))
+    return {"path": path, "n": len(variants), "notes": notes, "ref": ref_p, "alt": alt_p}
+
+
+def mutagenesis(model, sequence: str, target: int, out_tsv: str | Path, out_png: str | Path | None,
+                title: str = "") -> np.ndarray:
+    """dlbio mutagenesis: (L, 4) effects (A, C, G, T) of every substitution on *target* (1-based)."""
+    n = model.outputs[0].shape[-1]
+    require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
+    length = model.inputs[0].shape[1]
+    require(len(sequence) == length, f"the sequence is {len(sequence)} bp, the model needs {length} bp")
+    idx = encode(sequence)
+    eff = saturation_mutagenesis(model, idx, target - 1)
+    lines = ["position\tref\tA\tC\tG\tT"] + [f"{i + 1}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row)
+                                           for i, row in enumerate(eff)]
+    write_text(out_tsv, "\n".join(lines) + "\n")
+    if out_png:
+        _heatmap(eff, sequence, out_png, title or f"saturation mutagenesis, target {target}")
+    return eff
+
+
+def _heatmap(eff: np.ndarray, sequence: str, path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lim = float(np.abs(eff).max()) or 1.0
+    fig, ax = plt.subplots(figsize=(min(24, 2 + len(eff) / 12), 2.6))
+    im = ax.imshow(eff.T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    ax.set_yticks(range(4), list("ACGT"))
+    ax.set_xlabel("position")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label="prediction change")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)

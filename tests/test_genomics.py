@@ -1,0 +1,190 @@
+"""Genome + peaks -> labels bin by bin, hold-outs, N handling, VCF checks, variant effects, ISM."""
+
+import gzip
+
+import keras
+import numpy as np
+import pytest
+
+from dlbio.data import intervals, prepare
+from dlbio.data.genome import Genome
+from dlbio.errors import DlbioError
+from dlbio.variants import read_vcf
+
+CHR = {"chr1": 2000, "chr2": 1200, "chr3": 1200}
+
+
+@pytest.fixture
+def genome(tmp_path):
+    rng = np.random.default_rng(0)
+    seqs = {c: "".join(rng.choice(list("ACGT"), n)) for c, n in CHR.items()}
+    s = list(seqs["chr1"])
+    s[1400:1600] = "N" * 200  # a gap on chr1
+    seqs["chr1"] = "".join(s)
+    path = tmp_path / "g.fa"
+    path.write_text("".join(f">{c}\n{s}\n" for c, s in seqs.items()))
+    return path, seqs
+
+
+def _bed(tmp_path, name, rows):
+    p = tmp_path / name
+    p.write_text("".join("\t".join(map(str, r)) + "\n" for r in rows))
+    return p
+
+
+def test_labels_bin_by_bin_with_half_overlap_boundary(genome, tmp_path):
+    g, _ = genome
+    gen = Genome(g)
+    a = intervals.read_bed(_bed(tmp_path, "a.bed", [("chr1", 500, 600), ("chr1", 700, 801),
+                                                    ("chr1", 1000, 1101), ("chr1", 1050, 1150)]), gen)
+    starts, labels = prepare.label_bins(gen, [a], "chr1", 200)
+    assert starts.tolist() == list(range(0, 2000, 200))
+    # bin 400-600: 100 bp covered = exactly half -> 0;  bin 600-800: 100 bp -> 0 (700-800);
+    # bin 800-1000: 1 bp -> 0;  bin 1000-1200: merged 1000-1150 = 150 bp -> 1
+    assert labels[:, 0].tolist() == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    b = intervals.read_bed(_bed(tmp_path, "b.bed", [("chr1", 399, 501)]), gen)
+    assert prepare.label_bins(gen, [b], "chr1", 200)[1][2, 0] == 1  # 101 of 200 bp -> 1
+
+
+def test_build_holdouts_and_n_windows(genome, tmp_path):
+    g, seqs = genome
+    peaks = _bed(tmp_path, "p.bed", [("chr1", 600, 800), ("chr1", 1400, 1600), ("chr2", 600, 800),
+                                     ("chr3", 400, 600), ("chr1", 0, 200)])
+    built = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
+    assert built.coords["train"] == [("chr1", 600)]      # 0-200 runs off the start; 1400 is all N
+    assert built.coords["valid"] == [("chr2", 600)] and built.coords["test"] == [("chr3", 400)]
+    idx, lab = built.splits["train"]
+    from dlbio.data.encoding import decode
+
+    assert decode(idx[0]) == seqs["chr1"][400:1000] and lab.tolist() == [[1]]
+    assert built.notes["window runs off the chromosome, skipped"] == 1
+    assert built.notes["window with more than 10% N, skipped"] == 1
+    rc = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
+                       reverse_complement_copies=True)
+    assert len(rc.splits["train"][0]) == 2
+
+
+def test_bed_behaviours(genome, tmp_path):
+    g, _ = genome
+    gen = Genome(g)
+    iv = intervals.read_bed(_bed(tmp_path, "x.bed", [("track name=x",), ("chr2", 10, 20), ("1", 5, 8),
+                                                     ("chrUn", 1, 5), ("chr3", 1100, 1500), ("chr2", 30, 30)]), gen)
+    assert iv.by_chrom["chr3"][1].tolist() == [1200]               # clipped at the end
+    assert iv.by_chrom["chr1"][0].tolist() == [5]                  # '1' matched to 'chr1'
+    assert iv.notes["chromosome not in genome, skipped"] == 1
+    assert iv.notes["past chromosome end, clipped"] == 1 and iv.notes["empty interval skipped"] == 1
+    assert iv.notes["unsorted (sorted in memory)"] == 1
+    for rows, msg in [([("chr1", "a", 5)], "not integers"), ([("chr1", 9, 5)], "after end"),
+                      ([("chr1", 5)], "expected chrom"), ([("chr1", -1, 5)], "negative")]:
+        with pytest.raises(DlbioError, match=msg):
+            intervals.read_bed(_bed(tmp_path, "bad.bed", rows), gen)
+    (tmp_path / "empty.bed").write_text("")
+    with pytest.raises(DlbioError, match="no intervals"):
+        intervals.read_bed(tmp_path / "empty.bed", gen)
+
+
+def _vcf(tmp_path, rows, gz=False):
+    text = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows)
+    p = tmp_path / ("v.vcf.gz" if gz else "v.vcf")
+    if gz:
+        with gzip.open(p, "wt") as fh:
+            fh.write(text)
+    else:
+        p.write_text(text)
+    return p
+
+
+def test_vcf_ref_check_styles_and_skips(genome, tmp_path):
+    g, seqs = genome
+    gen = Genome(g)
+    base = seqs["chr2"][99]
+    other = "A" if base != "A" else "C"
+    rows = [("2", 100, "a", base, other), ("chr2", 100, "b", base, f"{other},T"), ("chr2", 50, "indel", "AC", "A"),
+            ("chr2", 60, "sym", "A", "<DEL>"), ("chrZ", 5, "z", "A", "C")]
+    variants, notes = read_vcf(_vcf(tmp_path, rows, gz=True), gen)
+    assert [v.id for v in variants] == ["a", "b", "b"] and variants[0].chrom == "chr2"
+    assert notes["multi-base allele (indel/MNP), skipped"] == 1 and notes["symbolic allele, skipped"] == 1
+    assert notes["chromosome not in genome, skipped"] == 1
+    assert notes["chromosome renamed to the genome's style (chr1)"] == 1
+    wrong = other
+    bad = _vcf(tmp_path, [("chr2", 100, "w", wrong, base)])
+    with pytest.raises(DlbioError, match=f"line 3: REF {wrong} does not match the genome \\({base}\\) at chr2:100"):
+        read_vcf(bad, gen)
+    kept, notes = read_vcf(bad, gen, skip_mismatch=True)
+    assert kept == [] and notes["REF mismatch, skipped"] == 1
+
+
+def _motif_model(length=60):
+    """Target 0 fires on 'GATAAG' (either strand via a second filter), target 1 on 'CCCCCC'."""
+    x = keras.Input((length, 4))
+    conv = keras.layers.Conv1D(3, 6, activation="relu", name="motif_conv")
+    h = keras.layers.GlobalMaxPooling1D()(conv(x))
+    dense = keras.layers.Dense(2, activation="sigmoid")
+    model = keras.Model(x, dense(h))
+    k = np.full((6, 4, 3), -1.0, np.float32)
+    for f, word in enumerate(["GATAAG", "CTTATC", "CCCCCC"]):
+        for p, b in enumerate(word):
+            k[p, "AGCT".index(b), f] = 1.0
+    conv.set_weights([k, np.full(3, -5.0, np.float32)])
+    w = np.zeros((3, 2), np.float32)
+    w[0, 0] = w[1, 0] = 8.0
+    w[2, 1] = 8.0
+    dense.set_weights([w, np.array([-4.0, -4.0], np.float32)])
+    return model
+
+
+def test_variant_destroying_a_planted_motif(tmp_path):
+    from dlbio.variants import score_variants
+
+    rng = np.random.default_rng(1)
+    s = list("".join(rng.choice(list("AT"), 300)))
+    s[100:106] = "GATAAG"      # motif of target 0
+    s[200:206] = "CCCCCC"      # motif of target 1
+    (tmp_path / "g.fa").write_text(">chr1\n" + "".join(s) + "\n")
+    gen = Genome(tmp_path / "g.fa")
+    vcf = _vcf(tmp_path, [("chr1", 103, "hit", "T", "C"), ("chr1", 150, "miss", s[149], "G")])
+    variants, _ = read_vcf(vcf, gen)
+    model = _motif_model()
+    ref, alt = score_variants(model, gen, variants)
+    assert ref[0, 0] > 0.95 and alt[0, 0] < 0.05            # the motif is destroyed
+    assert abs(alt[0, 1] - ref[0, 1]) < 1e-6                  # the other target does not move
+    assert np.allclose(ref[1], alt[1], atol=1e-6)             # a variant away from motifs changes nothing
+    ref2, alt2 = score_variants(model, gen, variants, both_strands=True)
+    assert ref2[0, 0] > 0.95 and alt2[0, 0] < 0.05
+
+
+def test_mutagenesis_finds_the_motif():
+    from dlbio.data.encoding import encode
+    from dlbio.variants import saturation_mutagenesis
+
+    seq = "A" * 20 + "GATAAG" + "T" * 34
+    eff = saturation_mutagenesis(_motif_model(), encode(seq), target=0)
+    assert eff.shape == (60, 4)
+    assert np.all(eff[20:26].min(axis=1) < -0.9)               # every motif base matters
+    assert np.abs(eff[:18]).max() < 1e-3 and np.abs(eff[28:]).max() < 1e-3
+    assert eff[20, 3] < -0.9 and eff[20, 2] == 0.0             # G->T hurts; G->G is no change
+
+
+def test_cli_path_on_bundled_genome(run_cli, tmp_path):
+    from dlbio.cli.danq import danq_predict, danq_train
+    from dlbio.cli.genomics import build_dataset, mutagenesis_cmd, variants_cmd
+    from dlbio.resources import data_dir
+
+    g = data_dir() / "genome_tiny"
+    res = run_cli(build_dataset, ["-g", g / "genome.fa", "--sheet", g / "targets.tsv", "--test-chroms", "chr3",
+                                  "--valid-chroms", "chr2", "--neg-fraction", 0.1, "-o", "d", "-q"])
+    assert "train:" in res.output and (tmp_path / "d" / "summary.tsv").exists()
+    run_cli(danq_train, ["-d", "d", "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 100, "-e", 1,
+                         "-n", 200, "-q"])
+    model = tmp_path / "checkpoints" / "bestmodel.DanQ.keras"
+    run_cli(danq_predict, ["-w", model, "--fasta", g / "example.fa", "-d", "d", "-o", "fa.tsv"])
+    assert (tmp_path / "fa.tsv").read_text().splitlines()[0] == "id\tCTCF\tGATA1\tCEBPB"
+    run_cli(danq_predict, ["-w", model, "--bed", g / "CTCF.narrowPeak", "--genome", g / "genome.fa", "-o", "b.tsv"])
+    assert len((tmp_path / "b.tsv").read_text().splitlines()) == 1 + len((g / "CTCF.narrowPeak").read_text().splitlines())
+    res = run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
+                                 "-o", "v.tsv", "--both-strands"])
+    rows = (tmp_path / "v.tsv").read_text().splitlines()
+    assert rows[0].split("\t")[-4:] == ["ref_prob", "alt_prob", "diff", "log_odds_diff"] and len(rows) == 1 + 20 * 3
+    (tmp_path / "one.fa").write_text(">s\n" + (g / "example.fa").read_text().split("\n")[1] + "\n")
+    run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", 1, "-o", "ism"])
+    assert len((tmp_path / "ism.tsv").read_text().splitlines()) == 1001 and (tmp_path / "ism.png").exists()
