@@ -59,6 +59,8 @@ Examples:
 @click.option("--resume", is_flag=True,
               help="Continue from checkpoints/<prefix>.<model>.state.keras (written every epoch and on SIGTERM).")
 @click.option("--deterministic", is_flag=True, help="TensorFlow op determinism on GPU too (slower; always on for CPU).")
+@click.option("--multi-worker", is_flag=True,
+              help="Several nodes: MultiWorkerMirroredStrategy, cluster from SLURM (srun, one task per node) or TF_CONFIG.")
 @seed_option(1)
 @quiet_option
 def danq_train(data, **kw):
@@ -75,6 +77,11 @@ def danq_train(data, **kw):
     hist = res.history
     if not hist:
         click.echo("nothing to do: the saved state already finished every epoch")
+        return
+    if "val_auc_median" not in hist:  # multi-worker loop: losses only
+        click.echo(f"{len(hist['loss'])} epochs; best val_loss {min(hist['val_loss']):.4f}; model -> {res.checkpoint}")
+        for line in res.metrics_lines:
+            click.echo(line)
         return
     best = min(range(len(hist["val_loss"])), key=lambda i: hist["val_loss"][i])
     click.echo(f"{len(hist['loss'])} epochs; best val_loss {hist['val_loss'][best]:.4f} at epoch {best + 1} "

@@ -54,7 +54,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
           results: str | None = "test_results.h5", optimizer: str = "rmsprop", lr_schedule: bool = False,
           verbose: bool = False, weights: str | Path | None = None, seed: int = 1, patience: int = 5,
           out_dir: str | Path = ".", prefix: str = "bestmodel", mixed_precision: bool = False,
-          resume: bool = False, deterministic: bool = False, quiet: bool = False) -> TrainResult:
+          resume: bool = False, deterministic: bool = False, multi_worker: bool = False,
+          quiet: bool = False) -> TrainResult:
     """danq-train: fit DanQ/DeepSEA on a data folder, keep the best model, evaluate on test.
 
     Writes under ``<out_dir>/checkpoints/``: ``<prefix>.<model>.keras`` (best validation
@@ -69,7 +70,15 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
 
     require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
     require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
-    strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
+    if multi_worker:
+        from dlbio.training.multiworker import make_multiworker_strategy
+
+        require(not resume, "--resume is not supported with --multi-worker yet")
+        strategy = make_multiworker_strategy()  # must come before other TensorFlow work
+        require(batch_size % strategy.num_replicas_in_sync == 0,
+                f"batch size {batch_size} is not a multiple of the {strategy.num_replicas_in_sync} replicas")
+    else:
+        strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
     seed_everything(seed, deterministic=deterministic or not on_gpu)
     sets = sources.open_data_dir(data_dir, limit)
@@ -94,10 +103,19 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
               "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
               "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
     t0 = time.time()
-    history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
-                            checkpoint=ckpt, log=log, state_path=state_path, config=config, resume=resume,
-                            patience=patience, lr_schedule=learning_rate if lr_schedule else None,
-                            verbose=verbose, quiet=quiet)
+    if multi_worker:
+        from dlbio.training.multiworker import fit_multiworker, is_chief
+
+        history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
+                                  epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
+                                  verbose=verbose)
+        if not is_chief(strategy):
+            return TrainResult(ckpt, log, history, None, [])
+    else:
+        history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
+                                checkpoint=ckpt, log=log, state_path=state_path, config=config, resume=resume,
+                                patience=patience, lr_schedule=learning_rate if lr_schedule else None,
+                                verbose=verbose, quiet=quiet)
     elapsed = time.time() - t0
     write_run_record(ckpt.with_suffix(".run.json"), config=config, data=data_checksums(sets),
                      deterministic=deterministic or not on_gpu, elapsed_s=elapsed,
