@@ -21,6 +21,15 @@ class Command(click.Command):
     Set ``DLBIO_DEBUG=1`` to see the traceback of an unexpected error.
     """
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # click prints usage + hint + error on three lines; users get one.
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            if isinstance(exc, click.NoSuchOption) or not exc.format_message():
+                raise
+            _fail(f"{exc.format_message()} (see {ctx.command_path} --help)")
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)

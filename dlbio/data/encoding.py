@@ -13,12 +13,13 @@ from dlbio.errors import DlbioError
 BASES = "AGCT"
 N_CODE = 4
 _COMPLEMENT = np.array([3, 2, 1, 0, N_CODE], dtype=np.uint8)  # A<->T, G<->C, N->N
-_IUPAC = set("ACGTNRYSWKMBDHVU")
+_IUPAC = set("ACGTNRYSWKMBDHV")
 _LUT = np.full(256, 255, dtype=np.uint8)
 for _i, _b in enumerate(BASES):
     _LUT[ord(_b)] = _LUT[ord(_b.lower())] = _i
 for _b in _IUPAC - set(BASES):
     _LUT[ord(_b)] = _LUT[ord(_b.lower())] = N_CODE
+_LUT[ord("U")] = _LUT[ord("u")] = 3  # RNA input: uracil reads as T
 
 
 def onehot_to_index(onehot: np.ndarray, axis: int) -> np.ndarray:
@@ -50,7 +51,8 @@ def index_to_onehot(idx: np.ndarray, dtype=np.float32) -> np.ndarray:
 
 
 def encode(seq: str, name: str = "sequence") -> np.ndarray:
-    """DNA string -> uint8 base index (L,).  Lower case is accepted; IUPAC codes become N.
+    """DNA string -> uint8 base index (L,).  Lower case is accepted; IUPAC ambiguity codes
+    (R Y S W K M B D H V N) become N; U (RNA) reads as T.
 
     Letters that are not DNA raise DlbioError naming *name*.
     """

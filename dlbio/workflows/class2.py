@@ -19,6 +19,7 @@ from dlbio.models import toy
 from dlbio.motifs import activations, sites
 from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress, progress_enabled, save_model
 from dlbio.training.setup import make_optimizer, seed_everything
+from dlbio.training.weights import load_weights_into
 
 
 @dataclass
@@ -49,7 +50,7 @@ def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: in
     data = synthetic.motif_detection_set(n_train, n_test, length, motif, seed)
     model = toy.motif_detector(cell, length, channels)
     if load_weights is not None:
-        _load_weights_into(model, load_weights)
+        load_weights_into(model, load_weights)
     # One compiled call per epoch: the same SGD steps, far less Python overhead.
     steps = -(-n_train // batch_size)
     model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate, momentum, nesterov),
@@ -78,21 +79,6 @@ def load_toy_model(path: str | Path, cell: str) -> keras.Model:
     require(isinstance(layer, want),
             f"{path}: not an mdet-{cell} model (expected a {want.__name__} layer named {toy.MOTIF_LAYER!r})")
     return model
-
-
-def _load_weights_into(model: keras.Model, path: str | Path) -> None:
-    path = Path(path)
-    require(path.is_file(), f"{path}: weights file not found")
-    try:
-        if path.name.endswith(".weights.h5"):
-            model.load_weights(path)
-        else:
-            model.set_weights(keras.models.load_model(path, compile=False).get_weights())
-    except DlbioError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise DlbioError(f"{path}: weights do not fit this model ({type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0][:200]})") from None
 
 
 @dataclass

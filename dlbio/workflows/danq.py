@@ -23,6 +23,7 @@ from dlbio.predict import predict_index, predict_source
 from dlbio.training import callbacks as cb
 from dlbio.training.setup import make_optimizer, seed_everything
 from dlbio.training.strategy import make_strategy
+from dlbio.training.weights import load_weights_into
 
 
 def load_dna_model(path: str | Path) -> keras.Model:
@@ -93,7 +94,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
                              lstm_units, dense_units, seed=seed)
         if weights:
-            _load_weights(model, weights)
+            load_weights_into(model, weights)
         model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
                       jit_compile=model_name == "DeepSEA")  # cuDNN LSTM has no XLA kernel
     if verbose:
@@ -146,19 +147,6 @@ def data_checksums(sets: dict) -> dict:
             h.update(fh.read(64 << 20))
         out[split] = {"path": str(s.path), "bytes": s.path.stat().st_size, "sha256_first_64MB": h.hexdigest()}
     return out
-
-
-def _load_weights(model: keras.Model, path: str | Path) -> None:
-    path = Path(path)
-    require(path.is_file(), f"{path}: weights file not found")
-    try:
-        if path.name.endswith(".weights.h5"):
-            model.load_weights(path)
-        else:
-            model.set_weights(keras.models.load_model(path, compile=False).get_weights())
-    except Exception as exc:  # noqa: BLE001
-        raise DlbioError(f"{path}: weights do not fit this model ({type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0][:160] if str(exc) else ''})") from None
 
 
 def write_run_record(path: Path, **fields) -> Path:

@@ -1,0 +1,144 @@
+"""Malformed inputs, one per case: used by tests/test_bad_inputs.py and scripts/bad_input_table.py.
+
+Each case: (what is wrong, command name, argument list).  Arguments are relative to a
+folder made by ``make_fixtures``.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+
+def make_fixtures(d: Path) -> None:
+    from scipy.io import savemat
+
+    from dlbio.data import deepsea_mat
+    from dlbio.data.sources import convert
+    from dlbio.models import deepsea
+    from dlbio.resources import data_dir
+
+    tiny = data_dir() / "deepsea_tiny"
+    g = data_dir() / "genome_tiny"
+    (d / "empty").mkdir()
+    (d / "junk.keras").write_text("not a model")
+    (d / "notes.txt").write_text("hello")
+    model = deepsea.build("DanQ", 8, 200, filters=8, kernel_size=9, lstm_units=4, dense_units=8)
+    model.save(d / "tiny.keras")
+    deepsea.build("DanQ", 8, 300, filters=8, kernel_size=9, lstm_units=4, dense_units=8).save(d / "len300.keras")
+    import keras
+
+    x = keras.Input((200, 4))
+    keras.Model(x, keras.layers.Dense(8)(keras.layers.Flatten()(x))).save(d / "noconv.keras")
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, 4, (30, 200)).astype(np.uint8)
+    lab = rng.integers(0, 2, (30, 8)).astype(np.uint8)
+
+    def folder(name, **replace):
+        f = d / name
+        f.mkdir()
+        for s in ("train", "valid", "test"):
+            deepsea_mat.write_split(f / f"{s}.mat", s, idx, lab, "7.3" if s == "train" else "5")
+        for s, fn in replace.items():
+            fn(f / f"{s}.mat")
+        return f
+
+    folder("text_test", test=lambda p: p.write_text("not a mat file"))
+    folder("labels2", test=lambda p: savemat(p, {"testxdata": np.zeros((3, 4, 200)), "testdata": np.full((3, 8), 2.0)}))
+    folder("short", test=lambda p: deepsea_mat.write_split(p, "test", idx[:, :150], lab, "5"))
+    folder("targets9", valid=lambda p: deepsea_mat.write_split(p, "valid", idx, np.zeros((30, 9), np.uint8), "5"))
+    folder("nokeys", test=lambda p: savemat(p, {"foo": np.zeros(3)}))
+    folder("twobases", test=lambda p: savemat(p, {"testxdata": np.ones((3, 4, 200), np.uint8),
+                                                   "testdata": np.zeros((3, 8), np.uint8)}))
+    trunc = folder("truncated")
+    data = (trunc / "train.mat").read_bytes()
+    (trunc / "train.mat").write_bytes(data[: len(data) // 3])
+    foreign = d / "foreign"
+    foreign.mkdir()
+    import h5py
+
+    with h5py.File(foreign / "train.mat", "w") as f:
+        f["something"] = np.zeros(3)
+    store = d / "store"
+    convert(tiny, store, ("test",))
+    (store / "test.dlbio" / "labels.bits").write_bytes(b"\0" * 10)
+    (d / "bad_letters.fa").write_text(">x\n" + "ACGJ" * 50 + "\n")
+    (d / "short.fa").write_text(">x\nACGT\n")
+    (d / "empty.fa").write_text("")
+    (d / "start_after_end.bed").write_text("chr1\t500\t100\n")
+    (d / "not_int.bed").write_text("chr1\tten\t100\n")
+    (d / "two_cols.bed").write_text("chr1\t100\n")
+    (d / "other_chroms.bed").write_text("chrX\t100\t500\nchrY\t1\t50\n")
+    (d / "empty.bed").write_text("")
+    from dlbio.data.genome import Genome
+
+    ref = Genome(g / "genome.fa").fetch("chr1", 99, 100)
+    wrong = "A" if ref != "A" else "C"
+    (d / "mismatch.vcf").write_text(f"#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\t{wrong}\tG\n")
+    (d / "pos.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\tabc\tv\tA\tG\n")
+    (d / "cols.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\n")
+    (d / "only_indels.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tAC\tA\nchr1\t200\tw\tA\t<DEL>\n")
+    (d / "seq199.fa").write_text(">s\n" + "A" * 199 + "\n")
+    (d / "preds.h5").write_text("not hdf5")
+
+
+def cases() -> list[tuple[str, str, list]]:
+    from dlbio.resources import data_dir
+
+    tiny = str(data_dir() / "deepsea_tiny")
+    g = data_dir() / "genome_tiny"
+    gen = str(g / "genome.fa")
+    return [
+        ("motif with a letter other than 0/1", "mdet-conv1d", ["--motif", "1a1", "-e", "1"]),
+        ("motif longer than the sequences", "mdet-conv1d", ["--motif", "1" * 12, "-e", "1"]),
+        ("zero training strings", "mdet-conv1d", ["--n-train", "0"]),
+        ("--load-weights is not a model file", "mdet-simplernn", ["-e", "1", "--load-weights", "junk.keras"]),
+        ("--load-weights of another architecture", "mdet-conv1d", ["-e", "1", "--load-weights", "tiny.keras"]),
+        ("mdisc weights file missing", "mdisc-conv1d", ["--weights", "missing.keras"]),
+        ("mdisc weights file is not a model", "mdisc-conv1d", ["--weights", "junk.keras"]),
+        ("mdisc window longer than the sequences", "mdisc-conv1d", ["--window", "11"]),
+        ("mdisc-simplernn given a Conv1D model", "mdisc-simplernn", ["--weights", str(data_dir() / "mdet_conv1d.keras")]),
+        ("consensus threshold below 0.5", "mdisc-conv1d", ["--threshold", "0.3"]),
+        ("--eval-at beyond --epochs", "vgrad-rnn", ["-e", "5", "--eval-at", "10"]),
+        ("--eval-at not a list of numbers", "vgrad-rnn", ["--eval-at", "ten"]),
+        ("more training strings than strings", "vgrad-rnn", ["--n-seq", "20", "--n-train", "30", "-e", "1"]),
+        ("data folder without .mat files", "danq-train", ["-d", "empty", "-e", "1"]),
+        ("batch not a multiple of -g", "danq-train", ["-d", tiny, "-g", "2", "-b", "101"]),
+        ("-g larger than the visible GPUs", "danq-train", ["-d", tiny, "-g", "2", "-b", "100"]),
+        ("test.mat is a text file", "danq-train", ["-d", "text_test", "-e", "1"]),
+        ("labels that are not 0/1", "danq-train", ["-d", "labels2", "-e", "1"]),
+        ("test sequences shorter than train", "danq-train", ["-d", "short", "-e", "1"]),
+        ("valid.mat with another number of targets", "danq-train", ["-d", "targets9", "-e", "1"]),
+        ("test.mat without the expected keys", "danq-predict", ["-d", "nokeys", "-w", "tiny.keras"]),
+        ("one-hot data with several bases set", "danq-predict", ["-d", "twobases", "-w", "tiny.keras"]),
+        ("-w weights that do not fit the model", "danq-train", ["-d", tiny, "-w", "len300.keras", "-e", "1", "-f", "8",
+                                                                 "-k", "9", "--lstm-units", "4", "--dense-units", "8"]),
+        ("model file is not a Keras model", "danq-predict", ["-d", tiny, "-w", "junk.keras"]),
+        ("model input length differs from the data", "danq-predict", ["-d", tiny, "-w", "len300.keras"]),
+        ("FASTA record of the wrong length", "danq-predict", ["-w", "tiny.keras", "--fasta", "short.fa"]),
+        ("FASTA with a letter that is not DNA", "danq-predict", ["-w", "tiny.keras", "--fasta", "bad_letters.fa"]),
+        ("empty FASTA file", "danq-predict", ["-w", "tiny.keras", "--fasta", "empty.fa"]),
+        ("--bed without --genome", "danq-predict", ["-w", "tiny.keras", "--bed", str(g / "CTCF.narrowPeak")]),
+        ("predictions file is not HDF5", "danq-visualize", ["-t", "1", "-p", "preds.h5"]),
+        ("predictions file missing", "danq-visualize", ["-t", "1", "-p", "none.h5"]),
+        ("filter number beyond the first layer", "danq-visualize", ["-M", "-t", "500", "-d", tiny, "-w", "tiny.keras"]),
+        ("truncated train.mat given to convert", "danq-convert", ["-d", "truncated", "-o", "out1", "--splits", "train"]),
+        ("foreign HDF5 file given to convert", "danq-convert", ["-d", "foreign", "-o", "out2", "--splits", "train"]),
+        ("store whose arrays do not match its manifest", "danq-predict", ["-d", "store", "-w", "tiny.keras"]),
+        ("unknown JASPAR motif name", "simulate", ["-o", "sim", "--motifs", "NOT_A_TF"]),
+        ("GC fraction outside 0..1", "simulate", ["-o", "sim", "--motifs", "CTCF", "--gc", "1.5"]),
+        ("motifs of a model without a convolution", "motifs", ["-w", "noconv.keras", "-d", tiny]),
+        ("motifs for a target that does not exist", "motifs", ["-w", "tiny.keras", "-d", tiny, "--targets", "99"]),
+        ("BED line with start after end", "build-dataset", ["-g", gen, "--peaks", "T=start_after_end.bed", "-o", "b"]),
+        ("BED line with a non-integer start", "build-dataset", ["-g", gen, "--peaks", "T=not_int.bed", "-o", "b"]),
+        ("BED line with two columns", "build-dataset", ["-g", gen, "--peaks", "T=two_cols.bed", "-o", "b"]),
+        ("peaks only on chromosomes absent from the genome", "build-dataset", ["-g", gen, "--peaks", "T=other_chroms.bed", "-o", "b"]),
+        ("empty peak file", "build-dataset", ["-g", gen, "--peaks", "T=empty.bed", "-o", "b"]),
+        ("--peaks without NAME=", "build-dataset", ["-g", gen, "--peaks", "empty.bed", "-o", "b"]),
+        ("genome FASTA missing", "build-dataset", ["-g", "nothere.fa", "--peaks", "T=empty.bed", "-o", "b"]),
+        ("VCF REF differs from the genome", "variants", ["--vcf", "mismatch.vcf", "-g", gen, "-w", "tiny.keras"]),
+        ("VCF POS not an integer", "variants", ["--vcf", "pos.vcf", "-g", gen, "-w", "tiny.keras"]),
+        ("VCF line with too few columns", "variants", ["--vcf", "cols.vcf", "-g", gen, "-w", "tiny.keras"]),
+        ("VCF with only indels and symbolic alleles", "variants", ["--vcf", "only_indels.vcf", "-g", gen, "-w", "tiny.keras"]),
+        ("mutagenesis target out of range", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "9"]),
+        ("mutagenesis sequence of the wrong length", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "1"]),
+    ]

@@ -1,0 +1,30 @@
+"""Every malformed input in tests/bad_inputs.py: one line 'error: ...', non-zero exit, no traceback."""
+
+import pytest
+
+from bad_inputs import cases, make_fixtures
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory):
+    d = tmp_path_factory.mktemp("bad")
+    make_fixtures(d)
+    return d
+
+
+def test_there_are_many_cases():
+    assert len(cases()) >= 30 and len({c[0] for c in cases()}) == len(cases())
+
+
+@pytest.mark.parametrize("what,cmd,args", cases(), ids=[c[0] for c in cases()])
+def test_bad_input(fixtures, monkeypatch, what, cmd, args):
+    from click.testing import CliRunner
+
+    from dlbio.cli import main
+
+    monkeypatch.chdir(fixtures)
+    res = CliRunner().invoke(main, [cmd, *args], catch_exceptions=False)
+    lines = [l for l in res.output.strip().splitlines() if not l.startswith(("note:", "warning:", "Tomtom"))]
+    assert res.exit_code not in (0, None), (what, res.output)
+    assert "Traceback" not in res.output
+    assert len(lines) == 1 and lines[0].lower().startswith("error"), (what, res.output)

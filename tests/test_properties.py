@@ -1,0 +1,91 @@
+"""Property-based tests: the readers either read a file or raise DlbioError -- nothing else."""
+
+import string
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dlbio.data.deepsea_mat import MatSet
+from dlbio.data.encoding import decode, encode, reverse_complement
+from dlbio.data.genome import Genome
+from dlbio.data.intervals import read_bed
+from dlbio.errors import DlbioError
+from dlbio.variants import read_vcf
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FIELD = st.one_of(st.sampled_from(["chr1", "1", "chrZ", "-5", "0", "10", "99999", "abc", "", "A", "<DEL>", "A,C",
+                                   "AC", "N", ".", "track", "#x"]),
+                  st.text(string.printable, max_size=8))
+LINE = st.lists(FIELD, min_size=0, max_size=7).map("\t".join)
+
+
+def _genome(tmp_path):
+    path = tmp_path / "g.fa"
+    if not path.exists():
+        path.write_text(">chr1\n" + "ACGT" * 50 + "\n>chr2\n" + "GGCCA" * 20 + "\n")
+    return Genome(path)
+
+
+@SETTINGS
+@given(lines=st.lists(LINE, max_size=12))
+def test_bed_reader_never_crashes(tmp_path, lines):
+    g = _genome(tmp_path)
+    p = tmp_path / "x.bed"
+    p.write_text("\n".join(lines) + "\n")
+    try:
+        iv = read_bed(p, g)
+    except DlbioError as exc:
+        assert "\n" not in str(exc) and "x.bed" in str(exc)
+        return
+    for chrom, (s, e) in iv.by_chrom.items():
+        assert chrom in g.lengths and np.all(s < e) and np.all(e <= g.lengths[chrom]) and np.all(s[1:] > e[:-1])
+
+
+@SETTINGS
+@given(lines=st.lists(LINE, max_size=12))
+def test_vcf_reader_never_crashes(tmp_path, lines):
+    g = _genome(tmp_path)
+    p = tmp_path / "x.vcf"
+    p.write_text("#CHROM\tPOS\tID\tREF\tALT\n" + "\n".join(lines) + "\n")
+    try:
+        variants, _ = read_vcf(p, g, skip_mismatch=True)
+    except DlbioError as exc:
+        assert "\n" not in str(exc) and "x.vcf" in str(exc)
+        return
+    for v in variants:  # everything kept is an SNV that matches the genome
+        assert len(v.ref) == len(v.alt) == 1 and g.fetch(v.chrom, v.pos - 1, v.pos) == v.ref
+
+
+@SETTINGS
+@given(text=st.text(string.printable + "ÄŒ\x00", max_size=300))
+def test_fasta_reader_never_crashes(tmp_path, text):
+    from dlbio.workflows.danq import read_fasta_index
+
+    p = tmp_path / "x.fa"
+    p.write_bytes(text.encode("utf-8", "replace"))
+    try:
+        ids, idx = read_fasta_index(p, None if len(text) % 2 else 4)
+    except DlbioError as exc:
+        assert "x.fa" in str(exc)
+        return
+    assert len(ids) == len(idx) and idx.dtype == np.uint8 and idx.max() <= 4
+
+
+@SETTINGS
+@given(data=st.binary(max_size=2000), hdf=st.booleans())
+def test_mat_reader_never_crashes(tmp_path, data, hdf):
+    p = tmp_path / "train.mat"
+    p.write_bytes((b"\x89HDF\r\n\x1a\n" if hdf else b"MATLAB 5.0 MAT-file") + data)
+    try:
+        MatSet(p, "train")
+    except DlbioError as exc:
+        assert "train.mat" in str(exc) and "\n" not in str(exc)
+
+
+@SETTINGS
+@given(seq=st.text("ACGTNacgtnRYKM", min_size=1, max_size=100))
+def test_encoding_round_trip(seq):
+    idx = encode(seq)
+    assert np.array_equal(reverse_complement(reverse_complement(idx)), idx)
+    assert decode(idx) == "".join(c if c in "ACGT" else "N" for c in seq.upper())
