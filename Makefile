@@ -30,6 +30,7 @@ test: setup
 
 bench: setup
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/deepsea.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

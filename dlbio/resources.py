@@ -16,3 +16,8 @@ def default_input(name: str) -> Path:
     """*name* in the working directory when present, else the bundled copy."""
     here = Path(name)
     return here if here.exists() else data_dir() / name
+
+
+def tiny_deepsea() -> Path:
+    """The bundled planted-motif set in the DeepSEA layout (``$DANQ_DATA/data``)."""
+    return data_dir() / "danq" / "data"

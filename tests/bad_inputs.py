@@ -15,9 +15,9 @@ def make_fixtures(d: Path) -> None:
     from dlbio.data import deepsea_mat
     from dlbio.data.sources import convert
     from dlbio.models import deepsea
-    from dlbio.resources import data_dir
+    from dlbio.resources import data_dir, tiny_deepsea
 
-    tiny = data_dir() / "deepsea_tiny"
+    tiny = tiny_deepsea()
     g = data_dir() / "genome_tiny"
     (d / "empty").mkdir()
     (d / "junk.keras").write_text("not a model")
@@ -82,9 +82,9 @@ def make_fixtures(d: Path) -> None:
 
 
 def cases() -> list[tuple[str, str, list]]:
-    from dlbio.resources import data_dir
+    from dlbio.resources import data_dir, tiny_deepsea
 
-    tiny = str(data_dir() / "deepsea_tiny")
+    tiny = str(tiny_deepsea())
     g = data_dir() / "genome_tiny"
     gen = str(g / "genome.fa")
     return [

@@ -6,9 +6,9 @@ import pytest
 from PIL import Image
 
 from dlbio.cli.danq import danq_predict, danq_train, danq_visualize, simulate_cmd
-from dlbio.resources import data_dir
+from dlbio.resources import data_dir, tiny_deepsea
 
-TINY = data_dir() / "deepsea_tiny"
+TINY = tiny_deepsea()
 SMALL = ["-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 300, "-q"]
 
 

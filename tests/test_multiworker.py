@@ -9,9 +9,9 @@ import sys
 import numpy as np
 import pytest
 
-from dlbio.resources import data_dir
+from dlbio.resources import data_dir, tiny_deepsea
 
-ARGS = ["-d", str(data_dir() / "deepsea_tiny"), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8",
+ARGS = ["-d", str(tiny_deepsea()), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8",
         "-b", "40", "-n", "200", "-e", "3", "--multi-worker", "-q", "-o", "", "--seed", "3", "-O", "sgd", "-l", "2.0"]
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlbio.resources import data_dir
+from dlbio.resources import data_dir, tiny_deepsea
 
-TINY = data_dir() / "deepsea_tiny"
+TINY = tiny_deepsea()
 ARGS = ["-d", str(TINY), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8", "-b", "20",
         "-n", "400", "-e", "4", "--patience", "10", "-o", "", "-q", "--seed", "5"]
 CMD = [sys.executable, "-m", "dlbio", "danq-train"]

@@ -12,9 +12,10 @@ MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
 
 
 def _default_data() -> str:
-    from dlbio.resources import data_dir
+    from dlbio.resources import tiny_deepsea
 
-    return "data" if Path("data/train.mat").exists() else str(data_dir() / "deepsea_tiny")
+    here = Path("data")
+    return "data" if (here / "train.mat").exists() or (here / "train.dlbio").exists() else str(tiny_deepsea())
 
 
 def _default_model(model: str, prefix: str = "bestmodel") -> str:
@@ -32,7 +33,7 @@ then predicts the test set into predictions/<-o>.
 Examples:
   danq-train -d data -g 4                         # full DeepSEA set on 4 GPUs
   danq-train -d data -m DeepSEA -O sgd -l 0.01 -s
-  danq-train -d $DLBIO_DATA/deepsea_tiny -f 64 -k 19 --lstm-units 32 --dense-units 64 -b 100 -e 20 -l 3e-3
+  danq-train -d $DANQ_DATA/data -f 64 -k 19 --lstm-units 32 --dense-units 64 -b 100 -e 20 -l 3e-3
 """)
 @click.option("-d", "--data", "data", type=click.Path(file_okay=False), default=None,
               help="Folder with train.mat, valid.mat, test.mat [default: ./data, else the bundled tiny set].")
