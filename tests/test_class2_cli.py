@@ -11,10 +11,12 @@ from dlbio.resources import data_dir
 
 
 def test_mdet_conv1d_learns_and_checkpoints(run_cli, tmp_path):
-    res = run_cli(mdet_conv1d, ["--epochs", 40, "--optimizer", "adam", "--learning-rate", 0.05, "-q"])
+    res = run_cli(mdet_conv1d, ["--epochs", 40, "--optimizer", "adam", "--learning-rate", 0.05, "-q",
+                                "--plot", "loss.png"])
+    assert Image.open(tmp_path / "loss.png").format == "PNG"
     lines = res.output.strip().splitlines()
     assert sum(line.startswith("y, y_test= ") for line in lines) == 40
-    acc = float(lines[-1].split("test accuracy: ")[1].split("%")[0])
+    acc = float(next(l for l in lines if l.startswith("test accuracy: ")).split("test accuracy: ")[1].split("%")[0])
     assert acc >= 90.0
     assert (tmp_path / "mdet_conv1d.keras").stat().st_size > 1000
 

@@ -107,3 +107,14 @@ def test_motifs_report(trained, run_cli, tmp_path):
     bad = run_cli(motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "--targets", 99],
                   ok=False)
     assert bad.exit_code == 2 and "targets must be between 1 and 8" in bad.output
+
+
+def test_simulate_writes_mat_store_and_truth(run_cli, tmp_path):
+    res = run_cli(simulate_cmd, ["-o", "sim", "--motifs", "CTCF,MA0035", "--n-train", 30, "--n-valid", 10,
+                                 "--n-test", 10, "--length", 50, "--store", "--seed", 2])
+    assert "2 targets (CTCF, GATA1)" in res.output
+    from dlbio.data import sources
+
+    mats = sources.open_data_dir(tmp_path / "sim")  # the stores are preferred
+    assert mats["train"].layout == "store" and mats["train"].n == 30
+    assert (tmp_path / "sim" / "train.mat").exists() and (tmp_path / "sim" / "truth.tsv").exists()

@@ -36,9 +36,10 @@ Example:
                   help="Model file written every epoch (.keras, .h5, or .weights.h5 for weights only).")
     @click.option("--load-weights", "-w", type=click.Path(dir_okay=False), default=None,
                   help="Start from this model/weights file instead of random weights.")
+    @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also write the loss curve to this PNG.")
     @seed_option(7)
     @quiet_option
-    def run(motif, checkpoint, load_weights, quiet, seed, **kw):
+    def run(motif, checkpoint, load_weights, plot, quiet, seed, **kw):
         from dlbio.data.synthetic import check_binary_motif
         from dlbio.workflows.class2 import detect_motif
 
@@ -50,6 +51,10 @@ Example:
         n_ok = int((res.y_pred == res.y_test).sum())
         click.echo(f"test accuracy: {100 * res.accuracy:.2f}% ({n_ok}/{len(res.y_test)}); "
                    f"final loss {res.losses[-1]:.4f}; model saved to {res.checkpoint}")
+        if plot:
+            from dlbio.workflows.class2 import plot_losses
+
+            click.echo(f"loss curve -> {plot_losses(res.losses, plot, f'mdet-{cell}')}", err=True)
 
     return run
 

@@ -201,13 +201,18 @@ Example:
 @click.option("--gc", default=0.42, show_default=True, help="Background GC fraction.")
 @click.option("--strand", type=click.Choice(["both", "+", "-"]), default="both", show_default=True)
 @click.option("--release", default="JASPAR2024", show_default=True)
+@click.option("--store", is_flag=True, help="Also write the compact stores (<split>.dlbio).")
 @seed_option(0)
-def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, seed):
+def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, seed):
     from dlbio.data.simulate import simulate, write_planted
 
     planted = simulate([m for m in motifs.split(",") if m.strip()], {"train": n_train, "valid": n_valid, "test": n_test},
                        length, motifs_per_seq, gc, strand, seed, release)
     path = write_planted(planted, out)
+    if store:
+        from dlbio.data.sources import convert
+
+        convert(path, path)
     click.echo(f"{len(planted.motifs)} targets ({', '.join(m.name for m in planted.motifs)}), "
                f"{n_train}/{n_valid}/{n_test} sequences of {length} bp -> {path}/")
 

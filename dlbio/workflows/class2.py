@@ -63,6 +63,24 @@ def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: in
     return DetectionResult(np.round(y).astype(np.uint8), data.y_test, history.history["loss"], checkpoint)
 
 
+def plot_losses(losses: list[float], path: str | Path, title: str) -> Path:
+    """PNG of the training loss per epoch (log scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.plot(range(1, len(losses) + 1), losses)
+    ax.set(xlabel="epoch", ylabel="training loss (binary cross-entropy)", yscale="log", title=title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
 def load_toy_model(path: str | Path, cell: str) -> keras.Model:
     """Load a model written by mdet-<cell>; DlbioError if missing or of the wrong kind."""
     path = Path(path)
