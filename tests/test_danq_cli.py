@@ -118,3 +118,14 @@ def test_simulate_writes_mat_store_and_truth(run_cli, tmp_path):
     mats = sources.open_data_dir(tmp_path / "sim")  # the stores are preferred
     assert mats["train"].layout == "store" and mats["train"].n == 30
     assert (tmp_path / "sim" / "train.mat").exists() and (tmp_path / "sim" / "truth.tsv").exists()
+
+
+def test_danq_jaspar_with_step_decay(run_cli, tmp_path):
+    res = run_cli(danq_train, ["-d", TINY, "-m", "DanQ-JASPAR", "-f", 16, "--lstm-units", 4, "--dense-units", 8,
+                               "-b", 50, "-n", 100, "-e", 2, "-s", "-l", 0.01, "-O", "sgd", "-q", "-o", ""])
+    assert "epochs; best val_loss" in res.output
+    import keras
+
+    model = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DanQ-JASPAR.keras")
+    conv = model.get_layer("motif_conv")
+    assert conv.kernel_size == (30,) and conv.filters == 16 and model.get_layer("pool").pool_size == (15,)
