@@ -13,7 +13,8 @@ from dlbio.data.intervals import read_bed
 from dlbio.errors import DlbioError
 from dlbio.variants import read_vcf
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIELD = st.one_of(st.sampled_from(["chr1", "1", "chrZ", "-5", "0", "10", "99999", "abc", "", "A", "<DEL>", "A,C",
                                    "AC", "N", ".", "track", "#x"]),
                   st.text(string.printable, max_size=8))
