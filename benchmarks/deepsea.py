@@ -69,7 +69,7 @@ def m_loader(a):
     for _ in ds.take(2):  # warm up the graph
         pass
     t, n = time.perf_counter(), 0
-    for x, y in ds:
+    for x, _ in ds:
         n += int(x.shape[0])
     dt = time.perf_counter() - t
     return {"what": "loader", "source": a.kind, "samples": n, "samples_per_s": round(n / dt)}

@@ -51,11 +51,10 @@ def main(out: Path, seed: int = 0) -> None:
     # variants: in the middle of test-chromosome sites (destroying: the most informative
     # base changed to the least likely one), and at random test-chromosome positions
     rows = []
-    for chrom, start, m, site in [s for s in sites if s[0] == "chr3"][:12]:
+    for chrom, start, m, _site in [s for s in sites if s[0] == "chr3"][:12]:
         prob = jaspar.find(m).probabilities()
         j = int(np.argmax(prob.max(axis=1)))
-        fwd = jaspar.find(m).probabilities()
-        # the site may be reverse-complemented; use the genome's base
+        # the site may be reverse-complemented: the ALT is chosen from the genome's base
         pos = start + j
         ref = genome[chrom][pos]
         alt = {"A": "C", "C": "A", "G": "T", "T": "G"}[ref]

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from dlbio.cli.danq import danq_predict, danq_train, danq_visualize, simulate_cmd
-from dlbio.resources import data_dir, tiny_deepsea
+from dlbio.resources import tiny_deepsea
 
 TINY = tiny_deepsea()
 SMALL = ["-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 300, "-q"]

@@ -86,7 +86,7 @@ def test_simulated_set_plants_labelled_motifs(tmp_path):
     assert sets["train"].target_names == ["CTCF_MA0139.2", "GATA1_MA0035.5"]
     truth = [l.split("\t") for l in (tmp_path / "truth.tsv").read_text().splitlines()[1:]]
     idx, labels = pipeline.read_all(sets["train"])
-    for split, row, mid, name, start, strand in truth:
+    for split, row, _mid, name, _start, _strand in truth:
         if split == "train":
             assert labels[int(row), 0 if name == "CTCF" else 1] == 1
     assert labels.sum() == sum(t[0] == "train" for t in truth)

@@ -1,7 +1,6 @@
 """Load the Lmod modulefiles with real Lmod and run a command through them."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

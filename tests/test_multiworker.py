@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from dlbio.resources import data_dir, tiny_deepsea
+from dlbio.resources import tiny_deepsea
 
 ARGS = ["-d", str(tiny_deepsea()), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8",
         "-b", "40", "-n", "200", "-e", "3", "--multi-worker", "-q", "-o", "", "--seed", "3", "-O", "sgd", "-l", "2.0"]

@@ -7,12 +7,11 @@ import subprocess
 import sys
 import time
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dlbio.resources import data_dir, tiny_deepsea
+from dlbio.resources import tiny_deepsea
 
 TINY = tiny_deepsea()
 ARGS = ["-d", str(TINY), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8", "-b", "20",

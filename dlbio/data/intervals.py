@@ -73,7 +73,7 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
                 if genome is not None:
                     resolved = genome.resolve(chrom)
                     if resolved is None:
-                        notes[f"chromosome not in genome, skipped"] += 1
+                        notes["chromosome not in genome, skipped"] += 1
                         continue
                     if resolved != chrom:
                         notes["chromosome renamed (chr1/1 style)"] += 1

@@ -7,7 +7,7 @@ from pathlib import Path
 import keras
 
 from dlbio.data.pipeline import make_dataset
-from dlbio.errors import DlbioError, require
+from dlbio.errors import require
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import (Preempted, Preemption, ResumableEarlyStopping, TrainState, load_into,
                                    read_state)
@@ -68,4 +68,4 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     return history
 
 
-__all__ = ["fit_resumable", "Preempted", "DlbioError"]
+__all__ = ["fit_resumable", "Preempted"]

@@ -15,7 +15,7 @@ import numpy as np
 
 from dlbio.atomic import atomic_path, write_text
 from dlbio.data import encoding, sources
-from dlbio.data.pipeline import ArraySource, make_dataset, read_all
+from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError, require
 from dlbio.evaluation import per_target_metrics, plot_curves, summary_lines, write_metrics_tsv
 from dlbio.models import deepsea as models
@@ -290,5 +290,4 @@ def open_sets(data: str | Path, limit: int | None = None, splits=("test",)):
     return sources.open_data_dir(data, limit, splits)
 
 
-__all__ = ["train", "predict", "predict_fasta", "plot_target", "filter_logo", "load_dna_model", "open_sets",
-           "ArraySource"]
+__all__ = ["train", "predict", "predict_fasta", "plot_target", "filter_logo", "load_dna_model", "open_sets"]
