@@ -18,21 +18,33 @@ def progress_enabled(quiet: bool) -> bool:
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """One tqdm bar over epochs, with the latest logs as postfix."""
+    """One tqdm bar over epochs, with the latest logs as postfix.
+
+    The bar opens in on_train_begin, so one instance serves consecutive ``fit``
+    calls (a resumed run finishes its interrupted epoch, then goes on).
+    """
 
     def __init__(self, epochs: int, initial_epoch: int = 0, desc: str = "train", enabled: bool = True):
         super().__init__()
-        self._bar = tqdm(total=epochs, initial=initial_epoch, desc=desc, unit="epoch",
-                         disable=not enabled, dynamic_ncols=True)
+        self.epochs, self.done, self.desc, self.enabled = epochs, initial_epoch, desc, enabled
+        self._bar = None
+
+    def on_train_begin(self, logs=None):
+        self._bar = tqdm(total=self.epochs, initial=self.done, desc=self.desc, unit="epoch",
+                         disable=not self.enabled, dynamic_ncols=True)
 
     def on_epoch_end(self, epoch, logs=None):
+        self.done = epoch + 1
+        if self._bar is None:
+            return
         if logs:
             self._bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()
                                    if isinstance(v, float) and k != "learning_rate"}, refresh=False)
         self._bar.update(1)
 
     def on_train_end(self, logs=None):
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
