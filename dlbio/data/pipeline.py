@@ -15,20 +15,17 @@ from typing import Iterator
 
 import numpy as np
 
-from dlbio.data.encoding import reverse_complement
 
 CHUNK = 16384       # samples read per contiguous slab
 MIX_CHUNKS = 4      # chunks mixed together when shuffling
 PREFETCH_BATCHES = 4
 
 
-def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0, epoch: int = 0,
-                 reverse_complement_half: bool = False) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
+                 epoch: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (idx uint8 (b, L), labels uint8 (b, T)) covering every sample once.
 
-    With *shuffle*, the order depends only on (seed, epoch).  With
-    *reverse_complement_half*, a random half of each batch is reverse-complemented
-    (augmentation for sets stored on one strand only).
+    With *shuffle*, the order depends only on (seed, epoch).
     """
     rng = np.random.default_rng([seed, epoch])
     starts = np.arange(0, source.n, CHUNK)
@@ -46,12 +43,7 @@ def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
             x, y = np.concatenate([carry_x, x]), np.concatenate([carry_y, y])
         full = len(x) - len(x) % batch_size
         for b in range(0, full, batch_size):
-            bx, by = x[b:b + batch_size], y[b:b + batch_size]
-            if reverse_complement_half:
-                flip = rng.random(len(bx)) < 0.5
-                bx = bx.copy()
-                bx[flip] = reverse_complement(bx[flip])
-            yield bx, by
+            yield x[b:b + batch_size], y[b:b + batch_size]
         carry_x, carry_y = x[full:], y[full:]
     if carry_x is not None and len(carry_x):
         yield carry_x, carry_y
@@ -62,7 +54,7 @@ def steps_per_epoch(source, batch_size: int) -> int:
 
 
 def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
-                 reverse_complement_half: bool = False, first_epoch: int = 0, skip_batches: int = 0):
+                 first_epoch: int = 0, skip_batches: int = 0):
     """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
 
     Iterating it again (the next epoch) reshuffles with a new epoch number,
@@ -79,7 +71,7 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
     def gen():
         e = epoch["n"]
         epoch["n"] += 1
-        batches = iter_batches(source, batch_size, shuffle, seed, e, reverse_complement_half)
+        batches = iter_batches(source, batch_size, shuffle, seed, e)
         for i, batch in enumerate(batches):
             if e == first_epoch and i < skip_batches:
                 continue
