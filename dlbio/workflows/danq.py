@@ -19,7 +19,7 @@ from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError, require
 from dlbio.evaluation import per_target_metrics, plot_curves, summary_lines, write_metrics_tsv
 from dlbio.models import deepsea as models
-from dlbio.predict import predict_index, predict_source
+from dlbio.predict import predict_index
 from dlbio.training import callbacks as cb
 from dlbio.training.setup import make_optimizer, seed_everything
 from dlbio.training.strategy import make_strategy
@@ -170,9 +170,18 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
     """Predict a labelled source; write HDF5 (``pred`` (N, T) float32, ``labels`` (N, T) uint8,
     attribute ``target_names``) and ``<out stem>.metrics.tsv``.
     """
+    from dlbio.data.pipeline import iter_batches
+
     _check_compatible(model, source)
-    pred = predict_source(model, source, batch_size, progress=cb.progress_enabled(quiet))
-    labels = read_all(source)[1]
+    label_parts = []
+
+    def sequences():  # one pass over the data: labels are kept as the batches go by
+        for x, y in iter_batches(source, batch_size):
+            label_parts.append(y)
+            yield x
+
+    pred = predict_index(model, sequences(), total=source.n, progress=cb.progress_enabled(quiet))
+    labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
     out = Path(out)
     with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
         f.create_dataset("pred", data=pred.astype(np.float32), compression="gzip")
