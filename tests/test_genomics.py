@@ -59,6 +59,10 @@ def test_build_holdouts_and_n_windows(genome, tmp_path):
     assert decode(idx[0]) == seqs["chr1"][400:1000] and lab.tolist() == [[1]]
     assert built.notes["window runs off the chromosome, skipped"] == 1
     assert built.notes["window with more than 10% N, skipped"] == 1
+    region = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr1:0-700",))
+    assert region.coords["valid"] == [("chr1", 600)] and region.coords["train"] == [("chr2", 600)]
+    with pytest.raises(DlbioError, match="chr1:9-x"):
+        prepare.build(g, {"T": peaks}, length=600, valid_chroms=("chr1:9-x",))
     rc = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
                        reverse_complement_copies=True)
     assert len(rc.splits["train"][0]) == 2

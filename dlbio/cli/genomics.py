@@ -43,8 +43,9 @@ Examples:
 @click.option("-o", "--out", type=click.Path(file_okay=False), required=True)
 @click.option("--bin-size", default=200, show_default=True, callback=positive("--bin-size"))
 @click.option("--length", default=1000, show_default=True, callback=positive("--length"))
-@click.option("--test-chroms", default="chr8,chr9", show_default=True)
-@click.option("--valid-chroms", default="chr7", show_default=True)
+@click.option("--test-chroms", default="chr8,chr9", show_default=True, help="Chromosomes (or regions) for the test set.")
+@click.option("--valid-chroms", default="chr7", show_default=True,
+              help="Chromosomes, or regions like chr7:0-30000000, for the validation set.")
 @click.option("--neg-fraction", default=0.0, show_default=True, help="Fraction of all-negative bins to keep.")
 @click.option("--max-n", default=0.1, show_default=True, help="Skip windows with a larger fraction of N.")
 @click.option("--reverse-complement", is_flag=True, help="Add the reverse complement of every window.")

@@ -7,7 +7,8 @@
 * bins with at least one positive target are kept, plus a random *neg_fraction*
   of the all-negative bins;
 * windows that run off a chromosome, or have more than *max_n* N, are skipped;
-* chromosomes in *test_chroms* / *valid_chroms* form the test / validation sets;
+* chromosomes in *test_chroms* / *valid_chroms* form the test / validation sets
+  (an entry ``chr7:0-30000000`` takes only the bins starting in that region);
 * *reverse_complement* appends the reverse complement of every window.
 """
 
@@ -24,7 +25,7 @@ from dlbio.data.encoding import encode, reverse_complement
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
 from dlbio.data.pipeline import ArraySource
-from dlbio.errors import require
+from dlbio.errors import DlbioError, require
 
 
 @dataclass
@@ -49,6 +50,24 @@ def read_sheet(path: str | Path) -> dict[str, Path]:
         f = Path(cols[1].strip())
         out[cols[0].strip()] = f if f.is_absolute() else path.parent / f
     require(out, f"{path}: no targets listed")
+    return out
+
+
+def parse_regions(entries: tuple[str, ...], genome: Genome) -> dict[str, tuple[int, int]]:
+    """'chr7' or 'chr7:start-end' -> {genome chromosome name: (start, end)}."""
+    out = {}
+    for entry in entries:
+        chrom, _, span = entry.partition(":")
+        name = genome.resolve(chrom) or chrom
+        if span:
+            try:
+                a, b = (int(v.replace(",", "")) for v in span.split("-"))
+            except ValueError:
+                raise DlbioError(f"region {entry!r}: expected chrom:start-end") from None
+            require(0 <= a < b, f"region {entry!r}: start must be below end")
+            out[name] = (a, b)
+        else:
+            out[name] = (0, 2**62)
     return out
 
 
@@ -81,9 +100,9 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     for n, iv in zip(names, peaks):
         for k, v in iv.notes.items():
             notes[f"{Path(targets[n]).name}: {k}"] += v
-    test = {genome.resolve(c) or c for c in test_chroms}
-    valid = {genome.resolve(c) or c for c in valid_chroms}
-    require(not (test & valid), "a chromosome is in both --test-chroms and --valid-chroms")
+    test = parse_regions(test_chroms, genome)
+    valid = parse_regions(valid_chroms, genome)
+    require(not (set(test) & set(valid)), "a chromosome is in both --test-chroms and --valid-chroms")
     rng = np.random.default_rng(seed)
     flank = (length - bin_size) // 2
     parts: dict[str, list] = {"train": [], "valid": [], "test": []}
@@ -93,8 +112,13 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
         keep = labels.any(axis=1)
         if neg_fraction > 0:
             keep |= rng.random(len(keep)) < neg_fraction
-        split = "test" if chrom in test else "valid" if chrom in valid else "train"
         for b, lab in zip(starts[keep], labels[keep]):
+            if chrom in test and test[chrom][0] <= b < test[chrom][1]:
+                split = "test"
+            elif chrom in valid and valid[chrom][0] <= b < valid[chrom][1]:
+                split = "valid"
+            else:
+                split = "train"
             w0, w1 = b - flank, b + bin_size + flank
             if w0 < 0 or w1 > genome.lengths[chrom]:
                 notes["window runs off the chromosome, skipped"] += 1
