@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
-from dlbio.atomic import atomic_path, write_text
+from dlbio.atomic import write_text
 
 # DeepSEA's 919 columns: DNase 0-124, TF 125-814, histone 815-918.
 CATEGORIES = {"DNase": (0, 125), "TF": (125, 815), "Histone": (815, 919)}
@@ -75,10 +75,9 @@ def summary_lines(metrics: dict[str, np.ndarray]) -> list[str]:
 
 def plot_curves(y_true: np.ndarray, y_score: np.ndarray, path: str | Path, title: str) -> Path:
     """ROC and PR curves of one target side by side, AUCs in the legends (PNG)."""
-    import matplotlib
+    from dlbio.plots import pyplot, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fpr, tpr, _ = roc_curve(y_true, y_score)
     prec, rec, _ = precision_recall_curve(y_true, y_score)
@@ -93,8 +92,4 @@ def plot_curves(y_true: np.ndarray, y_score: np.ndarray, path: str | Path, title
         a.legend(loc="lower right")
         a.grid(alpha=0.3)
     fig.suptitle(title)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_png(fig, path)

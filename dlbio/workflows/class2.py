@@ -65,20 +65,15 @@ def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: in
 
 def plot_losses(losses: list[float], path: str | Path, title: str) -> Path:
     """PNG of the training loss per epoch (log scale)."""
-    import matplotlib
+    from dlbio.plots import pyplot, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(6, 3.6))
     ax.plot(range(1, len(losses) + 1), losses)
     ax.set(xlabel="epoch", ylabel="training loss (binary cross-entropy)", yscale="log", title=title)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_png(fig, path)
 
 
 def load_toy_model(path: str | Path, cell: str) -> keras.Model:
@@ -273,10 +268,9 @@ def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
 
 def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
     """PNG: training loss per epoch and test accuracy at the evaluated epochs, per cell."""
-    import matplotlib
+    from dlbio.plots import pyplot, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     for cell, losses in result.losses.items():
@@ -288,8 +282,4 @@ def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
     for ax in (ax1, ax2):
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_png(fig, path)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import atomic_path, write_text
+from dlbio.atomic import write_text
 from dlbio.data import prepare
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
@@ -81,10 +81,9 @@ def mutagenesis(model, sequence: str, target: int, out_tsv: str | Path, out_png:
 
 
 def _heatmap(eff: np.ndarray, sequence: str, path, title: str) -> None:
-    import matplotlib
+    from dlbio.plots import pyplot, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     lim = float(np.abs(eff).max()) or 1.0
     fig, ax = plt.subplots(figsize=(min(24, 2 + len(eff) / 12), 2.6))
@@ -93,7 +92,4 @@ def _heatmap(eff: np.ndarray, sequence: str, path, title: str) -> None:
     ax.set_xlabel("position")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label="prediction change")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
+    save_png(fig, path)

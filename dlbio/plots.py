@@ -1,0 +1,26 @@
+"""Matplotlib without a display, and figures saved atomically as PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlbio.atomic import atomic_path
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend (batch nodes have no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_png(fig, path: str | Path, dpi: int = 120) -> Path:
+    """Lay out, write under a temporary name, rename, close; return the path."""
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    pyplot().close(fig)
+    return Path(path)
