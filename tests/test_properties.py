@@ -61,7 +61,7 @@ def test_vcf_reader_never_crashes(tmp_path, lines):
 @SETTINGS
 @given(text=st.text(string.printable + "ÄŒ\x00", max_size=300))
 def test_fasta_reader_never_crashes(tmp_path, text):
-    from dlbio.workflows.danq import read_fasta_index
+    from dlbio.data.fasta import read_index as read_fasta_index
 
     p = tmp_path / "x.fa"
     p.write_bytes(text.encode("utf-8", "replace"))

@@ -121,8 +121,8 @@ Examples:
 @click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
 @quiet_option
 def danq_predict(data, model_name, weights, output, subset, split, fasta, bed, genome, batch_size, quiet):
-    from dlbio.data.deepsea_mat import read_target_names
     from dlbio.workflows import danq as wf
+    from dlbio.workflows.genomics import names_for_model
 
     model = wf.load_dna_model(weights or _default_model(model_name))
     if bed:
@@ -131,15 +131,12 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, bed, g
 
         if not genome:
             raise DlbioError("--bed needs --genome")
-        names = read_target_names(Path(data) / "targets.tsv", model.outputs[0].shape[-1]) if data else None
-        out, n = predict_regions(model, bed, genome, output or "predictions.tsv", names, batch_size)
+        out, n = predict_regions(model, bed, genome, output or "predictions.tsv", names_for_model(model, data),
+                                 batch_size)
         click.echo(f"{n} regions -> {out}")
         return
     if fasta:
-        names = None
-        if data:
-            names = read_target_names(Path(data) / "targets.tsv", model.outputs[0].shape[-1])
-        out = wf.predict_fasta(model, fasta, output or "predictions.tsv", names, batch_size)
+        out = wf.predict_fasta(model, fasta, output or "predictions.tsv", names_for_model(model, data), batch_size)
         click.echo(f"predictions -> {out}")
         return
     source = wf.open_sets(data or _default_data(), subset, (split,))[split]

@@ -13,14 +13,6 @@ def _chroms(value: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in value.split(",") if c.strip())
 
 
-def _names_from(data: str | None, model):
-    from dlbio.data.deepsea_mat import read_target_names
-
-    if not data:
-        return None
-    return read_target_names(Path(data) / "targets.tsv", model.outputs[0].shape[-1])
-
-
 @command(name="build-dataset", help="""Genome + peak files -> a training set (DeepSEA rules).
 
 200-bp bins; a target is 1 when more than half of the bin lies in one of its
@@ -116,10 +108,10 @@ Example:
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
 def variants_cmd(vcf, genome, model_path, data, output, both_strands, skip_mismatch):
     from dlbio.workflows.danq import load_dna_model
-    from dlbio.workflows.genomics import score_vcf
+    from dlbio.workflows.genomics import names_for_model, score_vcf
 
     model = load_dna_model(model_path)
-    res = score_vcf(model, vcf, genome, output, _names_from(data, model), both_strands, skip_mismatch,
+    res = score_vcf(model, vcf, genome, output, names_for_model(model, data), both_strands, skip_mismatch,
                     warn=lambda m: click.echo(f"warning: {m}", err=True))
     for k, v in sorted(res["notes"].items()):
         click.echo(f"note: {k}: {v}", err=True)
@@ -141,25 +133,13 @@ Example:
 @click.option("-t", "--target", type=int, required=True, help="Target, 1-based.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
 def mutagenesis_cmd(model_path, fasta, record, target, out):
-    from Bio import SeqIO
-
-    from dlbio.errors import DlbioError
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import mutagenesis
 
-    model = load_dna_model(model_path)
-    if not Path(fasta).is_file():
-        raise DlbioError(f"{fasta}: FASTA file not found")
-    recs = [r for r in SeqIO.parse(fasta, "fasta") if record is None or r.id == record]
-    if not recs:
-        raise DlbioError(f"{fasta}: no record{' ' + repr(record) if record else 's'} found")
-    eff = mutagenesis(model, str(recs[0].seq), target, f"{out}.tsv", f"{out}.png",
-                      f"{recs[0].id}: saturation mutagenesis, target {target}")
-    i, j = np.unravel_index(np.argmin(eff), eff.shape)
-    click.echo(f"{len(eff)} positions x 3 substitutions; strongest decrease {eff[i, j]:+.4f} at position {i + 1} "
-               f"({recs[0].seq[i].upper()}>{'ACGT'[j]}) -> {out}.tsv, {out}.png")
+    res = mutagenesis(load_dna_model(model_path), fasta, record, target, f"{out}.tsv", f"{out}.png")
+    pos, ref, alt, change = res["strongest"]
+    click.echo(f"{res['id']}: {len(res['effects'])} positions x 3 substitutions; strongest decrease {change:+.4f} "
+               f"at position {pos} ({ref}>{alt}) -> {out}.tsv, {out}.png")
 
-
-import numpy as np  # noqa: E402  (used in mutagenesis_cmd)
 
 COMMANDS = [build_dataset, variants_cmd, mutagenesis_cmd]

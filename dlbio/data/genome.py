@@ -11,8 +11,8 @@ class Genome:
     """Indexed FASTA.  ``fetch(chrom, start, end)`` -> upper-case str, 0-based half-open;
     positions outside the chromosome come back as 'N'.
 
-    Chromosome names are matched as given, else with 'chr' added or removed
-    (``resolve``), and ``renamed`` counts how often that was needed.
+    Chromosome names are matched as given, else with 'chr' added or removed (``resolve``);
+    callers count the renames, since only they know what a rename means to their input.
     """
 
     def __init__(self, path: str | Path):
@@ -27,17 +27,13 @@ class Genome:
                              f"{str(exc).splitlines()[0][:150] if str(exc) else ''})") from None
         self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
         require(self.lengths, f"{self.path}: no sequences")
-        self.renamed = 0
 
     def resolve(self, chrom: str) -> str | None:
         """The genome's name for *chrom* (chr1 vs 1 style), or None if absent."""
         if chrom in self.lengths:
             return chrom
         alt = chrom[3:] if chrom.startswith("chr") else "chr" + chrom
-        if alt in self.lengths:
-            self.renamed += 1
-            return alt
-        return None
+        return alt if alt in self.lengths else None
 
     @property
     def style(self) -> str:

@@ -31,7 +31,6 @@ class Intervals:
     """Per chromosome (genome's names): merged, sorted starts/ends int64 arrays."""
 
     by_chrom: dict[str, tuple[np.ndarray, np.ndarray]]
-    n_read: int
     notes: Counter = field(default_factory=Counter)
     names: list[tuple[str, int, int, str]] = field(default_factory=list)  # (chrom, start, end, name)
 
@@ -93,7 +92,7 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
         raise DlbioError(f"{path}: cannot read ({exc})") from None
     n = sum(len(v) for v in raw.values())
     require(n > 0, f"{path}: no intervals (empty file, or none on the genome's chromosomes)")
-    return Intervals({c: _merge(v) for c, v in raw.items()}, n, notes, names)
+    return Intervals({c: _merge(v) for c, v in raw.items()}, notes, names)
 
 
 def _merge(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -170,17 +170,13 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
     """One FASTA file per class/target -> labelled sets; shorter sequences are padded with N
     (centred), longer ones centre-cropped to *length*.  A random split by fractions.
     """
-    from dlbio.workflows.danq import read_fasta_index  # noqa: F401  (FASTA parsing lives there)
-    from Bio import SeqIO
+    from dlbio.data.fasta import read_records
 
     names = list(files)
     rows, notes = [], Counter()
     for j, name in enumerate(names):
         path = Path(files[name])
-        require(path.is_file(), f"{path}: FASTA file not found")
-        n_before = len(rows)
-        for rec in SeqIO.parse(path, "fasta"):
-            seq = str(rec.seq)
+        for rid, seq in read_records(path):
             if len(seq) < length:
                 notes["padded with N"] += 1
                 left = (length - len(seq)) // 2
@@ -191,8 +187,7 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
                 seq = seq[left:left + length]
             lab = np.zeros(len(names), np.uint8)
             lab[j] = 1
-            rows.append((encode(seq, f"{path}: record {rec.id!r}"), lab))
-        require(len(rows) > n_before, f"{path}: no FASTA records")
+            rows.append((encode(seq, f"{path}: record {rid!r}"), lab))
     order = np.random.default_rng(seed).permutation(len(rows))
     n_test, n_valid = int(round(test_fraction * len(rows))), int(round(valid_fraction * len(rows)))
     groups = {"test": order[:n_test], "valid": order[n_test:n_test + n_valid], "train": order[n_test + n_valid:]}

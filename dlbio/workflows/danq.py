@@ -15,6 +15,7 @@ import numpy as np
 
 from dlbio.atomic import atomic_path, write_text
 from dlbio.data import encoding, sources
+from dlbio.data.fasta import read_index
 from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError, require
 from dlbio.evaluation import per_target_metrics, plot_curves, summary_lines, write_metrics_tsv
@@ -203,31 +204,11 @@ def _check_compatible(model: keras.Model, source) -> None:
                                            f"but the model predicts {n_out}")
 
 
-def read_fasta_index(path: str | Path, length: int | None = None) -> tuple[list[str], np.ndarray]:
-    """FASTA -> (ids, base index uint8 (n, L)); every record must be *length* bp (if given)."""
-    from Bio import SeqIO
-
-    path = Path(path)
-    require(path.is_file(), f"{path}: FASTA file not found")
-    ids, rows = [], []
-    try:
-        for rec in SeqIO.parse(path, "fasta"):
-            seq = str(rec.seq)
-            require(length is None or len(seq) == length,
-                    f"{path}: record {rec.id!r} is {len(seq)} bp, the model needs {length} bp")
-            rows.append(encoding.encode(seq, f"{path}: record {rec.id!r}"))
-            ids.append(rec.id)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DlbioError(f"{path}: not a FASTA file ({exc})") from None
-    require(rows, f"{path}: no FASTA records found")
-    return ids, np.stack(rows)
-
-
 def predict_fasta(model: keras.Model, fasta: str | Path, out_tsv: str | Path, target_names=None,
                   batch_size: int = 1024) -> Path:
     """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per target)."""
     length = model.inputs[0].shape[1]
-    ids, idx = read_fasta_index(fasta, length)
+    ids, idx = read_index(fasta, length)
     pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)))
     names = target_names or [f"target_{t + 1}" for t in range(pred.shape[1])]
     rows = ["id\t" + "\t".join(names)] + [i + "\t" + "\t".join(f"{v:.5f}" for v in p) for i, p in zip(ids, pred)]

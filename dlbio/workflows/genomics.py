@@ -30,8 +30,18 @@ def build_from_fasta(files: dict[str, Path], out_dir: str | Path, length: int, v
 
 
 def target_names_for(model, names: list[str] | None) -> list[str]:
+    """*names* when they fit the model's outputs, else target_1..target_T."""
     n = model.outputs[0].shape[-1]
     return names if names and len(names) == n else [f"target_{t + 1}" for t in range(n)]
+
+
+def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
+    """Target names from ``<data_dir>/targets.tsv`` for this model's outputs (None without a folder)."""
+    from dlbio.data.deepsea_mat import read_target_names
+
+    if not data_dir:
+        return None
+    return read_target_names(Path(data_dir) / "targets.tsv", model.outputs[0].shape[-1])
 
 
 def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | Path,
@@ -63,24 +73,33 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     return {"path": path, "n": len(variants), "notes": notes, "ref": ref_p, "alt": alt_p}
 
 
-def mutagenesis(model, sequence: str, target: int, out_tsv: str | Path, out_png: str | Path | None,
-                title: str = "") -> np.ndarray:
-    """dlbio mutagenesis: (L, 4) effects (A, C, G, T) of every substitution on *target* (1-based)."""
+def mutagenesis(model, fasta: str | Path, record: str | None, target: int, out_tsv: str | Path,
+                out_png: str | Path | None) -> dict:
+    """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of one FASTA record
+    (*record* id, or the first) on *target* (1-based); TSV and heatmap PNG.
+
+    Returns {'id', 'effects', 'strongest': (position 1-based, ref base, alt base, change)}.
+    """
+    from dlbio.data.fasta import read_records
+
+    records = [r for r in read_records(fasta) if record is None or r[0] == record]
+    require(records, f"{fasta}: no record {record!r}")
+    rid, sequence = records[0]
     n = model.outputs[0].shape[-1]
     require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
     length = model.inputs[0].shape[1]
-    require(len(sequence) == length, f"the sequence is {len(sequence)} bp, the model needs {length} bp")
-    idx = encode(sequence)
-    eff = saturation_mutagenesis(model, idx, target - 1)
+    require(len(sequence) == length, f"{fasta}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
+    eff = saturation_mutagenesis(model, encode(sequence, f"{fasta}: record {rid!r}"), target - 1)
     lines = ["position\tref\tA\tC\tG\tT"] + [f"{i + 1}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row)
                                            for i, row in enumerate(eff)]
     write_text(out_tsv, "\n".join(lines) + "\n")
     if out_png:
-        _heatmap(eff, sequence, out_png, title or f"saturation mutagenesis, target {target}")
-    return eff
+        _heatmap(eff, out_png, f"{rid}: saturation mutagenesis, target {target}")
+    i, j = np.unravel_index(np.argmin(eff), eff.shape)
+    return {"id": rid, "effects": eff, "strongest": (int(i) + 1, sequence[i].upper(), "ACGT"[j], float(eff[i, j]))}
 
 
-def _heatmap(eff: np.ndarray, sequence: str, path, title: str) -> None:
+def _heatmap(eff: np.ndarray, path, title: str) -> None:
     from dlbio.plots import pyplot, save_png
 
     plt = pyplot()

@@ -1,0 +1,37 @@
+"""The one FASTA reader: records as (id, sequence), with one-line errors naming the file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.data.encoding import encode
+from dlbio.errors import DlbioError, require
+
+
+def read_records(path: str | Path) -> list[tuple[str, str]]:
+    """All records of a FASTA file as (id, sequence); DlbioError if missing, unreadable or empty."""
+    from Bio import SeqIO
+
+    path = Path(path)
+    require(path.is_file(), f"{path}: FASTA file not found")
+    try:
+        records = [(rec.id, str(rec.seq)) for rec in SeqIO.parse(path, "fasta")]
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DlbioError(f"{path}: not a FASTA file ({exc})") from None
+    require(records, f"{path}: no FASTA records found")
+    empty = next((rid for rid, seq in records if not seq), None)
+    require(empty is None, f"{path}: record {empty!r} has no sequence")
+    return records
+
+
+def read_index(path: str | Path, length: int | None = None) -> tuple[list[str], np.ndarray]:
+    """FASTA -> (ids, base index uint8 (n, L)); every record must be *length* bp (if given)."""
+    ids, rows = [], []
+    for rid, seq in read_records(path):
+        require(length is None or len(seq) == length,
+                f"{path}: record {rid!r} is {len(seq)} bp, the model needs {length} bp")
+        rows.append(encode(seq, f"{path}: record {rid!r}"))
+        ids.append(rid)
+    return ids, np.stack(rows)
