@@ -17,7 +17,20 @@ MIN_GLYPH_BITS = 0.03
 
 def draw_logo(counts: np.ndarray, alphabet: str, path: str | Path, colors: dict[str, str] | None = None,
               title: str = "", first_index: int = 1) -> Path:
-    """Write a logo of a count matrix (w, len(alphabet)) to *path* (.png, .pdf, .svg or .eps).
+    """Write a logo of a count matrix (w, len(alphabet)) to *path* (.png, .pdf, .svg or .eps), atomically."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in ("png", "pdf", "svg", "eps"):
+        raise DlbioError(f"{path}: logo format must be png, pdf, svg or eps")
+    image = render_logo(counts, alphabet, fmt, colors, title, first_index, name=str(path))
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(image)
+    return path
+
+
+def render_logo(counts: np.ndarray, alphabet: str, fmt: str = "png", colors: dict[str, str] | None = None,
+                title: str = "", first_index: int = 1, name: str = "logo") -> bytes:
+    """The logo of a count matrix (w, len(alphabet)) as image bytes in *fmt*.
 
     Column j of *counts* holds symbol alphabet[j]; heights are in bits.
     """
@@ -25,10 +38,6 @@ def draw_logo(counts: np.ndarray, alphabet: str, path: str | Path, colors: dict[
     from weblogo.colorscheme import ColorScheme, SymbolColor
     from weblogo.seq import Alphabet
 
-    path = Path(path)
-    fmt = path.suffix.lstrip(".").lower()
-    if fmt not in ("png", "pdf", "svg", "eps"):
-        raise DlbioError(f"{path}: logo format must be png, pdf, svg or eps")
     colors = colors or (BINARY_COLORS if set(alphabet) <= {"0", "1"} else DNA_COLORS)
     counts = np.array(counts, dtype=float)
     # Ghostscript fails (/unknownerror in .FAPIBuildChar) on glyphs scaled to almost
@@ -46,11 +55,8 @@ def draw_logo(counts: np.ndarray, alphabet: str, path: str | Path, colors: dict[
                           title_fontsize=9)
     options.color_scheme = ColorScheme([SymbolColor(a, c) for a, c in colors.items()])
     try:
-        image = formatters[fmt](data, LogoFormat(data, options))
+        return formatters[fmt](data, LogoFormat(data, options))
     except (OSError, EnvironmentError, RuntimeError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise DlbioError(f"cannot draw {path}: {first} (PNG/PDF logos need Ghostscript and fonts-urw-base35; "
+        raise DlbioError(f"cannot draw {name}: {first} (PNG/PDF logos need Ghostscript and fonts-urw-base35; "
                          "'make demo' installs them, or use a .eps/.svg name)") from None
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(image)
-    return path

@@ -64,13 +64,9 @@ def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
 
 
 def _logo_data_uri(counts: np.ndarray, title: str) -> str:
-    import tempfile
+    from dlbio.logos import render_logo
 
-    from dlbio.logos import draw_logo
-
-    with tempfile.TemporaryDirectory() as d:
-        p = draw_logo(counts, "ACGT", Path(d) / "logo.png", title=title)
-        return "data:image/png;base64," + base64.b64encode(p.read_bytes()).decode()
+    return "data:image/png;base64," + base64.b64encode(render_logo(counts, "ACGT", title=title)).decode()
 
 
 def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float, n_show: int,
