@@ -129,3 +129,16 @@ def test_danq_jaspar_with_step_decay(run_cli, tmp_path):
     model = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DanQ-JASPAR.keras")
     conv = model.get_layer("motif_conv")
     assert conv.kernel_size == (30,) and conv.filters == 16 and model.get_layer("pool").pool_size == (15,)
+    import csv
+
+    with open(tmp_path / "checkpoints" / "bestmodel.DanQ-JASPAR.log.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    # -s is in force: the scheduler sets (and logs) the rate each epoch; it first drops at epoch 10
+    assert [float(r["learning_rate"]) for r in rows] == pytest.approx([0.01, 0.01])
+
+
+def test_step_decay_halves_every_ten_epochs():
+    from dlbio.training.callbacks import step_decay
+
+    schedule = step_decay(0.01)
+    assert [schedule(e) for e in (0, 9, 10, 19, 20, 35)] == pytest.approx([0.01, 0.01, 0.005, 0.005, 0.0025, 0.00125])

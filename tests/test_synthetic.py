@@ -40,3 +40,44 @@ def test_next_char_set_matches_slides_size():
     assert 70_000 < len(d.x_train) < 76_000
     assert d.x_train.shape[1:] == (100, 1)
     assert 0.88 < d.y_test.mean() < 0.94
+
+
+def _slide_vgrad_data():
+    """The data part of the slides' vgrad_rnn.py, as printed (numpy's global legacy seed)."""
+    n_seq, seq_len, n_train, pred_len, max_len_pattern = 200, 1000, 150, 100, 20
+    data, x_train, y_train, x_test, y_test = [], [], [], [], []
+    saved = np.random.get_state()
+    np.random.seed(7)
+    try:
+        for i in range(n_seq):
+            seq = []
+            while len(seq) < seq_len:
+                n = np.random.randint(1, high=max_len_pattern)
+                seq += ["0"] * n + ["1"] * n
+            data.append("".join(seq[:seq_len]))
+            start, prev_char = False, ""
+            for j in range(pred_len, seq_len):
+                seq_in, c_out = data[i][(j - pred_len):j], data[i][j]
+                if start and (c_out == "1" or (c_out == "0" and prev_char == "1")):
+                    if i < n_train:
+                        x_train.append([int(c) for c in seq_in])
+                        y_train.append(int(c_out))
+                    else:
+                        x_test.append([int(c) for c in seq_in])
+                        y_test.append(int(c_out))
+                if prev_char == "0" and c_out == "1":
+                    start = True
+                prev_char = c_out
+    finally:
+        np.random.set_state(saved)
+    return np.array(x_train), np.array(y_train), np.array(x_test), np.array(y_test)
+
+
+def test_next_char_set_is_the_slides_data_at_seed_7():
+    x_train, y_train, x_test, y_test = _slide_vgrad_data()
+    d = synthetic.next_char_set(seed=7)
+    np.testing.assert_array_equal(d.x_train[..., 0], x_train)
+    np.testing.assert_array_equal(d.y_train, y_train)
+    np.testing.assert_array_equal(d.x_test[..., 0], x_test)
+    np.testing.assert_array_equal(d.y_test, y_test)
+    assert not np.array_equal(synthetic.next_char_set(seed=8).y_test[:500], y_test[:500])

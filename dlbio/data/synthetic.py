@@ -65,13 +65,18 @@ def motif_detection_set(n_train: int, n_test: int, length: int, motif: str, seed
                              strings_to_array(test), motif_labels(test, motif), train, test)
 
 
-def palindrome_blocks(n_seq: int, seq_len: int, max_block: int, rng: np.random.Generator) -> list[str]:
-    """Strings made of blocks 0^n 1^n with n uniform in 1..max_block-1, cut to *seq_len*."""
+def palindrome_blocks(n_seq: int, seq_len: int, max_block: int, rng: np.random.RandomState) -> list[str]:
+    """Strings made of blocks 0^n 1^n with n uniform in 1..max_block-1, cut to *seq_len*.
+
+    *rng* is numpy's legacy RandomState because the slide script draws n with
+    ``np.random.seed(7); np.random.randint(1, high=20)``: the same calls on
+    ``RandomState(7)`` give exactly the slides' strings.
+    """
     out = []
     for _ in range(n_seq):
         parts, size = [], 0
         while size < seq_len:
-            n = int(rng.integers(1, max_block))
+            n = int(rng.randint(1, high=max_block))
             parts.append("0" * n + "1" * n)
             size += 2 * n
         out.append("".join(parts)[:seq_len])
@@ -110,11 +115,13 @@ class NextCharSet:
 
 def next_char_set(n_seq: int = 200, seq_len: int = 1000, n_train: int = 150, window: int = 100,
                   max_block: int = 20, seed: int = 7) -> NextCharSet:
-    """The vanishing-gradient data of the slides: first *n_train* strings train, the rest test."""
+    """The vanishing-gradient data of the slides: first *n_train* strings train, the rest test.
+
+    With the defaults and seed 7 these are the slide script's own windows.
+    """
     require(0 < n_train < n_seq, f"n_train ({n_train}) must be between 1 and n_seq-1 ({n_seq - 1})")
     require(window < seq_len, f"window ({window}) must be shorter than the sequence length ({seq_len})")
-    rng = np.random.default_rng(seed)
-    seqs = palindrome_blocks(n_seq, seq_len, max_block, rng)
+    seqs = palindrome_blocks(n_seq, seq_len, max_block, np.random.RandomState(seed))
     parts = [deterministic_windows(s, window) for s in seqs]
 
     def stack(chunk):
