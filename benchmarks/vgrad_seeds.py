@@ -5,11 +5,11 @@ Trains the vgrad model (dlbio.models.toy.next_char_predictor) on the slides' dat
 (data seed 7) once per initialisation seed and prints the test accuracy at the given
 epochs, one JSON line per run.  Runs in parallel, one single-threaded process per
 core.  Any Keras 3 backend; the figures in docs/class2.md used KERAS_BACKEND=jax
-on 16 cores (about 2 minutes per 16 runs of 150 epochs).
+on 16 cores (about 2 minutes per 16 runs of 150 epochs) and on 2 cores (2 minutes per
+run of 200 epochs).
 
   python benchmarks/vgrad_seeds.py --seeds 1-16 --eval-at 100,150 --jobs 16
-  python benchmarks/vgrad_seeds.py --gate keras2-hard-sigmoid --seeds 1-8 --data-seed same \
-      --eval-at 50,100,150,200                                 # Keras <= 2.2's LSTM gate
+  python benchmarks/vgrad_seeds.py --gate keras2-hard-sigmoid --seeds 1-8 --eval-at 100,200  # Keras <= 2.2 gate
 """
 
 from __future__ import annotations
