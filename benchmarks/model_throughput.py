@@ -18,11 +18,6 @@ import time
 import numpy as np
 
 
-def one_hot(n: int, length: int, rng) -> np.ndarray:
-    """(n, length, 4) float32 one-hot of uniform random bases."""
-    return np.eye(4, dtype=np.float32)[rng.integers(0, 4, (n, length))]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="DanQ", choices=["DanQ", "DeepSEA"])
@@ -34,13 +29,14 @@ def main() -> None:
 
     import keras
 
+    from dlbio.data.encoding import index_to_onehot
     from dlbio.models import deepsea
 
     keras.mixed_precision.set_global_policy(args.precision)
     keras.utils.set_random_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     n = args.batch * args.steps
-    x = one_hot(n, 1000, rng)
+    x = index_to_onehot(rng.integers(0, 4, (n, 1000)))
     y = (rng.random((n, 919)) < 0.03).astype(np.float32)
     model = deepsea.build(args.model, 919, 1000)
     model.compile(loss="binary_crossentropy", optimizer="rmsprop")

@@ -1,5 +1,7 @@
 """danq-train / danq-predict / danq-visualize end to end on the bundled planted-motif set."""
 
+import csv
+
 import h5py
 import numpy as np
 import pytest
@@ -129,8 +131,6 @@ def test_danq_jaspar_with_step_decay(run_cli, tmp_path):
     model = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DanQ-JASPAR.keras")
     conv = model.get_layer("motif_conv")
     assert conv.kernel_size == (30,) and conv.filters == 16 and model.get_layer("pool").pool_size == (15,)
-    import csv
-
     with open(tmp_path / "checkpoints" / "bestmodel.DanQ-JASPAR.log.csv") as fh:
         rows = list(csv.DictReader(fh))
     # -s is in force: the scheduler sets (and logs) the rate each epoch; it first drops at epoch 10

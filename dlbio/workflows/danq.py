@@ -81,8 +81,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                 f"batch size {batch_size} is not a multiple of the {strategy.num_replicas_in_sync} replicas")
     else:
         strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
-    on_gpu = bool(tf.config.list_physical_devices("GPU"))
-    seed_everything(seed, deterministic=deterministic or not on_gpu)
+    deterministic = deterministic or not tf.config.list_physical_devices("GPU")  # free on CPU
+    seed_everything(seed, deterministic=deterministic)
     sets = sources.open_data_dir(data_dir, limit)
     train_set, valid_set = sets["train"], sets["valid"]
     ckpt_dir = Path(out_dir) / "checkpoints"
@@ -120,7 +120,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                                 verbose=verbose, quiet=quiet)
     elapsed = time.time() - t0
     write_run_record(ckpt.with_suffix(".run.json"), config=config, data=data_checksums(sets),
-                     deterministic=deterministic or not on_gpu, elapsed_s=elapsed,
+                     deterministic=deterministic, elapsed_s=elapsed,
                      samples_per_s=len(history.get("loss", [])) * train_set.n / max(elapsed, 1e-9))
     res_path, lines = None, []
     if results:
