@@ -10,6 +10,10 @@ run of 200 epochs).
 
   python benchmarks/vgrad_seeds.py --seeds 1-16 --eval-at 100,150 --jobs 16
   python benchmarks/vgrad_seeds.py --gate keras2-hard-sigmoid --seeds 1-8 --eval-at 100,200  # Keras <= 2.2 gate
+
+With TensorFlow, the product does the same study: `vgrad-rnn --cell lstm --epochs 150
+--eval-at 100,150 --repeats 16 --jobs 16`.  This script stays for what the product
+does not do: other Keras backends (it never imports TensorFlow) and the Keras 2 gate.
 """
 
 from __future__ import annotations

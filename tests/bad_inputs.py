@@ -101,6 +101,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("--eval-at beyond --epochs", "vgrad-rnn", ["-e", "5", "--eval-at", "10"]),
         ("--eval-at not a list of numbers", "vgrad-rnn", ["--eval-at", "ten"]),
         ("more training strings than strings", "vgrad-rnn", ["--n-seq", "20", "--n-train", "30", "-e", "1"]),
+        ("--repeats zero", "vgrad-rnn", ["--repeats", "0"]),
         ("data folder without .mat files", "danq-train", ["-d", "empty", "-e", "1"]),
         ("batch not a multiple of -g", "danq-train", ["-d", tiny, "-g", "2", "-b", "101"]),
         ("-g larger than the visible GPUs", "danq-train", ["-d", tiny, "-g", "2", "-b", "100"]),

@@ -64,8 +64,9 @@ def test_vgrad_tiny_run_writes_table(run_cli, tmp_path):
                               "--plot", "v.png", "-q"])
     assert "simplernn\tlstm" in res.output and "t=1:" in res.output
     rows = (tmp_path / "vgrad_rnn.tsv").read_text().strip().splitlines()
-    assert rows[0].split("\t") == ["cell", "epoch", "test_accuracy", "grad_first_step", "grad_last_step"]
-    assert len(rows) == 5 and all(0.0 <= float(r.split("\t")[2]) <= 1.0 for r in rows[1:])
+    assert rows[0].split("\t") == ["cell", "init_seed", "epoch", "test_accuracy", "grad_first_step", "grad_last_step"]
+    assert len(rows) == 5 and all(0.0 <= float(r.split("\t")[3]) <= 1.0 for r in rows[1:])
+    assert {r.split("\t")[1] for r in rows[1:]} == {"7"}
     assert Image.open(tmp_path / "v.png").format == "PNG"
     assert (tmp_path / "vgrad_lstm.keras").exists()
 

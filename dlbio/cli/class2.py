@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 import click
 
 from dlbio.cli.common import command, positive, quiet_option, seed_option
@@ -125,10 +127,17 @@ table) and how much the last hidden state depends on the first and on the last
 of the 100 inputs, |dh_100/dx_1| vs |dh_100/dx_100|: for SimpleRNN the first is
 orders of magnitude smaller -- the vanishing gradient, measured.
 
+--seed 7 (the default) makes the slide script's own strings.  With --repeats N
+each cell is trained N times on those strings, from initialisation seeds
+--seed, --seed+1, ...; the table then gives the median [min-max] of the runs
+(one LSTM unit after 100 epochs depends a lot on its start).  --jobs runs that
+many trainings at once, one core each.
+
 \b
 Example:
   vgrad-rnn --cell both --epochs 100 --plot vgrad_rnn.png
   vgrad-rnn --cell lstm            # the slides' 700 epochs
+  vgrad-rnn --cell lstm --epochs 150 --eval-at 100,150 --repeats 16 --jobs 16
 """)
 @click.option("--cell", type=click.Choice(["simplernn", "lstm", "both"]), default="simplernn", show_default=True)
 @click.option("--epochs", "-e", default=700, show_default=True, callback=positive("--epochs"))
@@ -137,28 +146,44 @@ Example:
 @click.option("--batch-size", "-b", default=1000, show_default=True, callback=positive("--batch-size"))
 @click.option("--n-seq", default=200, show_default=True, help="Strings generated; the first --n-train train.")
 @click.option("--n-train", default=150, show_default=True)
+@click.option("--repeats", "-r", default=1, show_default=True, callback=positive("--repeats"),
+              help="Trainings per cell, from initialisation seeds --seed, --seed+1, ... on the same data.")
+@click.option("--jobs", "-j", default=1, show_default=True, callback=positive("--jobs"),
+              help="Trainings run at once, in separate single-threaded processes.")
 @click.option("--tsv", type=click.Path(dir_okay=False), default="vgrad_rnn.tsv", show_default=True,
-              help="Accuracy and gradient table (long format).")
+              help="Accuracy and gradient table (long format, one row per run and epoch).")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also write loss/accuracy curves to this PNG.")
 @click.option("--checkpoint-dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="Where vgrad_<cell>.keras is saved at each evaluated epoch.")
+              help="Where vgrad_<cell>.keras (vgrad_<cell>_init<seed>.keras with --repeats) is saved at each evaluated epoch.")
 @seed_option(7)
 @quiet_option
-def vgrad_rnn(cell, epochs, eval_at, batch_size, n_seq, n_train, tsv, plot, checkpoint_dir, seed, quiet):
-    from dlbio.workflows.class2 import plot_vanishing, vanishing_gradient, write_vanishing_tsv
+def vgrad_rnn(cell, epochs, eval_at, batch_size, n_seq, n_train, repeats, jobs, tsv, plot, checkpoint_dir, seed,
+              quiet):
+    from dlbio.workflows.vgrad import plot_vanishing, vanishing_gradient, write_vanishing_tsv
 
     cells = ["simplernn", "lstm"] if cell == "both" else [cell]
     res = vanishing_gradient(cells, epochs=epochs, eval_at=eval_at, batch_size=batch_size, n_seq=n_seq,
-                             n_train=n_train, seed=seed, checkpoint_dir=checkpoint_dir, quiet=quiet)
-    epochs_done = sorted(next(iter(res.accuracy.values())))
+                             n_train=n_train, seed=seed, repeats=repeats, jobs=jobs, checkpoint_dir=checkpoint_dir,
+                             quiet=quiet)
     click.echo("\n# training epochs\t" + "\t".join(cells))
-    for e in epochs_done:
-        click.echo(f"{e}\t" + "\t".join(f"{100 * res.accuracy[c][e]:.2f}%" for c in cells))
-    click.echo("\nmean |dh_100/dx_t| (last hidden state vs input step t), after the last epoch:")
+    for e in res.epochs:
+        click.echo(f"{e}\t" + "\t".join(_spread(res.accuracies(c, e)) for c in cells))
+    if repeats > 1:
+        click.echo(f"(test accuracy, median [min-max] of {repeats} initialisations each: seeds {seed}-{seed + repeats - 1})")
+    last = res.epochs[-1]
+    click.echo("\nmean |dh_100/dx_t| (last hidden state vs input step t), after the last epoch"
+               + (", median of the runs:" if repeats > 1 else ":"))
     for c in cells:
-        g = res.gradients[c][epochs_done[-1]]
+        g = res.median_gradient(c, last)
         ratio = g.first / g.last if g.last else float("nan")
         click.echo(f"  {c:<9}  t=1: {g.first:.2e}   t=100: {g.last:.2e}   ratio: {ratio:.1e}")
     click.echo(f"\ntable -> {write_vanishing_tsv(res, tsv)}")
     if plot:
         click.echo(f"plot -> {plot_vanishing(res, plot)}")
+
+
+def _spread(accs: list[float]) -> str:
+    """'97.92%' for one run; 'median% [min-max]' for several (*accs* sorted, 0..1)."""
+    if len(accs) == 1:
+        return f"{100 * accs[0]:.2f}%"
+    return f"{100 * statistics.median(accs):.2f}% [{100 * accs[0]:.2f}-{100 * accs[-1]:.2f}]"

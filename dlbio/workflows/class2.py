@@ -1,8 +1,8 @@
-"""The class-2 prototype examples: motif detection, motif discovery, vanishing gradients."""
+"""The class-2 prototype examples: motif detection and motif discovery (vgrad: dlbio.workflows.vgrad)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -17,7 +17,7 @@ from dlbio.errors import DlbioError, require
 from dlbio.logos import draw_logo
 from dlbio.models import toy
 from dlbio.motifs import activations, sites
-from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress, progress_enabled, save_model
+from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress, progress_enabled
 from dlbio.training.setup import make_optimizer, seed_everything
 from dlbio.training.weights import load_weights_into
 
@@ -160,126 +160,3 @@ def discover_motif(cell: str, weights: str | Path, *, n_seq: int = 40, window: i
     consensus = sites.call_consensus(sites.to_bio_motif(counts, "01", name=f"mdisc_{cell}"), threshold)
     logo_path = draw_logo(counts, "01", logo or f"01_{cell}.png", title=f"mdisc-{cell}: {consensus}")
     return DiscoveryResult(consensus, windows, len(positive), channel, counts, fasta, logo_path)
-
-
-# --------------------------------------------------------------------------- vgrad
-
-VGRAD_CELLS = ("simplernn", "lstm")
-
-
-@dataclass
-class GradientCheck:
-    """Mean |d h_L / d x_t| over test windows for t = first and last input step.
-
-    h_L is the recurrent layer's output after the last step.  Through a
-    SimpleRNN this derivative is a product of one Jacobian per step, so for the
-    first step it shrinks towards zero: the vanishing gradient.
-    """
-
-    first: float
-    last: float
-
-
-def input_gradient(model: keras.Model, x: np.ndarray) -> GradientCheck:
-    """|d h_L / d x_1| and |d h_L / d x_L| averaged over samples, h_L summed over units."""
-    import tensorflow as tf
-
-    recurrent = keras.Model(model.inputs, model.get_layer("recurrent").output)
-    xt = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        last = tf.reduce_sum(recurrent(xt, training=False)[:, -1, :])
-    g = np.abs(tape.gradient(last, xt).numpy()[..., 0])
-    return GradientCheck(float(g[:, 0].mean()), float(g[:, -1].mean()))
-
-
-@dataclass
-class VanishingResult:
-    """accuracy[cell][epoch] = test accuracy (0..1); gradients[cell][epoch] = GradientCheck."""
-
-    accuracy: dict[str, dict[int, float]] = field(default_factory=dict)
-    gradients: dict[str, dict[int, GradientCheck]] = field(default_factory=dict)
-    losses: dict[str, list[float]] = field(default_factory=dict)
-
-
-class _EvalAt(keras.callbacks.Callback):
-    def __init__(self, epochs, x, y, x_grad, checkpoint):
-        super().__init__()
-        self.epochs, self.x, self.y = set(epochs), x, y
-        self.x_grad, self.checkpoint = x_grad, checkpoint
-        self.accuracy, self.gradients = {}, {}
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 in self.epochs:
-            p = self.model.predict(self.x, batch_size=8192, verbose=0)[:, 0]
-            self.accuracy[epoch + 1] = float(np.mean(np.round(p) == self.y))
-            self.gradients[epoch + 1] = input_gradient(self.model, self.x_grad)
-            if self.checkpoint is not None:
-                save_model(self.model, self.checkpoint)
-
-
-def default_eval_epochs(epochs: int) -> list[int]:
-    """The slides' 100/300/500/700 that fit in *epochs*, plus the last epoch."""
-    return sorted({e for e in (100, 300, 500, 700) if e <= epochs} | {epochs})
-
-
-def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int] | None = None,
-                       batch_size: int = 1000, n_seq: int = 200, n_train: int = 150, seq_len: int = 1000,
-                       window: int = 100, seed: int = 7, checkpoint_dir: str | Path | None = ".",
-                       quiet: bool = False) -> VanishingResult:
-    """vgrad-rnn: SimpleRNN vs LSTM predicting the next char of 0^n 1^n blocks.
-
-    Returns test accuracy and input-gradient magnitudes at each epoch in *eval_at*.
-    """
-    for c in cells:
-        require(c in VGRAD_CELLS, f"cell must be one of {', '.join(VGRAD_CELLS)}, got {c!r}")
-    eval_at = sorted(set(eval_at or default_eval_epochs(epochs)))
-    require(all(0 < e <= epochs for e in eval_at), f"--eval-at epochs must be between 1 and --epochs ({epochs})")
-    data = synthetic.next_char_set(n_seq, seq_len, n_train, window, seed=seed)
-    require(len(data.x_train) > 0 and len(data.x_test) > 0, "the data set is empty: use longer or more sequences")
-    x_grad = data.x_test[:2000]
-    result = VanishingResult()
-    for cell in cells:
-        seed_everything(seed)
-        model = toy.next_char_predictor(cell, window)
-        model.compile(loss="mse", optimizer="adam", steps_per_execution=-(-len(data.x_train) // batch_size))
-        ckpt = None if checkpoint_dir is None else Path(checkpoint_dir) / f"vgrad_{cell}.keras"
-        tracker = _EvalAt(eval_at, data.x_test, data.y_test, x_grad, ckpt)
-        hist = model.fit(data.x_train, data.y_train, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0,
-                         callbacks=[tracker, EpochProgress(epochs, desc=f"vgrad-{cell}",
-                                                           enabled=progress_enabled(quiet))])
-        result.accuracy[cell] = tracker.accuracy
-        result.gradients[cell] = tracker.gradients
-        result.losses[cell] = hist.history["loss"]
-    return result
-
-
-def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
-    """Long-format TSV: cell, epoch, test_accuracy, grad_first_step, grad_last_step."""
-    lines = ["cell\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"]
-    for cell, accs in result.accuracy.items():
-        for epoch, acc in sorted(accs.items()):
-            g = result.gradients[cell][epoch]
-            lines.append(f"{cell}\t{epoch}\t{acc:.4f}\t{g.first:.3e}\t{g.last:.3e}")
-    from dlbio.atomic import write_text
-
-    return write_text(path, "\n".join(lines) + "\n")
-
-
-def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
-    """PNG: training loss per epoch and test accuracy at the evaluated epochs, per cell."""
-    from dlbio.plots import pyplot, save_png
-
-    plt = pyplot()
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    for cell, losses in result.losses.items():
-        ax1.plot(range(1, len(losses) + 1), losses, label=cell)
-        accs = sorted(result.accuracy[cell].items())
-        ax2.plot([e for e, _ in accs], [100 * a for _, a in accs], "o-", label=cell)
-    ax1.set(xlabel="epoch", ylabel="training loss (mse)", yscale="log", title="loss")
-    ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="next-char accuracy")
-    for ax in (ax1, ax2):
-        ax.legend()
-        ax.grid(alpha=0.3)
-    return save_png(fig, path)

@@ -1,0 +1,236 @@
+"""vgrad-rnn: the vanishing gradient, SimpleRNN vs LSTM on the slides' 0^n 1^n task.
+
+One run trains one cell from one initialisation.  The one-unit LSTM's accuracy
+after 100 epochs depends on that initialisation (docs/class2.md), so a job can
+repeat the training over several initialisation seeds on the same data and
+report the spread, in parallel processes when asked.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+import keras
+import numpy as np
+from tqdm.auto import tqdm
+
+from dlbio.atomic import write_text
+from dlbio.data import synthetic
+from dlbio.errors import require
+from dlbio.models import toy
+from dlbio.training.callbacks import EpochProgress, progress_enabled, save_model
+from dlbio.training.setup import seed_everything
+
+VGRAD_CELLS = ("simplernn", "lstm")
+
+
+@dataclass
+class GradientCheck:
+    """Mean |d h_L / d x_t| over test windows for t = first and last input step.
+
+    h_L is the recurrent layer's output after the last step.  Through a
+    SimpleRNN this derivative is a product of one Jacobian per step, so for the
+    first step it shrinks towards zero: the vanishing gradient.
+    """
+
+    first: float
+    last: float
+
+
+def input_gradient(model: keras.Model, x: np.ndarray) -> GradientCheck:
+    """|d h_L / d x_1| and |d h_L / d x_L| averaged over samples, h_L summed over units."""
+    import tensorflow as tf
+
+    recurrent = keras.Model(model.inputs, model.get_layer("recurrent").output)
+    xt = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        last = tf.reduce_sum(recurrent(xt, training=False)[:, -1, :])
+    g = np.abs(tape.gradient(last, xt).numpy()[..., 0])
+    return GradientCheck(float(g[:, 0].mean()), float(g[:, -1].mean()))
+
+
+@dataclass
+class VgradRun:
+    """One trained cell: accuracy[epoch] = test accuracy (0..1), gradients[epoch], loss per epoch."""
+
+    cell: str
+    init_seed: int
+    accuracy: dict[int, float] = field(default_factory=dict)
+    gradients: dict[int, GradientCheck] = field(default_factory=dict)
+    losses: list[float] = field(default_factory=list)
+
+
+@dataclass
+class VanishingResult:
+    """All runs of a vgrad job, in the order (cell, init_seed) they were asked for."""
+
+    runs: list[VgradRun]
+
+    @property
+    def cells(self) -> list[str]:
+        return list(dict.fromkeys(r.cell for r in self.runs))
+
+    @property
+    def epochs(self) -> list[int]:
+        return sorted(self.runs[0].accuracy)
+
+    def of(self, cell: str) -> list[VgradRun]:
+        return [r for r in self.runs if r.cell == cell]
+
+    def accuracies(self, cell: str, epoch: int) -> list[float]:
+        """Test accuracies (0..1) of *cell*'s runs after *epoch*, sorted."""
+        return sorted(r.accuracy[epoch] for r in self.of(cell))
+
+    def median_gradient(self, cell: str, epoch: int) -> GradientCheck:
+        """Median over *cell*'s runs of the first- and last-step input gradients after *epoch*."""
+        runs = self.of(cell)
+        return GradientCheck(float(np.median([r.gradients[epoch].first for r in runs])),
+                             float(np.median([r.gradients[epoch].last for r in runs])))
+
+
+@dataclass(frozen=True)
+class VgradJob:
+    """What one run needs; small, so it travels to a worker process (which remakes the data)."""
+
+    epochs: int
+    eval_at: tuple[int, ...]
+    batch_size: int
+    n_seq: int
+    n_train: int
+    seq_len: int
+    window: int
+    data_seed: int
+    checkpoint_dir: str | None
+
+    def data(self) -> synthetic.NextCharSet:
+        return synthetic.next_char_set(self.n_seq, self.seq_len, self.n_train, self.window, seed=self.data_seed)
+
+    def checkpoint(self, cell: str, init_seed: int, named_by_seed: bool) -> Path | None:
+        if self.checkpoint_dir is None:
+            return None
+        name = f"vgrad_{cell}_init{init_seed}.keras" if named_by_seed else f"vgrad_{cell}.keras"
+        return Path(self.checkpoint_dir) / name
+
+
+class _EvalAt(keras.callbacks.Callback):
+    def __init__(self, run: VgradRun, epochs, x, y, x_grad, checkpoint):
+        super().__init__()
+        self.run, self.epochs, self.x, self.y = run, set(epochs), x, y
+        self.x_grad, self.checkpoint = x_grad, checkpoint
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 in self.epochs:
+            p = self.model.predict(self.x, batch_size=8192, verbose=0)[:, 0]
+            self.run.accuracy[epoch + 1] = float(np.mean(np.round(p) == self.y))
+            self.run.gradients[epoch + 1] = input_gradient(self.model, self.x_grad)
+            if self.checkpoint is not None:
+                save_model(self.model, self.checkpoint)
+
+
+def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed: int,
+               checkpoint: Path | None = None, progress: bool = False) -> VgradRun:
+    """Train *cell* from the initialisation drawn with *init_seed*: the slides' recipe
+    (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*)."""
+    seed_everything(init_seed)
+    model = toy.next_char_predictor(cell, job.window)
+    model.compile(loss="mse", optimizer="adam", steps_per_execution=-(-len(data.x_train) // job.batch_size))
+    run = VgradRun(cell, init_seed)
+    tracker = _EvalAt(run, job.eval_at, data.x_test, data.y_test, data.x_test[:2000], checkpoint)
+    hist = model.fit(data.x_train, data.y_train, batch_size=job.batch_size, epochs=job.epochs, shuffle=True,
+                     verbose=0, callbacks=[tracker, EpochProgress(job.epochs, desc=f"vgrad-{cell} init {init_seed}",
+                                                                  enabled=progress)])
+    run.losses = [float(v) for v in hist.history["loss"]]
+    return run
+
+
+def _train_in_worker(job: VgradJob, cell: str, init_seed: int, named_by_seed: bool) -> VgradRun:
+    # One thread per worker: a one-unit RNN is a chain of tiny steps, so the
+    # cores are better spent on parallel runs than inside one.
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed, named_by_seed))
+
+
+def default_eval_epochs(epochs: int) -> list[int]:
+    """The slides' 100/300/500/700 that fit in *epochs*, plus the last epoch."""
+    return sorted({e for e in (100, 300, 500, 700) if e <= epochs} | {epochs})
+
+
+def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int] | None = None,
+                       batch_size: int = 1000, n_seq: int = 200, n_train: int = 150, seq_len: int = 1000,
+                       window: int = 100, seed: int = 7, repeats: int = 1, jobs: int = 1,
+                       checkpoint_dir: str | Path | None = ".", quiet: bool = False) -> VanishingResult:
+    """vgrad-rnn: SimpleRNN vs LSTM predicting the next char of 0^n 1^n blocks.
+
+    The data come from *seed* (7: the slide script's own strings).  Each cell is
+    trained *repeats* times, from initialisation seeds seed, seed+1, ...; *jobs* > 1
+    trains that many runs at once in separate single-threaded processes.  Returns
+    test accuracy and input-gradient magnitudes at each epoch in *eval_at*.
+    Checkpoints: ``vgrad_<cell>.keras``, or ``vgrad_<cell>_init<seed>.keras`` when repeated.
+    """
+    for c in cells:
+        require(c in VGRAD_CELLS, f"cell must be one of {', '.join(VGRAD_CELLS)}, got {c!r}")
+    require(repeats >= 1 and jobs >= 1, f"--repeats and --jobs must be at least 1, got {repeats} and {jobs}")
+    eval_at = sorted(set(eval_at or default_eval_epochs(epochs)))
+    require(all(0 < e <= epochs for e in eval_at), f"--eval-at epochs must be between 1 and --epochs ({epochs})")
+    job = VgradJob(epochs, tuple(eval_at), batch_size, n_seq, n_train, seq_len, window, seed,
+                   None if checkpoint_dir is None else str(checkpoint_dir))
+    data = job.data()
+    require(len(data.x_train) > 0 and len(data.x_test) > 0, "the data set is empty: use longer or more sequences")
+    todo = [(cell, seed + i) for cell in cells for i in range(repeats)]
+    named_by_seed = repeats > 1
+    if jobs == 1 or len(todo) == 1:
+        return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s, named_by_seed),
+                                           progress=progress_enabled(quiet)) for cell, s in todo])
+    done: dict[tuple[str, int], VgradRun] = {}
+    # spawn: a forked TensorFlow runtime is not safe to use in the child.
+    with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_train_in_worker, job, cell, s, named_by_seed) for cell, s in todo]
+        for fut in tqdm(as_completed(futures), total=len(futures), desc="vgrad runs", unit="run",
+                        disable=not progress_enabled(quiet)):
+            run = fut.result()
+            done[run.cell, run.init_seed] = run
+    return VanishingResult([done[key] for key in todo])
+
+
+def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
+    """Long-format TSV: cell, init_seed, epoch, test_accuracy, grad_first_step, grad_last_step."""
+    lines = ["cell\tinit_seed\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"]
+    for run in result.runs:
+        for epoch, acc in sorted(run.accuracy.items()):
+            g = run.gradients[epoch]
+            lines.append(f"{run.cell}\t{run.init_seed}\t{epoch}\t{acc:.4f}\t{g.first:.3e}\t{g.last:.3e}")
+    return write_text(path, "\n".join(lines) + "\n")
+
+
+def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
+    """PNG: training loss per epoch and test accuracy at the evaluated epochs; one line per run,
+    one colour per cell (the median accuracy drawn bold when there are several runs)."""
+    from dlbio.plots import pyplot, save_png
+
+    plt = pyplot()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    for k, cell in enumerate(result.cells):
+        colour, runs = f"C{k}", result.of(cell)
+        thin = {"lw": 0.8, "alpha": 0.5} if len(runs) > 1 else {}
+        for i, run in enumerate(runs):
+            label = cell if i == 0 else None
+            ax1.plot(range(1, len(run.losses) + 1), run.losses, color=colour, label=label, **thin)
+            accs = sorted(run.accuracy.items())
+            ax2.plot([e for e, _ in accs], [100 * a for _, a in accs], "o-", color=colour,
+                     label=label if len(runs) == 1 else None, **thin)
+        if len(runs) > 1:
+            med = [100 * float(np.median([r.accuracy[e] for r in runs])) for e in result.epochs]
+            ax2.plot(result.epochs, med, "s-", color=colour, lw=2.2, label=f"{cell} (median of {len(runs)})")
+    ax1.set(xlabel="epoch", ylabel="training loss (mse)", yscale="log", title="loss")
+    ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="next-char accuracy")
+    for ax in (ax1, ax2):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    return save_png(fig, path)
