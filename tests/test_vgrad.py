@@ -1,5 +1,13 @@
 """vgrad-rnn repeated over initialisations, in one process and in worker processes."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
 from dlbio.cli.class2 import _spread
 from dlbio.workflows.vgrad import vanishing_gradient
 
@@ -22,3 +30,44 @@ def test_repeats_in_worker_processes_match_one_process(tmp_path):
 def test_spread_prints_median_and_range():
     assert _spread([0.9792]) == "97.92%"
     assert _spread([0.5, 0.9, 0.95]) == "90.00% [50.00-95.00]"
+
+
+def _running_vgrad_with_workers(tmp_path):
+    """A vgrad-rnn -j 2 run, returned once both workers have trained an epoch."""
+    cmd = [sys.executable, "-m", "dlbio", "vgrad-rnn", "--cell", "lstm", "-e", "100000", "--eval-at", "1,100000",
+           "--n-seq", "12", "--n-train", "8", "-r", "2", "-j", "2", "-q", "--checkpoint-dir", str(tmp_path)]
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True,  # its own process group, as a shell gives a job
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    ckpts = [tmp_path / "vgrad_lstm_init7.keras", tmp_path / "vgrad_lstm_init8.keras"]
+    deadline = time.time() + 240
+    while not all(p.exists() for p in ckpts) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    assert all(p.exists() for p in ckpts), proc.communicate()
+    return proc
+
+
+def _alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_interrupt_stops_the_workers_with_one_line(tmp_path, how):
+    proc = _running_vgrad_with_workers(tmp_path)
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal sends it to the whole job
+    else:
+        proc.send_signal(signal.SIGTERM)  # kill/scancel of the main process only
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert err == "error: interrupted\n"
+    deadline = time.time() + 10
+    while _alive(proc.pid) and time.time() < deadline:  # the workers go with it
+        time.sleep(0.1)
+    assert not _alive(proc.pid)

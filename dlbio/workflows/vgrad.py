@@ -8,6 +8,9 @@ report the spread, in parallel processes when asked.
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -147,6 +150,30 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
     return run
 
 
+def _quiet_resource_tracker() -> None:
+    # Workers stopped by Ctrl-C leave their queue semaphores behind; the tracker
+    # process (started with this environment) cleans them up and need not warn.
+    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
+    if quiet not in os.environ.get("PYTHONWARNINGS", ""):
+        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
+
+
+def _sigterm_as_interrupt():
+    """Make SIGTERM (kill, scancel) stop the job like Ctrl-C, so the workers are stopped
+    with it instead of training on as orphans; returns the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _train_in_worker(job: VgradJob, cell: str, init_seed: int, named_by_seed: bool) -> VgradRun:
     # One thread per worker: a one-unit RNN is a chain of tiny steps, so the
     # cores are better spent on parallel runs than inside one.
@@ -188,15 +215,35 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
     if jobs == 1 or len(todo) == 1:
         return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s, named_by_seed),
                                            progress=progress_enabled(quiet)) for cell, s in todo])
+    return VanishingResult(_train_in_workers(job, todo, jobs, named_by_seed, quiet))
+
+
+def _train_in_workers(job: VgradJob, todo: list[tuple[str, int]], jobs: int, named_by_seed: bool,
+                      quiet: bool) -> list[VgradRun]:
+    """Train each (cell, init_seed) of *todo* in up to *jobs* worker processes; runs in *todo* order."""
     done: dict[tuple[str, int], VgradRun] = {}
-    # spawn: a forked TensorFlow runtime is not safe to use in the child.
-    with ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn")) as pool:
+    # spawn: a forked TensorFlow runtime is not safe to use in the child.  Workers
+    # ignore SIGINT so that only this process reports a Ctrl-C; a worker that dies
+    # fails the job (BrokenProcessPool) instead of hanging it.
+    _quiet_resource_tracker()
+    pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn"), initializer=_ignore_sigint)
+    on_term = _sigterm_as_interrupt()
+    try:
         futures = [pool.submit(_train_in_worker, job, cell, s, named_by_seed) for cell, s in todo]
         for fut in tqdm(as_completed(futures), total=len(futures), desc="vgrad runs", unit="run",
                         disable=not progress_enabled(quiet)):
             run = fut.result()
             done[run.cell, run.init_seed] = run
-    return VanishingResult([done[key] for key in todo])
+    except BaseException:
+        for proc in list((pool._processes or {}).values()):  # no public terminate before Python 3.14
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        if on_term is not None:
+            signal.signal(signal.SIGTERM, on_term)
+    pool.shutdown()
+    return [done[key] for key in todo]
 
 
 def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
