@@ -62,9 +62,10 @@ def test_mdisc_conv1d_consensus_starts_with_motif(run_cli):
 def test_vgrad_tiny_run_writes_table(run_cli, tmp_path):
     res = run_cli(vgrad_rnn, ["--cell", "both", "--epochs", 2, "--eval-at", "1,2", "--n-seq", 12, "--n-train", 8,
                               "--plot", "v.png", "-q"])
-    assert "simplernn\tlstm" in res.output and "t=1:" in res.output
+    assert "simplernn\tlstm" in res.output and "t=1:" in res.output and "|dloss/dx_t|" in res.output
     rows = (tmp_path / "vgrad_rnn.tsv").read_text().strip().splitlines()
-    assert rows[0].split("\t") == ["cell", "init_seed", "epoch", "test_accuracy", "grad_first_step", "grad_last_step"]
+    assert rows[0].split("\t") == ["cell", "init_seed", "epoch", "test_accuracy", "grad_first_step", "grad_last_step",
+                                   "loss_grad_first_step", "loss_grad_last_step"]
     assert len(rows) == 5 and all(0.0 <= float(r.split("\t")[3]) <= 1.0 for r in rows[1:])
     assert {r.split("\t")[1] for r in rows[1:]} == {"7"}
     assert Image.open(tmp_path / "v.png").format == "PNG"

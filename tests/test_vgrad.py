@@ -9,7 +9,8 @@ import time
 import pytest
 
 from dlbio.cli.class2 import _spread
-from dlbio.workflows.vgrad import vanishing_gradient
+from dlbio.models import toy
+from dlbio.workflows.vgrad import input_gradient, vanishing_gradient
 
 TINY = {"epochs": 2, "eval_at": [1, 2], "n_seq": 12, "n_train": 8, "quiet": True}
 
@@ -25,6 +26,19 @@ def test_repeats_in_worker_processes_match_one_process(tmp_path):
     assert par.runs[0].losses != par.runs[1].losses
     assert par.accuracies("lstm", 2) == sorted(r.accuracy[2] for r in seq.runs)
     assert sorted(p.name for p in tmp_path.glob("*.keras")) == ["vgrad_lstm_init7.keras", "vgrad_lstm_init8.keras"]
+
+
+def test_input_gradient_by_hand():
+    """SimpleRNN with no recurrence: h_t = tanh(0.5 x_t).  On x = 0, y = 1 the output is
+    sigmoid(0) = 0.5, so d loss/d x_t = 2 (0.5 - 1) * 0.25 * w_t * 0.5 and d h_5/d x_1 = 0."""
+    import numpy as np
+
+    model = toy.next_char_predictor("simplernn", window=5)
+    model.get_layer("recurrent").set_weights([np.array([[0.5]]), np.array([[0.0]]), np.zeros(1)])
+    model.layers[-1].set_weights([np.array([[0.1], [0.0], [0.0], [0.0], [0.3]]), np.zeros(1)])
+    g = input_gradient(model, np.zeros((3, 5, 1), "float32"), np.ones(3, "uint8"))
+    assert g.first == 0.0 and g.last == pytest.approx(0.5)
+    assert g.loss_first == pytest.approx(0.25 * 0.1 * 0.5) and g.loss_last == pytest.approx(0.25 * 0.3 * 0.5)
 
 
 def test_spread_prints_median_and_range():

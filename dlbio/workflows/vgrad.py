@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -28,32 +28,44 @@ from dlbio.training.callbacks import EpochProgress, progress_enabled, save_model
 from dlbio.training.setup import seed_everything
 
 VGRAD_CELLS = ("simplernn", "lstm")
+GRADIENT_WINDOWS = 2000  # test windows the input gradients are averaged over (of about 24,500)
 
 
 @dataclass
 class GradientCheck:
-    """Mean |d h_L / d x_t| over test windows for t = first and last input step.
+    """Mean absolute input gradients over test windows at the first and last input step.
 
-    h_L is the recurrent layer's output after the last step.  Through a
-    SimpleRNN this derivative is a product of one Jacobian per step, so for the
-    first step it shrinks towards zero: the vanishing gradient.
+    *first*, *last*: |d h_L / d x_t| of the recurrent layer's output after the
+    last step, t = 1 and t = L.  Through a SimpleRNN this is a product of one
+    Jacobian per step, so for t = 1 it shrinks towards zero: the vanishing gradient.
+    *loss_first*, *loss_last*: |d loss / d x_t| of the per-window squared error.
+    The slides' model reads every h_t (Flatten -> Dense), so the loss reaches x_1
+    directly through h_1 and this gradient does not vanish; what vanishes is the
+    path through the recurrence, which long-range dependencies need.
     """
 
     first: float
     last: float
+    loss_first: float
+    loss_last: float
 
 
-def input_gradient(model: keras.Model, x: np.ndarray) -> GradientCheck:
-    """|d h_L / d x_1| and |d h_L / d x_L| averaged over samples, h_L summed over units."""
+def input_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray) -> GradientCheck:
+    """Gradients of the last hidden state (summed over units) and of the squared error
+    with respect to the inputs x (n, L, 1), y (n,) 0/1; averaged over the n windows."""
     import tensorflow as tf
 
     recurrent = keras.Model(model.inputs, model.get_layer("recurrent").output)
-    xt = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
+    xt, yt = tf.convert_to_tensor(x), tf.convert_to_tensor(y, dtype=tf.float32)
+    with tf.GradientTape(persistent=True) as tape:
         tape.watch(xt)
         last = tf.reduce_sum(recurrent(xt, training=False)[:, -1, :])
-    g = np.abs(tape.gradient(last, xt).numpy()[..., 0])
-    return GradientCheck(float(g[:, 0].mean()), float(g[:, -1].mean()))
+        # Windows are independent, so the gradient of the summed loss is each window's own.
+        loss = tf.reduce_sum(tf.square(model(xt, training=False)[:, 0] - yt))
+    g_state = np.abs(tape.gradient(last, xt).numpy()[..., 0])
+    g_loss = np.abs(tape.gradient(loss, xt).numpy()[..., 0])
+    return GradientCheck(float(g_state[:, 0].mean()), float(g_state[:, -1].mean()),
+                         float(g_loss[:, 0].mean()), float(g_loss[:, -1].mean()))
 
 
 @dataclass
@@ -91,8 +103,8 @@ class VanishingResult:
     def median_gradient(self, cell: str, epoch: int) -> GradientCheck:
         """Median over *cell*'s runs of the first- and last-step input gradients after *epoch*."""
         runs = self.of(cell)
-        return GradientCheck(float(np.median([r.gradients[epoch].first for r in runs])),
-                             float(np.median([r.gradients[epoch].last for r in runs])))
+        return GradientCheck(*(float(np.median([getattr(r.gradients[epoch], f.name) for r in runs]))
+                               for f in fields(GradientCheck)))
 
 
 @dataclass(frozen=True)
@@ -120,16 +132,16 @@ class VgradJob:
 
 
 class _EvalAt(keras.callbacks.Callback):
-    def __init__(self, run: VgradRun, epochs, x, y, x_grad, checkpoint):
+    def __init__(self, run: VgradRun, epochs, x, y, n_grad, checkpoint):
         super().__init__()
         self.run, self.epochs, self.x, self.y = run, set(epochs), x, y
-        self.x_grad, self.checkpoint = x_grad, checkpoint
+        self.n_grad, self.checkpoint = n_grad, checkpoint
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch + 1 in self.epochs:
             p = self.model.predict(self.x, batch_size=8192, verbose=0)[:, 0]
             self.run.accuracy[epoch + 1] = float(np.mean(np.round(p) == self.y))
-            self.run.gradients[epoch + 1] = input_gradient(self.model, self.x_grad)
+            self.run.gradients[epoch + 1] = input_gradient(self.model, self.x[:self.n_grad], self.y[:self.n_grad])
             if self.checkpoint is not None:
                 save_model(self.model, self.checkpoint)
 
@@ -142,7 +154,7 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
     model = toy.next_char_predictor(cell, job.window)
     model.compile(loss="mse", optimizer="adam", steps_per_execution=-(-len(data.x_train) // job.batch_size))
     run = VgradRun(cell, init_seed)
-    tracker = _EvalAt(run, job.eval_at, data.x_test, data.y_test, data.x_test[:2000], checkpoint)
+    tracker = _EvalAt(run, job.eval_at, data.x_test, data.y_test, GRADIENT_WINDOWS, checkpoint)
     hist = model.fit(data.x_train, data.y_train, batch_size=job.batch_size, epochs=job.epochs, shuffle=True,
                      verbose=0, callbacks=[tracker, EpochProgress(job.epochs, desc=f"vgrad-{cell} init {init_seed}",
                                                                   enabled=progress)])
@@ -247,12 +259,15 @@ def _train_in_workers(job: VgradJob, todo: list[tuple[str, int]], jobs: int, nam
 
 
 def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
-    """Long-format TSV: cell, init_seed, epoch, test_accuracy, grad_first_step, grad_last_step."""
-    lines = ["cell\tinit_seed\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"]
+    """Long-format TSV, one row per run and epoch: cell, init_seed, epoch, test_accuracy,
+    grad_first_step, grad_last_step (|dh_L/dx_t|), loss_grad_first_step, loss_grad_last_step."""
+    lines = ["cell\tinit_seed\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"
+             "\tloss_grad_first_step\tloss_grad_last_step"]
     for run in result.runs:
         for epoch, acc in sorted(run.accuracy.items()):
             g = run.gradients[epoch]
-            lines.append(f"{run.cell}\t{run.init_seed}\t{epoch}\t{acc:.4f}\t{g.first:.3e}\t{g.last:.3e}")
+            lines.append(f"{run.cell}\t{run.init_seed}\t{epoch}\t{acc:.4f}\t{g.first:.3e}\t{g.last:.3e}"
+                         f"\t{g.loss_first:.3e}\t{g.loss_last:.3e}")
     return write_text(path, "\n".join(lines) + "\n")
 
 
