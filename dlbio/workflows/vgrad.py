@@ -291,7 +291,7 @@ def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
             med = [100 * float(np.median([r.accuracy[e] for r in runs])) for e in result.epochs]
             ax2.plot(result.epochs, med, "s-", color=colour, lw=2.2, label=f"{cell} (median of {len(runs)})")
     ax1.set(xlabel="epoch", ylabel="training loss (mse)", yscale="log", title="loss")
-    ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="next-char accuracy")
+    ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="next-char accuracy", xticks=result.epochs)
     for ax in (ax1, ax2):
         ax.legend()
         ax.grid(alpha=0.3)
