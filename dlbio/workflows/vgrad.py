@@ -119,15 +119,16 @@ class VgradJob:
     seq_len: int
     window: int
     data_seed: int
+    repeats: int
     checkpoint_dir: str | None
 
     def data(self) -> synthetic.NextCharSet:
         return synthetic.next_char_set(self.n_seq, self.seq_len, self.n_train, self.window, seed=self.data_seed)
 
-    def checkpoint(self, cell: str, init_seed: int, named_by_seed: bool) -> Path | None:
+    def checkpoint(self, cell: str, init_seed: int) -> Path | None:
         if self.checkpoint_dir is None:
             return None
-        name = f"vgrad_{cell}_init{init_seed}.keras" if named_by_seed else f"vgrad_{cell}.keras"
+        name = f"vgrad_{cell}_init{init_seed}.keras" if self.repeats > 1 else f"vgrad_{cell}.keras"
         return Path(self.checkpoint_dir) / name
 
 
@@ -186,14 +187,14 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _train_in_worker(job: VgradJob, cell: str, init_seed: int, named_by_seed: bool) -> VgradRun:
+def _train_in_worker(job: VgradJob, cell: str, init_seed: int) -> VgradRun:
     # One thread per worker: a one-unit RNN is a chain of tiny steps, so the
     # cores are better spent on parallel runs than inside one.
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed, named_by_seed))
+    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed))
 
 
 def default_eval_epochs(epochs: int) -> list[int]:
@@ -218,20 +219,18 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
     require(repeats >= 1 and jobs >= 1, f"--repeats and --jobs must be at least 1, got {repeats} and {jobs}")
     eval_at = sorted(set(eval_at or default_eval_epochs(epochs)))
     require(all(0 < e <= epochs for e in eval_at), f"--eval-at epochs must be between 1 and --epochs ({epochs})")
-    job = VgradJob(epochs, tuple(eval_at), batch_size, n_seq, n_train, seq_len, window, seed,
+    job = VgradJob(epochs, tuple(eval_at), batch_size, n_seq, n_train, seq_len, window, seed, repeats,
                    None if checkpoint_dir is None else str(checkpoint_dir))
     data = job.data()
     require(len(data.x_train) > 0 and len(data.x_test) > 0, "the data set is empty: use longer or more sequences")
     todo = [(cell, seed + i) for cell in cells for i in range(repeats)]
-    named_by_seed = repeats > 1
     if jobs == 1 or len(todo) == 1:
-        return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s, named_by_seed),
+        return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s),
                                            progress=progress_enabled(quiet)) for cell, s in todo])
-    return VanishingResult(_train_in_workers(job, todo, jobs, named_by_seed, quiet))
+    return VanishingResult(_train_in_workers(job, todo, jobs, quiet))
 
 
-def _train_in_workers(job: VgradJob, todo: list[tuple[str, int]], jobs: int, named_by_seed: bool,
-                      quiet: bool) -> list[VgradRun]:
+def _train_in_workers(job: VgradJob, todo: list[tuple[str, int]], jobs: int, quiet: bool) -> list[VgradRun]:
     """Train each (cell, init_seed) of *todo* in up to *jobs* worker processes; runs in *todo* order."""
     done: dict[tuple[str, int], VgradRun] = {}
     # spawn: a forked TensorFlow runtime is not safe to use in the child.  Workers
@@ -241,7 +240,7 @@ def _train_in_workers(job: VgradJob, todo: list[tuple[str, int]], jobs: int, nam
     pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn"), initializer=_ignore_sigint)
     on_term = _sigterm_as_interrupt()
     try:
-        futures = [pool.submit(_train_in_worker, job, cell, s, named_by_seed) for cell, s in todo]
+        futures = [pool.submit(_train_in_worker, job, cell, s) for cell, s in todo]
         for fut in tqdm(as_completed(futures), total=len(futures), desc="vgrad runs", unit="run",
                         disable=not progress_enabled(quiet)):
             run = fut.result()
@@ -288,7 +287,7 @@ def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
             ax2.plot([e for e, _ in accs], [100 * a for _, a in accs], "o-", color=colour,
                      label=label if len(runs) == 1 else None, **thin)
         if len(runs) > 1:
-            med = [100 * float(np.median([r.accuracy[e] for r in runs])) for e in result.epochs]
+            med = [100 * float(np.median(result.accuracies(cell, e))) for e in result.epochs]
             ax2.plot(result.epochs, med, "s-", color=colour, lw=2.2, label=f"{cell} (median of {len(runs)})")
     ax1.set(xlabel="epoch", ylabel="training loss (mse)", yscale="log", title="loss")
     ax2.set(xlabel="epoch", ylabel="test accuracy (%)", title="next-char accuracy", xticks=result.epochs)
