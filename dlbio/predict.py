@@ -6,7 +6,8 @@ base-index batches; batching, one-hot encoding and the progress bar live here.
 
 from __future__ import annotations
 
-from typing import Iterable
+import weakref
+from typing import Callable, Iterable
 
 import keras
 import numpy as np
@@ -23,12 +24,7 @@ def predict_index(model: keras.Model, batches: Iterable[np.ndarray], total: int 
     for a multi-output model.  With *both_strands*, outputs are averaged over the
     sequence and its reverse complement.
     """
-    import tensorflow as tf
-
-    @tf.function(reduce_retracing=True)
-    def run(idx):
-        return model(tf.one_hot(tf.cast(idx, tf.int32), 4, dtype=tf.float32), training=False)
-
+    run = _traced(model)
     outs: list[list[np.ndarray]] = []
     with tqdm(total=total, unit="seq", desc="predict", disable=not progress) as bar:
         for idx in batches:
@@ -44,6 +40,29 @@ def predict_index(model: keras.Model, batches: Iterable[np.ndarray], total: int 
     else:
         stacked = [np.concatenate(col) for col in zip(*outs)]
     return stacked[0] if len(stacked) == 1 else stacked
+
+
+# One traced function per model, kept while the model lives.  A new tf.function per
+# call traced DanQ again at every epoch's validation AUC (TensorFlow then warns about
+# "excessive retracing" in the job log) and at every chunk of a VCF.
+_TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _traced(model: keras.Model) -> Callable:
+    """tf.function: base indices (b, L) uint8 -> model output on the one-hot (b, L, 4) float32."""
+    fn = _TRACED.get(model)
+    if fn is None:
+        import tensorflow as tf
+
+        # A weak reference, so that the cache entry does not keep its own key alive.
+        model_ref = weakref.ref(model)
+
+        @tf.function(reduce_retracing=True)
+        def fn(idx):
+            return model_ref()(tf.one_hot(tf.cast(idx, tf.int32), 4, dtype=tf.float32), training=False)
+
+        _TRACED[model] = fn
+    return fn
 
 
 def predict_source(model: keras.Model, source, batch_size: int = 1024, progress: bool = False):

@@ -106,16 +106,14 @@ def logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 
 
 def score_variants(model, genome: Genome, variants: list[Variant], both_strands: bool = False,
-                   batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+                   batch_size: int = 256, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(ref_prob, alt_prob) float32 (V, T) for every variant."""
     length = model.inputs[0].shape[1]
     ref, alt = variant_windows(genome, variants, length)
-
-    def run(idx):
-        return predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)),
-                             both_strands=both_strands)
-
-    return run(ref), run(alt)
+    # One pass (and one progress bar) over the reference windows, then the alternative ones.
+    batches = (w[i:i + batch_size] for w in (ref, alt) for i in range(0, len(w), batch_size))
+    pred = predict_index(model, batches, total=2 * len(ref), progress=progress, both_strands=both_strands)
+    return pred[:len(ref)], pred[len(ref):]
 
 
 def write_variant_tsv(path, variants, ref_p, alt_p, names) -> Path:
@@ -133,7 +131,8 @@ def write_variant_tsv(path, variants, ref_p, alt_p, names) -> Path:
     return path
 
 
-def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512) -> np.ndarray:
+def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,
+                           progress: bool = False) -> np.ndarray:
     """Effect of every single-base substitution of one sequence on one target (0-based).
 
     idx uint8 (L,) -> float32 (L, 4), columns A, C, G, T: prediction(mutant) - prediction(reference);
@@ -145,5 +144,6 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     pos = np.repeat(np.arange(length), 4)
     mutants[np.arange(4 * length), pos] = np.tile(acgt, length)
     allx = np.concatenate([idx[None, :], mutants])
-    pred = predict_index(model, (allx[i:i + batch_size] for i in range(0, len(allx), batch_size)))[:, target]
+    pred = predict_index(model, (allx[i:i + batch_size] for i in range(0, len(allx), batch_size)),
+                         total=len(allx), progress=progress)[:, target]
     return (pred[1:] - pred[0]).reshape(length, 4).astype(np.float32)

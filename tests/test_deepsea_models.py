@@ -75,3 +75,26 @@ def test_strategy_checks_before_work():
         make_strategy(4, 502)
     with pytest.raises(DlbioError, match="visible"):
         make_strategy(2, 500)  # no GPUs here
+
+
+def test_prediction_traces_once_per_model_and_follows_its_weights():
+    """Validation AUC predicts every epoch: one trace per model, not one per call."""
+    import gc
+    import weakref
+
+    from dlbio import predict
+
+    m = models.build("DanQ", 3, 50, filters=4, kernel_size=5, lstm_units=2, dense_units=4)
+    x = np.random.default_rng(0).integers(0, 4, (10, 50)).astype(np.uint8)
+    batches = lambda: (x[i:i + 4] for i in range(0, 10, 4))  # noqa: E731  (4, 4, 2)
+    first = predict.predict_index(m, batches())
+    conv = m.get_layer("motif_conv")
+    conv.set_weights([w + 0.5 for w in conv.get_weights()])
+    second = predict.predict_index(m, batches())
+    assert predict._traced(m).experimental_get_tracing_count() <= 2  # full + partial batch shape
+    assert not np.allclose(first, second)  # the traced function reads the current weights
+    assert np.allclose(second, m(np.eye(4, dtype=np.float32)[x], training=False), atol=1e-6)
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None  # the cache does not keep models alive

@@ -137,7 +137,7 @@ def _motif_model(length=60):
     return model
 
 
-def test_variant_destroying_a_planted_motif(tmp_path):
+def test_variant_destroying_a_planted_motif(tmp_path, capsys):
     from dlbio.variants import score_variants
 
     rng = np.random.default_rng(1)
@@ -155,6 +155,10 @@ def test_variant_destroying_a_planted_motif(tmp_path):
     assert np.allclose(ref[1], alt[1], atol=1e-6)             # a variant away from motifs changes nothing
     ref2, alt2 = score_variants(model, gen, variants, both_strands=True)
     assert ref2[0, 0] > 0.95 and alt2[0, 0] < 0.05
+    # ref and alt windows share one pass and one bar: batch boundaries must not mix them up
+    ref3, alt3 = score_variants(model, gen, variants, batch_size=1, progress=True)
+    assert np.array_equal(ref3, ref) and np.array_equal(alt3, alt)
+    assert "4/4" in capsys.readouterr().err
 
 
 def test_mutagenesis_finds_the_motif():
@@ -186,9 +190,9 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     run_cli(danq_predict, ["-w", model, "--bed", g / "CTCF.narrowPeak", "--genome", g / "genome.fa", "-o", "b.tsv"])
     assert len((tmp_path / "b.tsv").read_text().splitlines()) == 1 + len((g / "CTCF.narrowPeak").read_text().splitlines())
     res = run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
-                                 "-o", "v.tsv", "--both-strands"])
+                                 "-o", "v.tsv", "--both-strands", "--quiet"])
     rows = (tmp_path / "v.tsv").read_text().splitlines()
     assert rows[0].split("\t")[-4:] == ["ref_prob", "alt_prob", "diff", "log_odds_diff"] and len(rows) == 1 + 20 * 3
     (tmp_path / "one.fa").write_text(">s\n" + (g / "example.fa").read_text().split("\n")[1] + "\n")
-    run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", 1, "-o", "ism"])
+    run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", 1, "-o", "ism", "-q"])
     assert len((tmp_path / "ism.tsv").read_text().splitlines()) == 1001 and (tmp_path / "ism.png").exists()

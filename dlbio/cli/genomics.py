@@ -106,13 +106,15 @@ Example:
 @click.option("-o", "--output", default="variant_effects.tsv", show_default=True)
 @click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
-def variants_cmd(vcf, genome, model_path, data, output, both_strands, skip_mismatch):
+@quiet_option
+def variants_cmd(vcf, genome, model_path, data, output, both_strands, skip_mismatch, quiet):
+    from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import names_for_model, score_vcf
 
     model = load_dna_model(model_path)
     res = score_vcf(model, vcf, genome, output, names_for_model(model, data), both_strands, skip_mismatch,
-                    warn=lambda m: click.echo(f"warning: {m}", err=True))
+                    warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_enabled(quiet))
     for k, v in sorted(res["notes"].items()):
         click.echo(f"note: {k}: {v}", err=True)
     click.echo(f"{res['n']} variants scored -> {res['path']}")
@@ -132,11 +134,14 @@ Example:
 @click.option("--record", default=None, help="Record id (default: the first record).")
 @click.option("-t", "--target", type=int, required=True, help="Target, 1-based.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
-def mutagenesis_cmd(model_path, fasta, record, target, out):
+@quiet_option
+def mutagenesis_cmd(model_path, fasta, record, target, out, quiet):
+    from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import mutagenesis
 
-    res = mutagenesis(load_dna_model(model_path), fasta, record, target, f"{out}.tsv", f"{out}.png")
+    res = mutagenesis(load_dna_model(model_path), fasta, record, target, f"{out}.tsv", f"{out}.png",
+                      progress=progress_enabled(quiet))
     pos, ref, alt, change = res["strongest"]
     click.echo(f"{res['id']}: {len(res['effects'])} positions x 3 substitutions; strongest decrease {change:+.4f} "
                f"at position {pos} ({ref}>{alt}) -> {out}.tsv, {out}.png")

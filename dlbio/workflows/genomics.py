@@ -63,18 +63,18 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
 
 
 def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,
-              both_strands: bool = False, skip_mismatch: bool = False, warn=None) -> dict:
+              both_strands: bool = False, skip_mismatch: bool = False, warn=None, progress: bool = False) -> dict:
     """dlbio variants: per variant and target, ref/alt probabilities, difference, log-odds difference."""
     genome = Genome(genome_path)
     variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)
     require(variants, f"{vcf}: no usable SNVs ({', '.join(f'{k}: {v}' for k, v in notes.items()) or 'empty'})")
-    ref_p, alt_p = score_variants(model, genome, variants, both_strands)
+    ref_p, alt_p = score_variants(model, genome, variants, both_strands, progress=progress)
     path = write_variant_tsv(out, variants, ref_p, alt_p, target_names_for(model, names))
     return {"path": path, "n": len(variants), "notes": notes, "ref": ref_p, "alt": alt_p}
 
 
 def mutagenesis(model, fasta: str | Path, record: str | None, target: int, out_tsv: str | Path,
-                out_png: str | Path | None) -> dict:
+                out_png: str | Path | None, progress: bool = False) -> dict:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of one FASTA record
     (*record* id, or the first) on *target* (1-based); TSV and heatmap PNG.
 
@@ -89,7 +89,7 @@ def mutagenesis(model, fasta: str | Path, record: str | None, target: int, out_t
     require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
     length = model.inputs[0].shape[1]
     require(len(sequence) == length, f"{fasta}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
-    eff = saturation_mutagenesis(model, encode(sequence, f"{fasta}: record {rid!r}"), target - 1)
+    eff = saturation_mutagenesis(model, encode(sequence, f"{fasta}: record {rid!r}"), target - 1, progress=progress)
     lines = ["position\tref\tA\tC\tG\tT"] + [f"{i + 1}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row)
                                            for i, row in enumerate(eff)]
     write_text(out_tsv, "\n".join(lines) + "\n")
