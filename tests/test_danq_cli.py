@@ -137,6 +137,19 @@ def test_danq_jaspar_with_step_decay(run_cli, tmp_path):
     assert [float(r["learning_rate"]) for r in rows] == pytest.approx([0.01, 0.01])
 
 
+def test_mixed_precision_trains_in_float16_and_leaves_the_policy_alone(run_cli, tmp_path):
+    import keras
+
+    res = run_cli(danq_train, ["-d", TINY, *SMALL, "-e", 1, "-n", 100, "--mixed-precision", "-o", ""])
+    assert "epochs; best val_loss" in res.output
+    assert keras.mixed_precision.global_policy().name == "float32"  # not leaked into this process
+    model = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DanQ.keras", compile=False)
+    assert model.get_layer("motif_conv").compute_dtype == "float16"
+    assert model.get_layer("targets").compute_dtype == "float32"  # sigmoid outputs stay exact
+    pred = model.predict(np.eye(4, dtype=np.float32)[np.zeros((3, 200), int)], verbose=0)
+    assert pred.dtype == np.float32 and np.all((pred > 0) & (pred < 1))
+
+
 def test_step_decay_halves_every_ten_epochs():
     from dlbio.training.callbacks import step_decay
 

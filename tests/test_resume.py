@@ -76,6 +76,25 @@ def test_resume_refuses_changed_options(tmp_path, run_cli):
     assert "nothing to do" in res.output
 
 
+def test_mixed_precision_resume_equals_uninterrupted(tmp_path, run_cli):
+    """The state of a mixed_float16 run holds the loss-scale optimizer; resuming restores it."""
+    from dlbio.cli.danq import danq_train
+
+    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
+             "-o", "", "-q", "--mixed-precision", "--patience", 10]
+    straight, broken = tmp_path / "straight", tmp_path / "broken"
+    run_cli(danq_train, [*small, "-e", 3, "--out-dir", straight])
+    run_cli(danq_train, [*small, "-e", 1, "--out-dir", broken])
+    res = run_cli(danq_train, [*small, "-e", 3, "--out-dir", broken, "--resume"])
+    assert "resuming from" in res.output
+    assert "3 epochs; best val_loss" in res.output  # the whole run, not this process's 2 epochs
+    for name in ("bestmodel.DanQ.state.keras", "bestmodel.DanQ.keras"):
+        a, b = _weights(straight / "checkpoints" / name), _weights(broken / "checkpoints" / name)
+        assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b)), name
+    res = run_cli(danq_train, [*small[:-3], "-e", 4, "--out-dir", broken, "--resume"], ok=False)
+    assert res.exit_code == 2 and "different options (mixed_precision)" in res.output
+
+
 def test_kill_during_checkpoint_write_keeps_previous(tmp_path):
     """SIGKILL a process while it rewrites a checkpoint: the previous file is intact."""
     import keras

@@ -75,18 +75,13 @@ def danq_train(data, **kw):
     except Preempted as exc:
         click.echo(f"preempted: {exc}", err=True)
         sys.exit(PREEMPTED_EXIT)
-    hist = res.history
-    if not hist:
+    if not res.history:
         click.echo("nothing to do: the saved state already finished every epoch")
         return
-    if "val_auc_median" not in hist:  # multi-worker loop: losses only
-        click.echo(f"{len(hist['loss'])} epochs; best val_loss {min(hist['val_loss']):.4f}; model -> {res.checkpoint}")
-        for line in res.metrics_lines:
-            click.echo(line)
-        return
-    best = min(range(len(hist["val_loss"])), key=lambda i: hist["val_loss"][i])
-    click.echo(f"{len(hist['loss'])} epochs; best val_loss {hist['val_loss'][best]:.4f} at epoch {best + 1} "
-               f"(median val ROC AUC {hist['val_auc_median'][best]:.4f})")
+    best = res.summary
+    if best is not None:  # None on the non-chief workers of --multi-worker
+        auc = "" if best.best_val_auc is None else f" (median val ROC AUC {best.best_val_auc:.4f})"
+        click.echo(f"{best.epochs} epochs; best val_loss {best.best_val_loss:.4f} at epoch {best.best_epoch}{auc}")
     click.echo(f"model -> {res.checkpoint}\nlog -> {res.log}")
     if res.results:
         click.echo(f"test predictions -> {res.results}")

@@ -66,10 +66,18 @@ def read_state(path: Path) -> TrainState:
 
 def load_into(model: keras.Model, path: Path, state: TrainState) -> None:
     """Copy weights, optimizer variables and dropout seed states of a saved state into *model*."""
-    saved = keras.models.load_model(path, compile=True)
+    from dlbio.training.setup import dtype_policy
+
+    # Load under the live model's policy: compile() wraps the optimizer of a mixed_float16
+    # model in a LossScaleOptimizer, whose extra variables the state holds too.
+    with dtype_policy(model.dtype_policy.name):
+        saved = keras.models.load_model(path, compile=True)
     model.set_weights(saved.get_weights())
     # Build the optimizer's slots, then copy iteration count and moments.
     model.optimizer.build(model.trainable_variables)
+    if len(model.optimizer.variables) != len(saved.optimizer.variables):
+        raise DlbioError(f"{path}: the state's optimizer has {len(saved.optimizer.variables)} variables, the "
+                         f"model's {len(model.optimizer.variables)}; remove the state file to start over")
     for dst, src in zip(model.optimizer.variables, saved.optimizer.variables):
         dst.assign(src)
     targets = _seed_states(model)

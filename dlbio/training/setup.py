@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import tensorflow as tf
 
@@ -37,3 +39,20 @@ def make_optimizer(name: str, learning_rate: float | None = None, momentum: floa
     if name == "adam":
         return keras.optimizers.Adam(**kw)
     return keras.optimizers.RMSprop(momentum=momentum, **kw)
+
+
+@contextlib.contextmanager
+def dtype_policy(name: str | None):
+    """Layers built inside take policy *name* (e.g. "mixed_float16"); None changes nothing.
+
+    Keras reads the global policy when a layer is made, and compile() wraps the optimizer
+    in a LossScaleOptimizer from the model's own policy, so the global setting is only
+    needed while building; restoring it keeps it from leaking into the caller's process.
+    """
+    previous = keras.mixed_precision.global_policy()
+    if name:
+        keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)

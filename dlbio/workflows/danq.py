@@ -22,8 +22,9 @@ from dlbio.evaluation import per_target_metrics, plot_curves, summary_lines, wri
 from dlbio.models import deepsea as models
 from dlbio.predict import predict_index
 from dlbio.training import callbacks as cb
-from dlbio.training.setup import make_optimizer, seed_everything
+from dlbio.training.setup import dtype_policy, make_optimizer, seed_everything
 from dlbio.training.strategy import make_strategy
+from dlbio.training.trainer import LogSummary, fit_resumable, summarize_log
 from dlbio.training.weights import load_weights_into
 
 
@@ -45,9 +46,10 @@ def load_dna_model(path: str | Path) -> keras.Model:
 class TrainResult:
     checkpoint: Path
     log: Path
-    history: dict
+    history: dict                   # this process's epochs only
     results: Path | None
     metrics_lines: list[str]
+    summary: LogSummary | None = None  # the whole run, from the log (resumes included)
 
 
 def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 500, epochs: int = 60,
@@ -68,8 +70,6 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     """
     import tensorflow as tf
 
-    from dlbio.training.trainer import fit_resumable
-
     require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
     require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
     if multi_worker:
@@ -89,9 +89,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     ckpt_dir.mkdir(parents=True, exist_ok=True)
     ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
     log, state_path = ckpt_dir / f"{prefix}.{model_name}.log.csv", ckpt_dir / f"{prefix}.{model_name}.state.keras"
-    if mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
-    with strategy.scope():
+    with strategy.scope(), dtype_policy("mixed_float16" if mixed_precision else None):
         model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
                              lstm_units, dense_units, seed=seed)
         if weights:
@@ -129,7 +127,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         pr = predict(best, sets["test"], Path(out_dir) / "predictions" / results, batch_size=max(batch_size, 1024),
                      quiet=quiet)
         res_path, lines = pr.path, pr.summary
-    return TrainResult(ckpt, log, history, res_path, lines)
+    return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
 
 
 def data_checksums(sets: dict) -> dict:
