@@ -137,6 +137,23 @@ def test_danq_jaspar_with_step_decay(run_cli, tmp_path):
     assert [float(r["learning_rate"]) for r in rows] == pytest.approx([0.01, 0.01])
 
 
+def test_deepsea_trains_without_xla_warning(run_cli, tmp_path):
+    import warnings
+
+    import keras
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = run_cli(danq_train, ["-d", TINY, "-m", "DeepSEA", "-f", 8, "-k", 9, "--dense-units", 8, "-b", 50,
+                                   "-n", 100, "-e", 1, "-q", "-o", ""])
+    assert "epochs; best val_loss" in res.output
+    # op determinism (always on CPU) rules out XLA: asking for it only made Keras warn
+    assert not [w for w in caught if "jit_compile" in str(w.message)]
+    model = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DeepSEA.keras", compile=False)
+    convs = [la for la in model.layers if isinstance(la, keras.layers.Conv1D)]
+    assert [c.filters for c in convs] == [8, 480, 960] and model.outputs[0].shape[-1] == 8
+
+
 def test_mixed_precision_trains_in_float16_and_leaves_the_policy_alone(run_cli, tmp_path):
     import keras
 

@@ -95,7 +95,9 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         if weights:
             load_weights_into(model, weights)
         model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
-                      jit_compile=model_name == "DeepSEA")  # cuDNN LSTM has no XLA kernel
+                      # XLA: not for the cuDNN LSTM (no kernel), nor under op determinism
+                      # (Keras turns it off then, with a warning)
+                      jit_compile=model_name == "DeepSEA" and not deterministic)
     if verbose:
         model.summary(print_fn=lambda s, **k: print(s))
     config = {"data": str(Path(data_dir).resolve()), "model": model_name, "batch_size": batch_size,
