@@ -91,6 +91,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("motif with a letter other than 0/1", "mdet-conv1d", ["--motif", "1a1", "-e", "1"]),
         ("motif longer than the sequences", "mdet-conv1d", ["--motif", "1" * 12, "-e", "1"]),
         ("zero training strings", "mdet-conv1d", ["--n-train", "0"]),
+        ("Conv1D kernel wider than the strings", "mdet-conv1d", ["--kernel-size", "11", "-e", "1"]),
         ("--load-weights is not a model file", "mdet-simplernn", ["-e", "1", "--load-weights", "junk.keras"]),
         ("--load-weights of another architecture", "mdet-conv1d", ["-e", "1", "--load-weights", "tiny.keras"]),
         ("mdisc weights file missing", "mdisc-conv1d", ["--weights", "missing.keras"]),

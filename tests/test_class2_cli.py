@@ -21,6 +21,16 @@ def test_mdet_conv1d_learns_and_checkpoints(run_cli, tmp_path):
     assert (tmp_path / "mdet_conv1d.keras").stat().st_size > 1000
 
 
+def test_mdet_conv1d_kernel_size(run_cli, tmp_path):
+    import keras
+
+    run_cli(mdet_conv1d, ["--epochs", 1, "--n-train", 50, "-q", "--kernel-size", 4, "--motif", "1101"])
+    conv = keras.models.load_model(tmp_path / "mdet_conv1d.keras").get_layer("motif_layer")
+    assert conv.kernel_size == (4,)
+    res = run_cli(mdet_simplernn, ["--kernel-size", 4], ok=False)  # a SimpleRNN has no kernel
+    assert res.exit_code == 2 and "--kernel-size" in res.output
+
+
 def test_mdet_is_reproducible_with_seed(run_cli, tmp_path):
     import keras
 

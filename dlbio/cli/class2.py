@@ -9,8 +9,17 @@ import click
 from dlbio.cli.common import command, positive, quiet_option, seed_option
 
 
+def _kernel_size_option(cell: str):
+    """--kernel-size for the Conv1D only (a SimpleRNN reads the whole string)."""
+    if cell != "conv1d":
+        return lambda f: f
+    return click.option("--kernel-size", "-k", default=3, show_default=True, callback=positive("--kernel-size"),
+                        help="Conv1D filter width: at least the motif's length (the slides' 3 fits 111).")
+
+
 def _mdet(cell: str):
     slide = f"mdet_{cell}"
+    longer_motif = "\n  mdet-conv1d --motif 1101 --kernel-size 4 -O adam -l 0.01 -e 100" if cell == "conv1d" else ""
 
     @command(name=f"mdet-{cell}", help=f"""Train the {'SimpleRNN' if cell == 'simplernn' else 'Conv1D'} motif
 detector of the class-2 slides on random 0/1 strings.
@@ -21,13 +30,14 @@ saved after every epoch to {slide}.keras (a Keras 3 model file).
 \b
 Example:
   mdet-{cell}                       # the slides' run: 1000/40 strings, 500 epochs
-  mdet-{cell} --epochs 50 --optimizer adam --learning-rate 0.01
+  mdet-{cell} --epochs 50 --optimizer adam --learning-rate 0.01{longer_motif}
 """)
     @click.option("--n-train", default=1000, show_default=True, callback=positive("--n-train"), help="Training strings.")
     @click.option("--n-test", default=40, show_default=True, callback=positive("--n-test"), help="Test strings.")
     @click.option("--length", default=10, show_default=True, callback=positive("--length"), help="String length.")
     @click.option("--motif", default="111", show_default=True, help="Motif (0/1 string or regex of them) that makes a label 1.")
     @click.option("--channels", default=2, show_default=True, callback=positive("--channels"), help="SimpleRNN units / Conv1D filters.")
+    @_kernel_size_option(cell)
     @click.option("--epochs", "-e", default=500, show_default=True, callback=positive("--epochs"))
     @click.option("--batch-size", "-b", default=32, show_default=True, callback=positive("--batch-size"))
     @click.option("--optimizer", "-O", type=click.Choice(["sgd", "adam", "rmsprop"]), default="sgd", show_default=True)

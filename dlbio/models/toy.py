@@ -13,7 +13,7 @@ MOTIF_LAYER = "motif_layer"
 
 
 def motif_detector(cell: str, length: int, channels: int = 2, kernel_size: int = 3) -> keras.Model:
-    """Input (length, 1) -> SimpleRNN(channels, return_sequences) or Conv1D(channels, 3, relu)
+    """Input (length, 1) -> SimpleRNN(channels, return_sequences) or Conv1D(channels, kernel_size, relu)
     -> Flatten -> Dense(1, sigmoid); as in the slides' mdet scripts.
     """
     x = keras.Input((length, 1), name="bits")

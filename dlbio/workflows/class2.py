@@ -37,18 +37,22 @@ class DetectionResult:
 
 
 def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: int = 10, motif: str = "111",
-                 channels: int = 2, epochs: int = 500, batch_size: int = 32, optimizer: str = "sgd",
+                 channels: int = 2, kernel_size: int = 3, epochs: int = 500, batch_size: int = 32,
+                 optimizer: str = "sgd",
                  learning_rate: float | None = None, momentum: float = 0.0, nesterov: bool = False,
                  checkpoint: str | Path | None = None, load_weights: str | Path | None = None,
                  seed: int = 7, quiet: bool = False) -> DetectionResult:
     """mdet-simplernn / mdet-conv1d: train a detector of *motif* in random 0/1 strings.
 
     The whole model is saved to *checkpoint* (default ``mdet_<cell>.keras``) after
-    every epoch, atomically.  *load_weights* continues from such a file.
+    every epoch, atomically.  *load_weights* continues from such a file.  *kernel_size*
+    is the Conv1D filter width (ignored for the SimpleRNN).
     """
+    require(cell != "conv1d" or kernel_size <= length,
+            f"--kernel-size {kernel_size} is longer than the strings (--length {length})")
     seed_everything(seed)
     data = synthetic.motif_detection_set(n_train, n_test, length, motif, seed)
-    model = toy.motif_detector(cell, length, channels)
+    model = toy.motif_detector(cell, length, channels, kernel_size)
     if load_weights is not None:
         load_weights_into(model, load_weights)
     # One compiled call per epoch: the same SGD steps, far less Python overhead.
