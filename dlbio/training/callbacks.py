@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import keras
+import numpy as np
 from tqdm.auto import tqdm
 
 from dlbio.atomic import atomic_path
@@ -18,29 +19,49 @@ def progress_enabled(quiet: bool) -> bool:
 
 
 class EpochProgress(keras.callbacks.Callback):
-    """One tqdm bar over epochs, with the latest logs as postfix.
+    """One tqdm bar over the run, with the latest logs as postfix.
 
+    Counts epochs, or with *steps_per_epoch* batches: a DeepSEA epoch is thousands
+    of batches and can take an hour, too long for a bar that moves once per epoch.
     The bar opens in on_train_begin, so one instance serves consecutive ``fit``
-    calls (a resumed run finishes its interrupted epoch, then goes on).
+    calls (a resumed run finishes its interrupted epoch, then goes on);
+    *initial_step* is the batches already done in epoch *initial_epoch*.
     """
 
-    def __init__(self, epochs: int, initial_epoch: int = 0, desc: str = "train", enabled: bool = True):
+    def __init__(self, epochs: int, initial_epoch: int = 0, desc: str = "train", enabled: bool = True,
+                 steps_per_epoch: int | None = None, initial_step: int = 0):
         super().__init__()
         self.epochs, self.done, self.desc, self.enabled = epochs, initial_epoch, desc, enabled
+        self.steps, self.initial_step = steps_per_epoch, initial_step
         self._bar = None
 
     def on_train_begin(self, logs=None):
-        self._bar = tqdm(total=self.epochs, initial=self.done, desc=self.desc, unit="epoch",
+        if self.steps:
+            total, initial, unit = self.epochs * self.steps, self.done * self.steps + self.initial_step, "batch"
+        else:
+            total, initial, unit = self.epochs, self.done, "epoch"
+        self._bar = tqdm(total=total, initial=initial, desc=self.desc, unit=unit,
                          disable=not self.enabled, dynamic_ncols=True)
 
+    def on_train_batch_end(self, batch, logs=None):
+        if self.steps and self._bar is not None:
+            if logs and batch % 50 == 0:
+                self._bar.set_postfix(self._postfix(self.done + 1, logs), refresh=False)
+            self._bar.update(1)
+
     def on_epoch_end(self, epoch, logs=None):
-        self.done = epoch + 1
+        self.done, self.initial_step = epoch + 1, 0
         if self._bar is None:
             return
         if logs:
-            self._bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()
-                                   if isinstance(v, float) and k != "learning_rate"}, refresh=False)
-        self._bar.update(1)
+            self._bar.set_postfix(self._postfix(self.done, logs), refresh=False)
+        if not self.steps:
+            self._bar.update(1)
+
+    def _postfix(self, epoch: int, logs: dict) -> dict:
+        shown = {k: f"{float(v):.4f}" for k, v in logs.items()
+                 if isinstance(v, (float, int, np.floating)) and k != "learning_rate"}
+        return {"epoch": f"{epoch}/{self.epochs}", **shown} if self.steps else shown
 
     def on_train_end(self, logs=None):
         if self._bar is not None:

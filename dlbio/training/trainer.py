@@ -8,7 +8,7 @@ from pathlib import Path
 
 import keras
 
-from dlbio.data.pipeline import make_dataset
+from dlbio.data.pipeline import make_dataset, steps_per_epoch
 from dlbio.errors import require
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import (Preempted, Preemption, ResumableEarlyStopping, TrainState, load_into,
@@ -45,7 +45,9 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     ckpt.best = state.best_val_loss
     preempt = Preemption(state_path, state, early, ckpt)
     calls = [cb.ValidationAUC(valid_set), ckpt, early, keras.callbacks.CSVLogger(str(log), append=resume),
-             cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=cb.progress_enabled(quiet)), preempt]
+             cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=cb.progress_enabled(quiet),
+                              steps_per_epoch=steps_per_epoch(train_set, batch_size), initial_step=state.step),
+             preempt]
     if lr_schedule is not None:
         calls.insert(0, keras.callbacks.LearningRateScheduler(cb.step_decay(lr_schedule)))
     valid_ds = make_dataset(valid_set, batch_size)
