@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from dlbio.cli.class2 import _spread
+from dlbio.cli.class2 import _beside_slides, _spread
 from dlbio.models import toy
 from dlbio.workflows.vgrad import input_gradient, vanishing_gradient
 
@@ -39,6 +39,22 @@ def test_input_gradient_by_hand():
     g = input_gradient(model, np.zeros((3, 5, 1), "float32"), np.ones(3, "uint8"))
     assert g.first == 0.0 and g.last == pytest.approx(0.5)
     assert g.loss_first == pytest.approx(0.25 * 0.1 * 0.5) and g.loss_last == pytest.approx(0.25 * 0.3 * 0.5)
+
+
+def test_slides_figures_beside_ours():
+    from dlbio.workflows.vgrad import VanishingResult, VgradRun
+
+    def result(lstm_acc_100):
+        return VanishingResult([VgradRun("simplernn", 7, {100: 0.9128, 150: 0.913}),
+                                VgradRun("lstm", 7, {100: lstm_acc_100, 150: 0.99})])
+
+    lines = _beside_slides(result(0.9412), ["simplernn", "lstm"], repeats=1)
+    assert lines[0] == "slides (one run each): 100: 91.81% 97.92%"
+    assert lines[1].startswith("lstm after 100 epochs is below the slides' run") and "--repeats 8" in lines[1]
+    assert len(_beside_slides(result(0.98), ["simplernn", "lstm"], repeats=1)) == 1  # close enough: no hint
+    assert _beside_slides(VanishingResult([VgradRun("lstm", 7, {3: 0.9})]), ["lstm"], 1) == []
+    low_rnn = VanishingResult([VgradRun("simplernn", 7, {500: 0.9108})])
+    assert _beside_slides(low_rnn, ["simplernn"], 1) == ["slides (one run each): 500: 92.90%"]
 
 
 def test_spread_prints_median_and_range():

@@ -29,6 +29,10 @@ from dlbio.training.setup import seed_everything
 
 VGRAD_CELLS = ("simplernn", "lstm")
 GRADIENT_WINDOWS = 2000  # test windows the input gradients are averaged over (of about 24,500)
+# The slides' table: test accuracy (%) of one run per cell and epoch count (Keras 2,
+# initial weights unseeded), on the strings of --seed 7.
+SLIDES_ACCURACY = {"simplernn": {100: 91.81, 300: 91.89, 500: 92.90, 700: 92.94},
+                   "lstm": {100: 97.92, 300: 98.84, 500: 98.99, 700: 99.05}}
 
 
 @dataclass
