@@ -1,0 +1,71 @@
+"""The sbatch examples: SIGTERM before the time limit -> danq-train saves and exits 75 -> requeue.
+
+SLURM is not here, so `module`, `danq-train`, `danq-visualize` and `scontrol` are stubs on
+PATH; the batch shell itself, its trap and its exit-status logic are the real ones.
+"""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+STUB_TRAIN = """#!/bin/bash
+echo "$@" > "$STUBS/train.args"
+trap 'echo saved > "$STUBS/train.state"; exit 75' TERM
+touch "$STUBS/train.started"
+for i in $(seq 600); do sleep 0.1; done
+exit 0
+"""
+
+
+def _stubs(d: Path, train: str) -> dict:
+    d.mkdir()
+    for name, body in {"module": "#!/bin/bash\nexit 0\n", "danq-train": train,
+                       "danq-visualize": '#!/bin/bash\ntouch "$STUBS/visualized"\n',
+                       "scontrol": '#!/bin/bash\necho "$@" > "$STUBS/scontrol.args"\n'}.items():
+        (d / name).write_text(body)
+        (d / name).chmod(0o755)
+    return {**os.environ, "PATH": f"{d}:{os.environ['PATH']}", "STUBS": str(d), "SLURM_JOB_ID": "4242"}
+
+
+@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch"])
+def test_sigterm_saves_and_requeues(tmp_path, script):
+    env = _stubs(tmp_path / "stubs", STUB_TRAIN)
+    (tmp_path / "data").mkdir()
+    proc = subprocess.Popen(["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    started = tmp_path / "stubs" / "train.started"
+    deadline = time.time() + 30
+    while not started.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert started.exists()
+    proc.send_signal(signal.SIGTERM)  # what --signal=B:TERM@300 sends to the batch shell
+    out, _ = proc.communicate(timeout=30)
+    assert (tmp_path / "stubs" / "train.state").read_text().strip() == "saved"  # danq-train got the TERM
+    assert (tmp_path / "stubs" / "scontrol.args").read_text().split() == ["requeue", "4242"], out
+    assert proc.returncode == 0 and "requeueing 4242" in out
+    assert "--resume" in (tmp_path / "stubs" / "train.args").read_text()
+    assert not (tmp_path / "stubs" / "visualized").exists()
+
+
+def test_finished_run_draws_and_does_not_requeue(tmp_path):
+    env = _stubs(tmp_path / "stubs", "#!/bin/bash\nexit 0\n")
+    (tmp_path / "data").mkdir()
+    res = subprocess.run(["bash", str(SCRIPTS / "danq_1gpu.sbatch")], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0 and (tmp_path / "stubs" / "visualized").exists()
+    assert not (tmp_path / "stubs" / "scontrol.args").exists()
+
+
+@pytest.mark.parametrize("body,status", [("exit 2", 2), ("kill -KILL $$", 137)])  # bad input; OOM killer
+def test_failed_run_keeps_its_status(tmp_path, body, status):
+    env = _stubs(tmp_path / "stubs", f"#!/bin/bash\n{body}\n")
+    (tmp_path / "data").mkdir()
+    res = subprocess.run(["bash", str(SCRIPTS / "danq_1gpu.sbatch")], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == status and not (tmp_path / "stubs" / "scontrol.args").exists()
