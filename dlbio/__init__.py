@@ -1,7 +1,41 @@
 """dlbio: the Deep Learning by Example class-2 examples and DanQ/DeepSEA on Keras 3.
 
-Public entry points are the workflows in :mod:`dlbio.workflows`; the console
-commands in :mod:`dlbio.cli` are thin wrappers around them.
+Public entry points are the workflows in :mod:`dlbio.workflows`, one function per job; the
+console commands in :mod:`dlbio.cli` are thin wrappers around them.  The jobs are also
+here by name, imported on first use (``import dlbio`` does not start TensorFlow)::
+
+    from dlbio import train_danq
+    res = train_danq("data", epochs=2, filters=64, lstm_units=32, dense_units=64)
 """
 
 __version__ = "0.1.0"
+
+# name -> (module, attribute): the console command each one serves is in the comment
+_JOBS = {
+    "detect_motif": ("dlbio.workflows.class2", "detect_motif"),            # mdet-*
+    "discover_motif": ("dlbio.workflows.class2", "discover_motif"),        # mdisc-*
+    "vanishing_gradient": ("dlbio.workflows.vgrad", "vanishing_gradient"),  # vgrad-rnn
+    "train_danq": ("dlbio.workflows.danq", "train"),                      # danq-train
+    "predict_danq": ("dlbio.workflows.danq", "predict"),                  # danq-predict -d
+    "predict_fasta": ("dlbio.workflows.danq", "predict_fasta"),           # danq-predict --fasta
+    "load_dna_model": ("dlbio.workflows.danq", "load_dna_model"),
+    "discover_motifs": ("dlbio.workflows.motifs", "discover"),            # dlbio motifs
+    "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),       # danq-prepare
+    "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),               # dlbio variants
+    "mutagenesis": ("dlbio.workflows.genomics", "mutagenesis"),           # dlbio mutagenesis
+}
+
+__all__ = sorted(_JOBS)
+
+
+def __getattr__(name: str):
+    if name in _JOBS:
+        import importlib
+
+        module, attr = _JOBS[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'dlbio' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_JOBS])

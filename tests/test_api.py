@@ -1,0 +1,31 @@
+"""The jobs by name from Python: ``from dlbio import train_danq`` etc."""
+
+import subprocess
+import sys
+
+import dlbio
+
+
+def test_import_is_light_and_names_resolve():
+    code = ("import sys, dlbio; assert 'tensorflow' not in sys.modules; "
+            "assert callable(dlbio.detect_motif) and 'tensorflow' in sys.modules; print(len(dlbio.__all__))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout) == len(dlbio._JOBS)
+    for name in dlbio.__all__:
+        assert callable(getattr(dlbio, name)), name
+    try:
+        dlbio.no_such_job  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_job" in str(exc)
+    else:
+        raise AssertionError("unknown names must raise AttributeError")
+
+
+def test_train_danq_from_python(tmp_path):
+    from dlbio import train_danq
+    from dlbio.resources import tiny_deepsea
+
+    res = train_danq(tiny_deepsea(), epochs=1, filters=8, kernel_size=9, lstm_units=4, dense_units=8,
+                     batch_size=50, limit=100, out_dir=tmp_path, quiet=True)
+    assert res.summary.epochs == 1 and res.checkpoint.is_file() and res.results.is_file()
