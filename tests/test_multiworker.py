@@ -60,3 +60,16 @@ def test_two_workers_train_like_one(tmp_path):
     # same data, same seed: the loss of the two-worker run matches the one-worker run
     # (dropout masks are drawn per replica, so to a tolerance, not bit for bit)
     assert np.allclose(two, single, rtol=0.02), (two, single)
+
+
+def test_mixed_precision_trains_like_float32(tmp_path):
+    """The custom loop scales the loss for the LossScaleOptimizer (else every step is 2^15 too small)."""
+    cmd = [sys.executable, "-m", "dlbio", "danq-train", *ARGS]
+    runs = {}
+    for name, extra in (("fp32", []), ("mixed", ["--mixed-precision"])):
+        res = subprocess.run(cmd + extra + ["--out-dir", str(tmp_path / name)], env=_env(), capture_output=True,
+                             text=True, timeout=300)
+        assert res.returncode == 0, res.stderr[-1500:]
+        runs[name] = _log(tmp_path / name / "checkpoints" / "bestmodel.DanQ.log.csv")
+    assert runs["mixed"][-1, 0] < runs["mixed"][0, 0] - 0.005        # it really trains
+    assert np.allclose(runs["mixed"], runs["fp32"], rtol=0.02), runs  # float16 compute, same steps

@@ -54,7 +54,12 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
                 pred = model(x, training=True)
                 per_example = keras.losses.binary_crossentropy(y, pred)
                 loss = tf.nn.compute_average_loss(per_example, global_batch_size=batch_size)
-            grads = tape.gradient(loss, model.trainable_variables)
+                if model.losses:  # DeepSEA's L2 weight decay, as model.fit adds it
+                    loss += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+                # --mixed-precision: the LossScaleOptimizer divides the gradients by its loss
+                # scale, so the loss must be multiplied by it (no-op for other optimizers).
+                scaled = optimizer.scale_loss(loss)
+            grads = tape.gradient(scaled, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
             return loss
 
