@@ -64,6 +64,14 @@ def test_mdisc_on_shipped_weights(run_cli, tmp_path):
         assert ((px[:, 1] > 100) & (px[:, 0] < 60) & (px[:, 2] < 60)).sum() > 1000
 
 
+def test_mdisc_says_why_there_is_no_logo(run_cli, tmp_path):
+    res = run_cli(mdisc_simplernn, ["--n-seq", 1])  # the one string (seed 1) has no 111
+    assert "no string predicted positive" in res.output and res.output.strip().endswith("motif= NNNNNNN")
+    res = run_cli(mdisc_simplernn, ["--channel", 1])  # that channel peaks before position 7
+    assert "no window of 7 fits" in res.output and "try a smaller --window" in res.output
+    assert not (tmp_path / "01_simplernn.png").exists()
+
+
 def test_mdisc_conv1d_consensus_starts_with_motif(run_cli):
     res = run_cli(mdisc_conv1d, ["--n-seq", 200])
     assert res.output.strip().splitlines()[-1].startswith("motif= 111")

@@ -104,8 +104,12 @@ Example:
                    f"(channel {res.channel}) -> {res.fasta}")
         if res.logo:
             click.echo(f"logo -> {res.logo}")
+        elif res.n_positive == 0:
+            click.echo("no string predicted positive, so nothing to align: no logo drawn, the consensus is "
+                       "all N (try more --n-seq)")
         else:
-            click.echo("no window fits in the sequences: no logo drawn")
+            click.echo(f"no window of {window} fits inside the strings at the motif layer's peaks: no logo "
+                       "drawn, the consensus is all N (try a smaller --window)")
         click.echo(f"\nmotif= {res.consensus}")
 
     return run
