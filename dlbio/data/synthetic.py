@@ -119,7 +119,9 @@ def next_char_set(n_seq: int = 200, seq_len: int = 1000, n_train: int = 150, win
 
     With the defaults and seed 7 these are the slide script's own windows.
     """
-    require(0 < n_train < n_seq, f"n_train ({n_train}) must be between 1 and n_seq-1 ({n_seq - 1})")
+    require(n_seq >= 2, f"--n-seq must be at least 2 (strings to train on and to test on), got {n_seq}")
+    require(0 < n_train < n_seq, f"--n-train must be between 1 and --n-seq - 1 ({n_seq - 1}): the other "
+                                 f"strings are the test set, got {n_train}")
     require(window < seq_len, f"window ({window}) must be shorter than the sequence length ({seq_len})")
     seqs = palindrome_blocks(n_seq, seq_len, max_block, np.random.RandomState(seed))
     parts = [deterministic_windows(s, window) for s in seqs]
