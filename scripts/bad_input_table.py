@@ -24,7 +24,7 @@ def run() -> None:
         os.chdir(d)
         rows = []
         for what, cmd, args in cases():
-            res = CliRunner().invoke(main, [cmd, *args])
+            res = CliRunner().invoke(main, [cmd, *args], prog_name="dlbio")
             msg = [l for l in res.output.strip().splitlines() if l.lower().startswith("error")]
             shown = (msg[0] if msg else res.output.strip().splitlines()[-1]).replace(d + "/", "").replace("|", "\\|")
             rows.append(f"| {what} | `{cmd}` | {res.exit_code} | `{shown}` |")
