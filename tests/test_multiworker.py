@@ -73,3 +73,86 @@ def test_mixed_precision_trains_like_float32(tmp_path):
         runs[name] = _log(tmp_path / name / "checkpoints" / "bestmodel.DanQ.log.csv")
     assert runs["mixed"][-1, 0] < runs["mixed"][0, 0] - 0.005        # it really trains
     assert np.allclose(runs["mixed"], runs["fp32"], rtol=0.02), runs  # float16 compute, same steps
+
+
+def _weights(path):
+    import keras
+
+    return keras.models.load_model(path, compile=False).get_weights()
+
+
+def _wait_for(path, procs, seconds=240):
+    import time
+
+    deadline = time.time() + seconds
+    while not path.exists() and time.time() < deadline and all(p.poll() is None for p in procs):
+        time.sleep(0.05)
+    assert path.exists(), [p.communicate() for p in procs]
+
+
+LONG = [*ARGS[:ARGS.index("-n")], "-n", "2000", "-e", "5", "--patience", "10", *ARGS[ARGS.index("-e") + 2:]]
+
+
+@pytest.mark.slow
+def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
+    """One worker: the state of the last finished epoch, then --resume, ends where a straight run ends."""
+    import signal
+
+    cmd = [sys.executable, "-m", "dlbio", "danq-train", *LONG]
+    straight = subprocess.run(cmd + ["--out-dir", str(tmp_path / "straight")], env=_env(), capture_output=True,
+                              text=True, timeout=300)
+    assert straight.returncode == 0, straight.stderr[-1500:]
+    state = tmp_path / "broken" / "checkpoints" / "bestmodel.DanQ.state.keras"
+    proc = subprocess.Popen(cmd + ["--out-dir", str(tmp_path / "broken")], env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(state, [proc])
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 75 and "--resume redoes it" in err, err[-1500:]
+    res = subprocess.run(cmd + ["--out-dir", str(tmp_path / "broken"), "--resume"], env=_env(), capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0 and "resuming from" in res.stdout, res.stderr[-1500:]
+    a = _weights(tmp_path / "straight" / "checkpoints" / "bestmodel.DanQ.state.keras")
+    b = _weights(state)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.mark.slow
+def test_a_signal_to_one_worker_stops_both_and_both_resume(tmp_path):
+    import signal
+
+    cmd = [sys.executable, "-m", "dlbio", "danq-train", *LONG, "--out-dir", str(tmp_path)]  # a shared --out-dir
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+
+    def start(extra=()):
+        return [subprocess.Popen(cmd + list(extra), env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+
+    procs = start()
+    _wait_for(tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras", procs)
+    procs[1].send_signal(signal.SIGTERM)  # only the second worker hears it
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [75, 75], [o[1][-800:] for o in outs]
+    procs = start(["--resume"])
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
+    log = _log(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv")
+    assert log.shape == (5, 2)  # every epoch once: the interrupted one was redone, not logged twice
+
+
+def test_resume_needs_the_state_on_every_worker(tmp_path):
+    """A worker that cannot see the chief's state must not start from scratch beside it."""
+    cmd = [sys.executable, "-m", "dlbio", "danq-train", *ARGS[:ARGS.index("-e")], "-e", "1",
+           *ARGS[ARGS.index("-e") + 2:]]
+    one = subprocess.run(cmd + ["--out-dir", str(tmp_path / "w0")], env=_env(), capture_output=True, text=True,
+                         timeout=300)
+    assert one.returncode == 0, one.stderr[-1500:]
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    procs = [subprocess.Popen(cmd + ["--out-dir", str(tmp_path / f"w{i}"), "-e", "2", "--resume"],
+                              env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [2, 2], [o[1][-800:] for o in outs]
+    assert all("must see the chief's state file" in o[1] for o in outs)

@@ -12,8 +12,8 @@ only the chief (task 0) writes the checkpoint and log.
 
 from __future__ import annotations
 
-import math
 import os
+import signal
 from pathlib import Path
 
 import keras
@@ -23,6 +23,7 @@ import tensorflow as tf
 from dlbio.data.pipeline import make_dataset
 from dlbio.errors import DlbioError
 from dlbio.training.callbacks import save_model
+from dlbio.training.resume import Preempted, TrainState, load_into, resume_state, save_state
 
 
 def make_multiworker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
@@ -39,17 +40,26 @@ def is_chief(strategy) -> bool:
 
 
 def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_set, *, batch_size: int, epochs: int,
-                    seed: int, patience: int, checkpoint: Path, log: Path, verbose: bool = False) -> dict:
-    """Train with early stopping on validation loss; returns {'loss', 'val_loss'} per epoch."""
-    from dlbio.predict import predict_source
+                    seed: int, patience: int, checkpoint: Path, log: Path, state_path: Path, config: dict,
+                    resume: bool = False, lr_schedule: float | None = None, verbose: bool = False) -> dict:
+    """Train with early stopping on validation loss; returns {'loss', 'val_loss'} per epoch of this run.
+
+    The chief saves the resume state (the single-process format) at every epoch end.  On
+    SIGTERM/SIGINT to any worker, every worker stops after the same step (the stop flag
+    travels with each step's loss reduction) and :class:`Preempted` is raised; the
+    interrupted epoch is redone on --resume, from the state saved at its start.  Every
+    worker must see the chief's state file (a shared --out-dir), which is checked.
+    """
     from dlbio.data.pipeline import read_all
+    from dlbio.predict import predict_source
+    from dlbio.training.callbacks import step_decay
 
     with strategy.scope():
         optimizer.build(model.trainable_variables)
 
     @tf.function
-    def train_step(x, y):
-        def step(x, y):
+    def train_step(x, y, stop):
+        def step(x, y, stop):
             with tf.GradientTape() as tape:
                 pred = model(x, training=True)
                 per_example = keras.losses.binary_crossentropy(y, pred)
@@ -61,39 +71,85 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
                 scaled = optimizer.scale_loss(loss)
             grads = tape.gradient(scaled, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
-            return loss
+            return tf.stack([loss, stop])  # summed: the global loss, and > 0 if any worker was signalled
 
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(step, args=(x, y)), axis=None)
+        out = strategy.reduce(tf.distribute.ReduceOp.SUM, strategy.run(step, args=(x, y, stop)), axis=None)
+        return out[0], out[1]
 
+    chief = is_chief(strategy)
+    state = TrainState(config=config)
+    if resume and state_path.is_file():
+        state = resume_state(state_path, config)
+        # Outside the strategy's scope: the saved copy's variables are plain ones, made without
+        # the collective that a worker lacking the file would never join.
+        load_into(model, state_path, state)
+    _agree_on_start(strategy, state.epoch, state_path)
+    if resume:
+        print(f"resuming from {state_path}: epoch {state.epoch + 1}" if state.epoch
+              else f"no state at {state_path}: starting from the beginning", flush=True)
+    if state.epoch >= epochs:
+        return {}
     valid_labels = read_all(valid_set)[1].astype(np.float32)
     history = {"loss": [], "val_loss": []}
-    best, wait = math.inf, 0
-    chief = is_chief(strategy)
-    if chief:
+    best, wait = state.best_val_loss, state.wait
+    if chief and not (resume and log.is_file()):
         log.write_text("epoch,loss,val_loss\n")
-    for epoch in range(epochs):
-        ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=epoch)
-        total, n = 0.0, 0
-        for x, y in strategy.experimental_distribute_dataset(ds):
-            total += float(train_step(x, y))
-            n += 1
-        if n == 0:
-            raise DlbioError("the training set is empty")
-        pred = np.clip(predict_source(model, valid_set, 1024), 1e-7, 1 - 1e-7)
-        val = float(-np.mean(valid_labels * np.log(pred) + (1 - valid_labels) * np.log(1 - pred)))
-        history["loss"].append(total / n)
-        history["val_loss"].append(val)
-        if chief:
-            with open(log, "a") as fh:
-                fh.write(f"{epoch},{total / n},{val}\n")
-        if verbose:
-            print(f"epoch {epoch + 1}: loss {total / n:.5f} val_loss {val:.5f}", flush=True)
-        if val < best:
-            best, wait = val, 0
+    signalled = {"flag": 0.0}
+    old = {sig: signal.signal(sig, lambda *_: signalled.update(flag=1.0)) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for epoch in range(state.epoch, epochs):
+            if lr_schedule is not None:
+                optimizer.learning_rate.assign(step_decay(lr_schedule)(epoch))
+            ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=epoch)
+            total, n = 0.0, 0
+            for x, y in strategy.experimental_distribute_dataset(ds):
+                loss, stopping = train_step(x, y, tf.constant(signalled["flag"]))
+                if float(stopping) > 0:
+                    raise Preempted(state_path, state, f"during epoch {epoch + 1}; --resume redoes it from the "
+                                                       f"state saved at its start ({state_path})")
+                total += float(loss)
+                n += 1
+            if n == 0:
+                raise DlbioError("the training set is empty")
+            pred = np.clip(predict_source(model, valid_set, 1024), 1e-7, 1 - 1e-7)
+            val = float(-np.mean(valid_labels * np.log(pred) + (1 - valid_labels) * np.log(1 - pred)))
+            history["loss"].append(total / n)
+            history["val_loss"].append(val)
             if chief:
-                save_model(model, checkpoint)
-        else:
-            wait += 1
+                with open(log, "a") as fh:
+                    fh.write(f"{epoch},{total / n},{val}\n")
+            if verbose:
+                print(f"epoch {epoch + 1}: loss {total / n:.5f} val_loss {val:.5f}", flush=True)
+            if val < best:
+                best, wait = val, 0
+                if chief:
+                    save_model(model, checkpoint)
+            else:
+                wait += 1
+            state.epoch, state.step, state.best_val_loss, state.wait = epoch + 1, 0, best, wait
+            if chief:
+                save_state(model, state_path, state)
             if wait >= patience:
                 break
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
     return history
+
+
+def _agree_on_start(strategy, epoch: int, state_path: Path) -> None:
+    """Every worker starts from the same epoch, or all stop with one message.
+
+    Each replica gives (v, v*v, 1); the values are all equal iff their variance is zero,
+    n * sum(v*v) == sum(v)**2, a verdict every worker reaches from the same sums.
+    """
+
+    @tf.function
+    def sums(v):
+        return strategy.reduce(tf.distribute.ReduceOp.SUM,
+                               strategy.run(lambda v: tf.stack([v, v * v, 1.0]), args=(v,)), axis=None)
+
+    total, squares, n = (float(x) for x in sums(tf.constant(float(epoch))))
+    if abs(n * squares - total * total) > 1e-6 * max(1.0, total * total):
+        raise DlbioError(f"{state_path}: the workers would resume from different epochs; every worker "
+                         "must see the chief's state file (use an --out-dir on a shared file system)")

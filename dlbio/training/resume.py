@@ -26,6 +26,9 @@ from dlbio.errors import DlbioError
 
 PREEMPTED_EXIT = 75  # EX_TEMPFAIL: "try again later"; the sbatch examples requeue on it
 STATE_ENTRY = "dlbio_state.json"
+# Options that must match for a resumed run to continue the same training.
+RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
+               "optimizer", "learning_rate", "seed", "limit", "lr_schedule", "mixed_precision")
 
 
 @dataclass
@@ -41,10 +44,21 @@ class TrainState:
 class Preempted(Exception):
     """Training stopped on a signal after saving its state."""
 
-    def __init__(self, path: Path, state: TrainState):
-        super().__init__(f"stopped by a signal at epoch {state.epoch + 1}, batch {state.step}; "
-                         f"state saved to {path}; rerun with --resume to continue")
+    def __init__(self, path: Path, state: TrainState, where: str | None = None):
+        where = where or f"at epoch {state.epoch + 1}, batch {state.step}; state saved to {path}"
+        super().__init__(f"stopped by a signal {where}; rerun with --resume to continue")
         self.path, self.state = path, state
+
+
+def resume_state(path: Path, config: dict) -> TrainState:
+    """The saved state at *path*, checked against this run's options."""
+    from dlbio.errors import require
+
+    state = read_state(path)
+    changed = [k for k in RESUME_KEYS if state.config.get(k) != config.get(k)]
+    require(not changed, f"{path}: cannot resume with different options ({', '.join(changed)}); "
+                         "remove the state file to start over")
+    return state
 
 
 def save_state(model: keras.Model, path: Path, state: TrainState) -> Path:
@@ -73,8 +87,10 @@ def load_into(model: keras.Model, path: Path, state: TrainState) -> None:
     with dtype_policy(model.dtype_policy.name):
         saved = keras.models.load_model(path, compile=True)
     model.set_weights(saved.get_weights())
-    # Build the optimizer's slots, then copy iteration count and moments.
-    model.optimizer.build(model.trainable_variables)
+    # Build the optimizer's slots (once: a LossScaleOptimizer adds its variables again on every
+    # build), then copy iteration count and moments.
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
     if len(model.optimizer.variables) != len(saved.optimizer.variables):
         raise DlbioError(f"{path}: the state's optimizer has {len(saved.optimizer.variables)} variables, the "
                          f"model's {len(model.optimizer.variables)}; remove the state file to start over")

@@ -9,15 +9,9 @@ from pathlib import Path
 import keras
 
 from dlbio.data.pipeline import make_dataset, steps_per_epoch
-from dlbio.errors import require
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import (Preempted, Preemption, ResumableEarlyStopping, TrainState, load_into,
-                                   read_state)
-
-# Options that must match for a resumed run to continue the same training.
-RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
-               "optimizer", "learning_rate", "seed", "limit", "lr_schedule", "mixed_precision")
-
+                                   resume_state)
 
 def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, epochs: int, seed: int,
                   checkpoint: Path, log: Path, state_path: Path, config: dict, resume: bool = False,
@@ -30,10 +24,7 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     """
     state = TrainState(config=config)
     if resume and state_path.is_file():
-        state = read_state(state_path)
-        changed = [k for k in RESUME_KEYS if state.config.get(k) != config.get(k)]
-        require(not changed, f"{state_path}: cannot resume with different options ({', '.join(changed)}); "
-                             "remove the state file to start over")
+        state = resume_state(state_path, config)
         load_into(model, state_path, state)
         print(f"resuming from {state_path}: epoch {state.epoch + 1}, batch {state.step}", flush=True)
     elif resume:

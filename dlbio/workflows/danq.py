@@ -75,7 +75,6 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     if multi_worker:
         from dlbio.training.multiworker import make_multiworker_strategy
 
-        require(not resume, "--resume is not supported with --multi-worker yet")
         strategy = make_multiworker_strategy()  # must come before other TensorFlow work
         require(batch_size % strategy.num_replicas_in_sync == 0,
                 f"batch size {batch_size} is not a multiple of the {strategy.num_replicas_in_sync} replicas")
@@ -110,7 +109,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
 
         history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
                                   epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
-                                  verbose=verbose)
+                                  state_path=state_path, config=config, resume=resume,
+                                  lr_schedule=learning_rate if lr_schedule else None, verbose=verbose)
         if not is_chief(strategy):
             return TrainResult(ckpt, log, history, None, [])
     else:
