@@ -9,7 +9,7 @@ the sites), targets.tsv (sheet), a VCF with variants that destroy planted sites 
 variants elsewhere, and example.fa (1000-bp windows to predict).
 """
 
-import sys
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -75,4 +75,9 @@ def main(out: Path, seed: int = 0) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "data/genome_tiny"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="example: python scripts/make_tiny_genome.py data/genome_tiny")
+    parser.add_argument("out", nargs="?", default="data/genome_tiny", help="output folder [data/genome_tiny]")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    main(Path(args.out), args.seed)
