@@ -23,7 +23,7 @@ import tensorflow as tf
 from dlbio.data.pipeline import make_dataset
 from dlbio.errors import DlbioError
 from dlbio.training.callbacks import save_model
-from dlbio.training.resume import Preempted, TrainState, load_into, resume_state, save_state
+from dlbio.training.resume import Preempted, save_state, start_state
 
 
 def make_multiworker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
@@ -77,16 +77,10 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
         return out[0], out[1]
 
     chief = is_chief(strategy)
-    state = TrainState(config=config)
-    if resume and state_path.is_file():
-        state = resume_state(state_path, config)
-        # Outside the strategy's scope: the saved copy's variables are plain ones, made without
-        # the collective that a worker lacking the file would never join.
-        load_into(model, state_path, state)
+    # Outside the strategy's scope: the saved copy's variables are plain ones, made without
+    # the collective that a worker lacking the file would never join.
+    state = start_state(model, state_path, config, resume)
     _agree_on_start(strategy, state.epoch, state_path)
-    if resume:
-        print(f"resuming from {state_path}: epoch {state.epoch + 1}" if state.epoch
-              else f"no state at {state_path}: starting from the beginning", flush=True)
     if state.epoch >= epochs:
         return {}
     valid_labels = read_all(valid_set)[1].astype(np.float32)

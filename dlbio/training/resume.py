@@ -22,7 +22,7 @@ from pathlib import Path
 import keras
 
 from dlbio.atomic import atomic_path
-from dlbio.errors import DlbioError
+from dlbio.errors import DlbioError, require
 
 PREEMPTED_EXIT = 75  # EX_TEMPFAIL: "try again later"; the sbatch examples requeue on it
 STATE_ENTRY = "dlbio_state.json"
@@ -50,14 +50,19 @@ class Preempted(Exception):
         self.path, self.state = path, state
 
 
-def resume_state(path: Path, config: dict) -> TrainState:
-    """The saved state at *path*, checked against this run's options."""
-    from dlbio.errors import require
-
+def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> TrainState:
+    """A fresh state; or with *resume* and a state at *path*, that state, checked against this
+    run's options and loaded into *model* (weights, optimizer, dropout seeds).  Says which."""
+    if not (resume and path.is_file()):
+        if resume:
+            print(f"no state at {path}: starting from the beginning", flush=True)
+        return TrainState(config=config)
     state = read_state(path)
     changed = [k for k in RESUME_KEYS if state.config.get(k) != config.get(k)]
     require(not changed, f"{path}: cannot resume with different options ({', '.join(changed)}); "
                          "remove the state file to start over")
+    load_into(model, path, state)
+    print(f"resuming from {path}: epoch {state.epoch + 1}, batch {state.step}", flush=True)
     return state
 
 

@@ -10,8 +10,7 @@ import keras
 
 from dlbio.data.pipeline import make_dataset, steps_per_epoch
 from dlbio.training import callbacks as cb
-from dlbio.training.resume import (Preempted, Preemption, ResumableEarlyStopping, TrainState, load_into,
-                                   resume_state)
+from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, start_state
 
 def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, epochs: int, seed: int,
                   checkpoint: Path, log: Path, state_path: Path, config: dict, resume: bool = False,
@@ -22,13 +21,7 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     Returns the Keras history of this process.  Raises :class:`Preempted` after a
     SIGTERM/SIGINT once the state is saved.
     """
-    state = TrainState(config=config)
-    if resume and state_path.is_file():
-        state = resume_state(state_path, config)
-        load_into(model, state_path, state)
-        print(f"resuming from {state_path}: epoch {state.epoch + 1}, batch {state.step}", flush=True)
-    elif resume:
-        print(f"no state at {state_path}: starting from the beginning", flush=True)
+    state = start_state(model, state_path, config, resume)
     if state.epoch >= epochs:
         return {}
     early = ResumableEarlyStopping(patience, state)

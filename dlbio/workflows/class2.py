@@ -38,8 +38,8 @@ class DetectionResult:
 
 def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: int = 10, motif: str = "111",
                  channels: int = 2, kernel_size: int = 3, epochs: int = 500, batch_size: int = 32,
-                 optimizer: str = "sgd",
-                 learning_rate: float | None = None, momentum: float = 0.0, nesterov: bool = False,
+                 optimizer: str = "sgd", learning_rate: float | None = None, momentum: float = 0.0,
+                 nesterov: bool = False,
                  checkpoint: str | Path | None = None, load_weights: str | Path | None = None,
                  seed: int = 7, quiet: bool = False) -> DetectionResult:
     """mdet-simplernn / mdet-conv1d: train a detector of *motif* in random 0/1 strings.
