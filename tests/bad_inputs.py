@@ -79,6 +79,11 @@ def make_fixtures(d: Path) -> None:
     (d / "only_indels.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tAC\tA\nchr1\t200\tw\tA\t<DEL>\n")
     (d / "seq199.fa").write_text(">s\n" + "A" * 199 + "\n")
     (d / "preds.h5").write_text("not hdf5")
+    import gzip
+
+    (d / "genome_gzip.fa.gz").write_bytes(gzip.compress((g / "genome.fa").read_bytes()))
+    packed = gzip.compress(b">s\n" + bytes(rng.choice(list(b"ACGT"), 20000).astype(np.uint8)) + b"\n")
+    (d / "cut.fa.gz").write_bytes(packed[: len(packed) // 2])
 
 
 def cases() -> list[tuple[str, str, list]]:
@@ -136,6 +141,9 @@ def cases() -> list[tuple[str, str, list]]:
         ("peaks only on chromosomes absent from the genome", "build-dataset", ["-g", gen, "--peaks", "T=other_chroms.bed", "-o", "b"]),
         ("empty peak file", "build-dataset", ["-g", gen, "--peaks", "T=empty.bed", "-o", "b"]),
         ("--peaks without NAME=", "build-dataset", ["-g", gen, "--peaks", "empty.bed", "-o", "b"]),
+        ("genome compressed with gzip, not bgzip", "build-dataset", ["-g", "genome_gzip.fa.gz", "--peaks",
+                                                                     f"T={g / 'CTCF.narrowPeak'}", "-o", "b"]),
+        ("truncated gzip FASTA", "danq-predict", ["-w", "tiny.keras", "--fasta", "cut.fa.gz"]),
         ("genome FASTA missing", "build-dataset", ["-g", "nothere.fa", "--peaks", "T=empty.bed", "-o", "b"]),
         ("VCF REF differs from the genome", "variants", ["--vcf", "mismatch.vcf", "-g", gen, "-w", "tiny.keras"]),
         ("VCF POS not an integer", "variants", ["--vcf", "pos.vcf", "-g", gen, "-w", "tiny.keras"]),

@@ -64,6 +64,12 @@ def test_predict_fasta(trained, run_cli, tmp_path):
     run_cli(danq_predict, ["-w", model, "--fasta", "s.fa", "-d", TINY, "-o", "s.tsv"])
     rows = (tmp_path / "s.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:2] == ["id", "CTCF_MA0139.2"] and len(rows) == 3
+    import gzip
+
+    with gzip.open(tmp_path / "s.fa.gz", "wt") as fh:
+        fh.write((tmp_path / "s.fa").read_text())
+    run_cli(danq_predict, ["-w", model, "--fasta", "s.fa.gz", "-d", TINY, "-o", "gz.tsv"])
+    assert (tmp_path / "gz.tsv").read_text() == (tmp_path / "s.tsv").read_text()
     (tmp_path / "bad.fa").write_text(">short\nACGT\n")
     res = run_cli(danq_predict, ["-w", model, "--fasta", "bad.fa"], ok=False)
     assert res.exit_code == 2 and "'short'" in res.output and "200 bp" in res.output

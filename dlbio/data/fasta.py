@@ -7,19 +7,24 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.data.encoding import encode
+from dlbio.data.intervals import open_text
 from dlbio.errors import DlbioError, require
 
 
 def read_records(path: str | Path) -> list[tuple[str, str]]:
-    """All records of a FASTA file as (id, sequence); DlbioError if missing, unreadable or empty."""
+    """All records of a FASTA file (plain, or gzip/bgzip with a .gz suffix) as (id, sequence);
+    DlbioError if missing, unreadable or empty."""
     from Bio import SeqIO
 
     path = Path(path)
     require(path.is_file(), f"{path}: FASTA file not found")
     try:
-        records = [(rec.id, str(rec.seq)) for rec in SeqIO.parse(path, "fasta")]
+        with open_text(path) as fh:
+            records = [(rec.id, str(rec.seq)) for rec in SeqIO.parse(fh, "fasta")]
     except (ValueError, UnicodeDecodeError) as exc:
         raise DlbioError(f"{path}: not a FASTA file ({exc})") from None
+    except (OSError, EOFError) as exc:
+        raise DlbioError(f"{path}: cannot read ({exc})") from None
     require(records, f"{path}: no FASTA records found")
     empty = next((rid for rid, seq in records if not seq), None)
     require(empty is None, f"{path}: record {empty!r} has no sequence")

@@ -7,6 +7,13 @@ from pathlib import Path
 from dlbio.errors import DlbioError, require
 
 
+def _plain_gzip(path: Path) -> bool:
+    """True for gzip that is not BGZF (BGZF blocks carry a 'BC' extra field; pyfaidx reads only those)."""
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    return head[:2] == b"\x1f\x8b" and not (head[3] & 4 and head[12:14] == b"BC")
+
+
 class Genome:
     """Indexed FASTA.  ``fetch(chrom, start, end)`` -> upper-case str, 0-based half-open;
     positions outside the chromosome come back as 'N'.
@@ -18,6 +25,8 @@ class Genome:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         require(self.path.is_file(), f"{self.path}: genome FASTA not found")
+        require(not _plain_gzip(self.path), f"{self.path}: gzip-compressed genome; random access needs it "
+                                            "uncompressed (gunzip) or compressed with bgzip (samtools/htslib)")
         try:
             from pyfaidx import Fasta
 
