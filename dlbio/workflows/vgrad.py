@@ -8,22 +8,17 @@ report the spread, in parallel processes when asked.
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, fields
-from multiprocessing import get_context
 from pathlib import Path
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
 
 from dlbio.atomic import write_text
 from dlbio.data import synthetic
 from dlbio.errors import require
 from dlbio.models import toy
+from dlbio.processes import map_in_processes
 from dlbio.training.callbacks import EpochProgress, progress_enabled, save_model
 from dlbio.training.setup import seed_everything
 
@@ -167,30 +162,6 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
     return run
 
 
-def _quiet_resource_tracker() -> None:
-    # Workers stopped by Ctrl-C leave their queue semaphores behind; the tracker
-    # process (started with this environment) cleans them up and need not warn.
-    quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
-    if quiet not in os.environ.get("PYTHONWARNINGS", ""):
-        os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
-
-
-def _sigterm_as_interrupt():
-    """Make SIGTERM (kill, scancel) stop the job like Ctrl-C, so the workers are stopped
-    with it instead of training on as orphans; returns the previous handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    return signal.signal(signal.SIGTERM, interrupt)
-
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _train_in_worker(job: VgradJob, cell: str, init_seed: int) -> VgradRun:
     # One thread per worker: a one-unit RNN is a chain of tiny steps, so the
     # cores are better spent on parallel runs than inside one.
@@ -231,34 +202,8 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
     if jobs == 1 or len(todo) == 1:
         return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s),
                                            progress=progress_enabled(quiet)) for cell, s in todo])
-    return VanishingResult(_train_in_workers(job, todo, jobs, quiet))
-
-
-def _train_in_workers(job: VgradJob, todo: list[tuple[str, int]], jobs: int, quiet: bool) -> list[VgradRun]:
-    """Train each (cell, init_seed) of *todo* in up to *jobs* worker processes; runs in *todo* order."""
-    done: dict[tuple[str, int], VgradRun] = {}
-    # spawn: a forked TensorFlow runtime is not safe to use in the child.  Workers
-    # ignore SIGINT so that only this process reports a Ctrl-C; a worker that dies
-    # fails the job (BrokenProcessPool) instead of hanging it.
-    _quiet_resource_tracker()
-    pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=get_context("spawn"), initializer=_ignore_sigint)
-    on_term = _sigterm_as_interrupt()
-    try:
-        futures = [pool.submit(_train_in_worker, job, cell, s) for cell, s in todo]
-        for fut in tqdm(as_completed(futures), total=len(futures), desc="vgrad runs", unit="run",
-                        disable=not progress_enabled(quiet)):
-            run = fut.result()
-            done[run.cell, run.init_seed] = run
-    except BaseException:
-        for proc in list((pool._processes or {}).values()):  # no public terminate before Python 3.14
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        if on_term is not None:
-            signal.signal(signal.SIGTERM, on_term)
-    pool.shutdown()
-    return [done[key] for key in todo]
+    return VanishingResult(map_in_processes(_train_in_worker, [(job, cell, s) for cell, s in todo], jobs,
+                                            "vgrad runs", progress_enabled(quiet)))
 
 
 def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
