@@ -87,6 +87,18 @@ def test_bed_behaviours(genome, tmp_path):
         intervals.read_bed(tmp_path / "empty.bed", gen)
 
 
+def test_region_centres_narrowpeak_summit_else_midpoint(genome, tmp_path):
+    g, _ = genome
+    rows = [("chr1", 100, 400, "np", 0, ".", 5.0, 3.0, 2.0, 250),       # narrowPeak: summit 350
+            ("chr1", 100, 400, "nosummit", 0, ".", 5.0, 3.0, 2.0, -1),   # summit not called
+            ("chr2", 100, 200, "outside", 0, ".", 5.0, 3.0, 2.0, 500),   # summit past the end
+            ("chr2", 100, 400, "bed12", 0, "+", 100, 400, "0", 2, "10,10", "0,290"),  # column 10 = blocks
+            ("chr3", 10, 21)]
+    iv = intervals.read_bed(_bed(tmp_path, "p.bed", rows), Genome(g), keep_names=True)
+    assert [(n, c) for *_, n, c in iv.names] == [("np", 350), ("nosummit", 250), ("outside", 150),
+                                                 ("bed12", 250), ("chr3:10-21", 15)]
+
+
 def _vcf(tmp_path, rows, gz=False):
     text = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows)
     p = tmp_path / ("v.vcf.gz" if gz else "v.vcf")
@@ -187,8 +199,13 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     model = tmp_path / "checkpoints" / "bestmodel.DanQ.keras"
     run_cli(danq_predict, ["-w", model, "--fasta", g / "example.fa", "-d", "d", "-o", "fa.tsv"])
     assert (tmp_path / "fa.tsv").read_text().splitlines()[0] == "id\tCTCF\tGATA1\tCEBPB"
-    run_cli(danq_predict, ["-w", model, "--bed", g / "CTCF.narrowPeak", "--genome", g / "genome.fa", "-o", "b.tsv"])
-    assert len((tmp_path / "b.tsv").read_text().splitlines()) == 1 + len((g / "CTCF.narrowPeak").read_text().splitlines())
+    run_cli(danq_predict, ["-w", model, "--bed", g / "CTCF.narrowPeak", "--genome", g / "genome.fa", "-d", "d",
+                           "-o", "b.tsv"])
+    peaks = [line.split("\t") for line in (g / "CTCF.narrowPeak").read_text().splitlines()]
+    regions = [line.split("\t") for line in (tmp_path / "b.tsv").read_text().splitlines()]
+    assert regions[0][:6] == ["name", "chrom", "start", "end", "window_start", "CTCF"] and len(regions) == 1 + len(peaks)
+    # 1000-bp windows centred on each peak's summit (narrowPeak column 10)
+    assert [int(r[4]) for r in regions[1:]] == [int(p[1]) + int(p[9]) - 500 for p in peaks]
     res = run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
                                  "-o", "v.tsv", "--both-strands", "--quiet"])
     rows = (tmp_path / "v.tsv").read_text().splitlines()

@@ -100,6 +100,7 @@ With --fasta, or --bed and --genome: per-sequence, per-target probabilities to T
 Examples:
   danq-predict -d data -m DanQ
   danq-predict -w checkpoints/bestmodel.DanQ.keras --fasta my.fa -o my_predictions.tsv
+  danq-predict -w checkpoints/bestmodel.DanQ.keras --bed peaks.narrowPeak --genome hg19.fa -d data
 """)
 @click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="DeepSEA-layout folder (uses test.mat).")
 @click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True,
@@ -111,7 +112,7 @@ Examples:
 @click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Predict these sequences instead.")
 @click.option("--bed", type=click.Path(dir_okay=False), default=None,
-              help="Predict windows centred on these regions (with --genome) instead.")
+              help="Predict windows centred on these regions (narrowPeak: on the summit) with --genome.")
 @click.option("--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
 @click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
 @quiet_option

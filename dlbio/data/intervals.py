@@ -10,6 +10,7 @@ start == end (empty interval)          skipped, counted
 chromosome absent from the genome      skipped, counted (after chr1/1 style matching)
 interval past the chromosome end       clipped to the end, counted
 unsorted lines                         accepted (sorted in memory), noted
+narrowPeak summit (10th column)        the centre of the region (``keep_names``); else the midpoint
 file with no intervals                 error
 =====================================  ==============================================
 """
@@ -32,7 +33,9 @@ class Intervals:
 
     by_chrom: dict[str, tuple[np.ndarray, np.ndarray]]
     notes: Counter = field(default_factory=Counter)
-    names: list[tuple[str, int, int, str]] = field(default_factory=list)  # (chrom, start, end, name)
+    # With keep_names, one row per line: (chrom, start, end, name, centre); centre is the
+    # narrowPeak summit (start + column 10) when the line has one, else the midpoint.
+    names: list[tuple[str, int, int, str, int]] = field(default_factory=list)
 
 
 def open_text(path: Path):
@@ -85,7 +88,7 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
                 raw[chrom].append((start, end))
                 if keep_names:
                     names.append((chrom, start, end, cols[3] if len(cols) > 3 and cols[3] not in (".", "") else
-                                  f"{chrom}:{start}-{end}"))
+                                  f"{chrom}:{start}-{end}", _centre(cols, start, end)))
     except UnicodeDecodeError:
         raise DlbioError(f"{path}: not a text BED file") from None
     except (OSError, EOFError) as exc:
@@ -93,6 +96,14 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
     n = sum(len(v) for v in raw.values())
     require(n > 0, f"{path}: no intervals (empty file, or none on the genome's chromosomes)")
     return Intervals({c: _merge(v) for c, v in raw.items()}, notes, names)
+
+
+def _centre(cols: list[str], start: int, end: int) -> int:
+    """The narrowPeak summit (exactly 10 columns, column 10 = offset from start, -1 = none)
+    inside [start, end), else the midpoint.  BED12 and others have other column counts."""
+    if len(cols) == 10 and cols[9].lstrip("-").isdigit() and 0 <= int(cols[9]) < end - start:
+        return start + int(cols[9])
+    return (start + end) // 2
 
 
 def _merge(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -46,19 +46,22 @@ def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
 
 def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | Path,
                     names: list[str] | None = None, batch_size: int = 512) -> tuple[Path, int]:
-    """Windows of the model's length centred on each BED interval -> TSV (name, chrom, start, end, targets)."""
+    """A window of the model's length around each BED line -> TSV (name, chrom, start, end,
+    window_start, targets).  The window is centred on the narrowPeak summit when the file
+    has one (10th column), else on the interval's midpoint; window_start is 0-based."""
     genome = Genome(genome_path)
     iv = read_bed(bed, genome, keep_names=True)
     length = model.inputs[0].shape[1]
     rows = iv.names
     idx = np.zeros((len(rows), length), np.uint8)
-    for i, (chrom, s, e, _) in enumerate(rows):
-        mid = (s + e) // 2
-        idx[i] = encode(genome.fetch(chrom, mid - length // 2, mid - length // 2 + length), f"{chrom}:{s}-{e}")
+    first = [centre - length // 2 for *_, centre in rows]
+    for i, (chrom, s, e, _, _) in enumerate(rows):
+        idx[i] = encode(genome.fetch(chrom, first[i], first[i] + length), f"{chrom}:{s}-{e}")
     pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)))
     cols = target_names_for(model, names)
-    lines = ["name\tchrom\tstart\tend\t" + "\t".join(cols)]
-    lines += [f"{n}\t{c}\t{s}\t{e}\t" + "\t".join(f"{v:.5f}" for v in p) for (c, s, e, n), p in zip(rows, pred)]
+    lines = ["name\tchrom\tstart\tend\twindow_start\t" + "\t".join(cols)]
+    lines += [f"{n}\t{c}\t{s}\t{e}\t{w}\t" + "\t".join(f"{v:.5f}" for v in p)
+              for (c, s, e, n, _), w, p in zip(rows, first, pred)]
     return write_text(out, "\n".join(lines) + "\n"), len(rows)
 
 
