@@ -72,7 +72,15 @@ def test_predict_fasta(trained, run_cli, tmp_path):
     assert (tmp_path / "gz.tsv").read_text() == (tmp_path / "s.tsv").read_text()
     (tmp_path / "bad.fa").write_text(">short\nACGT\n")
     res = run_cli(danq_predict, ["-w", model, "--fasta", "bad.fa"], ok=False)
-    assert res.exit_code == 2 and "'short'" in res.output and "200 bp" in res.output
+    assert res.exit_code == 2 and "'short'" in res.output and "200 bp" in res.output and "--resize" in res.output
+    # --resize: a short record padded with N around it, a long one centre-cropped, = predicting those by hand
+    core, flank = "ACGTTGCA" * 10, "G" * 30
+    (tmp_path / "odd.fa").write_text(f">short\n{core}\n>long\n{flank}{'ACGT' * 50}{flank}\n")
+    (tmp_path / "exact.fa").write_text(f">short\n{'N' * 60}{core}{'N' * 60}\n>long\n{'ACGT' * 50}\n")
+    res = run_cli(danq_predict, ["-w", model, "--fasta", "odd.fa", "--resize", "-o", "odd.tsv"])
+    assert "padded with N: 1 records" in res.output and "centre-cropped: 1 records" in res.output
+    run_cli(danq_predict, ["-w", model, "--fasta", "exact.fa", "-o", "exact.tsv"])
+    assert (tmp_path / "odd.tsv").read_text() == (tmp_path / "exact.tsv").read_text()
 
 
 def test_bad_inputs_never_overwrite(trained, run_cli, tmp_path):

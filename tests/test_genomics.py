@@ -99,6 +99,28 @@ def test_region_centres_narrowpeak_summit_else_midpoint(genome, tmp_path):
                                                  ("bed12", 250), ("chr3:10-21", 15)]
 
 
+def test_fasta_classes_pad_crop_and_label(run_cli, tmp_path):
+    from dlbio.cli.genomics import build_dataset
+    from dlbio.data.encoding import decode
+    from dlbio.data.sources import open_data_dir
+
+    bound = {f"b{i}": "ACGT" * (5 + i) for i in range(10)}        # 20..56 bp
+    (tmp_path / "bound.fa").write_text("".join(f">{k}\n{v}\n" for k, v in bound.items()))
+    (tmp_path / "unbound.fa.gz").write_bytes(gzip.compress(b"".join(b">u%d\n%s\n" % (i, b"T" * 40) for i in range(10))))
+    res = run_cli(build_dataset, ["--fasta-class", "bound=bound.fa", "--fasta-class", "unbound=unbound.fa.gz",
+                                  "--length", 40, "--valid-fraction", 0.2, "--test-fraction", 0.2, "-o", "fa", "-q"])
+    assert "note: padded with N: 5" in res.output and "note: centre-cropped: 4" in res.output
+    sets = open_data_dir(tmp_path / "fa", splits=("train", "valid", "test"))
+    seqs, labels = zip(*(sets[s].read(0, sets[s].n) for s in ("train", "valid", "test")))
+    seqs, labels = [decode(x) for x in np.concatenate(seqs)], np.concatenate(labels)
+    assert len(seqs) == 20 and [len(sets[s].read(0, sets[s].n)[0]) for s in ("train", "valid", "test")] == [12, 4, 4]
+    pad = [(10 - 2 * i, "ACGT" * (5 + i)) for i in range(5)]                 # b0..b4: N around them
+    want = ["N" * n + q + "N" * n for n, q in pad] + ["ACGT" * 10]            # b5: as is
+    want += [("ACGT" * (5 + i))[2 * i - 10:2 * i + 30] for i in range(6, 10)]  # b6..b9: centre 40 bp
+    assert sorted(q for q, lab in zip(seqs, labels) if lab.tolist() == [1, 0]) == sorted(want)
+    assert sum(lab.tolist() == [0, 1] and q == "T" * 40 for q, lab in zip(seqs, labels)) == 10
+
+
 def _vcf(tmp_path, rows, gz=False):
     text = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows)
     p = tmp_path / ("v.vcf.gz" if gz else "v.vcf")

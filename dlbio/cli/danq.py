@@ -111,12 +111,15 @@ Examples:
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N test samples.")
 @click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Predict these sequences instead.")
+@click.option("--resize", is_flag=True,
+              help="--fasta records of another length: pad with N around them or centre-crop (counted).")
 @click.option("--bed", type=click.Path(dir_okay=False), default=None,
               help="Predict windows centred on these regions (narrowPeak: on the summit) with --genome.")
 @click.option("--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
 @click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
 @quiet_option
-def danq_predict(data, model_name, weights, output, subset, split, fasta, bed, genome, batch_size, quiet):
+def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, batch_size,
+                 quiet):
     from dlbio.workflows import danq as wf
     from dlbio.workflows.genomics import names_for_model
 
@@ -132,7 +135,10 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, bed, g
         click.echo(f"{n} regions -> {out}")
         return
     if fasta:
-        out = wf.predict_fasta(model, fasta, output or "predictions.tsv", names_for_model(model, data), batch_size)
+        out, resized = wf.predict_fasta(model, fasta, output or "predictions.tsv", names_for_model(model, data),
+                                        batch_size, resize)
+        for how, n in resized.items():
+            click.echo(f"note: {how}: {n} records", err=True)
         click.echo(f"predictions -> {out}")
         return
     source = wf.open_sets(data or _default_data(), subset, (split,))[split]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +32,30 @@ def read_records(path: str | Path) -> list[tuple[str, str]]:
     return records
 
 
-def read_index(path: str | Path, length: int | None = None) -> tuple[list[str], np.ndarray]:
-    """FASTA -> (ids, base index uint8 (n, L)); every record must be *length* bp (if given)."""
+def fit_length(seq: str, length: int) -> tuple[str, str | None]:
+    """*seq* made exactly *length* long around its centre: padded with N on both sides, or
+    centre-cropped.  Returns (sequence, 'padded with N' / 'centre-cropped' / None)."""
+    if len(seq) < length:
+        left = (length - len(seq)) // 2
+        return "N" * left + seq + "N" * (length - len(seq) - left), "padded with N"
+    if len(seq) > length:
+        left = (len(seq) - length) // 2
+        return seq[left:left + length], "centre-cropped"
+    return seq, None
+
+
+def read_index(path: str | Path, length: int | None = None, resize: bool = False,
+               notes: Counter | None = None) -> tuple[list[str], np.ndarray]:
+    """FASTA -> (ids, base index uint8 (n, L)).  Every record must be *length* bp (if given),
+    or with *resize* is padded/cropped to it (``fit_length``), counted in *notes*."""
     ids, rows = [], []
     for rid, seq in read_records(path):
+        if resize and length is not None:
+            seq, how = fit_length(seq, length)
+            if how and notes is not None:
+                notes[how] += 1
         require(length is None or len(seq) == length,
-                f"{path}: record {rid!r} is {len(seq)} bp, the model needs {length} bp")
+                f"{path}: record {rid!r} is {len(seq)} bp, the model needs {length} bp (--resize pads or crops)")
         rows.append(encode(seq, f"{path}: record {rid!r}"))
         ids.append(rid)
     return ids, np.stack(rows)

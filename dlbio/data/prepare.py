@@ -170,24 +170,15 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
     """One FASTA file per class/target -> labelled sets; shorter sequences are padded with N
     (centred), longer ones centre-cropped to *length*.  A random split by fractions.
     """
-    from dlbio.data.fasta import read_records
+    from dlbio.data.fasta import read_index
 
     names = list(files)
     rows, notes = [], Counter()
     for j, name in enumerate(names):
-        path = Path(files[name])
-        for rid, seq in read_records(path):
-            if len(seq) < length:
-                notes["padded with N"] += 1
-                left = (length - len(seq)) // 2
-                seq = "N" * left + seq + "N" * (length - len(seq) - left)
-            elif len(seq) > length:
-                notes["centre-cropped"] += 1
-                left = (len(seq) - length) // 2
-                seq = seq[left:left + length]
-            lab = np.zeros(len(names), np.uint8)
-            lab[j] = 1
-            rows.append((encode(seq, f"{path}: record {rid!r}"), lab))
+        lab = np.zeros(len(names), np.uint8)
+        lab[j] = 1
+        _, idx = read_index(files[name], length, resize=True, notes=notes)
+        rows += [(seq, lab) for seq in idx]
     order = np.random.default_rng(seed).permutation(len(rows))
     n_test, n_valid = int(round(test_fraction * len(rows))), int(round(valid_fraction * len(rows)))
     groups = {"test": order[:n_test], "valid": order[n_test:n_test + n_valid], "train": order[n_test + n_valid:]}

@@ -6,6 +6,7 @@ import json
 import platform
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -205,14 +206,17 @@ def _check_compatible(model: keras.Model, source) -> None:
 
 
 def predict_fasta(model: keras.Model, fasta: str | Path, out_tsv: str | Path, target_names=None,
-                  batch_size: int = 1024) -> Path:
-    """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per target)."""
+                  batch_size: int = 1024, resize: bool = False) -> tuple[Path, Counter]:
+    """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
+    target).  Records must have the model's length, or with *resize* are padded with N or
+    centre-cropped to it; returns (TSV path, counts of resized records)."""
     length = model.inputs[0].shape[1]
-    ids, idx = read_index(fasta, length)
+    notes: Counter = Counter()
+    ids, idx = read_index(fasta, length, resize, notes)
     pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)))
     names = target_names or [f"target_{t + 1}" for t in range(pred.shape[1])]
     rows = ["id\t" + "\t".join(names)] + [i + "\t" + "\t".join(f"{v:.5f}" for v in p) for i, p in zip(ids, pred)]
-    return write_text(out_tsv, "\n".join(rows) + "\n")
+    return write_text(out_tsv, "\n".join(rows) + "\n"), notes
 
 
 # --------------------------------------------------------------------------- visualize
