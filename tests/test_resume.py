@@ -53,6 +53,9 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     saved = _state(state)
     assert saved["step"] > 0 and saved["epoch"] >= 1  # stopped mid-epoch, after finishing a batch
     assert _weights(broken / "checkpoints" / "bestmodel.DanQ.keras")  # the best model survived
+    log = broken / "checkpoints" / "bestmodel.DanQ.log.csv"
+    # the interrupted epoch is neither validated nor logged: only the finished ones are
+    assert len(log.read_text().splitlines()) == 1 + saved["epoch"]
 
     res = subprocess.run(CMD + ARGS + ["--out-dir", str(broken), "--resume"], env=_env(),
                          capture_output=True, text=True)
@@ -62,6 +65,8 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     for name in ("bestmodel.DanQ.state.keras", "bestmodel.DanQ.keras"):
         a, b = _weights(straight / "checkpoints" / name), _weights(broken / "checkpoints" / name)
         assert len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b)), name
+    # every epoch once, with the same losses: the resumed epoch's loss covers all its batches
+    assert log.read_text() == (straight / "checkpoints" / "bestmodel.DanQ.log.csv").read_text()
 
 
 def test_resume_refuses_changed_options(tmp_path, run_cli):

@@ -39,6 +39,9 @@ class TrainState:
     wait: int = 0                   # epochs without improvement (early stopping)
     config: dict = field(default_factory=dict)
     seed_states: list = field(default_factory=list)  # dropout RNG [seed, counter] pairs, in layer order
+    # Mid-epoch only: the running training-loss mean of the interrupted epoch (Keras' metric
+    # variables, e.g. [total, count]), so that the resumed epoch logs the loss of all its batches.
+    metric_states: list = field(default_factory=list)
 
 
 class Preempted(Exception):
@@ -113,8 +116,15 @@ def _seed_states(model):
     return [v for v in model.non_trainable_variables if "seed_generator" in v.path]
 
 
+class StopNow(Exception):
+    """Raised out of ``model.fit`` once the state is saved: stopping with ``stop_training``
+    would still validate the partial epoch and let the checkpoint, early-stopping and CSV
+    callbacks act on it (a log row and possibly a "best" model an uninterrupted run never has)."""
+
+
 class Preemption(keras.callbacks.Callback):
-    """Catch SIGTERM/SIGINT, finish the current batch, save the state, stop training.
+    """Catch SIGTERM/SIGINT, finish the current batch, save the state, stop training
+    (:class:`StopNow`; the caller ends the callbacks and raises :class:`Preempted`).
 
     Also saves the state after every epoch (after the checkpoint and early-stopping
     callbacks, which must come earlier in the list).
@@ -142,19 +152,23 @@ class Preemption(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if epoch != self.state.epoch:  # a fresh epoch (not the resumed partial one)
             self.state.epoch, self.state.step = epoch, 0
+        elif self.state.step and self.state.metric_states:  # fit has just reset the loss mean
+            for var, value in zip(self.model.metrics_variables, self.state.metric_states):
+                var.assign(value)
 
     def on_train_batch_end(self, batch, logs=None):
         self.state.step += 1
         if self._signalled and not self.preempted:
             self.preempted = True
             self._sync()
+            self.state.metric_states = [float(v.numpy()) for v in self.model.metrics_variables]
             save_state(self.model, self.path, self.state)
-            self.model.stop_training = True
+            raise StopNow
 
     def on_epoch_end(self, epoch, logs=None):
         if self.preempted:
             return
-        self.state.epoch, self.state.step = epoch + 1, 0
+        self.state.epoch, self.state.step, self.state.metric_states = epoch + 1, 0, []
         self._sync()
         save_state(self.model, self.path, self.state)
 

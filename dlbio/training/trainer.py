@@ -10,7 +10,7 @@ import keras
 
 from dlbio.data.pipeline import make_dataset, steps_per_epoch
 from dlbio.training import callbacks as cb
-from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, start_state
+from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
 
 def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, epochs: int, seed: int,
                   checkpoint: Path, log: Path, state_path: Path, config: dict, resume: bool = False,
@@ -45,12 +45,15 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
         runs.append((start, epochs, 0))
     for first, last, skip in runs:
         ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=first, skip_batches=skip)
-        h = model.fit(ds, validation_data=valid_ds, initial_epoch=first, epochs=last, callbacks=calls,
-                      verbose=2 if verbose else 0, shuffle=False)
+        try:
+            h = model.fit(ds, validation_data=valid_ds, initial_epoch=first, epochs=last, callbacks=calls,
+                          verbose=2 if verbose else 0, shuffle=False)
+        except StopNow:
+            for c in calls:  # what fit would have done at its end: close the log and bar, restore signals
+                c.on_train_end()
+            raise Preempted(state_path, state) from None
         for k, v in h.history.items():
             history.setdefault(k, []).extend(v)
-        if preempt.preempted:
-            raise Preempted(state_path, state)
         if model.stop_training:  # early stopping
             break
     return history
