@@ -95,7 +95,7 @@ LONG = [*ARGS[:ARGS.index("-n")], "-n", "2000", "-e", "5", "--patience", "10", *
 
 @pytest.mark.slow
 def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
-    """One worker: the state of the last finished epoch, then --resume, ends where a straight run ends."""
+    """One worker: stopped mid-epoch, then --resume, ends where a straight run ends, with the same log."""
     import signal
 
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *LONG]
@@ -108,13 +108,20 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     _wait_for(state, [proc])
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=240)
-    assert proc.returncode == 75 and "--resume redoes it" in err, err[-1500:]
+    assert proc.returncode == 75 and "rerun with --resume" in err, err[-1500:]
+    import zipfile
+
+    with zipfile.ZipFile(state) as z:
+        saved = json.loads(z.read("dlbio_state.json"))
+    assert saved["epoch"] >= 1 and saved["step"] > 0  # saved where it stopped, mid-epoch
     res = subprocess.run(cmd + ["--out-dir", str(tmp_path / "broken"), "--resume"], env=_env(), capture_output=True,
                          text=True, timeout=300)
-    assert res.returncode == 0 and "resuming from" in res.stdout, res.stderr[-1500:]
+    assert res.returncode == 0 and f"batch {saved['step']}" in res.stdout, res.stderr[-1500:]
     a = _weights(tmp_path / "straight" / "checkpoints" / "bestmodel.DanQ.state.keras")
     b = _weights(state)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    logs = [(tmp_path / d / "checkpoints" / "bestmodel.DanQ.log.csv").read_text() for d in ("straight", "broken")]
+    assert logs[0] == logs[1]  # every epoch once, its loss over all its batches
 
 
 @pytest.mark.slow
@@ -138,7 +145,19 @@ def test_a_signal_to_one_worker_stops_both_and_both_resume(tmp_path):
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
     log = _log(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv")
-    assert log.shape == (5, 2)  # every epoch once: the interrupted one was redone, not logged twice
+    assert log.shape == (5, 2)  # every epoch once: the interrupted one is logged when it ends
+
+
+def test_resume_across_single_and_multi_worker_is_refused(tmp_path):
+    """Their logs and loss bookkeeping differ: a state continues only in the mode that wrote it."""
+    cmd = [sys.executable, "-m", "dlbio", "danq-train", *ARGS[:ARGS.index("-e")], "-e", "1",
+           *ARGS[ARGS.index("-e") + 2:], "--out-dir", str(tmp_path)]
+    cmd.remove("--multi-worker")
+    one = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
+    assert one.returncode == 0, one.stderr[-1500:]
+    res = subprocess.run(cmd + ["-e", "2", "--resume", "--multi-worker"], env=_env(), capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 2 and "different options (multi_worker)" in res.stderr + res.stdout, res.stderr[-800:]
 
 
 def test_resume_needs_the_state_on_every_worker(tmp_path):

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dlbio.data.pipeline import make_dataset
+from dlbio.data.pipeline import make_dataset, steps_per_epoch
 from dlbio.errors import DlbioError
 from dlbio.training.callbacks import save_model
 from dlbio.training.resume import Preempted, save_state, start_state
@@ -46,9 +46,10 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
 
     The chief saves the resume state (the single-process format) at every epoch end.  On
     SIGTERM/SIGINT to any worker, every worker stops after the same step (the stop flag
-    travels with each step's loss reduction) and :class:`Preempted` is raised; the
-    interrupted epoch is redone on --resume, from the state saved at its start.  Every
-    worker must see the chief's state file (a shared --out-dir), which is checked.
+    travels with each step's loss reduction), the chief saves the state there and
+    :class:`Preempted` is raised; --resume skips the batches already done (the epoch's
+    batches are a function of seed and epoch) and carries on mid-epoch.  Every worker must
+    see the chief's state file (a shared --out-dir), which is checked.
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source
@@ -80,10 +81,11 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     # Outside the strategy's scope: the saved copy's variables are plain ones, made without
     # the collective that a worker lacking the file would never join.
     state = start_state(model, state_path, config, resume)
-    _agree_on_start(strategy, state.epoch, state_path)
+    _agree_on_start(strategy, (state.epoch, state.step), state_path)
     if state.epoch >= epochs:
         return {}
     valid_labels = read_all(valid_set)[1].astype(np.float32)
+    n_steps = steps_per_epoch(train_set, batch_size)
     history = {"loss": [], "val_loss": []}
     best, wait = state.best_val_loss, state.wait
     if chief and not (resume and log.is_file()):
@@ -94,17 +96,24 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
         for epoch in range(state.epoch, epochs):
             if lr_schedule is not None:
                 optimizer.learning_rate.assign(step_decay(lr_schedule)(epoch))
-            ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=epoch)
-            total, n = 0.0, 0
+            skip = state.step  # > 0 only for an interrupted epoch being resumed
+            total, n = state.metric_states if skip and state.metric_states else (0.0, 0)
+            ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=epoch, skip_batches=skip)
+            stop = False
             for x, y in strategy.experimental_distribute_dataset(ds):
                 loss, stopping = train_step(x, y, tf.constant(signalled["flag"]))
-                if float(stopping) > 0:
-                    raise Preempted(state_path, state, f"during epoch {epoch + 1}; --resume redoes it from the "
-                                                       f"state saved at its start ({state_path})")
                 total += float(loss)
                 n += 1
+                if float(stopping) > 0:  # every worker sees the same flag after the same step
+                    stop = True
+                    break
             if n == 0:
                 raise DlbioError("the training set is empty")
+            if stop and n < n_steps:
+                state.step, state.metric_states = n, [total, n]
+                if chief:
+                    save_state(model, state_path, state)
+                raise Preempted(state_path, state)
             pred = np.clip(predict_source(model, valid_set, 1024), 1e-7, 1 - 1e-7)
             val = float(-np.mean(valid_labels * np.log(pred) + (1 - valid_labels) * np.log(1 - pred)))
             history["loss"].append(total / n)
@@ -121,29 +130,36 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
             else:
                 wait += 1
             state.epoch, state.step, state.best_val_loss, state.wait = epoch + 1, 0, best, wait
+            state.metric_states = []
             if chief:
                 save_state(model, state_path, state)
             if wait >= patience:
                 break
+            if stop:  # the signal came with the epoch's last batch: stop at the boundary
+                raise Preempted(state_path, state)
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
     return history
 
 
-def _agree_on_start(strategy, epoch: int, state_path: Path) -> None:
-    """Every worker starts from the same epoch, or all stop with one message.
+def _agree_on_start(strategy, position: tuple[int, int], state_path: Path) -> None:
+    """Every worker starts from the same (epoch, batch), or all stop with one message.
 
-    Each replica gives (v, v*v, 1); the values are all equal iff their variance is zero,
-    n * sum(v*v) == sum(v)**2, a verdict every worker reaches from the same sums.
+    Each replica gives (v, v*v, 1) per number; the numbers are equal everywhere iff their
+    variance is zero, n * sum(v*v) == sum(v)**2 (exact in float64 for these sizes), a
+    verdict every worker reaches from the same sums.
     """
 
     @tf.function
     def sums(v):
         return strategy.reduce(tf.distribute.ReduceOp.SUM,
-                               strategy.run(lambda v: tf.stack([v, v * v, 1.0]), args=(v,)), axis=None)
+                               strategy.run(lambda v: tf.concat([v, v * v, tf.ones(1, v.dtype)], 0), args=(v,)),
+                               axis=None)
 
-    total, squares, n = (float(x) for x in sums(tf.constant(float(epoch))))
-    if abs(n * squares - total * total) > 1e-6 * max(1.0, total * total):
-        raise DlbioError(f"{state_path}: the workers would resume from different epochs; every worker "
-                         "must see the chief's state file (use an --out-dir on a shared file system)")
+    k = len(position)
+    out = sums(tf.constant(position, tf.float64)).numpy()
+    total, squares, n = out[:k], out[k:2 * k], out[-1]
+    if np.any(n * squares != total * total):
+        raise DlbioError(f"{state_path}: the workers would resume from different epochs or batches; every "
+                         "worker must see the chief's state file (use an --out-dir on a shared file system)")

@@ -104,6 +104,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
               "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
               "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
               "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
+    if multi_worker:  # only when set, so that states written before this key resume as before
+        config["multi_worker"] = True  # its log and loss bookkeeping differ from model.fit's
     t0 = time.time()
     if multi_worker:
         from dlbio.training.multiworker import fit_multiworker, is_chief
