@@ -77,8 +77,43 @@ def test_resume_refuses_changed_options(tmp_path, run_cli):
     run_cli(danq_train, small)
     res = run_cli(danq_train, [*small[:-2], "--out-dir", tmp_path, "--resume", "-l", "0.5"], ok=False)
     assert res.exit_code == 2 and "different options (learning_rate)" in res.output
+    record = (tmp_path / "checkpoints" / "bestmodel.DanQ.run.json").read_text()
     res = run_cli(danq_train, [*small, "--resume"])
-    assert "nothing to do" in res.output
+    assert "nothing to train" in res.output and "1 epochs; best val_loss" in res.output
+    assert (tmp_path / "checkpoints" / "bestmodel.DanQ.run.json").read_text() == record
+
+
+def test_resume_after_early_stopping_trains_no_more(tmp_path, run_cli):
+    """A job stopped early and then requeued (say, preempted in its test predictions) stays stopped."""
+    import keras
+
+    from dlbio.cli.danq import danq_train
+    from dlbio.training.resume import read_state, save_state
+
+    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
+             "-o", "", "-q", "--out-dir", tmp_path, "--patience", 2]
+    run_cli(danq_train, [*small, "-e", 1])
+    path = tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras"
+    state = read_state(path)
+    state.wait = 2  # as if the last 2 epochs had not improved: early stopping has ended the run
+    save_state(keras.models.load_model(path), path, state)
+    res = run_cli(danq_train, [*small, "-e", 5, "--resume"])
+    assert "nothing to train" in res.output
+    assert len((tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()) == 2
+    res = run_cli(danq_train, [*small[:-1], 4, "-e", 5, "--resume"])  # more patience: it goes on
+    assert "nothing to train" not in res.output
+    assert len((tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()) > 2
+
+
+def test_sigterm_outside_the_training_loop_is_a_preemption(tmp_path):
+    from dlbio.training.resume import Preempted, sigterm_as_preemption
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Preempted, match="outside the training loop"):
+        with sigterm_as_preemption(tmp_path / "s.keras"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler raises long before this ends
+    assert signal.getsignal(signal.SIGTERM) is before
 
 
 def test_mixed_precision_resume_equals_uninterrupted(tmp_path, run_cli):

@@ -76,8 +76,7 @@ def danq_train(data, **kw):
         click.echo(f"preempted: {exc}", err=True)
         sys.exit(PREEMPTED_EXIT)
     if not res.history:
-        click.echo("nothing to do: the saved state already finished every epoch")
-        return
+        click.echo("nothing to train: the saved state has finished (every epoch, or early stopping)")
     best = res.summary
     if best is not None:  # None on the non-chief workers of --multi-worker
         auc = "" if best.best_val_auc is None else f" (median val ROC AUC {best.best_val_auc:.4f})"

@@ -82,7 +82,7 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     # the collective that a worker lacking the file would never join.
     state = start_state(model, state_path, config, resume)
     _agree_on_start(strategy, (state.epoch, state.step), state_path)
-    if state.epoch >= epochs:
+    if state.epoch >= epochs or state.wait >= patience:  # finished: all epochs, or stopped early
         return {}
     valid_labels = read_all(valid_set)[1].astype(np.float32)
     n_steps = steps_per_epoch(train_set, batch_size)

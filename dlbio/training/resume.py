@@ -13,8 +13,10 @@ resumed run skips the batches already done and sees exactly the rest.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
+import threading
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,12 +47,35 @@ class TrainState:
 
 
 class Preempted(Exception):
-    """Training stopped on a signal after saving its state."""
+    """Training stopped on a signal after saving its state (*state* None: stopped outside
+    the training loop, where the state on disk is already the latest)."""
 
-    def __init__(self, path: Path, state: TrainState, where: str | None = None):
-        where = where or f"at epoch {state.epoch + 1}, batch {state.step}; state saved to {path}"
+    def __init__(self, path: Path, state: TrainState | None, where: str | None = None):
+        if where is None:
+            where = (f"at epoch {state.epoch + 1}, batch {state.step}; state saved to {path}" if state else
+                     f"outside the training loop (the state at {path}, if any, is the latest)")
         super().__init__(f"stopped by a signal {where}; rerun with --resume to continue")
         self.path, self.state = path, state
+
+
+@contextlib.contextmanager
+def sigterm_as_preemption(path: Path):
+    """Within this block a SIGTERM raises :class:`Preempted` (exit 75) instead of killing the
+    process (143): a job told to stop while it reads data or writes its test predictions is
+    requeued like one stopped mid-training.  The training loops set their own handlers
+    (finish the batch, save) and put this one back when they end."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Preempted(path, None)
+
+    old = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> TrainState:

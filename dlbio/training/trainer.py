@@ -22,7 +22,7 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     SIGTERM/SIGINT once the state is saved.
     """
     state = start_state(model, state_path, config, resume)
-    if state.epoch >= epochs:
+    if state.epoch >= epochs or state.wait >= patience:  # finished: all epochs, or stopped early
         return {}
     early = ResumableEarlyStopping(patience, state)
     ckpt = cb.AtomicCheckpoint(checkpoint, monitor="val_loss", verbose=verbose)

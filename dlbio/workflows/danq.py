@@ -23,6 +23,7 @@ from dlbio.evaluation import per_target_metrics, plot_curves, summary_lines, wri
 from dlbio.models import deepsea as models
 from dlbio.predict import predict_index
 from dlbio.training import callbacks as cb
+from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.setup import dtype_policy, make_optimizer, seed_everything
 from dlbio.training.strategy import make_strategy
 from dlbio.training.trainer import LogSummary, fit_resumable, summarize_log
@@ -81,58 +82,62 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                 f"batch size {batch_size} is not a multiple of the {strategy.num_replicas_in_sync} replicas")
     else:
         strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
-    deterministic = deterministic or not tf.config.list_physical_devices("GPU")  # free on CPU
-    seed_everything(seed, deterministic=deterministic)
-    sets = sources.open_data_dir(data_dir, limit)
-    train_set, valid_set = sets["train"], sets["valid"]
-    ckpt_dir = Path(out_dir) / "checkpoints"
-    ckpt_dir.mkdir(parents=True, exist_ok=True)
-    ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
-    log, state_path = ckpt_dir / f"{prefix}.{model_name}.log.csv", ckpt_dir / f"{prefix}.{model_name}.state.keras"
-    with strategy.scope(), dtype_policy("mixed_float16" if mixed_precision else None):
-        model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
-                             lstm_units, dense_units, seed=seed)
-        if weights:
-            load_weights_into(model, weights)
-        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
-                      # XLA: not for the cuDNN LSTM (no kernel), nor under op determinism
-                      # (Keras turns it off then, with a warning)
-                      jit_compile=model_name == "DeepSEA" and not deterministic)
-    if verbose:
-        model.summary(print_fn=lambda s, **k: print(s))
-    config = {"data": str(Path(data_dir).resolve()), "model": model_name, "batch_size": batch_size,
-              "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
-              "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
-              "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
-    if multi_worker:  # only when set, so that states written before this key resume as before
-        config["multi_worker"] = True  # its log and loss bookkeeping differ from model.fit's
-    t0 = time.time()
-    if multi_worker:
-        from dlbio.training.multiworker import fit_multiworker, is_chief
+    # A SIGTERM outside the training loop (reading data, the final test predictions) exits 75 too.
+    state_path = Path(out_dir) / "checkpoints" / f"{prefix}.{model_name}.state.keras"
+    with sigterm_as_preemption(state_path):
+        deterministic = deterministic or not tf.config.list_physical_devices("GPU")  # free on CPU
+        seed_everything(seed, deterministic=deterministic)
+        sets = sources.open_data_dir(data_dir, limit)
+        train_set, valid_set = sets["train"], sets["valid"]
+        ckpt_dir = state_path.parent
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
+        log = ckpt_dir / f"{prefix}.{model_name}.log.csv"
+        with strategy.scope(), dtype_policy("mixed_float16" if mixed_precision else None):
+            model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
+                                 lstm_units, dense_units, seed=seed)
+            if weights:
+                load_weights_into(model, weights)
+            model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
+                          # XLA: not for the cuDNN LSTM (no kernel), nor under op determinism
+                          # (Keras turns it off then, with a warning)
+                          jit_compile=model_name == "DeepSEA" and not deterministic)
+        if verbose:
+            model.summary(print_fn=lambda s, **k: print(s))
+        config = {"data": str(Path(data_dir).resolve()), "model": model_name, "batch_size": batch_size,
+                  "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
+                  "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
+                  "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
+        if multi_worker:  # only when set, so that states written before this key resume as before
+            config["multi_worker"] = True  # its log and loss bookkeeping differ from model.fit's
+        t0 = time.time()
+        if multi_worker:
+            from dlbio.training.multiworker import fit_multiworker, is_chief
 
-        history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
-                                  epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
-                                  state_path=state_path, config=config, resume=resume,
-                                  lr_schedule=learning_rate if lr_schedule else None, verbose=verbose)
-        if not is_chief(strategy):
-            return TrainResult(ckpt, log, history, None, [])
-    else:
-        history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
-                                checkpoint=ckpt, log=log, state_path=state_path, config=config, resume=resume,
-                                patience=patience, lr_schedule=learning_rate if lr_schedule else None,
-                                verbose=verbose, quiet=quiet)
-    elapsed = time.time() - t0
-    write_run_record(ckpt.with_suffix(".run.json"), config=config, data=data_checksums(sets),
-                     deterministic=deterministic, elapsed_s=elapsed,
-                     samples_per_s=len(history.get("loss", [])) * train_set.n / max(elapsed, 1e-9))
-    res_path, lines = None, []
-    if results:
-        require(ckpt.is_file(), f"{ckpt}: no best model was saved (no completed epoch)")
-        best = load_dna_model(ckpt)
-        pr = predict(best, sets["test"], Path(out_dir) / "predictions" / results, batch_size=max(batch_size, 1024),
-                     quiet=quiet)
-        res_path, lines = pr.path, pr.summary
-    return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
+            history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
+                                      epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
+                                      state_path=state_path, config=config, resume=resume,
+                                      lr_schedule=learning_rate if lr_schedule else None, verbose=verbose)
+            if not is_chief(strategy):
+                return TrainResult(ckpt, log, history, None, [])
+        else:
+            history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
+                                    checkpoint=ckpt, log=log, state_path=state_path, config=config, resume=resume,
+                                    patience=patience, lr_schedule=learning_rate if lr_schedule else None,
+                                    verbose=verbose, quiet=quiet)
+        elapsed = time.time() - t0
+        if history:  # a resume with nothing left to train keeps the record of the run that trained
+            write_run_record(ckpt.with_suffix(".run.json"), config=config, data=data_checksums(sets),
+                             deterministic=deterministic, elapsed_s=elapsed,
+                             samples_per_s=len(history["loss"]) * train_set.n / max(elapsed, 1e-9))
+        res_path, lines = None, []
+        if results:
+            require(ckpt.is_file(), f"{ckpt}: no best model was saved (no completed epoch)")
+            best = load_dna_model(ckpt)
+            pr = predict(best, sets["test"], Path(out_dir) / "predictions" / results, batch_size=max(batch_size, 1024),
+                         quiet=quiet)
+            res_path, lines = pr.path, pr.summary
+        return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
 
 
 def data_checksums(sets: dict) -> dict:
