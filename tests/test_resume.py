@@ -105,6 +105,31 @@ def test_resume_after_early_stopping_trains_no_more(tmp_path, run_cli):
     assert len((tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()) > 2
 
 
+def test_sigterm_after_the_last_batch_still_stops_the_job(tmp_path, run_cli, monkeypatch):
+    """A signal during the last epoch's validation: no batch follows to act on it, yet the job
+    must stop (exit 75, requeue) rather than go on into the test predictions until SIGKILL."""
+    from dlbio.cli.danq import danq_train
+    from dlbio.training import callbacks
+
+    real = callbacks.ValidationAUC.on_epoch_end
+
+    def validate_then_signal(self, epoch, logs=None):
+        real(self, epoch, logs)
+        if epoch == 1:  # the last of -e 2
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(callbacks.ValidationAUC, "on_epoch_end", validate_then_signal)
+    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
+             "-q", "--out-dir", tmp_path, "-e", 2]
+    res = run_cli(danq_train, small, ok=False)
+    assert res.exit_code == 75 and "after the last batch" in res.output
+    assert _state(tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras")["epoch"] == 2
+    assert not (tmp_path / "predictions").exists()
+    monkeypatch.setattr(callbacks.ValidationAUC, "on_epoch_end", real)
+    res = run_cli(danq_train, [*small, "--resume"])  # the requeued job: nothing to train, test predictions
+    assert "nothing to train" in res.output and (tmp_path / "predictions" / "test_results.h5").exists()
+
+
 def test_sigterm_outside_the_training_loop_is_a_preemption(tmp_path):
     from dlbio.training.resume import Preempted, sigterm_as_preemption
 

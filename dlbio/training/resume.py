@@ -160,11 +160,11 @@ class Preemption(keras.callbacks.Callback):
         self.path, self.state = Path(path), state
         self.early, self.checkpoint = early_stopping, checkpoint
         self.preempted = False
-        self._signalled = False
+        self.signalled = False
         self._old = {}
 
     def _handler(self, signum, frame):
-        self._signalled = True
+        self.signalled = True
 
     def on_train_begin(self, logs=None):
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -183,7 +183,7 @@ class Preemption(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.state.step += 1
-        if self._signalled and not self.preempted:
+        if self.signalled and not self.preempted:
             self.preempted = True
             self._sync()
             self.state.metric_states = [float(v.numpy()) for v in self.model.metrics_variables]
