@@ -116,19 +116,22 @@ def score_variants(model, genome: Genome, variants: list[Variant], both_strands:
     return pred[:len(ref)], pred[len(ref):]
 
 
-def write_variant_tsv(path, variants, ref_p, alt_p, names) -> Path:
-    """Long TSV: one row per variant and target: probabilities, difference, log-odds difference."""
-    from dlbio.atomic import atomic_path
+VARIANT_COLUMNS = ("chrom", "pos", "id", "ref", "alt")
 
-    path = Path(path)
+
+def write_variant_rows(fh, variants: list[Variant], ref_p: np.ndarray, alt_p: np.ndarray, names: list[str],
+                       columns: list[int]) -> None:
+    """Long TSV rows, one per variant and target in *columns* (0-based): probabilities,
+    difference, log-odds difference.  The header is ``variant_tsv_header()``."""
     lo = logit(alt_p) - logit(ref_p)
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
-        fh.write("chrom\tpos\tid\tref\talt\ttarget\tref_prob\talt_prob\tdiff\tlog_odds_diff\n")
-        for i, v in enumerate(variants):
-            for t, name in enumerate(names):
-                fh.write(f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t{name}\t{ref_p[i, t]:.5f}\t"
-                         f"{alt_p[i, t]:.5f}\t{alt_p[i, t] - ref_p[i, t]:+.5f}\t{lo[i, t]:+.4f}\n")
-    return path
+    for i, v in enumerate(variants):
+        head = f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t"
+        fh.writelines(f"{head}{names[t]}\t{ref_p[i, t]:.5f}\t{alt_p[i, t]:.5f}\t{alt_p[i, t] - ref_p[i, t]:+.5f}"
+                      f"\t{lo[i, t]:+.4f}\n" for t in columns)
+
+
+def variant_tsv_header() -> str:
+    return "\t".join(VARIANT_COLUMNS) + "\ttarget\tref_prob\talt_prob\tdiff\tlog_odds_diff\n"
 
 
 def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,

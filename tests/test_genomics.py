@@ -195,6 +195,48 @@ def test_variant_destroying_a_planted_motif(tmp_path, capsys):
     assert "4/4" in capsys.readouterr().err
 
 
+def test_vcf_scores_in_chunks_to_tsv_or_hdf5_for_chosen_targets(tmp_path):
+    import h5py
+
+    from dlbio.targets import parse_targets
+    from dlbio.workflows.genomics import score_vcf
+
+    rng = np.random.default_rng(1)
+    s = "".join(rng.choice(list("ACGT"), 400))
+    (tmp_path / "g.fa").write_text(">chr1\n" + s + "\n")
+    vcf = _vcf(tmp_path, [("chr1", p, f"v{p}", s[p - 1], "A" if s[p - 1] != "A" else "C") for p in range(90, 190, 10)])
+    model = _motif_model()
+    names = ["GATA", "POLYC"]
+    whole = score_vcf(model, vcf, tmp_path / "g.fa", tmp_path / "all.tsv", names)
+    rows = [r.split("\t") for r in (tmp_path / "all.tsv").read_text().splitlines()]
+    assert whole["n"] == 10 and len(rows) == 1 + 10 * 2 and rows[1][5] == "GATA" and rows[2][5] == "POLYC"
+    # 3 variants a chunk, one target chosen by name: the same numbers, only its rows
+    score_vcf(model, vcf, tmp_path / "g.fa", tmp_path / "c.tsv", names, targets=parse_targets("POLYC", 2, names),
+              chunk=3)
+    assert (tmp_path / "c.tsv").read_text().splitlines() == ["\t".join(r) for r in rows if r[5] != "GATA"]
+    score_vcf(model, vcf, tmp_path / "g.fa", tmp_path / "e.h5", names, chunk=4)
+    with h5py.File(tmp_path / "e.h5") as f:
+        assert f["ref_prob"].shape == (10, 2) and f["pos"][:].tolist() == list(range(90, 190, 10))
+        assert [n.decode() for n in f.attrs["target_names"]] == names and f["id"][0] == b"v90"
+        tsv = np.array([[float(r[6]), float(r[7])] for r in rows[1:]]).reshape(10, 2, 2)
+        assert np.allclose(f["ref_prob"][:], tsv[:, :, 0], atol=1e-5)
+        assert np.allclose(f["alt_prob"][:], tsv[:, :, 1], atol=1e-5)
+
+
+def test_parse_targets():
+    from dlbio.targets import parse_targets
+
+    names = ["CTCF_MA0139.2", "GATA1_MA0035.5", "CTCF_other"]
+    assert parse_targets(None, 3) is None and parse_targets("3,1,3", 3) == [3, 1]
+    assert parse_targets("GATA1", 3, names) == [2] and parse_targets("CTCF_other", 3, names) == [3]
+    for spec, msg in [("4", "not a target number"), ("0", "not a target number"), ("CTCF", "names several"),
+                      ("SOX2", "not a target name"), ("1,,2", "empty item")]:
+        with pytest.raises(DlbioError, match=msg):
+            parse_targets(spec, 3, names)
+    with pytest.raises(DlbioError, match="names are unknown"):
+        parse_targets("GATA1", 3)
+
+
 def test_mutagenesis_finds_the_motif():
     from dlbio.data.encoding import encode
     from dlbio.variants import saturation_mutagenesis
@@ -232,6 +274,10 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
                                  "-o", "v.tsv", "--both-strands", "--quiet"])
     rows = (tmp_path / "v.tsv").read_text().splitlines()
     assert rows[0].split("\t")[-4:] == ["ref_prob", "alt_prob", "diff", "log_odds_diff"] and len(rows) == 1 + 20 * 3
+    run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
+                           "-o", "ctcf.tsv", "--both-strands", "--targets", "CTCF", "-q"])
+    assert (tmp_path / "ctcf.tsv").read_text().splitlines() == [r for r in rows if "\tGATA1\t" not in r
+                                                               and "\tCEBPB\t" not in r]
     (tmp_path / "one.fa").write_text(">s\n" + (g / "example.fa").read_text().split("\n")[1] + "\n")
     run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", 1, "-o", "ism", "-q"])
     assert len((tmp_path / "ism.tsv").read_text().splitlines()) == 1001 and (tmp_path / "ism.png").exists()

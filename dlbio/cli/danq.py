@@ -18,6 +18,14 @@ def _default_data() -> str:
     return "data" if (here / "train.mat").exists() or (here / "train.dlbio").exists() else str(tiny_deepsea())
 
 
+def _parse_targets(spec: str | None, data: str) -> list[int] | None:
+    """--targets as 1-based numbers; names are looked up in <data>/targets.tsv."""
+    from dlbio.data.deepsea_mat import read_target_names
+    from dlbio.targets import parse_targets
+
+    return parse_targets(spec, None, read_target_names(Path(data) / "targets.tsv") if spec else None)
+
+
 def _default_model(model: str, prefix: str = "bestmodel") -> str:
     return f"checkpoints/{prefix}.{model}.keras"
 
@@ -174,7 +182,7 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
         out = wf.plot_target(predictions, target, output or f"roc_target{target}.png")
         click.echo(f"ROC/PR curves -> {out}")
         return
-    tlist = [int(t) for t in targets.split(",")] if targets else None
+    tlist = _parse_targets(targets, data or _default_data())
     source = wf.open_sets(data or _default_data())["test"]
     png, meme, n = wf.filter_logo(weights or _default_model(model_name), source, target,
                                   output or f"motif_filter{target}.png", "motifs.meme", tlist, quiet)
@@ -249,7 +257,7 @@ def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, m
     from dlbio.workflows.motifs import discover
 
     click.echo(f"Tomtom (memelite) compiles on first use, about a minute; cache: {numba_cache_dir()}", err=True)
-    tlist = [int(t) for t in targets.split(",")] if targets else None
+    tlist = _parse_targets(targets, data or _default_data())
     res = discover(model_path or _default_model("DanQ"), data or _default_data(), out_dir, split, tlist, release,
                    q_threshold, n_show, min_sites, subset, quiet)
     n = len(res["reports"])

@@ -93,28 +93,34 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
 
 For each variant, windows of the model's length centred on it with the REF and
 the ALT base; REF is checked against the genome.  Writes one row per variant and
-target: ref_prob, alt_prob, diff and log_odds_diff.
+target: ref_prob, alt_prob, diff and log_odds_diff; or, with -o NAME.h5, HDF5
+arrays ref_prob/alt_prob (variants x targets), the compact form for 919 targets.
 
 \b
 Example:
   dlbio variants --vcf my.vcf --genome hg19.fa -w checkpoints/bestmodel.DanQ.keras -d data -o effects.tsv
+  dlbio variants --vcf gwas.vcf.gz -g hg19.fa -w checkpoints/bestmodel.DanQ.keras -o effects.h5
 """)
 @click.option("--vcf", type=click.Path(dir_okay=False), required=True)
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), required=True)
 @click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
 @click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
 @click.option("-o", "--output", default="variant_effects.tsv", show_default=True)
+@click.option("--targets", default=None, help="Only these targets: 1-based numbers or names, e.g. 1,CTCF [all].")
 @click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
 @quiet_option
-def variants_cmd(vcf, genome, model_path, data, output, both_strands, skip_mismatch, quiet):
+def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, quiet):
+    from dlbio.targets import parse_targets
     from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import names_for_model, score_vcf
 
     model = load_dna_model(model_path)
-    res = score_vcf(model, vcf, genome, output, names_for_model(model, data), both_strands, skip_mismatch,
-                    warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_enabled(quiet))
+    names = names_for_model(model, data)
+    res = score_vcf(model, vcf, genome, output, names, both_strands, skip_mismatch,
+                    warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_enabled(quiet),
+                    targets=parse_targets(targets, model.outputs[0].shape[-1], names))
     for k, v in sorted(res["notes"].items()):
         click.echo(f"note: {k}: {v}", err=True)
     click.echo(f"{res['n']} variants scored -> {res['path']}")

@@ -129,14 +129,14 @@ def _labels_uint8(path, y: np.ndarray) -> np.ndarray:
     return y
 
 
-def read_target_names(path: Path, n_targets: int) -> list[str] | None:
-    """Target names from a one-column (or first-column) TSV with *n_targets* rows, or None."""
+def read_target_names(path: Path, n_targets: int | None = None) -> list[str] | None:
+    """Target names from a one-column (or first-column) TSV with *n_targets* rows (if given), or None."""
     if not path.is_file():
         return None
     names = [line.split("\t")[0].strip() for line in path.read_text().splitlines() if line.strip()]
     if names and names[0].lower() in ("target", "name", "#target"):
         names = names[1:]
-    require(len(names) == n_targets, f"{path}: {len(names)} target names for {n_targets} targets")
+    require(n_targets is None or len(names) == n_targets, f"{path}: {len(names)} target names for {n_targets} targets")
     return names
 
 
