@@ -193,7 +193,7 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
     labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
     out = Path(out)
     with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
-        f.create_dataset("pred", data=pred.astype(np.float32), compression="gzip")
+        f.create_dataset("pred", data=pred.astype(np.float32, copy=False), compression="gzip")
         f.create_dataset("labels", data=labels, compression="gzip")
         if source.target_names:
             f.attrs["target_names"] = np.array(source.target_names, dtype="S")
