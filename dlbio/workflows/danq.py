@@ -33,7 +33,7 @@ from dlbio.training.weights import load_weights_into
 def load_dna_model(path: str | Path) -> keras.Model:
     """Any Keras model file whose input is one-hot DNA (L, 4), A,G,C,T order."""
     path = Path(path)
-    require(path.is_file(), f"{path}: model file not found (train one with danq-train, or pass -w/--model)")
+    require(path.is_file(), f"{path}: model file not found (train one with danq-train, or give another with -w)")
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # noqa: BLE001
