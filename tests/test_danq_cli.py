@@ -83,6 +83,25 @@ def test_predict_fasta(trained, run_cli, tmp_path):
     assert (tmp_path / "odd.tsv").read_text() == (tmp_path / "exact.tsv").read_text()
 
 
+def test_runs_of_other_prefixes_and_models_keep_their_predictions(trained, run_cli, tmp_path):
+    out, _ = trained
+    first = (out / "predictions" / "test_results.h5").read_bytes()
+    res = run_cli(danq_train, ["-d", TINY, "-e", 1, "--out-dir", out, "--prefix", "small", *SMALL])
+    assert "predictions/small.DanQ.test_results.h5" in res.output
+    assert (out / "predictions" / "test_results.h5").read_bytes() == first    # the first run's are intact
+    run_cli(danq_visualize, ["-t", 1, "-p", out / "predictions" / "small.DanQ.test_results.h5", "-o", "s.png"])
+    res = run_cli(danq_visualize, ["-t", 1, "-m", "DeepSEA"], ok=False)       # -m picks the default file
+    assert res.exit_code == 2 and "predictions/bestmodel.DeepSEA.test_results.h5" in res.output
+    res = run_cli(danq_predict, ["-d", TINY, "-m", "DeepSEA"], ok=False)
+    assert res.exit_code == 2 and "checkpoints/bestmodel.DeepSEA.keras" in res.output
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "bestmodel.DeepSEA.keras").write_bytes(  # any DNA model serves here
+        (out / "checkpoints" / "small.DanQ.keras").read_bytes())
+    res = run_cli(danq_predict, ["-d", TINY, "-m", "DeepSEA", "-n", 100, "-q"])
+    assert "predictions/bestmodel.DeepSEA.test_results.h5" in res.output
+    run_cli(danq_visualize, ["-t", 1, "-m", "DeepSEA", "-o", "d.png"])
+
+
 def test_bad_inputs_never_overwrite(trained, run_cli, tmp_path):
     out, _ = trained
     model = out / "checkpoints" / "bestmodel.DanQ.keras"

@@ -53,7 +53,9 @@ Examples:
 @click.option("-l", "--learning-rate", default=1e-4, show_default=True, type=float)
 @click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True)
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="Use the first N samples of each set (debug).")
-@click.option("-o", "--results", default="test_results.h5", show_default=True, help="Test predictions file (in predictions/).")
+@click.option("-o", "--results", default="auto",
+              help="Test predictions file in predictions/ [test_results.h5; <prefix>.<model>.test_results.h5 "
+                   "for another -m or --prefix]; '' for none.")
 @click.option("-O", "--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]), default="rmsprop", show_default=True)
 @click.option("-s", "--lr-schedule", is_flag=True, help="Step decay: halve the learning rate every 10 epochs.")
 @click.option("-v", "--verbose", is_flag=True, help="Model summary and Keras per-epoch lines.")
@@ -114,7 +116,9 @@ Examples:
               help="Picks the default checkpoint name.")
 @click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None,
               help="Model file [checkpoints/bestmodel.<model>.keras].")
-@click.option("-o", "--output", default=None, help="Output [predictions/test_results.h5, or predictions.tsv with --fasta].")
+@click.option("-o", "--output", default=None,
+              help="Output [predictions/test_results.h5 (bestmodel.<model>.test_results.h5 for -m other than "
+                   "DanQ), or predictions.tsv with --fasta/--bed].")
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N test samples.")
 @click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Predict these sequences instead.")
@@ -149,7 +153,8 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
         click.echo(f"predictions -> {out}")
         return
     source = wf.open_sets(data or _default_data(), subset, (split,))[split]
-    res = wf.predict(model, source, output or f"predictions/{split}_results.h5", batch_size, quiet)
+    default = wf.default_results_name(model_name, split=split) if not weights else f"{split}_results.h5"
+    res = wf.predict(model, source, output or f"predictions/{default}", batch_size, quiet)
     click.echo(f"predictions -> {res.path}\nper-target metrics -> {res.metrics_tsv}")
     for line in res.summary:
         click.echo(line)
@@ -168,7 +173,9 @@ Examples:
 """)
 @click.option("-t", "--target", type=int, required=True, help="Target (1-based), or filter with -M.")
 @click.option("-M", "--motif", "motif_mode", is_flag=True, help="Filter motif logo instead of ROC/PR curves.")
-@click.option("-p", "--predictions", default="predictions/test_results.h5", show_default=True)
+@click.option("-p", "--predictions", default=None,
+              help="Predictions HDF5 [predictions/test_results.h5; bestmodel.<model>.test_results.h5 for -m "
+                   "other than DanQ].")
 @click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="DeepSEA-layout folder (-M).")
 @click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True)
 @click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None, help="Model file (-M).")
@@ -179,6 +186,7 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
     from dlbio.workflows import danq as wf
 
     if not motif_mode:
+        predictions = predictions or f"predictions/{wf.default_results_name(model_name)}"
         out = wf.plot_target(predictions, target, output or f"roc_target{target}.png")
         click.echo(f"ROC/PR curves -> {out}")
         return

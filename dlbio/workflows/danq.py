@@ -57,7 +57,7 @@ class TrainResult:
 def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 500, epochs: int = 60,
           filters: int | None = None, kernel_size: int | None = None, lstm_units: int | None = None,
           dense_units: int = 925, learning_rate: float = 1e-4, n_gpus: int = 1, limit: int | None = None,
-          results: str | None = "test_results.h5", optimizer: str = "rmsprop", lr_schedule: bool = False,
+          results: str | None = "auto", optimizer: str = "rmsprop", lr_schedule: bool = False,
           verbose: bool = False, weights: str | Path | None = None, seed: int = 1, patience: int = 5,
           out_dir: str | Path = ".", prefix: str = "bestmodel", mixed_precision: bool = False,
           resume: bool = False, deterministic: bool = False, multi_worker: bool = False,
@@ -67,7 +67,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     Writes under ``<out_dir>/checkpoints/``: ``<prefix>.<model>.keras`` (best validation
     loss), ``.log.csv`` (per-epoch loss, val_loss, val_auc_median), ``.state.keras``
     (resume state, every epoch and on SIGTERM/SIGINT), ``.run.json`` (run record); and,
-    when *results* is set, ``<out_dir>/predictions/<results>`` plus its per-target TSV.
+    when *results* is set, ``<out_dir>/predictions/<results>`` plus its per-target TSV
+    (``"auto"``: :func:`default_results_name`; None or ``""``: no test predictions).
     Raises :class:`dlbio.training.resume.Preempted` when stopped by a signal.
     """
     import tensorflow as tf
@@ -131,6 +132,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                              deterministic=deterministic, elapsed_s=elapsed,
                              samples_per_s=len(history["loss"]) * train_set.n / max(elapsed, 1e-9))
         res_path, lines = None, []
+        if results == "auto":
+            results = default_results_name(model_name, prefix)
         if results:
             require(ckpt.is_file(), f"{ckpt}: no best model was saved (no completed epoch)")
             best = load_dna_model(ckpt)
@@ -138,6 +141,15 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                          quiet=quiet)
             res_path, lines = pr.path, pr.summary
         return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
+
+
+def default_results_name(model_name: str, prefix: str = "bestmodel", split: str = "test") -> str:
+    """``test_results.h5`` (Biowulf's name) for DanQ under the default prefix, else
+    ``<prefix>.<model>.<split>_results.h5``: runs of other models or prefixes in the same
+    folder keep their own predictions instead of replacing each other's."""
+    if model_name == "DanQ" and prefix == "bestmodel":
+        return f"{split}_results.h5"
+    return f"{prefix}.{model_name}.{split}_results.h5"
 
 
 def data_checksums(sets: dict) -> dict:
