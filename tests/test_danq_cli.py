@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlbio.cli.danq import danq_predict, danq_train, danq_visualize, simulate_cmd
+from dlbio.cli.danq import danq_predict, danq_train, danq_visualize
+from dlbio.cli.data import simulate_cmd
 from dlbio.resources import tiny_deepsea
 
 TINY = tiny_deepsea()
@@ -128,7 +129,7 @@ def test_bad_inputs_never_overwrite(trained, run_cli, tmp_path):
 
 
 def test_motifs_report(trained, run_cli, tmp_path):
-    from dlbio.cli.danq import motifs_cmd
+    from dlbio.cli.motifs import motifs_cmd
 
     out, _ = trained
     res = run_cli(motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "-n", 300,

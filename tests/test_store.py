@@ -89,7 +89,7 @@ def test_failed_conversion_leaves_no_store(mat_dir, tmp_path):
 
 
 def test_convert_cli_and_train_from_store(mat_dir, tmp_path, run_cli):
-    from dlbio.cli.danq import danq_convert
+    from dlbio.cli.data import danq_convert
 
     res = run_cli(danq_convert, ["-d", mat_dir, "-o", tmp_path / "st", "-q"])
     assert "MB/s" in res.output

@@ -29,9 +29,9 @@ def _register_optional():
         from dlbio.cli import danq
     except ImportError:  # pragma: no cover - during early development only
         return
-    from dlbio.cli import genomics
+    from dlbio.cli import data, genomics, motifs
 
-    for cmd in danq.COMMANDS + genomics.COMMANDS:
+    for cmd in danq.COMMANDS + data.COMMANDS + motifs.COMMANDS + genomics.COMMANDS:
         main.add_command(cmd)
     main.add_command(genomics.build_dataset, name="danq-prepare")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -82,3 +83,24 @@ def positive(name: str):
         return value
 
     return check
+
+
+def default_data() -> str:
+    """``-d`` of the DanQ/DeepSEA commands: ./data when it holds a set, else the bundled tiny one."""
+    from dlbio.resources import tiny_deepsea
+
+    here = Path("data")
+    return "data" if (here / "train.mat").exists() or (here / "train.dlbio").exists() else str(tiny_deepsea())
+
+
+def targets_option(spec: str | None, data: str) -> list[int] | None:
+    """--targets as 1-based numbers; names are looked up in <data>/targets.tsv."""
+    from dlbio.data.deepsea_mat import read_target_names
+    from dlbio.targets import parse_targets
+
+    return parse_targets(spec, None, read_target_names(Path(data) / "targets.tsv") if spec else None)
+
+
+def default_model(model: str, prefix: str = "bestmodel") -> str:
+    """The checkpoint danq-train writes for *model* under *prefix*."""
+    return f"checkpoints/{prefix}.{model}.keras"

@@ -1,33 +1,13 @@
-"""danq-train, danq-predict, danq-visualize and dlbio simulate (thin wrappers over workflows)."""
+"""danq-train, danq-predict, danq-visualize (thin wrappers over workflows)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from dlbio.cli.common import command, positive, quiet_option, seed_option
+from dlbio.cli.common import (command, default_data, default_model, positive, quiet_option, seed_option,
+                              targets_option)
 
 MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
-
-
-def _default_data() -> str:
-    from dlbio.resources import tiny_deepsea
-
-    here = Path("data")
-    return "data" if (here / "train.mat").exists() or (here / "train.dlbio").exists() else str(tiny_deepsea())
-
-
-def _parse_targets(spec: str | None, data: str) -> list[int] | None:
-    """--targets as 1-based numbers; names are looked up in <data>/targets.tsv."""
-    from dlbio.data.deepsea_mat import read_target_names
-    from dlbio.targets import parse_targets
-
-    return parse_targets(spec, None, read_target_names(Path(data) / "targets.tsv") if spec else None)
-
-
-def _default_model(model: str, prefix: str = "bestmodel") -> str:
-    return f"checkpoints/{prefix}.{model}.keras"
 
 
 @command(name="danq-train", help="""Train DanQ or DeepSEA on a DeepSEA-layout folder (train.mat, valid.mat, test.mat).
@@ -81,7 +61,7 @@ def danq_train(data, **kw):
     from dlbio.workflows.danq import train
 
     try:
-        res = train(data or _default_data(), n_gpus=kw.pop("gpus"), limit=kw.pop("subset"), **kw)
+        res = train(data or default_data(), n_gpus=kw.pop("gpus"), limit=kw.pop("subset"), **kw)
     except Preempted as exc:
         click.echo(f"preempted: {exc}", err=True)
         sys.exit(PREEMPTED_EXIT)
@@ -134,7 +114,7 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
     from dlbio.workflows import danq as wf
     from dlbio.workflows.genomics import names_for_model
 
-    model = wf.load_dna_model(weights or _default_model(model_name))
+    model = wf.load_dna_model(weights or default_model(model_name))
     if bed:
         from dlbio.errors import DlbioError
         from dlbio.workflows.genomics import predict_regions
@@ -152,7 +132,7 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
             click.echo(f"note: {how}: {n} records", err=True)
         click.echo(f"predictions -> {out}")
         return
-    source = wf.open_sets(data or _default_data(), subset, (split,))[split]
+    source = wf.open_sets(data or default_data(), subset, (split,))[split]
     default = wf.default_results_name(model_name, split=split) if not weights else f"{split}_results.h5"
     res = wf.predict(model, source, output or f"predictions/{default}", batch_size, quiet)
     click.echo(f"predictions -> {res.path}\nper-target metrics -> {res.metrics_tsv}")
@@ -190,121 +170,11 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
         out = wf.plot_target(predictions, target, output or f"roc_target{target}.png")
         click.echo(f"ROC/PR curves -> {out}")
         return
-    tlist = _parse_targets(targets, data or _default_data())
-    source = wf.open_sets(data or _default_data())["test"]
-    png, meme, n = wf.filter_logo(weights or _default_model(model_name), source, target,
+    tlist = targets_option(targets, data or default_data())
+    source = wf.open_sets(data or default_data())["test"]
+    png, meme, n = wf.filter_logo(weights or default_model(model_name), source, target,
                                   output or f"motif_filter{target}.png", "motifs.meme", tlist, quiet)
     click.echo(f"filter {target}: {n} sites -> {png}\nall filters (MEME) -> {meme}")
 
 
-@command(name="simulate", help="""Write a planted-motif training set in the DeepSEA .mat layout.
-
-One target per JASPAR motif (name or id); truth.tsv lists every planted site.
-
-\b
-Example:
-  dlbio simulate -o sim --motifs CTCF,GATA1,SPI1,CEBPB,FOXA1,HNF4A,SOX2,NRF1
-""")
-@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True)
-@click.option("--motifs", required=True, help="Comma-separated JASPAR 2024 CORE vertebrate names or ids.")
-@click.option("--n-train", default=4000, show_default=True, callback=positive("--n-train"))
-@click.option("--n-valid", default=500, show_default=True, callback=positive("--n-valid"))
-@click.option("--n-test", default=1000, show_default=True, callback=positive("--n-test"))
-@click.option("--length", default=200, show_default=True, callback=positive("--length"))
-@click.option("--motifs-per-seq", default=1.0, show_default=True, help="Mean planted motifs per sequence.")
-@click.option("--gc", default=0.42, show_default=True, help="Background GC fraction.")
-@click.option("--strand", type=click.Choice(["both", "+", "-"]), default="both", show_default=True)
-@click.option("--release", default="JASPAR2024", show_default=True)
-@click.option("--store", is_flag=True, help="Also write the compact stores (<split>.dlbio).")
-@seed_option(0)
-def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, seed):
-    from dlbio.data.simulate import simulate, write_planted
-
-    planted = simulate([m for m in motifs.split(",") if m.strip()], {"train": n_train, "valid": n_valid, "test": n_test},
-                       length, motifs_per_seq, gc, strand, seed, release)
-    path = write_planted(planted, out)
-    if store:
-        from dlbio.data.sources import convert
-
-        convert(path, path)
-    click.echo(f"{len(planted.motifs)} targets ({', '.join(m.name for m in planted.motifs)}), "
-               f"{n_train}/{n_valid}/{n_test} sequences of {length} bp -> {path}/")
-
-
-COMMANDS = [danq_train, danq_predict, danq_visualize, simulate_cmd]
-
-
-@command(name="motifs", help="""What did the network learn?  First-layer filters -> motifs -> JASPAR.
-
-For every first-layer Conv1D filter: sites from the positive sequences on both
-strands (where its maximal activation is > 0, the window at the argmax), a count
-matrix trimmed of uninformative flanks, information content, and the best match
-in JASPAR CORE vertebrates by Tomtom (memelite, in-process) with BH q-values.
-Writes filters.meme, filters.tsv and filters.html (logos side by side).
-The first run compiles Tomtom with numba (about a minute); the compiled code is
-cached in $NUMBA_CACHE_DIR (default ~/.cache/dlbio/numba).
-
-\b
-Example:
-  dlbio motifs -w checkpoints/bestmodel.DanQ.keras -d data -o motifs/
-""")
-@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Keras model whose first layer is a Conv1D over one-hot A,G,C,T [checkpoints/bestmodel.DanQ.keras].")
-@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="DeepSEA-layout folder.")
-@click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
-@click.option("--targets", default=None, help="Comma-separated targets (1-based) whose positives are scanned [any].")
-@click.option("--release", default="JASPAR2024", show_default=True, help="JASPAR release bundled with pyjaspar.")
-@click.option("--q", "q_threshold", default=0.05, show_default=True, help="q-value threshold for a match.")
-@click.option("--show", "n_show", default=30, show_default=True, help="Filters shown in the HTML report.")
-@click.option("--min-sites", default=10, show_default=True, help="Filters with fewer sites are not compared.")
-@click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N sequences of the split.")
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False), default="motifs", show_default=True)
-@quiet_option
-def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, min_sites, subset, out_dir, quiet):
-    from dlbio.motifs.tomtom import numba_cache_dir
-    from dlbio.workflows.motifs import discover
-
-    click.echo(f"Tomtom (memelite) compiles on first use, about a minute; cache: {numba_cache_dir()}", err=True)
-    tlist = _parse_targets(targets, data or _default_data())
-    res = discover(model_path or _default_model("DanQ"), data or _default_data(), out_dir, split, tlist, release,
-                   q_threshold, n_show, min_sites, subset, quiet)
-    n = len(res["reports"])
-    click.echo(f"{res['n_sequences']} positive sequences scanned; {len(res['significant'])} of {n} filters "
-               f"match JASPAR at q < {q_threshold}: {', '.join(res['matched_names']) or 'none'}")
-    click.echo(f"table -> {res['tsv']}\nMEME -> {res['meme']}\nreport -> {res['html']}")
-
-
-COMMANDS.append(motifs_cmd)
-
-
-@command(name="danq-convert", help="""Convert DeepSEA .mat files into compact dlbio stores.
-
-Writes <out>/train.dlbio, valid.dlbio, test.dlbio (uint8 bases + bit-packed labels +
-manifest with checksums): 1,115 bytes per 1000-bp sample instead of 4,919, read in
-slabs.  danq-train / danq-predict / danq-visualize / dlbio motifs accept the folder.
-
-\b
-Example:
-  danq-convert -d data -o store && danq-train -d store -g 4
-""")
-@click.option("-d", "--data", type=click.Path(file_okay=False), required=True, help="Folder with the .mat files.")
-@click.option("-o", "--out", type=click.Path(file_okay=False), required=True, help="Folder for the stores.")
-@click.option("--splits", default="train,valid,test", show_default=True)
-@quiet_option
-def danq_convert(data, out, splits, quiet):
-    import time
-
-    from dlbio.data.sources import convert
-    from dlbio.training.callbacks import progress_enabled
-
-    names = tuple(s for s in splits.split(",") if s)
-    sizes = sum((Path(data) / f"{s}.mat").stat().st_size for s in names if (Path(data) / f"{s}.mat").is_file())
-    t0 = time.time()
-    made = convert(data, out, names, progress_enabled(quiet))
-    dt = max(time.time() - t0, 1e-9)
-    for split, path in made.items():
-        click.echo(f"{split} -> {path}")
-    click.echo(f"{sizes / 1e6:.1f} MB of .mat in {dt:.1f} s ({sizes / 1e6 / dt:.0f} MB/s)")
-
-
-COMMANDS.append(danq_convert)
+COMMANDS = [danq_train, danq_predict, danq_visualize]

@@ -1,0 +1,50 @@
+"""dlbio motifs: what the first layer learned, matched to JASPAR."""
+
+from __future__ import annotations
+
+import click
+
+from dlbio.cli.common import command, default_data, default_model, positive, quiet_option, targets_option
+
+
+@command(name="motifs", help="""What did the network learn?  First-layer filters -> motifs -> JASPAR.
+
+For every first-layer Conv1D filter: sites from the positive sequences on both
+strands (where its maximal activation is > 0, the window at the argmax), a count
+matrix trimmed of uninformative flanks, information content, and the best match
+in JASPAR CORE vertebrates by Tomtom (memelite, in-process) with BH q-values.
+Writes filters.meme, filters.tsv and filters.html (logos side by side).
+The first run compiles Tomtom with numba (about a minute); the compiled code is
+cached in $NUMBA_CACHE_DIR (default ~/.cache/dlbio/numba).
+
+\b
+Example:
+  dlbio motifs -w checkpoints/bestmodel.DanQ.keras -d data -o motifs/
+""")
+@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="Keras model whose first layer is a Conv1D over one-hot A,G,C,T [checkpoints/bestmodel.DanQ.keras].")
+@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="DeepSEA-layout folder.")
+@click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
+@click.option("--targets", default=None, help="Comma-separated targets (1-based) whose positives are scanned [any].")
+@click.option("--release", default="JASPAR2024", show_default=True, help="JASPAR release bundled with pyjaspar.")
+@click.option("--q", "q_threshold", default=0.05, show_default=True, help="q-value threshold for a match.")
+@click.option("--show", "n_show", default=30, show_default=True, help="Filters shown in the HTML report.")
+@click.option("--min-sites", default=10, show_default=True, help="Filters with fewer sites are not compared.")
+@click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N sequences of the split.")
+@click.option("-o", "--out-dir", type=click.Path(file_okay=False), default="motifs", show_default=True)
+@quiet_option
+def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, min_sites, subset, out_dir, quiet):
+    from dlbio.motifs.tomtom import numba_cache_dir
+    from dlbio.workflows.motifs import discover
+
+    click.echo(f"Tomtom (memelite) compiles on first use, about a minute; cache: {numba_cache_dir()}", err=True)
+    tlist = targets_option(targets, data or default_data())
+    res = discover(model_path or default_model("DanQ"), data or default_data(), out_dir, split, tlist, release,
+                   q_threshold, n_show, min_sites, subset, quiet)
+    n = len(res["reports"])
+    click.echo(f"{res['n_sequences']} positive sequences scanned; {len(res['significant'])} of {n} filters "
+               f"match JASPAR at q < {q_threshold}: {', '.join(res['matched_names']) or 'none'}")
+    click.echo(f"table -> {res['tsv']}\nMEME -> {res['meme']}\nreport -> {res['html']}")
+
+
+COMMANDS = [motifs_cmd]
