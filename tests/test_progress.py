@@ -35,3 +35,14 @@ def test_toy_bar_counts_epochs():
     bar = EpochProgress(4)
     _fit(bar, 6, 4)
     assert (bar._bar.n, bar._bar.total, bar._bar.unit) == (4, 4, "epoch")
+
+
+def test_simulate_shows_planting_and_writing(tmp_path, capsys):
+    from dlbio.data.simulate import simulate, write_planted
+
+    planted = simulate(["CTCF", "MA0035"], {"train": 20, "valid": 5, "test": 5}, length=40, seed=1, progress=True)
+    write_planted(planted, tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert "planting" in err and "60/60" in err and "writing .mat" in err and "3/3" in err
+    write_planted(simulate(["CTCF"], {"train": 4}, length=40, seed=1), tmp_path / "q")  # progress off: silent
+    assert capsys.readouterr().err == ""

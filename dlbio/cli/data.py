@@ -29,16 +29,20 @@ Example:
 @click.option("--release", default="JASPAR2024", show_default=True)
 @click.option("--store", is_flag=True, help="Also write the compact stores (<split>.dlbio).")
 @seed_option(0)
-def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, seed):
+@quiet_option
+def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, seed,
+                 quiet):
     from dlbio.data.simulate import simulate, write_planted
+    from dlbio.training.callbacks import progress_enabled
 
+    progress = progress_enabled(quiet)
     planted = simulate([m for m in motifs.split(",") if m.strip()], {"train": n_train, "valid": n_valid, "test": n_test},
-                       length, motifs_per_seq, gc, strand, seed, release)
-    path = write_planted(planted, out)
+                       length, motifs_per_seq, gc, strand, seed, release, progress)
+    path = write_planted(planted, out, progress)
     if store:
         from dlbio.data.sources import convert
 
-        convert(path, path)
+        convert(path, path, progress=progress)
     click.echo(f"{len(planted.motifs)} targets ({', '.join(m.name for m in planted.motifs)}), "
                f"{n_train}/{n_valid}/{n_test} sequences of {length} bp -> {path}/")
 
