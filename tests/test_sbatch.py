@@ -26,7 +26,7 @@ exit 0
 def _stubs(d: Path, train: str) -> dict:
     d.mkdir()
     for name, body in {"module": "#!/bin/bash\nexit 0\n", "danq-train": train,
-                       "danq-visualize": '#!/bin/bash\ntouch "$STUBS/visualized"\n',
+                       "danq-visualize": '#!/bin/bash\necho "$@" > "$STUBS/visualized"\n',
                        "scontrol": '#!/bin/bash\necho "$@" > "$STUBS/scontrol.args"\n'}.items():
         (d / name).write_text(body)
         (d / name).chmod(0o755)
@@ -54,11 +54,17 @@ def test_sigterm_saves_and_requeues(tmp_path, script):
 
 
 def test_finished_run_draws_and_does_not_requeue(tmp_path):
-    env = _stubs(tmp_path / "stubs", "#!/bin/bash\nexit 0\n")
+    # an older DanQ run's predictions lie beside the ones this (DeepSEA) run writes
+    (tmp_path / "predictions").mkdir()
+    (tmp_path / "predictions" / "test_results.h5").write_text("older run")
+    time.sleep(0.05)
+    env = _stubs(tmp_path / "stubs", "#!/bin/bash\ntouch predictions/bestmodel.DeepSEA.test_results.h5\nexit 0\n")
     (tmp_path / "data").mkdir()
-    res = subprocess.run(["bash", str(SCRIPTS / "danq_1gpu.sbatch")], cwd=tmp_path, env=env,
+    res = subprocess.run(["bash", str(SCRIPTS / "danq_1gpu.sbatch"), "-m", "DeepSEA"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=30)
-    assert res.returncode == 0 and (tmp_path / "stubs" / "visualized").exists()
+    assert res.returncode == 0, res.stdout + res.stderr
+    drawn = (tmp_path / "stubs" / "visualized").read_text().split()
+    assert drawn == ["-t", "1", "-p", "predictions/bestmodel.DeepSEA.test_results.h5"]  # this run's
     assert not (tmp_path / "stubs" / "scontrol.args").exists()
 
 
