@@ -164,15 +164,16 @@ Examples:
 @quiet_option
 def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, output, quiet):
     from dlbio.workflows import danq as wf
+    from dlbio.workflows import visualize as vis
 
     if not motif_mode:
         predictions = predictions or f"predictions/{wf.default_results_name(model_name)}"
-        out = wf.plot_target(predictions, target, output or f"roc_target{target}.png")
+        out = vis.plot_target(predictions, target, output or f"roc_target{target}.png")
         click.echo(f"ROC/PR curves -> {out}")
         return
     tlist = targets_option(targets, data or default_data())
     source = wf.open_sets(data or default_data())["test"]
-    png, meme, n = wf.filter_logo(weights or default_model(model_name), source, target,
+    png, meme, n = vis.filter_logo(weights or default_model(model_name), source, target,
                                   output or f"motif_filter{target}.png", "motifs.meme", tlist, quiet)
     click.echo(f"filter {target}: {n} sites -> {png}\nall filters (MEME) -> {meme}")
 

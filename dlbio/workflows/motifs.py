@@ -102,7 +102,8 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
              n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False) -> dict:
     """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*."""
     from dlbio.training.callbacks import progress_enabled
-    from dlbio.workflows.danq import load_dna_model, open_sets, positive_sequences
+    from dlbio.workflows.danq import load_dna_model, open_sets
+    from dlbio.workflows.visualize import positive_sequences
 
     require(0 < q_threshold <= 1, f"--q must be in (0, 1], got {q_threshold}")
     model = load_dna_model(model_path)

@@ -1,0 +1,73 @@
+"""danq-visualize: ROC/PR curves of one target, and first-layer filters as logos and MEME."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from dlbio.data import encoding
+from dlbio.data.pipeline import read_all
+from dlbio.errors import DlbioError, require
+from dlbio.evaluation import plot_curves
+from dlbio.training import callbacks as cb
+from dlbio.workflows.danq import check_compatible, load_dna_model
+
+
+def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """(pred float32 (N, T), labels uint8 (N, T), target names or None) from a predictions HDF5."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: predictions file not found (run danq-predict first)")
+    try:
+        with h5py.File(path, "r") as f:
+            require("pred" in f and "labels" in f, f"{path}: expected datasets 'pred' and 'labels'")
+            names = [n.decode() for n in f.attrs["target_names"]] if "target_names" in f.attrs else None
+            return f["pred"][...], f["labels"][...], names
+    except OSError as exc:
+        raise DlbioError(f"{path}: not a predictions HDF5 file ({exc})") from None
+
+
+def plot_target(predictions: str | Path, target: int, out: str | Path) -> Path:
+    """ROC and PR curves of *target* (1-based) from a predictions file -> PNG."""
+    pred, labels, names = read_predictions(predictions)
+    require(1 <= target <= pred.shape[1], f"-t must be between 1 and {pred.shape[1]}, got {target}")
+    y = labels[:, target - 1]
+    require(0 < y.sum() < len(y), f"{predictions}: target {target} has only one class in this set; no curve")
+    title = f"target {target}" + (f": {names[target - 1]}" if names else "")
+    return plot_curves(y, pred[:, target - 1], out, title)
+
+
+def positive_sequences(source, targets: list[int] | None = None) -> np.ndarray:
+    """Base indices of sequences positive for any of *targets* (1-based; None: any target)."""
+    idx, labels = read_all(source)
+    cols = slice(None) if not targets else [t - 1 for t in targets]
+    if targets:
+        require(all(1 <= t <= labels.shape[1] for t in targets), f"targets must be between 1 and {labels.shape[1]}")
+    mask = labels[:, cols].reshape(len(labels), -1).any(axis=1)
+    require(mask.any(), f"{getattr(source, 'path', 'input')}: no positive sequences for the chosen targets")
+    return idx[mask]
+
+
+def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | Path, meme: str | Path,
+                targets: list[int] | None = None, quiet: bool = False) -> tuple[Path, Path, int]:
+    """Logo PNG of first-layer filter *filter_no* (1-based) and a MEME file with every filter.
+
+    Returns (png, meme, number of sites of that filter).
+    """
+    from dlbio.logos import draw_logo
+    from dlbio.motifs.activations import first_conv_layer
+    from dlbio.motifs.filters import filter_motifs
+    from dlbio.motifs.meme import write_meme
+
+    model = load_dna_model(model_path)
+    n_filters = first_conv_layer(model).filters
+    require(1 <= filter_no <= n_filters, f"-t must be a filter between 1 and {n_filters} with -M, got {filter_no}")
+    check_compatible(model, source)
+    fm = filter_motifs(model, positive_sequences(source, targets), progress=cb.progress_enabled(quiet))
+    acgt = encoding.agct_to_acgt(fm.counts)
+    meme_path = write_meme(meme, [(f"filter{f + 1}", "", acgt[f], fm.n_sites[f]) for f in range(n_filters)])
+    f = filter_no - 1
+    require(fm.n_sites[f] > 0, f"filter {filter_no} never fires (max activation <= 0) on the positive sequences")
+    png = draw_logo(acgt[f], "ACGT", out_png, title=f"filter {filter_no} ({fm.n_sites[f]} sites)")
+    return png, meme_path, int(fm.n_sites[f])
