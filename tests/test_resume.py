@@ -122,7 +122,7 @@ def test_sigterm_after_the_last_batch_still_stops_the_job(tmp_path, run_cli, mon
     small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
              "-q", "--out-dir", tmp_path, "-e", 2]
     res = run_cli(danq_train, small, ok=False)
-    assert res.exit_code == 75 and "after the last batch" in res.output
+    assert res.exit_code == 75 and "rerun with --resume" in res.output
     assert _state(tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras")["epoch"] == 2
     assert not (tmp_path / "predictions").exists()
     monkeypatch.setattr(callbacks.ValidationAUC, "on_epoch_end", real)
@@ -194,3 +194,91 @@ def test_kill_during_checkpoint_write_keeps_previous(tmp_path):
     # the final name holds a complete model: the old one or a fully written new one
     loaded = keras.models.load_model(target, compile=False)
     assert loaded.count_params() == 46_926_479
+
+
+MIRRORED_RUN = """
+import os, signal, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np, tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from pathlib import Path
+import keras
+from dlbio.data.pipeline import ArraySource
+from dlbio.models import deepsea
+from dlbio.training import callbacks
+from dlbio.training.resume import PREEMPTED_EXIT, Preempted
+from dlbio.training.setup import seed_everything
+from dlbio.training.strategy import make_strategy
+from dlbio.training.trainer import fit_resumable
+
+out, mode = Path(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(0)
+train = ArraySource(rng.integers(0, 4, (256, 60)).astype(np.uint8), rng.integers(0, 2, (256, 3)).astype(np.uint8))
+valid = ArraySource(rng.integers(0, 4, (64, 60)).astype(np.uint8), rng.integers(0, 2, (64, 3)).astype(np.uint8))
+seed_everything(3, deterministic=True)
+with make_strategy(2, 32, device_type="CPU").scope():
+    model = deepsea.build("DanQ", 3, 60, filters=8, kernel_size=5, lstm_units=4, dense_units=8, seed=3)
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(1e-2))
+if mode == "stop":  # SIGTERM after batch 3 of epoch 2 (8 batches an epoch)
+    seen = {"n": 0}
+    def count(self, batch, logs=None):
+        seen["n"] += 1
+        if seen["n"] == 11:
+            os.kill(os.getpid(), signal.SIGTERM)
+    callbacks.ValidationAUC.on_train_batch_end = count
+try:
+    fit_resumable(model, train, valid, batch_size=32, epochs=3, seed=3, checkpoint=out / "best.keras",
+                  log=out / "log.csv", state_path=out / "state.keras", config={}, resume=mode == "resume",
+                  patience=10, quiet=True)
+except Preempted:
+    sys.exit(PREEMPTED_EXIT)
+np.savez(out / "weights.npz", *model.get_weights())
+"""
+
+
+@pytest.mark.slow
+def test_two_replica_mirrored_resume_mid_epoch_equals_uninterrupted(tmp_path):
+    """-g N --resume (MirroredStrategy, here on 2 logical CPUs): it used to crash building the
+    optimizer outside the strategy, and Keras's extra iterator (to build a distributed model)
+    shifted the epochs of the shuffled data, so a resumed epoch saw other batches."""
+    def run(folder, mode):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        return subprocess.run([sys.executable, "-c", MIRRORED_RUN, str(tmp_path / folder), mode], env=_env(),
+                              capture_output=True, text=True, timeout=300)
+
+    assert run("straight", "straight").returncode == 0
+    stopped = run("broken", "stop")
+    assert stopped.returncode == 75, stopped.stderr[-1500:]
+    assert _state(tmp_path / "broken" / "state.keras")["step"] == 3
+    resumed = run("broken", "resume")
+    assert resumed.returncode == 0, resumed.stderr[-1500:]
+    a, b = (np.load(tmp_path / d / "weights.npz") for d in ("straight", "broken"))
+    assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def test_signal_with_an_epochs_last_batch_stops_at_the_boundary(tmp_path, run_cli, monkeypatch):
+    """Stopping right after an epoch's last batch left a resumed run an epoch of 0 batches;
+    the epoch now ends (validation, log) and the state is at the next epoch's start."""
+    from dlbio.cli.danq import danq_train
+    from dlbio.training import callbacks
+
+    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
+             "-o", "", "-q", "-e", 3, "--patience", 10]
+    run_cli(danq_train, [*small, "--out-dir", tmp_path / "straight"])
+    seen = {"n": 0}
+
+    def count(self, batch, logs=None):
+        seen["n"] += 1
+        if seen["n"] == 2:  # the last of epoch 1's two batches
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(callbacks.ValidationAUC, "on_train_batch_end", count, raising=False)
+    res = run_cli(danq_train, [*small, "--out-dir", tmp_path / "broken"], ok=False)
+    assert res.exit_code == 75
+    state = _state(tmp_path / "broken" / "checkpoints" / "bestmodel.DanQ.state.keras")
+    assert (state["epoch"], state["step"]) == (1, 0)
+    monkeypatch.undo()
+    run_cli(danq_train, [*small, "--out-dir", tmp_path / "broken", "--resume"])
+    logs = [(tmp_path / d / "checkpoints" / "bestmodel.DanQ.log.csv").read_text() for d in ("straight", "broken")]
+    assert logs[0] == logs[1]

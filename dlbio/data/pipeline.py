@@ -54,23 +54,22 @@ def steps_per_epoch(source, batch_size: int) -> int:
 
 
 def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
-                 first_epoch: int = 0, skip_batches: int = 0):
+                 first_epoch: int = 0, skip_batches: int = 0, epochs: int = 1):
     """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
 
-    Iterating it again (the next epoch) reshuffles with a new epoch number,
-    starting at *first_epoch*.  *skip_batches* drops the first batches of the
-    first epoch (resuming an interrupted epoch: the rest is exactly what an
-    uninterrupted run would see).
+    The batches of *epochs* epochs, first_epoch, first_epoch + 1, ..., each shuffled by
+    its own number; *skip_batches* drops the first batches of the first one (resuming an
+    interrupted epoch: the rest is exactly what an uninterrupted run sees).  Train on
+    several epochs with ``fit(..., steps_per_epoch=...)``.  Every iteration of the
+    dataset yields the same batches: the epoch comes from the data, not from counting
+    iterations, because Keras opens an extra iterator to build a distributed model (-g N).
     Python touches whole batches only; one-hot runs in the graph, and the next
     batches are prefetched while the model works.
     """
     import tensorflow as tf
 
-    epoch = {"n": first_epoch}
-
-    def gen():
-        e = epoch["n"]
-        epoch["n"] += 1
+    def gen(epoch):
+        e = int(epoch)
         batches = iter_batches(source, batch_size, shuffle, seed, e)
         for i, batch in enumerate(batches):
             if e == first_epoch and i < skip_batches:
@@ -78,9 +77,10 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
             yield batch
 
     sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
-    ds = tf.data.Dataset.from_generator(gen, output_signature=sig)
+    ds = tf.data.Dataset.range(first_epoch, first_epoch + epochs).flat_map(
+        lambda e: tf.data.Dataset.from_generator(gen, args=(e,), output_signature=sig))
     # Known length: Keras shows epoch progress and does not warn about running out of data.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(steps_per_epoch(source, batch_size) - skip_batches))
+    ds = ds.apply(tf.data.experimental.assert_cardinality(epochs * steps_per_epoch(source, batch_size) - skip_batches))
 
     def encode(x, y):
         onehot = tf.one_hot(tf.cast(x, tf.int32), 4, dtype=tf.float32)

@@ -121,9 +121,11 @@ def load_into(model: keras.Model, path: Path, state: TrainState) -> None:
         saved = keras.models.load_model(path, compile=True)
     model.set_weights(saved.get_weights())
     # Build the optimizer's slots (once: a LossScaleOptimizer adds its variables again on every
-    # build), then copy iteration count and moments.
+    # build), then copy iteration count and moments.  The slots belong to the model's strategy
+    # (-g N: MirroredStrategy); the saved copy above is loaded outside it, as plain variables.
     if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
+        with model.distribute_strategy.scope():
+            model.optimizer.build(model.trainable_variables)
     if len(model.optimizer.variables) != len(saved.optimizer.variables):
         raise DlbioError(f"{path}: the state's optimizer has {len(saved.optimizer.variables)} variables, the "
                          f"model's {len(model.optimizer.variables)}; remove the state file to start over")
@@ -150,15 +152,17 @@ class StopNow(Exception):
 class Preemption(keras.callbacks.Callback):
     """Catch SIGTERM/SIGINT, finish the current batch, save the state, stop training
     (:class:`StopNow`; the caller ends the callbacks and raises :class:`Preempted`).
+    After an epoch's last batch it lets the epoch end (validation, checkpoint, log) and
+    stops at the boundary, so that a resumed run never has an epoch of 0 batches left.
 
     Also saves the state after every epoch (after the checkpoint and early-stopping
     callbacks, which must come earlier in the list).
     """
 
-    def __init__(self, path: Path, state: TrainState, early_stopping, checkpoint):
+    def __init__(self, path: Path, state: TrainState, early_stopping, checkpoint, steps_per_epoch: int):
         super().__init__()
         self.path, self.state = Path(path), state
-        self.early, self.checkpoint = early_stopping, checkpoint
+        self.early, self.checkpoint, self.steps = early_stopping, checkpoint, steps_per_epoch
         self.preempted = False
         self.signalled = False
         self._old = {}
@@ -183,7 +187,7 @@ class Preemption(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self.state.step += 1
-        if self.signalled and not self.preempted:
+        if self.signalled and not self.preempted and self.state.step < self.steps:
             self.preempted = True
             self._sync()
             self.state.metric_states = [float(v.numpy()) for v in self.model.metrics_variables]
@@ -196,6 +200,9 @@ class Preemption(keras.callbacks.Callback):
         self.state.epoch, self.state.step, self.state.metric_states = epoch + 1, 0, []
         self._sync()
         save_state(self.model, self.path, self.state)
+        if self.signalled:  # it came with the epoch's last batch or during validation
+            self.preempted = True
+            raise StopNow
 
     def _sync(self):
         self.state.best_val_loss = float(self.checkpoint.best)

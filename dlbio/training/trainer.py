@@ -27,10 +27,11 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     early = ResumableEarlyStopping(patience, state)
     ckpt = cb.AtomicCheckpoint(checkpoint, monitor="val_loss", verbose=verbose)
     ckpt.best = state.best_val_loss
-    preempt = Preemption(state_path, state, early, ckpt)
+    steps = steps_per_epoch(train_set, batch_size)
+    preempt = Preemption(state_path, state, early, ckpt, steps)
     calls = [cb.ValidationAUC(valid_set), ckpt, early, keras.callbacks.CSVLogger(str(log), append=resume),
              cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=cb.progress_enabled(quiet),
-                              steps_per_epoch=steps_per_epoch(train_set, batch_size), initial_step=state.step),
+                              steps_per_epoch=steps, initial_step=state.step),
              preempt]
     if lr_schedule is not None:
         calls.insert(0, keras.callbacks.LearningRateScheduler(cb.step_decay(lr_schedule)))
@@ -44,10 +45,11 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     if start < epochs:
         runs.append((start, epochs, 0))
     for first, last, skip in runs:
-        ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=first, skip_batches=skip)
+        ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=first, skip_batches=skip,
+                          epochs=last - first)
         try:
             h = model.fit(ds, validation_data=valid_ds, initial_epoch=first, epochs=last, callbacks=calls,
-                          verbose=2 if verbose else 0, shuffle=False)
+                          steps_per_epoch=steps - skip, verbose=2 if verbose else 0, shuffle=False)
         except StopNow:
             for c in calls:  # what fit would have done at its end: close the log and bar, restore signals
                 c.on_train_end()
