@@ -214,21 +214,21 @@ from dlbio.training.trainer import fit_resumable
 
 out, mode = Path(sys.argv[1]), sys.argv[2]
 rng = np.random.default_rng(0)
-train = ArraySource(rng.integers(0, 4, (256, 60)).astype(np.uint8), rng.integers(0, 2, (256, 3)).astype(np.uint8))
-valid = ArraySource(rng.integers(0, 4, (64, 60)).astype(np.uint8), rng.integers(0, 2, (64, 3)).astype(np.uint8))
+train = ArraySource(rng.integers(0, 4, (128, 60)).astype(np.uint8), rng.integers(0, 2, (128, 3)).astype(np.uint8))
+valid = ArraySource(rng.integers(0, 4, (32, 60)).astype(np.uint8), rng.integers(0, 2, (32, 3)).astype(np.uint8))
 seed_everything(3, deterministic=True)
 with make_strategy(2, 32, device_type="CPU").scope():
     model = deepsea.build("DanQ", 3, 60, filters=8, kernel_size=5, lstm_units=4, dense_units=8, seed=3)
     model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(1e-2))
-if mode == "stop":  # SIGTERM after batch 3 of epoch 2 (8 batches an epoch)
+if mode == "stop":  # SIGTERM after batch 2 of epoch 2 (4 batches an epoch)
     seen = {"n": 0}
     def count(self, batch, logs=None):
         seen["n"] += 1
-        if seen["n"] == 11:
+        if seen["n"] == 6:
             os.kill(os.getpid(), signal.SIGTERM)
     callbacks.ValidationAUC.on_train_batch_end = count
 try:
-    fit_resumable(model, train, valid, batch_size=32, epochs=3, seed=3, checkpoint=out / "best.keras",
+    fit_resumable(model, train, valid, batch_size=32, epochs=2, seed=3, checkpoint=out / "best.keras",
                   log=out / "log.csv", state_path=out / "state.keras", config={}, resume=mode == "resume",
                   patience=10, quiet=True)
 except Preempted:
@@ -250,7 +250,7 @@ def test_two_replica_mirrored_resume_mid_epoch_equals_uninterrupted(tmp_path):
     assert run("straight", "straight").returncode == 0
     stopped = run("broken", "stop")
     assert stopped.returncode == 75, stopped.stderr[-1500:]
-    assert _state(tmp_path / "broken" / "state.keras")["step"] == 3
+    assert _state(tmp_path / "broken" / "state.keras")["step"] == 2
     resumed = run("broken", "resume")
     assert resumed.returncode == 0, resumed.stderr[-1500:]
     a, b = (np.load(tmp_path / d / "weights.npz") for d in ("straight", "broken"))
