@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
 from tqdm.auto import tqdm
+
+from dlbio.signals import sigterm_raises
 
 
 def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str, progress: bool) -> list:
@@ -23,20 +24,19 @@ def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str,
     # fails the job (BrokenProcessPool) instead of hanging it.
     _quiet_resource_tracker()
     pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=get_context("spawn"), initializer=_ignore_sigint)
-    on_term = _sigterm_as_interrupt()
     results: dict[int, object] = {}
-    try:
-        futures = {pool.submit(fn, *task): i for i, task in enumerate(tasks)}
-        for fut in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run", disable=not progress):
-            results[futures[fut]] = fut.result()
-    except BaseException:
-        for proc in list((pool._processes or {}).values()):  # no public terminate before Python 3.14
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        if on_term is not None:
-            signal.signal(signal.SIGTERM, on_term)
+    # SIGTERM (kill, scancel) stops the job like Ctrl-C, so the workers are stopped with it
+    # instead of training on as orphans.
+    with sigterm_raises(KeyboardInterrupt):
+        try:
+            futures = {pool.submit(fn, *task): i for i, task in enumerate(tasks)}
+            for fut in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run", disable=not progress):
+                results[futures[fut]] = fut.result()
+        except BaseException:
+            for proc in list((pool._processes or {}).values()):  # no public terminate before Python 3.14
+                proc.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     pool.shutdown()
     return [results[i] for i in range(len(tasks))]
 
@@ -47,18 +47,6 @@ def _quiet_resource_tracker() -> None:
     quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
     if quiet not in os.environ.get("PYTHONWARNINGS", ""):
         os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
-
-
-def _sigterm_as_interrupt():
-    """Make SIGTERM (kill, scancel) stop the job like Ctrl-C, so the workers are stopped
-    with it instead of training on as orphans; returns the previous handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def _ignore_sigint() -> None:

@@ -9,6 +9,7 @@ genome is an error naming the record, or with ``skip_mismatch`` a counted skip.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,19 +120,49 @@ def score_variants(model, genome: Genome, variants: list[Variant], both_strands:
 VARIANT_COLUMNS = ("chrom", "pos", "id", "ref", "alt")
 
 
-def write_variant_rows(fh, variants: list[Variant], ref_p: np.ndarray, alt_p: np.ndarray, names: list[str],
-                       columns: list[int]) -> None:
-    """Long TSV rows, one per variant and target in *columns* (0-based): probabilities,
-    difference, log-odds difference.  The header is ``variant_tsv_header()``."""
-    lo = logit(alt_p) - logit(ref_p)
-    for i, v in enumerate(variants):
-        head = f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t"
-        fh.writelines(f"{head}{names[t]}\t{ref_p[i, t]:.5f}\t{alt_p[i, t]:.5f}\t{alt_p[i, t] - ref_p[i, t]:+.5f}"
-                      f"\t{lo[i, t]:+.4f}\n" for t in columns)
+@contextlib.contextmanager
+def variant_writer(path: str | Path, variants: list[Variant], names: list[str], both_strands: bool = False):
+    """Yields ``write(start, part, ref_p, alt_p)``: the probabilities (len(part), len(names)) of
+    the variants ``variants[start:start + len(part)]``, written as they come, atomically.
 
+    *path* ending in .h5/.hdf5: HDF5 ``ref_prob``/``alt_prob`` float32 (V, T), the variant
+    columns (V,), attributes ``target_names`` and ``both_strands``.  Else a long TSV, one row
+    per variant and target: probabilities, difference, log-odds difference.
+    """
+    import h5py
 
-def variant_tsv_header() -> str:
-    return "\t".join(VARIANT_COLUMNS) + "\ttarget\tref_prob\talt_prob\tdiff\tlog_odds_diff\n"
+    from dlbio.atomic import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix in (".h5", ".hdf5"):
+            with h5py.File(tmp, "w") as f:
+                probs = [f.create_dataset(k, (len(variants), len(names)), np.float32, compression="gzip",
+                                          chunks=(min(len(variants), 1024), len(names)))
+                         for k in ("ref_prob", "alt_prob")]
+                for k in VARIANT_COLUMNS:
+                    f[k] = np.array([getattr(v, k) for v in variants], dtype=np.int64 if k == "pos" else "S")
+                f.attrs["target_names"] = np.array(names, dtype="S")
+                f.attrs["both_strands"] = both_strands
+
+                def write(start, part, ref_p, alt_p):
+                    probs[0][start:start + len(part)] = ref_p
+                    probs[1][start:start + len(part)] = alt_p
+
+                yield write
+        else:
+            with open(tmp, "w") as fh:
+                fh.write("\t".join(VARIANT_COLUMNS) + "\ttarget\tref_prob\talt_prob\tdiff\tlog_odds_diff\n")
+
+                def write(start, part, ref_p, alt_p):
+                    lo = logit(alt_p) - logit(ref_p)
+                    for i, v in enumerate(part):
+                        head = f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t"
+                        fh.writelines(f"{head}{name}\t{ref_p[i, t]:.5f}\t{alt_p[i, t]:.5f}"
+                                      f"\t{alt_p[i, t] - ref_p[i, t]:+.5f}\t{lo[i, t]:+.4f}\n"
+                                      for t, name in enumerate(names))
+
+                yield write
 
 
 def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,

@@ -137,8 +137,8 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
                 break
             if stop:  # the signal came with the epoch's last batch: stop at the boundary
                 raise Preempted(state_path, state)
-        if signalled["flag"]:  # it came after the last batch: the state is saved, the job still has to stop
-            raise Preempted(state_path, None, f"after the last batch (state saved to {state_path})")
+        if signalled["flag"]:
+            raise Preempted.after_training(state_path)
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)

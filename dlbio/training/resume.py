@@ -13,10 +13,8 @@ resumed run skips the batches already done and sees exactly the rest.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
-import threading
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,6 +23,7 @@ import keras
 
 from dlbio.atomic import atomic_path
 from dlbio.errors import DlbioError, require
+from dlbio.signals import sigterm_raises
 
 PREEMPTED_EXIT = 75  # EX_TEMPFAIL: "try again later"; the sbatch examples requeue on it
 STATE_ENTRY = "dlbio_state.json"
@@ -57,25 +56,18 @@ class Preempted(Exception):
         super().__init__(f"stopped by a signal {where}; rerun with --resume to continue")
         self.path, self.state = path, state
 
+    @classmethod
+    def after_training(cls, path: Path) -> Preempted:
+        """The signal came after the last batch: the state is saved, the job still has to stop."""
+        return cls(path, None, f"after the last batch (state saved to {path})")
 
-@contextlib.contextmanager
+
 def sigterm_as_preemption(path: Path):
-    """Within this block a SIGTERM raises :class:`Preempted` (exit 75) instead of killing the
+    """A block in which a SIGTERM raises :class:`Preempted` (exit 75) instead of killing the
     process (143): a job told to stop while it reads data or writes its test predictions is
     requeued like one stopped mid-training.  The training loops set their own handlers
     (finish the batch, save) and put this one back when they end."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise Preempted(path, None)
-
-    old = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
+    return sigterm_raises(lambda: Preempted(path, None))
 
 
 def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> TrainState:

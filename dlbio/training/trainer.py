@@ -58,8 +58,8 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
             history.setdefault(k, []).extend(v)
         if model.stop_training:  # early stopping
             break
-    if preempt.signalled:  # it came after the last batch: the state is saved, the job still has to stop
-        raise Preempted(state_path, None, f"after the last batch (state saved to {state_path})")
+    if preempt.signalled:
+        raise Preempted.after_training(state_path)
     return history
 
 

@@ -6,15 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import atomic_path, write_text
+from dlbio.atomic import write_text
 from dlbio.data import prepare
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
 from dlbio.errors import require
 from dlbio.predict import predict_index
-from dlbio.variants import (VARIANT_COLUMNS, read_vcf, saturation_mutagenesis, score_variants,
-                            variant_tsv_header, write_variant_rows)
+from dlbio.variants import read_vcf, saturation_mutagenesis, score_variants, variant_writer
 
 
 def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | Path, mat: bool = False,
@@ -76,7 +75,6 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     only those targets.  Variants are scored *chunk* at a time and written as they come,
     so memory does not grow with the VCF.  Returns {'path', 'n', 'notes'}.
     """
-    import h5py
     from tqdm.auto import tqdm
 
     genome = Genome(genome_path)
@@ -86,35 +84,14 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     columns = [t - 1 for t in targets] if targets else list(range(len(all_names)))
     require(all(0 <= c < len(all_names) for c in columns),
             f"--targets: the model has {len(all_names)} targets, got {', '.join(str(c + 1) for c in columns)}")
-    out = Path(out)
-    hdf5 = out.suffix in (".h5", ".hdf5")
-    with atomic_path(out) as tmp, tqdm(total=len(variants), unit="variant", desc="variants",
-                                       disable=not progress) as bar:
-        if hdf5:
-            fh = h5py.File(tmp, "w")
-            probs = {k: fh.create_dataset(k, (len(variants), len(columns)), np.float32, compression="gzip",
-                                          chunks=(min(len(variants), 1024), len(columns)))
-                     for k in ("ref_prob", "alt_prob")}
-            for k in VARIANT_COLUMNS:
-                fh[k] = np.array([getattr(v, k) for v in variants], dtype=np.int64 if k == "pos" else "S")
-            fh.attrs["target_names"] = np.array([all_names[c] for c in columns], dtype="S")
-            fh.attrs["both_strands"] = both_strands
-        else:
-            fh = open(tmp, "w")
-            fh.write(variant_tsv_header())
-        try:
-            for i in range(0, len(variants), chunk):
-                part = variants[i:i + chunk]
-                ref_p, alt_p = score_variants(model, genome, part, both_strands)
-                if hdf5:
-                    probs["ref_prob"][i:i + len(part)] = ref_p[:, columns]
-                    probs["alt_prob"][i:i + len(part)] = alt_p[:, columns]
-                else:
-                    write_variant_rows(fh, part, ref_p, alt_p, all_names, columns)
-                bar.update(len(part))
-        finally:
-            fh.close()
-    return {"path": out, "n": len(variants), "notes": notes}
+    with variant_writer(out, variants, [all_names[c] for c in columns], both_strands) as write, \
+            tqdm(total=len(variants), unit="variant", desc="variants", disable=not progress) as bar:
+        for i in range(0, len(variants), chunk):
+            part = variants[i:i + chunk]
+            ref_p, alt_p = score_variants(model, genome, part, both_strands)
+            write(i, part, ref_p[:, columns], alt_p[:, columns])
+            bar.update(len(part))
+    return {"path": Path(out), "n": len(variants), "notes": notes}
 
 
 def mutagenesis(model, fasta: str | Path, record: str | None, target: int, out_tsv: str | Path,
