@@ -93,27 +93,21 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
         log = ckpt_dir / f"{prefix}.{model_name}.log.csv"
-        with strategy.scope(), dtype_policy("mixed_float16" if mixed_precision else None):
-            model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
-                                 lstm_units, dense_units, seed=seed)
-            if weights:
-                load_weights_into(model, weights)
-            model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
-                          # XLA: not for the cuDNN LSTM (no kernel), nor under op determinism
-                          # (Keras turns it off then, with a warning)
-                          jit_compile=model_name == "DeepSEA" and not deterministic)
+        model = _compiled_model(strategy, model_name, train_set, filters, kernel_size, lstm_units, dense_units,
+                                seed, weights, optimizer, learning_rate, mixed_precision, deterministic)
         if verbose:
             model.summary(print_fn=lambda s, **k: print(s))
         config = {"data": str(Path(data_dir).resolve()), "model": model_name, "batch_size": batch_size,
                   "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
                   "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
                   "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
-        if multi_worker:  # only when set, so that states written before this key resume as before
-            config["multi_worker"] = True  # its log and loss bookkeeping differ from model.fit's
         t0 = time.time()
         if multi_worker:
             from dlbio.training.multiworker import fit_multiworker, is_chief
 
+            # Its log and loss bookkeeping differ from model.fit's, so a state resumes only in its
+            # own mode; set only here, so that single-process states written before the key resume.
+            config["multi_worker"] = True
             history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
                                       epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
                                       state_path=state_path, config=config, resume=resume,
@@ -140,6 +134,22 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                          quiet=quiet)
             res_path, lines = pr.path, pr.summary
         return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
+
+
+def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, lstm_units, dense_units, seed,
+                    weights, optimizer: str, learning_rate: float, mixed_precision: bool,
+                    deterministic: bool) -> keras.Model:
+    """The model for *train_set*'s targets and length, built and compiled under *strategy*."""
+    with strategy.scope(), dtype_policy("mixed_float16" if mixed_precision else None):
+        model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
+                             lstm_units, dense_units, seed=seed)
+        if weights:
+            load_weights_into(model, weights)
+        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
+                      # XLA: not for the cuDNN LSTM (no kernel), nor under op determinism
+                      # (Keras turns it off then, with a warning)
+                      jit_compile=model_name == "DeepSEA" and not deterministic)
+    return model
 
 
 def default_results_name(model_name: str, prefix: str = "bestmodel", split: str = "test") -> str:
