@@ -17,9 +17,11 @@ def pyplot():
     return plt
 
 
-def save_png(fig, path: str | Path, dpi: int = 120) -> Path:
-    """Lay out, write under a temporary name, rename, close; return the path."""
-    fig.tight_layout()
+def save_png(fig, path: str | Path, dpi: int = 120, layout: bool = True) -> Path:
+    """Lay out (*layout*: tight_layout; off for a figure made with its own layout engine), write
+    under a temporary name, rename, close; return the path."""
+    if layout:
+        fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, format="png")
     pyplot().close(fig)

@@ -5,32 +5,33 @@ from __future__ import annotations
 from dlbio.errors import DlbioError, require
 
 
-def parse_targets(spec: str | None, n_targets: int | None = None, names: list[str] | None = None) -> list[int] | None:
+def parse_targets(spec: str | None, n_targets: int | None = None, names: list[str] | None = None,
+                  option: str = "--targets") -> list[int] | None:
     """'1,5,CTCF' -> [1, 5, k] (1-based, in the given order, no repeats); None for no *spec*.
 
     Numbers must lie in 1..*n_targets* (when known); a name must be one of *names*
     (targets.tsv), whole or up to its first '_' (``CTCF`` for ``CTCF_MA0139.2``) when
-    that is unambiguous.
+    that is unambiguous.  Errors name *option*.
     """
     if not spec or not spec.strip():
         return None
     out: list[int] = []
     for item in (s.strip() for s in spec.split(",")):
-        require(item, f"--targets {spec!r}: an empty item")
+        require(item, f"{option} {spec!r}: an empty item")
         if item.isdigit():
             t = int(item)
         else:
-            require(names, f"--targets: {item!r} is a name, but the target names are unknown "
+            require(names, f"{option}: {item!r} is a name, but the target names are unknown "
                            "(give -d with targets.tsv, or target numbers)")
             hits = [i for i, n in enumerate(names) if n == item] or \
                    [i for i, n in enumerate(names) if n.split("_")[0] == item]
             if len(hits) != 1:
                 shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
-                raise DlbioError(f"--targets: {item!r} " + ("names several targets" if hits else
+                raise DlbioError(f"{option}: {item!r} " + ("names several targets" if hits else
                                  f"is not a target name (targets: {shown})"))
             t = hits[0] + 1
         require(t >= 1 and (n_targets is None or t <= n_targets),
-                f"--targets: {t} is not a target number (1..{n_targets or '?'})")
+                f"{option}: {t} is not a target number (1..{n_targets or '?'})")
         if t not in out:
             out.append(t)
     return out

@@ -1,4 +1,4 @@
-"""Score SNVs from a VCF, and in-silico saturation mutagenesis, with any one-hot DNA model.
+"""Score SNVs from a VCF with any one-hot DNA model.
 
 VCF behaviour: ``##``/``#CHROM`` header lines skipped; several ALT alleles are split
 into one record each; multi-base (indel/MNP) and symbolic (``<DEL>``, ``*``, breakends)
@@ -163,21 +163,3 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
                                       for t, name in enumerate(names))
 
                 yield write
-
-
-def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,
-                           progress: bool = False) -> np.ndarray:
-    """Effect of every single-base substitution of one sequence on one target (0-based).
-
-    idx uint8 (L,) -> float32 (L, 4), columns A, C, G, T: prediction(mutant) - prediction(reference);
-    0 at the reference base.
-    """
-    length = len(idx)
-    mutants = np.repeat(idx[None, :], 4 * length, axis=0)
-    acgt = np.array([0, 2, 1, 3], np.uint8)  # A, C, G, T in the model's A,G,C,T codes
-    pos = np.repeat(np.arange(length), 4)
-    mutants[np.arange(4 * length), pos] = np.tile(acgt, length)
-    allx = np.concatenate([idx[None, :], mutants])
-    pred = predict_index(model, (allx[i:i + batch_size] for i in range(0, len(allx), batch_size)),
-                         total=len(allx), progress=progress)[:, target]
-    return (pred[1:] - pred[0]).reshape(length, 4).astype(np.float32)

@@ -154,4 +154,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("VCF with only indels and symbolic alleles", "variants", ["--vcf", "only_indels.vcf", "-g", gen, "-w", "tiny.keras"]),
         ("mutagenesis target out of range", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "9"]),
         ("mutagenesis sequence of the wrong length", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "1"]),
+        ("mutagenesis with two targets", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "1,2"]),
+        ("mutagenesis --zoom 0", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "1",
+                                                 "--zoom", "0"]),
     ]

@@ -238,15 +238,52 @@ def test_parse_targets():
 
 
 def test_mutagenesis_finds_the_motif():
-    from dlbio.data.encoding import encode
-    from dlbio.variants import saturation_mutagenesis
+    from dlbio.data.encoding import encode, index_to_onehot
+    from dlbio.mutagenesis import importance, saturation_mutagenesis, zoom_window
 
     seq = "A" * 20 + "GATAAG" + "T" * 34
-    eff = saturation_mutagenesis(_motif_model(), encode(seq), target=0)
+    idx = encode(seq)
+    eff = saturation_mutagenesis(_motif_model(), idx, target=0)
     assert eff.shape == (60, 4)
     assert np.all(eff[20:26].min(axis=1) < -0.9)               # every motif base matters
     assert np.abs(eff[:18]).max() < 1e-3 and np.abs(eff[28:]).max() < 1e-3
     assert eff[20, 3] < -0.9 and eff[20, 2] == 0.0             # G->T hurts; G->G is no change
+    imp = importance(eff, idx)
+    # the mean over the 3 substitutions, not over 4 columns with the reference's 0
+    np.testing.assert_allclose(imp[20], -(eff[20, 0] + eff[20, 1] + eff[20, 3]) / 3, rtol=1e-6)
+    assert np.all(imp[20:26] > 0.9) and np.abs(imp[:18]).max() < 1e-3
+    start, stop = zoom_window(imp, 10)
+    assert stop - start == 10 and start <= 20 and stop >= 26   # the zoom holds the motif
+    assert zoom_window(imp, 500) == (0, 60)                   # never wider than the sequence
+    assert zoom_window(np.r_[5.0, np.zeros(59)], 10) == (0, 10)  # and never before its start
+    assert zoom_window(np.r_[np.zeros(59), -5.0], 10) == (50, 60)
+    assert zoom_window(np.zeros(60), 10) == (25, 35)             # nothing to show: the middle
+    # log-odds: logit(mutant) - logit(reference), checked against the model's own predictions
+    lo = saturation_mutagenesis(_motif_model(), idx, target=0, log_odds=True)
+    mutant = seq[:20] + "T" + seq[21:]
+    p_ref, p_mut = (float(_motif_model().predict(index_to_onehot(encode(s))[None], verbose=0)[0, 0]) for s in (seq, mutant))
+    np.testing.assert_allclose(lo[20, 3], np.log(p_mut / (1 - p_mut)) - np.log(p_ref / (1 - p_ref)), rtol=1e-4)
+    assert lo[20, 2] == 0.0 and np.abs(lo[:18]).max() < 1e-3
+
+
+def test_mutagenesis_figure_and_table(tmp_path):
+    import matplotlib.image
+
+    from dlbio.workflows.genomics import mutagenesis
+
+    seq = "A" * 30 + "GATAAG" + "NT" * 12
+    (tmp_path / "one.fa").write_text(">other\n" + "C" * 60 + "\n>s\n" + seq + "\n")
+    res = mutagenesis(_motif_model(), tmp_path / "one.fa", "s", 1, tmp_path / "ism.tsv", tmp_path / "ism.png",
+                      names=["GATA", "POLYC"], zoom=20)
+    assert res["id"] == "s" and res["target_name"] == "GATA"
+    assert res["zoom"] == (24, 43)                             # 1-based, centred on the motif
+    assert res["strongest"][0] in range(31, 37) and res["strongest"][3] < -0.9
+    rows = [r.split("\t") for r in (tmp_path / "ism.tsv").read_text().splitlines()]
+    assert rows[0] == ["position", "ref", "A", "C", "G", "T", "importance"] and len(rows) == 61
+    assert rows[31][:2] == ["31", "G"] and float(rows[31][4]) == 0.0 and float(rows[31][6]) > 0.9
+    assert rows[37][1] == "N" and float(rows[37][6]) == 0.0    # an N: every base is a substitution
+    image = matplotlib.image.imread(tmp_path / "ism.png")
+    assert image.ndim == 3 and image.shape[0] > 600 and image.shape[1] > 900
 
 
 def test_cli_path_on_bundled_genome(run_cli, tmp_path):
@@ -281,3 +318,6 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     (tmp_path / "one.fa").write_text(">s\n" + (g / "example.fa").read_text().split("\n")[1] + "\n")
     run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", 1, "-o", "ism", "-q"])
     assert len((tmp_path / "ism.tsv").read_text().splitlines()) == 1001 and (tmp_path / "ism.png").exists()
+    res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", "GATA1", "-d", "d", "-o", "g", "-q",
+                                    "--log-odds"])
+    assert res.output.startswith("s, GATA1: 1000 positions") and "decrease (log-odds)" in res.output

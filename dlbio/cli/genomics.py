@@ -129,28 +129,46 @@ def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, s
 @command(name="mutagenesis", help="""In-silico saturation mutagenesis of one sequence for one target.
 
 Every position is changed to each other base; the change in the target's
-prediction is written as a TSV (position, ref, A, C, G, T) and a heatmap PNG.
+prediction is written as a TSV (position, ref, A, C, G, T, importance) and a PNG:
+each base's importance (the mean loss of prediction when it is changed) along the
+whole sequence, then, for the --zoom positions of most importance, a logo of the
+reference bases scaled by importance and a heatmap of every substitution.
+--log-odds gives the changes in log-odds, which still show the important bases
+of a sequence predicted near 0 or 1, where the probability barely moves.
 
 \b
 Example:
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras --fasta one.fa --target 3 -o ism
+  dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --record peak7 -t CTCF
 """)
 @click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
 @click.option("--fasta", type=click.Path(dir_okay=False), required=True)
 @click.option("--record", default=None, help="Record id (default: the first record).")
-@click.option("-t", "--target", type=int, required=True, help="Target, 1-based.")
+@click.option("-t", "--target", required=True, help="Target: 1-based number, or a name from targets.tsv (with -d).")
+@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
+@click.option("--zoom", type=int, default=60, show_default=True, help="Positions shown in the logo and heatmap.")
+@click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
 @quiet_option
-def mutagenesis_cmd(model_path, fasta, record, target, out, quiet):
+def mutagenesis_cmd(model_path, fasta, record, target, data, zoom, log_odds, out, quiet):
+    from dlbio.errors import require
+    from dlbio.targets import parse_targets
     from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
-    from dlbio.workflows.genomics import mutagenesis
+    from dlbio.workflows.genomics import mutagenesis, names_for_model
 
-    res = mutagenesis(load_dna_model(model_path), fasta, record, target, f"{out}.tsv", f"{out}.png",
-                      progress=progress_enabled(quiet))
+    model = load_dna_model(model_path)
+    names = names_for_model(model, data)
+    targets = parse_targets(target, model.outputs[0].shape[-1], names, option="--target")
+    require(targets and len(targets) == 1, f"--target: one target, got {target!r}")
+    res = mutagenesis(model, fasta, record, targets[0], f"{out}.tsv", f"{out}.png", names=names, zoom=zoom,
+                      log_odds=log_odds, progress=progress_enabled(quiet))
     pos, ref, alt, change = res["strongest"]
-    click.echo(f"{res['id']}: {len(res['effects'])} positions x 3 substitutions; strongest decrease {change:+.4f} "
-               f"at position {pos} ({ref}>{alt}) -> {out}.tsv, {out}.png")
+    first, last = res["zoom"]
+    unit = " (log-odds)" if log_odds else ""
+    click.echo(f"{res['id']}, {res['target_name']}: {len(res['effects'])} positions x 3 substitutions; strongest "
+               f"decrease{unit} {change:+.4f} at position {pos} ({ref}>{alt}); figure zooms on positions {first}-{last} "
+               f"-> {out}.tsv, {out}.png")
 
 
 COMMANDS = [build_dataset, variants_cmd, mutagenesis_cmd]

@@ -13,7 +13,7 @@ from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
 from dlbio.errors import require
 from dlbio.predict import predict_index
-from dlbio.variants import read_vcf, saturation_mutagenesis, score_variants, variant_writer
+from dlbio.variants import read_vcf, score_variants, variant_writer
 
 
 def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | Path, mat: bool = False,
@@ -95,41 +95,39 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
 
 
 def mutagenesis(model, fasta: str | Path, record: str | None, target: int, out_tsv: str | Path,
-                out_png: str | Path | None, progress: bool = False) -> dict:
+                out_png: str | Path | None, names: list[str] | None = None, zoom: int = 60,
+                log_odds: bool = False, progress: bool = False) -> dict:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of one FASTA record
-    (*record* id, or the first) on *target* (1-based); TSV and heatmap PNG.
+    (*record* id, or the first) on *target* (1-based), in probability or, with *log_odds*,
+    in log-odds; and each base's importance (L,); TSV and a PNG (importance track, importance logo and heatmap of the *zoom* positions
+    around the most important base).
 
-    Returns {'id', 'effects', 'strongest': (position 1-based, ref base, alt base, change)}.
+    Returns {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last) 1-based,
+    'strongest': (position 1-based, ref base, alt base, change)}.
     """
     from dlbio.data.fasta import read_records
+    from dlbio.mutagenesis import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, \
+        zoom_window
 
     records = [r for r in read_records(fasta) if record is None or r[0] == record]
     require(records, f"{fasta}: no record {record!r}")
     rid, sequence = records[0]
     n = model.outputs[0].shape[-1]
     require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
+    require(zoom >= 1, f"--zoom must be at least 1, got {zoom}")
     length = model.inputs[0].shape[1]
     require(len(sequence) == length, f"{fasta}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
-    eff = saturation_mutagenesis(model, encode(sequence, f"{fasta}: record {rid!r}"), target - 1, progress=progress)
-    lines = ["position\tref\tA\tC\tG\tT"] + [f"{i + 1}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row)
-                                           for i, row in enumerate(eff)]
-    write_text(out_tsv, "\n".join(lines) + "\n")
+    idx = encode(sequence, f"{fasta}: record {rid!r}")
+    eff = saturation_mutagenesis(model, idx, target - 1, progress=progress, log_odds=log_odds)
+    imp = importance(eff, idx)
+    write_table(eff, sequence, imp, out_tsv)
+    target_name = target_names_for(model, names)[target - 1]
     if out_png:
-        _heatmap(eff, out_png, f"{rid}: saturation mutagenesis, target {target}")
+        start, stop = draw_mutagenesis(eff, sequence, imp, out_png,
+                                       f"{rid}: saturation mutagenesis, target {target} ({target_name})", zoom,
+                                       unit="log-odds" if log_odds else "prediction")
+    else:
+        start, stop = zoom_window(imp, zoom)
     i, j = np.unravel_index(np.argmin(eff), eff.shape)
-    return {"id": rid, "effects": eff, "strongest": (int(i) + 1, sequence[i].upper(), "ACGT"[j], float(eff[i, j]))}
-
-
-def _heatmap(eff: np.ndarray, path, title: str) -> None:
-    from dlbio.plots import pyplot, save_png
-
-    plt = pyplot()
-
-    lim = float(np.abs(eff).max()) or 1.0
-    fig, ax = plt.subplots(figsize=(min(24, 2 + len(eff) / 12), 2.6))
-    im = ax.imshow(eff.T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
-    ax.set_yticks(range(4), list("ACGT"))
-    ax.set_xlabel("position")
-    ax.set_title(title)
-    fig.colorbar(im, ax=ax, label="prediction change")
-    save_png(fig, path)
+    return {"id": rid, "target_name": target_name, "effects": eff, "importance": imp, "zoom": (start + 1, stop),
+            "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j], float(eff[i, j]))}

@@ -1,0 +1,127 @@
+"""In-silico saturation mutagenesis (ISM) of one sequence, and the figure that shows it.
+
+Effects are prediction(mutant) - prediction(reference) for one target, in columns
+A, C, G, T (the reading order of people, not the model's A, G, C, T codes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.data.encoding import N_CODE
+from dlbio.predict import predict_index
+from dlbio.variants import logit
+
+ACGT = "ACGT"
+_ACGT_CODES = np.array([0, 2, 1, 3], np.uint8)  # A, C, G, T in the model's A,G,C,T codes
+
+
+def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,
+                           progress: bool = False, log_odds: bool = False) -> np.ndarray:
+    """Effect of every single-base substitution of one sequence on one target (0-based).
+
+    idx uint8 (L,) base index -> float32 (L, 4), columns A, C, G, T: prediction(mutant) -
+    prediction(reference), or with *log_odds* logit(mutant) - logit(reference) (which still
+    moves where the probability saturates near 0 or 1); 0 at the reference base.
+    """
+    length = len(idx)
+    mutants = np.repeat(idx[None, :], 4 * length, axis=0)
+    pos = np.repeat(np.arange(length), 4)
+    mutants[np.arange(4 * length), pos] = np.tile(_ACGT_CODES, length)
+    allx = np.concatenate([idx[None, :], mutants])
+    pred = predict_index(model, (allx[i:i + batch_size] for i in range(0, len(allx), batch_size)),
+                         total=len(allx), progress=progress)[:, target]
+    if log_odds:
+        pred = logit(pred.astype(np.float64))
+    return (pred[1:] - pred[0]).reshape(length, 4).astype(np.float32)
+
+
+def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """How much each reference base supports the prediction: float32 (L,), the mean loss of
+    prediction over the substitutions of that position (-mean effect over the 3 other bases;
+    over all 4 at an N).  Positive: changing the base lowers the prediction."""
+    n_alt = np.where(idx == N_CODE, 4, 3)
+    return (-effects.sum(axis=1) / n_alt).astype(np.float32)
+
+
+def zoom_window(score: np.ndarray, width: int) -> tuple[int, int]:
+    """[start, stop) of *width* positions (at most the sequence) around the strongest stretch:
+    the window with the largest sum of score**2 (squares, so that a motif outweighs the
+    low-level spread over a long sequence), re-centred on that window's score**2-weighted
+    centre, so a motif sits in the middle rather than at an edge."""
+    width = max(1, min(width, len(score)))
+    weight = np.square(score.astype(np.float64))
+    if not weight.any():
+        start = (len(score) - width) // 2
+        return start, start + width
+    totals = np.convolve(weight, np.ones(width), mode="valid")
+    first = int(np.argmax(totals))
+    inside = np.arange(first, first + width)
+    centre = float(np.average(inside, weights=weight[inside])) if weight[inside].any() else first + width / 2
+    start = int(np.clip(round(centre - (width - 1) / 2), 0, len(score) - width))
+    return start, start + width
+
+
+def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path) -> Path:
+    """TSV: position (1-based), ref, A, C, G, T (effects), importance."""
+    from dlbio.atomic import write_text
+
+    lines = ["position\tref\tA\tC\tG\tT\timportance"]
+    lines += [f"{i + 1}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row) + f"\t{imp[i]:+.5f}"
+              for i, row in enumerate(effects)]
+    return write_text(path, "\n".join(lines) + "\n")
+
+
+def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path, title: str,
+                     zoom: int = 60, unit: str = "prediction") -> tuple[int, int]:
+    """PNG in three rows: the importance along the whole sequence (the zoomed span, see
+    zoom_window, shaded); a logo of the reference bases scaled by importance (below the axis where a base works
+    against the prediction); the effect of each substitution as a heatmap (dots mark the
+    reference).  *unit* names what changes ("prediction", "log-odds").  Returns the zoomed
+    span [start, stop), 0-based."""
+    import logomaker
+    import pandas as pd
+
+    from dlbio.plots import pyplot, save_png
+
+    plt = pyplot()
+    start, stop = zoom_window(imp, zoom)
+    span = np.arange(start, stop)
+    fig, axes = plt.subplots(3, 1, figsize=(max(8.0, 2.5 + 0.16 * len(span)), 6.4),
+                             gridspec_kw={"height_ratios": [1.0, 1.3, 1.4]}, layout="constrained")
+    whole, logo_ax, heat_ax = axes
+
+    x = np.arange(1, len(imp) + 1)
+    whole.fill_between(x, imp, 0, where=imp >= 0, color="tab:red", lw=0, step="mid")
+    whole.fill_between(x, imp, 0, where=imp < 0, color="tab:blue", lw=0, step="mid")
+    whole.axvspan(start + 0.5, stop + 0.5, color="0.85", zorder=0)
+    whole.axhline(0, color="0.4", lw=0.5)
+    whole.set_xlim(0.5, len(imp) + 0.5)
+    whole.set_ylabel(f"importance\n({unit})")
+    whole.set_title(title)
+
+    letters = pd.DataFrame(0.0, index=span + 1, columns=list(ACGT))
+    for i in span:
+        base = sequence[i].upper()
+        if base in ACGT:
+            letters.loc[i + 1, base] = float(imp[i])
+    logomaker.Logo(letters, ax=logo_ax, color_scheme="classic", flip_below=False)
+    logo_ax.axhline(0, color="0.4", lw=0.5)
+    logo_ax.set_xlim(start + 0.5, stop + 0.5)
+    logo_ax.set_ylabel("importance")
+    logo_ax.set_xticks([])
+
+    lim = float(np.abs(effects[span]).max()) or 1.0
+    im = heat_ax.imshow(effects[span].T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim,
+                        interpolation="nearest", extent=(start + 0.5, stop + 0.5, 3.5, -0.5))
+    refs = [(i + 1, ACGT.index(sequence[i].upper())) for i in span if sequence[i].upper() in ACGT]
+    if refs:
+        heat_ax.scatter(*zip(*refs), s=6, color="0.2")
+    heat_ax.set_yticks(range(4), list(ACGT))
+    heat_ax.set_xlabel(f"position (positions {start + 1}-{stop} of {len(imp)})")
+    fig.colorbar(im, ax=axes.tolist(), location="right", shrink=0.45, anchor=(0.0, 0.0),
+                 label=f"{unit} change")
+    save_png(fig, path, layout=False)
+    return start, stop
