@@ -14,6 +14,10 @@ def test_import_is_light_and_names_resolve():
     assert int(res.stdout) == len(dlbio._JOBS)
     for name in dlbio.__all__:
         assert callable(getattr(dlbio, name)), name
+    # a submodule of the same name would replace the job once imported (dlbio.mutagenesis did)
+    import pkgutil
+
+    assert not {m.name for m in pkgutil.iter_modules(dlbio.__path__)} & set(dlbio.__all__)
     try:
         dlbio.no_such_job  # noqa: B018
     except AttributeError as exc:

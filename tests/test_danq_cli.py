@@ -84,6 +84,29 @@ def test_predict_fasta(trained, run_cli, tmp_path):
     assert (tmp_path / "odd.tsv").read_text() == (tmp_path / "exact.tsv").read_text()
 
 
+def test_predict_both_strands(trained, run_cli, tmp_path):
+    from dlbio.data.encoding import BASES, encode, reverse_complement
+
+    out, _ = trained
+    model = out / "checkpoints" / "bestmodel.DanQ.keras"
+    rng = np.random.default_rng(3)
+    fwd = ["".join(rng.choice(list("ACGT"), 200)) for _ in range(3)]
+    rev = ["".join(BASES[i] for i in reverse_complement(encode(s))) for s in fwd]
+
+    def predict(seqs, name, *extra):
+        (tmp_path / f"{name}.fa").write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs)))
+        run_cli(danq_predict, ["-w", model, "--fasta", f"{name}.fa", "-o", f"{name}.tsv", "-q", *extra])
+        return np.loadtxt(tmp_path / f"{name}.tsv", skiprows=1, usecols=range(1, 9))
+
+    one, other, both = predict(fwd, "f"), predict(rev, "r"), predict(fwd, "fb", "--both-strands")
+    assert np.abs(one - other).max() > 1e-3                     # the strands do differ for this model
+    np.testing.assert_allclose(both, (one + other) / 2, atol=2e-5)
+    np.testing.assert_allclose(predict(rev, "rb", "--both-strands"), both, atol=2e-5)
+    run_cli(danq_predict, ["-d", TINY, "-w", model, "-n", 50, "-o", "b.h5", "-q", "--both-strands"])
+    with h5py.File(tmp_path / "b.h5") as f:
+        assert bool(f.attrs["both_strands"]) and f["pred"].shape == (50, 8)
+
+
 def test_runs_of_other_prefixes_and_models_keep_their_predictions(trained, run_cli, tmp_path):
     out, _ = trained
     first = (out / "predictions" / "test_results.h5").read_bytes()

@@ -239,7 +239,7 @@ def test_parse_targets():
 
 def test_mutagenesis_finds_the_motif():
     from dlbio.data.encoding import encode, index_to_onehot
-    from dlbio.mutagenesis import importance, saturation_mutagenesis, zoom_window
+    from dlbio.ism import importance, saturation_mutagenesis, zoom_window
 
     seq = "A" * 20 + "GATAAG" + "T" * 34
     idx = encode(seq)
@@ -307,6 +307,10 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     assert regions[0][:6] == ["name", "chrom", "start", "end", "window_start", "CTCF"] and len(regions) == 1 + len(peaks)
     # 1000-bp windows centred on each peak's summit (narrowPeak column 10)
     assert [int(r[4]) for r in regions[1:]] == [int(p[1]) + int(p[9]) - 500 for p in peaks]
+    run_cli(danq_predict, ["-w", model, "--bed", g / "CTCF.narrowPeak", "--genome", g / "genome.fa", "-d", "d",
+                           "-o", "b2.tsv", "--both-strands", "-q"])
+    both = [line.split("\t") for line in (tmp_path / "b2.tsv").read_text().splitlines()]
+    assert [r[:5] for r in both] == [r[:5] for r in regions] and both[1:] != regions[1:]
     res = run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
                                  "-o", "v.tsv", "--both-strands", "--quiet"])
     rows = (tmp_path / "v.tsv").read_text().splitlines()

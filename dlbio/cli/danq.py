@@ -84,6 +84,7 @@ On a DeepSEA-layout folder: writes predictions HDF5 (pred, labels) and a
 per-target TSV of ROC AUC, PR AUC and positives, and prints medians (by
 DeepSEA category for 919 targets, beside the published figures).
 With --fasta, or --bed and --genome: per-sequence, per-target probabilities to TSV.
+--both-strands averages each sequence's and its reverse complement's predictions.
 
 \b
 Examples:
@@ -107,12 +108,15 @@ Examples:
 @click.option("--bed", type=click.Path(dir_okay=False), default=None,
               help="Predict windows centred on these regions (narrowPeak: on the summit) with --genome.")
 @click.option("--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
+@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
 @click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
 @quiet_option
-def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, batch_size,
-                 quiet):
+def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, both_strands,
+                 batch_size, quiet):
     from dlbio.workflows import danq as wf
     from dlbio.workflows.genomics import names_for_model
+
+    from dlbio.training.callbacks import progress_enabled
 
     model = wf.load_dna_model(weights or default_model(model_name))
     if bed:
@@ -122,19 +126,19 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
         if not genome:
             raise DlbioError("--bed needs --genome")
         out, n = predict_regions(model, bed, genome, output or "predictions.tsv", names_for_model(model, data),
-                                 batch_size)
+                                 batch_size, both_strands, progress_enabled(quiet))
         click.echo(f"{n} regions -> {out}")
         return
     if fasta:
         out, resized = wf.predict_fasta(model, fasta, output or "predictions.tsv", names_for_model(model, data),
-                                        batch_size, resize)
+                                        batch_size, resize, both_strands, progress_enabled(quiet))
         for how, n in resized.items():
             click.echo(f"note: {how}: {n} records", err=True)
         click.echo(f"predictions -> {out}")
         return
     source = wf.open_sets(data or default_data(), subset, (split,))[split]
     default = wf.default_results_name(model_name, split=split) if not weights else f"{split}_results.h5"
-    res = wf.predict(model, source, output or f"predictions/{default}", batch_size, quiet)
+    res = wf.predict(model, source, output or f"predictions/{default}", batch_size, quiet, both_strands)
     click.echo(f"predictions -> {res.path}\nper-target metrics -> {res.metrics_tsv}")
     for line in res.summary:
         click.echo(line)

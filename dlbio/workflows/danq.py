@@ -196,9 +196,11 @@ class PredictResult:
     summary: list[str]
 
 
-def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False) -> PredictResult:
+def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False,
+            both_strands: bool = False) -> PredictResult:
     """Predict a labelled source; write HDF5 (``pred`` (N, T) float32, ``labels`` (N, T) uint8,
-    attribute ``target_names``) and ``<out stem>.metrics.tsv``.
+    attributes ``target_names``, ``both_strands``) and ``<out stem>.metrics.tsv``.
+    *both_strands* averages each sequence's and its reverse complement's predictions.
     """
     from dlbio.data.pipeline import iter_batches
 
@@ -210,7 +212,8 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
             label_parts.append(y)
             yield x
 
-    pred = predict_index(model, sequences(), total=source.n, progress=cb.progress_enabled(quiet))
+    pred = predict_index(model, sequences(), total=source.n, progress=cb.progress_enabled(quiet),
+                         both_strands=both_strands)
     labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
     out = Path(out)
     with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
@@ -218,6 +221,7 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
         f.create_dataset("labels", data=labels, compression="gzip")
         if source.target_names:
             f.attrs["target_names"] = np.array(source.target_names, dtype="S")
+        f.attrs["both_strands"] = both_strands
     metrics = per_target_metrics(labels, pred)
     tsv = write_metrics_tsv(metrics, out.with_suffix(".metrics.tsv"), source.target_names)
     return PredictResult(out, tsv, summary_lines(metrics))
@@ -234,14 +238,17 @@ def check_compatible(model: keras.Model, source) -> None:
 
 
 def predict_fasta(model: keras.Model, fasta: str | Path, out_tsv: str | Path, target_names=None,
-                  batch_size: int = 1024, resize: bool = False) -> tuple[Path, Counter]:
+                  batch_size: int = 1024, resize: bool = False, both_strands: bool = False,
+                  progress: bool = False) -> tuple[Path, Counter]:
     """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
     target).  Records must have the model's length, or with *resize* are padded with N or
-    centre-cropped to it; returns (TSV path, counts of resized records)."""
+    centre-cropped to it; *both_strands* averages each record's and its reverse complement's
+    predictions.  Returns (TSV path, counts of resized records)."""
     length = model.inputs[0].shape[1]
     notes: Counter = Counter()
     ids, idx = read_index(fasta, length, resize, notes)
-    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)))
+    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)), total=len(idx),
+                         progress=progress, both_strands=both_strands)
     names = target_names or [f"target_{t + 1}" for t in range(pred.shape[1])]
     rows = ["id\t" + "\t".join(names)] + [i + "\t" + "\t".join(f"{v:.5f}" for v in p) for i, p in zip(ids, pred)]
     return write_text(out_tsv, "\n".join(rows) + "\n"), notes

@@ -45,10 +45,12 @@ def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
 
 
 def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | Path,
-                    names: list[str] | None = None, batch_size: int = 512) -> tuple[Path, int]:
+                    names: list[str] | None = None, batch_size: int = 512, both_strands: bool = False,
+                    progress: bool = False) -> tuple[Path, int]:
     """A window of the model's length around each BED line -> TSV (name, chrom, start, end,
     window_start, targets).  The window is centred on the narrowPeak summit when the file
-    has one (10th column), else on the interval's midpoint; window_start is 0-based."""
+    has one (10th column), else on the interval's midpoint; window_start is 0-based.
+    *both_strands* averages each window's and its reverse complement's predictions."""
     genome = Genome(genome_path)
     iv = read_bed(bed, genome, keep_names=True)
     length = model.inputs[0].shape[1]
@@ -57,7 +59,8 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
     first = [centre - length // 2 for *_, centre in rows]
     for i, (chrom, s, e, _, _) in enumerate(rows):
         idx[i] = encode(genome.fetch(chrom, first[i], first[i] + length), f"{chrom}:{s}-{e}")
-    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)))
+    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)), total=len(idx),
+                         progress=progress, both_strands=both_strands)
     cols = target_names_for(model, names)
     lines = ["name\tchrom\tstart\tend\twindow_start\t" + "\t".join(cols)]
     lines += [f"{n}\t{c}\t{s}\t{e}\t{w}\t" + "\t".join(f"{v:.5f}" for v in p)
@@ -106,7 +109,7 @@ def mutagenesis(model, fasta: str | Path, record: str | None, target: int, out_t
     'strongest': (position 1-based, ref base, alt base, change)}.
     """
     from dlbio.data.fasta import read_records
-    from dlbio.mutagenesis import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, \
+    from dlbio.ism import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, \
         zoom_window
 
     records = [r for r in read_records(fasta) if record is None or r[0] == record]
