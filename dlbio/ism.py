@@ -27,15 +27,18 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     moves where the probability saturates near 0 or 1); 0 at the reference base.
     """
     length = len(idx)
-    mutants = np.repeat(idx[None, :], 4 * length, axis=0)
-    pos = np.repeat(np.arange(length), 4)
-    mutants[np.arange(4 * length), pos] = np.tile(_ACGT_CODES, length)
-    allx = np.concatenate([idx[None, :], mutants])
-    pred = predict_index(model, (allx[i:i + batch_size] for i in range(0, len(allx), batch_size)),
-                         total=len(allx), progress=progress)[:, target]
+    candidate = np.tile(_ACGT_CODES, (length, 1))                   # (L, 4) codes in A, C, G, T order
+    changed = candidate != idx[:, None]                             # the reference itself is not predicted
+    pos, col = np.nonzero(changed)
+    mutants = np.repeat(idx[None, :], len(pos) + 1, axis=0)         # row 0: the reference
+    mutants[np.arange(1, len(pos) + 1), pos] = candidate[pos, col]
+    pred = predict_index(model, (mutants[i:i + batch_size] for i in range(0, len(mutants), batch_size)),
+                         total=len(mutants), progress=progress)[:, target].astype(np.float64)
     if log_odds:
-        pred = logit(pred.astype(np.float64))
-    return (pred[1:] - pred[0]).reshape(length, 4).astype(np.float32)
+        pred = logit(pred)
+    effects = np.zeros((length, 4), np.float32)
+    effects[pos, col] = pred[1:] - pred[0]
+    return effects
 
 
 def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:

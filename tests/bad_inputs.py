@@ -155,6 +155,10 @@ def cases() -> list[tuple[str, str, list]]:
         ("mutagenesis target out of range", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "9"]),
         ("mutagenesis sequence of the wrong length", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "1"]),
         ("mutagenesis with two targets", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "1,2"]),
+        ("mutagenesis --record and --all-records", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"),
+                                                                  "-t", "1", "--record", "x", "--all-records"]),
+        ("mutagenesis --record not in the file", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa",
+                                                                 "-t", "1", "--record", "nope"]),
         ("mutagenesis --zoom 0", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "1",
                                                  "--zoom", "0"]),
     ]

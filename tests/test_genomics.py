@@ -273,9 +273,9 @@ def test_mutagenesis_figure_and_table(tmp_path):
 
     seq = "A" * 30 + "GATAAG" + "NT" * 12
     (tmp_path / "one.fa").write_text(">other\n" + "C" * 60 + "\n>s\n" + seq + "\n")
-    res = mutagenesis(_motif_model(), tmp_path / "one.fa", "s", 1, tmp_path / "ism.tsv", tmp_path / "ism.png",
-                      names=["GATA", "POLYC"], zoom=20)
-    assert res["id"] == "s" and res["target_name"] == "GATA"
+    [res] = mutagenesis(_motif_model(), tmp_path / "one.fa", ["s"], 1, tmp_path / "ism", names=["GATA", "POLYC"],
+                        zoom=20)
+    assert res["id"] == "s" and res["target_name"] == "GATA" and res["tsv"] == tmp_path / "ism.tsv"
     assert res["zoom"] == (24, 43)                             # 1-based, centred on the motif
     assert res["strongest"][0] in range(31, 37) and res["strongest"][3] < -0.9
     rows = [r.split("\t") for r in (tmp_path / "ism.tsv").read_text().splitlines()]
@@ -284,6 +284,22 @@ def test_mutagenesis_figure_and_table(tmp_path):
     assert rows[37][1] == "N" and float(rows[37][6]) == 0.0    # an N: every base is a substitution
     image = matplotlib.image.imread(tmp_path / "ism.png")
     assert image.ndim == 3 and image.shape[0] > 600 and image.shape[1] > 900
+
+
+def test_mutagenesis_of_several_records(tmp_path):
+    from dlbio.workflows.genomics import mutagenesis
+
+    motif = "A" * 30 + "GATAAG" + "T" * 24
+    (tmp_path / "r.fa").write_text(f">chr1:10-70\n{motif}\n>plain\n{'T' * 60}\n>chr1:10-70\n{'C' * 60}\n")
+    res = mutagenesis(_motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m", all_records=True, png=False)
+    # ids made file-name safe, a repeated id kept apart; each record its own effects
+    assert [r["tsv"].name for r in res] == ["m.chr1_10-70.tsv", "m.plain.tsv", "m.chr1_10-70.3.tsv"]
+    assert res[0]["importance"][30:36].min() > 0.9 and np.abs(res[1]["effects"]).max() < 1e-3
+    assert res[2]["png"] is None and not list(tmp_path.glob("*.png"))
+    [one] = mutagenesis(_motif_model(), tmp_path / "r.fa", ["plain"], 1, tmp_path / "p", png=False)
+    np.testing.assert_array_equal(one["effects"], res[1]["effects"])
+    with pytest.raises(DlbioError, match="no record 'nope'"):
+        mutagenesis(_motif_model(), tmp_path / "r.fa", ["plain", "nope"], 1, tmp_path / "p")
 
 
 def test_cli_path_on_bundled_genome(run_cli, tmp_path):
@@ -325,3 +341,9 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", "GATA1", "-d", "d", "-o", "g", "-q",
                                     "--log-odds"])
     assert res.output.startswith("s, GATA1: 1000 positions") and "decrease (log-odds)" in res.output
+    lines = (g / "example.fa").read_text().split("\n")
+    (tmp_path / "two.fa").write_text("\n".join(lines[:4]) + "\n")
+    res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "two.fa", "--all-records", "-t", 1, "-o", "all", "-q"])
+    ids = [line[1:] for line in lines[:4:2]]
+    assert [line.split(",")[0] for line in res.output.splitlines()] == ids
+    assert all((tmp_path / f"all.{i}.tsv").exists() and (tmp_path / f"all.{i}.png").exists() for i in ids)

@@ -126,7 +126,7 @@ def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, s
     click.echo(f"{res['n']} variants scored -> {res['path']}")
 
 
-@command(name="mutagenesis", help="""In-silico saturation mutagenesis of one sequence for one target.
+@command(name="mutagenesis", help="""In-silico saturation mutagenesis of sequences for one target.
 
 Every position is changed to each other base; the change in the target's
 prediction is written as a TSV (position, ref, A, C, G, T, importance) and a PNG:
@@ -135,40 +135,45 @@ whole sequence, then, for the --zoom positions of most importance, a logo of the
 reference bases scaled by importance and a heatmap of every substitution.
 --log-odds gives the changes in log-odds, which still show the important bases
 of a sequence predicted near 0 or 1, where the probability barely moves.
+One record (the first, or --record ID) writes OUT.tsv and OUT.png; several
+(--record repeated, or --all-records) write OUT.<id>.tsv and OUT.<id>.png.
 
 \b
 Example:
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras --fasta one.fa --target 3 -o ism
-  dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --record peak7 -t CTCF
+  dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --all-records -t CTCF -o ism
 """)
 @click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
 @click.option("--fasta", type=click.Path(dir_okay=False), required=True)
-@click.option("--record", default=None, help="Record id (default: the first record).")
+@click.option("--record", "records", multiple=True, help="Record id; repeat for several [the first record].")
+@click.option("--all-records", is_flag=True, help="Every record of the FASTA file.")
 @click.option("-t", "--target", required=True, help="Target: 1-based number, or a name from targets.tsv (with -d).")
 @click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
 @click.option("--zoom", type=int, default=60, show_default=True, help="Positions shown in the logo and heatmap.")
 @click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
 @quiet_option
-def mutagenesis_cmd(model_path, fasta, record, target, data, zoom, log_odds, out, quiet):
+def mutagenesis_cmd(model_path, fasta, records, all_records, target, data, zoom, log_odds, out, quiet):
     from dlbio.errors import require
     from dlbio.targets import parse_targets
     from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import mutagenesis, names_for_model
 
+    require(not (records and all_records), "--record and --all-records: give one or the other")
     model = load_dna_model(model_path)
     names = names_for_model(model, data)
     targets = parse_targets(target, model.outputs[0].shape[-1], names, option="--target")
     require(targets and len(targets) == 1, f"--target: one target, got {target!r}")
-    res = mutagenesis(model, fasta, record, targets[0], f"{out}.tsv", f"{out}.png", names=names, zoom=zoom,
-                      log_odds=log_odds, progress=progress_enabled(quiet))
-    pos, ref, alt, change = res["strongest"]
-    first, last = res["zoom"]
+    results = mutagenesis(model, fasta, list(records), targets[0], out, names=names, zoom=zoom, log_odds=log_odds,
+                          all_records=all_records, progress=progress_enabled(quiet))
     unit = " (log-odds)" if log_odds else ""
-    click.echo(f"{res['id']}, {res['target_name']}: {len(res['effects'])} positions x 3 substitutions; strongest "
-               f"decrease{unit} {change:+.4f} at position {pos} ({ref}>{alt}); figure zooms on positions {first}-{last} "
-               f"-> {out}.tsv, {out}.png")
+    for res in results:
+        pos, ref, alt, change = res["strongest"]
+        first, last = res["zoom"]
+        click.echo(f"{res['id']}, {res['target_name']}: {len(res['effects'])} positions x 3 substitutions; "
+                   f"strongest decrease{unit} {change:+.4f} at position {pos} ({ref}>{alt}); figure zooms on "
+                   f"positions {first}-{last} -> {res['tsv']}, {res['png']}")
 
 
 COMMANDS = [build_dataset, variants_cmd, mutagenesis_cmd]

@@ -11,7 +11,7 @@ from dlbio.data import prepare
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
-from dlbio.errors import require
+from dlbio.errors import DlbioError, require
 from dlbio.predict import predict_index
 from dlbio.variants import read_vcf, score_variants, variant_writer
 
@@ -97,40 +97,74 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     return {"path": Path(out), "n": len(variants), "notes": notes}
 
 
-def mutagenesis(model, fasta: str | Path, record: str | None, target: int, out_tsv: str | Path,
-                out_png: str | Path | None, names: list[str] | None = None, zoom: int = 60,
-                log_odds: bool = False, progress: bool = False) -> dict:
-    """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of one FASTA record
-    (*record* id, or the first) on *target* (1-based), in probability or, with *log_odds*,
-    in log-odds; and each base's importance (L,); TSV and a PNG (importance track, importance logo and heatmap of the *zoom* positions
-    around the most important base).
+def mutagenesis(model, fasta: str | Path, records: list[str] | None, target: int, out: str | Path,
+                names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
+                png: bool = True, progress: bool = False) -> list[dict]:
+    """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records on
+    *target* (1-based), in probability or, with *log_odds*, in log-odds, and each base's
+    importance (L,).  Records: those named in *records*, every one with *all_records*, else
+    the first.  Writes ``<out>.tsv`` (+ ``.png``: importance track, importance logo and
+    heatmap of the *zoom* most important positions) for one record, ``<out>.<id>.tsv`` etc.
+    for several (characters of the id other than letters, digits and ``._-`` become ``_``).
 
-    Returns {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last) 1-based,
-    'strongest': (position 1-based, ref base, alt base, change)}.
+    Returns per record {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last)
+    1-based, 'strongest': (position 1-based, ref base, alt base, change), 'tsv', 'png'}.
     """
-    from dlbio.data.fasta import read_records
-    from dlbio.ism import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, \
-        zoom_window
+    from tqdm.auto import tqdm
 
-    records = [r for r in read_records(fasta) if record is None or r[0] == record]
-    require(records, f"{fasta}: no record {record!r}")
-    rid, sequence = records[0]
+    from dlbio.data.fasta import read_records
+    from dlbio.ism import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, zoom_window
+
     n = model.outputs[0].shape[-1]
     require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
     require(zoom >= 1, f"--zoom must be at least 1, got {zoom}")
-    length = model.inputs[0].shape[1]
-    require(len(sequence) == length, f"{fasta}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
-    idx = encode(sequence, f"{fasta}: record {rid!r}")
-    eff = saturation_mutagenesis(model, idx, target - 1, progress=progress, log_odds=log_odds)
-    imp = importance(eff, idx)
-    write_table(eff, sequence, imp, out_tsv)
-    target_name = target_names_for(model, names)[target - 1]
-    if out_png:
-        start, stop = draw_mutagenesis(eff, sequence, imp, out_png,
-                                       f"{rid}: saturation mutagenesis, target {target} ({target_name})", zoom,
-                                       unit="log-odds" if log_odds else "prediction")
+    found = read_records(fasta)
+    if all_records:
+        chosen = found
+    elif records:
+        by_id = dict(reversed(found))                               # the first record of an id
+        missing = [r for r in records if r not in by_id]
+        if missing:
+            raise DlbioError(f"{fasta}: no record {missing[0]!r}")
+        chosen = [(r, by_id[r]) for r in dict.fromkeys(records)]
     else:
-        start, stop = zoom_window(imp, zoom)
-    i, j = np.unravel_index(np.argmin(eff), eff.shape)
-    return {"id": rid, "target_name": target_name, "effects": eff, "importance": imp, "zoom": (start + 1, stop),
-            "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j], float(eff[i, j]))}
+        chosen = found[:1]
+    length = model.inputs[0].shape[1]
+    idx = []
+    for rid, sequence in chosen:                                    # every record checked before any work
+        require(len(sequence) == length, f"{fasta}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
+        idx.append(encode(sequence, f"{fasta}: record {rid!r}"))
+    target_name = target_names_for(model, names)[target - 1]
+    stems = _output_stems(out, [rid for rid, _ in chosen])
+    results = []
+    for (rid, sequence), x, stem in tqdm(list(zip(chosen, idx, stems)), unit="record", desc="mutagenesis",
+                                         disable=not progress or len(chosen) == 1):
+        eff = saturation_mutagenesis(model, x, target - 1, progress=progress and len(chosen) == 1,
+                                     log_odds=log_odds)
+        imp = importance(eff, x)
+        tsv = write_table(eff, sequence, imp, f"{stem}.tsv")
+        figure = Path(f"{stem}.png") if png else None
+        if figure:
+            start, stop = draw_mutagenesis(eff, sequence, imp, figure,
+                                           f"{rid}: saturation mutagenesis, target {target} ({target_name})", zoom,
+                                           unit="log-odds" if log_odds else "prediction")
+        else:
+            start, stop = zoom_window(imp, zoom)
+        i, j = np.unravel_index(np.argmin(eff), eff.shape)
+        results.append({"id": rid, "target_name": target_name, "effects": eff, "importance": imp,
+                        "zoom": (start + 1, stop), "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j],
+                                                                 float(eff[i, j])), "tsv": tsv, "png": figure})
+    return results
+
+
+def _output_stems(out: str | Path, ids: list[str]) -> list[str]:
+    """*out* for one record; ``<out>.<id>`` for several, ids made file-name safe and unique."""
+    import re
+
+    if len(ids) == 1:
+        return [str(out)]
+    stems: list[str] = []
+    for rid in ids:
+        stem = f"{out}.{re.sub(r'[^A-Za-z0-9._-]', '_', rid)}"
+        stems.append(stem if stem not in stems else f"{stem}.{len(stems) + 1}")
+    return stems
