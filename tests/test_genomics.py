@@ -327,6 +327,13 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
                            "-o", "b2.tsv", "--both-strands", "-q"])
     both = [line.split("\t") for line in (tmp_path / "b2.tsv").read_text().splitlines()]
     assert [r[:5] for r in both] == [r[:5] for r in regions] and both[1:] != regions[1:]
+    run_cli(danq_predict, ["-w", model, "--bed", g / "CTCF.narrowPeak", "--genome", g / "genome.fa", "-d", "d",
+                           "-o", "b.h5", "-q"])
+    import h5py
+
+    with h5py.File(tmp_path / "b.h5") as f:
+        assert list(f["window_start"][...]) == [int(r[4]) for r in regions[1:]]
+        np.testing.assert_allclose(f["pred"][...], np.array([r[5:] for r in regions[1:]], float), atol=1e-5)
     res = run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
                                  "-o", "v.tsv", "--both-strands", "--quiet"])
     rows = (tmp_path / "v.tsv").read_text().splitlines()
@@ -347,3 +354,31 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     ids = [line[1:] for line in lines[:4:2]]
     assert [line.split(",")[0] for line in res.output.splitlines()] == ids
     assert all((tmp_path / f"all.{i}.tsv").exists() and (tmp_path / f"all.{i}.png").exists() for i in ids)
+
+
+def test_prediction_table_chunks_and_hdf5(tmp_path):
+    import h5py
+
+    from dlbio.data.encoding import encode
+    from dlbio.prediction_table import predict_table
+
+    rng = np.random.default_rng(5)
+    seqs = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(7)]
+    seqs[2] = seqs[2][:10] + "GATAAG" + seqs[2][16:]
+    idx = np.stack([encode(s) for s in seqs])
+    rows = [(f"r{i}", 100 * i) for i in range(7)]
+    keys = {"name": str, "pos": int}
+    model = _motif_model()
+    whole = predict_table(model, idx, rows, keys, ["GATA", "POLYC"], tmp_path / "whole.tsv")
+    # 3 sequences a chunk, 2 a batch: the same table as all at once, rows in order
+    parts = predict_table(model, idx, rows, keys, ["GATA", "POLYC"], tmp_path / "parts.tsv", chunk=3, batch_size=2)
+    text = whole.read_text()
+    assert parts.read_text() == text and text.splitlines()[0] == "name\tpos\tGATA\tPOLYC"
+    table = [line.split("\t") for line in text.splitlines()[1:]]
+    assert [r[:2] for r in table] == [[n, str(p)] for n, p in rows] and float(table[2][2]) > 0.9
+    h5 = predict_table(model, idx, rows, keys, ["GATA", "POLYC"], tmp_path / "p.h5", chunk=3)
+    with h5py.File(h5) as f:
+        assert f["pred"].shape == (7, 2) and list(f["name"].asstr()[...]) == [r[0] for r in rows]
+        assert f["pos"].dtype == np.int64 and list(f["pos"][...]) == [r[1] for r in rows]
+        np.testing.assert_allclose(f["pred"][...], np.array([r[2:] for r in table], float), atol=1e-5)
+        assert [n.decode() for n in f.attrs["target_names"]] == ["GATA", "POLYC"]

@@ -99,7 +99,7 @@ Examples:
               help="Model file [checkpoints/bestmodel.<model>.keras].")
 @click.option("-o", "--output", default=None,
               help="Output [predictions/test_results.h5 (bestmodel.<model>.test_results.h5 for -m other than "
-                   "DanQ), or predictions.tsv with --fasta/--bed].")
+                   "DanQ), or predictions.tsv with --fasta/--bed (NAME.h5 there: HDF5 pred + ids)].")
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N test samples.")
 @click.option("--split", type=click.Choice(["test", "valid", "train"]), default="test", show_default=True)
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Predict these sequences instead.")

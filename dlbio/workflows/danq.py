@@ -237,21 +237,23 @@ def check_compatible(model: keras.Model, source) -> None:
                                            f"but the model predicts {n_out}")
 
 
-def predict_fasta(model: keras.Model, fasta: str | Path, out_tsv: str | Path, target_names=None,
+def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target_names=None,
                   batch_size: int = 1024, resize: bool = False, both_strands: bool = False,
                   progress: bool = False) -> tuple[Path, Counter]:
     """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
-    target).  Records must have the model's length, or with *resize* are padded with N or
-    centre-cropped to it; *both_strands* averages each record's and its reverse complement's
-    predictions.  Returns (TSV path, counts of resized records)."""
+    target) or, for *out* ending in .h5, HDF5 (``pred`` (N, T), ``id``); see
+    prediction_table.  Records must have the model's length, or with *resize* are padded
+    with N or centre-cropped to it; *both_strands* averages each record's and its reverse
+    complement's predictions.  Returns (output path, counts of resized records)."""
+    from dlbio.prediction_table import predict_table
+
     length = model.inputs[0].shape[1]
     notes: Counter = Counter()
     ids, idx = read_index(fasta, length, resize, notes)
-    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)), total=len(idx),
-                         progress=progress, both_strands=both_strands)
-    names = target_names or [f"target_{t + 1}" for t in range(pred.shape[1])]
-    rows = ["id\t" + "\t".join(names)] + [i + "\t" + "\t".join(f"{v:.5f}" for v in p) for i, p in zip(ids, pred)]
-    return write_text(out_tsv, "\n".join(rows) + "\n"), notes
+    names = target_names or [f"target_{t + 1}" for t in range(model.outputs[0].shape[-1])]
+    path = predict_table(model, idx, [(i,) for i in ids], {"id": str}, names, out, both_strands, batch_size,
+                         progress=progress)
+    return path, notes
 
 
 def open_sets(data: str | Path, limit: int | None = None, splits=("test",)):

@@ -6,13 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import write_text
 from dlbio.data import prepare
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
 from dlbio.errors import DlbioError, require
-from dlbio.predict import predict_index
 from dlbio.variants import read_vcf, score_variants, variant_writer
 
 
@@ -48,24 +46,25 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
                     names: list[str] | None = None, batch_size: int = 512, both_strands: bool = False,
                     progress: bool = False) -> tuple[Path, int]:
     """A window of the model's length around each BED line -> TSV (name, chrom, start, end,
-    window_start, targets).  The window is centred on the narrowPeak summit when the file
-    has one (10th column), else on the interval's midpoint; window_start is 0-based.
-    *both_strands* averages each window's and its reverse complement's predictions."""
+    window_start, targets) or, for *out* ending in .h5, HDF5 (``pred`` and those columns).
+    The window is centred on the narrowPeak summit when the file has one (10th column),
+    else on the interval's midpoint; window_start is 0-based.  *both_strands* averages each
+    window's and its reverse complement's predictions."""
+    from dlbio.prediction_table import predict_table
+
     genome = Genome(genome_path)
     iv = read_bed(bed, genome, keep_names=True)
     length = model.inputs[0].shape[1]
-    rows = iv.names
-    idx = np.zeros((len(rows), length), np.uint8)
-    first = [centre - length // 2 for *_, centre in rows]
-    for i, (chrom, s, e, _, _) in enumerate(rows):
-        idx[i] = encode(genome.fetch(chrom, first[i], first[i] + length), f"{chrom}:{s}-{e}")
-    pred = predict_index(model, (idx[i:i + batch_size] for i in range(0, len(idx), batch_size)), total=len(idx),
-                         progress=progress, both_strands=both_strands)
-    cols = target_names_for(model, names)
-    lines = ["name\tchrom\tstart\tend\twindow_start\t" + "\t".join(cols)]
-    lines += [f"{n}\t{c}\t{s}\t{e}\t{w}\t" + "\t".join(f"{v:.5f}" for v in p)
-              for (c, s, e, n, _), w, p in zip(rows, first, pred)]
-    return write_text(out, "\n".join(lines) + "\n"), len(rows)
+    idx = np.zeros((len(iv.names), length), np.uint8)
+    rows = []
+    for i, (chrom, s, e, name, centre) in enumerate(iv.names):
+        first = centre - length // 2
+        idx[i] = encode(genome.fetch(chrom, first, first + length), f"{chrom}:{s}-{e}")
+        rows.append((name, chrom, s, e, first))
+    keys = {"name": str, "chrom": str, "start": int, "end": int, "window_start": int}
+    path = predict_table(model, idx, rows, keys, target_names_for(model, names), out, both_strands, batch_size,
+                         progress=progress)
+    return path, len(rows)
 
 
 def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,

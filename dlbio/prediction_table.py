@@ -1,0 +1,72 @@
+"""Per-sequence predictions of many sequences, predicted and written a chunk at a time.
+
+A wide TSV (key columns, then one column per target) or, for a path ending in .h5/.hdf5,
+HDF5 (``pred`` float32 (N, T), one dataset per key column, attributes ``target_names``
+and ``both_strands``): for 919 targets the compact form.  Written under a temporary
+name and renamed, so a failure never leaves a partial table under the final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.predict import predict_index
+
+
+@contextlib.contextmanager
+def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: list[str],
+                      both_strands: bool = False):
+    """Yields ``write(start, rows, pred)``: *rows* (m tuples of the *keys* columns, in order)
+    and their predictions float (m, len(names)), for sequences start..start+m of *n*."""
+    import h5py
+
+    from dlbio.atomic import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix in (".h5", ".hdf5"):
+            with h5py.File(tmp, "w") as f:
+                pred = f.create_dataset("pred", (n, len(names)), np.float32, compression="gzip",
+                                        chunks=(max(1, min(n, 1024)), len(names)))
+                columns = [f.create_dataset(k, (n,), np.int64 if kind is int else h5py.string_dtype())
+                           for k, kind in keys.items()]
+                f.attrs["target_names"] = np.array(names, dtype="S")
+                f.attrs["both_strands"] = both_strands
+
+                def write(start, rows, p):
+                    pred[start:start + len(rows)] = p
+                    for j, col in enumerate(columns):
+                        col[start:start + len(rows)] = [r[j] for r in rows]
+
+                yield write
+        else:
+            with open(tmp, "w") as fh:
+                fh.write("\t".join([*keys, *names]) + "\n")
+
+                def write(start, rows, p):
+                    fh.writelines("\t".join(map(str, r)) + "\t" + "\t".join(f"{v:.5f}" for v in row) + "\n"
+                                  for r, row in zip(rows, p))
+
+                yield write
+
+
+def predict_table(model, idx: np.ndarray, rows: list[tuple], keys: dict[str, type], names: list[str],
+                  out: str | Path, both_strands: bool = False, batch_size: int = 1024, chunk: int = 8192,
+                  progress: bool = False) -> Path:
+    """Predict base indices uint8 (N, L), *chunk* sequences at a time, and write each chunk's
+    *rows* and predictions to *out* (see prediction_writer) as it is done, so the
+    predictions (N x T floats) and the table are never all in memory."""
+    from tqdm.auto import tqdm
+
+    with prediction_writer(out, len(idx), keys, names, both_strands) as write, \
+            tqdm(total=len(idx), unit="seq", desc="predict", disable=not progress) as bar:
+        for start in range(0, len(idx), chunk):
+            part = idx[start:start + chunk]
+            pred = predict_index(model, (part[i:i + batch_size] for i in range(0, len(part), batch_size)),
+                                 both_strands=both_strands)
+            write(start, rows[start:start + chunk], pred)
+            bar.update(len(part))
+    return Path(out)
