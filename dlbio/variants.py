@@ -1,10 +1,11 @@
-"""Score SNVs from a VCF with any one-hot DNA model.
+"""Score variants from a VCF with any one-hot DNA model.
 
 VCF behaviour: ``##``/``#CHROM`` header lines skipped; several ALT alleles are split
-into one record each; multi-base (indel/MNP) and symbolic (``<DEL>``, ``*``, breakends)
-alleles are skipped and counted; chromosomes absent from the genome are skipped and
-counted (after chr1/1 style matching, which is reported); a REF that differs from the
-genome is an error naming the record, or with ``skip_mismatch`` a counted skip.
+into one record each; SNVs, indels and MNPs are scored (windows centred on the allele:
+see variant_windows), symbolic (``<DEL>``, ``*``, breakends) alleles are skipped and
+counted; chromosomes absent from the genome are skipped and counted (after chr1/1 style
+matching, which is reported); a REF that differs from the genome is an error naming the
+record, or with ``skip_mismatch`` a counted skip.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Variant:
 
 def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
              warn=None) -> tuple[list[Variant], Counter]:
-    """SNVs of a VCF (plain or .gz) checked against *genome*; (variants, counted notes)."""
+    """Variants of a VCF (plain or .gz) checked against *genome*; (variants, counted notes)."""
     path = Path(path)
     require(path.is_file(), f"{path}: VCF file not found")
     out, notes = [], Counter()
@@ -69,10 +70,10 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
                         notes["symbolic allele, skipped"] += 1
                         continue
                     require(set(alt) <= set("ACGTN"), f"{path}: line {lineno}: ALT {alt!r} is not DNA")
-                    if len(ref) != 1 or len(alt) != 1:
-                        notes["multi-base allele (indel/MNP), skipped"] += 1
+                    if alt == ref:
+                        notes["ALT equal to REF, skipped"] += 1
                         continue
-                    found = genome.fetch(resolved, pos - 1, pos)
+                    found = genome.fetch(resolved, pos - 1, pos - 1 + len(ref))
                     if found != ref:
                         msg = f"{path}: line {lineno}: REF {ref} does not match the genome ({found}) at {resolved}:{pos}"
                         if not skip_mismatch:
@@ -81,6 +82,8 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
                         if warn:
                             warn(msg)
                         continue
+                    if len(ref) != 1 or len(alt) != 1:
+                        notes["indel or MNP (windows centred on each allele)"] += 1
                     out.append(Variant(resolved, pos, vid, ref, alt, lineno))
     except UnicodeDecodeError:
         raise DlbioError(f"{path}: not a text VCF file") from None
@@ -90,14 +93,23 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
 
 
 def variant_windows(genome: Genome, variants: list[Variant], length: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ref, alt) base indices uint8 (V, length): windows with the variant at position length // 2."""
+    """(ref, alt) base indices uint8 (V, length): the genome around each variant with its REF,
+    and with its ALT in place of the REF, each allele's middle base (index len // 2) at
+    position length // 2.  For an SNV the two windows differ in that one base; for an indel
+    the flanks shift by the difference in length, as in the edited genome; an allele longer
+    than the window is cut to its middle *length* bases.
+    """
     half = length // 2
     ref = np.zeros((len(variants), length), np.uint8)
+    alt = np.zeros_like(ref)
     for i, v in enumerate(variants):
-        start = v.pos - 1 - half
-        ref[i] = encode(genome.fetch(v.chrom, start, start + length), f"{v.chrom}:{v.pos}")
-    alt = ref.copy()
-    alt[:, half] = [encode(v.alt)[0] for v in variants]
+        p0 = v.pos - 1
+        left = genome.fetch(v.chrom, p0 - half, p0)
+        right = genome.fetch(v.chrom, p0 + len(v.ref), p0 + len(v.ref) + length)
+        for out, allele in ((ref, v.ref), (alt, v.alt)):
+            edited = left + allele + right
+            first = len(allele) // 2
+            out[i] = encode(edited[first:first + length], f"{v.chrom}:{v.pos}")
     return ref, alt
 
 

@@ -76,7 +76,7 @@ def make_fixtures(d: Path) -> None:
     (d / "mismatch.vcf").write_text(f"#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\t{wrong}\tG\n")
     (d / "pos.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\tabc\tv\tA\tG\n")
     (d / "cols.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\n")
-    (d / "only_indels.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tAC\tA\nchr1\t200\tw\tA\t<DEL>\n")
+    (d / "only_symbolic.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tA\t<INS>\nchr1\t200\tw\tA\t<DEL>\n")
     (d / "seq199.fa").write_text(">s\n" + "A" * 199 + "\n")
     (d / "preds.h5").write_text("not hdf5")
     import gzip
@@ -151,7 +151,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("--targets names no target of the model", "variants", ["--vcf", str(g / "variants.vcf"), "-g", gen,
                                                                  "-w", "tiny.keras", "-d", tiny, "--targets", "YY1"]),
         ("--targets not a number and no names known", "motifs", ["-w", "tiny.keras", "-d", "empty", "--targets", "x"]),
-        ("VCF with only indels and symbolic alleles", "variants", ["--vcf", "only_indels.vcf", "-g", gen, "-w", "tiny.keras"]),
+        ("VCF with only symbolic alleles", "variants", ["--vcf", "only_symbolic.vcf", "-g", gen, "-w", "tiny.keras"]),
         ("mutagenesis target out of range", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "9"]),
         ("mutagenesis sequence of the wrong length", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "1"]),
         ("mutagenesis with two targets", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "1,2"]),

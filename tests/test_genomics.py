@@ -137,11 +137,17 @@ def test_vcf_ref_check_styles_and_skips(genome, tmp_path):
     gen = Genome(g)
     base = seqs["chr2"][99]
     other = "A" if base != "A" else "C"
-    rows = [("2", 100, "a", base, other), ("chr2", 100, "b", base, f"{other},T"), ("chr2", 50, "indel", "AC", "A"),
-            ("chr2", 60, "sym", "A", "<DEL>"), ("chrZ", 5, "z", "A", "C")]
+    two = seqs["chr2"][49:51]
+    rows = [("2", 100, "a", base, other), ("chr2", 100, "b", base, f"{other},T"), ("chr2", 50, "del", two, two[0]),
+            ("chr2", 60, "sym", "A", "<DEL>"), ("chrZ", 5, "z", "A", "C"), ("chr2", 50, "same", two, two)]
     variants, notes = read_vcf(_vcf(tmp_path, rows, gz=True), gen)
-    assert [v.id for v in variants] == ["a", "b", "b"] and variants[0].chrom == "chr2"
-    assert notes["multi-base allele (indel/MNP), skipped"] == 1 and notes["symbolic allele, skipped"] == 1
+    assert [v.id for v in variants] == ["a", "b", "b", "del"] and variants[0].chrom == "chr2"
+    assert notes["indel or MNP (windows centred on each allele)"] == 1 and notes["symbolic allele, skipped"] == 1
+    assert notes["ALT equal to REF, skipped"] == 1
+    three = seqs["chr2"][49:52]
+    wrong3 = three[:2] + ("A" if three[2] != "A" else "C")                       # every REF base is checked
+    with pytest.raises(DlbioError, match=f"line 3: REF {wrong3} does not match the genome \\({three}\\)"):
+        read_vcf(_vcf(tmp_path, [("chr2", 50, "x", wrong3, "A")]), gen)
     assert notes["chromosome not in genome, skipped"] == 1
     assert notes["chromosome renamed to the genome's style (chr1)"] == 1
     wrong = other
@@ -193,6 +199,37 @@ def test_variant_destroying_a_planted_motif(tmp_path, capsys):
     ref3, alt3 = score_variants(model, gen, variants, batch_size=1, progress=True)
     assert np.array_equal(ref3, ref) and np.array_equal(alt3, alt)
     assert "4/4" in capsys.readouterr().err
+
+
+def test_indels_shift_the_flanks_as_in_the_edited_genome(tmp_path):
+    from dlbio.data.encoding import BASES
+    from dlbio.variants import score_variants, variant_windows
+
+    rng = np.random.default_rng(2)
+    s = "".join(rng.choice(list("AT"), 300))
+    s = s[:100] + "GATAAG" + s[106:]
+    (tmp_path / "g.fa").write_text(">chr1\n" + s + "\n")
+    gen = Genome(tmp_path / "g.fa")
+    rows = [("chr1", 102, "del", s[101:104], s[101]),                 # deletes the motif's 'TA'
+            ("chr1", 200, "ins", s[199], s[199] + "GATAAG"),           # inserts a motif
+            ("chr1", 150, "mnp", s[149:151], "GC" if s[149:151] != "GC" else "CG")]
+    variants, notes = read_vcf(_vcf(tmp_path, rows), gen)
+    assert notes["indel or MNP (windows centred on each allele)"] == 3
+    ref, alt = variant_windows(gen, variants, 60)
+    text = ["".join(BASES[i] for i in w) for w in (*ref, *alt)]
+    deleted = s[:102] + s[104:]
+    inserted = s[:200] + "GATAAG" + s[200:]
+    # each allele's middle base at position 30: REF 'ATA' -> s[102]; ALT 'A' -> s[101]; ALT of 7 -> its 4th base
+    assert text[0] == s[72:132] and text[3] == deleted[71:131]
+    assert text[1] == s[169:229] and text[4] == inserted[172:232]
+    assert text[2] == s[120:180] and text[5] == (s[:149] + rows[2][4] + s[151:])[120:180]
+    ref_p, alt_p = score_variants(_motif_model(), gen, variants)
+    assert ref_p[0, 0] > 0.95 and alt_p[0, 0] < 0.05                  # the deletion destroys the motif
+    assert ref_p[1, 0] < 0.05 and alt_p[1, 0] > 0.95                  # the insertion creates one
+    # an allele longer than the window: its middle 60 bases
+    long_alt = s[199] + "".join(rng.choice(list("ACGT"), 100))
+    [v] = read_vcf(_vcf(tmp_path, [("chr1", 200, "long", s[199], long_alt)]), gen)[0]
+    assert "".join(BASES[i] for i in variant_windows(gen, [v], 60)[1][0]) == long_alt[20:80]
 
 
 def test_vcf_scores_in_chunks_to_tsv_or_hdf5_for_chosen_targets(tmp_path):

@@ -89,10 +89,11 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
     click.echo(f"summary -> {Path(out) / 'summary.tsv'}")
 
 
-@command(name="variants", help="""Score SNVs of a VCF with a trained model.
+@command(name="variants", help="""Score the variants of a VCF (SNVs, indels, MNPs) with a trained model.
 
 For each variant, windows of the model's length centred on it with the REF and
-the ALT base; REF is checked against the genome.  Writes one row per variant and
+with the ALT allele (an indel shifts the flanks as in the edited genome); REF is
+checked against the genome; symbolic alleles are skipped.  Writes one row per variant and
 target: ref_prob, alt_prob, diff and log_odds_diff; or, with -o NAME.h5, HDF5
 arrays ref_prob/alt_prob (variants x targets), the compact form for 919 targets.
 

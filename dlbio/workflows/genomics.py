@@ -81,7 +81,7 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
 
     genome = Genome(genome_path)
     variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)
-    require(variants, f"{vcf}: no usable SNVs ({', '.join(f'{k}: {v}' for k, v in notes.items()) or 'empty'})")
+    require(variants, f"{vcf}: no usable variants ({', '.join(f'{k}: {v}' for k, v in notes.items()) or 'empty'})")
     all_names = target_names_for(model, names)
     columns = [t - 1 for t in targets] if targets else list(range(len(all_names)))
     require(all(0 <= c < len(all_names) for c in columns),
