@@ -80,9 +80,9 @@ def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str |
 def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path, title: str,
                      zoom: int = 60, unit: str = "prediction") -> tuple[int, int]:
     """PNG in three rows: the importance along the whole sequence (the zoomed span, see
-    zoom_window, shaded); a logo of the reference bases scaled by importance (below the axis where a base works
-    against the prediction); the effect of each substitution as a heatmap (dots mark the
-    reference).  *unit* names what changes ("prediction", "log-odds").  Returns the zoomed
+    zoom_window, shaded); a logo of the reference bases scaled by importance (below the
+    axis where a base works against the prediction); the effect of each substitution as a
+    heatmap (dots mark the reference).  *unit* names what changes ("prediction", "log-odds").  Returns the zoomed
     span [start, stop), 0-based."""
     import logomaker
     import pandas as pd

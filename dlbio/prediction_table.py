@@ -29,8 +29,8 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
     with atomic_path(path) as tmp:
         if path.suffix in (".h5", ".hdf5"):
             with h5py.File(tmp, "w") as f:
-                pred = f.create_dataset("pred", (n, len(names)), np.float32, compression="gzip",
-                                        chunks=(max(1, min(n, 1024)), len(names)))
+                pred = f.create_dataset("pred", (n, len(names)), np.float32, compression="gzip" if n else None,
+                                        chunks=(min(n, 1024), len(names)) if n else None)
                 columns = [f.create_dataset(k, (n,), np.int64 if kind is int else h5py.string_dtype())
                            for k, kind in keys.items()]
                 f.attrs["target_names"] = np.array(names, dtype="S")

@@ -113,10 +113,9 @@ Examples:
 @quiet_option
 def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, both_strands,
                  batch_size, quiet):
+    from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows import danq as wf
     from dlbio.workflows.genomics import names_for_model
-
-    from dlbio.training.callbacks import progress_enabled
 
     model = wf.load_dna_model(weights or default_model(model_name))
     if bed:
