@@ -175,3 +175,30 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
                                       for t, name in enumerate(names))
 
                 yield write
+
+
+SUMMARY_COLUMNS = ("max_abs_diff", "target", "diff", "max_abs_log_odds_diff", "log_odds_target", "log_odds_diff")
+
+
+@contextlib.contextmanager
+def summary_writer(path: str | Path, names: list[str]):
+    """Yields ``write(part, ref_p, alt_p)`` -> (diff with the largest |diff|, its target index),
+    each (len(part),): one TSV row per variant, atomically: the variant columns, then the target with the largest |diff|
+    and that diff, and the same for the log-odds difference (for ranking variants)."""
+    from dlbio.atomic import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        fh.write("\t".join(VARIANT_COLUMNS + SUMMARY_COLUMNS) + "\n")
+
+        def write(part, ref_p, alt_p):
+            diff, lo = alt_p - ref_p, logit(alt_p) - logit(ref_p)
+            rows = np.arange(len(part))
+            top, top_lo = np.abs(diff).argmax(axis=1), np.abs(lo).argmax(axis=1)
+            best, best_lo = diff[rows, top], lo[rows, top_lo]
+            fh.writelines(f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t{abs(d):.5f}\t{names[t]}\t{d:+.5f}"
+                          f"\t{abs(e):.4f}\t{names[u]}\t{e:+.4f}\n"
+                          for v, d, t, e, u in zip(part, best, top, best_lo, top_lo))
+            return best, top
+
+        yield write
+

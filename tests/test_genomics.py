@@ -258,6 +258,34 @@ def test_vcf_scores_in_chunks_to_tsv_or_hdf5_for_chosen_targets(tmp_path):
         tsv = np.array([[float(r[6]), float(r[7])] for r in rows[1:]]).reshape(10, 2, 2)
         assert np.allclose(f["ref_prob"][:], tsv[:, :, 0], atol=1e-5)
         assert np.allclose(f["alt_prob"][:], tsv[:, :, 1], atol=1e-5)
+    # the summary: per variant, the largest |diff| of its rows (the same in chunks of 3 and 4)
+    summary = [r.split("\t") for r in (tmp_path / "all.summary.tsv").read_text().splitlines()]
+    assert summary[0][5:] == ["max_abs_diff", "target", "diff", "max_abs_log_odds_diff", "log_odds_target",
+                              "log_odds_diff"] and len(summary) == 11
+    for k, row in enumerate(summary[1:]):
+        mine = rows[1 + 2 * k: 3 + 2 * k]
+        top = max(mine, key=lambda r: abs(float(r[8])))
+        assert row[:5] == mine[0][:5] and row[6:8] == [top[5], top[8]]
+    assert (tmp_path / "e.summary.tsv").read_text() == (tmp_path / "all.summary.tsv").read_text()
+
+
+def test_variant_summary_ranks_the_motif_breakers(tmp_path):
+    from dlbio.workflows.genomics import score_vcf
+
+    rng = np.random.default_rng(1)
+    s = list("".join(rng.choice(list("AT"), 300)))
+    s[100:106], s[200:206] = "GATAAG", "CCCCCC"
+    s = "".join(s)
+    (tmp_path / "g.fa").write_text(">chr1\n" + s + "\n")
+    vcf = _vcf(tmp_path, [("chr1", 150, "quiet", s[149], "G"), ("chr1", 203, "polyc", "C", "T"),
+                          ("chr1", 103, "gata", "T", "C")])
+    res = score_vcf(_motif_model(), vcf, tmp_path / "g.fa", tmp_path / "v.tsv", ["GATA", "POLYC"], top=2)
+    # the two motif breakers first, each on its own target; the quiet one left out of the top 2
+    assert {(v.id, name) for v, name, _ in res["strongest"]} == {("gata", "GATA"), ("polyc", "POLYC")}
+    assert all(d < -0.9 for *_, d in res["strongest"])
+    rows = {r.split("\t")[2]: r.split("\t") for r in res["summary"].read_text().splitlines()[1:]}
+    assert rows["gata"][6] == "GATA" and float(rows["gata"][8]) > 4            # log-odds: a big change
+    assert float(rows["quiet"][5]) < 1e-5 and rows["polyc"][9] == "POLYC"
 
 
 def test_parse_targets():
@@ -375,6 +403,7 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
                                  "-o", "v.tsv", "--both-strands", "--quiet"])
     rows = (tmp_path / "v.tsv").read_text().splitlines()
     assert rows[0].split("\t")[-4:] == ["ref_prob", "alt_prob", "diff", "log_odds_diff"] and len(rows) == 1 + 20 * 3
+    assert "largest effects: " in res.output and len((tmp_path / "v.summary.tsv").read_text().splitlines()) == 21
     run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
                            "-o", "ctcf.tsv", "--both-strands", "--targets", "CTCF", "-q"])
     assert (tmp_path / "ctcf.tsv").read_text().splitlines() == [r for r in rows if "\tGATA1\t" not in r

@@ -96,6 +96,9 @@ with the ALT allele (an indel shifts the flanks as in the edited genome); REF is
 checked against the genome; symbolic alleles are skipped.  Writes one row per variant and
 target: ref_prob, alt_prob, diff and log_odds_diff; or, with -o NAME.h5, HDF5
 arrays ref_prob/alt_prob (variants x targets), the compact form for 919 targets.
+Beside it, NAME.summary.tsv has one row per variant: the target with the largest
+|diff| and the one with the largest |log-odds diff| (sort it to rank variants);
+the five largest are printed.
 
 \b
 Example:
@@ -124,7 +127,9 @@ def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, s
                     targets=parse_targets(targets, model.outputs[0].shape[-1], names))
     for k, v in sorted(res["notes"].items()):
         click.echo(f"note: {k}: {v}", err=True)
-    click.echo(f"{res['n']} variants scored -> {res['path']}")
+    click.echo(f"{res['n']} variants scored -> {res['path']}; per variant, the largest effects -> {res['summary']}")
+    click.echo("largest effects: " + "; ".join(f"{v.id if v.id != '.' else f'{v.chrom}:{v.pos}'} {v.ref}>{v.alt} "
+                                                f"{name} {d:+.3f}" for v, name, d in res["strongest"]))
 
 
 @command(name="mutagenesis", help="""In-silico saturation mutagenesis of sequences for one target.

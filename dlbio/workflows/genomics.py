@@ -11,7 +11,7 @@ from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
 from dlbio.errors import DlbioError, require
-from dlbio.variants import read_vcf, score_variants, variant_writer
+from dlbio.variants import read_vcf, score_variants, summary_writer, variant_writer
 
 
 def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | Path, mat: bool = False,
@@ -69,13 +69,16 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
 
 def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,
               both_strands: bool = False, skip_mismatch: bool = False, warn=None, progress: bool = False,
-              targets: list[int] | None = None, chunk: int = 4096) -> dict:
+              targets: list[int] | None = None, chunk: int = 4096, top: int = 5) -> dict:
     """dlbio variants: per variant and target, ref/alt probabilities, difference, log-odds difference.
 
     *out* ending in .h5 gets HDF5 (``ref_prob``/``alt_prob`` float32 (V, T) and the variant
-    columns), else a long TSV (one row per variant and target).  *targets* (1-based) keeps
-    only those targets.  Variants are scored *chunk* at a time and written as they come,
-    so memory does not grow with the VCF.  Returns {'path', 'n', 'notes'}.
+    columns), else a long TSV (one row per variant and target); beside it
+    ``<out stem>.summary.tsv``, one row per variant: its largest |diff| and |log-odds diff|
+    and their targets.  *targets* (1-based) keeps only those targets.  Variants are scored
+    *chunk* at a time and written as they come, so memory does not grow with the VCF.
+    Returns {'path', 'summary', 'n', 'notes', 'strongest': the *top* variants by max |diff|, as
+    (Variant, target name, diff)}.
     """
     from tqdm.auto import tqdm
 
@@ -86,14 +89,20 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     columns = [t - 1 for t in targets] if targets else list(range(len(all_names)))
     require(all(0 <= c < len(all_names) for c in columns),
             f"--targets: the model has {len(all_names)} targets, got {', '.join(str(c + 1) for c in columns)}")
-    with variant_writer(out, variants, [all_names[c] for c in columns], both_strands) as write, \
+    chosen = [all_names[c] for c in columns]
+    summary = Path(out).with_suffix(".summary.tsv")
+    best, best_target = np.zeros(len(variants), np.float32), np.zeros(len(variants), np.int64)
+    with variant_writer(out, variants, chosen, both_strands) as write, summary_writer(summary, chosen) as ranked, \
             tqdm(total=len(variants), unit="variant", desc="variants", disable=not progress) as bar:
         for i in range(0, len(variants), chunk):
             part = variants[i:i + chunk]
             ref_p, alt_p = score_variants(model, genome, part, both_strands)
             write(i, part, ref_p[:, columns], alt_p[:, columns])
+            best[i:i + len(part)], best_target[i:i + len(part)] = ranked(part, ref_p[:, columns], alt_p[:, columns])
             bar.update(len(part))
-    return {"path": Path(out), "n": len(variants), "notes": notes}
+    order = np.argsort(-np.abs(best), kind="stable")[:top]
+    return {"path": Path(out), "summary": summary, "n": len(variants), "notes": notes,
+            "strongest": [(variants[k], chosen[best_target[k]], float(best[k])) for k in order]}
 
 
 def mutagenesis(model, fasta: str | Path, records: list[str] | None, target: int, out: str | Path,
