@@ -159,6 +159,10 @@ def cases() -> list[tuple[str, str, list]]:
                                                                   "-t", "1", "--record", "x", "--all-records"]),
         ("mutagenesis --record not in the file", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa",
                                                                  "-t", "1", "--record", "nope"]),
+        ("mutagenesis with --fasta and --bed", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa", "--bed",
+                                                               "empty.bed", "-t", "1"]),
+        ("mutagenesis --bed without --genome", "mutagenesis", ["-w", "tiny.keras", "--bed", str(g / "CTCF.narrowPeak"),
+                                                               "-t", "1"]),
         ("mutagenesis --zoom 0", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "1",
                                                  "--zoom", "0"]),
     ]

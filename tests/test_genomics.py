@@ -420,6 +420,16 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     ids = [line[1:] for line in lines[:4:2]]
     assert [line.split(",")[0] for line in res.output.splitlines()] == ids
     assert all((tmp_path / f"all.{i}.tsv").exists() and (tmp_path / f"all.{i}.png").exists() for i in ids)
+    # a narrowPeak region: the same effects as its summit-centred window given as FASTA
+    peak = (g / "CTCF.narrowPeak").read_text().splitlines()[0].split("\t")
+    (tmp_path / "one.narrowPeak").write_text("\t".join(peak) + "\n")
+    first = int(peak[1]) + int(peak[9]) - 500
+    (tmp_path / "w.fa").write_text(f">w\n{Genome(g / 'genome.fa').fetch(peak[0], first, first + 1000)}\n")
+    res = run_cli(mutagenesis_cmd, ["-w", model, "--bed", "one.narrowPeak", "-g", g / "genome.fa", "-t", 1, "-o", "bed",
+                                    "-q"])
+    assert res.output.startswith(f"{peak[3]}, target_1: 1000 positions")
+    run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "w.fa", "-t", 1, "-o", "win", "-q"])
+    assert (tmp_path / "bed.tsv").read_text() == (tmp_path / "win.tsv").read_text()
 
 
 def test_prediction_table_chunks_and_hdf5(tmp_path):

@@ -141,16 +141,21 @@ whole sequence, then, for the --zoom positions of most importance, a logo of the
 reference bases scaled by importance and a heatmap of every substitution.
 --log-odds gives the changes in log-odds, which still show the important bases
 of a sequence predicted near 0 or 1, where the probability barely moves.
-One record (the first, or --record ID) writes OUT.tsv and OUT.png; several
-(--record repeated, or --all-records) write OUT.<id>.tsv and OUT.<id>.png.
+The sequences: FASTA records (--fasta), or windows of the model's length centred
+on BED/narrowPeak regions (--bed with --genome; named by column 4, else
+chrom:start-end).  One record (the first, or --record ID) writes OUT.tsv and
+OUT.png; several (--record repeated, or --all-records) write OUT.<id>.tsv/.png.
 
 \b
 Example:
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras --fasta one.fa --target 3 -o ism
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --all-records -t CTCF -o ism
+  dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --bed top.narrowPeak -g hg19.fa --all-records -t CTCF
 """)
 @click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
-@click.option("--fasta", type=click.Path(dir_okay=False), required=True)
+@click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Sequences of the model's length.")
+@click.option("--bed", type=click.Path(dir_okay=False), default=None, help="Regions (with --genome) instead of --fasta.")
+@click.option("--genome", "-g", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
 @click.option("--record", "records", multiple=True, help="Record id; repeat for several [the first record].")
 @click.option("--all-records", is_flag=True, help="Every record of the FASTA file.")
 @click.option("-t", "--target", required=True, help="Target: 1-based number, or a name from targets.tsv (with -d).")
@@ -159,7 +164,7 @@ Example:
 @click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
 @quiet_option
-def mutagenesis_cmd(model_path, fasta, records, all_records, target, data, zoom, log_odds, out, quiet):
+def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, out, quiet):
     from dlbio.errors import require
     from dlbio.targets import parse_targets
     from dlbio.training.callbacks import progress_enabled
@@ -167,12 +172,13 @@ def mutagenesis_cmd(model_path, fasta, records, all_records, target, data, zoom,
     from dlbio.workflows.genomics import mutagenesis, names_for_model
 
     require(not (records and all_records), "--record and --all-records: give one or the other")
+    require(bool(fasta) != bool(bed), "give the sequences as --fasta FILE or as --bed FILE --genome FILE")
     model = load_dna_model(model_path)
     names = names_for_model(model, data)
     targets = parse_targets(target, model.outputs[0].shape[-1], names, option="--target")
     require(targets and len(targets) == 1, f"--target: one target, got {target!r}")
     results = mutagenesis(model, fasta, list(records), targets[0], out, names=names, zoom=zoom, log_odds=log_odds,
-                          all_records=all_records, progress=progress_enabled(quiet))
+                          all_records=all_records, progress=progress_enabled(quiet), bed=bed, genome=genome)
     unit = " (log-odds)" if log_odds else ""
     for res in results:
         pos, ref, alt, change = res["strongest"]

@@ -42,28 +42,34 @@ def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
     return read_target_names(Path(data_dir) / "targets.tsv", model.outputs[0].shape[-1])
 
 
+def region_windows(bed: str | Path, genome_path: str | Path, length: int):
+    """Yields (name, chrom, start, end, window_start, sequence) for each BED line: the
+    *length* bases centred on the narrowPeak summit when the file has one (10th column),
+    else on the interval's midpoint; window_start is 0-based, the name is column 4 or
+    chrom:start-end.  A generator, so that many regions need not be held as text."""
+    genome = Genome(genome_path)
+    for chrom, s, e, name, centre in read_bed(bed, genome, keep_names=True).names:
+        first = centre - length // 2
+        yield name, chrom, s, e, first, genome.fetch(chrom, first, first + length)
+
+
 def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | Path,
                     names: list[str] | None = None, batch_size: int = 512, both_strands: bool = False,
                     progress: bool = False) -> tuple[Path, int]:
-    """A window of the model's length around each BED line -> TSV (name, chrom, start, end,
-    window_start, targets) or, for *out* ending in .h5, HDF5 (``pred`` and those columns).
-    The window is centred on the narrowPeak summit when the file has one (10th column),
-    else on the interval's midpoint; window_start is 0-based.  *both_strands* averages each
-    window's and its reverse complement's predictions."""
+    """A window of the model's length around each BED line (region_windows) -> TSV (name,
+    chrom, start, end, window_start, targets) or, for *out* ending in .h5, HDF5 (``pred``
+    and those columns).  *both_strands* averages each window's and its reverse
+    complement's predictions."""
     from dlbio.prediction_table import predict_table
 
-    genome = Genome(genome_path)
-    iv = read_bed(bed, genome, keep_names=True)
     length = model.inputs[0].shape[1]
-    idx = np.zeros((len(iv.names), length), np.uint8)
-    rows = []
-    for i, (chrom, s, e, name, centre) in enumerate(iv.names):
-        first = centre - length // 2
-        idx[i] = encode(genome.fetch(chrom, first, first + length), f"{chrom}:{s}-{e}")
+    rows, parts = [], []
+    for name, chrom, s, e, first, sequence in region_windows(bed, genome_path, length):
+        parts.append(encode(sequence, f"{chrom}:{s}-{e}"))
         rows.append((name, chrom, s, e, first))
     keys = {"name": str, "chrom": str, "start": int, "end": int, "window_start": int}
-    path = predict_table(model, idx, rows, keys, target_names_for(model, names), out, both_strands, batch_size,
-                         progress=progress)
+    path = predict_table(model, np.stack(parts), rows, keys, target_names_for(model, names), out, both_strands,
+                         batch_size, progress=progress)
     return path, len(rows)
 
 
@@ -105,13 +111,15 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
             "strongest": [(variants[k], chosen[best_target[k]], float(best[k])) for k in order]}
 
 
-def mutagenesis(model, fasta: str | Path, records: list[str] | None, target: int, out: str | Path,
+def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
                 names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
-                png: bool = True, progress: bool = False) -> list[dict]:
-    """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records on
-    *target* (1-based), in probability or, with *log_odds*, in log-odds, and each base's
-    importance (L,).  Records: those named in *records*, every one with *all_records*, else
-    the first.  Writes ``<out>.tsv`` (+ ``.png``: importance track, importance logo and
+                png: bool = True, progress: bool = False, bed: str | Path | None = None,
+                genome: str | Path | None = None) -> list[dict]:
+    """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
+    of the windows around BED regions of *genome* (region_windows; named by column 4 or
+    chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
+    log-odds, and each base's importance (L,).  Records: those named in *records*, every
+    one with *all_records*, else the first.  Writes ``<out>.tsv`` (+ ``.png``: importance track, importance logo and
     heatmap of the *zoom* most important positions) for one record, ``<out>.<id>.tsv`` etc.
     for several (characters of the id other than letters, digits and ``._-`` become ``_``).
 
@@ -126,22 +134,28 @@ def mutagenesis(model, fasta: str | Path, records: list[str] | None, target: int
     n = model.outputs[0].shape[-1]
     require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
     require(zoom >= 1, f"--zoom must be at least 1, got {zoom}")
-    found = read_records(fasta)
+    length = model.inputs[0].shape[1]
+    if bed:
+        require(genome, "--bed needs --genome")
+        source = bed
+        found = [(name, sequence) for name, *_, sequence in region_windows(bed, genome, length)]
+    else:
+        source = fasta
+        found = read_records(fasta)
     if all_records:
         chosen = found
     elif records:
         by_id = dict(reversed(found))                               # the first record of an id
         missing = [r for r in records if r not in by_id]
         if missing:
-            raise DlbioError(f"{fasta}: no record {missing[0]!r}")
+            raise DlbioError(f"{source}: no record {missing[0]!r}")
         chosen = [(r, by_id[r]) for r in dict.fromkeys(records)]
     else:
         chosen = found[:1]
-    length = model.inputs[0].shape[1]
     idx = []
     for rid, sequence in chosen:                                    # every record checked before any work
-        require(len(sequence) == length, f"{fasta}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
-        idx.append(encode(sequence, f"{fasta}: record {rid!r}"))
+        require(len(sequence) == length, f"{source}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
+        idx.append(encode(sequence, f"{source}: record {rid!r}"))
     target_name = target_names_for(model, names)[target - 1]
     stems = _output_stems(out, [rid for rid, _ in chosen])
     results = []
