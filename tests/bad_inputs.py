@@ -128,6 +128,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("predictions file is not HDF5", "danq-visualize", ["-t", "1", "-p", "preds.h5"]),
         ("predictions file missing", "danq-visualize", ["-t", "1", "-p", "none.h5"]),
         ("filter number beyond the first layer", "danq-visualize", ["-M", "-t", "500", "-d", tiny, "-w", "tiny.keras"]),
+        ("filter given as a name", "danq-visualize", ["-M", "-t", "CTCF", "-d", tiny, "-w", "tiny.keras"]),
         ("truncated train.mat given to convert", "danq-convert", ["-d", "truncated", "-o", "out1", "--splits", "train"]),
         ("foreign HDF5 file given to convert", "danq-convert", ["-d", "foreign", "-o", "out2", "--splits", "train"]),
         ("store whose arrays do not match its manifest", "danq-predict", ["-d", "store", "-w", "tiny.keras"]),

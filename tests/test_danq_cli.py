@@ -52,6 +52,9 @@ def test_predict_and_visualize(trained, run_cli, tmp_path):
         assert f["pred"].shape == (200, 8) and np.all((f["pred"][...] >= 0) & (f["pred"][...] <= 1))
     run_cli(danq_visualize, ["-t", 1, "-p", "p.h5", "-o", "roc.png"])
     assert Image.open(tmp_path / "roc.png").size[0] > 500
+    res = run_cli(danq_visualize, ["-t", "CTCF", "-p", "p.h5"])         # a name from the file's target_names
+    assert "roc_target1.png" in res.output and (tmp_path / "roc_target1.png").read_bytes() == \
+        (tmp_path / "roc.png").read_bytes()
     res = run_cli(danq_visualize, ["-M", "-t", 2, "-d", TINY, "-w", model, "-o", "f2.png", "-q"])
     assert "sites" in res.output and Image.open(tmp_path / "f2.png").format == "PNG"
     meme = (tmp_path / "motifs.meme").read_text()

@@ -152,9 +152,11 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
 \b
 Examples:
   danq-visualize -t 42
+  danq-visualize -t CTCF -p predictions/test_results.h5
   danq-visualize -M -t 7 -d data -w checkpoints/bestmodel.DanQ.keras
 """)
-@click.option("-t", "--target", type=int, required=True, help="Target (1-based), or filter with -M.")
+@click.option("-t", "--target", required=True,
+              help="Target: 1-based number or a name from the predictions' targets; with -M a filter number.")
 @click.option("-M", "--motif", "motif_mode", is_flag=True, help="Filter motif logo instead of ROC/PR curves.")
 @click.option("-p", "--predictions", default=None,
               help="Predictions HDF5 [predictions/test_results.h5; bestmodel.<model>.test_results.h5 for -m "
@@ -166,14 +168,17 @@ Examples:
 @click.option("-o", "--output", default=None, help="PNG [roc_target<T>.png or motif_filter<F>.png].")
 @quiet_option
 def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, output, quiet):
+    from dlbio.errors import require
     from dlbio.workflows import danq as wf
     from dlbio.workflows import visualize as vis
 
     if not motif_mode:
         predictions = predictions or f"predictions/{wf.default_results_name(model_name)}"
-        out = vis.plot_target(predictions, target, output or f"roc_target{target}.png")
+        out = vis.plot_target(predictions, target, output)
         click.echo(f"ROC/PR curves -> {out}")
         return
+    require(target.isdigit(), f"-M -t: a filter number (1-based), got {target!r}")
+    target = int(target)
     tlist = targets_option(targets, data or default_data())
     source = wf.open_sets(data or default_data())["test"]
     png, meme, n = vis.filter_logo(weights or default_model(model_name), source, target,

@@ -28,14 +28,20 @@ def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str
         raise DlbioError(f"{path}: not a predictions HDF5 file ({exc})") from None
 
 
-def plot_target(predictions: str | Path, target: int, out: str | Path) -> Path:
-    """ROC and PR curves of *target* (1-based) from a predictions file -> PNG."""
+def plot_target(predictions: str | Path, target: int | str, out: str | Path | None = None) -> Path:
+    """ROC and PR curves of one target from a predictions file -> PNG (*out*, default
+    roc_target<T>.png).  *target*: 1-based number, or a name from the file's target_names
+    (whole, or up to its first '_')."""
+    from dlbio.targets import parse_targets
+
     pred, labels, names = read_predictions(predictions)
-    require(1 <= target <= pred.shape[1], f"-t must be between 1 and {pred.shape[1]}, got {target}")
-    y = labels[:, target - 1]
-    require(0 < y.sum() < len(y), f"{predictions}: target {target} has only one class in this set; no curve")
-    title = f"target {target}" + (f": {names[target - 1]}" if names else "")
-    return plot_curves(y, pred[:, target - 1], out, title)
+    chosen = parse_targets(str(target), pred.shape[1], names, option="-t")
+    require(chosen and len(chosen) == 1, f"-t: one target, got {target!r}")
+    t = chosen[0]
+    y = labels[:, t - 1]
+    require(0 < y.sum() < len(y), f"{predictions}: target {t} has only one class in this set; no curve")
+    title = f"target {t}" + (f": {names[t - 1]}" if names else "")
+    return plot_curves(y, pred[:, t - 1], out or f"roc_target{t}.png", title)
 
 
 def positive_sequences(source, targets: list[int] | None = None) -> np.ndarray:
