@@ -31,6 +31,7 @@ test: setup
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/deepsea.py
+	$(PY) benchmarks/genomics.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -63,12 +63,13 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
     from dlbio.prediction_table import predict_table
 
     length = model.inputs[0].shape[1]
-    rows, parts = [], []
+    rows, bases = [], bytearray()       # one growing buffer: no per-window arrays to stack (a second copy)
     for name, chrom, s, e, first, sequence in region_windows(bed, genome_path, length):
-        parts.append(encode(sequence, f"{chrom}:{s}-{e}"))
+        bases += encode(sequence, f"{chrom}:{s}-{e}").tobytes()
         rows.append((name, chrom, s, e, first))
+    idx = np.frombuffer(bases, np.uint8).reshape(len(rows), length)
     keys = {"name": str, "chrom": str, "start": int, "end": int, "window_start": int}
-    path = predict_table(model, np.stack(parts), rows, keys, target_names_for(model, names), out, both_strands,
+    path = predict_table(model, idx, rows, keys, target_names_for(model, names), out, both_strands,
                          batch_size, progress=progress)
     return path, len(rows)
 

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Users' data at scale: whole commands with a full-size DanQ (919 targets, 1000 bp,
+untrained weights: the speed does not depend on them), each in a fresh process so that
+its wall time and peak resident memory are its own (start-up and model loading included).
+
+  variants       dlbio variants on N SNVs of data/genome_tiny chr1 (-o .h5 and .tsv)
+  mutagenesis    dlbio mutagenesis of 1 and of 4 random 1000-bp sequences (--all-records)
+  regions        danq-predict --bed on N random 200-bp chr1 regions, TSV and HDF5, with a
+                 DanQ of the full 919 targets but 8 filters, so that the table (N x 919),
+                 not the network, dominates
+
+Prints one JSON object per measurement; docs/benchmarks.md records the figures.  Usage:
+  python benchmarks/genomics.py [--variants 1000,5000] [--regions 200000] [--out /tmp/dlbio-bench-genomics]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+ROOT = Path(__file__).resolve().parents[1]
+GENOME = ROOT / "data" / "genome_tiny" / "genome.fa"
+
+# Runs one command and reports its wall time and its (only) child's peak RSS.
+_TIMER = ("import json, resource, subprocess, sys, time; t = time.time(); "
+          "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+          "print(json.dumps({'wall_s': round(time.time() - t, 1), "
+          "'peak_gb': round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20, 2)}))")
+
+
+def measure(name: str, *args, output: Path | None = None, **extra) -> None:
+    cmd = [sys.executable, "-m", "dlbio", *map(str, args)]
+    res = json.loads(subprocess.run([sys.executable, "-c", _TIMER, *cmd], check=True, capture_output=True,
+                                    text=True).stdout)
+    if output is not None:
+        res["output_mb"] = round(output.stat().st_size / 2**20, 1)
+    print(json.dumps({"measure": name, **extra, **res}), flush=True)
+
+
+def make_models(out: Path) -> tuple[Path, Path]:
+    import keras
+
+    from dlbio.models.deepsea import danq
+
+    keras.utils.set_random_seed(0)
+    full, small = out / "danq_full.keras", out / "danq_919_small.keras"
+    danq().save(full)
+    danq(filters=8, kernel_size=9, lstm_units=4, dense_units=8).save(small)
+    return full, small
+
+
+def chr1() -> str:
+    from dlbio.data.genome import Genome
+
+    genome = Genome(GENOME)
+    return genome.fetch("chr1", 0, genome.lengths["chr1"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variants", default="1000,5000", help="comma-separated VCF sizes")
+    ap.add_argument("--regions", type=int, default=200_000)
+    ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-bench-genomics"))
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args()
+    a.out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(a.seed)
+    full, small = make_models(a.out)
+    seq = chr1()
+
+    for n in map(int, a.variants.split(",")):
+        vcf = a.out / f"snv{n}.vcf"
+        pos = np.sort(rng.choice(np.arange(1000, len(seq) - 1000), n, replace=False))
+        vcf.write_text("#CHROM\tPOS\tID\tREF\tALT\n" + "".join(
+            f"chr1\t{p + 1}\tv{p + 1}\t{seq[p]}\t{'A' if seq[p] != 'A' else 'C'}\n" for p in pos))
+        for suffix in ("h5", "tsv"):
+            out = a.out / f"effects{n}.{suffix}"
+            measure("variants", "variants", "--vcf", vcf, "-g", GENOME, "-w", full, "-o", out, "-q",
+                    output=out, variants=n)
+
+    fasta = a.out / "four1000.fa"
+    fasta.write_text("".join(f">r{i}\n{''.join(rng.choice(list('ACGT'), 1000))}\n" for i in range(4)))
+    measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "-t", 100, "-o", a.out / "ism", "-q",
+            sequences=1)
+    measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "--all-records", "-t", 100,
+            "-o", a.out / "ism", "-q", sequences=4)
+
+    bed = a.out / f"regions{a.regions}.bed"
+    starts = rng.integers(1000, len(seq) - 1200, a.regions)
+    bed.write_text("".join(f"chr1\t{s}\t{s + 200}\tp{i}\n" for i, s in enumerate(starts)))
+    for suffix in ("tsv", "h5"):
+        out = a.out / f"regions.{suffix}"
+        measure("regions", "danq-predict", "-w", small, "--bed", bed, "--genome", GENOME, "-o", out, "-q",
+                output=out, regions=a.regions)
+
+
+if __name__ == "__main__":
+    main()
