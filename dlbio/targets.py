@@ -35,3 +35,12 @@ def parse_targets(spec: str | None, n_targets: int | None = None, names: list[st
         if t not in out:
             out.append(t)
     return out
+
+
+def parse_target(spec: str, n_targets: int | None = None, names: list[str] | None = None,
+                 option: str = "--target") -> int:
+    """One target: a 1-based number or a name, as in parse_targets."""
+    chosen = parse_targets(spec, n_targets, names, option)
+    require(chosen and len(chosen) == 1, f"{option}: one target, got {spec!r}")
+    return chosen[0]
+

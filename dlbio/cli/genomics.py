@@ -166,7 +166,7 @@ Example:
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, out, quiet):
     from dlbio.errors import require
-    from dlbio.targets import parse_targets
+    from dlbio.targets import parse_target
     from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import mutagenesis, names_for_model
@@ -175,9 +175,8 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     require(bool(fasta) != bool(bed), "give the sequences as --fasta FILE or as --bed FILE --genome FILE")
     model = load_dna_model(model_path)
     names = names_for_model(model, data)
-    targets = parse_targets(target, model.outputs[0].shape[-1], names, option="--target")
-    require(targets and len(targets) == 1, f"--target: one target, got {target!r}")
-    results = mutagenesis(model, fasta, list(records), targets[0], out, names=names, zoom=zoom, log_odds=log_odds,
+    target = parse_target(target, model.outputs[0].shape[-1], names)
+    results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_enabled(quiet), bed=bed, genome=genome)
     unit = " (log-odds)" if log_odds else ""
     for res in results:

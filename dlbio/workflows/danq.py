@@ -246,11 +246,12 @@ def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target
     with N or centre-cropped to it; *both_strands* averages each record's and its reverse
     complement's predictions.  Returns (output path, counts of resized records)."""
     from dlbio.prediction_table import predict_table
+    from dlbio.workflows.genomics import target_names_for
 
     length = model.inputs[0].shape[1]
     notes: Counter = Counter()
     ids, idx = read_index(fasta, length, resize, notes)
-    names = target_names or [f"target_{t + 1}" for t in range(model.outputs[0].shape[-1])]
+    names = target_names_for(model, target_names)
     path = predict_table(model, idx, [(i,) for i in ids], {"id": str}, names, out, both_strands, batch_size,
                          progress=progress)
     return path, notes

@@ -32,12 +32,10 @@ def plot_target(predictions: str | Path, target: int | str, out: str | Path | No
     """ROC and PR curves of one target from a predictions file -> PNG (*out*, default
     roc_target<T>.png).  *target*: 1-based number, or a name from the file's target_names
     (whole, or up to its first '_')."""
-    from dlbio.targets import parse_targets
+    from dlbio.targets import parse_target
 
     pred, labels, names = read_predictions(predictions)
-    chosen = parse_targets(str(target), pred.shape[1], names, option="-t")
-    require(chosen and len(chosen) == 1, f"-t: one target, got {target!r}")
-    t = chosen[0]
+    t = parse_target(str(target), pred.shape[1], names, option="-t")
     y = labels[:, t - 1]
     require(0 < y.sum() < len(y), f"{predictions}: target {t} has only one class in this set; no curve")
     title = f"target {t}" + (f": {names[t - 1]}" if names else "")
