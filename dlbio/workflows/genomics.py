@@ -120,9 +120,10 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
     log-odds, and each base's importance (L,).  Records: those named in *records*, every
-    one with *all_records*, else the first.  Writes ``<out>.tsv`` (+ ``.png``: importance track, importance logo and
-    heatmap of the *zoom* most important positions) for one record, ``<out>.<id>.tsv`` etc.
-    for several (characters of the id other than letters, digits and ``._-`` become ``_``).
+    one with *all_records*, else the first.  Writes ``<out>.tsv`` (+ ``.png``: importance
+    track, importance logo and heatmap of the *zoom* most important positions) for one
+    record, ``<out>.<id>.tsv`` etc. for several (characters of the id other than letters,
+    digits and ``._-`` become ``_``).
 
     Returns per record {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last)
     1-based, 'strongest': (position 1-based, ref base, alt base, change), 'tsv', 'png'}.
@@ -139,20 +140,11 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     if bed:
         require(genome, "--bed needs --genome")
         source = bed
-        found = [(name, sequence) for name, *_, sequence in region_windows(bed, genome, length)]
+        found = ((name, sequence) for name, *_, sequence in region_windows(bed, genome, length))
     else:
         source = fasta
         found = read_records(fasta)
-    if all_records:
-        chosen = found
-    elif records:
-        by_id = dict(reversed(found))                               # the first record of an id
-        missing = [r for r in records if r not in by_id]
-        if missing:
-            raise DlbioError(f"{source}: no record {missing[0]!r}")
-        chosen = [(r, by_id[r]) for r in dict.fromkeys(records)]
-    else:
-        chosen = found[:1]
+    chosen = _choose_records(found, records, all_records, source)
     idx = []
     for rid, sequence in chosen:                                    # every record checked before any work
         require(len(sequence) == length, f"{source}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
@@ -178,6 +170,27 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
                         "zoom": (start + 1, stop), "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j],
                                                                  float(eff[i, j])), "tsv": tsv, "png": figure})
     return results
+
+
+def _choose_records(found, records: list[str] | None, all_records: bool, source) -> list[tuple[str, str]]:
+    """From (id, sequence) pairs *found* (read lazily: a BED file's windows are fetched only
+    until the asked-for ones are in): every one with *all_records*, the first of each id in
+    *records* in that order, else the first."""
+    if all_records:
+        return list(found)
+    wanted = list(dict.fromkeys(records or []))
+    picked: dict[str, str] = {}
+    for rid, sequence in found:
+        if not wanted:
+            return [(rid, sequence)]
+        if rid in wanted and rid not in picked:
+            picked[rid] = sequence
+            if len(picked) == len(wanted):
+                break
+    missing = [r for r in wanted if r not in picked]
+    if missing:
+        raise DlbioError(f"{source}: no record {missing[0]!r}")
+    return [(r, picked[r]) for r in wanted]
 
 
 def _output_stems(out: str | Path, ids: list[str]) -> list[str]:
