@@ -1,0 +1,101 @@
+"""Genome + peaks -> labels bin by bin, hold-outs, N handling, BED reading, FASTA classes."""
+
+import gzip
+
+import numpy as np
+import pytest
+
+from dlbio.data import intervals, prepare
+from dlbio.data.genome import Genome
+from dlbio.errors import DlbioError
+from genomic_helpers import write_bed
+
+
+def test_labels_bin_by_bin_with_half_overlap_boundary(genome, tmp_path):
+    g, _ = genome
+    gen = Genome(g)
+    a = intervals.read_bed(write_bed(tmp_path, "a.bed", [("chr1", 500, 600), ("chr1", 700, 801),
+                                                    ("chr1", 1000, 1101), ("chr1", 1050, 1150)]), gen)
+    starts, labels = prepare.label_bins(gen, [a], "chr1", 200)
+    assert starts.tolist() == list(range(0, 2000, 200))
+    # bin 400-600: 100 bp covered = exactly half -> 0;  bin 600-800: 100 bp -> 0 (700-800);
+    # bin 800-1000: 1 bp -> 0;  bin 1000-1200: merged 1000-1150 = 150 bp -> 1
+    assert labels[:, 0].tolist() == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    b = intervals.read_bed(write_bed(tmp_path, "b.bed", [("chr1", 399, 501)]), gen)
+    assert prepare.label_bins(gen, [b], "chr1", 200)[1][2, 0] == 1  # 101 of 200 bp -> 1
+
+
+def test_build_holdouts_and_n_windows(genome, tmp_path):
+    g, seqs = genome
+    peaks = write_bed(tmp_path, "p.bed", [("chr1", 600, 800), ("chr1", 1400, 1600), ("chr2", 600, 800),
+                                     ("chr3", 400, 600), ("chr1", 0, 200)])
+    built = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
+    assert built.coords["train"] == [("chr1", 600)]      # 0-200 runs off the start; 1400 is all N
+    assert built.coords["valid"] == [("chr2", 600)] and built.coords["test"] == [("chr3", 400)]
+    idx, lab = built.splits["train"]
+    from dlbio.data.encoding import decode
+
+    assert decode(idx[0]) == seqs["chr1"][400:1000] and lab.tolist() == [[1]]
+    assert built.notes["window runs off the chromosome, skipped"] == 1
+    assert built.notes["window with more than 10% N, skipped"] == 1
+    region = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr1:0-700",))
+    assert region.coords["valid"] == [("chr1", 600)] and region.coords["train"] == [("chr2", 600)]
+    with pytest.raises(DlbioError, match="chr1:9-x"):
+        prepare.build(g, {"T": peaks}, length=600, valid_chroms=("chr1:9-x",))
+    rc = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
+                       reverse_complement_copies=True)
+    assert len(rc.splits["train"][0]) == 2
+
+
+def test_bed_behaviours(genome, tmp_path):
+    g, _ = genome
+    gen = Genome(g)
+    iv = intervals.read_bed(write_bed(tmp_path, "x.bed", [("track name=x",), ("chr2", 10, 20), ("1", 5, 8),
+                                                     ("chrUn", 1, 5), ("chr3", 1100, 1500), ("chr2", 30, 30)]), gen)
+    assert iv.by_chrom["chr3"][1].tolist() == [1200]               # clipped at the end
+    assert iv.by_chrom["chr1"][0].tolist() == [5]                  # '1' matched to 'chr1'
+    assert iv.notes["chromosome not in genome, skipped"] == 1
+    assert iv.notes["past chromosome end, clipped"] == 1 and iv.notes["empty interval skipped"] == 1
+    assert iv.notes["unsorted (sorted in memory)"] == 1
+    for rows, msg in [([("chr1", "a", 5)], "not integers"), ([("chr1", 9, 5)], "after end"),
+                      ([("chr1", 5)], "expected chrom"), ([("chr1", -1, 5)], "negative")]:
+        with pytest.raises(DlbioError, match=msg):
+            intervals.read_bed(write_bed(tmp_path, "bad.bed", rows), gen)
+    (tmp_path / "empty.bed").write_text("")
+    with pytest.raises(DlbioError, match="no intervals"):
+        intervals.read_bed(tmp_path / "empty.bed", gen)
+
+
+def test_region_centres_narrowpeak_summit_else_midpoint(genome, tmp_path):
+    g, _ = genome
+    rows = [("chr1", 100, 400, "np", 0, ".", 5.0, 3.0, 2.0, 250),       # narrowPeak: summit 350
+            ("chr1", 100, 400, "nosummit", 0, ".", 5.0, 3.0, 2.0, -1),   # summit not called
+            ("chr2", 100, 200, "outside", 0, ".", 5.0, 3.0, 2.0, 500),   # summit past the end
+            ("chr2", 100, 400, "bed12", 0, "+", 100, 400, "0", 2, "10,10", "0,290"),  # column 10 = blocks
+            ("chr3", 10, 21)]
+    iv = intervals.read_bed(write_bed(tmp_path, "p.bed", rows), Genome(g), keep_names=True)
+    assert [(n, c) for *_, n, c in iv.names] == [("np", 350), ("nosummit", 250), ("outside", 150),
+                                                 ("bed12", 250), ("chr3:10-21", 15)]
+
+
+def test_fasta_classes_pad_crop_and_label(run_cli, tmp_path):
+    from dlbio.cli.genomics import build_dataset
+    from dlbio.data.encoding import decode
+    from dlbio.data.sources import open_data_dir
+
+    bound = {f"b{i}": "ACGT" * (5 + i) for i in range(10)}        # 20..56 bp
+    (tmp_path / "bound.fa").write_text("".join(f">{k}\n{v}\n" for k, v in bound.items()))
+    (tmp_path / "unbound.fa.gz").write_bytes(gzip.compress(b"".join(b">u%d\n%s\n" % (i, b"T" * 40) for i in range(10))))
+    res = run_cli(build_dataset, ["--fasta-class", "bound=bound.fa", "--fasta-class", "unbound=unbound.fa.gz",
+                                  "--length", 40, "--valid-fraction", 0.2, "--test-fraction", 0.2, "-o", "fa", "-q"])
+    assert "note: padded with N: 5" in res.output and "note: centre-cropped: 4" in res.output
+    sets = open_data_dir(tmp_path / "fa", splits=("train", "valid", "test"))
+    seqs, labels = zip(*(sets[s].read(0, sets[s].n) for s in ("train", "valid", "test")))
+    seqs, labels = [decode(x) for x in np.concatenate(seqs)], np.concatenate(labels)
+    assert len(seqs) == 20 and [len(sets[s].read(0, sets[s].n)[0]) for s in ("train", "valid", "test")] == [12, 4, 4]
+    pad = [(10 - 2 * i, "ACGT" * (5 + i)) for i in range(5)]                 # b0..b4: N around them
+    want = ["N" * n + q + "N" * n for n, q in pad] + ["ACGT" * 10]            # b5: as is
+    want += [("ACGT" * (5 + i))[2 * i - 10:2 * i + 30] for i in range(6, 10)]  # b6..b9: centre 40 bp
+    assert sorted(q for q, lab in zip(seqs, labels) if lab.tolist() == [1, 0]) == sorted(want)
+    assert sum(lab.tolist() == [0, 1] and q == "T" * 40 for q, lab in zip(seqs, labels)) == 10
+
