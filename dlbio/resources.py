@@ -1,4 +1,5 @@
-"""Where the bundled data lives: $DLBIO_DATA (set by the Lmod modules) or the repo's data/."""
+"""Where the bundled data lives ($DLBIO_DATA, set by the Lmod modules, or the repo's data/),
+and where dlbio keeps what it can rebuild ($DLBIO_CACHE, default ~/.cache/dlbio)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,12 @@ def default_input(name: str) -> Path:
 def tiny_deepsea() -> Path:
     """The bundled planted-motif set in the DeepSEA layout (``$DANQ_DATA/data``)."""
     return data_dir() / "danq" / "data"
+
+
+def cache_dir(*parts: str) -> Path:
+    """A folder under $DLBIO_CACHE (default ~/.cache/dlbio), created: compiled Tomtom code,
+    FASTA indexes of genomes in read-only folders."""
+    root = os.environ.get("DLBIO_CACHE") or Path.home() / ".cache" / "dlbio"
+    path = Path(root, *parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -15,7 +15,7 @@ matrix trimmed of uninformative flanks, information content, and the best match
 in JASPAR CORE vertebrates by Tomtom (memelite, in-process) with BH q-values.
 Writes filters.meme, filters.tsv and filters.html (logos side by side).
 The first run compiles Tomtom with numba (about a minute); the compiled code is
-cached in $NUMBA_CACHE_DIR (default ~/.cache/dlbio/numba).
+cached in $NUMBA_CACHE_DIR (default $DLBIO_CACHE/numba, ~/.cache/dlbio/numba).
 
 \b
 Example:

@@ -2,16 +2,63 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 from pathlib import Path
 
+from dlbio.atomic import atomic_path
 from dlbio.errors import DlbioError, require
 
 
-def _plain_gzip(path: Path) -> bool:
-    """True for gzip that is not BGZF (BGZF blocks carry a 'BC' extra field; pyfaidx reads only those)."""
+def _first_sentence(message: str, limit: int = 150) -> str:
+    """The first sentence of a library's error message, for a one-line error."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    first = first.split(". ")[0].rstrip(".")
+    return first if len(first) <= limit else first[:limit - 3] + "..."
+
+
+def _gzip_kind(path: Path) -> str | None:
+    """'bgzip', 'gzip' (plain, no random access: BGZF blocks carry a 'BC' extra field) or None."""
     with open(path, "rb") as fh:
         head = fh.read(16)
-    return head[:2] == b"\x1f\x8b" and not (head[3] & 4 and head[12:14] == b"BC")
+    if head[:2] != b"\x1f\x8b":
+        return None
+    return "bgzip" if head[3] & 4 and head[12:14] == b"BC" else "gzip"
+
+
+def _index_names(path: Path) -> dict[str, str]:
+    """Where the genome's index (.fai, and .gzi for bgzip) is, made or made again when missing
+    or older than the genome (pyfaidx would read a stale one and give wrong bases, silently).
+
+    Beside the genome, as samtools does, unless an index must be made and that folder is
+    read-only (a shared reference); then in $DLBIO_CACHE/fai, named after the genome's path.
+    Each index is written under a temporary name and renamed, so jobs that start together
+    on a new genome never read one another's half-written index.
+    """
+    from pyfaidx import Faidx
+
+    bgzip = _gzip_kind(path) == "bgzip"
+    beside = [path.with_name(path.name + ext) for ext in (".fai", ".gzi")]
+    if _current(path, beside, bgzip):
+        return {"indexname": str(beside[0]), "gzi_indexname": str(beside[1])}
+    files = beside
+    if not (os.access(path.parent, os.W_OK) and all(not f.exists() or os.access(f, os.W_OK) for f in beside)):
+        from dlbio.resources import cache_dir
+
+        key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+        files = [cache_dir("fai") / f"{key}.{path.name}{ext}" for ext in (".fai", ".gzi")]
+    if not _current(path, files, bgzip):
+        with contextlib.ExitStack() as stack:
+            tmp = [stack.enter_context(atomic_path(f)) for f in (files if bgzip else files[:1])]
+            Faidx(str(path), indexname=str(tmp[0]), gzi_indexname=str(tmp[-1] if bgzip else files[1]),
+                  rebuild=True).close()
+    return {"indexname": str(files[0]), "gzi_indexname": str(files[1])}
+
+
+def _current(genome: Path, index: list[Path], bgzip: bool) -> bool:
+    mtime = genome.stat().st_mtime
+    return all(f.is_file() and f.stat().st_mtime >= mtime for f in (index if bgzip else index[:1]))
 
 
 class Genome:
@@ -25,15 +72,16 @@ class Genome:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         require(self.path.is_file(), f"{self.path}: genome FASTA not found")
-        require(not _plain_gzip(self.path), f"{self.path}: gzip-compressed genome; random access needs it "
-                                            "uncompressed (gunzip) or compressed with bgzip (samtools/htslib)")
+        require(_gzip_kind(self.path) != "gzip", f"{self.path}: gzip-compressed genome; random access needs "
+                                                 "it uncompressed (gunzip) or compressed with bgzip (samtools/htslib)")
         try:
             from pyfaidx import Fasta
 
-            self._fa = Fasta(str(self.path), as_raw=True, sequence_always_upper=True, rebuild=False)
+            self._fa = Fasta(str(self.path), as_raw=True, sequence_always_upper=True, rebuild=False,
+                             **_index_names(self.path))
         except Exception as exc:  # noqa: BLE001 - pyfaidx raises many types for a bad file
             raise DlbioError(f"{self.path}: not an indexable FASTA file ({type(exc).__name__}: "
-                             f"{str(exc).splitlines()[0][:150] if str(exc) else ''})") from None
+                             f"{_first_sentence(str(exc))})") from None
         self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
         require(self.lengths, f"{self.path}: no sequences")
 

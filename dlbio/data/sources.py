@@ -54,6 +54,9 @@ def convert(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] =
     import shutil
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
+    for s in splits:
+        require((data_dir / f"{s}.mat").is_file() or not (data_dir / f"{s}{SUFFIX}").is_dir(),
+                f"{data_dir}: holds {s}{SUFFIX} but no {s}.mat; it is converted already (use it as it is)")
     sets = {s: MatSet(data_dir / f"{s}.mat", s) for s in splits}
     names = read_target_names(data_dir / "targets.tsv", next(iter(sets.values())).n_targets)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,10 @@ from dlbio.motifs.jaspar import JasparMotif
 
 def numba_cache_dir() -> Path:
     """Where numba caches memelite's compiled code (first call compiles for about a minute)."""
-    path = Path(os.environ.get("NUMBA_CACHE_DIR") or Path.home() / ".cache" / "dlbio" / "numba")
+    from dlbio.resources import cache_dir
+
+    env = os.environ.get("NUMBA_CACHE_DIR")
+    path = Path(env) if env else cache_dir("numba")
     path.mkdir(parents=True, exist_ok=True)
     os.environ["NUMBA_CACHE_DIR"] = str(path)
     return path

@@ -134,7 +134,7 @@ def discover_motif(cell: str, weights: str | Path, *, n_seq: int = 40, window: i
     """
     model = load_toy_model(weights, cell)
     length = model.inputs[0].shape[1]
-    require(0 < window <= length, f"window ({window}) must be between 1 and the sequence length ({length})")
+    require(0 < window <= length, f"--window {window} must be between 1 and the sequence length ({length})")
     require(n_seq > 0, f"--n-seq must be positive, got {n_seq}")
     strings = synthetic.random_binary_strings(n_seq, length, np.random.default_rng(seed))
     x = synthetic.strings_to_array(strings)
