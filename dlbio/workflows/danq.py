@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import sys
@@ -23,6 +24,7 @@ from dlbio.models import deepsea as models
 from dlbio.predict import predict_index
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import sigterm_as_preemption
+from dlbio.training.run_lock import run_lock
 from dlbio.training.setup import dtype_policy, make_optimizer, seed_everything
 from dlbio.training.strategy import make_strategy
 from dlbio.training.trainer import LogSummary, fit_resumable, summarize_log
@@ -84,7 +86,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
     # A SIGTERM outside the training loop (reading data, the final test predictions) exits 75 too.
     state_path = Path(out_dir) / "checkpoints" / f"{prefix}.{model_name}.state.keras"
-    with sigterm_as_preemption(state_path):
+    with sigterm_as_preemption(state_path), _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"),
+                                                          strategy, multi_worker):
         deterministic = deterministic or not tf.config.list_physical_devices("GPU")  # free on CPU
         seed_everything(seed, deterministic=deterministic)
         sets = sources.open_data_dir(data_dir, limit)
@@ -134,6 +137,16 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                          quiet=quiet)
             res_path, lines = pr.path, pr.summary
         return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
+
+
+def _outputs_lock(path: Path, strategy, multi_worker: bool):
+    """run_lock on *path*, taken by the one process that writes the outputs (the chief)."""
+    if multi_worker:
+        from dlbio.training.multiworker import is_chief
+
+        if not is_chief(strategy):
+            return contextlib.nullcontext()
+    return run_lock(path)
 
 
 def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, lstm_units, dense_units, seed,
