@@ -3,7 +3,6 @@
 import numpy as np
 
 from dlbio.data.genome import Genome
-
 from genomic_helpers import motif_model
 
 
