@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.data.encoding import N_CODE
+from dlbio.data.encoding import BASES, N_CODE
 from dlbio.predict import predict_index
 from dlbio.variants import logit
 
 ACGT = "ACGT"
-_ACGT_CODES = np.array([0, 2, 1, 3], np.uint8)  # A, C, G, T in the model's A,G,C,T codes
+_ACGT_CODES = np.array([BASES.index(b) for b in ACGT], np.uint8)  # A, C, G, T in the model's codes
 
 
 def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,

@@ -16,6 +16,22 @@ import numpy as np
 from dlbio.predict import predict_index
 
 
+def is_hdf5(path: str | Path) -> bool:
+    """Tables go to HDF5 for a path ending in .h5 or .hdf5, else to TSV."""
+    return Path(path).suffix in (".h5", ".hdf5")
+
+
+def create_prediction_arrays(f, n: int, names: list[str], arrays: tuple[str, ...] = ("pred",),
+                             both_strands: bool = False) -> list:
+    """In open HDF5 file *f*: float32 (n, len(names)) datasets named *arrays*, gzip in chunks
+    of 1024 rows, and the attributes ``target_names`` and ``both_strands``."""
+    out = [f.create_dataset(a, (n, len(names)), np.float32, compression="gzip" if n else None,
+                            chunks=(min(n, 1024), len(names)) if n else None) for a in arrays]
+    f.attrs["target_names"] = np.array(names, dtype="S")
+    f.attrs["both_strands"] = both_strands
+    return out
+
+
 @contextlib.contextmanager
 def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: list[str],
                       both_strands: bool = False):
@@ -27,14 +43,11 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
 
     path = Path(path)
     with atomic_path(path) as tmp:
-        if path.suffix in (".h5", ".hdf5"):
+        if is_hdf5(path):
             with h5py.File(tmp, "w") as f:
-                pred = f.create_dataset("pred", (n, len(names)), np.float32, compression="gzip" if n else None,
-                                        chunks=(min(n, 1024), len(names)) if n else None)
+                [pred] = create_prediction_arrays(f, n, names, both_strands=both_strands)
                 columns = [f.create_dataset(k, (n,), np.int64 if kind is int else h5py.string_dtype())
                            for k, kind in keys.items()]
-                f.attrs["target_names"] = np.array(names, dtype="S")
-                f.attrs["both_strands"] = both_strands
 
                 def write(start, rows, p):
                     pred[start:start + len(rows)] = p

@@ -144,18 +144,15 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
     import h5py
 
     from dlbio.atomic import atomic_path
+    from dlbio.prediction_table import create_prediction_arrays, is_hdf5
 
     path = Path(path)
     with atomic_path(path) as tmp:
-        if path.suffix in (".h5", ".hdf5"):
+        if is_hdf5(path):
             with h5py.File(tmp, "w") as f:
-                probs = [f.create_dataset(k, (len(variants), len(names)), np.float32, compression="gzip",
-                                          chunks=(min(len(variants), 1024), len(names)))
-                         for k in ("ref_prob", "alt_prob")]
+                probs = create_prediction_arrays(f, len(variants), names, ("ref_prob", "alt_prob"), both_strands)
                 for k in VARIANT_COLUMNS:
                     f[k] = np.array([getattr(v, k) for v in variants], dtype=np.int64 if k == "pos" else "S")
-                f.attrs["target_names"] = np.array(names, dtype="S")
-                f.attrs["both_strands"] = both_strands
 
                 def write(start, part, ref_p, alt_p):
                     probs[0][start:start + len(part)] = ref_p

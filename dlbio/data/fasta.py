@@ -44,6 +44,15 @@ def fit_length(seq: str, length: int) -> tuple[str, str | None]:
     return seq, None
 
 
+def encode_record(source: str | Path, rid: str, seq: str, length: int | None = None, hint: str = "") -> np.ndarray:
+    """One record's base index uint8 (L,); a DlbioError naming *source* and the record when it
+    is not *length* bp (if given; *hint* is added to that message) or holds a letter that is
+    not DNA."""
+    require(length is None or len(seq) == length,
+            f"{source}: record {rid!r} is {len(seq)} bp, the model needs {length} bp{hint}")
+    return encode(seq, f"{source}: record {rid!r}")
+
+
 def read_index(path: str | Path, length: int | None = None, resize: bool = False,
                notes: Counter | None = None) -> tuple[list[str], np.ndarray]:
     """FASTA -> (ids, base index uint8 (n, L)).  Every record must be *length* bp (if given),
@@ -54,8 +63,6 @@ def read_index(path: str | Path, length: int | None = None, resize: bool = False
             seq, how = fit_length(seq, length)
             if how and notes is not None:
                 notes[how] += 1
-        require(length is None or len(seq) == length,
-                f"{path}: record {rid!r} is {len(seq)} bp, the model needs {length} bp (--resize pads or crops)")
-        rows.append(encode(seq, f"{path}: record {rid!r}"))
+        rows.append(encode_record(path, rid, seq, length, " (--resize pads or crops)"))
         ids.append(rid)
     return ids, np.stack(rows)

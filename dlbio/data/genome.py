@@ -27,7 +27,7 @@ def _gzip_kind(path: Path) -> str | None:
     return "bgzip" if head[3] & 4 and head[12:14] == b"BC" else "gzip"
 
 
-def _index_names(path: Path) -> dict[str, str]:
+def _index_names(path: Path, bgzip: bool) -> dict[str, str]:
     """Where the genome's index (.fai, and .gzi for bgzip) is, made or made again when missing
     or older than the genome (pyfaidx would read a stale one and give wrong bases, silently).
 
@@ -38,7 +38,6 @@ def _index_names(path: Path) -> dict[str, str]:
     """
     from pyfaidx import Faidx
 
-    bgzip = _gzip_kind(path) == "bgzip"
     beside = [path.with_name(path.name + ext) for ext in (".fai", ".gzi")]
     if _current(path, beside, bgzip):
         return {"indexname": str(beside[0]), "gzi_indexname": str(beside[1])}
@@ -72,13 +71,14 @@ class Genome:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         require(self.path.is_file(), f"{self.path}: genome FASTA not found")
-        require(_gzip_kind(self.path) != "gzip", f"{self.path}: gzip-compressed genome; random access needs "
-                                                 "it uncompressed (gunzip) or compressed with bgzip (samtools/htslib)")
+        kind = _gzip_kind(self.path)
+        require(kind != "gzip", f"{self.path}: gzip-compressed genome; random access needs it uncompressed "
+                                "(gunzip) or compressed with bgzip (samtools/htslib)")
         try:
             from pyfaidx import Fasta
 
             self._fa = Fasta(str(self.path), as_raw=True, sequence_always_upper=True, rebuild=False,
-                             **_index_names(self.path))
+                             **_index_names(self.path, kind == "bgzip"))
         except Exception as exc:  # noqa: BLE001 - pyfaidx raises many types for a bad file
             raise DlbioError(f"{self.path}: not an indexable FASTA file ({type(exc).__name__}: "
                              f"{_first_sentence(str(exc))})") from None

@@ -17,7 +17,8 @@ def numba_cache_dir() -> Path:
 
     env = os.environ.get("NUMBA_CACHE_DIR")
     path = Path(env) if env else cache_dir("numba")
-    path.mkdir(parents=True, exist_ok=True)
+    if env:
+        path.mkdir(parents=True, exist_ok=True)
     os.environ["NUMBA_CACHE_DIR"] = str(path)
     return path
 

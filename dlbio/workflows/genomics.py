@@ -130,7 +130,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     """
     from tqdm.auto import tqdm
 
-    from dlbio.data.fasta import read_records
+    from dlbio.data.fasta import encode_record, read_records
     from dlbio.ism import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, zoom_window
 
     n = model.outputs[0].shape[-1]
@@ -145,10 +145,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
         source = fasta
         found = read_records(fasta)
     chosen = _choose_records(found, records, all_records, source)
-    idx = []
-    for rid, sequence in chosen:                                    # every record checked before any work
-        require(len(sequence) == length, f"{source}: record {rid!r} is {len(sequence)} bp, the model needs {length} bp")
-        idx.append(encode(sequence, f"{source}: record {rid!r}"))
+    idx = [encode_record(source, rid, sequence, length) for rid, sequence in chosen]  # all checked before any work
     target_name = target_names_for(model, names)[target - 1]
     stems = _output_stems(out, [rid for rid, _ in chosen])
     results = []
@@ -200,7 +197,10 @@ def _output_stems(out: str | Path, ids: list[str]) -> list[str]:
     if len(ids) == 1:
         return [str(out)]
     stems: list[str] = []
+    taken: set[str] = set()          # a set: --all-records may give tens of thousands of ids
     for rid in ids:
         stem = f"{out}.{re.sub(r'[^A-Za-z0-9._-]', '_', rid)}"
-        stems.append(stem if stem not in stems else f"{stem}.{len(stems) + 1}")
+        stem = stem if stem not in taken else f"{stem}.{len(stems) + 1}"
+        stems.append(stem)
+        taken.add(stem)
     return stems
