@@ -60,6 +60,12 @@ def test_planted_matrix_matches_itself_on_both_strands():
     assert (m[0].matrix_id, m[0].strand) == (ctcf.matrix_id, "+") and m[0].q < 1e-10
     assert m[1].matrix_id == gata.matrix_id and m[1].q < 1e-5
     assert (m[2].matrix_id, m[2].strand) == (ctcf.matrix_id, "-")
+    # After a call the compiled code is in the cache, so `dlbio motifs` no longer warns of a compile.
+    assert tomtom.compiled(tomtom.numba_cache_dir())
+
+
+def test_empty_cache_is_not_compiled(tmp_path):
+    assert not tomtom.compiled(tmp_path)
 
 
 def test_jaspar_lookup_errors():

@@ -34,10 +34,12 @@ Example:
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False), default="motifs", show_default=True)
 @quiet_option
 def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, min_sites, subset, out_dir, quiet):
-    from dlbio.motifs.tomtom import numba_cache_dir
+    from dlbio.motifs.tomtom import compiled, numba_cache_dir
     from dlbio.workflows.motifs import discover
 
-    click.echo(f"Tomtom (memelite) compiles on first use, about a minute; cache: {numba_cache_dir()}", err=True)
+    cache = numba_cache_dir()
+    if not compiled(cache):
+        click.echo(f"Tomtom (memelite) compiles on this first use, about a minute; cache: {cache}", err=True)
     tlist = targets_option(targets, data or default_data())
     res = discover(model_path or default_model("DanQ"), data or default_data(), out_dir, split, tlist, release,
                    q_threshold, n_show, min_sites, subset, quiet)

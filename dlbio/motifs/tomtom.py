@@ -23,6 +23,24 @@ def numba_cache_dir() -> Path:
     return path
 
 
+def compiled(cache: Path) -> bool:
+    """Whether *cache* holds numba's compiled Tomtom for this memelite install and Python.
+
+    numba keeps a module's code in ``<cache>/<package>_<sha1 of its folder>/`` as
+    ``<module>.<function>-<line>.py<XY>.nbi``; a missing index means the next call compiles.
+    """
+    import hashlib
+    import importlib.util
+    import sys
+
+    spec = importlib.util.find_spec("memelite")
+    if spec is None or spec.origin is None:
+        return False
+    folder = os.path.dirname(os.path.abspath(spec.origin))
+    sub = cache / f"{os.path.basename(folder)}_{hashlib.sha1(folder.encode()).hexdigest()}"
+    return any(sub.glob(f"tomtom._tomtom-*.py{sys.version_info.major}{sys.version_info.minor}.nbi"))
+
+
 def bh_qvalues(p: np.ndarray) -> np.ndarray:
     """Benjamini-Hochberg q-values of a 1-D array of p-values (NaN stays NaN)."""
     p = np.asarray(p, dtype=float)
