@@ -1,3 +1,3 @@
-from dlbio.cli import main
+from dlbio.cli import program
 
-main()
+program()

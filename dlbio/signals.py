@@ -7,6 +7,8 @@ import signal
 import threading
 from collections.abc import Callable
 
+PREEMPTED_EXIT = 75  # EX_TEMPFAIL: "try again later"; the sbatch examples requeue on it
+
 
 @contextlib.contextmanager
 def sigterm_raises(make_error: Callable[[], BaseException]):

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The Biowulf DanQ script name for `danq-train` (see `danq-train --help`)."""
+from dlbio.cli.common import run_program
 from dlbio.cli.danq import danq_train
 
 if __name__ == "__main__":
-    danq_train(prog_name="train.py")
+    run_program(danq_train, prog_name="train.py")

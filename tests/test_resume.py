@@ -207,7 +207,8 @@ import keras
 from dlbio.data.pipeline import ArraySource
 from dlbio.models import deepsea
 from dlbio.training import callbacks
-from dlbio.training.resume import PREEMPTED_EXIT, Preempted
+from dlbio.signals import PREEMPTED_EXIT
+from dlbio.training.resume import Preempted
 from dlbio.training.setup import seed_everything
 from dlbio.training.strategy import make_strategy
 from dlbio.training.trainer import fit_resumable

@@ -1,7 +1,10 @@
-"""The sbatch examples: SIGTERM before the time limit -> danq-train saves and exits 75 -> requeue.
+"""The sbatch examples: USR1 before the time limit -> danq-train saves and exits 75 -> requeue;
+TERM (scancel) -> danq-train saves and exits 75, and the job is not requeued.
 
 SLURM is not here, so `module`, `danq-train`, `danq-visualize` and `scontrol` are stubs on
-PATH; the batch shell itself, its trap and its exit-status logic are the real ones.
+PATH; the batch shell itself, its traps and its exit-status logic are the real ones.  (On a
+real slurmctld/slurmd 22.05: the time-limit USR1 and `scancel --batch --signal=USR1`
+requeue, a plain `scancel` stays cancelled; docs/danq.md.)
 """
 
 import os
@@ -33,8 +36,8 @@ def _stubs(d: Path, train: str) -> dict:
     return {**os.environ, "PATH": f"{d}:{os.environ['PATH']}", "STUBS": str(d), "SLURM_JOB_ID": "4242"}
 
 
-@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch"])
-def test_sigterm_saves_and_requeues(tmp_path, script):
+def _signalled_run(tmp_path, script: str, sig: int):
+    """Run *script* with the stubs, send *sig* to the batch shell once danq-train runs."""
     env = _stubs(tmp_path / "stubs", STUB_TRAIN)
     (tmp_path / "data").mkdir()
     proc = subprocess.Popen(["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env,
@@ -44,13 +47,27 @@ def test_sigterm_saves_and_requeues(tmp_path, script):
     while not started.exists() and time.time() < deadline:
         time.sleep(0.05)
     assert started.exists()
-    proc.send_signal(signal.SIGTERM)  # what --signal=B:TERM@300 sends to the batch shell
+    proc.send_signal(sig)
     out, _ = proc.communicate(timeout=30)
-    assert (tmp_path / "stubs" / "train.state").read_text().strip() == "saved"  # danq-train got the TERM
-    assert (tmp_path / "stubs" / "scontrol.args").read_text().split() == ["requeue", "4242"], out
-    assert proc.returncode == 0 and "requeueing 4242" in out
+    assert (tmp_path / "stubs" / "train.state").read_text().strip() == "saved"  # danq-train got a TERM
     assert "--resume" in (tmp_path / "stubs" / "train.args").read_text()
     assert not (tmp_path / "stubs" / "visualized").exists()
+    return proc.returncode, out, tmp_path / "stubs" / "scontrol.args"
+
+
+@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch"])
+def test_time_limit_signal_saves_and_requeues(tmp_path, script):
+    status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGUSR1)  # --signal=B:USR1@300
+    assert scontrol.read_text().split() == ["requeue", "4242"], out
+    assert status == 0 and "requeueing 4242" in out
+
+
+@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch"])
+def test_scancel_saves_and_does_not_requeue(tmp_path, script):
+    # scancel sends TERM; requeueing on it brought a cancelled job back two minutes later
+    status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGTERM)
+    assert not scontrol.exists(), out
+    assert status == 75 and "cancelled: state saved" in out
 
 
 def test_finished_run_draws_and_does_not_requeue(tmp_path):

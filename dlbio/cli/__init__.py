@@ -37,3 +37,8 @@ def _register_optional():
 
 
 _register_optional()
+
+
+def program() -> None:
+    """The ``dlbio`` console script and ``python -m dlbio`` (common.run_program)."""
+    common.run_program(main)

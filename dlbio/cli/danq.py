@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dlbio.cli.common import (command, default_data, default_model, positive, quiet_option, seed_option,
-                              targets_option)
+from dlbio.cli.common import (command, default_data, default_model, positive, quiet_option, run_program,
+                              seed_option, targets_option)
 
 MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
 
@@ -57,7 +57,8 @@ Examples:
 def danq_train(data, **kw):
     import sys
 
-    from dlbio.training.resume import PREEMPTED_EXIT, Preempted
+    from dlbio.signals import PREEMPTED_EXIT
+    from dlbio.training.resume import Preempted
     from dlbio.workflows.danq import train
 
     try:
@@ -184,6 +185,11 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
     png, meme, n = vis.filter_logo(weights or default_model(model_name), source, target,
                                   output or f"motif_filter{target}.png", "motifs.meme", tlist, quiet)
     click.echo(f"filter {target}: {n} sites -> {png}\nall filters (MEME) -> {meme}")
+
+
+def danq_train_program() -> None:
+    """The ``danq-train`` console script (fast exit after a signal: common.run_program)."""
+    run_program(danq_train)
 
 
 COMMANDS = [danq_train, danq_predict, danq_visualize]

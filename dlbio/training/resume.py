@@ -24,8 +24,6 @@ import keras
 from dlbio.atomic import atomic_path
 from dlbio.errors import DlbioError, require
 from dlbio.signals import sigterm_raises
-
-PREEMPTED_EXIT = 75  # EX_TEMPFAIL: "try again later"; the sbatch examples requeue on it
 STATE_ENTRY = "dlbio_state.json"
 # Options that must match for a resumed run to continue the same training.
 RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
