@@ -175,3 +175,42 @@ def test_resume_needs_the_state_on_every_worker(tmp_path):
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [2, 2], [o[1][-800:] for o in outs]
     assert all("must see the chief's state file" in o[1] for o in outs)
+
+
+SLURM_STEP = {"SLURM_NTASKS": "2", "SLURM_STEP_NUM_TASKS": "2", "SLURM_PROCID": "1",
+              "SLURM_STEP_NODELIST": "cn[0858-0859]", "SLURM_STEP_TASKS_PER_NODE": "1(x2)"}
+
+
+def test_slurm_cluster_on_nodes_without_gpus(monkeypatch):
+    """SlurmClusterResolver on CPU nodes: by itself it runs the missing nvidia-smi, and with
+    0 GPUs it fails on range(0, 0, 0); slurm_gpu_options gives each task a port and leaves
+    CUDA_VISIBLE_DEVICES alone.  (Checked with real srun: 2 tasks, 2 replicas in sync.)"""
+    import shutil
+
+    import tensorflow as tf
+
+    from dlbio.training.multiworker import slurm_gpu_options
+
+    for k, v in SLURM_STEP.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # no nvidia-smi on this node
+    with pytest.raises((FileNotFoundError, RuntimeError)):
+        tf.distribute.cluster_resolver.SlurmClusterResolver()
+    with pytest.raises(ValueError):
+        tf.distribute.cluster_resolver.SlurmClusterResolver(gpus_per_node=0).cluster_spec()
+    resolver = tf.distribute.cluster_resolver.SlurmClusterResolver(**slurm_gpu_options())
+    assert resolver.cluster_spec().as_dict() == {"worker": ["cn0858:8888", "cn0859:8888"]}
+    assert resolver.task_id == 1 and "CUDA_VISIBLE_DEVICES" not in os.environ
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")  # a GPU node: the resolver's own sharing
+    assert slurm_gpu_options() == {}
+
+
+def test_multi_worker_without_srun_is_a_clear_error(tmp_path):
+    env = {**_env(), "SLURM_NTASKS": "2", "SLURM_JOB_ID": "7"}
+    env.pop("SLURM_STEP_NUM_TASKS", None)
+    res = subprocess.run([sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2, res.stderr[-800:]
+    assert res.stderr.strip().splitlines()[-1].startswith("error: --multi-worker: this SLURM job has 2 tasks")
+    assert "Traceback" not in res.stderr

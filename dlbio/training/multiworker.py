@@ -29,9 +29,27 @@ from dlbio.training.resume import Preempted, save_state, start_state
 def make_multiworker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
     """SLURM (several tasks) -> SlurmClusterResolver; else TF_CONFIG; else a one-worker cluster."""
     if int(os.environ.get("SLURM_NTASKS", "1")) > 1 and "TF_CONFIG" not in os.environ:
-        resolver = tf.distribute.cluster_resolver.SlurmClusterResolver()
+        if "SLURM_STEP_NUM_TASKS" not in os.environ:  # the batch shell itself, not a task of srun
+            raise DlbioError(f"--multi-worker: this SLURM job has {os.environ['SLURM_NTASKS']} tasks; start one "
+                             "danq-train per task with srun (srun danq-train ... --multi-worker)")
+        resolver = tf.distribute.cluster_resolver.SlurmClusterResolver(**slurm_gpu_options())
         return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
     return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def slurm_gpu_options() -> dict:
+    """SlurmClusterResolver's GPU options for this node.
+
+    With GPUs (CUDA_VISIBLE_DEVICES, else nvidia-smi) the resolver counts them and gives each
+    task its share.  Without, it fails: it runs the missing nvidia-smi, and with 0 GPUs it
+    pairs tasks with ``range(0, 0, 0)``.  There each task is given a dummy GPU slot only so
+    that it gets a port, and CUDA_VISIBLE_DEVICES is left alone.
+    """
+    import shutil
+
+    if "CUDA_VISIBLE_DEVICES" in os.environ or shutil.which("nvidia-smi"):
+        return {}
+    return {"gpus_per_node": int(os.environ["SLURM_NTASKS"]), "gpus_per_task": 1, "auto_set_gpu": False}
 
 
 def is_chief(strategy) -> bool:
