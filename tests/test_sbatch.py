@@ -1,10 +1,11 @@
 """The sbatch examples: USR1 before the time limit -> danq-train saves and exits 75 -> requeue;
 TERM (scancel) -> danq-train saves and exits 75, and the job is not requeued.
 
-SLURM is not here, so `module`, `danq-train`, `danq-visualize` and `scontrol` are stubs on
-PATH; the batch shell itself, its traps and its exit-status logic are the real ones.  (On a
-real slurmctld/slurmd 22.05: the time-limit USR1 and `scancel --batch --signal=USR1`
-requeue, a plain `scancel` stays cancelled; docs/danq.md.)
+SLURM is not here, so `module`, `srun`, `scancel`, `danq-train`, `danq-visualize` and
+`scontrol` are stubs on PATH; the batch shell itself, its traps and its exit-status logic are
+the real ones.  (On a real slurmctld/slurmd 22.05: the time-limit USR1 and `scancel --batch
+--signal=USR1` requeue, a plain `scancel` stays cancelled, and the multi-node script's
+workers save and requeue; docs/danq.md.)
 """
 
 import os
@@ -19,6 +20,7 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 STUB_TRAIN = """#!/bin/bash
 echo "$@" > "$STUBS/train.args"
+echo $$ > "$STUBS/train.pid"
 trap 'echo saved > "$STUBS/train.state"; exit 75' TERM
 touch "$STUBS/train.started"
 for i in $(seq 600); do sleep 0.1; done
@@ -30,14 +32,19 @@ def _stubs(d: Path, train: str) -> dict:
     d.mkdir()
     for name, body in {"module": "#!/bin/bash\nexit 0\n", "danq-train": train,
                        "danq-visualize": '#!/bin/bash\necho "$@" > "$STUBS/visualized"\n',
-                       "scontrol": '#!/bin/bash\necho "$@" > "$STUBS/scontrol.args"\n'}.items():
+                       "scontrol": '#!/bin/bash\necho "$@" > "$STUBS/scontrol.args"\n',
+                       "srun": '#!/bin/bash\nexec "$@"\n',  # one task
+                       # scancel --signal=TERM <job> signals the job's steps, not the batch shell
+                       "scancel": '#!/bin/bash\necho "$@" > "$STUBS/scancel.args"\n'
+                                  'kill -TERM "$(cat "$STUBS/train.pid")"\n'}.items():
         (d / name).write_text(body)
         (d / name).chmod(0o755)
     return {**os.environ, "PATH": f"{d}:{os.environ['PATH']}", "STUBS": str(d), "SLURM_JOB_ID": "4242"}
 
 
 def _signalled_run(tmp_path, script: str, sig: int):
-    """Run *script* with the stubs, send *sig* to the batch shell once danq-train runs."""
+    """Run *script* with the stubs; once danq-train runs, send *sig* to the batch shell (and,
+    for TERM, to danq-train too: scancel signals every process of the job)."""
     env = _stubs(tmp_path / "stubs", STUB_TRAIN)
     (tmp_path / "data").mkdir()
     proc = subprocess.Popen(["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env,
@@ -48,6 +55,8 @@ def _signalled_run(tmp_path, script: str, sig: int):
         time.sleep(0.05)
     assert started.exists()
     proc.send_signal(sig)
+    if sig == signal.SIGTERM:
+        os.kill(int((tmp_path / "stubs" / "train.pid").read_text()), signal.SIGTERM)
     out, _ = proc.communicate(timeout=30)
     assert (tmp_path / "stubs" / "train.state").read_text().strip() == "saved"  # danq-train got a TERM
     assert "--resume" in (tmp_path / "stubs" / "train.args").read_text()
@@ -55,14 +64,20 @@ def _signalled_run(tmp_path, script: str, sig: int):
     return proc.returncode, out, tmp_path / "stubs" / "scontrol.args"
 
 
-@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch"])
+ALL = ["danq_1gpu.sbatch", "danq_4gpu.sbatch", "danq_multinode.sbatch"]
+
+
+@pytest.mark.parametrize("script", ALL)
 def test_time_limit_signal_saves_and_requeues(tmp_path, script):
     status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGUSR1)  # --signal=B:USR1@300
     assert scontrol.read_text().split() == ["requeue", "4242"], out
     assert status == 0 and "requeueing 4242" in out
+    if script == "danq_multinode.sbatch":  # the workers get TERM through scancel, not through srun
+        assert (tmp_path / "stubs" / "scancel.args").read_text().split() == ["--signal=TERM", "4242"]
+        assert "--multi-worker" in (tmp_path / "stubs" / "train.args").read_text()
 
 
-@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch"])
+@pytest.mark.parametrize("script", ALL)
 def test_scancel_saves_and_does_not_requeue(tmp_path, script):
     # scancel sends TERM; requeueing on it brought a cancelled job back two minutes later
     status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGTERM)
