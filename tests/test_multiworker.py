@@ -202,6 +202,14 @@ def test_slurm_cluster_on_nodes_without_gpus(monkeypatch):
     resolver = tf.distribute.cluster_resolver.SlurmClusterResolver(**slurm_gpu_options())
     assert resolver.cluster_spec().as_dict() == {"worker": ["cn0858:8888", "cn0859:8888"]}
     assert resolver.task_id == 1 and "CUDA_VISIBLE_DEVICES" not in os.environ
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # GPUs hidden: the resolver counts one
+    monkeypatch.setenv("SLURM_STEP_TASKS_PER_NODE", "2")
+    monkeypatch.setenv("SLURM_STEP_NODELIST", "cn0858")
+    with pytest.raises(ValueError):
+        tf.distribute.cluster_resolver.SlurmClusterResolver().cluster_spec()
+    resolver = tf.distribute.cluster_resolver.SlurmClusterResolver(**slurm_gpu_options())
+    assert resolver.cluster_spec().as_dict() == {"worker": ["cn0858:8888", "cn0858:8889"]}
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == ""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")  # a GPU node: the resolver's own sharing
     assert slurm_gpu_options() == {}
 

@@ -41,13 +41,16 @@ def slurm_gpu_options() -> dict:
     """SlurmClusterResolver's GPU options for this node.
 
     With GPUs (CUDA_VISIBLE_DEVICES, else nvidia-smi) the resolver counts them and gives each
-    task its share.  Without, it fails: it runs the missing nvidia-smi, and with 0 GPUs it
-    pairs tasks with ``range(0, 0, 0)``.  There each task is given a dummy GPU slot only so
-    that it gets a port, and CUDA_VISIBLE_DEVICES is left alone.
+    task its share.  Without, it fails: it runs the missing nvidia-smi, and with 0 GPUs (or
+    CUDA_VISIBLE_DEVICES="", which it counts as one) it pairs tasks with ``range(0, n, 0)``.
+    There each task is given a dummy GPU slot only so that it gets a port, and
+    CUDA_VISIBLE_DEVICES is left alone.
     """
     import shutil
 
-    if "CUDA_VISIBLE_DEVICES" in os.environ or shutil.which("nvidia-smi"):
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    has_gpus = shutil.which("nvidia-smi") is not None if visible is None else visible.strip() not in ("", "-1")
+    if has_gpus:
         return {}
     return {"gpus_per_node": int(os.environ["SLURM_NTASKS"]), "gpus_per_task": 1, "auto_set_gpu": False}
 

@@ -24,6 +24,7 @@ import keras
 from dlbio.atomic import atomic_path
 from dlbio.errors import DlbioError, require
 from dlbio.signals import sigterm_raises
+
 STATE_ENTRY = "dlbio_state.json"
 # Options that must match for a resumed run to continue the same training.
 RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
