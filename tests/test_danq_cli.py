@@ -219,6 +219,10 @@ def test_mixed_precision_trains_in_float16_and_leaves_the_policy_alone(run_cli, 
 
     res = run_cli(danq_train, ["-d", TINY, *SMALL, "-e", 1, "-n", 100, "--mixed-precision", "-o", ""])
     assert "epochs; best val_loss" in res.output
+    import tensorflow as tf
+
+    no_gpu = not tf.config.list_physical_devices("GPU")
+    assert ("--mixed-precision without a GPU" in res.output) == no_gpu
     assert keras.mixed_precision.global_policy().name == "float32"  # not leaked into this process
     model = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DanQ.keras", compile=False)
     assert model.get_layer("motif_conv").compute_dtype == "float16"
