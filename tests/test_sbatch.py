@@ -82,7 +82,7 @@ def test_scancel_saves_and_does_not_requeue(tmp_path, script):
     # scancel sends TERM; requeueing on it brought a cancelled job back two minutes later
     status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGTERM)
     assert not scontrol.exists(), out
-    assert status == 75 and "cancelled: state saved" in out
+    assert status == 75 and "stopped by TERM: state saved" in out
 
 
 def test_finished_run_draws_and_does_not_requeue(tmp_path):
