@@ -1,6 +1,9 @@
-"""Which targets a command works on: ``--targets 1,5,CTCF`` -> 1-based target numbers."""
+"""Targets: which ones a command works on (``--targets 1,5,CTCF`` -> 1-based numbers), and
+their names for a model's outputs."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from dlbio.errors import DlbioError, require
 
@@ -44,3 +47,17 @@ def parse_target(spec: str, n_targets: int | None = None, names: list[str] | Non
     require(chosen and len(chosen) == 1, f"{option}: one target, got {spec!r}")
     return chosen[0]
 
+
+def target_names_for(model, names: list[str] | None) -> list[str]:
+    """*names* when they fit the model's outputs, else target_1..target_T."""
+    n = model.outputs[0].shape[-1]
+    return names if names and len(names) == n else [f"target_{t + 1}" for t in range(n)]
+
+
+def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
+    """Target names from ``<data_dir>/targets.tsv`` for this model's outputs (None without a folder)."""
+    from dlbio.data.deepsea_mat import read_target_names
+
+    if not data_dir:
+        return None
+    return read_target_names(Path(data_dir) / "targets.tsv", model.outputs[0].shape[-1])

@@ -114,9 +114,9 @@ Examples:
 @quiet_option
 def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, both_strands,
                  batch_size, quiet):
+    from dlbio.targets import names_for_model
     from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows import danq as wf
-    from dlbio.workflows.genomics import names_for_model
 
     model = wf.load_dna_model(weights or default_model(model_name))
     if bed:

@@ -115,10 +115,10 @@ Example:
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
 @quiet_option
 def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, quiet):
-    from dlbio.targets import parse_targets
+    from dlbio.targets import names_for_model, parse_targets
     from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
-    from dlbio.workflows.genomics import names_for_model, score_vcf
+    from dlbio.workflows.genomics import score_vcf
 
     model = load_dna_model(model_path)
     names = names_for_model(model, data)
@@ -166,10 +166,10 @@ Example:
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, out, quiet):
     from dlbio.errors import require
-    from dlbio.targets import parse_target
+    from dlbio.targets import names_for_model, parse_target
     from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
-    from dlbio.workflows.genomics import mutagenesis, names_for_model
+    from dlbio.workflows.genomics import mutagenesis
 
     require(not (records and all_records), "--record and --all-records: give one or the other")
     require(bool(fasta) != bool(bed), "give the sequences as --fasta FILE or as --bed FILE --genome FILE")

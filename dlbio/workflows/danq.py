@@ -264,7 +264,7 @@ def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target
     with N or centre-cropped to it; *both_strands* averages each record's and its reverse
     complement's predictions.  Returns (output path, counts of resized records)."""
     from dlbio.prediction_table import predict_table
-    from dlbio.workflows.genomics import target_names_for
+    from dlbio.targets import target_names_for
 
     length = model.inputs[0].shape[1]
     notes: Counter = Counter()

@@ -11,6 +11,7 @@ from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
 from dlbio.errors import DlbioError, require
+from dlbio.targets import target_names_for
 from dlbio.variants import read_vcf, score_variants, summary_writer, variant_writer
 
 
@@ -25,21 +26,6 @@ def build_from_fasta(files: dict[str, Path], out_dir: str | Path, length: int, v
                      test_fraction: float, seed: int, mat: bool = False):
     built, notes = prepare.fasta_classes(files, length, valid_fraction, test_fraction, seed)
     return built, prepare.write_built(built, out_dir, mat)
-
-
-def target_names_for(model, names: list[str] | None) -> list[str]:
-    """*names* when they fit the model's outputs, else target_1..target_T."""
-    n = model.outputs[0].shape[-1]
-    return names if names and len(names) == n else [f"target_{t + 1}" for t in range(n)]
-
-
-def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
-    """Target names from ``<data_dir>/targets.tsv`` for this model's outputs (None without a folder)."""
-    from dlbio.data.deepsea_mat import read_target_names
-
-    if not data_dir:
-        return None
-    return read_target_names(Path(data_dir) / "targets.tsv", model.outputs[0].shape[-1])
 
 
 def region_windows(bed: str | Path, genome_path: str | Path, length: int):
