@@ -47,7 +47,7 @@ def _index_names(path: Path, bgzip: bool) -> dict[str, str]:
 
         key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
         files = [cache_dir("fai") / f"{key}.{path.name}{ext}" for ext in (".fai", ".gzi")]
-    if not _current(path, files, bgzip):
+    if files is beside or not _current(path, files, bgzip):  # beside is known to be stale or missing
         with contextlib.ExitStack() as stack:
             tmp = [stack.enter_context(atomic_path(f)) for f in (files if bgzip else files[:1])]
             Faidx(str(path), indexname=str(tmp[0]), gzi_indexname=str(tmp[-1] if bgzip else files[1]),
