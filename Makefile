@@ -9,7 +9,7 @@ OUT    ?= out/demo
 
 setup: $(VENV)/.installed sysdeps
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[cpu,motifs,test]'

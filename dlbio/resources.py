@@ -1,5 +1,6 @@
-"""Where the bundled data lives ($DLBIO_DATA, set by the Lmod modules, or the repo's data/),
-and where dlbio keeps what it can rebuild ($DLBIO_CACHE, default ~/.cache/dlbio)."""
+"""Where the bundled data lives ($DLBIO_DATA, set by the Lmod modules; the copy inside an
+installed wheel; or the repo's data/), and where dlbio keeps what it can rebuild
+($DLBIO_CACHE, default ~/.cache/dlbio)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from pathlib import Path
 
 
 def data_dir() -> Path:
-    """Folder of bundled data (toy weights, the tiny DeepSEA-layout set, example peaks)."""
+    """Folder of bundled data (toy weights, the tiny DeepSEA-layout set, example peaks):
+    $DLBIO_DATA, else the copy a wheel install carries (``dlbio/bundled``, see setup.py),
+    else ``data/`` of the source tree (a checkout or an editable install)."""
     env = os.environ.get("DLBIO_DATA")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+    if env:
+        return Path(env)
+    installed = Path(__file__).resolve().parent / "bundled"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[1] / "data"
 
 
 def default_input(name: str) -> Path:

@@ -24,19 +24,15 @@ for _cmd in (mdet_simplernn, mdet_conv1d, mdisc_simplernn, mdisc_conv1d, vgrad_r
     main.add_command(_cmd)
 
 
-def _register_optional():
-    try:
-        from dlbio.cli import danq
-    except ImportError:  # pragma: no cover - during early development only
-        return
-    from dlbio.cli import data, genomics, motifs
+def _register():
+    from dlbio.cli import danq, data, genomics, motifs
 
     for cmd in danq.COMMANDS + data.COMMANDS + motifs.COMMANDS + genomics.COMMANDS:
         main.add_command(cmd)
     main.add_command(genomics.build_dataset, name="danq-prepare")
 
 
-_register_optional()
+_register()
 
 
 def program() -> None:

@@ -16,6 +16,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
+# A package missing at run time is most often an extra left out at install time.
+_INSTALL_HINTS = {
+    "tensorflow": "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)",
+    "keras": "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)",
+    "memelite": "pip install 'dlbio[motifs]' (Tomtom for dlbio motifs)",
+}
+
+
 class Command(click.Command):
     """A click command that turns user errors into one line and exit status 2.
 
@@ -42,6 +50,11 @@ class Command(click.Command):
             _fail("interrupted", status=130)
         except MemoryError:
             _fail("out of memory: use a smaller --batch-size or -n")
+        except ModuleNotFoundError as exc:
+            if os.environ.get("DLBIO_DEBUG"):
+                raise
+            package = (exc.name or str(exc)).split(".")[0]
+            _fail(f"{package} is not installed in {sys.prefix}: {_INSTALL_HINTS.get(package, f'pip install {package}')}")
         except OSError as exc:
             if os.environ.get("DLBIO_DEBUG"):
                 raise

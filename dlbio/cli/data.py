@@ -77,4 +77,23 @@ def danq_convert(data, out, splits, quiet):
     click.echo(f"{sizes / 1e6:.1f} MB of .mat in {dt:.1f} s ({sizes / 1e6 / dt:.0f} MB/s)")
 
 
-COMMANDS = [simulate_cmd, danq_convert]
+@command(name="data-dir", help="""Print the folder of the bundled data.
+
+It holds the toy weights (mdet_*.keras), the planted-motif DeepSEA-layout set (danq/) and the
+tiny genome with peaks and variants (genome_tiny/): $DLBIO_DATA when set (the Lmod modules
+set it), else the copy that came with the installed package.
+
+\b
+Example:
+  export DANQ_DATA=$(dlbio data-dir)/danq && cp -r "$DANQ_DATA"/* .
+""")
+def data_dir_cmd():
+    from dlbio.errors import require
+    from dlbio.resources import data_dir
+
+    folder = data_dir()
+    require(folder.is_dir(), f"{folder}: bundled data folder not found (set DLBIO_DATA to the data/ of a dlbio source tree)")
+    click.echo(folder)
+
+
+COMMANDS = [simulate_cmd, danq_convert, data_dir_cmd]
