@@ -1,18 +1,22 @@
-"""The training progress bar: batches for DanQ/DeepSEA (an epoch can take an hour), epochs for the toys."""
+"""The training progress bar: batches for DanQ/DeepSEA (an epoch can take an hour), epochs for the toys;
+and progress lines instead of the bar in a batch job's log."""
+
+import re
 
 import numpy as np
 
-from dlbio.training.callbacks import EpochProgress
+from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress, ProgressLines
 
 
-def _fit(progress, n, epochs, initial_epoch=0):
+def _fit(progress, n, epochs, initial_epoch=0, before=(), y=0.0):
     import keras
 
     x = keras.Input((3,))
     model = keras.Model(x, keras.layers.Dense(1)(x))
     model.compile(loss="mse", optimizer="sgd")
-    data = np.zeros((n, 3), np.float32), np.zeros((n, 1), np.float32)
-    model.fit(*data, batch_size=2, epochs=epochs, initial_epoch=initial_epoch, verbose=0, callbacks=[progress])
+    data = np.ones((n, 3), np.float32), np.full((n, 1), y, np.float32)
+    model.fit(*data, batch_size=2, epochs=epochs, initial_epoch=initial_epoch, verbose=0,
+              callbacks=[*before, progress], validation_data=data)
 
 
 def test_bar_counts_batches_and_shows_the_epoch(capsys):
@@ -46,3 +50,53 @@ def test_simulate_shows_planting_and_writing(tmp_path, capsys):
     assert "planting" in err and "60/60" in err and "writing .mat" in err and "3/3" in err
     write_planted(simulate(["CTCF"], {"train": 4}, length=40, seed=1), tmp_path / "q")  # progress off: silent
     assert capsys.readouterr().err == ""
+
+
+def test_progress_lines_give_each_epoch_and_mark_the_kept_models(tmp_path, capsys):
+    ckpt = AtomicCheckpoint(tmp_path / "m.keras", monitor="val_loss")
+    ckpt.best = 1e-12  # nothing beats it: no epoch is kept
+    _fit(ProgressLines(2, "toy", checkpoint=ckpt), 4, 2, before=[ckpt], y=1.0)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert re.fullmatch(r"toy epoch 1/2: loss \d+\.\d{4}, val_loss \d+\.\d{4}; \d+\.\d s", lines[0])
+    assert lines[1].startswith("toy epoch 2/2: loss ")
+    ckpt = AtomicCheckpoint(tmp_path / "m.keras", monitor="val_loss")  # every epoch improves on inf
+    _fit(ProgressLines(2, "toy", checkpoint=ckpt), 4, 2, before=[ckpt], y=1.0)
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2 and all(line.endswith("; best so far, saved") for line in lines)
+
+
+def test_progress_lines_within_long_epochs_count_batches_from_where_a_resume_starts(capsys):
+    # interval 0: a line after every batch; resumed after batch 2 of epoch 2 (3 batches per epoch)
+    lines = ProgressLines(3, "DanQ", interval_s=0, steps_per_epoch=3, initial_step=2)
+    _fit(lines, 2, 2, initial_epoch=1)   # the rest of the interrupted epoch: 1 batch
+    _fit(lines, 6, 3, initial_epoch=2)   # then a whole epoch
+    got = [line.split(":")[0] for line in capsys.readouterr().err.splitlines()]
+    assert got == ["DanQ epoch 2/3, batch 3/3", "DanQ epoch 2/3",
+                   "DanQ epoch 3/3, batch 1/3", "DanQ epoch 3/3, batch 2/3", "DanQ epoch 3/3, batch 3/3",
+                   "DanQ epoch 3/3"]
+
+
+def test_progress_lines_for_short_epochs_only_when_the_interval_has_passed(capsys):
+    _fit(ProgressLines(5, "vgrad-lstm init 7", every_epoch=False, interval_s=3600), 4, 5)
+    assert capsys.readouterr().err == ""
+    _fit(ProgressLines(3, "vgrad-lstm init 7", every_epoch=False, interval_s=0), 4, 3)
+    assert [line.split(":")[0] for line in capsys.readouterr().err.splitlines()] == \
+        [f"vgrad-lstm init 7 epoch {e}/3" for e in (1, 2, 3)]
+
+
+def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_path):
+    from click.testing import CliRunner
+
+    from dlbio.cli.danq import danq_train
+    from dlbio.resources import tiny_deepsea
+
+    args = ["-d", tiny_deepsea(), "-e", 2, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50,
+            "-n", 100, "--out-dir", tmp_path, "-o", ""]
+    res = CliRunner().invoke(danq_train, [str(a) for a in args], catch_exceptions=False)  # stderr: not a TTY
+    assert res.exit_code == 0, res.output
+    epochs = [line for line in res.stderr.splitlines() if line.startswith("DanQ epoch")]
+    assert [line.split(":")[0] for line in epochs] == ["DanQ epoch 1/2", "DanQ epoch 2/2"]
+    assert "val_auc_median" in epochs[0] and epochs[0].endswith("; best so far, saved")
+    res = CliRunner().invoke(danq_train, [str(a) for a in args] + ["--prefix", "q", "-q"], catch_exceptions=False)
+    assert res.exit_code == 0 and "DanQ epoch" not in res.stderr

@@ -104,7 +104,7 @@ def seed_option(default: int):
                         help="Random seed: data, weights and shuffling; the same seed repeats a CPU run exactly.")
 
 
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-epoch lines.")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar (nor, in a batch job's log, progress lines).")
 
 
 def positive(name: str):

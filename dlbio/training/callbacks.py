@@ -1,9 +1,11 @@
-"""Keras callbacks: a tqdm progress bar and an atomic model checkpoint."""
+"""Keras callbacks: a tqdm progress bar (or progress lines for a log file) and an atomic model
+checkpoint."""
 
 from __future__ import annotations
 
 import math
 import sys
+import time
 from pathlib import Path
 
 import keras
@@ -66,6 +68,59 @@ class EpochProgress(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self._bar is not None:
             self._bar.close()
+
+
+def log_lines_enabled(quiet: bool) -> bool:
+    """Progress lines instead of a bar: when stderr is a file (a batch job's log), unless --quiet."""
+    return not quiet and not sys.stderr.isatty()
+
+
+def _numbers(logs: dict | None) -> str:
+    return ", ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items()
+                     if isinstance(v, (float, int, np.floating)) and k != "learning_rate")
+
+
+class ProgressLines(keras.callbacks.Callback):
+    """Progress for a log file, where a bar cannot go (``tail -f slurm-*.out``), on stderr.
+
+    A line at each epoch end with the epoch's numbers and seconds (*every_epoch*), and one
+    whenever *interval_s* seconds have passed since the last line: within a long epoch (a
+    DeepSEA epoch is 8,800 batches), or for a long run of short epochs (vgrad) with
+    ``every_epoch=False``.  *checkpoint* (an :class:`AtomicCheckpoint` that runs before this
+    callback) marks the epochs whose model was kept.  A resumed run passes the epoch and the
+    batches of it already done, as for :class:`EpochProgress`.  Usable outside ``fit`` too:
+    call on_epoch_begin / on_train_batch_end / on_epoch_end.
+    """
+
+    def __init__(self, epochs: int, desc: str, *, every_epoch: bool = True, interval_s: float = 600.0,
+                 steps_per_epoch: int | None = None, initial_step: int = 0, checkpoint=None):
+        super().__init__()
+        self.epochs, self.desc, self.every_epoch, self.interval_s = epochs, desc, every_epoch, interval_s
+        self.steps, self.initial_step, self.checkpoint = steps_per_epoch, initial_step, checkpoint
+        self._last = self._start = time.monotonic()
+        self._epoch, self._best = 0, None  # the epoch in progress (0-based); the checkpoint's best at its start
+
+    def _say(self, text: str) -> None:
+        self._last = time.monotonic()
+        print(f"{self.desc} {text}", file=sys.stderr, flush=True)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._start = epoch, time.monotonic()
+        self._best = getattr(self.checkpoint, "best", None)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.monotonic() - self._last >= self.interval_s and self.steps:
+            done = batch + 1 + self.initial_step
+            self._say(f"epoch {self._epoch + 1}/{self.epochs}, batch {done}/{self.steps}: {_numbers(logs)}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.initial_step = 0
+        if not (self.every_epoch or time.monotonic() - self._last >= self.interval_s):
+            return
+        kept = self.checkpoint is not None and self.checkpoint.best != self._best
+        took = time.monotonic() - self._start
+        self._say(f"epoch {epoch + 1}/{self.epochs}: {_numbers(logs)}; {took:.{1 if took < 10 else 0}f} s"
+                  + ("; best so far, saved" if kept else ""))
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -62,7 +63,8 @@ def is_chief(strategy) -> bool:
 
 def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_set, *, batch_size: int, epochs: int,
                     seed: int, patience: int, checkpoint: Path, log: Path, state_path: Path, config: dict,
-                    resume: bool = False, lr_schedule: float | None = None, verbose: bool = False) -> dict:
+                    resume: bool = False, lr_schedule: float | None = None, verbose: bool = False,
+                    quiet: bool = False) -> dict:
     """Train with early stopping on validation loss; returns {'loss', 'val_loss'} per epoch of this run.
 
     The chief saves the resume state (the single-process format) at every epoch end.  On
@@ -74,7 +76,7 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source
-    from dlbio.training.callbacks import step_decay
+    from dlbio.training.callbacks import ProgressLines, log_lines_enabled, step_decay
 
     with strategy.scope():
         optimizer.build(model.trainable_variables)
@@ -111,6 +113,9 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     best, wait = state.best_val_loss, state.wait
     if chief and not (resume and log.is_file()):
         log.write_text("epoch,loss,val_loss\n")
+    kept = SimpleNamespace(best=best)  # what ProgressLines reads to mark the epochs whose model was saved
+    lines = (ProgressLines(epochs, model.name, steps_per_epoch=n_steps, initial_step=state.step, checkpoint=kept)
+             if chief and (verbose or log_lines_enabled(quiet)) else None)
     signalled = {"flag": 0.0}
     old = {sig: signal.signal(sig, lambda *_: signalled.update(flag=1.0)) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -121,10 +126,14 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
             total, n = state.metric_states if skip and state.metric_states else (0.0, 0)
             ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=epoch, skip_batches=skip)
             stop = False
+            if lines:
+                lines.on_epoch_begin(epoch)
             for x, y in strategy.experimental_distribute_dataset(ds):
                 loss, stopping = train_step(x, y, tf.constant(signalled["flag"]))
                 total += float(loss)
                 n += 1
+                if lines:
+                    lines.on_train_batch_end(n - skip - 1, {"loss": total / n})
                 if float(stopping) > 0:  # every worker sees the same flag after the same step
                     stop = True
                     break
@@ -142,14 +151,15 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
             if chief:
                 with open(log, "a") as fh:
                     fh.write(f"{epoch},{total / n},{val}\n")
-            if verbose:
-                print(f"epoch {epoch + 1}: loss {total / n:.5f} val_loss {val:.5f}", flush=True)
             if val < best:
                 best, wait = val, 0
                 if chief:
                     save_model(model, checkpoint)
             else:
                 wait += 1
+            if lines:
+                kept.best = best
+                lines.on_epoch_end(epoch, {"loss": total / n, "val_loss": val})
             state.epoch, state.step, state.best_val_loss, state.wait = epoch + 1, 0, best, wait
             state.metric_states = []
             if chief:

@@ -12,6 +12,7 @@ from dlbio.data.pipeline import make_dataset, steps_per_epoch
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
 
+
 def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, epochs: int, seed: int,
                   checkpoint: Path, log: Path, state_path: Path, config: dict, resume: bool = False,
                   patience: int = 5, lr_schedule: float | None = None, verbose: bool = False,
@@ -33,6 +34,9 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
              cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=cb.progress_enabled(quiet),
                               steps_per_epoch=steps, initial_step=state.step),
              preempt]
+    if cb.log_lines_enabled(quiet) and not verbose:  # verbose: Keras prints its own epoch lines
+        calls.insert(-1, cb.ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step,
+                                          checkpoint=ckpt))
     if lr_schedule is not None:
         calls.insert(0, keras.callbacks.LearningRateScheduler(cb.step_decay(lr_schedule)))
     valid_ds = make_dataset(valid_set, batch_size)

@@ -119,7 +119,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
             history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
                                       epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
                                       state_path=state_path, config=config, resume=resume,
-                                      lr_schedule=learning_rate if lr_schedule else None, verbose=verbose)
+                                      lr_schedule=learning_rate if lr_schedule else None, verbose=verbose,
+                                      quiet=quiet)
             if not is_chief(strategy):
                 return TrainResult(ckpt, log, history, None, [])
         else:

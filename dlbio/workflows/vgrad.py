@@ -19,7 +19,7 @@ from dlbio.data import synthetic
 from dlbio.errors import require
 from dlbio.models import toy
 from dlbio.processes import map_in_processes
-from dlbio.training.callbacks import EpochProgress, progress_enabled, save_model
+from dlbio.training.callbacks import EpochProgress, ProgressLines, log_lines_enabled, progress_enabled, save_model
 from dlbio.training.setup import seed_everything
 
 VGRAD_CELLS = ("simplernn", "lstm")
@@ -147,29 +147,33 @@ class _EvalAt(keras.callbacks.Callback):
 
 
 def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed: int,
-               checkpoint: Path | None = None, progress: bool = False) -> VgradRun:
+               checkpoint: Path | None = None, progress: bool = False, lines: bool = False) -> VgradRun:
     """Train *cell* from the initialisation drawn with *init_seed*: the slides' recipe
-    (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*)."""
+    (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*).  *progress*: a bar;
+    *lines*: a progress line every 10 minutes instead (a batch job's log)."""
     seed_everything(init_seed)
     model = toy.next_char_predictor(cell, job.window)
     model.compile(loss="mse", optimizer="adam", steps_per_execution=-(-len(data.x_train) // job.batch_size))
     run = VgradRun(cell, init_seed)
     tracker = _EvalAt(run, job.eval_at, data.x_test, data.y_test, GRADIENT_WINDOWS, checkpoint)
+    desc = f"vgrad-{cell} init {init_seed}"
+    calls = [tracker, EpochProgress(job.epochs, desc=desc, enabled=progress)]
+    if lines:
+        calls.append(ProgressLines(job.epochs, desc, every_epoch=False))
     hist = model.fit(data.x_train, data.y_train, batch_size=job.batch_size, epochs=job.epochs, shuffle=True,
-                     verbose=0, callbacks=[tracker, EpochProgress(job.epochs, desc=f"vgrad-{cell} init {init_seed}",
-                                                                  enabled=progress)])
+                     verbose=0, callbacks=calls)
     run.losses = [float(v) for v in hist.history["loss"]]
     return run
 
 
-def _train_in_worker(job: VgradJob, cell: str, init_seed: int) -> VgradRun:
+def _train_in_worker(job: VgradJob, cell: str, init_seed: int, lines: bool) -> VgradRun:
     # One thread per worker: a one-unit RNN is a chain of tiny steps, so the
     # cores are better spent on parallel runs than inside one.
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed))
+    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed), lines=lines)
 
 
 def default_eval_epochs(epochs: int) -> list[int]:
@@ -201,8 +205,10 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
     todo = [(cell, seed + i) for cell in cells for i in range(repeats)]
     if jobs == 1 or len(todo) == 1:
         return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s),
-                                           progress=progress_enabled(quiet)) for cell, s in todo])
-    return VanishingResult(map_in_processes(_train_in_worker, [(job, cell, s) for cell, s in todo], jobs,
+                                           progress=progress_enabled(quiet), lines=log_lines_enabled(quiet))
+                                for cell, s in todo])
+    return VanishingResult(map_in_processes(_train_in_worker,
+                                            [(job, cell, s, log_lines_enabled(quiet)) for cell, s in todo], jobs,
                                             "vgrad runs", progress_enabled(quiet)))
 
 
