@@ -40,7 +40,7 @@ def _log(path):
 
 @pytest.mark.slow
 def test_two_workers_train_like_one(tmp_path):
-    cmd = [sys.executable, "-m", "dlbio", "danq-train", *ARGS]
+    cmd = [sys.executable, "-m", "dlbio", "danq-train", *(a for a in ARGS if a != "-q")]  # with progress lines
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     procs = [subprocess.Popen(cmd + ["--out-dir", str(tmp_path / f"w{i}")],
@@ -60,6 +60,11 @@ def test_two_workers_train_like_one(tmp_path):
     # same data, same seed: the loss of the two-worker run matches the one-worker run
     # (dropout masks are drawn per replica, so to a tolerance, not bit for bit)
     assert np.allclose(two, single, rtol=0.02), (two, single)
+    # in a log (stderr not a terminal) the chief, and only it, writes a line per epoch with the logged numbers
+    lines = [line for line in outs[0][1].splitlines() if line.startswith("DanQ epoch")]
+    assert [line.split(":")[0] for line in lines] == [f"DanQ epoch {e}/3" for e in (1, 2, 3)]
+    assert lines[-1].split(": ")[1].startswith(f"loss {two[-1, 0]:.4f}, val_loss {two[-1, 1]:.4f};")
+    assert "DanQ epoch" not in outs[1][1]
 
 
 def test_mixed_precision_trains_like_float32(tmp_path):
