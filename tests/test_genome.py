@@ -27,6 +27,22 @@ def test_an_index_older_than_the_genome_is_rebuilt(tmp_path):
     assert gen.fetch("c2", 0, 8) == "CCCCAAAA" and gen.fetch("c1", 5, 9) == "CGTA"
 
 
+def test_indexing_a_large_genome_says_so_once(tmp_path, monkeypatch, capsys):
+    import dlbio.data.genome as genome
+
+    g = tmp_path / "g.fa"
+    g.write_text(OLD)
+    Genome(g)
+    assert capsys.readouterr().err == ""                           # small genomes index silently
+    g.write_text(NEW)
+    _age(tmp_path / "g.fa.fai")
+    monkeypatch.setattr(genome, "NOTE_INDEXING_BYTES", 1)           # as if it were hg38
+    Genome(g)
+    assert capsys.readouterr().err == f"indexing {g} (once; about 20 s for hg38) -> {g}.fai\n"
+    Genome(g)                                                       # the index is current now
+    assert capsys.readouterr().err == ""
+
+
 @pytest.fixture
 def read_only(monkeypatch, tmp_path):
     """Folders reported as not writable (root may write anywhere, so os.access is what is faked)."""

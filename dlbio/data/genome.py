@@ -5,10 +5,15 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 from dlbio.atomic import atomic_path
 from dlbio.errors import DlbioError, require
+
+
+# Indexing reads the whole genome (about 20 s for hg38 on one core): say so for genomes this big.
+NOTE_INDEXING_BYTES = 100_000_000
 
 
 def _first_sentence(message: str, limit: int = 150) -> str:
@@ -48,6 +53,8 @@ def _index_names(path: Path, bgzip: bool) -> dict[str, str]:
         key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
         files = [cache_dir("fai") / f"{key}.{path.name}{ext}" for ext in (".fai", ".gzi")]
     if files is beside or not _current(path, files, bgzip):  # beside is known to be stale or missing
+        if path.stat().st_size >= NOTE_INDEXING_BYTES:
+            print(f"indexing {path} (once; about 20 s for hg38) -> {files[0]}", file=sys.stderr, flush=True)
         with contextlib.ExitStack() as stack:
             tmp = [stack.enter_context(atomic_path(f)) for f in (files if bgzip else files[:1])]
             Faidx(str(path), indexname=str(tmp[0]), gzi_indexname=str(tmp[-1] if bgzip else files[1]),
