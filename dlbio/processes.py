@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 
 from tqdm.auto import tqdm
@@ -13,25 +14,46 @@ from tqdm.auto import tqdm
 from dlbio.signals import sigterm_raises
 
 
-def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str, progress: bool) -> list:
+_UPDATES = None  # in a worker: the queue its report_progress() calls go to (None: nobody is counting)
+
+
+def report_progress(n: int = 1) -> None:
+    """From inside a task of :func:`map_in_processes`: *n* more units of work done."""
+    if _UPDATES is not None:
+        _UPDATES.put(n)
+
+
+def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str, progress: bool,
+                     units: tuple[int, str] | None = None) -> list:
     """``[fn(*t) for t in tasks]`` in up to *jobs* spawned processes; results in *tasks* order.
 
     *fn* must be importable (module level) and its arguments picklable.  A worker
     that raises or dies fails the whole map; Ctrl-C or SIGTERM stops every worker.
+    The bar counts finished tasks, or with *units* = (total, name) what the tasks report
+    with :func:`report_progress` (epochs: a task can take half an hour).
     """
     # spawn: a forked TensorFlow runtime is not safe to use in the child.  Workers
     # ignore SIGINT so that only this process reports a Ctrl-C; a worker that dies
     # fails the job (BrokenProcessPool) instead of hanging it.
     _quiet_resource_tracker()
-    pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=get_context("spawn"), initializer=_ignore_sigint)
+    context = get_context("spawn")
+    updates = context.Queue() if progress and units else None
+    pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context, initializer=_start_worker,
+                               initargs=(updates,))
     results: dict[int, object] = {}
+    total, unit = units if units else (len(tasks), "run")
     # SIGTERM (kill, scancel) stops the job like Ctrl-C, so the workers are stopped with it
     # instead of training on as orphans.
-    with sigterm_raises(KeyboardInterrupt):
+    with sigterm_raises(KeyboardInterrupt), tqdm(total=total, desc=desc, unit=unit, disable=not progress) as bar:
         try:
             futures = {pool.submit(fn, *task): i for i, task in enumerate(tasks)}
-            for fut in tqdm(as_completed(futures), total=len(futures), desc=desc, unit="run", disable=not progress):
-                results[futures[fut]] = fut.result()
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    results[futures[fut]] = fut.result()
+                bar.update(_drain(updates) if updates is not None else len(done))
+            bar.update(total - bar.n)  # every task is done, whatever counts are still in flight
         except BaseException:
             for proc in list((pool._processes or {}).values()):  # no public terminate before Python 3.14
                 proc.terminate()
@@ -39,6 +61,15 @@ def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str,
             raise
     pool.shutdown()
     return [results[i] for i in range(len(tasks))]
+
+
+def _drain(updates) -> int:
+    n = 0
+    while True:
+        try:
+            n += updates.get_nowait()
+        except queue.Empty:
+            return n
 
 
 def _quiet_resource_tracker() -> None:
@@ -49,5 +80,9 @@ def _quiet_resource_tracker() -> None:
         os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))
 
 
-def _ignore_sigint() -> None:
+def _start_worker(updates) -> None:
+    global _UPDATES
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _UPDATES = updates
+    if updates is not None:
+        updates.cancel_join_thread()  # a progress count need not hold up a worker's exit

@@ -18,7 +18,7 @@ from dlbio.atomic import write_text
 from dlbio.data import synthetic
 from dlbio.errors import require
 from dlbio.models import toy
-from dlbio.processes import map_in_processes
+from dlbio.processes import map_in_processes, report_progress
 from dlbio.training.callbacks import EpochProgress, ProgressLines, log_lines_enabled, progress_enabled, save_model
 from dlbio.training.setup import seed_everything
 
@@ -147,10 +147,12 @@ class _EvalAt(keras.callbacks.Callback):
 
 
 def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed: int,
-               checkpoint: Path | None = None, progress: bool = False, lines: bool = False) -> VgradRun:
+               checkpoint: Path | None = None, progress: bool = False, lines: bool = False,
+               on_epoch=None) -> VgradRun:
     """Train *cell* from the initialisation drawn with *init_seed*: the slides' recipe
     (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*).  *progress*: a bar;
-    *lines*: a progress line every 10 minutes instead (a batch job's log)."""
+    *lines*: a progress line every 10 minutes instead (a batch job's log); *on_epoch*: called
+    after each epoch (a worker's count for the bar of the process that waits)."""
     seed_everything(init_seed)
     model = toy.next_char_predictor(cell, job.window)
     model.compile(loss="mse", optimizer="adam", steps_per_execution=-(-len(data.x_train) // job.batch_size))
@@ -160,6 +162,8 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
     calls = [tracker, EpochProgress(job.epochs, desc=desc, enabled=progress)]
     if lines:
         calls.append(ProgressLines(job.epochs, desc, every_epoch=False))
+    if on_epoch is not None:
+        calls.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch()))
     hist = model.fit(data.x_train, data.y_train, batch_size=job.batch_size, epochs=job.epochs, shuffle=True,
                      verbose=0, callbacks=calls)
     run.losses = [float(v) for v in hist.history["loss"]]
@@ -173,7 +177,8 @@ def _train_in_worker(job: VgradJob, cell: str, init_seed: int, lines: bool) -> V
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed), lines=lines)
+    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed), lines=lines,
+                      on_epoch=report_progress)
 
 
 def default_eval_epochs(epochs: int) -> list[int]:
@@ -209,7 +214,8 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
                                 for cell, s in todo])
     return VanishingResult(map_in_processes(_train_in_worker,
                                             [(job, cell, s, log_lines_enabled(quiet)) for cell, s in todo], jobs,
-                                            "vgrad runs", progress_enabled(quiet)))
+                                            f"vgrad {len(todo)} runs", progress_enabled(quiet),
+                                            units=(len(todo) * epochs, "epoch")))
 
 
 def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
