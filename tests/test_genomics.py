@@ -43,7 +43,7 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     rows = (tmp_path / "v.tsv").read_text().splitlines()
     assert rows[0].split("\t")[-4:] == ["ref_prob", "alt_prob", "diff", "log_odds_diff"] and len(rows) == 1 + 20 * 3
     assert "largest effects: " in res.output and len((tmp_path / "v.summary.tsv").read_text().splitlines()) == 21
-    run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-w", model, "-d", "d",
+    run_cli(variants_cmd, ["--vcf", g / "variants.vcf", "-g", g / "genome.fa", "-d", "d",   # -w: danq-train's model
                            "-o", "ctcf.tsv", "--both-strands", "--targets", "CTCF", "-q"])
     assert (tmp_path / "ctcf.tsv").read_text().splitlines() == [r for r in rows if "\tGATA1\t" not in r
                                                                and "\tCEBPB\t" not in r]
@@ -67,7 +67,7 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     res = run_cli(mutagenesis_cmd, ["-w", model, "--bed", "one.narrowPeak", "-g", g / "genome.fa", "-t", 1, "-o", "bed",
                                     "-q"])
     assert res.output.startswith(f"{peak[3]}, target_1: 1000 positions")
-    run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "w.fa", "-t", 1, "-o", "win", "-q"])
+    run_cli(mutagenesis_cmd, ["--fasta", "w.fa", "-t", 1, "-o", "win", "-q"])          # -w: danq-train's model
     assert (tmp_path / "bed.tsv").read_text() == (tmp_path / "win.tsv").read_text()
 
 

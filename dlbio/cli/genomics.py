@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from dlbio.cli.common import command, positive, quiet_option, seed_option
+from dlbio.cli.common import command, default_model, positive, quiet_option, seed_option
 
 
 def _chroms(value: str) -> tuple[str, ...]:
@@ -107,7 +107,8 @@ Example:
 """)
 @click.option("--vcf", type=click.Path(dir_okay=False), required=True)
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), required=True)
-@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
+@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
 @click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
 @click.option("-o", "--output", default="variant_effects.tsv", show_default=True)
 @click.option("--targets", default=None, help="Only these targets: 1-based numbers or names, e.g. 1,CTCF [all].")
@@ -120,7 +121,7 @@ def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, s
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import score_vcf
 
-    model = load_dna_model(model_path)
+    model = load_dna_model(model_path or default_model("DanQ"))
     names = names_for_model(model, data)
     res = score_vcf(model, vcf, genome, output, names, both_strands, skip_mismatch,
                     warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_enabled(quiet),
@@ -148,11 +149,12 @@ OUT.png; several (--record repeated, or --all-records) write OUT.<id>.tsv/.png.
 
 \b
 Example:
-  dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras --fasta one.fa --target 3 -o ism
+  dlbio mutagenesis --fasta one.fa --target 3 -o ism      # the model danq-train wrote
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --all-records -t CTCF -o ism
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --bed top.narrowPeak -g hg19.fa --all-records -t CTCF
 """)
-@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), required=True)
+@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Sequences of the model's length.")
 @click.option("--bed", type=click.Path(dir_okay=False), default=None, help="Regions (with --genome) instead of --fasta.")
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
@@ -173,7 +175,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
 
     require(not (records and all_records), "--record and --all-records: give one or the other")
     require(bool(fasta) != bool(bed), "give the sequences as --fasta FILE or as --bed FILE --genome FILE")
-    model = load_dna_model(model_path)
+    model = load_dna_model(model_path or default_model("DanQ"))
     names = names_for_model(model, data)
     target = parse_target(target, model.outputs[0].shape[-1], names)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
