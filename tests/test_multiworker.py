@@ -65,6 +65,7 @@ def test_two_workers_train_like_one(tmp_path):
     assert [line.split(":")[0] for line in lines] == [f"DanQ epoch {e}/3" for e in (1, 2, 3)]
     assert lines[-1].split(": ")[1].startswith(f"loss {two[-1, 0]:.4f}, val_loss {two[-1, 1]:.4f};")
     assert "DanQ epoch" not in outs[1][1]
+    assert "; on 2 replicas (--multi-worker)" in outs[0][1] and "parameters" not in outs[1][1]
 
 
 def test_mixed_precision_trains_like_float32(tmp_path):

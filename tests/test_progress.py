@@ -95,8 +95,13 @@ def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_pat
             "-n", 100, "--out-dir", tmp_path, "-o", ""]
     res = CliRunner().invoke(danq_train, [str(a) for a in args], catch_exceptions=False)  # stderr: not a TTY
     assert res.exit_code == 0, res.output
+    import keras
+
+    params = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DanQ.keras").count_params()
+    assert res.stderr.splitlines()[0] == (f"DanQ: {params:,} parameters, 8 targets; 100 training sequences of 200 bp "
+                                          "(2 batches of 50 per epoch, up to 2 epochs), 100 for validation; on the CPU")
     epochs = [line for line in res.stderr.splitlines() if line.startswith("DanQ epoch")]
     assert [line.split(":")[0] for line in epochs] == ["DanQ epoch 1/2", "DanQ epoch 2/2"]
     assert "val_auc_median" in epochs[0] and epochs[0].endswith("; best so far, saved")
     res = CliRunner().invoke(danq_train, [str(a) for a in args] + ["--prefix", "q", "-q"], catch_exceptions=False)
-    assert res.exit_code == 0 and "DanQ epoch" not in res.stderr
+    assert res.exit_code == 0 and res.stderr == ""

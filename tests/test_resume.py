@@ -79,7 +79,7 @@ def test_resume_refuses_changed_options(tmp_path, run_cli):
     assert res.exit_code == 2 and "different options (learning_rate)" in res.output
     record = (tmp_path / "checkpoints" / "bestmodel.DanQ.run.json").read_text()
     res = run_cli(danq_train, [*small, "--resume"])
-    assert "nothing to train" in res.output and "1 epochs; best val_loss" in res.output
+    assert "nothing to train" in res.output and "1 epoch; best val_loss" in res.output
     assert (tmp_path / "checkpoints" / "bestmodel.DanQ.run.json").read_text() == record
 
 

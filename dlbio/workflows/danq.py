@@ -105,6 +105,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                                 seed, weights, optimizer, learning_rate, mixed_precision, deterministic)
         if verbose:
             model.summary(print_fn=lambda s, **k: print(s))
+        if not quiet:
+            _say_what_trains(model, train_set, valid_set, batch_size, epochs, strategy, multi_worker, bool(gpus))
         config = {"data": str(Path(data_dir).resolve()), "model": model_name, "batch_size": batch_size,
                   "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
                   "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
@@ -143,6 +145,26 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                          quiet=quiet)
             res_path, lines = pr.path, pr.summary
         return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
+
+
+def _say_what_trains(model, train_set, valid_set, batch_size: int, epochs: int, strategy, multi_worker: bool,
+                     on_gpus: bool) -> None:
+    """The first line of a training job's log (stderr; the chief only): model, data, devices."""
+    from dlbio.data.pipeline import steps_per_epoch
+
+    if multi_worker:
+        from dlbio.training.multiworker import is_chief
+
+        if not is_chief(strategy):
+            return
+    replicas = strategy.num_replicas_in_sync
+    where = (f"{replicas} replicas (--multi-worker)" if multi_worker else
+             f"{replicas} GPU{'s' if replicas > 1 else ''}" if on_gpus else "the CPU")
+    print(f"{model.name}: {model.count_params():,} parameters, {train_set.n_targets} targets; {train_set.n:,} "
+          f"training sequences of {train_set.length} bp ({steps_per_epoch(train_set, batch_size):,} batches of "
+          f"{batch_size} per epoch, up to {epochs} epoch{'s' if epochs > 1 else ''}), {valid_set.n:,} for "
+          f"validation; on {where}",
+          file=sys.stderr, flush=True)
 
 
 def _outputs_lock(path: Path, strategy, multi_worker: bool):
