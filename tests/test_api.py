@@ -33,3 +33,15 @@ def test_train_danq_from_python(tmp_path):
     res = train_danq(tiny_deepsea(), epochs=1, filters=8, kernel_size=9, lstm_units=4, dense_units=8,
                      batch_size=50, limit=100, out_dir=tmp_path, quiet=True)
     assert res.summary.epochs == 1 and res.checkpoint.is_file() and res.results.is_file()
+
+
+def test_onednn_is_off_from_python_as_from_the_commands_unless_asked_for():
+    import os
+
+    code = "import os, dlbio; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])"
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert res.stdout.strip() == "0", res.stderr
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "TF_ENABLE_ONEDNN_OPTS": "1"})
+    assert res.stdout.strip() == "1", res.stderr

@@ -11,9 +11,8 @@ import click
 from dlbio.errors import DlbioError
 
 # TensorFlow prints pages of start-up logs; users of the class examples want the
-# slides' output.  Respect a value the user set.
+# slides' output.  Respect a value the user set.  (oneDNN: see dlbio/__init__.py.)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
 # A package missing at run time is most often an extra left out at install time.
