@@ -236,3 +236,17 @@ def test_step_decay_halves_every_ten_epochs():
 
     schedule = step_decay(0.01)
     assert [schedule(e) for e in (0, 9, 10, 19, 20, 35)] == pytest.approx([0.01, 0.01, 0.005, 0.005, 0.0025, 0.00125])
+
+
+def test_roc_title_names_the_deepsea_category(tmp_path, monkeypatch):
+    import dlbio.workflows.visualize as vis
+
+    rng = np.random.default_rng(0)
+    with h5py.File(tmp_path / "p.h5", "w") as f:
+        f["pred"] = rng.random((40, 919), dtype=np.float32)
+        f["labels"] = (rng.random((40, 919)) < 0.5).astype(np.uint8)
+    titles = []
+    monkeypatch.setattr(vis, "plot_curves", lambda y, score, out, title: titles.append(title) or out)
+    for t in (1, 200, 900):
+        vis.plot_target(tmp_path / "p.h5", t)
+    assert titles == ["target 1 (DNase)", "target 200 (TF)", "target 900 (Histone)"]

@@ -10,7 +10,7 @@ import numpy as np
 from dlbio.data import encoding
 from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError, require
-from dlbio.evaluation import plot_curves
+from dlbio.evaluation import category_of, plot_curves
 from dlbio.training import callbacks as cb
 from dlbio.workflows.danq import check_compatible, load_dna_model
 
@@ -38,7 +38,8 @@ def plot_target(predictions: str | Path, target: int | str, out: str | Path | No
     t = parse_target(str(target), pred.shape[1], names, option="-t")
     y = labels[:, t - 1]
     require(0 < y.sum() < len(y), f"{predictions}: target {t} has only one class in this set; no curve")
-    title = f"target {t}" + (f": {names[t - 1]}" if names else "")
+    category = category_of(t - 1, pred.shape[1])  # DeepSEA's 919: DNase, TF or histone
+    title = f"target {t}" + (f" ({category})" if category != "target" else "") + (f": {names[t - 1]}" if names else "")
     return plot_curves(y, pred[:, t - 1], out or f"roc_target{t}.png", title)
 
 
