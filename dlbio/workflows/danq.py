@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
-import platform
 import sys
 import time
 from collections import Counter
@@ -15,7 +13,7 @@ import h5py
 import keras
 import numpy as np
 
-from dlbio.atomic import atomic_path, write_text
+from dlbio.atomic import atomic_path
 from dlbio.data import sources
 from dlbio.data.fasta import read_index
 from dlbio.errors import DlbioError, require
@@ -25,6 +23,7 @@ from dlbio.predict import predict_index
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
+from dlbio.training.run_record import data_checksums, write_run_record
 from dlbio.training.setup import dtype_policy, make_optimizer, seed_everything
 from dlbio.training.strategy import make_strategy
 from dlbio.training.trainer import LogSummary, fit_resumable, summarize_log
@@ -200,34 +199,6 @@ def default_results_name(model_name: str, prefix: str = "bestmodel", split: str 
     if model_name == "DanQ" and prefix == "bestmodel":
         return f"{split}_results.h5"
     return f"{prefix}.{model_name}.{split}_results.h5"
-
-
-def data_checksums(sets: dict) -> dict:
-    """Per split: the store's SHA-256 from its manifest, or size and SHA-256 of a .mat file's first 64 MB."""
-    import hashlib
-
-    out = {}
-    for split, s in sets.items():
-        manifest = getattr(s, "manifest", None)
-        if manifest:
-            out[split] = {"path": str(s.path), "seq_sha256": manifest["seq_sha256"],
-                          "labels_sha256": manifest["labels_sha256"]}
-            continue
-        h = hashlib.sha256()
-        with open(s.path, "rb") as fh:
-            h.update(fh.read(64 << 20))
-        out[split] = {"path": str(s.path), "bytes": s.path.stat().st_size, "sha256_first_64MB": h.hexdigest()}
-    return out
-
-
-def write_run_record(path: Path, **fields) -> Path:
-    """JSON beside the outputs: command line, versions, hardware and the given fields."""
-    import tensorflow as tf
-
-    rec = {"command": sys.argv, "python": platform.python_version(), "tensorflow": tf.__version__,
-           "keras": keras.__version__, "platform": platform.platform(),
-           "gpus": [d.name for d in tf.config.list_physical_devices("GPU")], **fields}
-    return write_text(path, json.dumps(rec, indent=2, default=str) + "\n")
 
 
 @dataclass

@@ -1,0 +1,41 @@
+"""The run record beside a training run's outputs (``<prefix>.<model>.run.json``): command
+line, versions, hardware, options and checksums of the data it trained on."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+
+import keras
+
+from dlbio.atomic import write_text
+
+
+def data_checksums(sets: dict) -> dict:
+    """Per split: the store's SHA-256 from its manifest, or size and SHA-256 of a .mat file's first 64 MB."""
+    import hashlib
+
+    out = {}
+    for split, s in sets.items():
+        manifest = getattr(s, "manifest", None)
+        if manifest:
+            out[split] = {"path": str(s.path), "seq_sha256": manifest["seq_sha256"],
+                          "labels_sha256": manifest["labels_sha256"]}
+            continue
+        h = hashlib.sha256()
+        with open(s.path, "rb") as fh:
+            h.update(fh.read(64 << 20))
+        out[split] = {"path": str(s.path), "bytes": s.path.stat().st_size, "sha256_first_64MB": h.hexdigest()}
+    return out
+
+
+def write_run_record(path: Path, **fields) -> Path:
+    """JSON beside the outputs: command line, versions, hardware and the given fields."""
+    import tensorflow as tf
+
+    rec = {"command": sys.argv, "python": platform.python_version(), "tensorflow": tf.__version__,
+           "keras": keras.__version__, "platform": platform.platform(),
+           "gpus": [d.name for d in tf.config.list_physical_devices("GPU")], **fields}
+    return write_text(path, json.dumps(rec, indent=2, default=str) + "\n")
