@@ -99,6 +99,7 @@ def test_resume_after_early_stopping_trains_no_more(tmp_path, run_cli):
     save_state(keras.models.load_model(path), path, state)
     res = run_cli(danq_train, [*small, "-e", 5, "--resume"])
     assert "nothing to train" in res.output
+    assert "stopped early: no better val_loss in the last 2 epochs (--patience)" in res.output
     assert len((tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()) == 2
     res = run_cli(danq_train, [*small[:-1], 4, "-e", 5, "--resume"])  # more patience: it goes on
     assert "nothing to train" not in res.output

@@ -72,6 +72,8 @@ def danq_train(data, **kw):
     if best is not None:  # None on the non-chief workers of --multi-worker
         auc = "" if best.best_val_auc is None else f" (median val ROC AUC {best.best_val_auc:.4f})"
         click.echo(f"{best.epochs} epoch{'s' if best.epochs > 1 else ''}; best val_loss {best.best_val_loss:.4f} at epoch {best.best_epoch}{auc}")
+        if best.epochs < kw["epochs"]:
+            click.echo(f"stopped early: no better val_loss in the last {kw['patience']} epochs (--patience)")
     click.echo(f"model -> {res.checkpoint}\nlog -> {res.log}")
     if res.results:
         click.echo(f"test predictions -> {res.results}")
