@@ -89,7 +89,8 @@ class ProgressLines(keras.callbacks.Callback):
     ``every_epoch=False``.  *checkpoint* (an :class:`AtomicCheckpoint` that runs before this
     callback) marks the epochs whose model was kept.  A resumed run passes the epoch and the
     batches of it already done, as for :class:`EpochProgress`.  Usable outside ``fit`` too:
-    call on_epoch_begin / on_train_batch_end / on_epoch_end.
+    call on_epoch_begin / on_train_batch_end, and epoch_done, which is told whether the
+    epoch's model was kept.
     """
 
     def __init__(self, epochs: int, desc: str, *, every_epoch: bool = True, interval_s: float = 600.0,
@@ -114,10 +115,13 @@ class ProgressLines(keras.callbacks.Callback):
             self._say(f"epoch {self._epoch + 1}/{self.epochs}, batch {done}/{self.steps}: {_numbers(logs)}")
 
     def on_epoch_end(self, epoch, logs=None):
+        self.epoch_done(epoch, logs, kept=self.checkpoint is not None and self.checkpoint.best != self._best)
+
+    def epoch_done(self, epoch: int, logs: dict | None, kept: bool = False) -> None:
+        """The line for the end of *epoch* (0-based); *kept*: its model was saved as the best."""
         self.initial_step = 0
         if not (self.every_epoch or time.monotonic() - self._last >= self.interval_s):
             return
-        kept = self.checkpoint is not None and self.checkpoint.best != self._best
         took = time.monotonic() - self._start
         self._say(f"epoch {epoch + 1}/{self.epochs}: {_numbers(logs)}; {took:.{1 if took < 10 else 0}f} s"
                   + ("; best so far, saved" if kept else ""))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -113,8 +112,7 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     best, wait = state.best_val_loss, state.wait
     if chief and not (resume and log.is_file()):
         log.write_text("epoch,loss,val_loss\n")
-    kept = SimpleNamespace(best=best)  # what ProgressLines reads to mark the epochs whose model was saved
-    lines = (ProgressLines(epochs, model.name, steps_per_epoch=n_steps, initial_step=state.step, checkpoint=kept)
+    lines = (ProgressLines(epochs, model.name, steps_per_epoch=n_steps, initial_step=state.step)
              if chief and (verbose or log_lines_enabled(quiet)) else None)
     signalled = {"flag": 0.0}
     old = {sig: signal.signal(sig, lambda *_: signalled.update(flag=1.0)) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -151,15 +149,15 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
             if chief:
                 with open(log, "a") as fh:
                     fh.write(f"{epoch},{total / n},{val}\n")
-            if val < best:
+            improved = val < best
+            if improved:
                 best, wait = val, 0
                 if chief:
                     save_model(model, checkpoint)
             else:
                 wait += 1
             if lines:
-                kept.best = best
-                lines.on_epoch_end(epoch, {"loss": total / n, "val_loss": val})
+                lines.epoch_done(epoch, {"loss": total / n, "val_loss": val}, kept=improved)
             state.epoch, state.step, state.best_val_loss, state.wait = epoch + 1, 0, best, wait
             state.metric_states = []
             if chief:
