@@ -19,7 +19,7 @@ _ACGT_CODES = np.array([BASES.index(b) for b in ACGT], np.uint8)  # A, C, G, T i
 
 
 def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,
-                           progress: bool = False, log_odds: bool = False) -> np.ndarray:
+                           progress: bool | str = False, log_odds: bool = False) -> np.ndarray:
     """Effect of every single-base substitution of one sequence on one target (0-based).
 
     idx uint8 (L,) base index -> float32 (L, 4), columns A, C, G, T: prediction(mutant) -

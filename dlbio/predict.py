@@ -11,13 +11,12 @@ from typing import Callable, Iterable
 
 import keras
 import numpy as np
-from tqdm.auto import tqdm
-
 from dlbio.data.encoding import reverse_complement
+from dlbio.progress import counter
 
 
 def predict_index(model: keras.Model, batches: Iterable[np.ndarray], total: int | None = None,
-                  progress: bool = False, both_strands: bool = False) -> list[np.ndarray] | np.ndarray:
+                  progress: bool | str = False, both_strands: bool = False) -> list[np.ndarray] | np.ndarray:
     """Run *model* on batches of base indices uint8 (b, L).
 
     Returns the model output(s) stacked over batches: (n, ...) float32, or a list
@@ -26,7 +25,7 @@ def predict_index(model: keras.Model, batches: Iterable[np.ndarray], total: int 
     """
     run = _traced(model)
     outs: list[list[np.ndarray]] = []
-    with tqdm(total=total, unit="seq", desc="predict", disable=not progress) as bar:
+    with counter(total, "predict", "seq", progress) as bar:
         for idx in batches:
             res = _as_list(run(idx))
             if both_strands:

@@ -68,14 +68,14 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
 
 def predict_table(model, idx: np.ndarray, rows: list[tuple], keys: dict[str, type], names: list[str],
                   out: str | Path, both_strands: bool = False, batch_size: int = 1024, chunk: int = 8192,
-                  progress: bool = False) -> Path:
+                  progress: bool | str = False) -> Path:
     """Predict base indices uint8 (N, L), *chunk* sequences at a time, and write each chunk's
     *rows* and predictions to *out* (see prediction_writer) as it is done, so the
     predictions (N x T floats) and the table are never all in memory."""
-    from tqdm.auto import tqdm
+    from dlbio.progress import counter
 
     with prediction_writer(out, len(idx), keys, names, both_strands) as write, \
-            tqdm(total=len(idx), unit="seq", desc="predict", disable=not progress) as bar:
+            counter(len(idx), "predict", "seq", progress) as bar:
         for start in range(0, len(idx), chunk):
             part = idx[start:start + chunk]
             pred = predict_index(model, (part[i:i + batch_size] for i in range(0, len(part), batch_size)),

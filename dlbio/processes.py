@@ -9,8 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 
-from tqdm.auto import tqdm
-
+from dlbio.progress import OFF, counter, normalise
 from dlbio.signals import sigterm_raises
 
 
@@ -23,7 +22,7 @@ def report_progress(n: int = 1) -> None:
         _UPDATES.put(n)
 
 
-def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str, progress: bool,
+def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str, progress: bool | str,
                      units: tuple[int, str] | None = None) -> list:
     """``[fn(*t) for t in tasks]`` in up to *jobs* spawned processes; results in *tasks* order.
 
@@ -37,14 +36,14 @@ def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str,
     # fails the job (BrokenProcessPool) instead of hanging it.
     _quiet_resource_tracker()
     context = get_context("spawn")
-    updates = context.Queue() if progress and units else None
+    updates = context.Queue() if normalise(progress) != OFF and units else None
     pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context, initializer=_start_worker,
                                initargs=(updates,))
     results: dict[int, object] = {}
     total, unit = units if units else (len(tasks), "run")
     # SIGTERM (kill, scancel) stops the job like Ctrl-C, so the workers are stopped with it
     # instead of training on as orphans.
-    with sigterm_raises(KeyboardInterrupt), tqdm(total=total, desc=desc, unit=unit, disable=not progress) as bar:
+    with sigterm_raises(KeyboardInterrupt), counter(total, desc, unit, progress) as bar:
         try:
             futures = {pool.submit(fn, *task): i for i, task in enumerate(tasks)}
             pending = set(futures)

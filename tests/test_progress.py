@@ -105,3 +105,66 @@ def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_pat
     assert "val_auc_median" in epochs[0] and epochs[0].endswith("; best so far, saved")
     res = CliRunner().invoke(danq_train, [str(a) for a in args] + ["--prefix", "q", "-q"], catch_exceptions=False)
     assert res.exit_code == 0 and res.stderr == ""
+
+
+def test_line_counter_reports_count_share_and_time_left_then_done(monkeypatch, capsys):
+    from dlbio import progress
+
+    clock = iter([0.0, 600.0, 900.0, 1200.0, 1500.0])  # start, then one reading per call
+    monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
+    with progress.counter(400_000, "predict", "seq", progress.LINES) as count:
+        count.update(100_000)   # 600 s: a line, 300,000 to go at 100,000 per 600 s
+        count.update(100_000)   # 900 s: only 300 s since the last line
+        count.update(200_000)   # 1200 s: finished, no progress line
+    assert capsys.readouterr().err.splitlines() == [
+        "predict: 100,000/400,000 seq (25 %) in 10 min, about 30 min left",
+        "predict: 400,000 seq done in 25 min"]
+
+
+def test_line_counter_stays_silent_for_short_work_and_after_an_error(monkeypatch, capsys):
+    from dlbio import progress
+
+    with progress.counter(10, "variants", "variant", progress.LINES) as count:
+        count.update(10)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(progress, "INTERVAL_S", 0.0)
+    try:
+        for _ in progress.iterate([1, 2, 3], "mutagenesis", "record", progress.LINES):
+            raise KeyError("bad record")
+    except KeyError:
+        pass
+    err = capsys.readouterr().err
+    assert "done" not in err
+
+
+def test_progress_mode_follows_quiet_and_the_terminal(monkeypatch):
+    from dlbio import progress
+
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True)
+    assert (progress.progress_mode(False), progress.progress_mode(True)) == (progress.BAR, progress.OFF)
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: False)
+    assert (progress.progress_mode(False), progress.progress_mode(True)) == (progress.LINES, progress.OFF)
+    assert (progress.normalise(True), progress.normalise(False), progress.normalise(None)) == \
+        (progress.BAR, progress.OFF, progress.OFF)
+
+
+def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from dlbio import progress
+    from dlbio.cli.danq import danq_predict
+    from dlbio.models.deepsea import build
+    from dlbio.resources import tiny_deepsea
+
+    model = build("DanQ", 8, 200, filters=4, kernel_size=9, lstm_units=2, dense_units=4)
+    model.save(tmp_path / "m.keras")
+    monkeypatch.setattr(progress, "INTERVAL_S", 0.0)  # a line at every chunk, as after 10 minutes each
+    args = ["-w", tmp_path / "m.keras", "-d", tiny_deepsea(), "-n", 300, "-b", 100, "-o", tmp_path / "t.h5"]
+    res = CliRunner().invoke(danq_predict, [str(a) for a in args], catch_exceptions=False)  # stderr: not a TTY
+    assert res.exit_code == 0, res.output
+    lines = [line for line in res.stderr.splitlines() if line.startswith("predict: ")]
+    assert [line.split(" in ")[0] for line in lines] == [
+        "predict: 100/300 seq (33 %)", "predict: 200/300 seq (67 %)", "predict: 300 seq done"]
+    assert "left" in lines[0]
+    res = CliRunner().invoke(danq_predict, [str(a) for a in args] + ["-q"], catch_exceptions=False)
+    assert res.exit_code == 0 and "predict:" not in res.stderr

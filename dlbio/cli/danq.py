@@ -116,8 +116,8 @@ Examples:
 @quiet_option
 def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, both_strands,
                  batch_size, quiet):
+    from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model
-    from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows import danq as wf
 
     model = wf.load_dna_model(weights or default_model(model_name))
@@ -128,12 +128,12 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
         if not genome:
             raise DlbioError("--bed needs --genome")
         out, n = predict_regions(model, bed, genome, output or "predictions.tsv", names_for_model(model, data),
-                                 batch_size, both_strands, progress_enabled(quiet))
+                                 batch_size, both_strands, progress_mode(quiet))
         click.echo(f"{n} regions -> {out}")
         return
     if fasta:
         out, resized = wf.predict_fasta(model, fasta, output or "predictions.tsv", names_for_model(model, data),
-                                        batch_size, resize, both_strands, progress_enabled(quiet))
+                                        batch_size, resize, both_strands, progress_mode(quiet))
         for how, n in resized.items():
             click.echo(f"note: {how}: {n} records", err=True)
         click.echo(f"predictions -> {out}")

@@ -33,9 +33,9 @@ Example:
 def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, seed,
                  quiet):
     from dlbio.data.simulate import simulate, write_planted
-    from dlbio.training.callbacks import progress_enabled
+    from dlbio.progress import progress_mode
 
-    progress = progress_enabled(quiet)
+    progress = progress_mode(quiet)
     planted = simulate([m for m in motifs.split(",") if m.strip()], {"train": n_train, "valid": n_valid, "test": n_test},
                        length, motifs_per_seq, gc, strand, seed, release, progress)
     path = write_planted(planted, out, progress)
@@ -65,12 +65,12 @@ def danq_convert(data, out, splits, quiet):
     import time
 
     from dlbio.data.sources import convert
-    from dlbio.training.callbacks import progress_enabled
+    from dlbio.progress import progress_mode
 
     names = tuple(s for s in splits.split(",") if s)
     sizes = sum((Path(data) / f"{s}.mat").stat().st_size for s in names if (Path(data) / f"{s}.mat").is_file())
     t0 = time.time()
-    made = convert(data, out, names, progress_enabled(quiet))
+    made = convert(data, out, names, progress_mode(quiet))
     dt = max(time.time() - t0, 1e-9)
     for split, path in made.items():
         click.echo(f"{split} -> {path}")

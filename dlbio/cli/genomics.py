@@ -49,7 +49,7 @@ Examples:
 def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test_chroms, valid_chroms, neg_fraction,
                   max_n, reverse_complement, valid_fraction, test_fraction, mat, seed, quiet):
     from dlbio.errors import DlbioError
-    from dlbio.training.callbacks import progress_enabled
+    from dlbio.progress import progress_mode
     from dlbio.workflows import genomics
 
     def pairs(values, what):
@@ -80,7 +80,7 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
                                              test_chroms=_chroms(test_chroms), valid_chroms=_chroms(valid_chroms),
                                              neg_fraction=neg_fraction, max_n=max_n,
                                              reverse_complement_copies=reverse_complement, seed=seed,
-                                             progress=progress_enabled(quiet))
+                                             progress=progress_mode(quiet))
     for k, v in sorted(built.notes.items()):
         click.echo(f"note: {k}: {v}", err=True)
     for split, (idx, lab) in built.splits.items():
@@ -116,15 +116,15 @@ Example:
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
 @quiet_option
 def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, quiet):
+    from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model, parse_targets
-    from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import score_vcf
 
     model = load_dna_model(model_path or default_model("DanQ"))
     names = names_for_model(model, data)
     res = score_vcf(model, vcf, genome, output, names, both_strands, skip_mismatch,
-                    warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_enabled(quiet),
+                    warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_mode(quiet),
                     targets=parse_targets(targets, model.outputs[0].shape[-1], names))
     for k, v in sorted(res["notes"].items()):
         click.echo(f"note: {k}: {v}", err=True)
@@ -168,8 +168,8 @@ Example:
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, out, quiet):
     from dlbio.errors import require
+    from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model, parse_target
-    from dlbio.training.callbacks import progress_enabled
     from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.genomics import mutagenesis
 
@@ -179,7 +179,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     names = names_for_model(model, data)
     target = parse_target(target, model.outputs[0].shape[-1], names)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
-                          all_records=all_records, progress=progress_enabled(quiet), bed=bed, genome=genome)
+                          all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome)
     unit = " (log-odds)" if log_odds else ""
     for res in results:
         pos, ref, alt, change = res["strongest"]

@@ -85,9 +85,9 @@ def label_bins(genome: Genome, peaks: list[Intervals], chrom: str, bin_size: int
 def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 200, length: int = 1000,
           test_chroms: tuple[str, ...] = ("chr8", "chr9"), valid_chroms: tuple[str, ...] = ("chr7",),
           neg_fraction: float = 0.0, max_n: float = 0.1, reverse_complement_copies: bool = False,
-          seed: int = 0, progress: bool = False) -> BuiltSet:
+          seed: int = 0, progress: bool | str = False) -> BuiltSet:
     """Build train/valid/test sets (see the module docstring for the rules)."""
-    from tqdm.auto import tqdm
+    from dlbio.progress import iterate
 
     require(length >= bin_size and (length - bin_size) % 2 == 0,
             f"--length ({length}) must be at least --bin-size ({bin_size}) and differ from it by an even number")
@@ -107,7 +107,7 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     flank = (length - bin_size) // 2
     parts: dict[str, list] = {"train": [], "valid": [], "test": []}
     coords: dict[str, list] = {"train": [], "valid": [], "test": []}
-    for chrom in tqdm(list(genome.lengths), desc="bins", unit="chrom", disable=not progress):
+    for chrom in iterate(list(genome.lengths), "bins", "chrom", progress):
         starts, labels = label_bins(genome, peaks, chrom, bin_size)
         keep = labels.any(axis=1)
         if neg_fraction > 0:

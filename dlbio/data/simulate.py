@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from dlbio.atomic import write_text
 from dlbio.data import deepsea_mat
 from dlbio.data.encoding import reverse_complement
 from dlbio.errors import require
 from dlbio.motifs import jaspar
+from dlbio.progress import counter, iterate
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Planted:
 
 def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200, motifs_per_seq: float = 1.0,
              gc: float = 0.42, strand: str = "both", seed: int = 0,
-             release: str = jaspar.DEFAULT_RELEASE, progress: bool = False) -> Planted:
+             release: str = jaspar.DEFAULT_RELEASE, progress: bool | str = False) -> Planted:
     """Random background (GC fraction *gc*) with JASPAR motifs planted.
 
     Each motif is present in a sequence with probability motifs_per_seq / n_motifs,
@@ -48,7 +48,7 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
     rng = np.random.default_rng(seed)
     background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])  # A,G,C,T
     splits, truth = {}, []
-    bar = tqdm(total=sum(sizes.values()) * len(motifs), unit="seq", desc="planting", disable=not progress)
+    bar = counter(sum(sizes.values()) * len(motifs), "planting", "seq", progress)
     for split, n in sizes.items():
         require(n > 0, f"size of {split} must be positive, got {n}")
         idx = rng.choice(4, size=(n, length), p=background).astype(np.uint8)
@@ -80,11 +80,11 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
     return Planted(motifs, splits, truth)
 
 
-def write_planted(planted: Planted, out_dir: str | Path, progress: bool = False) -> Path:
+def write_planted(planted: Planted, out_dir: str | Path, progress: bool | str = False) -> Path:
     """train.mat (v7.3), valid.mat and test.mat (v5), targets.tsv and truth.tsv under *out_dir*."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for split, (idx, labels) in tqdm(planted.splits.items(), desc="writing .mat", unit="file", disable=not progress):
+    for split, (idx, labels) in iterate(list(planted.splits.items()), "writing .mat", "file", progress):
         deepsea_mat.write_split(out / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5")
     write_text(out / "targets.tsv", "".join(f"{m.name}_{m.matrix_id}\n" for m in planted.motifs))
     rows = ["split\tsample\tmatrix_id\tname\tstart\tstrand"] + ["\t".join(map(str, t)) for t in planted.truth]

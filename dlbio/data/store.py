@@ -103,21 +103,21 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_store(path: str | Path, source, sources: list[str] | None = None, progress: bool = False,
+def write_store(path: str | Path, source, sources: list[str] | None = None, progress: bool | str = False,
                 chunk: int = 16384) -> Path:
     """Copy every sample of *source* (anything with n/length/n_targets/read) into a store at *path*.
 
     Written under a temporary name and renamed: a failed or killed conversion never
     leaves a half-written store under the final name.
     """
-    from tqdm.auto import tqdm
+    from dlbio.progress import counter
 
     path = Path(path)
     h_seq, h_lab = hashlib.sha256(), hashlib.sha256()
     with atomic_path(path) as tmp:
         tmp.mkdir()
         with open(tmp / "seq.u8", "wb") as fs, open(tmp / "labels.bits", "wb") as fl, \
-                tqdm(total=source.n, unit="seq", desc=f"pack {path.name}", disable=not progress) as bar:
+                counter(source.n, f"pack {path.name}", "seq", progress) as bar:
             for start in range(0, source.n, chunk):
                 idx, labels = source.read(start, start + chunk)
                 seq_bytes = np.ascontiguousarray(idx, dtype=np.uint8).tobytes()

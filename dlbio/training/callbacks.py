@@ -12,12 +12,13 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
+from dlbio import progress
 from dlbio.atomic import atomic_path
 
 
 def progress_enabled(quiet: bool) -> bool:
     """Progress bars only for a person watching: off with --quiet or when stderr is not a TTY."""
-    return not quiet and sys.stderr.isatty()
+    return progress.progress_mode(quiet) == progress.BAR
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -72,7 +73,7 @@ class EpochProgress(keras.callbacks.Callback):
 
 def log_lines_enabled(quiet: bool) -> bool:
     """Progress lines instead of a bar: when stderr is a file (a batch job's log), unless --quiet."""
-    return not quiet and not sys.stderr.isatty()
+    return progress.progress_mode(quiet) == progress.LINES
 
 
 def _numbers(logs: dict | None) -> str:
@@ -93,10 +94,11 @@ class ProgressLines(keras.callbacks.Callback):
     epoch's model was kept.
     """
 
-    def __init__(self, epochs: int, desc: str, *, every_epoch: bool = True, interval_s: float = 600.0,
+    def __init__(self, epochs: int, desc: str, *, every_epoch: bool = True, interval_s: float | None = None,
                  steps_per_epoch: int | None = None, initial_step: int = 0, checkpoint=None):
         super().__init__()
-        self.epochs, self.desc, self.every_epoch, self.interval_s = epochs, desc, every_epoch, interval_s
+        self.epochs, self.desc, self.every_epoch = epochs, desc, every_epoch
+        self.interval_s = progress.INTERVAL_S if interval_s is None else interval_s
         self.steps, self.initial_step, self.checkpoint = steps_per_epoch, initial_step, checkpoint
         self._last = self._start = time.monotonic()
         self._epoch, self._best = 0, None  # the epoch in progress (0-based); the checkpoint's best at its start

@@ -20,7 +20,7 @@ from dlbio.errors import DlbioError, require
 from dlbio.evaluation import per_target_metrics, summary_lines, write_metrics_tsv
 from dlbio.models import deepsea as models
 from dlbio.predict import predict_index
-from dlbio.training import callbacks as cb
+from dlbio.progress import progress_mode
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
@@ -224,7 +224,7 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
             label_parts.append(y)
             yield x
 
-    pred = predict_index(model, sequences(), total=source.n, progress=cb.progress_enabled(quiet),
+    pred = predict_index(model, sequences(), total=source.n, progress=progress_mode(quiet),
                          both_strands=both_strands)
     labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
     out = Path(out)

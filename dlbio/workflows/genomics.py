@@ -61,7 +61,7 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
 
 
 def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,
-              both_strands: bool = False, skip_mismatch: bool = False, warn=None, progress: bool = False,
+              both_strands: bool = False, skip_mismatch: bool = False, warn=None, progress: bool | str = False,
               targets: list[int] | None = None, chunk: int = 4096, top: int = 5) -> dict:
     """dlbio variants: per variant and target, ref/alt probabilities, difference, log-odds difference.
 
@@ -73,7 +73,7 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     Returns {'path', 'summary', 'n', 'notes', 'strongest': the *top* variants by max |diff|, as
     (Variant, target name, diff)}.
     """
-    from tqdm.auto import tqdm
+    from dlbio.progress import counter
 
     genome = Genome(genome_path)
     variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)
@@ -86,7 +86,7 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     summary = Path(out).with_suffix(".summary.tsv")
     best, best_target = np.zeros(len(variants), np.float32), np.zeros(len(variants), np.int64)
     with variant_writer(out, variants, chosen, both_strands) as write, summary_writer(summary, chosen) as ranked, \
-            tqdm(total=len(variants), unit="variant", desc="variants", disable=not progress) as bar:
+            counter(len(variants), "variants", "variant", progress) as bar:
         for i in range(0, len(variants), chunk):
             part = variants[i:i + chunk]
             ref_p, alt_p = score_variants(model, genome, part, both_strands)
@@ -100,7 +100,7 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
 
 def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
                 names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
-                png: bool = True, progress: bool = False, bed: str | Path | None = None,
+                png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
                 genome: str | Path | None = None) -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
@@ -114,8 +114,6 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     Returns per record {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last)
     1-based, 'strongest': (position 1-based, ref base, alt base, change), 'tsv', 'png'}.
     """
-    from tqdm.auto import tqdm
-
     from dlbio.data.fasta import encode_record, read_records
     from dlbio.ism import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, zoom_window
 
@@ -135,10 +133,12 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     target_name = target_names_for(model, names)[target - 1]
     stems = _output_stems(out, [rid for rid, _ in chosen])
     results = []
-    for (rid, sequence), x, stem in tqdm(list(zip(chosen, idx, stems)), unit="record", desc="mutagenesis",
-                                         disable=not progress or len(chosen) == 1):
-        eff = saturation_mutagenesis(model, x, target - 1, progress=progress and len(chosen) == 1,
-                                     log_odds=log_odds)
+    from dlbio.progress import iterate
+
+    one = len(chosen) == 1  # one record: count its substitutions instead
+    for (rid, sequence), x, stem in iterate(list(zip(chosen, idx, stems)), "mutagenesis", "record",
+                                            False if one else progress):
+        eff = saturation_mutagenesis(model, x, target - 1, progress=progress if one else False, log_odds=log_odds)
         imp = importance(eff, x)
         tsv = write_table(eff, sequence, imp, f"{stem}.tsv")
         figure = Path(f"{stem}.png") if png else None

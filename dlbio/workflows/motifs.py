@@ -101,7 +101,7 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
              targets: list[int] | None = None, release: str = jaspar.DEFAULT_RELEASE, q_threshold: float = 0.05,
              n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False) -> dict:
     """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*."""
-    from dlbio.training.callbacks import progress_enabled
+    from dlbio.progress import progress_mode
     from dlbio.workflows.danq import load_dna_model, open_sets
     from dlbio.workflows.visualize import positive_sequences
 
@@ -112,7 +112,7 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     first_conv_layer(model)  # clear error before any data is read
     source = open_sets(data, limit, (split,))[split]
     idx = positive_sequences(source, targets)
-    reports = report_filters(model, idx, release, min_sites, progress_enabled(quiet))
+    reports = report_filters(model, idx, release, min_sites, progress_mode(quiet))
     out = Path(out_dir)
     meme = write_meme(out / "filters.meme", [(f"filter{r.filter + 1}", r.match.name if r.match else "", r.counts,
                                               r.n_sites) for r in reports])

@@ -19,6 +19,7 @@ from dlbio.data import synthetic
 from dlbio.errors import require
 from dlbio.models import toy
 from dlbio.processes import map_in_processes, report_progress
+from dlbio.progress import progress_mode
 from dlbio.training.callbacks import EpochProgress, ProgressLines, log_lines_enabled, progress_enabled, save_model
 from dlbio.training.setup import seed_everything
 
@@ -170,15 +171,14 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
     return run
 
 
-def _train_in_worker(job: VgradJob, cell: str, init_seed: int, lines: bool) -> VgradRun:
+def _train_in_worker(job: VgradJob, cell: str, init_seed: int) -> VgradRun:
     # One thread per worker: a one-unit RNN is a chain of tiny steps, so the
     # cores are better spent on parallel runs than inside one.
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed), lines=lines,
-                      on_epoch=report_progress)
+    return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed), on_epoch=report_progress)
 
 
 def default_eval_epochs(epochs: int) -> list[int]:
@@ -212,9 +212,9 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
         return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s),
                                            progress=progress_enabled(quiet), lines=log_lines_enabled(quiet))
                                 for cell, s in todo])
-    return VanishingResult(map_in_processes(_train_in_worker,
-                                            [(job, cell, s, log_lines_enabled(quiet)) for cell, s in todo], jobs,
-                                            f"vgrad {len(todo)} runs", progress_enabled(quiet),
+    # The workers report their epochs; this process shows them as one bar, or in a log one line.
+    return VanishingResult(map_in_processes(_train_in_worker, [(job, cell, s) for cell, s in todo], jobs,
+                                            f"vgrad {len(todo)} runs", progress_mode(quiet),
                                             units=(len(todo) * epochs, "epoch")))
 
 

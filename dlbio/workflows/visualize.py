@@ -11,7 +11,7 @@ from dlbio.data import encoding
 from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError, require
 from dlbio.evaluation import category_of, plot_curves
-from dlbio.training import callbacks as cb
+from dlbio.progress import progress_mode
 from dlbio.workflows.danq import check_compatible, load_dna_model
 
 
@@ -69,7 +69,7 @@ def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | P
     n_filters = first_conv_layer(model).filters
     require(1 <= filter_no <= n_filters, f"-t must be a filter between 1 and {n_filters} with -M, got {filter_no}")
     check_compatible(model, source)
-    fm = filter_motifs(model, positive_sequences(source, targets), progress=cb.progress_enabled(quiet))
+    fm = filter_motifs(model, positive_sequences(source, targets), progress=progress_mode(quiet))
     acgt = encoding.agct_to_acgt(fm.counts)
     meme_path = write_meme(meme, [(f"filter{f + 1}", "", acgt[f], fm.n_sites[f]) for f in range(n_filters)])
     f = filter_no - 1

@@ -1,0 +1,118 @@
+"""Progress of long work: a tqdm bar for a person at a terminal, a line every 10 minutes in
+a batch job's log (``tail -f slurm-<job>.out``, where a bar cannot go), nothing with --quiet.
+
+Functions that do long work take ``progress``: one of :data:`BAR`, :data:`LINES`,
+:data:`OFF`, or a bool (True: a bar, False: nothing) for callers from Python.  The CLI
+passes ``progress_mode(quiet)``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+
+BAR, LINES, OFF = "bar", "lines", "off"
+INTERVAL_S = 600.0  # between two progress lines in a log
+
+
+def progress_mode(quiet: bool) -> str:
+    """OFF with --quiet, a BAR when stderr is a terminal, else LINES (a batch job's log)."""
+    if quiet:
+        return OFF
+    return BAR if sys.stderr.isatty() else LINES
+
+
+def normalise(progress: bool | str | None) -> str:
+    """BAR, LINES or OFF for a *progress* argument (True: BAR; False, None: OFF)."""
+    if progress is True:
+        return BAR
+    if not progress:
+        return OFF
+    if progress not in (BAR, LINES, OFF):
+        raise ValueError(f"progress must be a bool or one of {BAR}, {LINES}, {OFF}; got {progress!r}")
+    return progress
+
+
+def counter(total: int | None, desc: str, unit: str, progress: bool | str, initial: int = 0):
+    """A context manager with ``update(n)`` counting *total* *unit*s of work: a tqdm bar,
+    :class:`LineCounter`, or a disabled tqdm, as *progress* says."""
+    from tqdm.auto import tqdm
+
+    how = normalise(progress)
+    if how == LINES:
+        return LineCounter(total, desc, unit, initial=initial)
+    return tqdm(total=total, initial=initial, desc=desc, unit=unit, disable=how == OFF, dynamic_ncols=True)
+
+
+def iterate(items: Iterable, desc: str, unit: str, progress: bool | str, total: int | None = None) -> Iterator:
+    """Yield from *items*, counting one *unit* per item (see :func:`counter`)."""
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)
+    with counter(total, desc, unit, progress) as count:
+        for item in items:
+            yield item
+            count.update(1)
+
+
+def duration(seconds: float) -> str:
+    """'45 s', '12 min', '3.5 h'."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _plural(unit: str) -> str:
+    return unit if unit == "seq" or unit.endswith("s") else unit + "s"
+
+
+class LineCounter:
+    """The bar's counterpart for a log file: on stderr, every *interval_s* seconds,
+    ``<desc>: 120,000/455,024 seq (26 %) in 10 min, about 28 min left``, and a last line
+    with the total time when it has written any (short work leaves the log alone)."""
+
+    def __init__(self, total: int | None, desc: str, unit: str, initial: int = 0, interval_s: float | None = None):
+        self.total, self.desc, self.unit, self.n = total, desc, unit, initial
+        self.interval_s = INTERVAL_S if interval_s is None else interval_s
+        self._initial, self._start = initial, time.monotonic()
+        self._last, self._lines = self._start, 0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        now = time.monotonic()
+        if now - self._last >= self.interval_s and (self.total is None or self.n < self.total):
+            self._say(now)
+
+    def set_postfix(self, *args, **kwargs) -> None:
+        """Accepted for tqdm's interface; a log line has no room for it."""
+
+    def _say(self, now: float) -> None:
+        elapsed = now - self._start
+        text = f"{self.desc}: {self.n:,}"
+        if self.total:
+            text += f"/{self.total:,} {_plural(self.unit)} ({100 * self.n / self.total:.0f} %)"
+        else:
+            text += f" {_plural(self.unit)}"
+        text += f" in {duration(elapsed)}"
+        done = self.n - self._initial
+        if self.total and 0 < done and self.n < self.total:
+            text += f", about {duration(elapsed / done * (self.total - self.n))} left"
+        print(text, file=sys.stderr, flush=True)
+        self._last, self._lines = now, self._lines + 1
+
+    def close(self) -> None:
+        if self._lines:
+            now = time.monotonic()
+            print(f"{self.desc}: {self.n:,} {_plural(self.unit)} done in {duration(now - self._start)}",
+                  file=sys.stderr, flush=True)
+            self._lines = 0
+
+    def __enter__(self) -> LineCounter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # An exception (a bad record, Ctrl-C) says its own line; no "done" after it.
+        if exc[0] is None:
+            self.close()
