@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.predict import predict_index
+from dlbio.progress import counter
 
 
 def is_hdf5(path: str | Path) -> bool:
@@ -72,8 +73,6 @@ def predict_table(model, idx: np.ndarray, rows: list[tuple], keys: dict[str, typ
     """Predict base indices uint8 (N, L), *chunk* sequences at a time, and write each chunk's
     *rows* and predictions to *out* (see prediction_writer) as it is done, so the
     predictions (N x T floats) and the table are never all in memory."""
-    from dlbio.progress import counter
-
     with prediction_writer(out, len(idx), keys, names, both_strands) as write, \
             counter(len(idx), "predict", "seq", progress) as bar:
         for start in range(0, len(idx), chunk):

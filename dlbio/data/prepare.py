@@ -26,6 +26,7 @@ from dlbio.data.genome import Genome
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
 from dlbio.data.pipeline import ArraySource
 from dlbio.errors import DlbioError, require
+from dlbio.progress import iterate
 
 
 @dataclass
@@ -87,8 +88,6 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
           neg_fraction: float = 0.0, max_n: float = 0.1, reverse_complement_copies: bool = False,
           seed: int = 0, progress: bool | str = False) -> BuiltSet:
     """Build train/valid/test sets (see the module docstring for the rules)."""
-    from dlbio.progress import iterate
-
     require(length >= bin_size and (length - bin_size) % 2 == 0,
             f"--length ({length}) must be at least --bin-size ({bin_size}) and differ from it by an even number")
     require(0.0 <= neg_fraction <= 1.0, f"--neg-fraction must be in [0, 1], got {neg_fraction}")

@@ -24,6 +24,7 @@ import numpy as np
 from dlbio.atomic import atomic_path
 from dlbio.data.encoding import BASES
 from dlbio.errors import DlbioError, require
+from dlbio.progress import counter
 
 FORMAT, VERSION = "dlbio-store", 1
 SUFFIX = ".dlbio"
@@ -110,8 +111,6 @@ def write_store(path: str | Path, source, sources: list[str] | None = None, prog
     Written under a temporary name and renamed: a failed or killed conversion never
     leaves a half-written store under the final name.
     """
-    from dlbio.progress import counter
-
     path = Path(path)
     h_seq, h_lab = hashlib.sha256(), hashlib.sha256()
     with atomic_path(path) as tmp:

@@ -11,6 +11,7 @@ from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
 from dlbio.errors import DlbioError, require
+from dlbio.progress import counter, iterate
 from dlbio.targets import target_names_for
 from dlbio.variants import read_vcf, score_variants, summary_writer, variant_writer
 
@@ -73,8 +74,6 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     Returns {'path', 'summary', 'n', 'notes', 'strongest': the *top* variants by max |diff|, as
     (Variant, target name, diff)}.
     """
-    from dlbio.progress import counter
-
     genome = Genome(genome_path)
     variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)
     require(variants, f"{vcf}: no usable variants ({', '.join(f'{k}: {v}' for k, v in notes.items()) or 'empty'})")
@@ -133,8 +132,6 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     target_name = target_names_for(model, names)[target - 1]
     stems = _output_stems(out, [rid for rid, _ in chosen])
     results = []
-    from dlbio.progress import iterate
-
     one = len(chosen) == 1  # one record: count its substitutions instead
     for (rid, sequence), x, stem in iterate(list(zip(chosen, idx, stems)), "mutagenesis", "record",
                                             False if one else progress):
