@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The slides' vgrad_rnn.py on Keras 2 itself (tf_keras), for comparison with dlbio's Keras 3 port.
 
-The data code is the slide script's, line for line (numpy seed 7); the model, loss,
-optimizer, batch and shuffling too.  The only additions: the initial weights are seeded
+The data are the slide script's own windows (numpy seed 7); the model, loss, optimizer,
+batch and shuffling are its code, line for line.  The only additions: the initial weights are seeded
 (the slides' were not) and the test accuracy is printed after each of --eval-at epochs.
 One single-threaded run per initialisation seed, --jobs at once; one line per run.
 
@@ -22,36 +22,17 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 
 def slide_data():
-    """The slide script's strings and windows (its own code, numpy seed 7)."""
-    import numpy as np
+    """The slide script's windows: dlbio's generator at seed 7 makes them array for array
+    (tests/test_synthetic.py checks it against the slide code).  It needs only numpy."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dlbio.data import synthetic
 
-    n_seq, seq_len, n_train, pred_len, max_len_pattern = 200, 1000, 150, 100, 20
-    data, x_train, y_train, x_test, y_test = [], [], [], [], []
-    np.random.seed(7)
-    for i in range(n_seq):
-        seq = []
-        while len(seq) < seq_len:
-            n = np.random.randint(1, high=max_len_pattern)
-            seq += ['0'] * n + ['1'] * n
-        data.append(''.join(seq[:seq_len]))
-        start, prev_char = False, ''
-        for j in range(pred_len, seq_len):
-            seq_in, c_out = data[i][(j - pred_len):j], data[i][j]
-            if start and (c_out == '1' or (c_out == '0' and prev_char == '1')):
-                if i < n_train:
-                    x_train.append([int(c) for c in seq_in])
-                    y_train.append(int(c_out))
-                else:
-                    x_test.append([int(c) for c in seq_in])
-                    y_test.append(int(c_out))
-            if prev_char == '0' and c_out == '1':
-                start = True
-            prev_char = c_out
-    expand = lambda x: np.expand_dims(np.array(x), axis=2)  # noqa: E731 - as the slide writes it
-    return expand(x_train), np.array(y_train), expand(x_test), np.array(y_test)
+    d = synthetic.next_char_set(seed=7)
+    return d.x_train, d.y_train, d.x_test, d.y_test
 
 
 def one_run(cell: str, seed: int, eval_at: list[int]) -> str:
