@@ -48,35 +48,34 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
     rng = np.random.default_rng(seed)
     background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])  # A,G,C,T
     splits, truth = {}, []
-    bar = counter(sum(sizes.values()) * len(motifs), "planting", "seq", progress)
-    for split, n in sizes.items():
-        require(n > 0, f"size of {split} must be positive, got {n}")
-        idx = rng.choice(4, size=(n, length), p=background).astype(np.uint8)
-        labels = np.zeros((n, len(motifs)), np.uint8)
-        busy = np.zeros((n, length), bool)
-        for j, m in enumerate(motifs):
-            rows = np.flatnonzero(rng.random(n) < p_present)
-            w = m.length
-            starts = rng.integers(0, length - w + 1, size=len(rows))
-            for _ in range(20):  # re-draw starts that collide with earlier sites
-                clash = np.array([busy[r, s:s + w].any() for r, s in zip(rows, starts)], bool)
-                if not clash.any():
-                    break
-                starts[clash] = rng.integers(0, length - w + 1, size=clash.sum())
-            cum = np.cumsum(m.probabilities(0.01)[:, [0, 2, 1, 3]], axis=1)  # A,G,C,T
-            u = rng.random((len(rows), w, 1))
-            inst = (u > cum[None]).sum(axis=2).astype(np.uint8)
-            inst = np.minimum(inst, 3)
-            strands = (rng.random(len(rows)) < 0.5) if strand == "both" else np.full(len(rows), strand == "-")
-            inst[strands] = reverse_complement(inst[strands])
-            for r, s, site, minus in zip(rows, starts, inst, strands):
-                idx[r, s:s + w] = site
-                busy[r, s:s + w] = True
-                truth.append((split, int(r), m.matrix_id, m.name, int(s), "-" if minus else "+"))
-            labels[rows, j] = 1
-            bar.update(n)
-        splits[split] = (idx, labels)
-    bar.close()
+    with counter(sum(sizes.values()) * len(motifs), "planting", "seq", progress) as bar:
+        for split, n in sizes.items():
+            require(n > 0, f"size of {split} must be positive, got {n}")
+            idx = rng.choice(4, size=(n, length), p=background).astype(np.uint8)
+            labels = np.zeros((n, len(motifs)), np.uint8)
+            busy = np.zeros((n, length), bool)
+            for j, m in enumerate(motifs):
+                rows = np.flatnonzero(rng.random(n) < p_present)
+                w = m.length
+                starts = rng.integers(0, length - w + 1, size=len(rows))
+                for _ in range(20):  # re-draw starts that collide with earlier sites
+                    clash = np.array([busy[r, s:s + w].any() for r, s in zip(rows, starts)], bool)
+                    if not clash.any():
+                        break
+                    starts[clash] = rng.integers(0, length - w + 1, size=clash.sum())
+                cum = np.cumsum(m.probabilities(0.01)[:, [0, 2, 1, 3]], axis=1)  # A,G,C,T
+                u = rng.random((len(rows), w, 1))
+                inst = (u > cum[None]).sum(axis=2).astype(np.uint8)
+                inst = np.minimum(inst, 3)
+                strands = (rng.random(len(rows)) < 0.5) if strand == "both" else np.full(len(rows), strand == "-")
+                inst[strands] = reverse_complement(inst[strands])
+                for r, s, site, minus in zip(rows, starts, inst, strands):
+                    idx[r, s:s + w] = site
+                    busy[r, s:s + w] = True
+                    truth.append((split, int(r), m.matrix_id, m.name, int(s), "-" if minus else "+"))
+                labels[rows, j] = 1
+                bar.update(n)
+            splits[split] = (idx, labels)
     return Planted(motifs, splits, truth)
 
 
