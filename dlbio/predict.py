@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 import keras
 import numpy as np
+
 from dlbio.data.encoding import reverse_complement
 from dlbio.progress import counter
 

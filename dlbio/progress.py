@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterator
 
 BAR, LINES, OFF = "bar", "lines", "off"
 INTERVAL_S = 600.0  # between two progress lines in a log
@@ -34,22 +34,20 @@ def normalise(progress: bool | str | None) -> str:
     return progress
 
 
-def counter(total: int | None, desc: str, unit: str, progress: bool | str, initial: int = 0):
+def counter(total: int | None, desc: str, unit: str, progress: bool | str):
     """A context manager with ``update(n)`` counting *total* *unit*s of work: a tqdm bar,
     :class:`LineCounter`, or a disabled tqdm, as *progress* says."""
     from tqdm.auto import tqdm
 
     how = normalise(progress)
     if how == LINES:
-        return LineCounter(total, desc, unit, initial=initial)
-    return tqdm(total=total, initial=initial, desc=desc, unit=unit, disable=how == OFF, dynamic_ncols=True)
+        return LineCounter(total, desc, unit)
+    return tqdm(total=total, desc=desc, unit=unit, disable=how == OFF, dynamic_ncols=True)
 
 
-def iterate(items: Iterable, desc: str, unit: str, progress: bool | str, total: int | None = None) -> Iterator:
+def iterate(items: Collection, desc: str, unit: str, progress: bool | str) -> Iterator:
     """Yield from *items*, counting one *unit* per item (see :func:`counter`)."""
-    if total is None and hasattr(items, "__len__"):
-        total = len(items)
-    with counter(total, desc, unit, progress) as count:
+    with counter(len(items), desc, unit, progress) as count:
         for item in items:
             yield item
             count.update(1)
@@ -69,14 +67,14 @@ def _plural(unit: str) -> str:
 
 
 class LineCounter:
-    """The bar's counterpart for a log file: on stderr, every *interval_s* seconds,
+    """The bar's counterpart for a log file: on stderr, every :data:`INTERVAL_S` seconds,
     ``<desc>: 120,000/455,024 seq (26 %) in 10 min, about 28 min left``, and a last line
     with the total time when it has written any (short work leaves the log alone)."""
 
-    def __init__(self, total: int | None, desc: str, unit: str, initial: int = 0, interval_s: float | None = None):
-        self.total, self.desc, self.unit, self.n = total, desc, unit, initial
-        self.interval_s = INTERVAL_S if interval_s is None else interval_s
-        self._initial, self._start = initial, time.monotonic()
+    def __init__(self, total: int | None, desc: str, unit: str):
+        self.total, self.desc, self.unit, self.n = total, desc, unit, 0
+        self.interval_s = INTERVAL_S
+        self._start = time.monotonic()
         self._last, self._lines = self._start, 0
 
     def update(self, n: int = 1) -> None:
@@ -84,9 +82,6 @@ class LineCounter:
         now = time.monotonic()
         if now - self._last >= self.interval_s and (self.total is None or self.n < self.total):
             self._say(now)
-
-    def set_postfix(self, *args, **kwargs) -> None:
-        """Accepted for tqdm's interface; a log line has no room for it."""
 
     def _say(self, now: float) -> None:
         elapsed = now - self._start
@@ -96,9 +91,8 @@ class LineCounter:
         else:
             text += f" {_plural(self.unit)}"
         text += f" in {duration(elapsed)}"
-        done = self.n - self._initial
-        if self.total and 0 < done and self.n < self.total:
-            text += f", about {duration(elapsed / done * (self.total - self.n))} left"
+        if self.total and 0 < self.n < self.total:
+            text += f", about {duration(elapsed / self.n * (self.total - self.n))} left"
         print(text, file=sys.stderr, flush=True)
         self._last, self._lines = now, self._lines + 1
 

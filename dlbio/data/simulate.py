@@ -83,7 +83,7 @@ def write_planted(planted: Planted, out_dir: str | Path, progress: bool | str = 
     """train.mat (v7.3), valid.mat and test.mat (v5), targets.tsv and truth.tsv under *out_dir*."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for split, (idx, labels) in iterate(list(planted.splits.items()), "writing .mat", "file", progress):
+    for split, (idx, labels) in iterate(planted.splits.items(), "writing .mat", "file", progress):
         deepsea_mat.write_split(out / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5")
     write_text(out / "targets.tsv", "".join(f"{m.name}_{m.matrix_id}\n" for m in planted.motifs))
     rows = ["split\tsample\tmatrix_id\tname\tstart\tstrand"] + ["\t".join(map(str, t)) for t in planted.truth]

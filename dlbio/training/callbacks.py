@@ -16,11 +16,6 @@ from dlbio import progress
 from dlbio.atomic import atomic_path
 
 
-def progress_enabled(quiet: bool) -> bool:
-    """Progress bars only for a person watching: off with --quiet or when stderr is not a TTY."""
-    return progress.progress_mode(quiet) == progress.BAR
-
-
 class EpochProgress(keras.callbacks.Callback):
     """One tqdm bar over the run, with the latest logs as postfix.
 
@@ -69,11 +64,6 @@ class EpochProgress(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self._bar is not None:
             self._bar.close()
-
-
-def log_lines_enabled(quiet: bool) -> bool:
-    """Progress lines instead of a bar: when stderr is a file (a batch job's log), unless --quiet."""
-    return progress.progress_mode(quiet) == progress.LINES
 
 
 def _numbers(logs: dict | None) -> str:

@@ -75,7 +75,8 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source
-    from dlbio.training.callbacks import ProgressLines, log_lines_enabled, step_decay
+    from dlbio.progress import LINES, progress_mode
+    from dlbio.training.callbacks import ProgressLines, step_decay
 
     with strategy.scope():
         optimizer.build(model.trainable_variables)
@@ -113,7 +114,7 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     if chief and not (resume and log.is_file()):
         log.write_text("epoch,loss,val_loss\n")
     lines = (ProgressLines(epochs, model.name, steps_per_epoch=n_steps, initial_step=state.step)
-             if chief and (verbose or log_lines_enabled(quiet)) else None)
+             if chief and (verbose or progress_mode(quiet) == LINES) else None)
     signalled = {"flag": 0.0}
     old = {sig: signal.signal(sig, lambda *_: signalled.update(flag=1.0)) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:

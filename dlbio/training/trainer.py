@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 
 from dlbio.data.pipeline import make_dataset, steps_per_epoch
+from dlbio.progress import BAR, LINES, progress_mode
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
 
@@ -30,11 +31,12 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     ckpt.best = state.best_val_loss
     steps = steps_per_epoch(train_set, batch_size)
     preempt = Preemption(state_path, state, early, ckpt, steps)
+    mode = progress_mode(quiet)
     calls = [cb.ValidationAUC(valid_set), ckpt, early, keras.callbacks.CSVLogger(str(log), append=resume),
-             cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=cb.progress_enabled(quiet),
+             cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=mode == BAR,
                               steps_per_epoch=steps, initial_step=state.step),
              preempt]
-    if cb.log_lines_enabled(quiet) and not verbose:  # verbose: Keras prints its own epoch lines
+    if mode == LINES and not verbose:  # verbose: Keras prints its own epoch lines
         calls.insert(-1, cb.ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step,
                                           checkpoint=ckpt))
     if lr_schedule is not None:

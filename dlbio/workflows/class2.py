@@ -17,7 +17,8 @@ from dlbio.errors import DlbioError, require
 from dlbio.logos import draw_logo
 from dlbio.models import toy
 from dlbio.motifs import activations, sites
-from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress, progress_enabled
+from dlbio.progress import BAR, progress_mode
+from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress
 from dlbio.training.setup import make_optimizer, seed_everything
 from dlbio.training.weights import load_weights_into
 
@@ -62,7 +63,7 @@ def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: in
     checkpoint = Path(checkpoint or f"mdet_{cell}.keras")
     history = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0,
                         callbacks=[AtomicCheckpoint(checkpoint),
-                                   EpochProgress(epochs, desc=f"mdet-{cell}", enabled=progress_enabled(quiet))])
+                                   EpochProgress(epochs, desc=f"mdet-{cell}", enabled=progress_mode(quiet) == BAR)])
     y = model.predict(data.x_test, verbose=0)[:, 0]
     return DetectionResult(np.round(y).astype(np.uint8), data.y_test, history.history["loss"], checkpoint)
 

@@ -19,8 +19,8 @@ from dlbio.data import synthetic
 from dlbio.errors import require
 from dlbio.models import toy
 from dlbio.processes import map_in_processes, report_progress
-from dlbio.progress import progress_mode
-from dlbio.training.callbacks import EpochProgress, ProgressLines, log_lines_enabled, progress_enabled, save_model
+from dlbio.progress import BAR, LINES, normalise, progress_mode
+from dlbio.training.callbacks import EpochProgress, ProgressLines, save_model
 from dlbio.training.setup import seed_everything
 
 VGRAD_CELLS = ("simplernn", "lstm")
@@ -148,11 +148,10 @@ class _EvalAt(keras.callbacks.Callback):
 
 
 def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed: int,
-               checkpoint: Path | None = None, progress: bool = False, lines: bool = False,
-               on_epoch=None) -> VgradRun:
+               checkpoint: Path | None = None, progress: bool | str = False, on_epoch=None) -> VgradRun:
     """Train *cell* from the initialisation drawn with *init_seed*: the slides' recipe
-    (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*).  *progress*: a bar;
-    *lines*: a progress line every 10 minutes instead (a batch job's log); *on_epoch*: called
+    (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*).  *progress*: a bar,
+    or in a batch job's log (LINES) a line every 10 minutes (dlbio.progress); *on_epoch*: called
     after each epoch (a worker's count for the bar of the process that waits)."""
     seed_everything(init_seed)
     model = toy.next_char_predictor(cell, job.window)
@@ -160,8 +159,9 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
     run = VgradRun(cell, init_seed)
     tracker = _EvalAt(run, job.eval_at, data.x_test, data.y_test, GRADIENT_WINDOWS, checkpoint)
     desc = f"vgrad-{cell} init {init_seed}"
-    calls = [tracker, EpochProgress(job.epochs, desc=desc, enabled=progress)]
-    if lines:
+    mode = normalise(progress)
+    calls = [tracker, EpochProgress(job.epochs, desc=desc, enabled=mode == BAR)]
+    if mode == LINES:
         calls.append(ProgressLines(job.epochs, desc, every_epoch=False))
     if on_epoch is not None:
         calls.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch()))
@@ -210,7 +210,7 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
     todo = [(cell, seed + i) for cell in cells for i in range(repeats)]
     if jobs == 1 or len(todo) == 1:
         return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s),
-                                           progress=progress_enabled(quiet), lines=log_lines_enabled(quiet))
+                                           progress=progress_mode(quiet))
                                 for cell, s in todo])
     # The workers report their epochs; this process shows them as one bar, or in a log one line.
     return VanishingResult(map_in_processes(_train_in_worker, [(job, cell, s) for cell, s in todo], jobs,
