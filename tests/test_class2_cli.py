@@ -64,6 +64,15 @@ def test_mdisc_on_shipped_weights(run_cli, tmp_path):
         assert ((px[:, 1] > 100) & (px[:, 0] < 60) & (px[:, 2] < 60)).sum() > 1000
 
 
+def test_mdisc_simplernn_window_ends_at_the_first_111(run_cli, tmp_path):
+    """On enough strings only what the detector implies is called: the first 111, the 0
+    before it (docs/class2.md), and nothing earlier."""
+    res = run_cli(mdisc_simplernn, ["--n-seq", 400, "--fasta", "big.fa", "--logo", "big.png"])
+    assert res.output.strip().splitlines()[-1] == "motif= NNN0111", res.output
+    seqs = (tmp_path / "big.fa").read_text().split()[1::2]
+    assert len(seqs) > 40 and all(s.endswith("0111") for s in seqs)
+
+
 def test_mdisc_says_why_there_is_no_logo(run_cli, tmp_path):
     res = run_cli(mdisc_simplernn, ["--n-seq", 1])  # the one string (seed 1) has no 111
     assert "no string predicted positive" in res.output and res.output.strip().endswith("motif= NNNNNNN")
