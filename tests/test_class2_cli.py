@@ -71,6 +71,8 @@ def test_mdisc_simplernn_window_ends_at_the_first_111(run_cli, tmp_path):
     assert res.output.strip().splitlines()[-1] == "motif= NNN0111", res.output
     seqs = (tmp_path / "big.fa").read_text().split()[1::2]
     assert len(seqs) > 40 and all(s.endswith("0111") for s in seqs)
+    positive = int(res.output.split(" of 400 strings predicted positive")[0].split()[-1])
+    assert f"{len(seqs)} windows aligned (channel 0, {positive - len(seqs)} would run off the string)" in res.output
 
 
 def test_mdisc_says_why_there_is_no_logo(run_cli, tmp_path):

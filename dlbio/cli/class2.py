@@ -100,8 +100,10 @@ Example:
         res = discover_motif(cell, weights, n_seq=n_seq, window=window, threshold=threshold, channel=channel,
                              seed=seed, fasta=fasta, logo=logo)
         click.echo(f"weights: {weights}")
+        dropped = res.n_positive - len(res.windows)
+        off_end = f", {dropped} would run off the string" if dropped else ""
         click.echo(f"{res.n_positive} of {n_seq} strings predicted positive; {len(res.windows)} windows aligned "
-                   f"(channel {res.channel}) -> {res.fasta}")
+                   f"(channel {res.channel}{off_end}) -> {res.fasta}")
         if res.logo:
             click.echo(f"logo -> {res.logo}")
         elif res.n_positive == 0:
