@@ -16,9 +16,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 # A package missing at run time is most often an extra left out at install time.
+_TENSORFLOW_HINT = "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)"
 _INSTALL_HINTS = {
-    "tensorflow": "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)",
-    "keras": "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)",
+    "tensorflow": _TENSORFLOW_HINT,
+    "keras": _TENSORFLOW_HINT,
     "memelite": "pip install 'dlbio[motifs]' (Tomtom for dlbio motifs)",
 }
 

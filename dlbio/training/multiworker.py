@@ -127,12 +127,12 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
             stop = False
             if lines:
                 lines.on_epoch_begin(epoch)
-            for x, y in strategy.experimental_distribute_dataset(ds):
+            for i, (x, y) in enumerate(strategy.experimental_distribute_dataset(ds)):
                 loss, stopping = train_step(x, y, tf.constant(signalled["flag"]))
                 total += float(loss)
                 n += 1
                 if lines:
-                    lines.on_train_batch_end(n - skip - 1, {"loss": total / n})
+                    lines.on_train_batch_end(i, {"loss": total / n})  # i counts from the resumed batch (initial_step)
                 if float(stopping) > 0:  # every worker sees the same flag after the same step
                     stop = True
                     break
