@@ -120,9 +120,18 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     with zipfile.ZipFile(state) as z:
         saved = json.loads(z.read("dlbio_state.json"))
     assert saved["epoch"] >= 1 and saved["step"] > 0  # saved where it stopped, mid-epoch
-    res = subprocess.run(cmd + ["--out-dir", str(tmp_path / "broken"), "--resume"], env=_env(), capture_output=True,
-                         text=True, timeout=300)
+    # the resumed run without -q and with a zero line interval: a progress line after every batch,
+    # as a batch job's log gets every 10 minutes
+    every_batch = [sys.executable, "-c", "import runpy, dlbio.progress as p; p.INTERVAL_S = 0.0; "
+                   "runpy.run_module('dlbio', run_name='__main__')", "danq-train", *(a for a in LONG if a != "-q")]
+    res = subprocess.run(every_batch + ["--out-dir", str(tmp_path / "broken"), "--resume"], env=_env(),
+                         capture_output=True, text=True, timeout=300)
     assert res.returncode == 0 and f"batch {saved['step']}" in res.stdout, res.stderr[-1500:]
+    batches = [line.split(":")[0] for line in res.stderr.splitlines() if ", batch " in line]
+    # 2000 sequences in batches of 40: 50 per epoch; the lines count on from the saved batch
+    assert batches[:2] == [f"DanQ epoch {saved['epoch'] + 1}/5, batch {saved['step'] + k}/50" for k in (1, 2)], batches
+    assert batches[-1] == "DanQ epoch 5/5, batch 50/50"
+    assert len(batches) == 5 * 50 - (saved["epoch"] * 50 + saved["step"])  # each batch left, once
     a = _weights(tmp_path / "straight" / "checkpoints" / "bestmodel.DanQ.state.keras")
     b = _weights(state)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
