@@ -7,6 +7,7 @@ resident memory is its own:
 
   convert        danq-convert MB/s of train.mat
   loader         samples/s of the training input pipeline alone (store and .mat)
+  resume         seconds to the first batch of an epoch resumed at its last batch
   train          samples/s of DanQ / DeepSEA training: dlbio (store -> tf.data) vs naive
                  (whole arrays as float32 in memory + model.fit, the original DanQ)
   predict        samples/s of prediction, dlbio vs naive
@@ -73,6 +74,23 @@ def m_loader(a):
         n += int(x.shape[0])
     dt = time.perf_counter() - t
     return {"what": "loader", "source": a.kind, "samples": n, "samples_per_s": round(n / dt)}
+
+
+def m_resume(a):
+    """Seconds to the first batch of an epoch resumed at its last batch (the worst case of
+    a requeued job), against a fresh epoch."""
+    from dlbio.data import sources
+    from dlbio.data.pipeline import make_dataset, steps_per_epoch
+
+    folder = a.store if a.kind == "store" else a.data
+    next(iter(make_dataset(sources.open_split(folder, "train", limit=500), 500)))  # start tf.data once
+    src = sources.open_split(folder, "train")
+    res = {"what": "resume", "source": a.kind, "samples": src.n}
+    for name, skip in (("fresh_s", 0), ("at_last_batch_s", steps_per_epoch(src, 500) - 1)):
+        t = time.perf_counter()
+        next(iter(make_dataset(src, 500, shuffle=True, seed=1, skip_batches=skip)))
+        res[name] = round(time.perf_counter() - t, 2)
+    return res
 
 
 def _model(name):
@@ -146,7 +164,8 @@ def m_predict(a):
     return {"what": "predict", "model": a.model, "impl": a.kind, "samples_per_s": round(n / (time.perf_counter() - t), 1)}
 
 
-MEASURES = {"convert": m_convert, "loader": m_loader, "train": m_train, "predict": m_predict}
+MEASURES = {"convert": m_convert, "loader": m_loader, "resume": m_resume, "train": m_train,
+            "predict": m_predict}
 
 
 def main():
@@ -167,7 +186,8 @@ def main():
         print(json.dumps(res), flush=True)
         return
     make_data(a.data, a.n)
-    runs = [("convert", None, None), ("loader", "store", None), ("loader", "mat", None)]
+    runs = [("convert", None, None), ("loader", "store", None), ("loader", "mat", None),
+            ("resume", "store", None), ("resume", "mat", None)]
     for model in a.models.split(","):
         runs += [("train", "dlbio", model), ("train", "naive", model),
                  ("predict", "dlbio", model), ("predict", "naive", model)]

@@ -70,6 +70,36 @@ def test_pipeline_covers_every_sample_once_and_shuffles_by_seed(tmp_path, monkey
     assert all(lookup[bytes(s)] == l.tolist() for s, l in zip(a, ya))
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("batch", [3, 8, 10, 40])
+def test_skipped_batches_are_the_same_batches_left_out_and_not_read(monkeypatch, shuffle, batch):
+    """A resumed epoch (skip=k) gives exactly batches k, k+1, ... of the full epoch, and does
+    not read the chunks that lie wholly inside the skipped batches."""
+    monkeypatch.setattr(pipeline, "CHUNK", 7)
+    monkeypatch.setattr(pipeline, "MIX_CHUNKS", 2)
+    idx, y = _random_set(n=61)
+
+    class Counting(pipeline.ArraySource):
+        reads = 0
+
+        def read(self, start, stop):
+            Counting.reads += 1
+            return super().read(start, stop)
+
+    src = Counting(idx, y)
+    full = list(pipeline.iter_batches(src, batch, shuffle, seed=2, epoch=3))
+    assert Counting.reads == 9  # 61 samples in chunks of 7
+    steps = pipeline.steps_per_epoch(src, batch)
+    assert len(full) == steps
+    for skip in range(steps + 2):
+        Counting.reads = 0
+        rest = list(pipeline.iter_batches(src, batch, shuffle, seed=2, epoch=3, skip=skip))
+        assert len(rest) == max(steps - skip, 0)
+        assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(rest, full[skip:]))
+        if skip * batch >= 7 * (2 if shuffle else 1):  # the first group of chunks lies in the skipped batches
+            assert Counting.reads < 9, (skip, Counting.reads)
+
+
 def test_tf_dataset_one_hot_and_n_rows():
     idx, y = _random_set(n=12)
     ds = pipeline.make_dataset(pipeline.ArraySource(idx, y), 5)

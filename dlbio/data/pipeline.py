@@ -22,31 +22,44 @@ PREFETCH_BATCHES = 4
 
 
 def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
-                 epoch: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                 epoch: int = 0, skip: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (idx uint8 (b, L), labels uint8 (b, T)) covering every sample once.
 
-    With *shuffle*, the order depends only on (seed, epoch).
+    With *shuffle*, the order depends only on (seed, epoch).  *skip* leaves out the
+    first *skip* batches (a resumed epoch) without reading the chunks that lie wholly
+    inside them, so a resume late in a DeepSEA epoch does not first read most of it.
     """
     rng = np.random.default_rng([seed, epoch])
     starts = np.arange(0, source.n, CHUNK)
     if shuffle:
         starts = rng.permutation(starts)
-    carry_x = carry_y = None
-    for g in range(0, len(starts), MIX_CHUNKS if shuffle else 1):
-        parts = [source.read(s, s + CHUNK) for s in starts[g:g + (MIX_CHUNKS if shuffle else 1)]]
+    per_group = MIX_CHUNKS if shuffle else 1
+    done = 0            # samples of the epoch before the current group
+    carry = None        # (x, y): samples after the last whole batch, unless they were skipped
+    for g in range(0, len(starts), per_group):
+        group = starts[g:g + per_group]
+        size = int(sum(min(s + CHUNK, source.n) - s for s in group))
+        order = rng.permutation(size) if shuffle else None  # drawn even when skipped: same later draws
+        end = done + size
+        if (end - 1) // batch_size < skip:  # every sample here belongs to a skipped batch
+            done, carry = end, None
+            continue
+        parts = [source.read(s, s + CHUNK) for s in group]
         x = np.concatenate([p[0] for p in parts])
         y = np.concatenate([p[1] for p in parts])
         if shuffle:
-            order = rng.permutation(len(x))
             x, y = x[order], y[order]
-        if carry_x is not None:
-            x, y = np.concatenate([carry_x, x]), np.concatenate([carry_y, y])
-        full = len(x) - len(x) % batch_size
-        for b in range(0, full, batch_size):
-            yield x[b:b + batch_size], y[b:b + batch_size]
-        carry_x, carry_y = x[full:], y[full:]
-    if carry_x is not None and len(carry_x):
-        yield carry_x, carry_y
+        lo = done                        # the epoch position of x[0]
+        if carry is not None:
+            lo -= len(carry[0])
+            x, y = np.concatenate([carry[0], x]), np.concatenate([carry[1], y])
+        whole = end // batch_size        # batches that end in this group or before
+        for k in range(max(-(-lo // batch_size), skip), whole):
+            yield x[k * batch_size - lo:(k + 1) * batch_size - lo], y[k * batch_size - lo:(k + 1) * batch_size - lo]
+        carry = x[whole * batch_size - lo:], y[whole * batch_size - lo:]
+        done = end
+    if carry is not None and len(carry[0]):
+        yield carry
 
 
 def steps_per_epoch(source, batch_size: int) -> int:
@@ -70,11 +83,7 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
 
     def gen(epoch):
         e = int(epoch)
-        batches = iter_batches(source, batch_size, shuffle, seed, e)
-        for i, batch in enumerate(batches):
-            if e == first_epoch and i < skip_batches:
-                continue
-            yield batch
+        yield from iter_batches(source, batch_size, shuffle, seed, e, skip=skip_batches if e == first_epoch else 0)
 
     sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
     ds = tf.data.Dataset.range(first_epoch, first_epoch + epochs).flat_map(
