@@ -47,6 +47,7 @@ def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
         parts = [source.read(s, s + CHUNK) for s in group]
         x = np.concatenate([p[0] for p in parts])
         y = np.concatenate([p[1] for p in parts])
+        assert len(x) == len(y) == size, "a source's read(start, stop) gives rows start..min(stop, n)-1"
         if shuffle:
             x, y = x[order], y[order]
         lo = done                        # the epoch position of x[0]
