@@ -8,9 +8,14 @@ its wall time and peak resident memory are its own (start-up and model loading i
   regions        danq-predict --bed on N random 200-bp chr1 regions, TSV and HDF5, with a
                  DanQ of the full 919 targets but 8 filters, so that the table (N x 919),
                  not the network, dominates
+  prepare        danq-prepare on a random genome of --prepare-mb Mb (3 chromosomes, a gap of
+                 N in each) with --prepare-targets targets of --prepare-peaks narrowPeak peaks
+                 (per 300 Mb) each
 
 Prints one JSON object per measurement; docs/benchmarks.md records the figures.  Usage:
-  python benchmarks/genomics.py [--variants 1000,5000] [--regions 200000] [--out /tmp/dlbio-bench-genomics]
+  python benchmarks/genomics.py [--variants 1000,5000] [--regions 200000] [--prepare-mb 300]
+                                [--prepare-targets 10] [--prepare-peaks 10000]
+                                [--only variants,mutagenesis,regions,prepare] [--out /tmp/dlbio-bench-genomics]
 """
 
 from __future__ import annotations
@@ -63,19 +68,53 @@ def chr1() -> str:
     return genome.fetch("chr1", 0, genome.lengths["chr1"])
 
 
+def make_genome_and_peaks(out: Path, megabases: int, targets: int, peaks: int, rng) -> Path:
+    """A random genome (3 chromosomes in the ratio 4:3:3, bases 1000-20000 of each N) and
+    *targets* narrowPeak files of *peaks* peaks per 300 Mb; returns the target sheet."""
+    out.mkdir(parents=True, exist_ok=True)
+    total = megabases * 1_000_000
+    lengths = {"chr1": total * 4 // 10, "chr2": total * 3 // 10, "chr3": total * 3 // 10}
+    with open(out / "genome.fa", "wb") as fh:
+        for chrom, n in lengths.items():
+            seq = np.frombuffer(b"ACGT", np.uint8)[rng.integers(0, 4, n)]
+            seq[1000:20000] = ord("N")
+            fh.write(f">{chrom}\n".encode())
+            whole = seq[:n - n % 60].reshape(-1, 60)  # 60 bases a line, as UCSC's FASTA
+            fh.write(np.hstack([whole, np.full((len(whole), 1), ord("\n"), np.uint8)]).tobytes())
+            if n % 60:
+                fh.write(seq[n - n % 60:].tobytes() + b"\n")
+    sheet = []
+    for t in range(targets):
+        rows = []
+        for chrom, n in lengths.items():
+            k = int(peaks * n / 300e6)
+            starts, widths = np.sort(rng.integers(0, n - 2000, k)), rng.integers(150, 600, k)
+            rows += [f"{chrom}\t{a}\t{a + w}\tp{i}\t0\t.\t1\t1\t1\t{w // 2}\n"
+                     for i, (a, w) in enumerate(zip(starts, widths))]
+        (out / f"t{t}.narrowPeak").write_text("".join(rows))
+        sheet.append(f"T{t}\tt{t}.narrowPeak\n")
+    (out / "targets.tsv").write_text("".join(sheet))
+    return out / "targets.tsv"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--variants", default="1000,5000", help="comma-separated VCF sizes")
     ap.add_argument("--regions", type=int, default=200_000)
     ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-bench-genomics"))
+    ap.add_argument("--prepare-mb", type=int, default=300, help="genome size for danq-prepare, Mb")
+    ap.add_argument("--prepare-targets", type=int, default=10)
+    ap.add_argument("--prepare-peaks", type=int, default=10_000, help="peaks per target and 300 Mb")
+    ap.add_argument("--only", default="variants,mutagenesis,regions,prepare", help="measurements to run")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
+    only = set(a.only.split(","))
     rng = np.random.default_rng(a.seed)
     full, small = make_models(a.out)
     seq = chr1()
 
-    for n in map(int, a.variants.split(",")):
+    for n in map(int, a.variants.split(",")) if "variants" in only else ():
         vcf = a.out / f"snv{n}.vcf"
         pos = np.sort(rng.choice(np.arange(1000, len(seq) - 1000), n, replace=False))
         vcf.write_text("#CHROM\tPOS\tID\tREF\tALT\n" + "".join(
@@ -85,6 +124,19 @@ def main() -> None:
             measure("variants", "variants", "--vcf", vcf, "-g", GENOME, "-w", full, "-o", out, "-q",
                     output=out, variants=n)
 
+    if "mutagenesis" in only:
+        measure_mutagenesis(a, rng, full)
+    if "regions" in only:
+        measure_regions(a, rng, small, seq)
+    if "prepare" in only:
+        sheet = make_genome_and_peaks(a.out / f"genome{a.prepare_mb}_{a.prepare_targets}", a.prepare_mb,
+                                      a.prepare_targets, a.prepare_peaks, rng)
+        measure("prepare", "danq-prepare", "-g", sheet.parent / "genome.fa", "--sheet", sheet, "--test-chroms", "chr3",
+                "--valid-chroms", "chr2", "--neg-fraction", 0.05, "-o", a.out / "prepared", "-q", megabases=a.prepare_mb,
+                targets=a.prepare_targets, peaks_per_300mb=a.prepare_peaks)
+
+
+def measure_mutagenesis(a, rng, full: Path) -> None:
     fasta = a.out / "four1000.fa"
     fasta.write_text("".join(f">r{i}\n{''.join(rng.choice(list('ACGT'), 1000))}\n" for i in range(4)))
     measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "-t", 100, "-o", a.out / "ism", "-q",
@@ -92,6 +144,8 @@ def main() -> None:
     measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "--all-records", "-t", 100,
             "-o", a.out / "ism", "-q", sequences=4)
 
+
+def measure_regions(a, rng, small: Path, seq: str) -> None:
     bed = a.out / f"regions{a.regions}.bed"
     starts = rng.integers(1000, len(seq) - 1200, a.regions)
     bed.write_text("".join(f"chr1\t{s}\t{s + 200}\tp{i}\n" for i, s in enumerate(starts)))

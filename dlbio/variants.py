@@ -21,7 +21,6 @@ from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import open_text
 from dlbio.errors import DlbioError, require
-from dlbio.predict import predict_index
 
 
 @dataclass
@@ -121,6 +120,8 @@ def logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 def score_variants(model, genome: Genome, variants: list[Variant], both_strands: bool = False,
                    batch_size: int = 256, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(ref_prob, alt_prob) float32 (V, T) for every variant."""
+    from dlbio.predict import predict_index  # imports keras: danq-prepare imports this module, and needs none
+
     length = model.inputs[0].shape[1]
     ref, alt = variant_windows(genome, variants, length)
     # One pass (and one progress bar) over the reference windows, then the alternative ones.

@@ -82,6 +82,26 @@ def test_a_missing_tensorflow_names_the_extra_to_install(tmp_path):
     assert res.stderr.startswith(f"error: keras is not installed in {sys.prefix}: pip install 'dlbio[cpu]'")
 
 
+def test_data_commands_need_no_tensorflow(tmp_path):
+    """danq-prepare, danq-convert and simulate run where only the base package is installed
+    (a data-preparation node, a login node); they do not start TensorFlow (5 s) either."""
+    from dlbio.resources import data_dir
+
+    genome = data_dir() / "genome_tiny"
+    block = "import sys; sys.modules['keras'] = sys.modules['tensorflow'] = None; from dlbio.cli import program; " \
+            "sys.argv[0] = 'dlbio'; program()"
+    for args in (["danq-prepare", "-g", genome / "genome.fa", "--sheet", genome / "targets.tsv", "--test-chroms",
+                  "chr3", "--valid-chroms", "chr2", "-o", tmp_path / "prepared", "-q"],
+                 ["danq-convert", "-d", data_dir() / "danq" / "data", "-o", tmp_path / "store"],
+                 ["simulate", "-o", tmp_path / "sim", "--motifs", "CTCF"]):
+        res = subprocess.run([sys.executable, "-c", block, *map(str, args)], cwd=tmp_path, capture_output=True,
+                             text=True, env=_env())
+        assert res.returncode == 0, (args[0], res.stderr)
+    assert (tmp_path / "prepared" / "train.dlbio" / "manifest.json").is_file()
+    assert (tmp_path / "store" / "train.dlbio" / "manifest.json").is_file()
+    assert (tmp_path / "sim" / "train.mat").is_file()
+
+
 def test_every_command_has_help_with_an_example():
     from click.testing import CliRunner
 

@@ -25,6 +25,24 @@ def test_labels_bin_by_bin_with_half_overlap_boundary(genome, tmp_path):
     assert prepare.label_bins(gen, [b], "chr1", 200)[1][2, 0] == 1  # 101 of 200 bp -> 1
 
 
+def test_labels_of_the_bins_peaks_touch_equal_labels_of_every_bin(genome, tmp_path):
+    """label_bins looks only at the bins a peak touches; every other bin must be 0 anyway."""
+    g, _ = genome
+    gen = Genome(g)
+    rng = np.random.default_rng(5)
+    rows = [("chr1", 1890, 2000)]  # to chr1's end (2000), past the last whole bin for sizes 150 and 7
+    for _ in range(8):  # short and long peaks, some overlapping
+        a = int(rng.integers(0, 1990))
+        rows.append(("chr1", a, min(2000, a + int(rng.integers(1, 300)))))
+    peaks = intervals.read_bed(write_bed(tmp_path, "r.bed", rows), gen)
+    for bin_size in (200, 150, 7):
+        starts, labels = prepare.label_bins(gen, [peaks], "chr1", bin_size)
+        s, e = peaks.by_chrom["chr1"]
+        every_bin = intervals.overlap_per_bin(s, e, starts, bin_size) * 2 > bin_size
+        assert np.array_equal(labels[:, 0], every_bin), bin_size
+        assert 0 < labels.sum() < len(labels)
+
+
 def test_build_holdouts_and_n_windows(genome, tmp_path):
     g, seqs = genome
     peaks = write_bed(tmp_path, "p.bed", [("chr1", 600, 800), ("chr1", 1400, 1600), ("chr2", 600, 800),
@@ -45,6 +63,19 @@ def test_build_holdouts_and_n_windows(genome, tmp_path):
     rc = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
                        reverse_complement_copies=True)
     assert len(rc.splits["train"][0]) == 2
+
+
+def test_a_letter_that_is_not_dna_is_an_error_only_inside_a_window(genome, tmp_path):
+    g, seqs = genome
+    peaks = write_bed(tmp_path, "p.bed", [("chr1", 600, 800), ("chr3", 400, 600)])
+    text = g.read_text()
+    # chr1's window of the 600-800 bin is 400-1000 (length 600); position 1900 is in no window
+    g.write_text(text.replace(seqs["chr1"], seqs["chr1"][:1900] + "X" + seqs["chr1"][1901:]))
+    built = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
+    assert built.coords["train"] == [("chr1", 600)]
+    g.write_text(text.replace(seqs["chr1"], seqs["chr1"][:450] + "X" + seqs["chr1"][451:]))
+    with pytest.raises(DlbioError, match=r"g\.fa:chr1:400-1000: letter 'X' at position 51 is not DNA"):
+        prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
 
 
 def test_bed_behaviours(genome, tmp_path):

@@ -44,6 +44,23 @@ def test_bed_reader_never_crashes(tmp_path, lines):
 
 
 @SETTINGS
+@given(pairs=st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), min_size=1, max_size=20))
+def test_merged_intervals_cover_exactly_the_union(pairs):
+    from dlbio.data.intervals import _merge
+
+    pairs = [(a, a + w) for a, w in pairs]
+    starts, ends = _merge(pairs)
+    union = np.zeros(80, bool)
+    for a, b in pairs:
+        union[a:b] = True
+    merged = np.zeros(80, bool)
+    for a, b in zip(starts, ends):
+        merged[a:b] = True
+    assert np.array_equal(merged, union)
+    assert np.all(starts < ends) and np.all(starts[1:] > ends[:-1])  # sorted, disjoint, touching runs joined
+
+
+@SETTINGS
 @given(lines=st.lists(LINE, max_size=12))
 def test_vcf_reader_never_crashes(tmp_path, lines):
     g = _genome(tmp_path)

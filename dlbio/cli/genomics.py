@@ -83,8 +83,12 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
                                              progress=progress_mode(quiet))
     for k, v in sorted(built.notes.items()):
         click.echo(f"note: {k}: {v}", err=True)
-    for split, (idx, lab) in built.splits.items():
-        pos = ", ".join(f"{n} {int(lab[:, j].sum())}" for j, n in enumerate(built.target_names))
+    shown = 10  # a line for a person; summary.tsv has every target
+    more = len(built.target_names) - shown
+    for split, (idx, _) in built.splits.items():
+        counts = built.positives(split)
+        pos = ", ".join(f"{n} {int(c)}" for n, c in zip(built.target_names[:shown], counts))
+        pos += f", and {more} more targets in summary.tsv" if more > 0 else ""
         click.echo(f"{split}: {len(idx)} windows; positives: {pos} -> {made[split]}")
     click.echo(f"summary -> {Path(out) / 'summary.tsv'}")
 

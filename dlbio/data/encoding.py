@@ -12,9 +12,10 @@ from dlbio.errors import DlbioError
 
 BASES = "AGCT"
 N_CODE = 4
+NOT_DNA = 255  # encode_lenient's code for a letter that is not DNA
 _COMPLEMENT = np.array([3, 2, 1, 0, N_CODE], dtype=np.uint8)  # A<->T, G<->C, N->N
 _IUPAC = set("ACGTNRYSWKMBDHV")
-_LUT = np.full(256, 255, dtype=np.uint8)
+_LUT = np.full(256, NOT_DNA, dtype=np.uint8)
 for _i, _b in enumerate(BASES):
     _LUT[ord(_b)] = _LUT[ord(_b.lower())] = _i
 for _b in _IUPAC - set(BASES):
@@ -56,12 +57,22 @@ def encode(seq: str, name: str = "sequence") -> np.ndarray:
 
     Letters that are not DNA raise DlbioError naming *name*.
     """
-    raw = np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)
-    idx = _LUT[raw]
-    bad = np.flatnonzero(idx == 255)
+    idx = encode_lenient(seq)
+    bad = np.flatnonzero(idx == NOT_DNA)
     if len(bad):
-        raise DlbioError(f"{name}: letter {seq[bad[0]]!r} at position {bad[0] + 1} is not DNA (A, C, G, T, N or IUPAC)")
+        raise not_dna(name, seq[bad[0]], bad[0] + 1)
     return idx
+
+
+def encode_lenient(seq: str) -> np.ndarray:
+    """DNA string -> uint8 base index (L,) as :func:`encode`, with NOT_DNA (255) where a
+    letter is not DNA, for a caller that checks only the parts it uses (a chromosome's windows)."""
+    return _LUT[np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)]
+
+
+def not_dna(name: str, letter: str, position: int) -> DlbioError:
+    """The error for a letter that is not DNA at 1-based *position* of sequence *name*."""
+    return DlbioError(f"{name}: letter {letter!r} at position {position} is not DNA (A, C, G, T, N or IUPAC)")
 
 
 def decode(idx: np.ndarray) -> str:

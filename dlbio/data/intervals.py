@@ -58,14 +58,18 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
                 cols = line.rstrip("\n\r").split("\t")
                 if len(cols) < 3:
                     cols = line.split()
-                require(len(cols) >= 3, f"{path}: line {lineno}: expected chrom, start, end (tab-separated)")
+                # (if/raise, not require: an f-string per line is a third of the time of a 50k-peak file)
+                if len(cols) < 3:
+                    raise DlbioError(f"{path}: line {lineno}: expected chrom, start, end (tab-separated)")
                 chrom = cols[0]
                 try:
                     start, end = int(cols[1]), int(cols[2])
                 except ValueError:
                     raise DlbioError(f"{path}: line {lineno}: start/end {cols[1]!r}/{cols[2]!r} are not integers") from None
-                require(start >= 0, f"{path}: line {lineno}: negative start {start}")
-                require(start <= end, f"{path}: line {lineno}: start {start} is after end {end}")
+                if start < 0:
+                    raise DlbioError(f"{path}: line {lineno}: negative start {start}")
+                if start > end:
+                    raise DlbioError(f"{path}: line {lineno}: start {start} is after end {end}")
                 if start == end:
                     notes["empty interval skipped"] += 1
                     continue
@@ -107,15 +111,15 @@ def _centre(cols: list[str], start: int, end: int) -> int:
 
 
 def _merge(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    a = np.array(sorted(pairs), dtype=np.int64)
-    starts, ends = [a[0, 0]], [a[0, 1]]
-    for s, e in a[1:]:
-        if s <= ends[-1]:
-            ends[-1] = max(ends[-1], e)
-        else:
-            starts.append(s)
-            ends.append(e)
-    return np.array(starts, np.int64), np.array(ends, np.int64)
+    """Sorted, merged (starts, ends) int64 of [start, end) pairs; touching intervals merge."""
+    a = np.array(pairs, dtype=np.int64)
+    a = a[np.argsort(a[:, 0], kind="stable")]
+    starts, ends = a[:, 0], a[:, 1]
+    # an interval opens a new run when it starts after every earlier one has ended
+    opens = np.ones(len(a), bool)
+    opens[1:] = starts[1:] > np.maximum.accumulate(ends)[:-1]
+    first = np.flatnonzero(opens)
+    return starts[first], np.maximum.reduceat(ends, first)
 
 
 def covered(starts: np.ndarray, ends: np.ndarray, x: np.ndarray) -> np.ndarray:

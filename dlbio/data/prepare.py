@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.atomic import write_text
-from dlbio.data.encoding import encode, reverse_complement
+from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna, reverse_complement
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
 from dlbio.data.pipeline import ArraySource
@@ -35,6 +35,10 @@ class BuiltSet:
     coords: dict[str, list[tuple[str, int]]]              # (chrom, bin start) per row
     target_names: list[str]
     notes: Counter = field(default_factory=Counter)
+
+    def positives(self, split: str) -> np.ndarray:
+        """Positive windows per target in *split*, int64 (T,) (one pass over the rows)."""
+        return self.splits[split][1].sum(axis=0, dtype=np.int64)
 
 
 def read_sheet(path: str | Path) -> dict[str, Path]:
@@ -79,8 +83,50 @@ def label_bins(genome: Genome, peaks: list[Intervals], chrom: str, bin_size: int
     for j, iv in enumerate(peaks):
         if chrom in iv.by_chrom:
             s, e = iv.by_chrom[chrom]
-            labels[:, j] = overlap_per_bin(s, e, starts, bin_size) * 2 > bin_size
+            # Only the bins a peak touches can be 1: a few per peak, not every bin of the
+            # chromosome (919 targets x 15 M bins of a human genome).
+            touched = _bins_touched(s, e, bin_size, len(starts))
+            labels[touched, j] = overlap_per_bin(s, e, starts[touched], bin_size) * 2 > bin_size
     return starts, labels
+
+
+def _bins_touched(starts: np.ndarray, ends: np.ndarray, bin_size: int, n_bins: int) -> np.ndarray:
+    """Sorted indices of the bins [k*bin_size, (k+1)*bin_size) that intervals [start, end) overlap."""
+    first, last = starts // bin_size, np.minimum((ends - 1) // bin_size, n_bins - 1)
+    counts = np.maximum(last - first + 1, 0)
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.unique(np.repeat(first, counts) + offsets)
+
+
+def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, length: int) -> np.ndarray:
+    """uint8 base index (k, length) of the windows of *chrom* starting at *window_starts*
+    (0-based, each wholly inside the chromosome).  The chromosome is read and encoded once;
+    a letter that is not DNA is an error only where a window uses it."""
+    seq = genome.fetch(chrom, 0, genome.lengths[chrom])
+    windows = np.lib.stride_tricks.sliding_window_view(encode_lenient(seq), length)[window_starts]
+    bad = np.flatnonzero((windows == NOT_DNA).any(axis=1))
+    if len(bad):
+        w0, pos = int(window_starts[bad[0]]), int(np.flatnonzero(windows[bad[0]] == NOT_DNA)[0])
+        raise not_dna(f"{genome.path}:{chrom}:{w0}-{w0 + length}", seq[w0 + pos], pos + 1)
+    return windows
+
+
+def _n_per_window(windows: np.ndarray, rows: int = 65536) -> np.ndarray:
+    """N bases per window, int64 (k,); a block of rows at a time (a (k, L) bool array is 1 GB
+    for a million windows)."""
+    return np.concatenate([np.count_nonzero(windows[i:i + rows] == N_CODE, axis=1)
+                           for i in range(0, len(windows), rows)] or [np.zeros(0, np.int64)])
+
+
+def _in_region(bins: np.ndarray, region: tuple[int, int] | None) -> np.ndarray:
+    if region is None:
+        return np.zeros(len(bins), bool)
+    return (region[0] <= bins) & (bins < region[1])
+
+
+def _count(notes: Counter, what: str, mask: np.ndarray) -> None:
+    if mask.any():
+        notes[what] += int(mask.sum())
 
 
 def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 200, length: int = 1000,
@@ -111,28 +157,28 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
         keep = labels.any(axis=1)
         if neg_fraction > 0:
             keep |= rng.random(len(keep)) < neg_fraction
-        for b, lab in zip(starts[keep], labels[keep]):
-            if chrom in test and test[chrom][0] <= b < test[chrom][1]:
-                split = "test"
-            elif chrom in valid and valid[chrom][0] <= b < valid[chrom][1]:
-                split = "valid"
-            else:
-                split = "train"
-            w0, w1 = b - flank, b + bin_size + flank
-            if w0 < 0 or w1 > genome.lengths[chrom]:
-                notes["window runs off the chromosome, skipped"] += 1
-                continue
-            seq = genome.fetch(chrom, w0, w1)
-            idx = encode(seq, f"{genome.path}:{chrom}:{w0}-{w1}")
-            if np.mean(idx == 4) > max_n:
-                notes[f"window with more than {max_n:.0%} N, skipped"] += 1
-                continue
-            parts[split].append((idx, lab))
-            coords[split].append((chrom, int(b)))
+        bins, labels = starts[keep], labels[keep]
+        inside = (bins >= flank) & (bins + bin_size + flank <= genome.lengths[chrom])
+        _count(notes, "window runs off the chromosome, skipped", ~inside)
+        bins, labels = bins[inside], labels[inside]
+        if not len(bins):
+            continue
+        windows = chromosome_windows(genome, chrom, bins - flank, length)
+        too_many_n = _n_per_window(windows) / length > max_n
+        _count(notes, f"window with more than {max_n:.0%} N, skipped", too_many_n)
+        in_test = _in_region(bins, test.get(chrom)) & ~too_many_n
+        in_valid = _in_region(bins, valid.get(chrom)) & ~(in_test | too_many_n)
+        for split, rows in (("test", in_test), ("valid", in_valid), ("train", ~(in_test | in_valid | too_many_n))):
+            if rows.all():  # a whole chromosome in one split: no copy of its windows
+                parts[split].append((windows, labels))
+                coords[split] += [(chrom, int(b)) for b in bins]
+            elif rows.any():
+                parts[split].append((windows[rows], labels[rows]))
+                coords[split] += [(chrom, int(b)) for b in bins[rows]]
     splits = {}
     for split, rows in parts.items():
-        idx = np.stack([r[0] for r in rows]) if rows else np.zeros((0, length), np.uint8)
-        lab = np.stack([r[1] for r in rows]) if rows else np.zeros((0, len(names)), np.uint8)
+        idx = np.concatenate([r[0] for r in rows]) if rows else np.zeros((0, length), np.uint8)
+        lab = np.concatenate([r[1] for r in rows]) if rows else np.zeros((0, len(names)), np.uint8)
         if reverse_complement_copies and len(idx):
             idx, lab = np.concatenate([idx, reverse_complement(idx)]), np.concatenate([lab, lab])
             coords[split] = coords[split] + coords[split]
@@ -157,8 +203,9 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict
             deepsea_mat.write_split(out / f"{split}.mat", split, idx, lab, "7.3" if split == "train" else "5")
     write_text(out / "targets.tsv", "".join(f"{n}\n" for n in built.target_names))
     rows = ["target\t" + "\t".join(f"{s}_positives" for s in built.splits)]
+    positives = [built.positives(split) for split in built.splits]
     for j, n in enumerate(built.target_names):
-        rows.append(n + "\t" + "\t".join(str(int(lab[:, j].sum())) for _, lab in built.splits.values()))
+        rows.append(n + "\t" + "\t".join(str(int(p[j])) for p in positives))
     rows.append("samples\t" + "\t".join(str(len(idx)) for idx, _ in built.splits.values()))
     write_text(out / "summary.tsv", "\n".join(rows) + "\n")
     return made
