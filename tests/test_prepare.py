@@ -78,6 +78,31 @@ def test_a_letter_that_is_not_dna_is_an_error_only_inside_a_window(genome, tmp_p
         prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
 
 
+def test_windows_bed_gives_each_stored_row_its_place_in_the_genome(genome, tmp_path):
+    from dlbio.data.encoding import encode, reverse_complement
+    from dlbio.data.store import StoreSet
+
+    g, seqs = genome
+    peaks = write_bed(tmp_path, "p.bed", [("chr1", 600, 800), ("chr1", 800, 1000), ("chr2", 600, 800),
+                                          ("chr3", 400, 600)])
+    built = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
+                          reverse_complement_copies=True)
+    prepare.write_built(built, tmp_path / "out")
+    for split in ("train", "valid", "test"):
+        lines = [line.split("\t") for line in (tmp_path / "out" / f"{split}.windows.bed").read_text().splitlines()]
+        rows, _ = StoreSet(tmp_path / "out" / f"{split}.dlbio").read(0, 10**6)
+        assert len(lines) == len(rows) and len(rows) % 2 == 0
+        for (chrom, start, end, name, _, strand), row in zip(lines, rows):
+            window = encode(seqs[chrom][int(start):int(end)])
+            assert np.array_equal(row, window if strand == "+" else reverse_complement(window))
+            bin_start = int(start) + 200  # (600 - 200) / 2 on each side
+            assert name == f"{chrom}:{bin_start}-{bin_start + 200}"
+        assert [line[5] for line in lines] == ["+"] * (len(rows) // 2) + ["-"] * (len(rows) // 2)
+    assert [line[:3] for line in (line.split("\t") for line in
+                                  (tmp_path / "out" / "train.windows.bed").read_text().splitlines())][:2] == \
+        [["chr1", "400", "1000"], ["chr1", "600", "1200"]]
+
+
 def test_bed_behaviours(genome, tmp_path):
     g, _ = genome
     gen = Genome(g)

@@ -18,8 +18,9 @@ def _chroms(value: str) -> tuple[str, ...]:
 200-bp bins; a target is 1 when more than half of the bin lies in one of its
 peaks; 1000-bp windows centred on the bin; bins with a positive target are kept
 (plus --neg-fraction of the others); chromosome hold-outs for test and validation.
-Writes train/valid/test stores (and with --mat the .mat layout), targets.tsv and
-summary.tsv (positives per target and split).  Or, with --fasta-class, one FASTA
+Writes train/valid/test stores (and with --mat the .mat layout), targets.tsv,
+summary.tsv (positives per target and split) and <split>.windows.bed (each row's
+window, in row order, to map predictions back to the genome).  Or, with --fasta-class, one FASTA
 file per class: shorter sequences are padded with N, longer ones centre-cropped.
 
 \b
@@ -91,6 +92,8 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
         pos += f", and {more} more targets in summary.tsv" if more > 0 else ""
         click.echo(f"{split}: {len(idx)} windows; positives: {pos} -> {made[split]}")
     click.echo(f"summary -> {Path(out) / 'summary.tsv'}")
+    if any(built.coords.values()):
+        click.echo(f"windows, in row order -> {Path(out) / '<split>.windows.bed'}")
 
 
 @command(name="variants", help="""Score the variants of a VCF (SNVs, indels, MNPs) with a trained model.

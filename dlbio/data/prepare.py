@@ -35,6 +35,9 @@ class BuiltSet:
     coords: dict[str, list[tuple[str, int]]]              # (chrom, bin start) per row
     target_names: list[str]
     notes: Counter = field(default_factory=Counter)
+    bin_size: int = 200
+    length: int = 1000
+    reverse_complement_copies: bool = False
 
     def positives(self, split: str) -> np.ndarray:
         """Positive windows per target in *split*, int64 (T,) (one pass over the rows)."""
@@ -183,11 +186,12 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
             idx, lab = np.concatenate([idx, reverse_complement(idx)]), np.concatenate([lab, lab])
             coords[split] = coords[split] + coords[split]
         splits[split] = (idx, lab)
-    return BuiltSet(splits, coords, names, notes)
+    return BuiltSet(splits, coords, names, notes, bin_size, length, reverse_complement_copies)
 
 
 def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict[str, Path]:
-    """Stores ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv."""
+    """Stores ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv,
+    and for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`)."""
     from dlbio.data import deepsea_mat
     from dlbio.data.store import SUFFIX, write_store
 
@@ -201,6 +205,9 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict
         made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"])
         if mat:
             deepsea_mat.write_split(out / f"{split}.mat", split, idx, lab, "7.3" if split == "train" else "5")
+    for split, rows in built.coords.items():
+        if rows:
+            write_text(out / f"{split}.windows.bed", windows_bed(built, split))
     write_text(out / "targets.tsv", "".join(f"{n}\n" for n in built.target_names))
     rows = ["target\t" + "\t".join(f"{s}_positives" for s in built.splits)]
     positives = [built.positives(split) for split in built.splits]
@@ -209,6 +216,17 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict
     rows.append("samples\t" + "\t".join(str(len(idx)) for idx, _ in built.splits.values()))
     write_text(out / "summary.tsv", "\n".join(rows) + "\n")
     return made
+
+
+def windows_bed(built: BuiltSet, split: str) -> str:
+    """BED6 text, one line per row of *split* in store order: the input window (0-based,
+    half-open), name = the labelled bin (chrom:start-end) and strand, '-' for the reverse-
+    complement copies that --reverse-complement appends after the forward rows."""
+    flank = (built.length - built.bin_size) // 2
+    rows = built.coords[split]
+    half = len(rows) // 2 if built.reverse_complement_copies else len(rows)
+    return "".join(f"{chrom}\t{b - flank}\t{b + built.bin_size + flank}\t{chrom}:{b}-{b + built.bin_size}\t0\t"
+                   f"{'+' if i < half else '-'}\n" for i, (chrom, b) in enumerate(rows))
 
 
 def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0.1, test_fraction: float = 0.1,
