@@ -20,6 +20,7 @@ from dlbio.errors import DlbioError, require
 from dlbio.evaluation import per_target_metrics, summary_lines, write_metrics_tsv
 from dlbio.models import deepsea as models
 from dlbio.predict import predict_index
+from dlbio.prediction_table import FLOAT_FILTERS
 from dlbio.progress import progress_mode
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
@@ -229,7 +230,7 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
     labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
     out = Path(out)
     with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
-        f.create_dataset("pred", data=pred.astype(np.float32, copy=False), compression="gzip")
+        f.create_dataset("pred", data=pred.astype(np.float32, copy=False), **FLOAT_FILTERS)
         f.create_dataset("labels", data=labels, compression="gzip")
         if source.target_names:
             f.attrs["target_names"] = np.array(source.target_names, dtype="S")
