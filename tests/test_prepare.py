@@ -154,4 +154,12 @@ def test_fasta_classes_pad_crop_and_label(run_cli, tmp_path):
     want += [("ACGT" * (5 + i))[2 * i - 10:2 * i + 30] for i in range(6, 10)]  # b6..b9: centre 40 bp
     assert sorted(q for q, lab in zip(seqs, labels) if lab.tolist() == [1, 0]) == sorted(want)
     assert sum(lab.tolist() == [0, 1] and q == "T" * 40 for q, lab in zip(seqs, labels)) == 10
+    # <split>.records.tsv: each row's class and FASTA id, in row order
+    records = [r.split("\t") for s in ("train", "valid", "test")
+               for r in (tmp_path / "fa" / f"{s}.records.tsv").read_text().splitlines()[1:]]
+    assert sorted(rid for _, rid in records) == sorted([*bound, *(f"u{i}" for i in range(10))])
+    for (cls, rid), q, lab in zip(records, seqs, labels):
+        assert cls == ("bound" if lab.tolist() == [1, 0] else "unbound") and cls[0] == rid[0]
+        if rid == "b5":
+            assert q == "ACGT" * 10
 

@@ -21,7 +21,8 @@ peaks; 1000-bp windows centred on the bin; bins with a positive target are kept
 Writes train/valid/test stores (and with --mat the .mat layout), targets.tsv,
 summary.tsv (positives per target and split) and <split>.windows.bed (each row's
 window, in row order, to map predictions back to the genome).  Or, with --fasta-class, one FASTA
-file per class: shorter sequences are padded with N, longer ones centre-cropped.
+file per class: shorter sequences are padded with N, longer ones centre-cropped, and
+<split>.records.tsv gives each row's class and record id.
 
 \b
 Examples:
@@ -94,6 +95,8 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
     click.echo(f"summary -> {Path(out) / 'summary.tsv'}")
     if any(built.coords.values()):
         click.echo(f"windows, in row order -> {Path(out) / '<split>.windows.bed'}")
+    if built.records:
+        click.echo(f"FASTA records, in row order -> {Path(out) / '<split>.records.tsv'}")
 
 
 @command(name="variants", help="""Score the variants of a VCF (SNVs, indels, MNPs) with a trained model.

@@ -38,6 +38,7 @@ class BuiltSet:
     bin_size: int = 200
     length: int = 1000
     reverse_complement_copies: bool = False
+    records: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (class, FASTA id) per row
 
     def positives(self, split: str) -> np.ndarray:
         """Positive windows per target in *split*, int64 (T,) (one pass over the rows)."""
@@ -191,7 +192,8 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
 
 def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict[str, Path]:
     """Stores ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv,
-    and for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`)."""
+    and for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`), for a set
+    from FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order)."""
     from dlbio.data import deepsea_mat
     from dlbio.data.store import SUFFIX, write_store
 
@@ -208,6 +210,8 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict
     for split, rows in built.coords.items():
         if rows:
             write_text(out / f"{split}.windows.bed", windows_bed(built, split))
+    for split, rows in built.records.items():
+        write_text(out / f"{split}.records.tsv", "class\tid\n" + "".join(f"{c}\t{rid}\n" for c, rid in rows))
     write_text(out / "targets.tsv", "".join(f"{n}\n" for n in built.target_names))
     rows = ["target\t" + "\t".join(f"{s}_positives" for s in built.splits)]
     positives = [built.positives(split) for split in built.splits]
@@ -241,11 +245,12 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
     for j, name in enumerate(names):
         lab = np.zeros(len(names), np.uint8)
         lab[j] = 1
-        _, idx = read_index(files[name], length, resize=True, notes=notes)
-        rows += [(seq, lab) for seq in idx]
+        ids, idx = read_index(files[name], length, resize=True, notes=notes)
+        rows += [(seq, lab, name, rid) for seq, rid in zip(idx, ids)]
     order = np.random.default_rng(seed).permutation(len(rows))
     n_test, n_valid = int(round(test_fraction * len(rows))), int(round(valid_fraction * len(rows)))
     groups = {"test": order[:n_test], "valid": order[n_test:n_test + n_valid], "train": order[n_test + n_valid:]}
     splits = {s: (np.stack([rows[i][0] for i in g]), np.stack([rows[i][1] for i in g])) for s, g in groups.items()
               if len(g)}
-    return BuiltSet(splits, {s: [] for s in splits}, names, notes), notes
+    records = {s: [(rows[i][2], rows[i][3]) for i in g] for s, g in groups.items() if len(g)}
+    return BuiltSet(splits, {s: [] for s in splits}, names, notes, length=length, records=records), notes
