@@ -56,7 +56,8 @@ def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
             x, y = np.concatenate([carry[0], x]), np.concatenate([carry[1], y])
         whole = end // batch_size        # batches that end in this group or before
         for k in range(max(-(-lo // batch_size), skip), whole):
-            yield x[k * batch_size - lo:(k + 1) * batch_size - lo], y[k * batch_size - lo:(k + 1) * batch_size - lo]
+            a = k * batch_size - lo
+            yield x[a:a + batch_size], y[a:a + batch_size]
         carry = x[whole * batch_size - lo:], y[whole * batch_size - lo:]
         done = end
     if carry is not None and len(carry[0]):

@@ -161,10 +161,10 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
         keep = labels.any(axis=1)
         if neg_fraction > 0:
             keep |= rng.random(len(keep)) < neg_fraction
-        bins, labels = starts[keep], labels[keep]
-        inside = (bins >= flank) & (bins + bin_size + flank <= genome.lengths[chrom])
-        _count(notes, "window runs off the chromosome, skipped", ~inside)
-        bins, labels = bins[inside], labels[inside]
+        inside = (starts >= flank) & (starts + bin_size + flank <= genome.lengths[chrom])
+        _count(notes, "window runs off the chromosome, skipped", keep & ~inside)
+        keep &= inside
+        bins, labels = starts[keep], labels[keep]  # one copy of the (bins, targets) labels
         if not len(bins):
             continue
         windows = chromosome_windows(genome, chrom, bins - flank, length)
@@ -173,12 +173,10 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
         in_test = _in_region(bins, test.get(chrom)) & ~too_many_n
         in_valid = _in_region(bins, valid.get(chrom)) & ~(in_test | too_many_n)
         for split, rows in (("test", in_test), ("valid", in_valid), ("train", ~(in_test | in_valid | too_many_n))):
-            if rows.all():  # a whole chromosome in one split: no copy of its windows
-                parts[split].append((windows, labels))
-                coords[split] += [(chrom, int(b)) for b in bins]
-            elif rows.any():
-                parts[split].append((windows[rows], labels[rows]))
-                coords[split] += [(chrom, int(b)) for b in bins[rows]]
+            if rows.any():
+                pick = slice(None) if rows.all() else rows  # a whole chromosome: views, not copies
+                parts[split].append((windows[pick], labels[pick]))
+                coords[split] += [(chrom, int(b)) for b in bins[pick]]
     splits = {}
     for split, rows in parts.items():
         idx = np.concatenate([r[0] for r in rows]) if rows else np.zeros((0, length), np.uint8)
