@@ -7,6 +7,7 @@ import pytest
 
 from dlbio.data import intervals, prepare
 from dlbio.data.genome import Genome
+from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError
 from genomic_helpers import write_bed
 
@@ -16,17 +17,16 @@ def test_labels_bin_by_bin_with_half_overlap_boundary(genome, tmp_path):
     gen = Genome(g)
     a = intervals.read_bed(write_bed(tmp_path, "a.bed", [("chr1", 500, 600), ("chr1", 700, 801),
                                                     ("chr1", 1000, 1101), ("chr1", 1050, 1150)]), gen)
-    starts, labels = prepare.label_bins(gen, [a], "chr1", 200)
-    assert starts.tolist() == list(range(0, 2000, 200))
     # bin 400-600: 100 bp covered = exactly half -> 0;  bin 600-800: 100 bp -> 0 (700-800);
     # bin 800-1000: 1 bp -> 0;  bin 1000-1200: merged 1000-1150 = 150 bp -> 1
-    assert labels[:, 0].tolist() == [0, 0, 0, 0, 0, 1, 0, 0, 0, 0]
+    assert [p.tolist() for p in prepare.positive_bins([a], "chr1", 10, 200)] == [[5]]
     b = intervals.read_bed(write_bed(tmp_path, "b.bed", [("chr1", 399, 501)]), gen)
-    assert prepare.label_bins(gen, [b], "chr1", 200)[1][2, 0] == 1  # 101 of 200 bp -> 1
+    assert prepare.positive_bins([a, b], "chr1", 10, 200)[1].tolist() == [2]  # 101 of 200 bp -> 1
+    assert [p.tolist() for p in prepare.positive_bins([a, b], "chr2", 10, 200)] == [[], []]  # no peaks there
 
 
 def test_labels_of_the_bins_peaks_touch_equal_labels_of_every_bin(genome, tmp_path):
-    """label_bins looks only at the bins a peak touches; every other bin must be 0 anyway."""
+    """positive_bins looks only at the bins a peak touches; every other bin must be 0 anyway."""
     g, _ = genome
     gen = Genome(g)
     rng = np.random.default_rng(5)
@@ -36,11 +36,21 @@ def test_labels_of_the_bins_peaks_touch_equal_labels_of_every_bin(genome, tmp_pa
         rows.append(("chr1", a, min(2000, a + int(rng.integers(1, 300)))))
     peaks = intervals.read_bed(write_bed(tmp_path, "r.bed", rows), gen)
     for bin_size in (200, 150, 7):
-        starts, labels = prepare.label_bins(gen, [peaks], "chr1", bin_size)
+        starts = np.arange(0, 2000 - bin_size + 1, bin_size)
+        (positive,) = prepare.positive_bins([peaks], "chr1", len(starts), bin_size)
         s, e = peaks.by_chrom["chr1"]
         every_bin = intervals.overlap_per_bin(s, e, starts, bin_size) * 2 > bin_size
-        assert np.array_equal(labels[:, 0], every_bin), bin_size
-        assert 0 < labels.sum() < len(labels)
+        assert positive.tolist() == np.flatnonzero(every_bin).tolist(), bin_size
+        assert 0 < len(positive) < len(starts)
+
+
+def test_packed_labels_are_the_label_matrix_packbits_packs():
+    rng = np.random.default_rng(2)
+    for n_targets in (1, 8, 11, 919):
+        labels = (rng.random((40, n_targets)) < 0.2).astype(np.uint8)   # (bins, targets)
+        positive = [np.flatnonzero(labels[:, j]) for j in range(n_targets)]
+        rows = np.sort(rng.choice(40, 25, replace=False))
+        assert np.array_equal(prepare.packed_labels(positive, rows), np.packbits(labels[rows], axis=1)), n_targets
 
 
 def test_build_holdouts_and_n_windows(genome, tmp_path):
@@ -48,21 +58,21 @@ def test_build_holdouts_and_n_windows(genome, tmp_path):
     peaks = write_bed(tmp_path, "p.bed", [("chr1", 600, 800), ("chr1", 1400, 1600), ("chr2", 600, 800),
                                      ("chr3", 400, 600), ("chr1", 0, 200)])
     built = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
-    assert built.coords["train"] == [("chr1", 600)]      # 0-200 runs off the start; 1400 is all N
-    assert built.coords["valid"] == [("chr2", 600)] and built.coords["test"] == [("chr3", 400)]
-    idx, lab = built.splits["train"]
+    assert built.bins("train") == [("chr1", 600)]      # 0-200 runs off the start; 1400 is all N
+    assert built.bins("valid") == [("chr2", 600)] and built.bins("test") == [("chr3", 400)]
+    idx, lab = read_all(built.splits["train"])
     from dlbio.data.encoding import decode
 
     assert decode(idx[0]) == seqs["chr1"][400:1000] and lab.tolist() == [[1]]
     assert built.notes["window runs off the chromosome, skipped"] == 1
     assert built.notes["window with more than 10% N, skipped"] == 1
     region = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr1:0-700",))
-    assert region.coords["valid"] == [("chr1", 600)] and region.coords["train"] == [("chr2", 600)]
+    assert region.bins("valid") == [("chr1", 600)] and region.bins("train") == [("chr2", 600)]
     with pytest.raises(DlbioError, match="chr1:9-x"):
         prepare.build(g, {"T": peaks}, length=600, valid_chroms=("chr1:9-x",))
     rc = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
                        reverse_complement_copies=True)
-    assert len(rc.splits["train"][0]) == 2
+    assert rc.splits["train"].n == 2 and rc.bins("train") == [("chr1", 600)]
 
 
 def test_a_letter_that_is_not_dna_is_an_error_only_inside_a_window(genome, tmp_path):
@@ -72,7 +82,7 @@ def test_a_letter_that_is_not_dna_is_an_error_only_inside_a_window(genome, tmp_p
     # chr1's window of the 600-800 bin is 400-1000 (length 600); position 1900 is in no window
     g.write_text(text.replace(seqs["chr1"], seqs["chr1"][:1900] + "X" + seqs["chr1"][1901:]))
     built = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
-    assert built.coords["train"] == [("chr1", 600)]
+    assert built.bins("train") == [("chr1", 600)]
     g.write_text(text.replace(seqs["chr1"], seqs["chr1"][:450] + "X" + seqs["chr1"][451:]))
     with pytest.raises(DlbioError, match=r"g\.fa:chr1:400-1000: letter 'X' at position 51 is not DNA"):
         prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",))
@@ -163,3 +173,47 @@ def test_fasta_classes_pad_crop_and_label(run_cli, tmp_path):
         if rid == "b5":
             assert q == "ACGT" * 10
 
+
+
+def test_split_rows_read_any_range_as_the_joined_rows_and_their_reverse_complements():
+    from dlbio.data.encoding import reverse_complement
+    from dlbio.data.split_rows import SplitRows
+
+    rng = np.random.default_rng(4)
+    for rc in (False, True):
+        rows = SplitRows(length=9, n_targets=11, reverse_complement_copies=rc)
+        idx, lab = [], []
+        for k, size in enumerate((5, 1, 0, 17, 3)):
+            x = rng.integers(0, 5, (size, 9)).astype(np.uint8)
+            y = (rng.random((size, 11)) < 0.3).astype(np.uint8)
+            rows.add(f"chr{k}", np.arange(size) * 200, x, np.packbits(y, axis=1))
+            idx.append(x)
+            lab.append(y)
+        idx, lab = np.concatenate(idx), np.concatenate(lab)
+        if rc:
+            idx, lab = np.concatenate([idx, reverse_complement(idx)]), np.concatenate([lab, lab])
+        assert rows.n == len(idx) == 26 * (2 if rc else 1)
+        for start, stop in [(0, rows.n), (0, 10**6), (4, 6), (6, 6), (5, 23), (25, 30), (30, 52), (-3, 2)]:
+            got_x, got_y = rows.read(start, stop)
+            assert np.array_equal(got_x, idx[max(start, 0):stop]) and np.array_equal(got_y, lab[max(start, 0):stop])
+        assert np.array_equal(rows.positives(), lab.sum(axis=0))
+        assert [c for c, _ in rows.coords()] == ["chr0", "chr1", "chr2", "chr3", "chr4"]
+
+
+def test_the_not_dna_error_names_the_first_window_and_letter_a_scan_of_the_windows_finds(tmp_path):
+    rng = np.random.default_rng(8)
+    for trial in range(30):
+        seq = "".join(rng.choice(list("ACGTN"), 300))
+        for p in rng.choice(300, int(rng.integers(0, 4)), replace=False):
+            seq = seq[:p] + "X" + seq[p + 1:]
+        (tmp_path / f"g{trial}.fa").write_text(f">c\n{seq}\n")
+        gen = Genome(tmp_path / f"g{trial}.fa")
+        starts = np.sort(rng.choice(300 - 50 + 1, int(rng.integers(0, 8)), replace=False))
+        scan = [(w, w + seq[w:w + 50].index("X")) for w in starts if "X" in seq[w:w + 50]]
+        if scan:
+            w, p = scan[0]
+            with pytest.raises(DlbioError, match=rf":c:{w}-{w + 50}: letter 'X' at position {p - w + 1} is not"):
+                prepare.chromosome_windows(gen, "c", starts, 50)
+        else:
+            windows = prepare.chromosome_windows(gen, "c", starts, 50)
+            assert windows.shape == (len(starts), 50)

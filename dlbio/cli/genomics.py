@@ -87,13 +87,13 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
         click.echo(f"note: {k}: {v}", err=True)
     shown = 10  # a line for a person; summary.tsv has every target
     more = len(built.target_names) - shown
-    for split, (idx, _) in built.splits.items():
+    for split, src in built.splits.items():
         counts = built.positives(split)
         pos = ", ".join(f"{n} {int(c)}" for n, c in zip(built.target_names[:shown], counts))
         pos += f", and {more} more targets in summary.tsv" if more > 0 else ""
-        click.echo(f"{split}: {len(idx)} windows; positives: {pos} -> {made[split]}")
+        click.echo(f"{split}: {src.n} windows; positives: {pos} -> {made[split]}")
     click.echo(f"summary -> {Path(out) / 'summary.tsv'}")
-    if any(built.coords.values()):
+    if built.from_genome:
         click.echo(f"windows, in row order -> {Path(out) / '<split>.windows.bed'}")
     if built.records:
         click.echo(f"FASTA records, in row order -> {Path(out) / '<split>.records.tsv'}")

@@ -21,28 +21,37 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.atomic import write_text
-from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna, reverse_complement
+from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
-from dlbio.data.pipeline import ArraySource
+from dlbio.data.pipeline import ArraySource, read_all
+from dlbio.data.split_rows import SplitRows
 from dlbio.errors import DlbioError, require
 from dlbio.progress import iterate
 
 
 @dataclass
 class BuiltSet:
-    splits: dict[str, tuple[np.ndarray, np.ndarray]]     # idx uint8 (n, L), labels uint8 (n, T)
-    coords: dict[str, list[tuple[str, int]]]              # (chrom, bin start) per row
+    splits: dict[str, SplitRows | ArraySource]  # sources: n, length, n_targets, read(start, stop)
     target_names: list[str]
     notes: Counter = field(default_factory=Counter)
     bin_size: int = 200
     length: int = 1000
-    reverse_complement_copies: bool = False
     records: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (class, FASTA id) per row
 
     def positives(self, split: str) -> np.ndarray:
-        """Positive windows per target in *split*, int64 (T,) (one pass over the rows)."""
-        return self.splits[split][1].sum(axis=0, dtype=np.int64)
+        """Positive windows per target in *split*, int64 (T,)."""
+        src = self.splits[split]
+        return src.positives() if isinstance(src, SplitRows) else src.labels.sum(axis=0, dtype=np.int64)
+
+    @property
+    def from_genome(self) -> bool:
+        return any(isinstance(src, SplitRows) for src in self.splits.values())
+
+    def bins(self, split: str) -> list[tuple[str, int]]:
+        """(chrom, bin start) of each forward row of *split*, in row order ([] for FASTA classes)."""
+        src = self.splits[split]
+        return [(c, int(b)) for c, bins in src.coords() for b in bins] if isinstance(src, SplitRows) else []
 
 
 def read_sheet(path: str | Path) -> dict[str, Path]:
@@ -80,18 +89,32 @@ def parse_regions(entries: tuple[str, ...], genome: Genome) -> dict[str, tuple[i
     return out
 
 
-def label_bins(genome: Genome, peaks: list[Intervals], chrom: str, bin_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(bin starts int64 (B,), labels uint8 (B, T)) for every whole bin of *chrom*."""
-    starts = np.arange(0, genome.lengths[chrom] - bin_size + 1, bin_size, dtype=np.int64)
-    labels = np.zeros((len(starts), len(peaks)), np.uint8)
-    for j, iv in enumerate(peaks):
-        if chrom in iv.by_chrom:
-            s, e = iv.by_chrom[chrom]
-            # Only the bins a peak touches can be 1: a few per peak, not every bin of the
-            # chromosome (919 targets x 15 M bins of a human genome).
-            touched = _bins_touched(s, e, bin_size, len(starts))
-            labels[touched, j] = overlap_per_bin(s, e, starts[touched], bin_size) * 2 > bin_size
-    return starts, labels
+def positive_bins(peaks: list[Intervals], chrom: str, n_bins: int, bin_size: int) -> list[np.ndarray]:
+    """Per target, the sorted indices k < *n_bins* of the bins [k*bin_size, (k+1)*bin_size)
+    of *chrom* that its peaks cover by more than half, int64 (p_j,)."""
+    out = []
+    for iv in peaks:
+        if chrom not in iv.by_chrom:
+            out.append(np.zeros(0, np.int64))
+            continue
+        s, e = iv.by_chrom[chrom]
+        # Only the bins a peak touches can be positive: a few per peak, not every bin of the
+        # chromosome (919 targets x 15 M bins of a human genome).
+        touched = _bins_touched(s, e, bin_size, n_bins)
+        out.append(touched[overlap_per_bin(s, e, touched * bin_size, bin_size) * 2 > bin_size])
+    return out
+
+
+def packed_labels(positive: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Labels of the bins with the sorted indices *rows* (k,), packed as np.packbits(axis=1)
+    packs a (k, T) 0/1 matrix: uint8 (k, ceil(T/8)); *positive* as :func:`positive_bins` gives."""
+    out = np.zeros((len(rows), -(-len(positive) // 8)), np.uint8)
+    for j, pos in enumerate(positive):
+        at = np.searchsorted(rows, pos)
+        hit = at < len(rows)
+        hit[hit] = rows[at[hit]] == pos[hit]
+        out[at[hit], j >> 3] |= np.uint8(0x80 >> (j & 7))
+    return out
 
 
 def _bins_touched(starts: np.ndarray, ends: np.ndarray, bin_size: int, n_bins: int) -> np.ndarray:
@@ -107,12 +130,19 @@ def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, le
     (0-based, each wholly inside the chromosome).  The chromosome is read and encoded once;
     a letter that is not DNA is an error only where a window uses it."""
     seq = genome.fetch(chrom, 0, genome.lengths[chrom])
-    windows = np.lib.stride_tricks.sliding_window_view(encode_lenient(seq), length)[window_starts]
-    bad = np.flatnonzero((windows == NOT_DNA).any(axis=1))
-    if len(bad):
-        w0, pos = int(window_starts[bad[0]]), int(np.flatnonzero(windows[bad[0]] == NOT_DNA)[0])
-        raise not_dna(f"{genome.path}:{chrom}:{w0}-{w0 + length}", seq[w0 + pos], pos + 1)
-    return windows
+    encoded = encode_lenient(seq)
+    # Checked on the chromosome (1 byte a base), not on the windows (1 KB a window): the
+    # first window holding a bad letter, and its first one, as a scan of the windows finds.
+    bad = np.flatnonzero(encoded == NOT_DNA)
+    if len(bad) and len(window_starts):
+        first = np.searchsorted(window_starts, bad - length + 1)  # the first window that can hold each
+        used = window_starts[np.minimum(first, len(window_starts) - 1)] <= bad
+        used &= first < len(window_starts)
+        if used.any():
+            p = int(bad[np.argmax(used)])
+            w0 = int(window_starts[first[np.argmax(used)]])
+            raise not_dna(f"{genome.path}:{chrom}:{w0}-{w0 + length}", seq[p], p - w0 + 1)
+    return np.lib.stride_tricks.sliding_window_view(encoded, length)[window_starts]
 
 
 def _n_per_window(windows: np.ndarray, rows: int = 65536) -> np.ndarray:
@@ -154,38 +184,33 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     require(not (set(test) & set(valid)), "a chromosome is in both --test-chroms and --valid-chroms")
     rng = np.random.default_rng(seed)
     flank = (length - bin_size) // 2
-    parts: dict[str, list] = {"train": [], "valid": [], "test": []}
-    coords: dict[str, list] = {"train": [], "valid": [], "test": []}
+    splits = {split: SplitRows(length, len(names), reverse_complement_copies, names)
+              for split in ("train", "valid", "test")}
     for chrom in iterate(list(genome.lengths), "bins", "chrom", progress):
-        starts, labels = label_bins(genome, peaks, chrom, bin_size)
-        keep = labels.any(axis=1)
+        n_bins = max(0, (genome.lengths[chrom] - bin_size) // bin_size + 1)
+        positive = positive_bins(peaks, chrom, n_bins, bin_size)
+        keep = np.zeros(n_bins, bool)
+        for pos in positive:
+            keep[pos] = True
         if neg_fraction > 0:
-            keep |= rng.random(len(keep)) < neg_fraction
+            keep |= rng.random(n_bins) < neg_fraction
+        starts = np.arange(n_bins, dtype=np.int64) * bin_size
         inside = (starts >= flank) & (starts + bin_size + flank <= genome.lengths[chrom])
         _count(notes, "window runs off the chromosome, skipped", keep & ~inside)
-        keep &= inside
-        bins, labels = starts[keep], labels[keep]  # one copy of the (bins, targets) labels
-        if not len(bins):
+        rows = np.flatnonzero(keep & inside)
+        if not len(rows):
             continue
+        bins = starts[rows]
         windows = chromosome_windows(genome, chrom, bins - flank, length)
         too_many_n = _n_per_window(windows) / length > max_n
         _count(notes, f"window with more than {max_n:.0%} N, skipped", too_many_n)
         in_test = _in_region(bins, test.get(chrom)) & ~too_many_n
         in_valid = _in_region(bins, valid.get(chrom)) & ~(in_test | too_many_n)
-        for split, rows in (("test", in_test), ("valid", in_valid), ("train", ~(in_test | in_valid | too_many_n))):
-            if rows.any():
-                pick = slice(None) if rows.all() else rows  # a whole chromosome: views, not copies
-                parts[split].append((windows[pick], labels[pick]))
-                coords[split] += [(chrom, int(b)) for b in bins[pick]]
-    splits = {}
-    for split, rows in parts.items():
-        idx = np.concatenate([r[0] for r in rows]) if rows else np.zeros((0, length), np.uint8)
-        lab = np.concatenate([r[1] for r in rows]) if rows else np.zeros((0, len(names)), np.uint8)
-        if reverse_complement_copies and len(idx):
-            idx, lab = np.concatenate([idx, reverse_complement(idx)]), np.concatenate([lab, lab])
-            coords[split] = coords[split] + coords[split]
-        splits[split] = (idx, lab)
-    return BuiltSet(splits, coords, names, notes, bin_size, length, reverse_complement_copies)
+        for split, take in (("test", in_test), ("valid", in_valid), ("train", ~(in_test | in_valid | too_many_n))):
+            if take.any():
+                pick = slice(None) if take.all() else take  # a whole chromosome: a view, not a copy
+                splits[split].add(chrom, bins[pick], windows[pick], packed_labels(positive, rows[pick]))
+    return BuiltSet(splits, names, notes, bin_size, length)
 
 
 def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict[str, Path]:
@@ -198,16 +223,14 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     made = {}
-    for split, (idx, lab) in built.splits.items():
-        require(len(idx) > 0, f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks")
-        src = ArraySource(idx, lab, built.target_names)
+    for split, src in built.splits.items():
+        require(src.n > 0, f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks")
         src.split = split
         made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"])
-        if mat:
-            deepsea_mat.write_split(out / f"{split}.mat", split, idx, lab, "7.3" if split == "train" else "5")
-    for split, rows in built.coords.items():
-        if rows:
-            write_text(out / f"{split}.windows.bed", windows_bed(built, split))
+        if mat:  # the .mat writer takes whole arrays: the rows are held twice here
+            deepsea_mat.write_split(out / f"{split}.mat", split, *read_all(src), "7.3" if split == "train" else "5")
+        if isinstance(src, SplitRows):
+            write_text(out / f"{split}.windows.bed", windows_bed(src, built.bin_size))
     for split, rows in built.records.items():
         write_text(out / f"{split}.records.tsv", "class\tid\n" + "".join(f"{c}\t{rid}\n" for c, rid in rows))
     write_text(out / "targets.tsv", "".join(f"{n}\n" for n in built.target_names))
@@ -215,20 +238,20 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict
     positives = [built.positives(split) for split in built.splits]
     for j, n in enumerate(built.target_names):
         rows.append(n + "\t" + "\t".join(str(int(p[j])) for p in positives))
-    rows.append("samples\t" + "\t".join(str(len(idx)) for idx, _ in built.splits.values()))
+    rows.append("samples\t" + "\t".join(str(src.n) for src in built.splits.values()))
     write_text(out / "summary.tsv", "\n".join(rows) + "\n")
     return made
 
 
-def windows_bed(built: BuiltSet, split: str) -> str:
-    """BED6 text, one line per row of *split* in store order: the input window (0-based,
-    half-open), name = the labelled bin (chrom:start-end) and strand, '-' for the reverse-
-    complement copies that --reverse-complement appends after the forward rows."""
-    flank = (built.length - built.bin_size) // 2
-    rows = built.coords[split]
-    half = len(rows) // 2 if built.reverse_complement_copies else len(rows)
-    return "".join(f"{chrom}\t{b - flank}\t{b + built.bin_size + flank}\t{chrom}:{b}-{b + built.bin_size}\t0\t"
-                   f"{'+' if i < half else '-'}\n" for i, (chrom, b) in enumerate(rows))
+def windows_bed(rows: SplitRows, bin_size: int) -> str:
+    """BED6 text, one line per row in store order: the input window (0-based, half-open),
+    name = the labelled bin (chrom:start-end) and strand, '-' for the reverse-complement
+    copies that --reverse-complement appends after the forward rows."""
+    flank = (rows.length - bin_size) // 2
+    forward = [f"{chrom}\t{b - flank}\t{b + bin_size + flank}\t{chrom}:{b}-{b + bin_size}\t0\t"
+               for chrom, bins in rows.coords() for b in bins.tolist()]
+    strands = ("+", "-") if rows.reverse_complement_copies else ("+",)
+    return "".join(line + strand + "\n" for strand in strands for line in forward)
 
 
 def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0.1, test_fraction: float = 0.1,
@@ -248,7 +271,7 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
     order = np.random.default_rng(seed).permutation(len(rows))
     n_test, n_valid = int(round(test_fraction * len(rows))), int(round(valid_fraction * len(rows)))
     groups = {"test": order[:n_test], "valid": order[n_test:n_test + n_valid], "train": order[n_test + n_valid:]}
-    splits = {s: (np.stack([rows[i][0] for i in g]), np.stack([rows[i][1] for i in g])) for s, g in groups.items()
-              if len(g)}
+    splits = {s: ArraySource(np.stack([rows[i][0] for i in g]), np.stack([rows[i][1] for i in g]), names)
+              for s, g in groups.items() if len(g)}
     records = {s: [(rows[i][2], rows[i][3]) for i in g] for s, g in groups.items() if len(g)}
-    return BuiltSet(splits, {s: [] for s in splits}, names, notes, length=length, records=records), notes
+    return BuiltSet(splits, names, notes, length=length, records=records), notes
