@@ -92,6 +92,7 @@ def cases() -> list[tuple[str, str, list]]:
     tiny = str(tiny_deepsea())
     g = data_dir() / "genome_tiny"
     gen = str(g / "genome.fa")
+    holdout = ["--test-chroms", "chr3", "--valid-chroms", "chr2"]  # the tiny genome has no chr7-9
     return [
         ("motif with a letter other than 0/1", "mdet-conv1d", ["--motif", "1a1", "-e", "1"]),
         ("motif longer than the sequences", "mdet-conv1d", ["--motif", "1" * 12, "-e", "1"]),
@@ -137,17 +138,19 @@ def cases() -> list[tuple[str, str, list]]:
         ("GC fraction outside 0..1", "simulate", ["-o", "sim", "--motifs", "CTCF", "--gc", "1.5"]),
         ("motifs of a model without a convolution", "motifs", ["-w", "noconv.keras", "-d", tiny]),
         ("motifs for a target that does not exist", "motifs", ["-w", "tiny.keras", "-d", tiny, "--targets", "99"]),
-        ("BED line with start after end", "build-dataset", ["-g", gen, "--peaks", "T=start_after_end.bed", "-o", "b"]),
-        ("BED line with a non-integer start", "build-dataset", ["-g", gen, "--peaks", "T=not_int.bed", "-o", "b"]),
-        ("BED line with two columns", "build-dataset", ["-g", gen, "--peaks", "T=two_cols.bed", "-o", "b"]),
-        ("peaks only on chromosomes absent from the genome", "build-dataset", ["-g", gen, "--peaks", "T=other_chroms.bed", "-o", "b"]),
-        ("empty peak file", "build-dataset", ["-g", gen, "--peaks", "T=empty.bed", "-o", "b"]),
-        ("--peaks without NAME=", "build-dataset", ["-g", gen, "--peaks", "empty.bed", "-o", "b"]),
+        ("BED line with start after end", "build-dataset", [*holdout, "-g", gen, "--peaks", "T=start_after_end.bed", "-o", "b"]),
+        ("BED line with a non-integer start", "build-dataset", [*holdout, "-g", gen, "--peaks", "T=not_int.bed", "-o", "b"]),
+        ("BED line with two columns", "build-dataset", [*holdout, "-g", gen, "--peaks", "T=two_cols.bed", "-o", "b"]),
+        ("peaks only on chromosomes absent from the genome", "build-dataset", [*holdout, "-g", gen, "--peaks", "T=other_chroms.bed", "-o", "b"]),
+        ("empty peak file", "build-dataset", [*holdout, "-g", gen, "--peaks", "T=empty.bed", "-o", "b"]),
+        ("--peaks without NAME=", "build-dataset", [*holdout, "-g", gen, "--peaks", "empty.bed", "-o", "b"]),
         ("genome compressed with gzip, not bgzip", "build-dataset", ["-g", "genome_gzip.fa.gz", "--peaks",
                                                                      f"T={g / 'CTCF.narrowPeak'}", "-o", "b"]),
         ("truncated gzip FASTA", "danq-predict", ["-w", "tiny.keras", "--fasta", "cut.fa.gz"]),
         ("genome that is not a FASTA file", "danq-predict", ["-w", "tiny.keras", "--bed", str(g / "CTCF.narrowPeak"),
                                                              "--genome", str(g / "CTCF.narrowPeak")]),
+        ("hold-out chromosome absent from the genome (the chr7-9 defaults)", "build-dataset",
+         ["-g", gen, "--peaks", f"T={g / 'CTCF.narrowPeak'}", "-o", "b"]),
         ("genome FASTA missing", "build-dataset", ["-g", "nothere.fa", "--peaks", "T=empty.bed", "-o", "b"]),
         ("VCF REF differs from the genome", "variants", ["--vcf", "mismatch.vcf", "-g", gen, "-w", "tiny.keras"]),
         ("VCF POS not an integer", "variants", ["--vcf", "pos.vcf", "-g", gen, "-w", "tiny.keras"]),

@@ -69,7 +69,12 @@ def test_build_holdouts_and_n_windows(genome, tmp_path):
     region = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr1:0-700",))
     assert region.bins("valid") == [("chr1", 600)] and region.bins("train") == [("chr2", 600)]
     with pytest.raises(DlbioError, match="chr1:9-x"):
-        prepare.build(g, {"T": peaks}, length=600, valid_chroms=("chr1:9-x",))
+        prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr1:9-x",))
+    # a chromosome the genome lacks (a typo, or the chr7-9 defaults on another genome): said before any work
+    with pytest.raises(DlbioError, match=r"^--test-chroms chr8: not a chromosome of .*g\.fa \(it has chr1, chr2, chr3\)$"):
+        prepare.build(g, {"T": tmp_path / "not read.bed"}, length=600, valid_chroms=("chr2",))
+    with pytest.raises(DlbioError, match=r"^--valid-chroms chrX: not a chromosome"):
+        prepare.build(g, {"T": peaks}, length=600, test_chroms=("3",), valid_chroms=("chrX:1-5",))
     rc = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
                        reverse_complement_copies=True)
     assert rc.splits["train"].n == 2 and rc.bins("train") == [("chr1", 600)]

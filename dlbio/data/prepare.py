@@ -71,12 +71,17 @@ def read_sheet(path: str | Path) -> dict[str, Path]:
     return out
 
 
-def parse_regions(entries: tuple[str, ...], genome: Genome) -> dict[str, tuple[int, int]]:
-    """'chr7' or 'chr7:start-end' -> {genome chromosome name: (start, end)}."""
+def parse_regions(entries: tuple[str, ...], genome: Genome, option: str) -> dict[str, tuple[int, int]]:
+    """'chr7' or 'chr7:start-end' -> {genome chromosome name: (start, end)}; a chromosome
+    the genome lacks is an error (else its hold-out set would silently be empty)."""
     out = {}
     for entry in entries:
         chrom, _, span = entry.partition(":")
-        name = genome.resolve(chrom) or chrom
+        name = genome.resolve(chrom)
+        if name is None:
+            have = list(genome.lengths)
+            raise DlbioError(f"{option} {chrom}: not a chromosome of {genome.path} (it has {', '.join(have[:5])}"
+                             f"{f' and {len(have) - 5} more' if len(have) > 5 else ''})")
         if span:
             try:
                 a, b = (int(v.replace(",", "")) for v in span.split("-"))
@@ -173,15 +178,15 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     require(0.0 <= neg_fraction <= 1.0, f"--neg-fraction must be in [0, 1], got {neg_fraction}")
     require(0.0 <= max_n <= 1.0, f"--max-n must be in [0, 1], got {max_n}")
     genome = Genome(genome_path)
+    test = parse_regions(test_chroms, genome, "--test-chroms")
+    valid = parse_regions(valid_chroms, genome, "--valid-chroms")
+    require(not (set(test) & set(valid)), "a chromosome is in both --test-chroms and --valid-chroms")
     names = list(targets)
     peaks = [read_bed(targets[n], genome) for n in names]
     notes: Counter = Counter()
     for n, iv in zip(names, peaks):
         for k, v in iv.notes.items():
             notes[f"{Path(targets[n]).name}: {k}"] += v
-    test = parse_regions(test_chroms, genome)
-    valid = parse_regions(valid_chroms, genome)
-    require(not (set(test) & set(valid)), "a chromosome is in both --test-chroms and --valid-chroms")
     rng = np.random.default_rng(seed)
     flank = (length - bin_size) // 2
     splits = {split: SplitRows(length, len(names), reverse_complement_copies, names)
