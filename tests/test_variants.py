@@ -161,3 +161,28 @@ def test_parse_targets():
     with pytest.raises(DlbioError, match="names are unknown"):
         parse_targets("GATA1", 3)
 
+
+
+def test_tsv_writers_print_float32_values_as_their_own_format_does(tmp_path):
+    """The TSV writers format Python floats (fast); the text is that of the float32 values."""
+    from dlbio.prediction_table import prediction_writer
+    from dlbio.variants import Variant, logit, variant_writer
+
+    rng = np.random.default_rng(3)
+    # values near a rounding boundary in float32 (0.123455 is 0.12345500290393829...) and ordinary ones
+    ref = np.concatenate([np.float32([[0.123455, 0.5, 1e-7]]), rng.random((3, 3), dtype=np.float32)])
+    alt = rng.random((4, 3), dtype=np.float32)
+    with prediction_writer(tmp_path / "p.tsv", 4, {"name": str, "pos": int}, ["a", "b", "c"]) as write:
+        write(0, [("r0", 1), ("r1", 2)], ref[:2])
+        write(2, [("r2", 3), ("r3", 4)], ref[2:])
+    lines = (tmp_path / "p.tsv").read_text().splitlines()
+    assert lines[0] == "name\tpos\ta\tb\tc"
+    assert lines[1:] == [f"r{i}\t{i + 1}\t" + "\t".join(f"{v:.5f}" for v in row) for i, row in enumerate(ref)]
+    assert lines[1] == "r0\t1\t0.12346\t0.50000\t0.00000"
+    variants = [Variant("chr1", 10 + i, f"v{i}", "A", "C", i) for i in range(4)]
+    with variant_writer(tmp_path / "v.tsv", variants, ["a", "b", "c"]) as write:
+        write(0, variants, ref, alt)
+    lo = logit(alt) - logit(ref)
+    want = [f"chr1\t{10 + i}\tv{i}\tA\tC\t{n}\t{ref[i, t]:.5f}\t{alt[i, t]:.5f}\t{alt[i, t] - ref[i, t]:+.5f}"
+            f"\t{lo[i, t]:+.4f}" for i in range(4) for t, n in enumerate("abc")]
+    assert (tmp_path / "v.tsv").read_text().splitlines()[1:] == want
