@@ -168,3 +168,22 @@ def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp
     assert "left" in lines[0]
     res = CliRunner().invoke(danq_predict, [str(a) for a in args] + ["-q"], catch_exceptions=False)
     assert res.exit_code == 0 and "predict:" not in res.stderr
+
+
+def test_danq_prepare_in_a_batch_job_logs_peak_files_and_chromosomes(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from dlbio import progress
+    from dlbio.cli.genomics import build_dataset
+    from dlbio.resources import data_dir
+
+    g = data_dir() / "genome_tiny"
+    monkeypatch.setattr(progress, "INTERVAL_S", 0.0)
+    args = ["-g", g / "genome.fa", "--sheet", g / "targets.tsv", "--test-chroms", "chr3", "--valid-chroms", "chr2",
+            "-o", tmp_path / "d"]
+    res = CliRunner().invoke(build_dataset, [str(a) for a in args], catch_exceptions=False)  # stderr: not a TTY
+    assert res.exit_code == 0, res.output
+    done = [line.split(" in ")[0] for line in res.stderr.splitlines() if " done in " in line]
+    assert done[:2] == ["peak files: 3 files done", "bins: 3 chroms done"], res.stderr
+    res = CliRunner().invoke(build_dataset, [str(a) for a in args] + ["-q"], catch_exceptions=False)
+    assert res.exit_code == 0 and " done in " not in res.stderr

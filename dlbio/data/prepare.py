@@ -182,7 +182,7 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     valid = parse_regions(valid_chroms, genome, "--valid-chroms")
     require(not (set(test) & set(valid)), "a chromosome is in both --test-chroms and --valid-chroms")
     names = list(targets)
-    peaks = [read_bed(targets[n], genome) for n in names]
+    peaks = [read_bed(targets[n], genome) for n in iterate(names, "peak files", "file", progress)]
     notes: Counter = Counter()
     for n, iv in zip(names, peaks):
         for k, v in iv.notes.items():
@@ -218,7 +218,8 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     return BuiltSet(splits, names, notes, bin_size, length)
 
 
-def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict[str, Path]:
+def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False,
+                progress: bool | str = False) -> dict[str, Path]:
     """Stores ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv,
     and for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`), for a set
     from FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order)."""
@@ -231,7 +232,7 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False) -> dict
     for split, src in built.splits.items():
         require(src.n > 0, f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks")
         src.split = split
-        made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"])
+        made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress)
         if mat:  # the .mat writer takes whole arrays: the rows are held twice here
             deepsea_mat.write_split(out / f"{split}.mat", split, *read_all(src), "7.3" if split == "train" else "5")
         if isinstance(src, SplitRows):

@@ -20,7 +20,7 @@ def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | P
                   **rules) -> tuple[prepare.BuiltSet, dict]:
     """danq-prepare: see :func:`dlbio.data.prepare.build` for the rules; writes stores (+ .mat)."""
     built = prepare.build(genome, targets, **rules)
-    return built, prepare.write_built(built, out_dir, mat)
+    return built, prepare.write_built(built, out_dir, mat, rules.get("progress", False))
 
 
 def build_from_fasta(files: dict[str, Path], out_dir: str | Path, length: int, valid_fraction: float,
