@@ -42,6 +42,18 @@ def test_v73_with_user_block_matches_written_arrays(tmp_path):
     assert np.array_equal(x, idx[3:20]) and np.array_equal(labels, y[3:20])
 
 
+def test_v73_written_a_chunk_at_a_time_holds_every_row_in_order(tmp_path):
+    idx, y = _random_set()
+    for compress in (True, False):
+        path = deepsea_mat.write_source(tmp_path / f"train{compress}.mat", "train", pipeline.ArraySource(idx, y),
+                                        "7.3", compress=compress, chunk=8)  # 37 rows: 5 chunks, the last short
+        assert path.read_bytes()[:10] == b"MATLAB 7.3"
+        with h5py.File(path, "r") as f:
+            assert f["trainxdata"].shape == (30, 4, 37) and (f["trainxdata"].compression == "gzip") == compress
+        x, labels = deepsea_mat.MatSet(path, "train").read(0, 37)
+        assert np.array_equal(x, idx) and np.array_equal(labels, y)
+
+
 def test_v5_reader_handles_float_one_hot(tmp_path):
     idx, y = _random_set(targets=3)
     onehot = encoding.index_to_onehot(idx, np.float64).transpose(0, 2, 1)  # (N, 4, L)

@@ -24,7 +24,7 @@ from dlbio.atomic import write_text
 from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
-from dlbio.data.pipeline import ArraySource, read_all
+from dlbio.data.pipeline import ArraySource
 from dlbio.data.split_rows import SplitRows
 from dlbio.errors import DlbioError, require
 from dlbio.progress import iterate
@@ -233,8 +233,8 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False,
         require(src.n > 0, f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks")
         src.split = split
         made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress)
-        if mat:  # the .mat writer takes whole arrays: the rows are held twice here
-            deepsea_mat.write_split(out / f"{split}.mat", split, *read_all(src), "7.3" if split == "train" else "5")
+        if mat:  # train.mat (v7.3) a chunk at a time; valid/test (v5) from whole arrays
+            deepsea_mat.write_source(out / f"{split}.mat", split, src, "7.3" if split == "train" else "5")
         if isinstance(src, SplitRows):
             write_text(out / f"{split}.windows.bed", windows_bed(src, built.bin_size))
     for split, rows in built.records.items():
