@@ -38,11 +38,16 @@ class BuiltSet:
     bin_size: int = 200
     length: int = 1000
     records: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (class, FASTA id) per row
+    _positives: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def positives(self, split: str) -> np.ndarray:
-        """Positive windows per target in *split*, int64 (T,)."""
-        src = self.splits[split]
-        return src.positives() if isinstance(src, SplitRows) else src.labels.sum(axis=0, dtype=np.int64)
+        """Positive windows per target in *split*, int64 (T,); counted once (summary.tsv and
+        the printed line both ask; a pass over 1.45 M packed rows takes a second)."""
+        if split not in self._positives:
+            src = self.splits[split]
+            self._positives[split] = (src.positives() if isinstance(src, SplitRows)
+                                      else src.labels.sum(axis=0, dtype=np.int64))
+        return self._positives[split]
 
     @property
     def from_genome(self) -> bool:
