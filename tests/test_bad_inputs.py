@@ -28,3 +28,17 @@ def test_bad_input(fixtures, monkeypatch, what, cmd, args):
     assert res.exit_code not in (0, None), (what, res.output)
     assert "Traceback" not in res.output
     assert len(lines) == 1 and lines[0].lower().startswith("error"), (what, res.output)
+
+
+def test_the_docs_list_every_case_and_the_readme_counts_them():
+    """docs/bad-input.md is generated from the cases; a new case must regenerate it and the README's count."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    table = (root / "docs" / "bad-input.md").read_text()
+    listed = [l.split(" | ")[0][2:] for l in table.splitlines() if l.startswith("| ") and "`" in l]
+    assert listed == [c[0] for c in cases()]
+    assert f"{len(cases())} cases:" in table
+    counts = re.findall(r"(\d+) malformed inputs", (root / "README.md").read_text())
+    assert counts and set(counts) == {str(len(cases()))}
