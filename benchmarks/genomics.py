@@ -8,12 +8,12 @@ its wall time and peak resident memory are its own (start-up and model loading i
   regions        danq-predict --bed on N random 200-bp chr1 regions, TSV and HDF5, with a
                  DanQ of the full 919 targets but 8 filters, so that the table (N x 919),
                  not the network, dominates
-  prepare        danq-prepare on a random genome of --prepare-mb Mb (3 chromosomes, a gap of
-                 N in each) with --prepare-targets targets of --prepare-peaks narrowPeak peaks
-                 (per 300 Mb) each
+  prepare        danq-prepare on a random genome (--prepare-genome: a size in Mb, 3 chromosomes,
+                 or hg19's 24 chromosome sizes; a gap of N in each) with --prepare-targets
+                 targets of --prepare-peaks narrowPeak peaks (per 300 Mb) each
 
 Prints one JSON object per measurement; docs/benchmarks.md records the figures.  Usage:
-  python benchmarks/genomics.py [--variants 1000,5000] [--regions 200000] [--prepare-mb 300]
+  python benchmarks/genomics.py [--variants 1000,5000] [--regions 200000] [--prepare-genome 300|hg19]
                                 [--prepare-targets 10] [--prepare-peaks 10000]
                                 [--only variants,mutagenesis,regions,prepare] [--out /tmp/dlbio-bench-genomics]
 """
@@ -68,21 +68,38 @@ def chr1() -> str:
     return genome.fetch("chr1", 0, genome.lengths["chr1"])
 
 
-def make_genome_and_peaks(out: Path, megabases: int, targets: int, peaks: int, rng) -> Path:
-    """A random genome (3 chromosomes in the ratio 4:3:3, bases 1000-20000 of each N) and
-    *targets* narrowPeak files of *peaks* peaks per 300 Mb; returns the target sheet."""
+# hg19's chromosomes (UCSC sizes, bp): --prepare-genome hg19 makes a random genome of this layout.
+HG19 = {"chr1": 249250621, "chr2": 243199373, "chr3": 198022430, "chr4": 191154276, "chr5": 180915260,
+        "chr6": 171115067, "chr7": 159138663, "chr8": 146364022, "chr9": 141213431, "chr10": 135534747,
+        "chr11": 135006516, "chr12": 133851895, "chr13": 115169878, "chr14": 107349540, "chr15": 102531392,
+        "chr16": 90354753, "chr17": 81195210, "chr18": 78077248, "chr19": 59128983, "chr20": 63025520,
+        "chr21": 48129895, "chr22": 51304566, "chrX": 155270560, "chrY": 59373566}
+
+
+def genome_layout(name: str) -> dict[str, int]:
+    """'hg19', or a size in Mb: 3 chromosomes in the ratio 4:3:3."""
+    if name == "hg19":
+        return HG19
+    total = int(name) * 1_000_000
+    return {"chr1": total * 4 // 10, "chr2": total * 3 // 10, "chr3": total * 3 // 10}
+
+
+def make_genome_and_peaks(out: Path, lengths: dict[str, int], targets: int, peaks: int, rng) -> Path:
+    """A random genome of chromosomes *lengths* (bases 1000-20000 of each N) and *targets*
+    narrowPeak files of *peaks* peaks per 300 Mb; returns the target sheet."""
     out.mkdir(parents=True, exist_ok=True)
-    total = megabases * 1_000_000
-    lengths = {"chr1": total * 4 // 10, "chr2": total * 3 // 10, "chr3": total * 3 // 10}
+    chunk = 60 * 200_000  # bases made at a time (12 Mb, whole 60-base lines): hg19's chr1 at once is 2 GB
     with open(out / "genome.fa", "wb") as fh:
         for chrom, n in lengths.items():
-            seq = np.frombuffer(b"ACGT", np.uint8)[rng.integers(0, 4, n)]
-            seq[1000:20000] = ord("N")
             fh.write(f">{chrom}\n".encode())
-            whole = seq[:n - n % 60].reshape(-1, 60)  # 60 bases a line, as UCSC's FASTA
-            fh.write(np.hstack([whole, np.full((len(whole), 1), ord("\n"), np.uint8)]).tobytes())
-            if n % 60:
-                fh.write(seq[n - n % 60:].tobytes() + b"\n")
+            for a in range(0, n, chunk):
+                seq = np.frombuffer(b"ACGT", np.uint8)[rng.integers(0, 4, min(chunk, n - a), dtype=np.uint8)]
+                if a == 0:
+                    seq[1000:20000] = ord("N")
+                whole = seq[:len(seq) - len(seq) % 60].reshape(-1, 60)  # 60 bases a line, as UCSC's FASTA
+                fh.write(np.hstack([whole, np.full((len(whole), 1), ord("\n"), np.uint8)]).tobytes())
+                if len(seq) % 60:
+                    fh.write(seq[len(seq) - len(seq) % 60:].tobytes() + b"\n")
     sheet = []
     for t in range(targets):
         rows = []
@@ -102,7 +119,9 @@ def main() -> None:
     ap.add_argument("--variants", default="1000,5000", help="comma-separated VCF sizes")
     ap.add_argument("--regions", type=int, default=200_000)
     ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-bench-genomics"))
-    ap.add_argument("--prepare-mb", type=int, default=300, help="genome size for danq-prepare, Mb")
+    ap.add_argument("--prepare-genome", default="300",
+                    help="genome for danq-prepare: a size in Mb (3 chromosomes), or hg19 (its 24 chromosomes' "
+                         "sizes, DeepSEA's hold-outs chr7 and chr8,chr9, --reverse-complement)")
     ap.add_argument("--prepare-targets", type=int, default=10)
     ap.add_argument("--prepare-peaks", type=int, default=10_000, help="peaks per target and 300 Mb")
     ap.add_argument("--only", default="variants,mutagenesis,regions,prepare", help="measurements to run")
@@ -129,11 +148,15 @@ def main() -> None:
     if "regions" in only:
         measure_regions(a, rng, small, seq)
     if "prepare" in only:
-        sheet = make_genome_and_peaks(a.out / f"genome{a.prepare_mb}_{a.prepare_targets}", a.prepare_mb,
+        lengths = genome_layout(a.prepare_genome)
+        sheet = make_genome_and_peaks(a.out / f"genome{a.prepare_genome}_{a.prepare_targets}", lengths,
                                       a.prepare_targets, a.prepare_peaks, rng)
-        measure("prepare", "danq-prepare", "-g", sheet.parent / "genome.fa", "--sheet", sheet, "--test-chroms", "chr3",
-                "--valid-chroms", "chr2", "--neg-fraction", 0.05, "-o", a.out / "prepared", "-q", megabases=a.prepare_mb,
-                targets=a.prepare_targets, peaks_per_300mb=a.prepare_peaks)
+        split = (["--reverse-complement"] if a.prepare_genome == "hg19" else  # danq-prepare's defaults: DeepSEA's
+                 ["--test-chroms", "chr3", "--valid-chroms", "chr2", "--neg-fraction", 0.05])
+        measure("prepare", "danq-prepare", "-g", sheet.parent / "genome.fa", "--sheet", sheet, *split,
+                "-o", a.out / "prepared", "-q", genome=a.prepare_genome,
+                megabases=round(sum(lengths.values()) / 1e6), targets=a.prepare_targets,
+                peaks_per_300mb=a.prepare_peaks)
 
 
 def measure_mutagenesis(a, rng, full: Path) -> None:
