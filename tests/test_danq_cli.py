@@ -59,6 +59,9 @@ def test_predict_and_visualize(trained, run_cli, tmp_path):
     assert "sites" in res.output and Image.open(tmp_path / "f2.png").format == "PNG"
     meme = (tmp_path / "motifs.meme").read_text()
     assert meme.startswith("MEME version 4") and meme.count("MOTIF filter") >= 1
+    res = run_cli(danq_visualize, ["-L", out / "checkpoints" / "bestmodel.DanQ.log.csv"])  # the run's own log
+    assert "training curves -> training_curves.png" in res.output
+    assert Image.open(tmp_path / "training_curves.png").format == "PNG"
 
 
 def test_predict_fasta(trained, run_cli, tmp_path):

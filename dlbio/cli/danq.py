@@ -151,14 +151,17 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
 -t T: ROC and PR curves of target T (1-based) from a predictions file.
 -M -t F: the motif of first-layer filter F as a logo, from the test positives
 (DanQ procedure, both strands), and every filter in one MEME file.
+-L LOG: training curves (loss, val_loss, median validation ROC AUC per epoch,
+best epoch marked) of one or more danq-train logs, to compare runs.
 
 \b
 Examples:
   danq-visualize -t 42
   danq-visualize -t CTCF -p predictions/test_results.h5
   danq-visualize -M -t 7 -d data -w checkpoints/bestmodel.DanQ.keras
+  danq-visualize -L checkpoints/bestmodel.DanQ.log.csv -L checkpoints/bestmodel.DeepSEA.log.csv
 """)
-@click.option("-t", "--target", required=True,
+@click.option("-t", "--target", default=None,
               help="Target: 1-based number or a name from the predictions' targets; with -M a filter number.")
 @click.option("-M", "--motif", "motif_mode", is_flag=True, help="Filter motif logo instead of ROC/PR curves.")
 @click.option("-p", "--predictions", default=None,
@@ -168,12 +171,23 @@ Examples:
 @click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True)
 @click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None, help="Model file (-M).")
 @click.option("--targets", default=None, help="-M: comma-separated targets whose positives are scanned [any].")
-@click.option("-o", "--output", default=None, help="PNG [roc_target<T>.png or motif_filter<F>.png].")
+@click.option("-L", "--log", "logs", multiple=True, type=click.Path(dir_okay=False),
+              help="Training curves of this danq-train log (checkpoints/<prefix>.<model>.log.csv); repeat to "
+                   "overlay runs.")
+@click.option("-o", "--output", default=None,
+              help="PNG [roc_target<T>.png, motif_filter<F>.png or training_curves.png].")
 @quiet_option
-def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, output, quiet):
+def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, logs, output, quiet):
     from dlbio.errors import require
-    from dlbio.workflows import danq as wf
     from dlbio.workflows import visualize as vis
+
+    if logs:
+        require(target is None and not motif_mode, "-L draws training curves; give -t or -M in another call")
+        click.echo(f"training curves -> {vis.plot_training(list(logs), output or 'training_curves.png')}")
+        return
+    require(target is not None, "give -t TARGET (ROC/PR curves), -M -t FILTER (a filter's motif) or -L LOG "
+                                "(training curves); see danq-visualize --help")
+    from dlbio.workflows import danq as wf
 
     if not motif_mode:
         predictions = predictions or f"predictions/{wf.default_results_name(model_name)}"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -69,28 +67,4 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     return history
 
 
-@dataclass
-class LogSummary:
-    """The whole run as its CSV log records it (resumed runs append to the same log)."""
-
-    epochs: int                      # epochs completed, all processes
-    best_epoch: int                  # 1-based, lowest val_loss: the epoch of the kept model
-    best_val_loss: float
-    best_val_auc: float | None       # median validation ROC AUC then (None: multi-worker log)
-
-
-def summarize_log(log: Path) -> LogSummary | None:
-    """Best epoch of a Keras CSVLogger / multi-worker log (columns epoch, val_loss[, val_auc_median])."""
-    try:
-        with open(log, newline="") as fh:
-            rows = [r for r in csv.DictReader(fh) if r.get("val_loss")]
-    except FileNotFoundError:
-        return None
-    if not rows:
-        return None
-    best = min(rows, key=lambda r: float(r["val_loss"]))
-    auc = best.get("val_auc_median")
-    return LogSummary(len(rows), int(best["epoch"]) + 1, float(best["val_loss"]), float(auc) if auc else None)
-
-
-__all__ = ["fit_resumable", "summarize_log", "Preempted"]
+__all__ = ["fit_resumable", "Preempted"]

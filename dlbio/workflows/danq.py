@@ -27,7 +27,8 @@ from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
 from dlbio.training.setup import dtype_policy, make_optimizer, seed_everything
 from dlbio.training.strategy import make_strategy
-from dlbio.training.trainer import LogSummary, fit_resumable, summarize_log
+from dlbio.training.log import LogSummary, summarize_log
+from dlbio.training.trainer import fit_resumable
 from dlbio.training.weights import load_weights_into
 
 

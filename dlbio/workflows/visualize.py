@@ -76,3 +76,45 @@ def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | P
     require(fm.n_sites[f] > 0, f"filter {filter_no} never fires (max activation <= 0) on the positive sequences")
     png = draw_logo(acgt[f], "ACGT", out_png, title=f"filter {filter_no} ({fm.n_sites[f]} sites)")
     return png, meme_path, int(fm.n_sites[f])
+
+
+def run_names(logs: list[str | Path]) -> list[str]:
+    """The legend's name of each log: its file name without .log.csv, or the path as given
+    where two file names are the same (one --prefix in two --out-dirs)."""
+    names = [Path(p).name for p in logs]
+    if len(set(names)) < len(names):
+        names = [str(p) for p in logs]
+    return [n.removesuffix(".log.csv") for n in names]
+
+
+def plot_training(logs: list[str | Path], out: str | Path = "training_curves.png") -> Path:
+    """Training curves of one or more danq-train logs -> PNG: loss (solid) and val_loss (dashed)
+    per epoch, and the median validation ROC AUC where the log has it; each run's best epoch
+    (lowest val_loss, the kept model) is marked; runs are named by :func:`run_names`."""
+    from dlbio.plots import pyplot, save_png
+    from dlbio.training.log import read_training_log
+
+    require(len(logs) > 0, "no training log given")
+    runs = [(name, read_training_log(p)) for name, p in zip(run_names(logs), logs)]
+    with_auc = any("val_auc_median" in r for _, r in runs)
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2 if with_auc else 1, figsize=(11 if with_auc else 6, 4.2), squeeze=False)
+    ax_loss = axes[0, 0]
+    for i, (name, r) in enumerate(runs):
+        colour = f"C{i % 10}"
+        best = int(np.argmin(r["val_loss"]))
+        ax_loss.plot(r["epoch"], r["loss"], color=colour, label=name)
+        ax_loss.plot(r["epoch"], r["val_loss"], color=colour, linestyle="--")
+        ax_loss.plot(r["epoch"][best], r["val_loss"][best], "o", color=colour, markerfacecolor="none", markersize=9)
+        if "val_auc_median" in r:
+            axes[0, 1].plot(r["epoch"], r["val_auc_median"], color=colour, label=name)
+            axes[0, 1].plot(r["epoch"][best], r["val_auc_median"][best], "o", color=colour, markerfacecolor="none",
+                            markersize=9)
+    ax_loss.set(xlabel="epoch", ylabel="binary cross-entropy",
+                title="loss (solid) and val_loss (dashed); o = best epoch")
+    if with_auc:
+        axes[0, 1].set(xlabel="epoch", ylabel="median ROC AUC over targets", title="validation ROC AUC")
+    for ax in axes[0]:
+        ax.legend(fontsize=8)
+        ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    return save_png(fig, out)

@@ -1,0 +1,73 @@
+"""danq-train's per-epoch log (``<prefix>.<model>.log.csv``): read it, summarise it.
+
+Keras' CSVLogger writes ``epoch,loss,val_auc_median,val_loss`` (epoch 0-based); the
+multi-worker loop writes ``epoch,loss,val_loss``.  A resumed run appends to the same file.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlbio.errors import DlbioError, require
+
+
+@dataclass
+class LogSummary:
+    """The whole run as its CSV log records it (resumed runs append to the same log)."""
+
+    epochs: int                      # epochs completed, all processes
+    best_epoch: int                  # 1-based, lowest val_loss: the epoch of the kept model
+    best_val_loss: float
+    best_val_auc: float | None       # median validation ROC AUC then (None: multi-worker log)
+
+
+def summarize_log(log: Path) -> LogSummary | None:
+    """Best epoch of a Keras CSVLogger / multi-worker log (columns epoch, val_loss[, val_auc_median])."""
+    try:
+        with open(log, newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get("val_loss")]
+    except FileNotFoundError:
+        return None
+    if not rows:
+        return None
+    best = min(rows, key=lambda r: float(r["val_loss"]))
+    auc = best.get("val_auc_median")
+    return LogSummary(len(rows), int(best["epoch"]) + 1, float(best["val_loss"]), float(auc) if auc else None)
+
+
+def read_training_log(path: str | Path) -> dict[str, np.ndarray]:
+    """The columns of a danq-train log as float64 arrays of one value per epoch: ``epoch``
+    (1-based), ``loss``, ``val_loss`` and, where the log has it, ``val_auc_median``.
+    Raises DlbioError naming the file when it is missing or not such a log."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: training log not found (danq-train writes checkpoints/<prefix>.<model>.log.csv)")
+    try:
+        with open(path, newline="") as fh:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = set(reader.fieldnames or ())
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DlbioError(f"{path}: not a danq-train log ({exc})") from None
+    require({"epoch", "loss", "val_loss"} <= header,
+            f"{path}: not a danq-train log (expected the columns epoch, loss, val_loss)")
+    require(len(rows) > 0, f"{path}: the log has no epochs yet")
+    names = ["epoch", "loss", "val_loss"] + (["val_auc_median"] if "val_auc_median" in header else [])
+    try:
+        cols = {n: np.array([float(r[n]) for r in rows]) for n in names}
+    except (TypeError, ValueError):
+        bad = next(i for i, r in enumerate(rows, 2) if not all(_is_number(r[n]) for n in names))
+        raise DlbioError(f"{path}: line {bad}: not a number in columns {', '.join(names)}") from None
+    cols["epoch"] = cols["epoch"] + 1
+    return cols
+
+
+def _is_number(text) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
