@@ -54,6 +54,34 @@ def test_v73_written_a_chunk_at_a_time_holds_every_row_in_order(tmp_path):
         assert np.array_equal(x, idx) and np.array_equal(labels, y)
 
 
+def test_v5_written_a_block_at_a_time_is_what_savemat_writes(tmp_path, monkeypatch):
+    """valid/test.mat come from dlbio's own streaming v5 writer: scipy reads the same arrays
+    as from a savemat file, with MATLAB's types and shapes, and so does dlbio's reader."""
+    from scipy.io import loadmat, whosmat
+
+    idx, y = _random_set(n=41, length=23, targets=11)
+    idx[5, 7] = encoding.N_CODE
+    ref = tmp_path / "ref.mat"
+    savemat(ref, {"testxdata": encoding.index_to_onehot(idx, np.uint8).transpose(0, 2, 1), "testdata": y},
+            do_compression=True)
+    path = deepsea_mat.write_source(tmp_path / "test.mat", "test", pipeline.ArraySource(idx, y), "5", chunk=8)
+    assert path.read_bytes()[:10] == b"MATLAB 5.0" and path.read_bytes()[126:128] == b"IM"
+    assert whosmat(path) == whosmat(ref) == [("testxdata", (41, 4, 23), "uint8"), ("testdata", (41, 11), "uint8")]
+    ours, theirs = loadmat(path), loadmat(ref)
+    for key in ("testxdata", "testdata"):
+        assert ours[key].dtype == np.uint8 and np.array_equal(ours[key], theirs[key])
+    monkeypatch.setattr(deepsea_mat, "_V5_CHUNK", 6)  # the reader's slabs too: 41 rows in 7
+    x, labels = deepsea_mat.MatSet(path, "test").read(0, 41)
+    assert np.array_equal(x, idx) and np.array_equal(labels, y)
+
+
+def test_v5_refuses_a_variable_over_4_gb(tmp_path):
+    from dlbio.data import mat5
+
+    with open(tmp_path / "big.mat", "wb") as fh, pytest.raises(DlbioError, match="over MATLAB v5's 4 GB"):
+        mat5.write_uint8(fh, "testxdata", (1_100_000, 4, 1000), iter(()))
+
+
 def test_v5_reader_handles_float_one_hot(tmp_path):
     idx, y = _random_set(targets=3)
     onehot = encoding.index_to_onehot(idx, np.float64).transpose(0, 2, 1)  # (N, 4, L)
