@@ -26,6 +26,11 @@ def test_the_multi_worker_log_has_no_auc_column(tmp_path):
     assert set(log) == {"epoch", "loss", "val_loss"} and log["loss"].tolist() == [0.9, 0.7]
 
 
+def test_a_running_jobs_half_written_last_row_is_left_out(tmp_path):
+    (tmp_path / "a.log.csv").write_text(KERAS_LOG + "3,0.45")
+    assert read_training_log(tmp_path / "a.log.csv")["epoch"].tolist() == [1, 2, 3]
+
+
 @pytest.mark.parametrize("text,message", [
     ("epoch,loss,val_loss\n", "has no epochs yet"),                     # a job that has just started
     ("target\tfile\nCTCF\tctcf.bed\n", "expected the columns epoch, loss, val_loss"),

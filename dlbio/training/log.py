@@ -54,8 +54,10 @@ def read_training_log(path: str | Path) -> dict[str, np.ndarray]:
         raise DlbioError(f"{path}: not a danq-train log ({exc})") from None
     require({"epoch", "loss", "val_loss"} <= header,
             f"{path}: not a danq-train log (expected the columns epoch, loss, val_loss)")
-    require(len(rows) > 0, f"{path}: the log has no epochs yet")
     names = ["epoch", "loss", "val_loss"] + (["val_auc_median"] if "val_auc_median" in header else [])
+    if rows and any(rows[-1].get(n) in (None, "") for n in names):
+        rows = rows[:-1]  # a row being written while a running job's log is read
+    require(len(rows) > 0, f"{path}: the log has no epochs yet")
     try:
         cols = {n: np.array([float(r[n]) for r in rows]) for n in names}
     except (TypeError, ValueError):
