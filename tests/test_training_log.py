@@ -18,12 +18,14 @@ def test_the_keras_log_is_read_with_1_based_epochs_and_its_auc(tmp_path):
     assert np.allclose(log["val_loss"], [0.66, 0.58, 0.61]) and np.allclose(log["val_auc_median"], [0.55, 0.71, 0.78])
     s = summarize_log(tmp_path / "a.log.csv")  # the best epoch the curves mark is the one the summary names
     assert s.best_epoch == int(log["epoch"][np.argmin(log["val_loss"])]) == 2 and s.best_val_auc == 0.71
+    assert s.epochs == 3 and s.best_val_loss == 0.58 and summarize_log(tmp_path / "none.log.csv") is None
 
 
 def test_the_multi_worker_log_has_no_auc_column(tmp_path):
     (tmp_path / "m.log.csv").write_text(MULTI_WORKER_LOG)
     log = read_training_log(tmp_path / "m.log.csv")
     assert set(log) == {"epoch", "loss", "val_loss"} and log["loss"].tolist() == [0.9, 0.7]
+    assert summarize_log(tmp_path / "m.log.csv").best_val_auc is None
 
 
 def test_a_running_jobs_half_written_last_row_is_left_out(tmp_path):

@@ -26,17 +26,15 @@ class LogSummary:
 
 
 def summarize_log(log: Path) -> LogSummary | None:
-    """Best epoch of a Keras CSVLogger / multi-worker log (columns epoch, val_loss[, val_auc_median])."""
+    """The best epoch of a danq-train log (see :func:`read_training_log`); None without one."""
     try:
-        with open(log, newline="") as fh:
-            rows = [r for r in csv.DictReader(fh) if r.get("val_loss")]
-    except FileNotFoundError:
+        cols = read_training_log(log)
+    except DlbioError:
         return None
-    if not rows:
-        return None
-    best = min(rows, key=lambda r: float(r["val_loss"]))
-    auc = best.get("val_auc_median")
-    return LogSummary(len(rows), int(best["epoch"]) + 1, float(best["val_loss"]), float(auc) if auc else None)
+    best = int(np.argmin(cols["val_loss"]))  # the first of equal lows, as the checkpoint keeps
+    auc = cols.get("val_auc_median")
+    return LogSummary(len(cols["epoch"]), int(cols["epoch"][best]), float(cols["val_loss"][best]),
+                      None if auc is None else float(auc[best]))
 
 
 def read_training_log(path: str | Path) -> dict[str, np.ndarray]:

@@ -12,7 +12,6 @@ from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError, require
 from dlbio.evaluation import category_of, plot_curves
 from dlbio.progress import progress_mode
-from dlbio.workflows.danq import check_compatible, load_dna_model
 
 
 def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
@@ -64,6 +63,7 @@ def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | P
     from dlbio.motifs.activations import first_conv_layer
     from dlbio.motifs.filters import filter_motifs
     from dlbio.motifs.meme import write_meme
+    from dlbio.workflows.danq import check_compatible, load_dna_model
 
     model = load_dna_model(model_path)
     n_filters = first_conv_layer(model).filters
