@@ -35,6 +35,7 @@ def test_train_writes_model_log_predictions(trained):
     assert model.inputs[0].shape[1:] == (200, 4) and model.outputs[0].shape[-1] == 8
     log = (out / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()
     assert log[0].split(",") == ["epoch", "loss", "val_auc_median", "val_loss"] and len(log) == 3
+    assert f"(curves: danq-visualize -L {out / 'checkpoints' / 'bestmodel.DanQ.log.csv'})" in text
     with h5py.File(out / "predictions" / "test_results.h5") as f:
         assert f["pred"].shape == (300, 8) and f["labels"].dtype == np.uint8
         assert f.attrs["target_names"][0] == b"CTCF_MA0139.2"

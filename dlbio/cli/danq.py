@@ -74,7 +74,7 @@ def danq_train(data, **kw):
         click.echo(f"{best.epochs} epoch{'s' if best.epochs > 1 else ''}; best val_loss {best.best_val_loss:.4f} at epoch {best.best_epoch}{auc}")
         if best.epochs < kw["epochs"]:
             click.echo(f"stopped early: no better val_loss in the last {kw['patience']} epochs (--patience)")
-    click.echo(f"model -> {res.checkpoint}\nlog -> {res.log}")
+    click.echo(f"model -> {res.checkpoint}\nlog -> {res.log} (curves: danq-visualize -L {res.log})")
     if res.results:
         click.echo(f"test predictions -> {res.results}")
         for line in res.metrics_lines:
