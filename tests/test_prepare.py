@@ -94,6 +94,7 @@ def test_a_letter_that_is_not_dna_is_an_error_only_inside_a_window(genome, tmp_p
 
 
 def test_windows_bed_gives_each_stored_row_its_place_in_the_genome(genome, tmp_path):
+    from dlbio.data import deepsea_mat
     from dlbio.data.encoding import encode, reverse_complement
     from dlbio.data.store import StoreSet
 
@@ -102,10 +103,14 @@ def test_windows_bed_gives_each_stored_row_its_place_in_the_genome(genome, tmp_p
                                           ("chr3", 400, 600)])
     built = prepare.build(g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",),
                           reverse_complement_copies=True)
-    prepare.write_built(built, tmp_path / "out")
+    prepare.write_built(built, tmp_path / "out", mat=True)
     for split in ("train", "valid", "test"):
         lines = [line.split("\t") for line in (tmp_path / "out" / f"{split}.windows.bed").read_text().splitlines()]
-        rows, _ = StoreSet(tmp_path / "out" / f"{split}.dlbio").read(0, 10**6)
+        rows, labels = StoreSet(tmp_path / "out" / f"{split}.dlbio").read(0, 10**6)
+        # --mat: train.mat (v7.3) and valid/test.mat (v5, written a block at a time) hold the store's rows
+        mat = deepsea_mat.MatSet(tmp_path / "out" / f"{split}.mat", split)
+        assert mat.layout == ("v7.3" if split == "train" else "v5")
+        assert all(np.array_equal(a, b) for a, b in zip(mat.read(0, 10**6), (rows, labels)))
         assert len(lines) == len(rows) and len(rows) % 2 == 0
         for (chrom, start, end, name, _, strand), row in zip(lines, rows):
             window = encode(seqs[chrom][int(start):int(end)])

@@ -238,7 +238,7 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False,
         require(src.n > 0, f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks")
         src.split = split
         made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress)
-        if mat:  # train.mat (v7.3) a chunk at a time; valid/test (v5) from whole arrays
+        if mat:  # train.mat (v7.3) a chunk of rows at a time; valid/test (v5) a block of positions at a time
             deepsea_mat.write_source(out / f"{split}.mat", split, src, "7.3" if split == "train" else "5")
         if isinstance(src, SplitRows):
             write_text(out / f"{split}.windows.bed", windows_bed(src, built.bin_size))
