@@ -148,11 +148,12 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
 
 @command(name="danq-visualize", help="""Pictures of a trained model.
 
--t T: ROC and PR curves of target T (1-based) from a predictions file.
--M -t F: the motif of first-layer filter F as a logo, from the test positives
-(DanQ procedure, both strands), and every filter in one MEME file.
--L LOG: training curves (loss, val_loss, median validation ROC AUC per epoch,
-best epoch marked) of one or more danq-train logs, to compare runs.
+\b
+-t T     ROC and PR curves of target T (1-based) from a predictions file.
+-M -t F  the motif of first-layer filter F as a logo, from the test positives
+         (DanQ procedure, both strands), and every filter in one MEME file.
+-L LOG   training curves (loss, val_loss, median validation ROC AUC per epoch,
+         best epoch marked) of one or more danq-train logs, to compare runs.
 
 \b
 Examples:
