@@ -175,4 +175,11 @@ def cases() -> list[tuple[str, str, list]]:
                                                                "-t", "1"]),
         ("mutagenesis --zoom 0", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"), "-t", "1",
                                                  "--zoom", "0"]),
+        ("track region past the chromosome's end", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr2:0-200000"]),
+        ("track region on a chromosome the genome lacks", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr9:0-5000"]),
+        ("track region without start-end", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1"]),
+        ("track region shorter than --step", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1:1000-1100"]),
+        ("track target the model lacks", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1:0-5000", "-t", "9"]),
+        ("track --step 0", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1:0-5000", "--step", "0"]),
+        ("track --peaks file missing", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1:0-5000", "--peaks", "no.bed"]),
     ]

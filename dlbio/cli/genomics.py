@@ -199,4 +199,50 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
                    f"positions {first}-{last} -> {res['tsv']}, {res['png']}")
 
 
-COMMANDS = [build_dataset, variants_cmd, mutagenesis_cmd]
+@command(name="track", help="""Predicted profiles along a locus, as bedGraph tracks and a figure.
+
+A window of the model's length every --step bp along the region, each prediction
+given to the --step-bp bin at the window's centre (DeepSEA labels the 200-bp bin
+at the centre of its 1000-bp windows): one bedGraph per target (OUT.<target>.bedGraph,
+to load in a genome browser) and OUT.png, a panel per target.  Bins whose window
+runs off the chromosome are left out and counted.
+
+\b
+Example:
+  dlbio track -g hg19.fa -r chr11:5,240,000-5,300,000 -t CTCF,GATA1 -d data --peaks ctcf.narrowPeak -o hbb
+  dlbio track -w checkpoints/bestmodel.DanQ.keras -g genome.fa -r chr1:0-20000 --both-strands
+""")
+@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
+@click.option("-g", "--genome", required=True, type=click.Path(dir_okay=False), help="Genome FASTA.")
+@click.option("-r", "--region", required=True, help="chrom:start-end (0-based, end excluded; commas allowed).")
+@click.option("-t", "--targets", default=None,
+              help="Comma-separated targets: 1-based numbers or names from targets.tsv (with -d) "
+                   "[all, for a model of at most 16].")
+@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
+@click.option("--step", type=int, default=200, show_default=True, help="Bin size and spacing of the windows, bp.")
+@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
+@click.option("--peaks", multiple=True, type=click.Path(dir_okay=False),
+              help="BED/narrowPeak file whose intervals in the region are drawn under the tracks; repeatable.")
+@click.option("-b", "--batch-size", type=int, default=512, show_default=True)
+@click.option("-o", "--out", default="track", show_default=True, help="Output prefix (.<target>.bedGraph, .png).")
+@quiet_option
+def track_cmd(model_path, genome, region, targets, data, step, both_strands, peaks, batch_size, out, quiet):
+    from dlbio.progress import progress_mode
+    from dlbio.targets import names_for_model, parse_targets
+    from dlbio.workflows.danq import load_dna_model
+    from dlbio.workflows.genomics import predict_track
+
+    model = load_dna_model(model_path or default_model("DanQ"))
+    names = names_for_model(model, data)
+    chosen = parse_targets(targets, model.outputs[0].shape[-1], names, option="-t")
+    res = predict_track(model, genome, region, out, chosen, names, step=step, both_strands=both_strands,
+                        batch_size=batch_size, progress=progress_mode(quiet), peaks=list(peaks))
+    if res["skipped"]:
+        click.echo(f"note: {res['skipped']} bins left out: their window runs off {res['chrom']}", err=True)
+    click.echo(f"{len(res['bins']):,} bins of {step} bp on {res['chrom']}; highest bin per target: " + "; ".join(
+        f"{name} {value:.3f} at {res['chrom']}:{b:,}-{b + step:,}" for name, b, value in res["top"]))
+    click.echo(f"bedGraph -> {', '.join(map(str, res['bedgraphs']))}" + (f"\nfigure -> {res['png']}" if res["png"] else ""))
+
+
+COMMANDS = [build_dataset, variants_cmd, mutagenesis_cmd, track_cmd]

@@ -61,6 +61,58 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
     return path, len(rows)
 
 
+def predict_track(model, genome_path: str | Path, region: str, out: str | Path, targets: list[int] | None = None,
+                  names: list[str] | None = None, step: int = 200, both_strands: bool = False,
+                  batch_size: int = 512, png: bool = True, progress: bool | str = False,
+                  peaks: list[str | Path] = ()) -> dict:
+    """dlbio track: windows of the model's length every *step* bp along *region*
+    ('chr:start-end', commas allowed), each prediction given to the *step*-bp bin at its
+    window's centre (tracks.tile_windows), written per target (*targets*, 1-based; None: all,
+    for a model of at most 16) as ``<out>.<target name>.bedGraph``, and drawn to ``<out>.png``
+    with the intervals of each BED/narrowPeak file of *peaks* in the region below.
+
+    Returns {'chrom', 'bins' int64 (n,), 'pred' float32 (n, k), 'names', 'skipped',
+    'bedgraphs', 'png', 'top': per target (name, bin start, value) of its highest bin}.
+    """
+    from dlbio.predict import predict_index
+    from dlbio.tracks import draw_tracks, tile_windows, write_bedgraph
+
+    length = model.inputs[0].shape[1]
+    n_targets = model.outputs[0].shape[-1]
+    require(step >= 1, f"--step must be at least 1, got {step}")
+    require(":" in region, f"--region {region!r}: expected chrom:start-end")
+    genome = Genome(genome_path)
+    ((chrom, (start, end)),) = prepare.parse_regions((region,), genome, "--region").items()
+    require(end <= genome.lengths[chrom], f"--region {region!r}: {chrom} is {genome.lengths[chrom]:,} bp long")
+    if targets is None:
+        require(n_targets <= 16, f"the model has {n_targets} targets: choose the tracks with -t (numbers or names)")
+        targets = list(range(1, n_targets + 1))
+    shown = []  # the --peaks files are read first: a bad one stops the run before any output
+    for path in peaks:
+        s, e = read_bed(path, genome).by_chrom.get(chrom, (np.zeros(0, np.int64),) * 2)
+        keep = (e > start) & (s < end)
+        shown.append((Path(path).name.split(".")[0], s[keep], e[keep]))
+    bins, windows, skipped = tile_windows(genome, chrom, start, end, length, step)
+    require(len(bins) > 0, f"--region {region!r}: no {step}-bp bin of it has a whole {length}-bp window on {chrom}"
+                           if skipped else f"--region {region!r} is shorter than --step {step}")
+    batches = (windows[i:i + batch_size] for i in range(0, len(windows), batch_size))
+    pred = predict_index(model, batches, len(windows), progress, both_strands)[:, [t - 1 for t in targets]]
+    all_names = target_names_for(model, names)
+    chosen = [all_names[t - 1] for t in targets]
+    strands = ", both strands" if both_strands else ""
+    stems = _output_stems(out, chosen, bare_single=False)
+    bedgraphs = [write_bedgraph(f"{stem}.bedGraph", chrom, bins, step, pred[:, j], name,
+                                f"dlbio prediction of {name}, {step}-bp bins, {length}-bp windows{strands}")
+                 for j, (stem, name) in enumerate(zip(stems, chosen))]
+    figure = None
+    if png:
+        figure = draw_tracks(chrom, bins, step, pred, chosen, f"{out}.png",
+                             f"{chrom}:{start:,}-{end:,}: predictions of {step}-bp bins{strands}", (start, end), shown)
+    top = [(name, int(bins[np.argmax(pred[:, j])]), float(pred[:, j].max())) for j, name in enumerate(chosen)]
+    return {"chrom": chrom, "bins": bins, "pred": pred, "names": chosen, "skipped": skipped,
+            "bedgraphs": bedgraphs, "png": figure, "top": top}
+
+
 def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,
               both_strands: bool = False, skip_mismatch: bool = False, warn=None, progress: bool | str = False,
               targets: list[int] | None = None, chunk: int = 4096, top: int = 5) -> dict:
@@ -173,11 +225,12 @@ def _choose_records(found, records: list[str] | None, all_records: bool, source)
     return [(r, picked[r]) for r in wanted]
 
 
-def _output_stems(out: str | Path, ids: list[str]) -> list[str]:
-    """*out* for one record; ``<out>.<id>`` for several, ids made file-name safe and unique."""
+def _output_stems(out: str | Path, ids: list[str], bare_single: bool = True) -> list[str]:
+    """*out* for one record (with *bare_single*); ``<out>.<id>`` otherwise, ids made file-name
+    safe and unique."""
     import re
 
-    if len(ids) == 1:
+    if len(ids) == 1 and bare_single:
         return [str(out)]
     stems: list[str] = []
     taken: set[str] = set()          # a set: --all-records may give tens of thousands of ids
