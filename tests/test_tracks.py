@@ -61,7 +61,7 @@ def test_the_track_is_high_exactly_on_the_bins_whose_window_holds_the_motif(locu
         (locus / "t.target_1.bedGraph").read_text().splitlines()[1:]
 
 
-def test_a_model_of_many_targets_needs_t(locus):
+def test_a_model_of_many_targets_needs_t(locus, monkeypatch):
     import keras
 
     from dlbio.workflows.genomics import predict_track
@@ -70,6 +70,12 @@ def test_a_model_of_many_targets_needs_t(locus):
     model = keras.Model(x, keras.layers.Dense(17, activation="sigmoid")(keras.layers.Flatten()(x)))
     with pytest.raises(DlbioError, match="the model has 17 targets: choose the tracks with -t"):
         predict_track(model, locus / "g.fa", "chrA:0-2000", locus / "t")
+    from dlbio.workflows import genomics
+
+    full = predict_track(model, locus / "g.fa", "chrA:0-2000", locus / "all", targets=list(range(1, 18)))
+    monkeypatch.setattr(genomics, "_MAX_PANELS", 1)  # the figure draws the first panels; every bedGraph is written
+    few = predict_track(model, locus / "g.fa", "chrA:0-2000", locus / "few", targets=list(range(1, 18)))
+    assert len(few["bedgraphs"]) == 17 and Image.open(few["png"]).size[1] < Image.open(full["png"]).size[1]
     res = predict_track(model, locus / "g.fa", "chrA:0-2000", locus / "t", targets=[17], png=False)
     # --step 200 with 60-bp windows: each window is the middle of its bin; 10 bins
     assert res["bins"].tolist() == list(range(0, 2000, 200)) and res["pred"].shape == (10, 1)

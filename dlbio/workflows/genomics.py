@@ -61,6 +61,9 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
     return path, len(rows)
 
 
+_MAX_PANELS = 16  # dlbio track's figure: more panels would make it too tall to read
+
+
 def predict_track(model, genome_path: str | Path, region: str, out: str | Path, targets: list[int] | None = None,
                   names: list[str] | None = None, step: int = 200, both_strands: bool = False,
                   batch_size: int = 512, png: bool = True, progress: bool | str = False,
@@ -105,9 +108,11 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
                                 f"dlbio prediction of {name}, {step}-bp bins, {length}-bp windows{strands}")
                  for j, (stem, name) in enumerate(zip(stems, chosen))]
     figure = None
-    if png:
-        figure = draw_tracks(chrom, bins, step, pred, chosen, f"{out}.png",
-                             f"{chrom}:{start:,}-{end:,}: predictions of {step}-bp bins{strands}", (start, end), shown)
+    if png:  # a panel per target, for the first _MAX_PANELS of them (the bedGraphs have every one)
+        drawn = f"; the first {_MAX_PANELS} of {len(chosen)} targets" if len(chosen) > _MAX_PANELS else ""
+        figure = draw_tracks(chrom, bins, step, pred[:, :_MAX_PANELS], chosen[:_MAX_PANELS], f"{out}.png",
+                             f"{chrom}:{start:,}-{end:,}: predictions of {step}-bp bins{strands}{drawn}",
+                             (start, end), shown)
     top = [(name, int(bins[np.argmax(pred[:, j])]), float(pred[:, j].max())) for j, name in enumerate(chosen)]
     return {"chrom": chrom, "bins": bins, "pred": pred, "names": chosen, "skipped": skipped,
             "bedgraphs": bedgraphs, "png": figure, "top": top}
