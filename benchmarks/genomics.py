@@ -5,6 +5,8 @@ its wall time and peak resident memory are its own (start-up and model loading i
 
   variants       dlbio variants on N SNVs of data/genome_tiny chr1 (-o .h5 and .tsv)
   mutagenesis    dlbio mutagenesis of 1 and of 4 random 1000-bp sequences (--all-records)
+  track          dlbio track over --track-kb kb of data/genome_tiny chr1 (--step 200), all 919
+                 targets' bedGraphs and the figure of the first 16
   regions        danq-predict --bed on N random 200-bp chr1 regions, TSV and HDF5, with a
                  DanQ of the full 919 targets but 8 filters, so that the table (N x 919),
                  not the network, dominates
@@ -15,7 +17,8 @@ its wall time and peak resident memory are its own (start-up and model loading i
 Prints one JSON object per measurement; docs/benchmarks.md records the figures.  Usage:
   python benchmarks/genomics.py [--variants 1000,5000] [--regions 200000] [--prepare-genome 300|hg19]
                                 [--prepare-targets 10] [--prepare-peaks 10000]
-                                [--only variants,mutagenesis,regions,prepare] [--out /tmp/dlbio-bench-genomics]
+                                [--track-kb 400]
+                                [--only variants,mutagenesis,track,regions,prepare] [--out /tmp/dlbio-bench-genomics]
 """
 
 from __future__ import annotations
@@ -124,7 +127,8 @@ def main() -> None:
                          "sizes, DeepSEA's hold-outs chr7 and chr8,chr9, --reverse-complement)")
     ap.add_argument("--prepare-targets", type=int, default=10)
     ap.add_argument("--prepare-peaks", type=int, default=10_000, help="peaks per target and 300 Mb")
-    ap.add_argument("--only", default="variants,mutagenesis,regions,prepare", help="measurements to run")
+    ap.add_argument("--track-kb", type=int, default=400, help="region of dlbio track, kb")
+    ap.add_argument("--only", default="variants,mutagenesis,track,regions,prepare", help="measurements to run")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -145,6 +149,10 @@ def main() -> None:
 
     if "mutagenesis" in only:
         measure_mutagenesis(a, rng, full)
+    if "track" in only:
+        targets = ",".join(map(str, range(1, 920)))
+        measure("track", "track", "-w", full, "-g", GENOME, "-r", f"chr1:0-{a.track_kb * 1000}", "-t", targets,
+                "-o", a.out / "track", "-q", kb=a.track_kb, bins=a.track_kb * 5)
     if "regions" in only:
         measure_regions(a, rng, small, seq)
     if "prepare" in only:
