@@ -93,3 +93,12 @@ def plot_curves(y_true: np.ndarray, y_score: np.ndarray, path: str | Path, title
         a.grid(alpha=0.3)
     fig.suptitle(title)
     return save_png(fig, path)
+
+
+def default_results_name(model_name: str, prefix: str = "bestmodel", split: str = "test") -> str:
+    """``test_results.h5`` (Biowulf's name) for DanQ under the default prefix, else
+    ``<prefix>.<model>.<split>_results.h5``: runs of other models or prefixes in the same
+    folder keep their own predictions instead of replacing each other's."""
+    if model_name == "DanQ" and prefix == "bestmodel":
+        return f"{split}_results.h5"
+    return f"{prefix}.{model_name}.{split}_results.h5"

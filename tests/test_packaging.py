@@ -82,24 +82,35 @@ def test_a_missing_tensorflow_names_the_extra_to_install(tmp_path):
     assert res.stderr.startswith(f"error: keras is not installed in {sys.prefix}: pip install 'dlbio[cpu]'")
 
 
-def test_data_commands_need_no_tensorflow(tmp_path):
-    """danq-prepare, danq-convert and simulate run where only the base package is installed
-    (a data-preparation node, a login node); they do not start TensorFlow (5 s) either."""
+def test_data_and_plot_commands_need_no_tensorflow(tmp_path):
+    """danq-prepare, danq-convert, simulate and danq-visualize's ROC and training curves run
+    where only the base package is installed (a data-preparation node, a login node); they do
+    not start TensorFlow (5 s) either."""
+    import h5py
+    import numpy as np
+
     from dlbio.resources import data_dir
 
     genome = data_dir() / "genome_tiny"
+    rng = np.random.default_rng(0)
+    with h5py.File(tmp_path / "p.h5", "w") as f:
+        f["pred"], f["labels"] = rng.random((20, 2)).astype(np.float32), np.tile([[0, 1], [1, 0]], (10, 1)).astype(np.uint8)
+    (tmp_path / "run.log.csv").write_text("epoch,loss,val_auc_median,val_loss\n0,0.7,0.6,0.69\n1,0.6,0.7,0.62\n")
     block = "import sys; sys.modules['keras'] = sys.modules['tensorflow'] = None; from dlbio.cli import program; " \
             "sys.argv[0] = 'dlbio'; program()"
     for args in (["danq-prepare", "-g", genome / "genome.fa", "--sheet", genome / "targets.tsv", "--test-chroms",
                   "chr3", "--valid-chroms", "chr2", "-o", tmp_path / "prepared", "-q"],
                  ["danq-convert", "-d", data_dir() / "danq" / "data", "-o", tmp_path / "store"],
-                 ["simulate", "-o", tmp_path / "sim", "--motifs", "CTCF"]):
+                 ["simulate", "-o", tmp_path / "sim", "--motifs", "CTCF"],
+                 ["danq-visualize", "-t", "2", "-p", tmp_path / "p.h5", "-o", tmp_path / "roc.png"],
+                 ["danq-visualize", "-L", tmp_path / "run.log.csv", "-o", tmp_path / "curves.png"]):
         res = subprocess.run([sys.executable, "-c", block, *map(str, args)], cwd=tmp_path, capture_output=True,
                              text=True, env=_env())
         assert res.returncode == 0, (args[0], res.stderr)
     assert (tmp_path / "prepared" / "train.dlbio" / "manifest.json").is_file()
     assert (tmp_path / "store" / "train.dlbio" / "manifest.json").is_file()
     assert (tmp_path / "sim" / "train.mat").is_file()
+    assert (tmp_path / "roc.png").is_file() and (tmp_path / "curves.png").is_file()
 
 
 def test_every_command_has_help_with_an_example():

@@ -138,8 +138,10 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
             click.echo(f"note: {how}: {n} records", err=True)
         click.echo(f"predictions -> {out}")
         return
+    from dlbio.evaluation import default_results_name
+
     source = wf.open_sets(data or default_data(), subset, (split,))[split]
-    default = wf.default_results_name(model_name, split=split) if not weights else f"{split}_results.h5"
+    default = default_results_name(model_name, split=split) if not weights else f"{split}_results.h5"
     res = wf.predict(model, source, output or f"predictions/{default}", batch_size, quiet, both_strands)
     click.echo(f"predictions -> {res.path}\nper-target metrics -> {res.metrics_tsv}")
     for line in res.summary:
@@ -188,13 +190,15 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
         return
     require(target is not None, "give -t TARGET (ROC/PR curves), -M -t FILTER (a filter's motif) or -L LOG "
                                 "(training curves); see danq-visualize --help")
-    from dlbio.workflows import danq as wf
-
     if not motif_mode:
-        predictions = predictions or f"predictions/{wf.default_results_name(model_name)}"
+        from dlbio.evaluation import default_results_name
+
+        predictions = predictions or f"predictions/{default_results_name(model_name)}"
         out = vis.plot_target(predictions, target, output)
         click.echo(f"ROC/PR curves -> {out}")
         return
+    from dlbio.workflows import danq as wf
+
     require(target.isdigit(), f"-M -t: a filter number (1-based), got {target!r}")
     target = int(target)
     tlist = targets_option(targets, data or default_data())

@@ -17,7 +17,7 @@ from dlbio.atomic import atomic_path
 from dlbio.data import sources
 from dlbio.data.fasta import read_index
 from dlbio.errors import DlbioError, require
-from dlbio.evaluation import per_target_metrics, summary_lines, write_metrics_tsv
+from dlbio.evaluation import default_results_name, per_target_metrics, summary_lines, write_metrics_tsv
 from dlbio.models import deepsea as models
 from dlbio.predict import predict_index
 from dlbio.prediction_table import FLOAT_FILTERS
@@ -192,15 +192,6 @@ def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, 
                       # (Keras turns it off then, with a warning)
                       jit_compile=model_name == "DeepSEA" and not deterministic)
     return model
-
-
-def default_results_name(model_name: str, prefix: str = "bestmodel", split: str = "test") -> str:
-    """``test_results.h5`` (Biowulf's name) for DanQ under the default prefix, else
-    ``<prefix>.<model>.<split>_results.h5``: runs of other models or prefixes in the same
-    folder keep their own predictions instead of replacing each other's."""
-    if model_name == "DanQ" and prefix == "bestmodel":
-        return f"{split}_results.h5"
-    return f"{prefix}.{model_name}.{split}_results.h5"
 
 
 @dataclass
