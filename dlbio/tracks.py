@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.atomic import atomic_path
-from dlbio.data.encoding import encode
+from dlbio.data.prepare import chromosome_windows
 
 
 def tile_windows(genome, chrom: str, start: int, end: int, length: int, step: int
@@ -19,19 +19,14 @@ def tile_windows(genome, chrom: str, start: int, end: int, length: int, step: in
     step, ...) and the *length*-bp window centred on each.
 
     Returns (bin starts int64 (n,), windows uint8 base index (n, length), number of bins left
-    out because their window runs off the chromosome).  The span is read and encoded once;
-    a letter that is not DNA in it is an error naming the place.
+    out because their window runs off the chromosome), cut by prepare.chromosome_windows
+    as danq-prepare cuts its windows (a letter that is not DNA in one is an error naming it).
     """
     flank = (length - step) // 2                      # window start = bin start - flank
     bins = np.arange(start, end - step + 1, step, dtype=np.int64)
     inside = (bins - flank >= 0) & (bins - flank + length <= genome.lengths[chrom])
     skipped, bins = int((~inside).sum()), bins[inside]
-    if not len(bins):
-        return bins, np.zeros((0, length), np.uint8), skipped
-    lo, hi = int(bins[0]) - flank, int(bins[-1]) - flank + length
-    span = encode(genome.fetch(chrom, lo, hi), f"{genome.path}:{chrom}:{lo}-{hi}")
-    windows = np.lib.stride_tricks.sliding_window_view(span, length)[bins - flank - lo]
-    return bins, np.ascontiguousarray(windows), skipped
+    return bins, chromosome_windows(genome, chrom, bins - flank, length), skipped
 
 
 def write_bedgraph(path: str | Path, chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarray,

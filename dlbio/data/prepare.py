@@ -137,22 +137,24 @@ def _bins_touched(starts: np.ndarray, ends: np.ndarray, bin_size: int, n_bins: i
 
 def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, length: int) -> np.ndarray:
     """uint8 base index (k, length) of the windows of *chrom* starting at *window_starts*
-    (0-based, each wholly inside the chromosome).  The chromosome is read and encoded once;
-    a letter that is not DNA is an error only where a window uses it."""
-    seq = genome.fetch(chrom, 0, genome.lengths[chrom])
-    encoded = encode_lenient(seq)
-    # Checked on the chromosome (1 byte a base), not on the windows (1 KB a window): the
-    # first window holding a bad letter, and its first one, as a scan of the windows finds.
+    (0-based, sorted, each wholly inside the chromosome).  The stretch they span is read and
+    encoded once; a letter that is not DNA is an error only where a window uses it."""
+    if not len(window_starts):
+        return np.zeros((0, length), np.uint8)
+    lo = int(window_starts[0])
+    seq = genome.fetch(chrom, lo, int(window_starts[-1]) + length)
+    encoded, starts = encode_lenient(seq), window_starts - lo
+    # Checked on the stretch (1 byte a base), not on the windows (1 KB a window): the first
+    # window holding a bad letter, and its first one, as a scan of the windows finds.
     bad = np.flatnonzero(encoded == NOT_DNA)
-    if len(bad) and len(window_starts):
-        first = np.searchsorted(window_starts, bad - length + 1)  # the first window that can hold each
-        used = window_starts[np.minimum(first, len(window_starts) - 1)] <= bad
-        used &= first < len(window_starts)
+    if len(bad):
+        first = np.searchsorted(starts, bad - length + 1)  # the first window that can hold each
+        used = (first < len(starts)) & (starts[np.minimum(first, len(starts) - 1)] <= bad)
         if used.any():
             p = int(bad[np.argmax(used)])
-            w0 = int(window_starts[first[np.argmax(used)]])
-            raise not_dna(f"{genome.path}:{chrom}:{w0}-{w0 + length}", seq[p], p - w0 + 1)
-    return np.lib.stride_tricks.sliding_window_view(encoded, length)[window_starts]
+            w0 = int(starts[first[np.argmax(used)]])
+            raise not_dna(f"{genome.path}:{chrom}:{lo + w0}-{lo + w0 + length}", seq[p], p - w0 + 1)
+    return np.lib.stride_tricks.sliding_window_view(encoded, length)[starts]
 
 
 def _n_per_window(windows: np.ndarray, rows: int = 65536) -> np.ndarray:
