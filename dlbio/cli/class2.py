@@ -91,7 +91,7 @@ Example:
     @click.option("--channel", type=int, default=None, help="Motif-layer channel to read (default: the one with the largest mean Dense weight).")
     @click.option("--fasta", type=click.Path(dir_okay=False), default=f"01_{cell}.fa", show_default=True)
     @click.option("--logo", type=click.Path(dir_okay=False), default=f"01_{cell}.png", show_default=True)
-    @seed_option(1)
+    @seed_option(1, "the test strings")
     def run(weights, n_seq, window, threshold, channel, fasta, logo, seed):
         from dlbio.resources import default_input
         from dlbio.workflows.class2 import discover_motif

@@ -99,9 +99,16 @@ def command(**kwargs):
     return click.command(**kwargs)
 
 
-def seed_option(default: int):
-    return click.option("--seed", type=int, default=default, show_default=True,
-                        help="Random seed: data, weights and shuffling; the same seed repeats a CPU run exactly.")
+def seed_option(default: int, what: str = ""):
+    """``--seed``; *what* names what a command that trains nothing draws at random, so --help says what it changes.
+
+    Training is exactly repeatable only on CPU (GPU kernels may reorder sums), hence the two wordings.
+    """
+    if what:
+        text = f"Random seed: {what}; the same seed gives the same output."
+    else:
+        text = "Random seed: data, weights and shuffling; the same seed repeats a CPU run exactly."
+    return click.option("--seed", type=int, default=default, show_default=True, help=text)
 
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar (nor, in a batch job's log, progress lines).")

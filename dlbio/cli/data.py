@@ -28,7 +28,7 @@ Example:
 @click.option("--strand", type=click.Choice(["both", "+", "-"]), default="both", show_default=True)
 @click.option("--release", default="JASPAR2024", show_default=True)
 @click.option("--store", is_flag=True, help="Also write the compact stores (<split>.dlbio).")
-@seed_option(0)
+@seed_option(0, "background letters and motif sites (which rows, where, which letters, which strand)")
 @quiet_option
 def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, seed,
                  quiet):

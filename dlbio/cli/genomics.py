@@ -46,7 +46,7 @@ Examples:
 @click.option("--valid-fraction", default=0.1, show_default=True, help="--fasta-class: random validation share.")
 @click.option("--test-fraction", default=0.1, show_default=True, help="--fasta-class: random test share.")
 @click.option("--mat", is_flag=True, help="Also write train.mat/valid.mat/test.mat.")
-@seed_option(0)
+@seed_option(0, "which bins --neg-fraction keeps, or the --fasta-class split")
 @quiet_option
 def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test_chroms, valid_chroms, neg_fraction,
                   max_n, reverse_complement, valid_fraction, test_fraction, mat, seed, quiet):
