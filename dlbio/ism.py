@@ -32,8 +32,7 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     pos, col = np.nonzero(changed)
     mutants = np.repeat(idx[None, :], len(pos) + 1, axis=0)         # row 0: the reference
     mutants[np.arange(1, len(pos) + 1), pos] = candidate[pos, col]
-    pred = predict_index(model, (mutants[i:i + batch_size] for i in range(0, len(mutants), batch_size)),
-                         total=len(mutants), progress=progress)[:, target].astype(np.float64)
+    pred = predict_index(model, mutants, progress=progress, batch_size=batch_size)[:, target].astype(np.float64)
     if log_odds:
         pred = logit(pred)
     effects = np.zeros((length, 4), np.float32)

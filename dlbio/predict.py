@@ -7,7 +7,7 @@ base-index batches; batching, one-hot encoding and the progress bar live here.
 from __future__ import annotations
 
 import weakref
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import keras
 import numpy as np
@@ -16,14 +16,23 @@ from dlbio.data.encoding import reverse_complement
 from dlbio.progress import counter
 
 
-def predict_index(model: keras.Model, batches: Iterable[np.ndarray], total: int | None = None,
-                  progress: bool | str = False, both_strands: bool = False) -> list[np.ndarray] | np.ndarray:
-    """Run *model* on batches of base indices uint8 (b, L).
+def in_batches(idx: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
+    """Consecutive row slices (views, not copies) of *idx* (n, ...), *batch_size* rows each, the last maybe fewer."""
+    return (idx[i:i + batch_size] for i in range(0, len(idx), batch_size))
+
+
+def predict_index(model: keras.Model, batches: Iterable[np.ndarray] | np.ndarray, total: int | None = None,
+                  progress: bool | str = False, both_strands: bool = False,
+                  batch_size: int = 256) -> list[np.ndarray] | np.ndarray:
+    """Run *model* on base indices uint8: batches (b, L), or one array (n, L) cut into *batch_size* rows.
 
     Returns the model output(s) stacked over batches: (n, ...) float32, or a list
     for a multi-output model.  With *both_strands*, outputs are averaged over the
     sequence and its reverse complement.
     """
+    if isinstance(batches, np.ndarray):
+        total = len(batches) if total is None else total
+        batches = in_batches(batches, batch_size)
     run = _traced(model)
     outs: list[list[np.ndarray]] = []
     with counter(total, "predict", "seq", progress) as bar:

@@ -89,8 +89,7 @@ def predict_table(model, idx: np.ndarray, rows: list[tuple], keys: dict[str, typ
             counter(len(idx), "predict", "seq", progress) as bar:
         for start in range(0, len(idx), chunk):
             part = idx[start:start + chunk]
-            pred = predict_index(model, (part[i:i + batch_size] for i in range(0, len(part), batch_size)),
-                                 both_strands=both_strands)
+            pred = predict_index(model, part, both_strands=both_strands, batch_size=batch_size)
             write(start, rows[start:start + chunk], pred)
             bar.update(len(part))
     return Path(out)

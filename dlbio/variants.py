@@ -11,6 +11,7 @@ record, or with ``skip_mismatch`` a counted skip.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,12 +121,12 @@ def logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
 def score_variants(model, genome: Genome, variants: list[Variant], both_strands: bool = False,
                    batch_size: int = 256, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(ref_prob, alt_prob) float32 (V, T) for every variant."""
-    from dlbio.predict import predict_index  # imports keras: danq-prepare imports this module, and needs none
+    from dlbio.predict import in_batches, predict_index  # imports keras: danq-prepare imports this module, and needs none
 
     length = model.inputs[0].shape[1]
     ref, alt = variant_windows(genome, variants, length)
     # One pass (and one progress bar) over the reference windows, then the alternative ones.
-    batches = (w[i:i + batch_size] for w in (ref, alt) for i in range(0, len(w), batch_size))
+    batches = itertools.chain(in_batches(ref, batch_size), in_batches(alt, batch_size))
     pred = predict_index(model, batches, total=2 * len(ref), progress=progress, both_strands=both_strands)
     return pred[:len(ref)], pred[len(ref):]
 

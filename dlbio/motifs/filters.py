@@ -36,8 +36,7 @@ def filter_motifs(model: keras.Model, idx: np.ndarray, batch_size: int = 512, pr
     n_sites = np.zeros(n_filters, np.int64)
     for strand_idx in (idx, reverse_complement(idx)):
         strand_idx = np.ascontiguousarray(strand_idx)
-        batches = (strand_idx[i:i + batch_size] for i in range(0, len(strand_idx), batch_size))
-        peak_val, peak_pos = predict_index(peaks, batches, total=len(strand_idx), progress=progress)
+        peak_val, peak_pos = predict_index(peaks, strand_idx, progress=progress, batch_size=batch_size)
         for f in range(n_filters):
             rows = np.flatnonzero(peak_val[:, f] > 0)
             keep, windows = sites.cut_windows(strand_idx[rows], peak_pos[rows, f], width)

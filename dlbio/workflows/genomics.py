@@ -98,8 +98,8 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
     bins, windows, skipped = tile_windows(genome, chrom, start, end, length, step)
     require(len(bins) > 0, f"--region {region!r}: no {step}-bp bin of it has a whole {length}-bp window on {chrom}"
                            if skipped else f"--region {region!r} is shorter than --step {step}")
-    batches = (windows[i:i + batch_size] for i in range(0, len(windows), batch_size))
-    pred = predict_index(model, batches, len(windows), progress, both_strands)[:, [t - 1 for t in targets]]
+    pred = predict_index(model, windows, progress=progress, both_strands=both_strands,
+                         batch_size=batch_size)[:, [t - 1 for t in targets]]
     all_names = target_names_for(model, names)
     chosen = [all_names[t - 1] for t in targets]
     strands = ", both strands" if both_strands else ""
