@@ -32,6 +32,7 @@ bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/deepsea.py
 	$(PY) benchmarks/genomics.py
+	$(PY) benchmarks/import_danq.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -28,6 +28,7 @@ _JOBS = {
     "predict_danq": ("dlbio.workflows.danq", "predict"),                  # danq-predict -d
     "predict_fasta": ("dlbio.workflows.danq", "predict_fasta"),           # danq-predict --fasta
     "load_dna_model": ("dlbio.workflows.danq", "load_dna_model"),
+    "import_danq": ("dlbio.workflows.published", "import_danq"),          # danq-import
     "discover_motifs": ("dlbio.workflows.motifs", "discover"),            # dlbio motifs
     "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),       # danq-prepare
     "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),               # dlbio variants

@@ -79,6 +79,10 @@ def make_fixtures(d: Path) -> None:
     (d / "only_symbolic.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tA\t<INS>\nchr1\t200\tw\tA\t<DEL>\n")
     (d / "seq199.fa").write_text(">s\n" + "A" * 199 + "\n")
     (d / "preds.h5").write_text("not hdf5")
+    with h5py.File(d / "keras02_partial.hdf5", "w") as f:         # DanQ_bestmodel.hdf5 cut after the convolution
+        f["layer_0/param_0"], f["layer_0/param_1"] = np.zeros((8, 4, 9, 1), np.float32), np.zeros(8, np.float32)
+    with h5py.File(d / "keras02_5letters.hdf5", "w") as f:        # a convolution over 5 letters, not 4
+        f["layer_0/param_0"], f["layer_0/param_1"] = np.zeros((8, 5, 9, 1), np.float32), np.zeros(8, np.float32)
     import gzip
 
     (d / "genome_gzip.fa.gz").write_bytes(gzip.compress((g / "genome.fa").read_bytes()))
@@ -131,6 +135,12 @@ def cases() -> list[tuple[str, str, list]]:
         ("filter number beyond the first layer", "danq-visualize", ["-M", "-t", "500", "-d", tiny, "-w", "tiny.keras"]),
         ("filter given as a name", "danq-visualize", ["-M", "-t", "CTCF", "-d", tiny, "-w", "tiny.keras"]),
         ("training log missing", "danq-visualize", ["-L", "none.log.csv"]),
+        ("danq-import of a file that is not HDF5", "danq-import", ["notes.txt"]),
+        ("danq-import of a Keras 3 model file", "danq-import", ["tiny.keras"]),
+        ("danq-import of a file missing DanQ's LSTM layer", "danq-import", ["keras02_partial.hdf5"]),
+        ("danq-import of a convolution over 5 letters", "danq-import", ["keras02_5letters.hdf5"]),
+        ("danq-import source missing", "danq-import", ["DanQ_bestmodel.hdf5"]),
+        ("danq-import output not .keras", "danq-import", ["keras02_partial.hdf5", "-o", "danq.h5"]),
         ("training log is another file", "danq-visualize", ["-L", "notes.txt"]),
         ("danq-visualize without -t, -M or -L", "danq-visualize", []),
         ("truncated train.mat given to convert", "danq-convert", ["-d", "truncated", "-o", "out1", "--splits", "train"]),

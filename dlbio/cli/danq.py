@@ -208,9 +208,37 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
     click.echo(f"filter {target}: {n} sites -> {png}\nall filters (MEME) -> {meme}")
 
 
+@command(name="danq-import", help="""Turn the published DanQ weights (Keras 0.2) into a model file dlbio reads.
+
+DanQ_bestmodel.hdf5 (or DanQ-JASPAR_bestmodel.hdf5) from the DanQ authors holds
+only arrays; this builds the Keras 3 model that computes what the original code
+computed (Theano's flipped kernels, hard-sigmoid gates, and the two LSTMs that
+seya's Bidirectional ran, both forwards; see docs/danq.md) and saves it as
+.keras, ready for danq-predict -w, variants, track, mutagenesis and motifs.
+Nothing is downloaded: bring the file.
+
+\b
+Examples:
+  danq-import DanQ_bestmodel.hdf5
+  danq-predict -w DanQ_bestmodel.keras -d data     # test-set AUCs beside the published ones
+  dlbio motifs -w DanQ_bestmodel.keras -d data
+""")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", default=None, help="Model file to write [the source's name with .keras, here].")
+@click.option("--length", default=1000, show_default=True, callback=positive("--length"),
+              help="Sequence length the model was trained on (DeepSEA: 1000); sets the input and the pool size.")
+@click.option("--pool", type=int, default=None, callback=positive("--pool"),
+              help="Max-pool size (= stride) [the one size that fits --length and the file: DanQ 13, DanQ-JASPAR 15].")
+def danq_import(source, output, length, pool):
+    from dlbio.workflows.published import import_danq
+
+    out, described = import_danq(source, output, length, pool)
+    click.echo(f"{source} (Keras 0.2) -> {out}: {described}")
+
+
 def danq_train_program() -> None:
     """The ``danq-train`` console script (fast exit after a signal: common.run_program)."""
     run_program(danq_train)
 
 
-COMMANDS = [danq_train, danq_predict, danq_visualize]
+COMMANDS = [danq_train, danq_predict, danq_visualize, danq_import]

@@ -1,0 +1,32 @@
+"""danq-import: the published DanQ weights (Keras 0.2 HDF5) -> a Keras 3 model file every command reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlbio.atomic import atomic_path
+from dlbio.errors import require
+from dlbio.models import keras02
+
+
+def import_danq(source: str | Path, out: str | Path | None = None, length: int = 1000,
+                pool: int | None = None) -> tuple[Path, str]:
+    """Convert *source* (DanQ_bestmodel.hdf5 or DanQ-JASPAR_bestmodel.hdf5) to a ``.keras`` file.
+
+    Returns the written path (default: the source's name with ``.keras``, in the current
+    folder) and a one-line description of the model.
+    """
+    source = Path(source)
+    out = Path(out) if out is not None else Path(source.stem + ".keras")
+    require(out.suffix == ".keras", f"{out}: the output must end in .keras")
+    require(length > 0, f"--length must be positive, got {length}")
+    weights = keras02.read_danq_weights(source)
+    model = keras02.build_model(weights, length, pool, name=source.stem.replace("_bestmodel", "") + "-published")
+    with atomic_path(out) as tmp:
+        model.save(tmp)
+    conv = model.get_layer("motif_conv")
+    described = (f"{conv.filters} filters x {weights.kernel_size} bp, pool {model.get_layer('pool').pool_size[0]}, "
+                 f"2 forward LSTMs x {weights.lstm_units} (as the original ran them), "
+                 f"dense {weights.dense[0].shape[1]}, {model.outputs[0].shape[-1]} targets, "
+                 f"{model.count_params():,} parameters; input {length} bp one-hot A,G,C,T")
+    return out, described
