@@ -20,8 +20,9 @@ LENGTH = 13 * STEPS + KERNEL - 1   # pooled by 13 (the only size giving 12 steps
 
 
 def write_keras02_danq(path, rng, steps=STEPS, filters=FILTERS, kernel=KERNEL, units=UNITS, hidden=HIDDEN,
-                       targets=TARGETS) -> list[list[np.ndarray]]:
-    """A DanQ_train.py weights file as Keras 0.2's Sequential.save_weights wrote it; returns the params per layer.
+                       targets=TARGETS, jaspar_layout=False) -> list[list[np.ndarray]]:
+    """A DanQ_train.py weights file as Keras 0.2's Sequential.save_weights wrote it; returns the params per layer
+    (10 layers; with *jaspar_layout* 8, DanQ-JASPAR_train.py's Dense layers holding their activations).
 
     Random weights at scales that keep the outputs away from 0 and 1 (DanQ size: 26, 320, 75, 925, 919).
     """
@@ -34,6 +35,8 @@ def write_keras02_danq(path, rng, steps=STEPS, filters=FILTERS, kernel=KERNEL, u
               [rng.normal(0, 1.4 / np.sqrt(steps * units), (steps * 2 * units, hidden)), rng.normal(0, 0.1, hidden)],
               [], [rng.normal(0, 1.5 * np.sqrt(7 / hidden), (hidden, targets)), rng.normal(0, 0.1, targets)], []]
     layers = [[np.asarray(a, np.float32) for a in ps] for ps in layers]
+    if jaspar_layout:
+        layers = layers[:7] + [layers[8]]
     with h5py.File(path, "w") as f:
         f.attrs["nb_layers"] = len(layers)
         for k, params in enumerate(layers):
@@ -87,8 +90,8 @@ def keras02_danq_forward(layers, x, flip=True, gate=_hard_sigmoid, reverse_axis=
     # seya: X[::-1] on the backward LSTM's input and output, axis 0 of (batch, time, features)
     backward = np.flip(_keras02_lstm(np.flip(pooled, reverse_axis), lstm[1], gate), reverse_axis)
     h = np.concatenate([forward, backward], axis=-1).reshape(len(x), -1)
-    h = np.maximum(h @ layers[6][0] + layers[6][1], 0.0)
-    return _sigmoid(h @ layers[8][0] + layers[8][1])
+    (w1, b1), (w2, b2) = [ps for ps in layers[4:] if ps]
+    return _sigmoid(np.maximum(h @ w1 + b1, 0.0) @ w2 + b2)
 
 
 @pytest.fixture()
@@ -97,10 +100,13 @@ def keras02_file(tmp_path):
     return path, write_keras02_danq(path, np.random.default_rng(3))
 
 
-def test_imported_model_predicts_what_the_keras02_model_did(keras02_file):
+@pytest.mark.parametrize("jaspar_layout", [False, True], ids=["DanQ", "DanQ-JASPAR layout"])
+def test_imported_model_predicts_what_the_keras02_model_did(tmp_path, jaspar_layout):
     from dlbio.models import keras02
 
-    path, layers = keras02_file
+    path = tmp_path / "bestmodel.hdf5"
+    layers = write_keras02_danq(path, np.random.default_rng(3), jaspar_layout=jaspar_layout)
+    assert len(layers) == (8 if jaspar_layout else 10)
     model = keras02.build_model(keras02.read_danq_weights(path), LENGTH)
     rng = np.random.default_rng(0)
     idx = rng.integers(0, 4, (16, LENGTH)).astype(np.uint8)

@@ -3,11 +3,14 @@
 The file holds no architecture, only ``layer_<k>/param_<n>`` arrays of DanQ_train.py's
 10-layer Sequential: 0 Convolution1D, 1 MaxPooling1D, 2 Dropout, 3 seya Bidirectional
 (24 params: two LSTMs), 4 Dropout, 5 Flatten, 6 Dense, 7 relu, 8 Dense, 9 sigmoid.
-DanQ-JASPAR_bestmodel.hdf5 has the same layout with other sizes.  Four things of that
-code must be carried over, or the imported model predicts something else:
+DanQ-JASPAR_train.py puts the activations inside the Dense layers (8 layers, the second
+Dense is layer_7), so the two Dense layers are found as the layers after layer_3 that
+have weights.  Four things of that code must be carried over, or the imported model
+predicts something else:
 
 * Theano's conv2d is a true convolution: its kernels are flipped along the sequence
   relative to Keras 3's cross-correlation.  W (F, 4, K, 1) -> kernel W[:, :, ::-1, 0].T.
+  (DanQ-JASPAR_train.py reverses each JASPAR matrix before writing it into W for this reason.)
 * Keras 0.2's LSTM gates use ``hard_sigmoid`` = clip(0.2 z + 0.5, 0, 1); Keras 3's
   ``hard_sigmoid`` is clip(z / 6 + 0.5, 0, 1).  Scaling the input, recurrent and bias
   weights of the i, f and o gates by 1.2 makes the two equal exactly.  (No cuDNN kernel
@@ -32,8 +35,7 @@ import numpy as np
 
 from dlbio.errors import DlbioError, require
 
-N_LAYERS = 10
-CONV, LSTMS, DENSE, TARGETS = 0, 3, 6, 8
+CONV, LSTMS = 0, 3
 _KERAS3_SLOPE_SCALE = np.float32(0.2 * 6)  # hard_sigmoid slope 0.2 (Theano) over 1/6 (Keras 3)
 
 
@@ -81,14 +83,11 @@ def read_danq_weights(path: str | Path) -> DanQWeights:
 
         def param(layer: int, n: int, ndim: int) -> np.ndarray:
             key = f"layer_{layer}/param_{n}"
-            require(key in f, f"{path}: no {key}: not the {N_LAYERS}-layer DanQ layout of DanQ_bestmodel.hdf5")
+            require(key in f, f"{path}: no {key}: not the layout of DanQ_bestmodel.hdf5 (Keras 0.2 DanQ)")
             a = np.asarray(f[key], dtype=np.float32)
             require(a.ndim == ndim, f"{path}: {key} has shape {a.shape}, expected {ndim} dimensions")
             return a
 
-        n_layers = f.attrs.get("nb_layers")
-        require(n_layers is None or int(n_layers) == N_LAYERS,
-                f"{path}: {int(n_layers) if n_layers is not None else '?'} layers, expected DanQ's {N_LAYERS}")
         w, b = param(CONV, 0, 4), param(CONV, 1, 1)
         require(w.shape[1] == 4 and w.shape[3] == 1 and b.shape == (w.shape[0],),
                 f"{path}: layer_0 (convolution) has shapes {w.shape} and {b.shape}, expected (F, 4, K, 1) and (F,)")
@@ -98,12 +97,17 @@ def read_danq_weights(path: str | Path) -> DanQWeights:
                       for d in range(2))
         units = lstms[0][1].shape[0]
         require(lstms[1][1].shape[0] == units, f"{path}: the two LSTMs of layer_3 differ in size")
-        dense = (param(DENSE, 0, 2), param(DENSE, 1, 1))
-        targets = (param(TARGETS, 0, 2), param(TARGETS, 1, 1))
+        n_layers = int(f.attrs.get("nb_layers", sum(k.startswith("layer_") for k in f)))
+        with_weights = [k for k in range(LSTMS + 1, n_layers) if f"layer_{k}/param_0" in f]
+        require(len(with_weights) == 2, f"{path}: {len(with_weights)} layers with weights after the LSTMs "
+                                        "(layer_3), expected DanQ's two Dense layers")
+        (hidden, last) = with_weights
+        dense = (param(hidden, 0, 2), param(hidden, 1, 1))
+        targets = (param(last, 0, 2), param(last, 1, 1))
     require(dense[0].shape[0] % (2 * units) == 0 and dense[1].shape == (dense[0].shape[1],),
-            f"{path}: layer_6 (dense) has shape {dense[0].shape}, expected (steps x {2 * units}, hidden)")
+            f"{path}: layer_{hidden} (dense) has shape {dense[0].shape}, expected (steps x {2 * units}, hidden)")
     require(targets[0].shape[0] == dense[0].shape[1] and targets[1].shape == (targets[0].shape[1],),
-            f"{path}: layer_8 (targets) has shape {targets[0].shape}, expected ({dense[0].shape[1]}, targets)")
+            f"{path}: layer_{last} (targets) has shape {targets[0].shape}, expected ({dense[0].shape[1]}, targets)")
     return DanQWeights(conv, lstms, dense, targets)
 
 
