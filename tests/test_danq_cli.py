@@ -167,6 +167,7 @@ def test_motifs_report(trained, run_cli, tmp_path):
     assert "positive sequences scanned" in res.output
     rows = (tmp_path / "m" / "filters.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:4] == ["filter", "sites", "information_bits", "match_id"] and len(rows) == 9
+    assert rows[0].split("\t")[-1] == "shuffled_p" and all(len(r.split("\t")) == 10 for r in rows)
     assert (tmp_path / "m" / "filters.meme").read_text().startswith("MEME version 4")
     page = (tmp_path / "m" / "filters.html").read_text()
     assert page.startswith("<!doctype html>") and "JASPAR" in page

@@ -64,6 +64,22 @@ def test_planted_matrix_matches_itself_on_both_strands():
     assert tomtom.compiled(tomtom.numba_cache_dir())
 
 
+def test_column_shuffles_tell_real_motifs_from_weak_noise():
+    """Tomtom alone calls near-uniform random motifs matches (p ~ 1e-12); their column-shuffled copies
+    match as well, so the shuffle control rejects them, while JASPAR's own CTCF and GATA1 beat all 99."""
+    targets = jaspar.load_collection()
+    rng = np.random.default_rng(0)
+    noise = [rng.dirichlet([8.0] * 4, size=26) for _ in range(40)]   # about 0.07 bits a column
+    real = [jaspar.find("CTCF").probabilities(), jaspar.find("MA0035").probabilities()]
+    m = tomtom.best_matches(real + noise, targets, shuffles=99, seed=0)
+    assert [x.shuffled_p for x in m[:2]] == [0.01, 0.01]
+    assert all(x.q < 0.05 for x in m[2:])                            # what Tomtom alone would report
+    assert sum(x.shuffled_p < 0.05 for x in m[2:]) <= 4               # the control: about 5 % expected
+    assert tomtom.best_matches(real[:1], targets)[0].shuffled_p is None
+    again = tomtom.best_matches(real + noise, targets, shuffles=99, seed=0)
+    assert [x.shuffled_p for x in again] == [x.shuffled_p for x in m]
+
+
 def test_empty_cache_is_not_compiled(tmp_path):
     assert not tomtom.compiled(tmp_path)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dlbio.cli.common import command, default_data, default_model, positive, quiet_option, targets_option
+from dlbio.cli.common import (command, default_data, default_model, positive, quiet_option, seed_option,
+                              targets_option)
 
 
 @command(name="motifs", help="""What did the network learn?  First-layer filters -> motifs -> JASPAR.
@@ -13,6 +14,9 @@ For every first-layer Conv1D filter: sites from the positive sequences on both
 strands (where its maximal activation is > 0, the window at the argmax), a count
 matrix trimmed of uninformative flanks, information content, and the best match
 in JASPAR CORE vertebrates by Tomtom (memelite, in-process) with BH q-values.
+A filter matches when q < --q and its best match beats those of --shuffles
+column-shuffled copies of its motif (shuffled p < --max-shuffled-p): Tomtom alone
+calls nearly every weak, near-uniform motif a match (docs/motifs.md).
 Writes filters.meme, filters.tsv and filters.html (logos side by side).
 The first run compiles Tomtom with numba (about a minute); the compiled code is
 cached in $NUMBA_CACHE_DIR (default $DLBIO_CACHE/numba, ~/.cache/dlbio/numba).
@@ -30,10 +34,16 @@ Example:
 @click.option("--q", "q_threshold", default=0.05, show_default=True, help="q-value threshold for a match.")
 @click.option("--show", "n_show", default=30, show_default=True, help="Filters shown in the HTML report.")
 @click.option("--min-sites", default=10, show_default=True, help="Filters with fewer sites are not compared.")
+@click.option("--shuffles", default=99, show_default=True,
+              help="Column-shuffled copies of each filter's motif compared too (0: Tomtom's q alone).")
+@click.option("--max-shuffled-p", default=0.05, show_default=True,
+              help="A match must beat its shuffles: (1 + shuffles as good) / (shuffles + 1) below this.")
+@seed_option(0, "the column shuffles")
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N sequences of the split.")
 @click.option("-o", "--out-dir", type=click.Path(file_okay=False), default="motifs", show_default=True)
 @quiet_option
-def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, min_sites, subset, out_dir, quiet):
+def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, min_sites, shuffles, max_shuffled_p,
+               seed, subset, out_dir, quiet):
     from dlbio.motifs.tomtom import compiled, numba_cache_dir
     from dlbio.workflows.motifs import discover
 
@@ -42,10 +52,14 @@ def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, m
         click.echo(f"Tomtom (memelite) compiles on this first use, about a minute; cache: {cache}", err=True)
     tlist = targets_option(targets, data or default_data())
     res = discover(model_path or default_model("DanQ"), data or default_data(), out_dir, split, tlist, release,
-                   q_threshold, n_show, min_sites, subset, quiet)
+                   q_threshold, n_show, min_sites, subset, quiet, shuffles, max_shuffled_p, seed)
     n = len(res["reports"])
+    rule = f"q < {q_threshold}" + (f" and shuffled p < {max_shuffled_p}" if shuffles else "")
     click.echo(f"{res['n_sequences']} positive sequences scanned; {len(res['significant'])} of {n} filters "
-               f"match JASPAR at q < {q_threshold}: {', '.join(res['matched_names']) or 'none'}")
+               f"match JASPAR at {rule}: {', '.join(res['matched_names']) or 'none'}")
+    if shuffles and res["n_q_alone"] > len(res["significant"]):
+        click.echo(f"({res['n_q_alone'] - len(res['significant'])} more at q < {q_threshold} that their own "
+                   "column shuffles match as well: not counted)")
     click.echo(f"table -> {res['tsv']}\nMEME -> {res['meme']}\nreport -> {res['html']}")
 
 

@@ -56,7 +56,16 @@ def bh_qvalues(p: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Match:
-    """Best JASPAR match of one query: q over all targets of that query (BH)."""
+    """Best JASPAR match of one query: q over all targets of that query (BH).
+
+    *shuffled_p*: the share of column-shuffled copies of the query whose best match is at
+    least as good (add-one estimate; None without shuffles).  Tomtom's p-values assume
+    target columns drawn independently, which a weak query (near-uniform columns) beats
+    against the weak flanks of long JASPAR matrices: random near-uniform 26-column queries
+    get p ~ 1e-12 and all "match".  Shuffling the query's columns keeps its composition
+    and information content and destroys only its order, so a match that its shuffles
+    equal says nothing about which motif it is.
+    """
 
     matrix_id: str
     name: str
@@ -64,13 +73,19 @@ class Match:
     q: float
     strand: str
     offset: int
+    shuffled_p: float | None = None
 
 
-def best_matches(queries: list[np.ndarray], targets: tuple[JasparMotif, ...]) -> list[Match | None]:
+_SHUFFLE_CHUNK = 20_000   # shuffled queries per Tomtom call (best target only: 40 bytes a query)
+
+
+def best_matches(queries: list[np.ndarray | None], targets: tuple[JasparMotif, ...], shuffles: int = 0,
+                 seed: int = 0) -> list[Match | None]:
     """For each query (w, 4) A,C,G,T probabilities, the target with the smallest p-value.
 
     Returns None for an empty query.  q-values are Benjamini-Hochberg over the
-    query's comparisons with every target, as Tomtom reports them.
+    query's comparisons with every target, as Tomtom reports them.  With *shuffles*,
+    each query's columns are permuted that many times (seeded) for Match.shuffled_p.
     """
     numba_cache_dir()
     from memelite import tomtom
@@ -82,12 +97,24 @@ def best_matches(queries: list[np.ndarray], targets: tuple[JasparMotif, ...]) ->
     qs = [np.ascontiguousarray(queries[i].T, dtype=np.float64) for i in keep]
     ts = [np.ascontiguousarray(t.probabilities(0.01).T, dtype=np.float64) for t in targets]
     p, _scores, offsets, _overlaps, strands = tomtom(qs, ts)[:5]
+    best_shuffled = _best_shuffled_p(tomtom, qs, ts, shuffles, seed) if shuffles else None
     for row, i in enumerate(keep):
         q = bh_qvalues(p[row])
         j = int(np.nanargmin(p[row]))
+        shuffled = (None if best_shuffled is None else
+                    float((1 + np.sum(best_shuffled[row] <= p[row, j])) / (shuffles + 1)))
         out[i] = Match(targets[j].matrix_id, targets[j].name, float(p[row, j]), float(q[j]),
-                       "-" if int(strands[row, j]) == 1 else "+", int(offsets[row, j]))
+                       "-" if int(strands[row, j]) == 1 else "+", int(offsets[row, j]), shuffled)
     return out
+
+
+def _best_shuffled_p(tomtom, qs: list[np.ndarray], ts: list[np.ndarray], shuffles: int, seed: int) -> np.ndarray:
+    """(len(qs), shuffles): the best p-value over *ts* of each column-shuffled copy of each query (4, w)."""
+    rng = np.random.default_rng(seed)
+    copies = [np.ascontiguousarray(q[:, rng.permutation(q.shape[1])]) for q in qs for _ in range(shuffles)]
+    best = np.concatenate([np.asarray(tomtom(copies[a:a + _SHUFFLE_CHUNK], ts, n_nearest=1)[0])[:, 0]
+                           for a in range(0, len(copies), _SHUFFLE_CHUNK)])
+    return best.reshape(len(qs), shuffles)
 
 
 def trim(prob: np.ndarray, counts_total: np.ndarray | None = None, min_ic: float = 0.3) -> tuple[int, int]:

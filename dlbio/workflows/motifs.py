@@ -28,11 +28,16 @@ class FilterReport:
     counts: np.ndarray        # (w, 4) A,C,G,T, trimmed
     match: tomtom.Match | None
 
+    def matches(self, q_threshold: float, max_shuffled_p: float) -> bool:
+        """Tomtom's q below *q_threshold*, and (when shuffles were run) its match beats its column shuffles."""
+        m = self.match
+        return m is not None and m.q < q_threshold and (m.shuffled_p is None or m.shuffled_p < max_shuffled_p)
+
 
 def report_filters(model, idx: np.ndarray, release: str = jaspar.DEFAULT_RELEASE, min_sites: int = 10,
-                   progress: bool = False) -> list[FilterReport]:
+                   progress: bool = False, shuffles: int = 99, seed: int = 0) -> list[FilterReport]:
     """Sites of every first-layer filter on sequences *idx* uint8 (n, L) (both strands), trimmed PWMs,
-    and their best JASPAR CORE vertebrate match.
+    and their best JASPAR CORE vertebrate match, with *shuffles* column-shuffled controls each.
     """
     fm = filter_motifs(model, idx, progress=progress)
     acgt = encoding.agct_to_acgt(fm.counts)
@@ -47,18 +52,19 @@ def report_filters(model, idx: np.ndarray, release: str = jaspar.DEFAULT_RELEASE
         c = c[a:b]
         trimmed.append(c)
         queries.append(c / c.sum(axis=1, keepdims=True) if len(c) else None)
-    matches = tomtom.best_matches(queries, jaspar.load_collection(release))
+    matches = tomtom.best_matches(queries, jaspar.load_collection(release), shuffles, seed)
     return [FilterReport(f, int(fm.n_sites[f]), sites.information_content(trimmed[f]) if len(trimmed[f]) else 0.0,
                          trimmed[f], matches[f]) for f in range(len(acgt))]
 
 
 def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
-    """filter (1-based), sites, information_bits, match_id, match_name, p, q, strand, offset."""
-    rows = ["filter\tsites\tinformation_bits\tmatch_id\tmatch_name\tp_value\tq_value\tstrand\toffset"]
+    """filter (1-based), sites, information_bits, match_id, match_name, p, q, strand, offset, shuffled_p."""
+    rows = ["filter\tsites\tinformation_bits\tmatch_id\tmatch_name\tp_value\tq_value\tstrand\toffset\tshuffled_p"]
     for r in reports:
         m = r.match
-        tail = (f"{m.matrix_id}\t{m.name}\t{m.p:.3e}\t{m.q:.3e}\t{m.strand}\t{m.offset}" if m
-                else "\t\t\t\t\t")
+        shuffled = "" if m is None or m.shuffled_p is None else f"{m.shuffled_p:.3f}"
+        tail = (f"{m.matrix_id}\t{m.name}\t{m.p:.3e}\t{m.q:.3e}\t{m.strand}\t{m.offset}\t{shuffled}" if m
+                else "\t\t\t\t\t\t")
         rows.append(f"{r.filter + 1}\t{r.n_sites}\t{r.information:.2f}\t{tail}")
     return write_text(path, "\n".join(rows) + "\n")
 
@@ -70,28 +76,33 @@ def _logo_data_uri(counts: np.ndarray, title: str) -> str:
 
 
 def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float, n_show: int,
-               release: str) -> Path:
+               release: str, max_shuffled_p: float = 0.05) -> Path:
     """A self-contained HTML page: each shown filter's logo beside its best match's logo."""
-    shown = sorted([r for r in reports if r.match is not None], key=lambda r: r.match.p)[:n_show]
-    n_sig = sum(r.match is not None and r.match.q < q_threshold for r in reports)
+    shown = sorted([r for r in reports if r.match is not None],
+                   key=lambda r: (not r.matches(q_threshold, max_shuffled_p), r.match.p))[:n_show]
+    n_sig = sum(r.matches(q_threshold, max_shuffled_p) for r in reports)
+    shuffled = any(r.match is not None and r.match.shuffled_p is not None for r in reports)
+    rule = (f"q &lt; {q_threshold} and beat their column-shuffled copies (shuffled p &lt; {max_shuffled_p})"
+            if shuffled else f"q &lt; {q_threshold}")
     out = io.StringIO()
     out.write("<!doctype html><html><head><meta charset='utf-8'><title>dlbio motifs</title><style>"
               "body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
               "img{height:90px}.sig{background:#eef8ee}</style></head><body>")
     out.write(f"<h1>First-layer filters vs {html.escape(release)} CORE vertebrates</h1>"
-              f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif at q &lt; {q_threshold}. "
-              f"Showing the {len(shown)} best matches by p-value.</p>"
+              f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif: {rule}. "
+              f"Showing {len(shown)}: those matches first, then the others, each by p-value.</p>"
               "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>filter logo</th>"
-              "<th>best match</th><th>p</th><th>q</th><th>JASPAR logo</th></tr>")
+              "<th>best match</th><th>p</th><th>q</th><th>shuffled p</th><th>JASPAR logo</th></tr>")
     for r in shown:
         m = r.match
         target = jaspar.find(m.matrix_id, release)
         tc = target.counts if m.strand == "+" else target.counts[::-1, ::-1]
-        cls = " class='sig'" if m.q < q_threshold else ""
+        cls = " class='sig'" if r.matches(q_threshold, max_shuffled_p) else ""
         out.write(f"<tr{cls}><td>{r.filter + 1}</td><td>{r.n_sites}</td><td>{r.information:.1f}</td>"
                   f"<td><img src='{_logo_data_uri(r.counts, f'filter {r.filter + 1}')}'></td>"
                   f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})</small></td>"
                   f"<td>{m.p:.1e}</td><td>{m.q:.1e}</td>"
+                  f"<td>{'' if m.shuffled_p is None else f'{m.shuffled_p:.2f}'}</td>"
                   f"<td><img src='{_logo_data_uri(tc, m.name)}'></td></tr>")
     out.write("</table></body></html>\n")
     return write_text(path, out.getvalue())
@@ -99,25 +110,30 @@ def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float
 
 def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, split: str = "test",
              targets: list[int] | None = None, release: str = jaspar.DEFAULT_RELEASE, q_threshold: float = 0.05,
-             n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False) -> dict:
+             n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False,
+             shuffles: int = 99, max_shuffled_p: float = 0.05, seed: int = 0) -> dict:
     """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*."""
     from dlbio.progress import progress_mode
     from dlbio.workflows.danq import load_dna_model, open_sets
     from dlbio.workflows.visualize import positive_sequences
 
     require(0 < q_threshold <= 1, f"--q must be in (0, 1], got {q_threshold}")
+    require(0 < max_shuffled_p <= 1, f"--max-shuffled-p must be in (0, 1], got {max_shuffled_p}")
+    require(shuffles >= 0, f"--shuffles must be 0 or more, got {shuffles}")
     model = load_dna_model(model_path)
     from dlbio.motifs.activations import first_conv_layer
 
     first_conv_layer(model)  # clear error before any data is read
     source = open_sets(data, limit, (split,))[split]
     idx = positive_sequences(source, targets)
-    reports = report_filters(model, idx, release, min_sites, progress_mode(quiet))
+    reports = report_filters(model, idx, release, min_sites, progress_mode(quiet), shuffles, seed)
     out = Path(out_dir)
     meme = write_meme(out / "filters.meme", [(f"filter{r.filter + 1}", r.match.name if r.match else "", r.counts,
                                               r.n_sites) for r in reports])
     tsv = write_tsv(reports, out / "filters.tsv")
-    page = write_html(reports, out / "filters.html", q_threshold, n_show, release)
-    sig = [r for r in reports if r.match is not None and r.match.q < q_threshold]
+    page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p)
+    sig = [r for r in reports if r.matches(q_threshold, max_shuffled_p)]
+    by_q_alone = [r for r in reports if r.match is not None and r.match.q < q_threshold]
     return {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
-            "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx)}
+            "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx),
+            "n_q_alone": len(by_q_alone)}
