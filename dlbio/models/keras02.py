@@ -64,9 +64,9 @@ class DanQWeights:
 
 def read_danq_weights(path: str | Path) -> DanQWeights:
     """Read and convert a DanQ_bestmodel.hdf5-style file; DlbioError naming the file on any mismatch."""
-    import h5py
-
     import zipfile
+
+    import h5py
 
     path = Path(path)
     require(path.is_file(), f"{path}: file not found")

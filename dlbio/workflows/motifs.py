@@ -120,6 +120,9 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     require(0 < q_threshold <= 1, f"--q must be in (0, 1], got {q_threshold}")
     require(0 < max_shuffled_p <= 1, f"--max-shuffled-p must be in (0, 1], got {max_shuffled_p}")
     require(shuffles >= 0, f"--shuffles must be 0 or more, got {shuffles}")
+    require(shuffles == 0 or 1 / (shuffles + 1) < max_shuffled_p,
+            f"--shuffles {shuffles} cannot give a shuffled p below {max_shuffled_p} (the least is "
+            f"1/{shuffles + 1}): use more shuffles, or --shuffles 0 for Tomtom's q alone")
     model = load_dna_model(model_path)
     from dlbio.motifs.activations import first_conv_layer
 
