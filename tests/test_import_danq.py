@@ -166,3 +166,16 @@ def test_ambiguous_pool_needs_pool_option(tmp_path, run_cli):
     assert "Traceback" not in res.output and not (tmp_path / "small.keras").exists()
     res = run_cli(main, ["danq-import", path, "--length", 43, "--pool", 12, "-o", tmp_path / "m.keras"])
     assert "pool 12" in res.output
+
+
+def test_danq_train_refuses_the_published_model_as_starting_weights(keras02_file, tmp_path, run_cli):
+    """Its weights have DanQ's shapes (set_weights would take them) but not DanQ's layers."""
+    from dlbio.resources import tiny_deepsea
+
+    path, _ = keras02_file
+    run_cli(main, ["danq-import", path, "-o", tmp_path / "pub.keras", "--length", LENGTH])
+    res = run_cli(main, ["danq-train", "-d", tiny_deepsea(), "-f", FILTERS, "-k", KERNEL, "--lstm-units", UNITS,
+                         "--dense-units", HIDDEN, "-e", 1, "-n", 50, "-q", "-w", tmp_path / "pub.keras"], ok=False)
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "LSTM[hard_sigmoid], LSTM[hard_sigmoid]" in res.output and "Bidirectional[sigmoid]" in res.output
+    assert not (tmp_path / "checkpoints" / "bestmodel.DanQ.keras").exists()

@@ -20,6 +20,12 @@ def load_weights_into(model: keras.Model, path: str | Path) -> None:
             source = keras.models.load_model(path, compile=False)
         except Exception as exc:  # noqa: BLE001 - Keras raises many types for a bad file
             raise DlbioError(f"{path}: not a Keras model file ({type(exc).__name__})") from None
+    if source is not None:
+        # Equal weight shapes do not make equal models: danq-import's published DanQ has DanQ's
+        # shapes but two forward hard-sigmoid LSTMs, which set_weights would pour into a BiLSTM.
+        have, want = _weighted_layers(source), _weighted_layers(model)
+        require(have == want, f"{path}: a {source.name} model ({', '.join(have)}), not one like {model.name} "
+                              f"({', '.join(want)}); predict with it via -w of danq-predict, motifs or variants")
     try:
         if source is None:
             model.load_weights(path)
@@ -28,3 +34,15 @@ def load_weights_into(model: keras.Model, path: str | Path) -> None:
     except Exception as exc:  # noqa: BLE001
         first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise DlbioError(f"{path}: weights do not fit this model ({first})") from None
+
+
+def _weighted_layers(model: keras.Model) -> list[str]:
+    """Class names of the layers holding weights, with an RNN's gate activation: what set_weights assumes alike."""
+    out = []
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        cell = getattr(getattr(layer, "forward_layer", layer), "cell", None)
+        gate = getattr(cell, "recurrent_activation", None)
+        out.append(type(layer).__name__ + (f"[{gate.__name__}]" if gate is not None else ""))
+    return out
