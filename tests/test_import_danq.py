@@ -14,6 +14,7 @@ from scipy.signal import convolve
 
 from dlbio.cli import main
 from dlbio.data.encoding import encode, index_to_onehot as one_hot
+from dlbio.resources import tiny_deepsea
 
 FILTERS, KERNEL, UNITS, STEPS, HIDDEN, TARGETS = 6, 5, 4, 12, 7, 3
 LENGTH = 13 * STEPS + KERNEL - 1   # pooled by 13 (the only size giving 12 steps): 160 bp; DanQ: 1000 bp, 75 steps
@@ -170,8 +171,6 @@ def test_ambiguous_pool_needs_pool_option(tmp_path, run_cli):
 
 def test_danq_train_refuses_the_published_model_as_starting_weights(keras02_file, tmp_path, run_cli):
     """Its weights have DanQ's shapes (set_weights would take them) but not DanQ's layers."""
-    from dlbio.resources import tiny_deepsea
-
     path, _ = keras02_file
     run_cli(main, ["danq-import", path, "-o", tmp_path / "pub.keras", "--length", LENGTH])
     res = run_cli(main, ["danq-train", "-d", tiny_deepsea(), "-f", FILTERS, "-k", KERNEL, "--lstm-units", UNITS,
@@ -179,3 +178,33 @@ def test_danq_train_refuses_the_published_model_as_starting_weights(keras02_file
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "LSTM[hard_sigmoid], LSTM[hard_sigmoid]" in res.output and "Bidirectional[sigmoid]" in res.output
     assert not (tmp_path / "checkpoints" / "bestmodel.DanQ.keras").exists()
+
+
+def test_fine_tune_the_published_model_on_other_targets(keras02_file, tmp_path, run_cli):
+    """danq-train --fine-tune: every layer starts from the imported file; the 3-target head is replaced
+    for the data's 2 targets."""
+    import keras
+
+    from dlbio.cli.data import simulate_cmd
+
+    path, _ = keras02_file
+    run_cli(main, ["danq-import", path, "-o", tmp_path / "pub.keras", "--length", LENGTH])
+    run_cli(simulate_cmd, ["-o", "sim", "--motifs", "CTCF,MA0035", "--n-train", 64, "--n-valid", 32, "--n-test", 32,
+                           "--length", LENGTH, "-q"])
+    res = run_cli(main, ["danq-train", "-d", "sim", "--fine-tune", tmp_path / "pub.keras", "-e", 1, "-b", 32,
+                         "-l", 1e-9, "-q"])
+    assert "predicts 3 targets, the data has 2: its last layer starts anew" in res.output
+    tuned = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.pub.keras", compile=False)
+    published = keras.models.load_model(tmp_path / "pub.keras", compile=False)
+    assert tuned.outputs[0].shape[-1] == 2
+    for name in ("motif_conv", "lstm_1", "lstm_2", "dense"):   # a learning rate of 1e-9 leaves them as loaded
+        for a, b in zip(tuned.get_layer(name).get_weights(), published.get_layer(name).get_weights()):
+            np.testing.assert_allclose(a, b, atol=1e-6)
+    assert (tmp_path / "predictions" / "bestmodel.pub.test_results.h5").is_file()
+
+    other = run_cli(main, ["danq-train", "-d", tiny_deepsea(), "--fine-tune", tmp_path / "pub.keras", "-e", 1, "-q",
+                           "--prefix", "other"], ok=False)
+    assert other.exit_code == 2 and f"reads {LENGTH}-bp sequences, the data has 200-bp ones" in other.output
+    both = run_cli(main, ["danq-train", "-d", "sim", "--fine-tune", tmp_path / "pub.keras", "-w", tmp_path / "pub.keras",
+                          "-q"], ok=False)
+    assert both.exit_code == 2 and "give one of them" in both.output

@@ -22,6 +22,7 @@ Examples:
   danq-train -d data -g 4                         # full DeepSEA set on 4 GPUs
   danq-train -d data -m DeepSEA -O sgd -l 0.01 -s
   danq-train -d $DANQ_DATA/data -f 64 -k 19 --lstm-units 32 --dense-units 64 -b 100 -e 20 -l 3e-3
+  danq-train -d mydata --fine-tune DanQ_bestmodel.keras   # the published DanQ (danq-import) on your targets
 """)
 @click.option("-d", "--data", "data", type=click.Path(file_okay=False), default=None,
               help="Folder with train.mat, valid.mat, test.mat [default: ./data, else the bundled tiny set].")
@@ -40,6 +41,9 @@ Examples:
 @click.option("-s", "--lr-schedule", is_flag=True, help="Step decay: halve the learning rate every 10 epochs.")
 @click.option("-v", "--verbose", is_flag=True, help="Model summary and Keras per-epoch lines.")
 @click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None, help="Start from this model/weights file.")
+@click.option("--fine-tune", type=click.Path(dir_okay=False), default=None,
+              help="Train this Keras model file (e.g. danq-import's published DanQ) instead of a new -m model; its "
+                   "last layer starts anew when the data has other targets. Files: <prefix>.<file stem>.*")
 @click.option("--lstm-units", type=int, default=None, help="BiLSTM units per direction [DanQ 320, DanQ-JASPAR 512].")
 @click.option("--dense-units", default=925, show_default=True, help="Hidden dense layer size.")
 @click.option("--patience", default=5, show_default=True, help="Early stopping patience (epochs without a better val_loss).")
@@ -214,7 +218,8 @@ DanQ_bestmodel.hdf5 (or DanQ-JASPAR_bestmodel.hdf5) from the DanQ authors holds
 only arrays; this builds the Keras 3 model that computes what the original code
 computed (Theano's flipped kernels, hard-sigmoid gates, and the two LSTMs that
 seya's Bidirectional ran, both forwards; see docs/danq.md) and saves it as
-.keras, ready for danq-predict -w, variants, track, mutagenesis and motifs.
+.keras, ready for danq-predict -w, variants, track, mutagenesis and motifs, and
+for danq-train --fine-tune on your own targets.
 Nothing is downloaded: bring the file.
 
 \b

@@ -148,9 +148,11 @@ def build_model(weights: DanQWeights, length: int = 1000, pool: int | None = Non
     x = keras.Input((length, 4), name="dna")
     h = keras.layers.Conv1D(n_filters, weights.kernel_size, activation="relu", name="motif_conv")(x)
     h = keras.layers.MaxPooling1D(pool, pool, name="pool")(h)
+    h = keras.layers.Dropout(0.2)(h)          # as trained; the identity when predicting (danq-train --fine-tune)
     both = [keras.layers.LSTM(units, return_sequences=True, recurrent_activation="hard_sigmoid",
                               name=f"lstm_{k + 1}")(h) for k in range(2)]
     h = keras.layers.Concatenate(name="lstm_pair")(both)
+    h = keras.layers.Dropout(0.5)(h)
     h = keras.layers.Flatten(name="flatten")(h)
     h = keras.layers.Dense(weights.dense[0].shape[1], activation="relu", name="dense")(h)
     out = keras.layers.Dense(weights.targets[0].shape[1], activation="sigmoid", name="targets")(h)

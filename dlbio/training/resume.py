@@ -28,7 +28,8 @@ from dlbio.signals import sigterm_raises
 STATE_ENTRY = "dlbio_state.json"
 # Options that must match for a resumed run to continue the same training.
 RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
-               "optimizer", "learning_rate", "seed", "limit", "lr_schedule", "mixed_precision", "multi_worker")
+               "optimizer", "learning_rate", "seed", "limit", "lr_schedule", "mixed_precision", "multi_worker",
+               "fine_tune")
 
 
 @dataclass

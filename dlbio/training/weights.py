@@ -9,8 +9,11 @@ import keras
 from dlbio.errors import DlbioError, require
 
 
-def load_weights_into(model: keras.Model, path: str | Path) -> None:
-    """Copy weights from a ``.weights.h5`` file or a whole-model file (``.keras``/``.h5``) into *model*."""
+def load_weights_into(model: keras.Model, path: str | Path, other_model_hint: str = "") -> None:
+    """Copy weights from a ``.weights.h5`` file or a whole-model file (``.keras``/``.h5``) into *model*.
+
+    A model file of other layers is refused, with *other_model_hint* after the reason.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: weights file not found")
     if path.name.endswith(".weights.h5"):
@@ -25,7 +28,7 @@ def load_weights_into(model: keras.Model, path: str | Path) -> None:
         # shapes but two forward hard-sigmoid LSTMs, which set_weights would pour into a BiLSTM.
         have, want = _weighted_layers(source), _weighted_layers(model)
         require(have == want, f"{path}: a {source.name} model ({', '.join(have)}), not one like {model.name} "
-                              f"({', '.join(want)}); predict with it via -w of danq-predict, motifs or variants")
+                              f"({', '.join(want)})" + (f"; {other_model_hint}" if other_model_hint else ""))
     try:
         if source is None:
             model.load_weights(path)

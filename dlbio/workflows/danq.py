@@ -63,7 +63,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
           verbose: bool = False, weights: str | Path | None = None, seed: int = 1, patience: int = 5,
           out_dir: str | Path = ".", prefix: str = "bestmodel", mixed_precision: bool = False,
           resume: bool = False, deterministic: bool = False, multi_worker: bool = False,
-          quiet: bool = False) -> TrainResult:
+          quiet: bool = False, fine_tune: str | Path | None = None) -> TrainResult:
     """danq-train: fit DanQ/DeepSEA on a data folder, keep the best model, evaluate on test.
 
     Writes under ``<out_dir>/checkpoints/``: ``<prefix>.<model>.keras`` (best validation
@@ -71,12 +71,20 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     (resume state, every epoch and on SIGTERM/SIGINT), ``.run.json`` (run record); and,
     when *results* is set, ``<out_dir>/predictions/<results>`` plus its per-target TSV
     (``"auto"``: :func:`default_results_name`; None or ``""``: no test predictions).
+    With *fine_tune* (a Keras model file), that model trains instead of a new *model_name*,
+    and ``<model>`` in the file names is the file's stem.
     Raises :class:`dlbio.training.resume.Preempted` when stopped by a signal.
     """
     import tensorflow as tf
 
     require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
     require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
+    if fine_tune is not None:
+        require(Path(fine_tune).is_file(), f"{fine_tune}: model file not found (--fine-tune)")
+        require(weights is None, "--fine-tune trains the file's own model; -w loads weights into a new -m model: "
+                                 "give one of them")
+        require(not mixed_precision, "--mixed-precision applies to models built here, not to a --fine-tune file")
+        model_name = Path(fine_tune).name.removesuffix(".keras").removesuffix(".h5")
     if multi_worker:
         from dlbio.training.multiworker import make_multiworker_strategy
 
@@ -103,7 +111,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
         log = ckpt_dir / f"{prefix}.{model_name}.log.csv"
         model = _compiled_model(strategy, model_name, train_set, filters, kernel_size, lstm_units, dense_units,
-                                seed, weights, optimizer, learning_rate, mixed_precision, deterministic)
+                                seed, weights, optimizer, learning_rate, mixed_precision, deterministic, fine_tune)
         if verbose:
             model.summary(print_fn=lambda s, **k: print(s))
         if not quiet:
@@ -112,6 +120,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                   "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
                   "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
                   "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
+        if fine_tune is not None:  # only then, so that states written before the key resume
+            config["fine_tune"] = str(Path(fine_tune).resolve())
         t0 = time.time()
         if multi_worker:
             from dlbio.training.multiworker import fit_multiworker, is_chief
@@ -180,18 +190,41 @@ def _outputs_lock(path: Path, strategy, multi_worker: bool):
 
 def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, lstm_units, dense_units, seed,
                     weights, optimizer: str, learning_rate: float, mixed_precision: bool,
-                    deterministic: bool) -> keras.Model:
-    """The model for *train_set*'s targets and length, built and compiled under *strategy*."""
+                    deterministic: bool, fine_tune: str | Path | None = None) -> keras.Model:
+    """The model for *train_set*'s targets and length, built (or, with *fine_tune*, loaded) and
+    compiled under *strategy*."""
     with strategy.scope(), dtype_policy("mixed_float16" if mixed_precision else None):
-        model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
-                             lstm_units, dense_units, seed=seed)
+        if fine_tune is not None:
+            model = _model_to_fine_tune(fine_tune, train_set, seed)
+        else:
+            model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
+                                 lstm_units, dense_units, seed=seed)
         if weights:
-            load_weights_into(model, weights)
+            load_weights_into(model, weights, f"to train that model further: --fine-tune {weights}")
         model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
                       # XLA: not for the cuDNN LSTM (no kernel), nor under op determinism
                       # (Keras turns it off then, with a warning)
                       jit_compile=model_name == "DeepSEA" and not deterministic)
     return model
+
+
+def _model_to_fine_tune(path: str | Path, train_set, seed: int) -> keras.Model:
+    """The model of *path* for *train_set*: every layer as saved, except a new last layer
+    (Dense(T, sigmoid), seeded) when the data has T targets and the model another number."""
+    model = load_dna_model(path)
+    length, n_out = model.inputs[0].shape[1], model.outputs[0].shape[-1]
+    require(length == train_set.length, f"{path}: the model reads {length}-bp sequences, the data has "
+                                        f"{train_set.length}-bp ones (--fine-tune)")
+    if n_out == train_set.n_targets:
+        return model
+    last = model.layers[-1]
+    require(isinstance(last, keras.layers.Dense), f"{path}: its last layer is a {type(last).__name__}, not the Dense "
+                                                  f"layer --fine-tune replaces for {train_set.n_targets} targets")
+    print(f"note: {path} predicts {n_out} targets, the data has {train_set.n_targets}: its last layer starts "
+          "anew for them (transfer learning); every other layer starts from the file", file=sys.stderr, flush=True)
+    head = keras.layers.Dense(train_set.n_targets, activation="sigmoid", dtype="float32", name="targets_new",
+                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+    return keras.Model(model.inputs, head(last.input), name=f"{model.name}-fine-tuned")
 
 
 @dataclass
