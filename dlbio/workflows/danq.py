@@ -84,6 +84,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         require(weights is None, "--fine-tune trains the file's own model; -w loads weights into a new -m model: "
                                  "give one of them")
         require(not mixed_precision, "--mixed-precision applies to models built here, not to a --fine-tune file")
+        require(filters is None and kernel_size is None and lstm_units is None,
+                "-f, -k and --lstm-units size a new model; a --fine-tune model keeps the file's sizes")
         model_name = Path(fine_tune).name.removesuffix(".keras").removesuffix(".h5")
     if multi_worker:
         from dlbio.training.multiworker import make_multiworker_strategy
