@@ -1,7 +1,8 @@
 -- Lmod module for DanQ/DeepSEA on Keras 3 (dlbio), in the style of Biowulf's danq module.
 -- Point it at an install with DLBIO_ROOT (source tree) and DLBIO_PREFIX (environment with bin/).
 help([[
-DanQ / DeepSEA (dlbio): danq-train, danq-predict, danq-visualize (also train.py, predict.py, visualize.py).
+DanQ / DeepSEA (dlbio): danq-train, danq-predict, danq-visualize (also train.py, predict.py, visualize.py),
+  danq-prepare, danq-convert, danq-import (the published DanQ_bestmodel.hdf5), dlbio motifs|variants|track.
   cp -r $DANQ_DATA/* .   then   danq-train -d data -g 4
 ]])
 whatis("Name: danq")
