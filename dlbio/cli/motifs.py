@@ -54,9 +54,8 @@ def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, m
     res = discover(model_path or default_model("DanQ"), data or default_data(), out_dir, split, tlist, release,
                    q_threshold, n_show, min_sites, subset, quiet, shuffles, max_shuffled_p, seed)
     n = len(res["reports"])
-    rule = f"q < {q_threshold}" + (f" and shuffled p < {max_shuffled_p}" if shuffles else "")
     click.echo(f"{res['n_sequences']} positive sequences scanned; {len(res['significant'])} of {n} filters "
-               f"match JASPAR at {rule}: {', '.join(res['matched_names']) or 'none'}")
+               f"match JASPAR at {res['rule']}: {', '.join(res['matched_names']) or 'none'}")
     if shuffles and res["n_q_alone"] > len(res["significant"]):
         click.echo(f"({res['n_q_alone'] - len(res['significant'])} more at q < {q_threshold} that their own "
                    "column shuffles match as well: not counted)")

@@ -57,6 +57,12 @@ def report_filters(model, idx: np.ndarray, release: str = jaspar.DEFAULT_RELEASE
                          trimmed[f], matches[f]) for f in range(len(acgt))]
 
 
+def match_rule(reports: list[FilterReport], q_threshold: float, max_shuffled_p: float) -> str:
+    """What FilterReport.matches asked of these reports, in words (the shuffle part only when shuffles ran)."""
+    shuffled = any(r.match is not None and r.match.shuffled_p is not None for r in reports)
+    return f"q < {q_threshold}" + (f" and shuffled p < {max_shuffled_p}" if shuffled else "")
+
+
 def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
     """filter (1-based), sites, information_bits, match_id, match_name, p, q, strand, offset, shuffled_p."""
     rows = ["filter\tsites\tinformation_bits\tmatch_id\tmatch_name\tp_value\tq_value\tstrand\toffset\tshuffled_p"]
@@ -81,15 +87,13 @@ def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float
     shown = sorted([r for r in reports if r.match is not None],
                    key=lambda r: (not r.matches(q_threshold, max_shuffled_p), r.match.p))[:n_show]
     n_sig = sum(r.matches(q_threshold, max_shuffled_p) for r in reports)
-    shuffled = any(r.match is not None and r.match.shuffled_p is not None for r in reports)
-    rule = (f"q &lt; {q_threshold} and beat their column-shuffled copies (shuffled p &lt; {max_shuffled_p})"
-            if shuffled else f"q &lt; {q_threshold}")
     out = io.StringIO()
     out.write("<!doctype html><html><head><meta charset='utf-8'><title>dlbio motifs</title><style>"
               "body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
               "img{height:90px}.sig{background:#eef8ee}</style></head><body>")
     out.write(f"<h1>First-layer filters vs {html.escape(release)} CORE vertebrates</h1>"
-              f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif: {rule}. "
+              f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif at "
+              f"{html.escape(match_rule(reports, q_threshold, max_shuffled_p))}. "
               f"Showing {len(shown)}: those matches first, then the others, each by p-value.</p>"
               "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>filter logo</th>"
               "<th>best match</th><th>p</th><th>q</th><th>shuffled p</th><th>JASPAR logo</th></tr>")
@@ -136,7 +140,7 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     tsv = write_tsv(reports, out / "filters.tsv")
     page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p)
     sig = [r for r in reports if r.matches(q_threshold, max_shuffled_p)]
-    by_q_alone = [r for r in reports if r.match is not None and r.match.q < q_threshold]
     return {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
             "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx),
-            "n_q_alone": len(by_q_alone)}
+            "rule": match_rule(reports, q_threshold, max_shuffled_p),
+            "n_q_alone": sum(r.match is not None and r.match.q < q_threshold for r in reports)}
