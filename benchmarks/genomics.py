@@ -4,7 +4,8 @@ untrained weights: the speed does not depend on them), each in a fresh process s
 its wall time and peak resident memory are its own (start-up and model loading included).
 
   variants       dlbio variants on N SNVs of data/genome_tiny chr1 (-o .h5 and .tsv)
-  mutagenesis    dlbio mutagenesis of 1 and of 4 random 1000-bp sequences (--all-records)
+  mutagenesis    dlbio mutagenesis of 1 and of 4 random 1000-bp sequences (--all-records), and
+                 with --method gradient of 1, 4 and --gradient-seqs (--no-png) sequences
   track          dlbio track over --track-kb kb of data/genome_tiny chr1 (--step 200), all 919
                  targets' bedGraphs and the figure of the first 16
   regions        danq-predict --bed on N random 200-bp chr1 regions, TSV and HDF5, with a
@@ -17,7 +18,7 @@ its wall time and peak resident memory are its own (start-up and model loading i
 Prints one JSON object per measurement; docs/benchmarks.md records the figures.  Usage:
   python benchmarks/genomics.py [--variants 1000,5000] [--regions 200000] [--prepare-genome 300|hg19]
                                 [--prepare-targets 10] [--prepare-peaks 10000]
-                                [--track-kb 400]
+                                [--track-kb 400] [--gradient-seqs 1000]
                                 [--only variants,mutagenesis,track,regions,prepare] [--out /tmp/dlbio-bench-genomics]
 """
 
@@ -128,6 +129,7 @@ def main() -> None:
     ap.add_argument("--prepare-targets", type=int, default=10)
     ap.add_argument("--prepare-peaks", type=int, default=10_000, help="peaks per target and 300 Mb")
     ap.add_argument("--track-kb", type=int, default=400, help="region of dlbio track, kb")
+    ap.add_argument("--gradient-seqs", type=int, default=1000, help="sequences of mutagenesis --method gradient")
     ap.add_argument("--only", default="variants,mutagenesis,track,regions,prepare", help="measurements to run")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
@@ -174,6 +176,16 @@ def measure_mutagenesis(a, rng, full: Path) -> None:
             sequences=1)
     measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "--all-records", "-t", 100,
             "-o", a.out / "ism", "-q", sequences=4)
+    measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "-t", 100, "-o", a.out / "grad", "-q",
+            "--method", "gradient", method="gradient", sequences=1)
+    measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "--all-records", "-t", 100,
+            "-o", a.out / "grad", "-q", "--method", "gradient", method="gradient", sequences=4)
+    many = a.out / f"many{a.gradient_seqs}.fa"
+    many.write_text("".join(f">r{i}\n{''.join(rng.choice(list('ACGT'), 1000))}\n" for i in range(a.gradient_seqs)))
+    (a.out / "grad_many").mkdir(exist_ok=True)
+    measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", many, "--all-records", "-t", 100,
+            "-o", a.out / "grad_many" / "g", "-q", "--method", "gradient", "--no-png", method="gradient",
+            sequences=a.gradient_seqs)
 
 
 def measure_regions(a, rng, small: Path, seq: str) -> None:

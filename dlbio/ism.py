@@ -1,4 +1,5 @@
-"""In-silico saturation mutagenesis (ISM) of one sequence, and the figure that shows it.
+"""In-silico saturation mutagenesis (ISM) of one sequence, its gradient estimate, and the
+figure that shows either.
 
 Effects are prediction(mutant) - prediction(reference) for one target, in columns
 A, C, G, T (the reading order of people, not the model's A, G, C, T codes).
@@ -6,6 +7,7 @@ A, C, G, T (the reading order of people, not the model's A, G, C, T codes).
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +40,57 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     effects = np.zeros((length, 4), np.float32)
     effects[pos, col] = pred[1:] - pred[0]
     return effects
+
+
+def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False) -> np.ndarray:
+    """First-order estimate of saturation_mutagenesis from one gradient per sequence.
+
+    idx uint8 (n, L) base index -> float32 (n, L, 4), columns A, C, G, T: g[b] - g[ref],
+    where g (L, 4) is the gradient of the target's prediction (with *log_odds*, of its
+    logit) with respect to the one-hot input at the sequence: the change a substitution
+    makes, read off the tangent at the sequence.  Exact for a model whose output (or
+    logit) is linear in the input; otherwise an estimate that is right where the model is
+    near linear around the sequence (it overshoots where a substitution takes a ReLU past
+    0).  0 at the reference base; at an N (one-hot all 0) the change to each base is g[b].
+    """
+    grads = _traced_gradient(model, log_odds)(idx, target).numpy()   # (n, L, 4) in the model's codes
+    g = grads[..., _ACGT_CODES]
+    padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)   # code N_CODE -> 0
+    at_ref = np.take_along_axis(padded, np.minimum(idx, N_CODE)[..., None].astype(np.intp), axis=-1)
+    return (g - at_ref).astype(np.float32)
+
+
+# One traced function per model and log_odds, kept while the model lives (as dlbio.predict
+# does): --all-records asks for thousands of batches.
+_GRADIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _traced_gradient(model, log_odds: bool):
+    """tf.function: (base indices (n, L) uint8, target) -> d output[:, target] / d one-hot (n, L, 4)."""
+    per_model = _GRADIENTS.setdefault(model, {})
+    if log_odds in per_model:
+        return per_model[log_odds]
+    import tensorflow as tf
+
+    model_ref = weakref.ref(model)
+
+    @tf.function(reduce_retracing=True)
+    def fn(idx, target):
+        x = tf.one_hot(tf.cast(idx, tf.int32), 4, dtype=tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = model_ref()(x, training=False)
+            out = out[0] if isinstance(out, (list, tuple)) else out
+            p = tf.gather(tf.cast(out, tf.float32), target, axis=-1)
+            if log_odds:
+                # The clipped logit of dlbio.variants.logit, so that both methods mean the same.
+                p = tf.clip_by_value(p, 1e-6, 1 - 1e-6)
+                p = tf.math.log(p) - tf.math.log1p(-p)
+        # Sequences are independent (inference), so the gradient of the sum is each one's own.
+        return tape.gradient(p, x)
+
+    per_model[log_odds] = fn
+    return fn
 
 
 def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:

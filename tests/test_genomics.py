@@ -59,6 +59,13 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     ids = [line[1:] for line in lines[:4:2]]
     assert [line.split(",")[0] for line in res.output.splitlines()] == ids
     assert all((tmp_path / f"all.{i}.tsv").exists() and (tmp_path / f"all.{i}.png").exists() for i in ids)
+    # gradient estimates of many records: the files hold every record, the screen the first 20
+    (tmp_path / "many.fa").write_text("".join(f">r{k}\n{lines[1]}\n" for k in range(23)))
+    res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "many.fa", "--all-records", "-t", 1, "-o", "grad", "-q",
+                                    "--method", "gradient", "--no-png"])
+    out = res.output.splitlines()
+    assert len(out) == 21 and "decrease (gradient estimate)" in out[0] and out[-1].startswith("... and 3 more records")
+    assert len(list(tmp_path.glob("grad.r*.tsv"))) == 23 and not list(tmp_path.glob("grad.*.png"))
     # a narrowPeak region: the same effects as its summit-centred window given as FASTA
     peak = (g / "CTCF.narrowPeak").read_text().splitlines()[0].split("\t")
     (tmp_path / "one.narrowPeak").write_text("\t".join(peak) + "\n")

@@ -71,3 +71,67 @@ def test_mutagenesis_of_several_records(tmp_path):
     with pytest.raises(DlbioError, match="no record 'nope'"):
         mutagenesis(motif_model(), tmp_path / "r.fa", ["plain", "nope"], 1, tmp_path / "p")
 
+
+
+def _linear_logit_model(length=40, seed=3):
+    """Conv1D without activation -> Flatten -> Dense(2, sigmoid): each logit is linear in the one-hot input."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    x = keras.Input((length, 4))
+    h = keras.layers.Flatten()(keras.layers.Conv1D(3, 5)(x))
+    return keras.Model(x, keras.layers.Dense(2, activation="sigmoid")(h))
+
+
+def test_gradient_estimate_is_exact_for_a_linear_logit():
+    from dlbio.data.encoding import encode
+    from dlbio.ism import gradient_effects, saturation_mutagenesis
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(3)]
+    seqs[1] = seqs[1][:7] + "N" + seqs[1][8:]                  # an N: every base is a substitution
+    idx = np.stack([encode(s) for s in seqs])
+    model = _linear_logit_model()
+    est = gradient_effects(model, idx, target=1, log_odds=True)
+    assert est.shape == (3, 40, 4) and est.dtype == np.float32
+    for i in range(3):
+        exact = saturation_mutagenesis(model, idx[i], target=1, log_odds=True)
+        np.testing.assert_allclose(est[i], exact, atol=2e-4)
+        assert np.abs(exact).max() > 0.05                    # not a vacuous comparison
+    # in probability the tangent is only an estimate, of the right sign where the change is large
+    prob = gradient_effects(model, idx[:1], target=1)[0]
+    exact = saturation_mutagenesis(model, idx[0], target=1)
+    big = np.abs(exact) > 0.02
+    assert big.any() and np.all(np.sign(prob[big]) == np.sign(exact[big]))
+    # one sequence alone gives what it gives in a batch
+    np.testing.assert_allclose(gradient_effects(model, idx[2:], target=1, log_odds=True)[0], est[2], atol=1e-6)
+
+
+def test_gradient_estimate_marks_the_motif():
+    from dlbio.data.encoding import encode
+    from dlbio.ism import gradient_effects, importance
+
+    seq = "A" * 20 + "GATAAG" + "T" * 34
+    idx = encode(seq)
+    est = gradient_effects(motif_model(), idx[None], target=0, log_odds=True)[0]
+    # the motif's logit is 8 x (conv filter), so changing a matched base (+1) to any other (-1): 8 x -2
+    np.testing.assert_allclose(est[20:26][est[20:26] != 0], -16.0, rtol=1e-5)
+    assert np.count_nonzero(est[20:26]) == 18 and not est[:20].any() and not est[26:].any()
+    imp = importance(est, idx)
+    assert np.all(imp[20:26] > 15) and not imp[:20].any()
+
+
+def test_mutagenesis_by_gradient_for_many_records(tmp_path):
+    from dlbio.workflows.genomics import mutagenesis
+
+    motif = "A" * 30 + "GATAAG" + "T" * 24
+    rows = [motif, "T" * 60, "C" * 20 + "CTTATC" + "A" * 34]
+    (tmp_path / "r.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(rows)))
+    res = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "g", all_records=True, png=False,
+                      method="gradient", log_odds=True)
+    assert [r["tsv"].name for r in res] == ["g.s0.tsv", "g.s1.tsv", "g.s2.tsv"]
+    assert res[0]["importance"][30:36].min() > 15 and res[2]["importance"][20:26].min() > 15   # both strands' sites
+    assert not res[1]["effects"].any()                        # no motif, no slope (the ReLU is off)
+    assert res[0]["zoom"][0] <= 31 and res[0]["zoom"][1] >= 36
+    with pytest.raises(DlbioError, match="method must be one of ism, gradient"):
+        mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "g", method="deeplift")

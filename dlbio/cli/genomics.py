@@ -152,6 +152,10 @@ whole sequence, then, for the --zoom positions of most importance, a logo of the
 reference bases scaled by importance and a heatmap of every substitution.
 --log-odds gives the changes in log-odds, which still show the important bases
 of a sequence predicted near 0 or 1, where the probability barely moves.
+--method gradient estimates the same changes from one gradient per sequence
+(the tangent at the sequence) instead of 3 predictions per base: hundreds of
+times faster, for scanning many peaks; exact only for a model linear in its
+input, so check what it finds with the default --method ism.
 The sequences: FASTA records (--fasta), or windows of the model's length centred
 on BED/narrowPeak regions (--bed with --genome; named by column 4, else
 chrom:start-end).  One record (the first, or --record ID) writes OUT.tsv and
@@ -162,6 +166,7 @@ Example:
   dlbio mutagenesis --fasta one.fa --target 3 -o ism      # the model danq-train wrote
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --all-records -t CTCF -o ism
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --bed top.narrowPeak -g hg19.fa --all-records -t CTCF
+  dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF --method gradient --no-png
 """)
 @click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
@@ -174,9 +179,13 @@ Example:
 @click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
 @click.option("--zoom", type=int, default=60, show_default=True, help="Positions shown in the logo and heatmap.")
 @click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
+@click.option("--method", type=click.Choice(["ism", "gradient"]), default="ism", show_default=True,
+              help="ism: predict every substitution; gradient: estimate them from one gradient per sequence.")
+@click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
 @quiet_option
-def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, out, quiet):
+def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method, png,
+                    out, quiet):
     from dlbio.errors import require
     from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model, parse_target
@@ -189,14 +198,21 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     names = names_for_model(model, data)
     target = parse_target(target, model.outputs[0].shape[-1], names)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
-                          all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome)
+                          all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
+                          method=method, png=png)
     unit = " (log-odds)" if log_odds else ""
-    for res in results:
+    estimated = " (gradient estimate)" if method == "gradient" else ""
+    shown = 20   # --all-records on thousands of peaks: the files hold them all
+    for res in results[:shown]:
         pos, ref, alt, change = res["strongest"]
         first, last = res["zoom"]
+        where = f"figure zooms on positions {first}-{last}" if res["png"] else f"most important: {first}-{last}"
         click.echo(f"{res['id']}, {res['target_name']}: {len(res['effects'])} positions x 3 substitutions; "
-                   f"strongest decrease{unit} {change:+.4f} at position {pos} ({ref}>{alt}); figure zooms on "
-                   f"positions {first}-{last} -> {res['tsv']}, {res['png']}")
+                   f"strongest decrease{unit}{estimated} {change:+.4f} at position {pos} ({ref}>{alt}); {where} -> "
+                   + ", ".join(str(p) for p in (res["tsv"], res["png"]) if p))
+    if len(results) > shown:
+        click.echo(f"... and {len(results) - shown:,} more records, written as {out}.<id>.tsv"
+                   + (" and .png" if png else ""))
 
 
 @command(name="track", help="""Predicted profiles along a locus, as bedGraph tracks and a figure.

@@ -157,7 +157,7 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
 def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
                 names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
                 png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
-                genome: str | Path | None = None) -> list[dict]:
+                genome: str | Path | None = None, method: str = "ism") -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
@@ -165,14 +165,17 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     one with *all_records*, else the first.  Writes ``<out>.tsv`` (+ ``.png``: importance
     track, importance logo and heatmap of the *zoom* most important positions) for one
     record, ``<out>.<id>.tsv`` etc. for several (characters of the id other than letters,
-    digits and ``._-`` become ``_``).
+    digits and ``._-`` become ``_``).  *method* "ism" predicts every substitution (3 L
+    predictions a record); "gradient" estimates the same effects from one gradient a
+    record (dlbio.ism.gradient_effects), for many records.
 
     Returns per record {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last)
     1-based, 'strongest': (position 1-based, ref base, alt base, change), 'tsv', 'png'}.
     """
     from dlbio.data.fasta import encode_record, read_records
-    from dlbio.ism import ACGT, draw_mutagenesis, importance, saturation_mutagenesis, write_table, zoom_window
+    from dlbio.ism import ACGT, draw_mutagenesis, importance, write_table, zoom_window
 
+    require(method in METHODS, f"method must be one of {', '.join(METHODS)}, got {method!r}")
     n = model.outputs[0].shape[-1]
     require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
     require(zoom >= 1, f"--zoom must be at least 1, got {zoom}")
@@ -190,15 +193,16 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     stems = _output_stems(out, [rid for rid, _ in chosen])
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
+    effects = _record_effects(model, idx, target - 1, method, log_odds, progress if one else False)
     for (rid, sequence), x, stem in iterate(list(zip(chosen, idx, stems)), "mutagenesis", "record",
                                             False if one else progress):
-        eff = saturation_mutagenesis(model, x, target - 1, progress=progress if one else False, log_odds=log_odds)
+        eff = next(effects)
         imp = importance(eff, x)
         tsv = write_table(eff, sequence, imp, f"{stem}.tsv")
         figure = Path(f"{stem}.png") if png else None
         if figure:
             start, stop = draw_mutagenesis(eff, sequence, imp, figure,
-                                           f"{rid}: saturation mutagenesis, target {target} ({target_name})", zoom,
+                                           f"{rid}: {METHODS[method]}, target {target} ({target_name})", zoom,
                                            unit="log-odds" if log_odds else "prediction")
         else:
             start, stop = zoom_window(imp, zoom)
@@ -207,6 +211,23 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
                         "zoom": (start + 1, stop), "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j],
                                                                  float(eff[i, j])), "tsv": tsv, "png": figure})
     return results
+
+
+METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
+
+
+def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_odds: bool,
+                    progress: bool | str, batch: int = 64):
+    """Yields each record's effects (L, 4): ISM one record at a time (*progress* counts its
+    substitutions), gradients *batch* records at a time."""
+    from dlbio.ism import gradient_effects, saturation_mutagenesis
+
+    if method == "ism":
+        for x in idx:
+            yield saturation_mutagenesis(model, x, target, progress=progress, log_odds=log_odds)
+        return
+    for start in range(0, len(idx), batch):
+        yield from gradient_effects(model, np.stack(idx[start:start + batch]), target, log_odds)
 
 
 def _choose_records(found, records: list[str] | None, all_records: bool, source) -> list[tuple[str, str]]:
