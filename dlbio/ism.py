@@ -7,6 +7,8 @@ A, C, G, T (the reading order of people, not the model's A, G, C, T codes).
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 import weakref
 from pathlib import Path
 
@@ -119,6 +121,33 @@ def zoom_window(score: np.ndarray, width: int) -> tuple[int, int]:
     return start, start + width
 
 
+@contextlib.contextmanager
+def effects_writer(path: str | Path, ids: list[str], sequences: list[str], attrs: dict):
+    """Yields ``write(k, effects, importance)`` for record k of *ids*: one HDF5 file for many
+    records, written atomically.  Datasets: ``effects`` float32 (n, L, 4) (columns A, C, G,
+    T, as write_table), ``importance`` float32 (n, L), ``ids`` and ``sequences`` (n,) bytes;
+    *attrs* (target, method, ...) and ``columns`` "ACGT" as attributes."""
+    import h5py
+
+    from dlbio.atomic import atomic_path
+    from dlbio.prediction_table import FLOAT_FILTERS
+
+    n, length = len(ids), len(sequences[0])
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        chunk = (min(n, 64), length)
+        effects = f.create_dataset("effects", (n, length, 4), np.float32, chunks=(*chunk, 4), **FLOAT_FILTERS)
+        imp = f.create_dataset("importance", (n, length), np.float32, chunks=chunk, **FLOAT_FILTERS)
+        f["ids"] = np.array(ids, dtype="S")
+        f["sequences"] = np.array([s.upper() for s in sequences], dtype="S")
+        for key, value in {**attrs, "columns": ACGT}.items():
+            f.attrs[key] = value
+
+        def write(k, eff, importance_k):
+            effects[k], imp[k] = eff, importance_k
+
+        yield write
+
+
 def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path) -> Path:
     """TSV: position (1-based), ref, A, C, G, T (effects), importance."""
     from dlbio.atomic import write_text
@@ -162,7 +191,10 @@ def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: 
         base = sequence[i].upper()
         if base in ACGT:
             letters.loc[i + 1, base] = float(imp[i])
-    logomaker.Logo(letters, ax=logo_ax, color_scheme="classic", flip_below=False)
+    with warnings.catch_warnings():
+        # All importances 0 (nothing the model reads): logomaker widens its flat axis itself.
+        warnings.filterwarnings("ignore", "Attempting to set identical low and high ylims")
+        logomaker.Logo(letters, ax=logo_ax, color_scheme="classic", flip_below=False)
     logo_ax.axhline(0, color="0.4", lw=0.5)
     logo_ax.set_xlim(start + 0.5, stop + 0.5)
     logo_ax.set_ylabel("importance")

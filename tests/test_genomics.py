@@ -66,6 +66,13 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     out = res.output.splitlines()
     assert len(out) == 21 and "decrease (gradient estimate)" in out[0] and out[-1].startswith("... and 3 more records")
     assert len(list(tmp_path.glob("grad.r*.tsv"))) == 23 and not list(tmp_path.glob("grad.*.png"))
+    res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "many.fa", "--all-records", "-t", 1, "-o", "many.h5",
+                                    "-q", "--method", "gradient", "--no-png"])
+    assert res.output.splitlines()[-1] == "effects and importance of 23 records -> many.h5"
+    assert " -> " not in res.output.splitlines()[0]               # no per-record files
+    with h5py.File(tmp_path / "many.h5") as f:
+        np.testing.assert_allclose(f["effects"][22], np.loadtxt(tmp_path / "grad.r22.tsv", skiprows=1,
+                                                                usecols=(2, 3, 4, 5)), atol=1e-5)
     # a narrowPeak region: the same effects as its summit-centred window given as FASTA
     peak = (g / "CTCF.narrowPeak").read_text().splitlines()[0].split("\t")
     (tmp_path / "one.narrowPeak").write_text("\t".join(peak) + "\n")

@@ -135,3 +135,43 @@ def test_mutagenesis_by_gradient_for_many_records(tmp_path):
     assert res[0]["zoom"][0] <= 31 and res[0]["zoom"][1] >= 36
     with pytest.raises(DlbioError, match="method must be one of ism, gradient"):
         mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "g", method="deeplift")
+
+
+def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
+    import h5py
+
+    from dlbio.workflows.genomics import mutagenesis
+
+    rows = ["A" * 30 + "GATAAG" + "T" * 24, "T" * 60, "C" * 20 + "CTTATC" + "A" * 34]
+    (tmp_path / "r.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(rows)))
+    (tmp_path / "m.h5").write_text("an older file")
+    res = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m.h5", all_records=True,
+                      names=["GATA", "POLYC"], method="gradient", log_odds=True)
+    assert all(r["tsv"] is None for r in res) and not list(tmp_path.glob("*.tsv"))
+    assert [r["png"].name for r in res] == ["m.s0.png", "m.s1.png", "m.s2.png"]   # figures named without .h5
+    with h5py.File(tmp_path / "m.h5") as f:
+        assert f["effects"].shape == (3, 60, 4) and f["importance"].shape == (3, 60)
+        assert [x.decode() for x in f["ids"][:]] == ["s0", "s1", "s2"] and f["sequences"][2].decode() == rows[2]
+        assert dict(f.attrs) == {"target": 1, "target_name": "GATA", "method": "gradient", "unit": "log-odds",
+                                 "columns": "ACGT"}
+        for k in range(3):
+            np.testing.assert_array_equal(f["effects"][k], res[k]["effects"])
+            np.testing.assert_array_equal(f["importance"][k], res[k]["importance"])
+    # a run that fails half-way leaves the earlier file as it was, and no temporary file
+    (tmp_path / "m.h5").write_text("an older file")
+    import dlbio.ism
+
+    calls = []
+
+    def failing(eff, idx):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return np.zeros(len(idx), np.float32)
+
+    monkeypatch.setattr(dlbio.ism, "importance", failing)
+    with pytest.raises(OSError, match="disk full"):
+        mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m.h5", all_records=True, png=False,
+                    method="gradient")
+    assert (tmp_path / "m.h5").read_text() == "an older file" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "m.h5", "m.s0.png", "m.s1.png", "m.s2.png", "r.fa"]

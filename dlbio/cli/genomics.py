@@ -159,14 +159,16 @@ input, so check what it finds with the default --method ism.
 The sequences: FASTA records (--fasta), or windows of the model's length centred
 on BED/narrowPeak regions (--bed with --genome; named by column 4, else
 chrom:start-end).  One record (the first, or --record ID) writes OUT.tsv and
-OUT.png; several (--record repeated, or --all-records) write OUT.<id>.tsv/.png.
+OUT.png; several (--record repeated, or --all-records) write OUT.<id>.tsv/.png;
+-o NAME.h5 writes every record's table to one HDF5 file (effects (n, L, 4) in
+A, C, G, T order, importance (n, L), ids, sequences).
 
 \b
 Example:
   dlbio mutagenesis --fasta one.fa --target 3 -o ism      # the model danq-train wrote
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --all-records -t CTCF -o ism
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --bed top.narrowPeak -g hg19.fa --all-records -t CTCF
-  dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF --method gradient --no-png
+  dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF --method gradient --no-png -o ctcf.h5
 """)
 @click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
@@ -182,11 +184,13 @@ Example:
 @click.option("--method", type=click.Choice(["ism", "gradient"]), default="ism", show_default=True,
               help="ism: predict every substitution; gradient: estimate them from one gradient per sequence.")
 @click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
-@click.option("-o", "--out", default="mutagenesis", show_default=True, help="Output prefix (.tsv, .png).")
+@click.option("-o", "--out", default="mutagenesis", show_default=True,
+              help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.")
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method, png,
                     out, quiet):
     from dlbio.errors import require
+    from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model, parse_target
     from dlbio.workflows.danq import load_dna_model
@@ -207,12 +211,15 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         pos, ref, alt, change = res["strongest"]
         first, last = res["zoom"]
         where = f"figure zooms on positions {first}-{last}" if res["png"] else f"most important: {first}-{last}"
+        files = ", ".join(str(p) for p in (res["tsv"], res["png"]) if p)
         click.echo(f"{res['id']}, {res['target_name']}: {len(res['effects'])} positions x 3 substitutions; "
-                   f"strongest decrease{unit}{estimated} {change:+.4f} at position {pos} ({ref}>{alt}); {where} -> "
-                   + ", ".join(str(p) for p in (res["tsv"], res["png"]) if p))
+                   f"strongest decrease{unit}{estimated} {change:+.4f} at position {pos} ({ref}>{alt}); {where}"
+                   + (f" -> {files}" if files else ""))
     if len(results) > shown:
-        click.echo(f"... and {len(results) - shown:,} more records, written as {out}.<id>.tsv"
-                   + (" and .png" if png else ""))
+        named = results[0]["tsv"] or results[0]["png"]
+        click.echo(f"... and {len(results) - shown:,} more records" + (", their files named as above" if named else ""))
+    if is_hdf5(out):
+        click.echo(f"effects and importance of {len(results):,} records -> {out}")
 
 
 @command(name="track", help="""Predicted profiles along a locus, as bedGraph tracks and a figure.

@@ -165,15 +165,21 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     one with *all_records*, else the first.  Writes ``<out>.tsv`` (+ ``.png``: importance
     track, importance logo and heatmap of the *zoom* most important positions) for one
     record, ``<out>.<id>.tsv`` etc. for several (characters of the id other than letters,
-    digits and ``._-`` become ``_``).  *method* "ism" predicts every substitution (3 L
+    digits and ``._-`` become ``_``); *out* ending in .h5/.hdf5: one HDF5 file of every
+    record instead of the TSVs (dlbio.ism.effects_writer; figures named without the
+    suffix).  *method* "ism" predicts every substitution (3 L
     predictions a record); "gradient" estimates the same effects from one gradient a
     record (dlbio.ism.gradient_effects), for many records.
 
     Returns per record {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last)
-    1-based, 'strongest': (position 1-based, ref base, alt base, change), 'tsv', 'png'}.
+    1-based, 'strongest': (position 1-based, ref base, alt base, change), 'tsv' (None with
+    HDF5), 'png'}.
     """
+    import contextlib
+
     from dlbio.data.fasta import encode_record, read_records
-    from dlbio.ism import ACGT, draw_mutagenesis, importance, write_table, zoom_window
+    from dlbio.ism import effects_writer, importance
+    from dlbio.prediction_table import is_hdf5
 
     require(method in METHODS, f"method must be one of {', '.join(METHODS)}, got {method!r}")
     n = model.outputs[0].shape[-1]
@@ -190,27 +196,41 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     chosen = _choose_records(found, records, all_records, source)
     idx = [encode_record(source, rid, sequence, length) for rid, sequence in chosen]  # all checked before any work
     target_name = target_names_for(model, names)[target - 1]
-    stems = _output_stems(out, [rid for rid, _ in chosen])
+    h5 = Path(out) if is_hdf5(out) else None
+    stems = _output_stems(str(out)[:-len(h5.suffix)] if h5 else out, [rid for rid, _ in chosen])
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
     effects = _record_effects(model, idx, target - 1, method, log_odds, progress if one else False)
-    for (rid, sequence), x, stem in iterate(list(zip(chosen, idx, stems)), "mutagenesis", "record",
-                                            False if one else progress):
-        eff = next(effects)
-        imp = importance(eff, x)
-        tsv = write_table(eff, sequence, imp, f"{stem}.tsv")
-        figure = Path(f"{stem}.png") if png else None
-        if figure:
-            start, stop = draw_mutagenesis(eff, sequence, imp, figure,
-                                           f"{rid}: {METHODS[method]}, target {target} ({target_name})", zoom,
-                                           unit="log-odds" if log_odds else "prediction")
-        else:
-            start, stop = zoom_window(imp, zoom)
-        i, j = np.unravel_index(np.argmin(eff), eff.shape)
-        results.append({"id": rid, "target_name": target_name, "effects": eff, "importance": imp,
-                        "zoom": (start + 1, stop), "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j],
-                                                                 float(eff[i, j])), "tsv": tsv, "png": figure})
+    unit = "log-odds" if log_odds else "prediction"
+    attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit}
+    with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], attrs) if h5
+          else contextlib.nullcontext()) as store:
+        for k, ((rid, sequence), x, stem) in enumerate(iterate(list(zip(chosen, idx, stems)), "mutagenesis",
+                                                               "record", False if one else progress)):
+            eff = next(effects)
+            imp = importance(eff, x)
+            if store:
+                store(k, eff, imp)
+            results.append(_record_result(rid, sequence, eff, imp, target, target_name, None if store else stem,
+                                          stem if png else None, zoom, METHODS[method], unit))
     return results
+
+
+def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, target: int, target_name: str,
+                   table_stem: str | None, figure_stem: str | None, zoom: int, title: str, unit: str) -> dict:
+    """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary."""
+    from dlbio.ism import ACGT, draw_mutagenesis, write_table, zoom_window
+
+    tsv = write_table(eff, sequence, imp, f"{table_stem}.tsv") if table_stem else None
+    figure = Path(f"{figure_stem}.png") if figure_stem else None
+    if figure:
+        start, stop = draw_mutagenesis(eff, sequence, imp, figure,
+                                       f"{rid}: {title}, target {target} ({target_name})", zoom, unit=unit)
+    else:
+        start, stop = zoom_window(imp, zoom)
+    i, j = np.unravel_index(np.argmin(eff), eff.shape)
+    return {"id": rid, "target_name": target_name, "effects": eff, "importance": imp, "zoom": (start + 1, stop),
+            "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j], float(eff[i, j])), "tsv": tsv, "png": figure}
 
 
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
