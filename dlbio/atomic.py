@@ -28,12 +28,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + _suffixes(path), dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + _suffixes(path), dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     os.close(fd)
     os.unlink(tmp)  # writers (h5py, Keras) want to create the file themselves
     tmp = Path(tmp)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:
+            if exc.filename in (tmp, str(tmp)):
+                raise _naming(exc, path) from None
+            raise
         if tmp.is_dir():
             if path.is_dir():
                 old = path.with_name(f".{path.name}.old")
@@ -49,6 +57,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             _remove(tmp)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The same error about *path*: the user named it, not the temporary file beside it."""
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def _remove(p: Path) -> None:

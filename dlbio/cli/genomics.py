@@ -219,7 +219,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         named = results[0]["tsv"] or results[0]["png"]
         click.echo(f"... and {len(results) - shown:,} more records" + (", their files named as above" if named else ""))
     if is_hdf5(out):
-        click.echo(f"effects and importance of {len(results):,} records -> {out}")
+        click.echo(f"effects and importance of {len(results):,} record{'s' if len(results) != 1 else ''} -> {out}")
 
 
 @command(name="track", help="""Predicted profiles along a locus, as bedGraph tracks and a figure.
