@@ -33,6 +33,7 @@ _JOBS = {
     "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),       # danq-prepare
     "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),               # dlbio variants
     "mutagenesis": ("dlbio.workflows.genomics", "mutagenesis"),           # dlbio mutagenesis
+    "insert_motifs": ("dlbio.workflows.insertion", "insert_motifs"),      # dlbio insert-motif
 }
 
 __all__ = sorted(_JOBS)

@@ -200,4 +200,11 @@ def cases() -> list[tuple[str, str, list]]:
         ("track target the model lacks", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1:0-5000", "-t", "9"]),
         ("track --step 0", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1:0-5000", "--step", "0"]),
         ("track --peaks file missing", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1:0-5000", "--peaks", "no.bed"]),
+        ("insert-motif neither DNA nor a JASPAR motif", "insert-motif", ["-w", "tiny.keras", "-m", "NOTAMOTIF"]),
+        ("insert-motif word longer than the sequence", "insert-motif", ["-w", "tiny.keras", "-m", "ACGT" * 51]),
+        ("insert-motif --position past the end", "insert-motif", ["-w", "tiny.keras", "-m", "GATAAG",
+                                                                  "--position", "196"]),
+        ("insert-motif background of the wrong length", "insert-motif", ["-w", "tiny.keras", "-m", "GATAAG",
+                                                                         "--background", "seq199.fa"]),
+        ("insert-motif --gc 1.5", "insert-motif", ["-w", "tiny.keras", "-m", "GATAAG", "--gc", "1.5"]),
     ]

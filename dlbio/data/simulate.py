@@ -29,6 +29,12 @@ class Planted:
     truth: list[tuple]
 
 
+def random_bases(rng: np.random.Generator, n: int, length: int, gc: float) -> np.ndarray:
+    """Independent random bases, a GC fraction of *gc*: base index uint8 (n, length)."""
+    background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])  # A,G,C,T
+    return rng.choice(4, size=(n, length), p=background).astype(np.uint8)
+
+
 def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200, motifs_per_seq: float = 1.0,
              gc: float = 0.42, strand: str = "both", seed: int = 0,
              release: str = jaspar.DEFAULT_RELEASE, progress: bool | str = False) -> Planted:
@@ -46,12 +52,11 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
     require(max(m.length for m in motifs) <= length, f"--length {length} is shorter than a motif")
     p_present = min(1.0, motifs_per_seq / len(motifs))
     rng = np.random.default_rng(seed)
-    background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])  # A,G,C,T
     splits, truth = {}, []
     with counter(sum(sizes.values()) * len(motifs), "planting", "seq", progress) as bar:
         for split, n in sizes.items():
             require(n > 0, f"size of {split} must be positive, got {n}")
-            idx = rng.choice(4, size=(n, length), p=background).astype(np.uint8)
+            idx = random_bases(rng, n, length, gc)
             labels = np.zeros((n, len(motifs)), np.uint8)
             busy = np.zeros((n, length), bool)
             for j, m in enumerate(motifs):

@@ -67,4 +67,4 @@ def find(query: str, release: str = DEFAULT_RELEASE) -> JasparMotif:
     for m in load_collection(release):
         if m.matrix_id == q or m.matrix_id.split(".")[0] == q or m.name.upper() == q.upper():
             return m
-    raise DlbioError(f"{query!r}: no JASPAR {release} CORE vertebrate motif with this id or name")
+    raise DlbioError(f"{query!r}: no motif with this id or name in {release} CORE vertebrates")

@@ -2,7 +2,7 @@
 -- Point it at an install with DLBIO_ROOT (source tree) and DLBIO_PREFIX (environment with bin/).
 help([[
 DanQ / DeepSEA (dlbio): danq-train, danq-predict, danq-visualize (also train.py, predict.py, visualize.py),
-  danq-prepare, danq-convert, danq-import (the published DanQ_bestmodel.hdf5), dlbio motifs|variants|track.
+  danq-prepare, danq-convert, danq-import (the published DanQ_bestmodel.hdf5), dlbio motifs|variants|track|mutagenesis|insert-motif.
   cp -r $DANQ_DATA/* .   then   danq-train -d data -g 4
 ]])
 whatis("Name: danq")
