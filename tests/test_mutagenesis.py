@@ -133,6 +133,11 @@ def test_mutagenesis_by_gradient_for_many_records(tmp_path):
     assert res[0]["importance"][30:36].min() > 15 and res[2]["importance"][20:26].min() > 15   # both strands' sites
     assert not res[1]["effects"].any()                        # no motif, no slope (the ReLU is off)
     assert res[0]["zoom"][0] <= 31 and res[0]["zoom"][1] >= 36
+    # what the command asks for: the summaries only, the same ones
+    light = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "g", all_records=True, png=False,
+                        method="gradient", log_odds=True, keep_arrays=False)
+    assert all(r["effects"] is None and r["importance"] is None and r["length"] == 60 for r in light)
+    assert [(r["zoom"], r["strongest"]) for r in light] == [(r["zoom"], r["strongest"]) for r in res]
     with pytest.raises(DlbioError, match="method must be one of ism, gradient"):
         mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "g", method="deeplift")
 

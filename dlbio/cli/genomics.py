@@ -203,7 +203,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     target = parse_target(target, model.outputs[0].shape[-1], names)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
-                          method=method, png=png)
+                          method=method, png=png, keep_arrays=False)
     unit = " (log-odds)" if log_odds else ""
     estimated = " (gradient estimate)" if method == "gradient" else ""
     shown = 20   # --all-records on thousands of peaks: the files hold them all
@@ -212,7 +212,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         first, last = res["zoom"]
         where = f"figure zooms on positions {first}-{last}" if res["png"] else f"most important: {first}-{last}"
         files = ", ".join(str(p) for p in (res["tsv"], res["png"]) if p)
-        click.echo(f"{res['id']}, {res['target_name']}: {len(res['effects'])} positions x 3 substitutions; "
+        click.echo(f"{res['id']}, {res['target_name']}: {res['length']} positions x 3 substitutions; "
                    f"strongest decrease{unit}{estimated} {change:+.4f} at position {pos} ({ref}>{alt}); {where}"
                    + (f" -> {files}" if files else ""))
     if len(results) > shown:

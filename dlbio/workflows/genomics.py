@@ -157,7 +157,7 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
 def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
                 names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
                 png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
-                genome: str | Path | None = None, method: str = "ism") -> list[dict]:
+                genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True) -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
@@ -171,9 +171,10 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     predictions a record); "gradient" estimates the same effects from one gradient a
     record (dlbio.ism.gradient_effects), for many records.
 
-    Returns per record {'id', 'target_name', 'effects', 'importance', 'zoom': (first, last)
-    1-based, 'strongest': (position 1-based, ref base, alt base, change), 'tsv' (None with
-    HDF5), 'png'}.
+    Returns per record {'id', 'target_name', 'length', 'effects', 'importance' (None unless
+    *keep_arrays*: the command keeps none, so that tens of thousands of records do not
+    fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
+    alt base, change), 'tsv' (None with HDF5), 'png'}.
     """
     import contextlib
 
@@ -212,12 +213,13 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
             if store:
                 store(k, eff, imp)
             results.append(_record_result(rid, sequence, eff, imp, target, target_name, None if store else stem,
-                                          stem if png else None, zoom, METHODS[method], unit))
+                                          stem if png else None, zoom, METHODS[method], unit, keep_arrays))
     return results
 
 
 def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, target: int, target_name: str,
-                   table_stem: str | None, figure_stem: str | None, zoom: int, title: str, unit: str) -> dict:
+                   table_stem: str | None, figure_stem: str | None, zoom: int, title: str, unit: str,
+                   keep_arrays: bool) -> dict:
     """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary."""
     from dlbio.ism import ACGT, draw_mutagenesis, write_table, zoom_window
 
@@ -229,7 +231,8 @@ def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, ta
     else:
         start, stop = zoom_window(imp, zoom)
     i, j = np.unravel_index(np.argmin(eff), eff.shape)
-    return {"id": rid, "target_name": target_name, "effects": eff, "importance": imp, "zoom": (start + 1, stop),
+    return {"id": rid, "target_name": target_name, "length": len(eff), "effects": eff if keep_arrays else None,
+            "importance": imp if keep_arrays else None, "zoom": (start + 1, stop),
             "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j], float(eff[i, j])), "tsv": tsv, "png": figure}
 
 
