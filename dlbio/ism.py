@@ -122,11 +122,12 @@ def zoom_window(score: np.ndarray, width: int) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def effects_writer(path: str | Path, ids: list[str], sequences: list[str], attrs: dict):
+def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predictions: np.ndarray, attrs: dict):
     """Yields ``write(k, effects, importance)`` for record k of *ids*: one HDF5 file for many
     records, written atomically.  Datasets: ``effects`` float32 (n, L, 4) (columns A, C, G,
-    T, as write_table), ``importance`` float32 (n, L), ``ids`` and ``sequences`` (n,) bytes;
-    *attrs* (target, method, ...) and ``columns`` "ACGT" as attributes."""
+    T, as write_table), ``importance`` float32 (n, L), ``prediction`` float32 (n,) (each
+    record's own), ``ids`` and ``sequences`` (n,) bytes; *attrs* (target, method, ...) and
+    ``columns`` "ACGT" as attributes."""
     import h5py
 
     from dlbio.atomic import atomic_path
@@ -139,6 +140,7 @@ def effects_writer(path: str | Path, ids: list[str], sequences: list[str], attrs
         imp = f.create_dataset("importance", (n, length), np.float32, chunks=chunk, **FLOAT_FILTERS)
         f["ids"] = np.array(ids, dtype="S")
         f["sequences"] = np.array([s.upper() for s in sequences], dtype="S")
+        f["prediction"] = np.asarray(predictions, np.float32)
         for key, value in {**attrs, "columns": ACGT}.items():
             f.attrs[key] = value
 

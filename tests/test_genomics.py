@@ -52,23 +52,28 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     assert len((tmp_path / "ism.tsv").read_text().splitlines()) == 1001 and (tmp_path / "ism.png").exists()
     res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "one.fa", "-t", "GATA1", "-d", "d", "-o", "g", "-q",
                                     "--log-odds"])
-    assert res.output.startswith("s, GATA1: 1000 positions") and "decrease (log-odds)" in res.output
+    assert res.output.startswith("s, GATA1: prediction 0.") and "; 1000 positions x 3" in res.output
+    assert "decrease (log-odds)" in res.output
     lines = (g / "example.fa").read_text().split("\n")
     (tmp_path / "two.fa").write_text("\n".join(lines[:4]) + "\n")
     res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "two.fa", "--all-records", "-t", 1, "-o", "all", "-q"])
     ids = [line[1:] for line in lines[:4:2]]
-    assert [line.split(",")[0] for line in res.output.splitlines()] == ids
+    assert [line.split(",")[0] for line in res.output.splitlines()[:-1]] == ids
+    assert res.output.splitlines()[-1].endswith("-> all.summary.tsv")
     assert all((tmp_path / f"all.{i}.tsv").exists() and (tmp_path / f"all.{i}.png").exists() for i in ids)
     # gradient estimates of many records: the files hold every record, the screen the first 20
     (tmp_path / "many.fa").write_text("".join(f">r{k}\n{lines[1]}\n" for k in range(23)))
     res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "many.fa", "--all-records", "-t", 1, "-o", "grad", "-q",
                                     "--method", "gradient", "--no-png"])
     out = res.output.splitlines()
-    assert len(out) == 21 and "decrease (gradient estimate)" in out[0] and out[-1].startswith("... and 3 more records")
+    assert len(out) == 22 and "decrease (gradient estimate)" in out[0] and out[-2].startswith("... and 3 more records")
+    assert out[-1].endswith("-> grad.summary.tsv") and len((tmp_path / "grad.summary.tsv").read_text().splitlines()) == 24
     assert len(list(tmp_path.glob("grad.r*.tsv"))) == 23 and not list(tmp_path.glob("grad.*.png"))
     res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "many.fa", "--all-records", "-t", 1, "-o", "many.h5",
                                     "-q", "--method", "gradient", "--no-png"])
-    assert res.output.splitlines()[-1] == "effects and importance of 23 records -> many.h5"
+    assert res.output.splitlines()[-2:] == [
+        "one line per record (prediction, strongest change, most important stretch) -> many.summary.tsv",
+        "effects and importance of 23 records -> many.h5"]
     assert " -> " not in res.output.splitlines()[0]               # no per-record files
     with h5py.File(tmp_path / "many.h5") as f:
         np.testing.assert_allclose(f["effects"][22], np.loadtxt(tmp_path / "grad.r22.tsv", skiprows=1,
@@ -80,7 +85,7 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     (tmp_path / "w.fa").write_text(f">w\n{Genome(g / 'genome.fa').fetch(peak[0], first, first + 1000)}\n")
     res = run_cli(mutagenesis_cmd, ["-w", model, "--bed", "one.narrowPeak", "-g", g / "genome.fa", "-t", 1, "-o", "bed",
                                     "-q"])
-    assert res.output.startswith(f"{peak[3]}, target_1: 1000 positions")
+    assert res.output.startswith(f"{peak[3]}, target_1: prediction 0.")
     run_cli(mutagenesis_cmd, ["--fasta", "w.fa", "-t", 1, "-o", "win", "-q"])          # -w: danq-train's model
     assert (tmp_path / "bed.tsv").read_text() == (tmp_path / "win.tsv").read_text()
 

@@ -39,7 +39,7 @@ def test_mutagenesis_finds_the_motif():
 def test_mutagenesis_figure_and_table(tmp_path):
     import matplotlib.image
 
-    from dlbio.workflows.genomics import mutagenesis
+    from dlbio.workflows.mutagenesis import mutagenesis
 
     seq = "A" * 30 + "GATAAG" + "NT" * 12
     (tmp_path / "one.fa").write_text(">other\n" + "C" * 60 + "\n>s\n" + seq + "\n")
@@ -57,7 +57,7 @@ def test_mutagenesis_figure_and_table(tmp_path):
 
 
 def test_mutagenesis_of_several_records(tmp_path):
-    from dlbio.workflows.genomics import mutagenesis
+    from dlbio.workflows.mutagenesis import mutagenesis
 
     motif = "A" * 30 + "GATAAG" + "T" * 24
     (tmp_path / "r.fa").write_text(f">chr1:10-70\n{motif}\n>plain\n{'T' * 60}\n>chr1:10-70\n{'C' * 60}\n")
@@ -122,7 +122,7 @@ def test_gradient_estimate_marks_the_motif():
 
 
 def test_mutagenesis_by_gradient_for_many_records(tmp_path):
-    from dlbio.workflows.genomics import mutagenesis
+    from dlbio.workflows.mutagenesis import mutagenesis
 
     motif = "A" * 30 + "GATAAG" + "T" * 24
     rows = [motif, "T" * 60, "C" * 20 + "CTTATC" + "A" * 34]
@@ -130,6 +130,18 @@ def test_mutagenesis_by_gradient_for_many_records(tmp_path):
     res = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "g", all_records=True, png=False,
                       method="gradient", log_odds=True)
     assert [r["tsv"].name for r in res] == ["g.s0.tsv", "g.s1.tsv", "g.s2.tsv"]
+    # each record's own prediction, and one summary row per record to rank them by
+    from dlbio.data.encoding import encode
+    from dlbio.predict import predict_index
+
+    own = predict_index(motif_model(), np.stack([encode(s) for s in rows]))[:, 0]
+    assert [r["prediction"] for r in res] == pytest.approx(own.tolist()) and own[0] > 0.9 > 0.1 > own[1]
+    summary = [line.split("\t") for line in res[0]["summary"].read_text().splitlines()]
+    assert res[0]["summary"] == tmp_path / "g.summary.tsv" and summary[0] == [
+        "id", "prediction", "strongest_position", "ref", "alt", "strongest_change", "max_importance",
+        "important_first", "important_last"] and [r[0] for r in summary[1:]] == ["s0", "s1", "s2"]
+    assert 31 <= int(summary[1][2]) <= 36 and float(summary[1][5]) < -15 and float(summary[1][6]) > 15
+    assert float(summary[2][1]) < 0.1 and float(summary[2][6]) == 0.0
     assert res[0]["importance"][30:36].min() > 15 and res[2]["importance"][20:26].min() > 15   # both strands' sites
     assert not res[1]["effects"].any()                        # no motif, no slope (the ReLU is off)
     assert res[0]["zoom"][0] <= 31 and res[0]["zoom"][1] >= 36
@@ -145,18 +157,19 @@ def test_mutagenesis_by_gradient_for_many_records(tmp_path):
 def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
     import h5py
 
-    from dlbio.workflows.genomics import mutagenesis
+    from dlbio.workflows.mutagenesis import mutagenesis
 
     rows = ["A" * 30 + "GATAAG" + "T" * 24, "T" * 60, "C" * 20 + "CTTATC" + "A" * 34]
     (tmp_path / "r.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(rows)))
     (tmp_path / "m.h5").write_text("an older file")
     res = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m.h5", all_records=True,
                       names=["GATA", "POLYC"], method="gradient", log_odds=True)
-    assert all(r["tsv"] is None for r in res) and not list(tmp_path.glob("*.tsv"))
+    assert all(r["tsv"] is None for r in res) and [p.name for p in tmp_path.glob("*.tsv")] == ["m.summary.tsv"]
     assert [r["png"].name for r in res] == ["m.s0.png", "m.s1.png", "m.s2.png"]   # figures named without .h5
     with h5py.File(tmp_path / "m.h5") as f:
         assert f["effects"].shape == (3, 60, 4) and f["importance"].shape == (3, 60)
         assert [x.decode() for x in f["ids"][:]] == ["s0", "s1", "s2"] and f["sequences"][2].decode() == rows[2]
+        np.testing.assert_array_equal(f["prediction"][:], np.float32([r["prediction"] for r in res]))
         assert dict(f.attrs) == {"target": 1, "target_name": "GATA", "method": "gradient", "unit": "log-odds",
                                  "columns": "ACGT"}
         for k in range(3):
@@ -179,4 +192,4 @@ def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
         mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m.h5", all_records=True, png=False,
                     method="gradient")
     assert (tmp_path / "m.h5").read_text() == "an older file" and sorted(p.name for p in tmp_path.iterdir()) == [
-        "m.h5", "m.s0.png", "m.s1.png", "m.s2.png", "r.fa"]
+        "m.h5", "m.s0.png", "m.s1.png", "m.s2.png", "m.summary.tsv", "r.fa"]

@@ -161,7 +161,8 @@ on BED/narrowPeak regions (--bed with --genome; named by column 4, else
 chrom:start-end).  One record (the first, or --record ID) writes OUT.tsv and
 OUT.png; several (--record repeated, or --all-records) write OUT.<id>.tsv/.png;
 -o NAME.h5 writes every record's table to one HDF5 file (effects (n, L, 4) in
-A, C, G, T order, importance (n, L), ids, sequences).
+A, C, G, T order, importance (n, L), prediction (n,), ids, sequences).  Several
+records also give OUT.summary.tsv: a line per record, to rank them.
 
 \b
 Example:
@@ -194,7 +195,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model, parse_target
     from dlbio.workflows.danq import load_dna_model
-    from dlbio.workflows.genomics import mutagenesis
+    from dlbio.workflows.mutagenesis import mutagenesis
 
     require(not (records and all_records), "--record and --all-records: give one or the other")
     require(bool(fasta) != bool(bed), "give the sequences as --fasta FILE or as --bed FILE --genome FILE")
@@ -212,12 +213,16 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         first, last = res["zoom"]
         where = f"figure zooms on positions {first}-{last}" if res["png"] else f"most important: {first}-{last}"
         files = ", ".join(str(p) for p in (res["tsv"], res["png"]) if p)
-        click.echo(f"{res['id']}, {res['target_name']}: {res['length']} positions x 3 substitutions; "
+        click.echo(f"{res['id']}, {res['target_name']}: prediction {res['prediction']:.4f}; {res['length']} positions x 3 "
+                   "substitutions; "
                    f"strongest decrease{unit}{estimated} {change:+.4f} at position {pos} ({ref}>{alt}); {where}"
                    + (f" -> {files}" if files else ""))
     if len(results) > shown:
         named = results[0]["tsv"] or results[0]["png"]
         click.echo(f"... and {len(results) - shown:,} more records" + (", their files named as above" if named else ""))
+    if "summary" in results[0]:
+        click.echo(f"one line per record (prediction, strongest change, most important stretch) -> "
+                   f"{results[0]['summary']}")
     if is_hdf5(out):
         click.echo(f"effects and importance of {len(results):,} record{'s' if len(results) != 1 else ''} -> {out}")
 

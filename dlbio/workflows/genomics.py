@@ -1,4 +1,4 @@
-"""Users' own data: genome + peaks -> training set; predictions on regions; variants; mutagenesis."""
+"""Users' own data: genome + peaks -> training set; predictions on regions; variants; tracks."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dlbio.data import prepare
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
-from dlbio.errors import DlbioError, require
-from dlbio.progress import counter, iterate
+from dlbio.errors import require
+from dlbio.progress import counter
 from dlbio.targets import target_names_for
 from dlbio.variants import read_vcf, score_variants, summary_writer, variant_writer
 
@@ -103,7 +103,7 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
     all_names = target_names_for(model, names)
     chosen = [all_names[t - 1] for t in targets]
     strands = ", both strands" if both_strands else ""
-    stems = _output_stems(out, chosen, bare_single=False)
+    stems = output_stems(out, chosen, bare_single=False)
     bedgraphs = [write_bedgraph(f"{stem}.bedGraph", chrom, bins, step, pred[:, j], name,
                                 f"dlbio prediction of {name}, {step}-bp bins, {length}-bp windows{strands}")
                  for j, (stem, name) in enumerate(zip(stems, chosen))]
@@ -154,127 +154,7 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
             "strongest": [(variants[k], chosen[best_target[k]], float(best[k])) for k in order]}
 
 
-def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
-                names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
-                png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
-                genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True) -> list[dict]:
-    """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
-    of the windows around BED regions of *genome* (region_windows; named by column 4 or
-    chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
-    log-odds, and each base's importance (L,).  Records: those named in *records*, every
-    one with *all_records*, else the first.  Writes ``<out>.tsv`` (+ ``.png``: importance
-    track, importance logo and heatmap of the *zoom* most important positions) for one
-    record, ``<out>.<id>.tsv`` etc. for several (characters of the id other than letters,
-    digits and ``._-`` become ``_``); *out* ending in .h5/.hdf5: one HDF5 file of every
-    record instead of the TSVs (dlbio.ism.effects_writer; figures named without the
-    suffix).  *method* "ism" predicts every substitution (3 L
-    predictions a record); "gradient" estimates the same effects from one gradient a
-    record (dlbio.ism.gradient_effects), for many records.
-
-    Returns per record {'id', 'target_name', 'length', 'effects', 'importance' (None unless
-    *keep_arrays*: the command keeps none, so that tens of thousands of records do not
-    fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
-    alt base, change), 'tsv' (None with HDF5), 'png'}.
-    """
-    import contextlib
-
-    from dlbio.data.fasta import encode_record, read_records
-    from dlbio.ism import effects_writer, importance
-    from dlbio.prediction_table import is_hdf5
-
-    require(method in METHODS, f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    n = model.outputs[0].shape[-1]
-    require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
-    require(zoom >= 1, f"--zoom must be at least 1, got {zoom}")
-    length = model.inputs[0].shape[1]
-    if bed:
-        require(genome, "--bed needs --genome")
-        source = bed
-        found = ((name, sequence) for name, *_, sequence in region_windows(bed, genome, length))
-    else:
-        source = fasta
-        found = read_records(fasta)
-    chosen = _choose_records(found, records, all_records, source)
-    idx = [encode_record(source, rid, sequence, length) for rid, sequence in chosen]  # all checked before any work
-    target_name = target_names_for(model, names)[target - 1]
-    h5 = Path(out) if is_hdf5(out) else None
-    stems = _output_stems(str(out)[:-len(h5.suffix)] if h5 else out, [rid for rid, _ in chosen])
-    results = []
-    one = len(chosen) == 1  # one record: count its substitutions instead
-    effects = _record_effects(model, idx, target - 1, method, log_odds, progress if one else False)
-    unit = "log-odds" if log_odds else "prediction"
-    attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit}
-    with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], attrs) if h5
-          else contextlib.nullcontext()) as store:
-        for k, ((rid, sequence), x, stem) in enumerate(iterate(list(zip(chosen, idx, stems)), "mutagenesis",
-                                                               "record", False if one else progress)):
-            eff = next(effects)
-            imp = importance(eff, x)
-            if store:
-                store(k, eff, imp)
-            results.append(_record_result(rid, sequence, eff, imp, target, target_name, None if store else stem,
-                                          stem if png else None, zoom, METHODS[method], unit, keep_arrays))
-    return results
-
-
-def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, target: int, target_name: str,
-                   table_stem: str | None, figure_stem: str | None, zoom: int, title: str, unit: str,
-                   keep_arrays: bool) -> dict:
-    """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary."""
-    from dlbio.ism import ACGT, draw_mutagenesis, write_table, zoom_window
-
-    tsv = write_table(eff, sequence, imp, f"{table_stem}.tsv") if table_stem else None
-    figure = Path(f"{figure_stem}.png") if figure_stem else None
-    if figure:
-        start, stop = draw_mutagenesis(eff, sequence, imp, figure,
-                                       f"{rid}: {title}, target {target} ({target_name})", zoom, unit=unit)
-    else:
-        start, stop = zoom_window(imp, zoom)
-    i, j = np.unravel_index(np.argmin(eff), eff.shape)
-    return {"id": rid, "target_name": target_name, "length": len(eff), "effects": eff if keep_arrays else None,
-            "importance": imp if keep_arrays else None, "zoom": (start + 1, stop),
-            "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j], float(eff[i, j])), "tsv": tsv, "png": figure}
-
-
-METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
-
-
-def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_odds: bool,
-                    progress: bool | str, batch: int = 64):
-    """Yields each record's effects (L, 4): ISM one record at a time (*progress* counts its
-    substitutions), gradients *batch* records at a time."""
-    from dlbio.ism import gradient_effects, saturation_mutagenesis
-
-    if method == "ism":
-        for x in idx:
-            yield saturation_mutagenesis(model, x, target, progress=progress, log_odds=log_odds)
-        return
-    for start in range(0, len(idx), batch):
-        yield from gradient_effects(model, np.stack(idx[start:start + batch]), target, log_odds)
-
-
-def _choose_records(found, records: list[str] | None, all_records: bool, source) -> list[tuple[str, str]]:
-    """From (id, sequence) pairs *found* (read lazily: a BED file's windows are fetched only
-    until the asked-for ones are in): every one with *all_records*, the first of each id in
-    *records* in that order, else the first."""
-    if all_records:
-        return list(found)
-    wanted = list(dict.fromkeys(records or []))
-    picked: dict[str, str] = {}
-    for rid, sequence in found:
-        if not wanted:
-            return [(rid, sequence)]
-        if rid in wanted and rid not in picked:
-            picked[rid] = sequence
-            if len(picked) == len(wanted):
-                break
-    missing = [r for r in wanted if r not in picked]
-    if missing:
-        raise DlbioError(f"{source}: no record {missing[0]!r}")
-    return [(r, picked[r]) for r in wanted]
-
-
-def _output_stems(out: str | Path, ids: list[str], bare_single: bool = True) -> list[str]:
+def output_stems(out: str | Path, ids: list[str], bare_single: bool = True) -> list[str]:
     """*out* for one record (with *bare_single*); ``<out>.<id>`` otherwise, ids made file-name
     safe and unique."""
     import re
