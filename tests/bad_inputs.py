@@ -157,6 +157,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("motifs of a model without a convolution", "motifs", ["-w", "noconv.keras", "-d", tiny]),
         ("motifs for a target that does not exist", "motifs", ["-w", "tiny.keras", "-d", tiny, "--targets", "99"]),
         ("motifs --shuffles negative", "motifs", ["-w", "tiny.keras", "-d", tiny, "--shuffles", "-1"]),
+        ("motifs --influence negative", "motifs", ["-w", "tiny.keras", "-d", tiny, "--influence", "-5"]),
         ("motifs with too few shuffles to reach --max-shuffled-p", "motifs", ["-w", "tiny.keras", "-d", tiny,
                                                                               "--shuffles", "9"]),
         ("BED line with start after end", "build-dataset", [*holdout, "-g", gen, "--peaks", "T=start_after_end.bed", "-o", "b"]),

@@ -163,8 +163,12 @@ def test_motifs_report(trained, run_cli, tmp_path):
 
     out, _ = trained
     res = run_cli(motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "-n", 300,
-                               "--min-sites", 5, "-o", "m", "-q"])
-    assert "positive sequences scanned" in res.output
+                               "--min-sites", 5, "-o", "m", "-q", "--influence", 50])
+    assert "positive sequences scanned" in res.output and "(mean over 50 sequences): filter " in res.output
+    influence = [r.split("\t") for r in (tmp_path / "m" / "influence.tsv").read_text().splitlines()]
+    names = (TINY / "targets.tsv").read_text().split()
+    assert influence[0] == ["filter", "match", "strongest_target", "strongest_change", *names] and len(influence) == 9
+    assert all(r[3] == min(r[4:], key=float) and r[2] == names[r[4:].index(r[3])] for r in influence[1:])
     rows = (tmp_path / "m" / "filters.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:4] == ["filter", "sites", "information_bits", "match_id"] and len(rows) == 9
     assert rows[0].split("\t")[-1] == "shuffled_p" and all(len(r.split("\t")) == 10 for r in rows)

@@ -112,11 +112,31 @@ def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float
     return write_text(path, out.getvalue())
 
 
+def write_influence(change: np.ndarray, matched: dict[int, str], names: list[str], path: str | Path,
+                    n_strongest: int = 5) -> dict:
+    """influence.tsv: per filter (1-based), its JASPAR match when it counts as one (*matched*,
+    0-based filter -> name), the target it lowers most when silenced and that change, then
+    the change of every target (*change* float32 (F, T)).  Returns {'influence': path,
+    'strongest': the *n_strongest* (filter 1-based, match, target name, change) of most
+    negative change over all filters and targets}."""
+    rows = ["filter\tmatch\tstrongest_target\tstrongest_change\t" + "\t".join(names)]
+    for f, row in enumerate(change):
+        t = int(np.argmin(row))
+        rows.append(f"{f + 1}\t{matched.get(f, '')}\t{names[t]}\t{row[t]:+.5f}\t"
+                    + "\t".join(f"{v:+.5f}" for v in row))
+    order = np.argsort(change, axis=None, kind="stable")[:n_strongest]
+    strongest = [(int(f) + 1, matched.get(int(f), ""), names[int(t)], float(change[f, t]))
+                 for f, t in zip(*np.unravel_index(order, change.shape))]
+    return {"influence": write_text(path, "\n".join(rows) + "\n"), "strongest": strongest}
+
+
 def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, split: str = "test",
              targets: list[int] | None = None, release: str = jaspar.DEFAULT_RELEASE, q_threshold: float = 0.05,
              n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False,
-             shuffles: int = 99, max_shuffled_p: float = 0.05, seed: int = 0) -> dict:
-    """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*."""
+             shuffles: int = 99, max_shuffled_p: float = 0.05, seed: int = 0, influence: int = 0) -> dict:
+    """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*; with
+    *influence* N, also influence.tsv: each filter's influence on each target over the first
+    N positive sequences (dlbio.motifs.influence, write_influence)."""
     from dlbio.progress import progress_mode
     from dlbio.workflows.danq import load_dna_model, open_sets
     from dlbio.workflows.visualize import positive_sequences
@@ -124,6 +144,7 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     require(0 < q_threshold <= 1, f"--q must be in (0, 1], got {q_threshold}")
     require(0 < max_shuffled_p <= 1, f"--max-shuffled-p must be in (0, 1], got {max_shuffled_p}")
     require(shuffles >= 0, f"--shuffles must be 0 or more, got {shuffles}")
+    require(influence >= 0, f"--influence must be 0 or more, got {influence}")
     require(shuffles == 0 or 1 / (shuffles + 1) < max_shuffled_p,
             f"--shuffles {shuffles} cannot give a shuffled p below {max_shuffled_p} (the least is "
             f"1/{shuffles + 1}): use more shuffles, or --shuffles 0 for Tomtom's q alone")
@@ -140,7 +161,16 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     tsv = write_tsv(reports, out / "filters.tsv")
     page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p)
     sig = [r for r in reports if r.matches(q_threshold, max_shuffled_p)]
-    return {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
+    extra = {}
+    if influence:
+        from dlbio.motifs.influence import filter_influence
+        from dlbio.targets import names_for_model, target_names_for
+
+        change, _ = filter_influence(model, idx[:influence], progress=progress_mode(quiet))
+        matched = {r.filter: r.match.name for r in sig}
+        extra = write_influence(change, matched, target_names_for(model, names_for_model(model, data)),
+                                out / "influence.tsv") | {"n_influence": min(influence, len(idx))}
+    return extra | {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
             "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx),
             "rule": match_rule(reports, q_threshold, max_shuffled_p),
             "n_q_alone": sum(r.match is not None and r.match.q < q_threshold for r in reports)}

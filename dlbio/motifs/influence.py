@@ -1,0 +1,60 @@
+"""Which first-layer filters does each target's prediction rely on?
+
+Basset's filter influence: replace one filter's output by a constant, its mean over
+positions and sequences, and see how every target's prediction changes.  The
+constant is made inside the convolution (kernel 0, bias = the mean), so no layer
+is added and the traced prediction function is reused for every filter.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from dlbio.errors import DlbioError
+from dlbio.motifs.activations import first_conv_layer
+
+
+def filter_influence(model: keras.Model, idx: np.ndarray, batch_size: int = 256,
+                     progress: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
+    """Mean change of every target's prediction when one first-layer filter is silenced.
+
+    idx uint8 (n, L) base index.  Returns (change float32 (F, T): mean over the sequences of
+    prediction(filter f replaced by its mean output) - prediction; negative where the
+    filter supports the target, and mean prediction float32 (T,)).  The model's weights
+    are changed one filter at a time and always restored.
+    """
+    from dlbio.predict import predict_index
+    from dlbio.progress import iterate
+
+    layer = first_conv_layer(model)
+    # kernel 0 and bias b give activation(b) everywhere: b itself for these two.
+    name = getattr(layer.activation, "__name__", str(layer.activation))
+    if name not in ("relu", "linear") or not layer.use_bias:
+        raise DlbioError(f"filter influence needs a first Conv1D with a bias and a relu or linear activation; "
+                         f"{layer.name!r} has {name}{'' if layer.use_bias else ' and no bias'}")
+    means = _mean_outputs(model, layer, idx, batch_size)
+    base = _first_output(predict_index(model, idx, batch_size=batch_size))
+    kernel, bias = layer.get_weights()
+    change = np.zeros((len(means), base.shape[1]), np.float32)
+    try:
+        for f in iterate(range(len(means)), "influence", "filter", progress):
+            k, b = kernel.copy(), bias.copy()
+            k[..., f], b[f] = 0, means[f]
+            layer.set_weights([k, b])
+            change[f] = (_first_output(predict_index(model, idx, batch_size=batch_size)) - base).mean(axis=0)
+    finally:
+        layer.set_weights([kernel, bias])
+    return change, base.mean(axis=0)
+
+
+def _mean_outputs(model: keras.Model, layer, idx: np.ndarray, batch_size: int) -> np.ndarray:
+    """Each filter's output averaged over positions and sequences: float32 (F,)."""
+    from dlbio.predict import predict_index
+
+    sub = keras.Model(model.inputs, keras.ops.mean(keras.ops.cast(layer.output, "float32"), axis=1))
+    return predict_index(sub, idx, batch_size=batch_size).mean(axis=0)
+
+
+def _first_output(pred):
+    return pred[0] if isinstance(pred, list) else pred
