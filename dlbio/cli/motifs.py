@@ -21,8 +21,8 @@ Writes filters.meme, filters.tsv and filters.html (logos side by side).
 --influence N also silences each filter in turn (its output replaced by its
 mean, as in Basset) on the first N positive sequences and writes every
 target's mean change to influence.tsv: which filters each target relies on,
-matched or not (about 4 s for 128 filters x 500 sequences of 200 bp on 2
-cores; full-size DanQ on a CPU, minutes).
+matched or not (on 2 CPU cores: 4.5 s for 128 filters x 500 sequences of
+200 bp; full-size DanQ, 320 filters x 100 sequences of 1000 bp, 101 s).
 The first run compiles Tomtom with numba (about a minute); the compiled code is
 cached in $NUMBA_CACHE_DIR (default $DLBIO_CACHE/numba, ~/.cache/dlbio/numba).
 
