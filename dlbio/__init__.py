@@ -32,7 +32,7 @@ _JOBS = {
     "discover_motifs": ("dlbio.workflows.motifs", "discover"),            # dlbio motifs
     "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),       # danq-prepare
     "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),               # dlbio variants
-    "mutagenesis": ("dlbio.workflows.mutagenesis", "mutagenesis"),           # dlbio mutagenesis
+    "mutagenesis": ("dlbio.workflows.mutagenesis", "mutagenesis"),        # dlbio mutagenesis
     "insert_motifs": ("dlbio.workflows.insertion", "insert_motifs"),      # dlbio insert-motif
 }
 

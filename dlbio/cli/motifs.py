@@ -86,7 +86,7 @@ and the share of backgrounds whose prediction rose.  A motif is a DNA word
 column).  Backgrounds: -n random sequences of --gc GC content (seeded), or the
 first -n records of --background FASTA (e.g. your negatives).  Writes a TSV, one
 row per motif and target, each motif's targets by falling mean difference, and
-prints the five that rise most.
+prints each motif's first five.
 
 \b
 Example:

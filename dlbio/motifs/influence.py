@@ -27,12 +27,7 @@ def filter_influence(model: keras.Model, idx: np.ndarray, batch_size: int = 256,
     from dlbio.predict import predict_index
     from dlbio.progress import iterate
 
-    layer = first_conv_layer(model)
-    # kernel 0 and bias b give activation(b) everywhere: b itself for these two.
-    name = getattr(layer.activation, "__name__", str(layer.activation))
-    if name not in ("relu", "linear") or not layer.use_bias:
-        raise DlbioError(f"filter influence needs a first Conv1D with a bias and a relu or linear activation; "
-                         f"{layer.name!r} has {name}{'' if layer.use_bias else ' and no bias'}")
+    layer = silenceable_layer(model)
     means = _mean_outputs(model, layer, idx, batch_size)
     base = _first_output(predict_index(model, idx, batch_size=batch_size))
     kernel, bias = layer.get_weights()
@@ -46,6 +41,17 @@ def filter_influence(model: keras.Model, idx: np.ndarray, batch_size: int = 256,
     finally:
         layer.set_weights([kernel, bias])
     return change, base.mean(axis=0)
+
+
+def silenceable_layer(model: keras.Model):
+    """The first Conv1D, if its output can be set to a constant from its weights alone; else a DlbioError."""
+    layer = first_conv_layer(model)
+    # kernel 0 and bias b give activation(b) everywhere: b itself for these two.
+    name = getattr(layer.activation, "__name__", str(layer.activation))
+    if name not in ("relu", "linear") or not layer.use_bias:
+        raise DlbioError(f"filter influence needs a first Conv1D with a bias and a relu or linear activation; "
+                         f"{layer.name!r} has {name}{'' if layer.use_bias else ' and no bias'}")
+    return layer
 
 
 def _mean_outputs(model: keras.Model, layer, idx: np.ndarray, batch_size: int) -> np.ndarray:

@@ -152,6 +152,10 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     from dlbio.motifs.activations import first_conv_layer
 
     first_conv_layer(model)  # clear error before any data is read
+    if influence:
+        from dlbio.motifs.influence import silenceable_layer
+
+        silenceable_layer(model)
     source = open_sets(data, limit, (split,))[split]
     idx = positive_sequences(source, targets)
     reports = report_filters(model, idx, release, min_sites, progress_mode(quiet), shuffles, seed)
