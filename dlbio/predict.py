@@ -6,6 +6,7 @@ base-index batches; batching, one-hot encoding and the progress bar live here.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import Callable, Iterable, Iterator
 
@@ -57,20 +58,44 @@ def predict_index(model: keras.Model, batches: Iterable[np.ndarray] | np.ndarray
 _TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+class _CrossModelRetracing(logging.Filter):
+    """Drops TensorFlow's "triggered tf.function retracing" warning about dlbio's own traced
+    functions.  TensorFlow counts traces by the Python code object, so dlbio_predict below
+    (and dlbio.ism's dlbio_gradient), traced once or twice by each model it serves (the
+    model, then the sub-models of motif activations and filter means), looks to it like one
+    function retraced again and again; `dlbio motifs --influence` printed two such warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("triggered tf.function retracing" in message and ".dlbio_" in message)
+
+
+_RETRACING_FILTER = _CrossModelRetracing()
+
+
+def quiet_cross_model_retracing() -> None:
+    """Install _CrossModelRetracing on the "tensorflow" logger (once)."""
+    logger = logging.getLogger("tensorflow")
+    if _RETRACING_FILTER not in logger.filters:
+        logger.addFilter(_RETRACING_FILTER)
+
+
 def _traced(model: keras.Model) -> Callable:
     """tf.function: base indices (b, L) uint8 -> model output on the one-hot (b, L, 4) float32."""
     fn = _TRACED.get(model)
     if fn is None:
         import tensorflow as tf
 
+        quiet_cross_model_retracing()
+
         # A weak reference, so that the cache entry does not keep its own key alive.
         model_ref = weakref.ref(model)
 
         @tf.function(reduce_retracing=True)
-        def fn(idx):
+        def dlbio_predict(idx):  # the name _CrossModelRetracing knows
             return model_ref()(tf.one_hot(tf.cast(idx, tf.int32), 4, dtype=tf.float32), training=False)
 
-        _TRACED[model] = fn
+        _TRACED[model] = fn = dlbio_predict
     return fn
 
 

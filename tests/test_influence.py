@@ -44,3 +44,33 @@ def test_influence_needs_a_constant_it_can_make():
     model = keras.Model(x, keras.layers.Dense(1, activation="sigmoid")(h))
     with pytest.raises(DlbioError, match="relu or linear activation; .* has tanh"):
         filter_influence(model, np.zeros((2, 20), np.uint8))
+
+
+def test_one_trace_per_model_is_not_reported_as_retracing():
+    """TensorFlow counts traces by code object, so several models served by dlbio_predict looked
+    like one function retraced (two warnings in every `dlbio motifs --influence` run).  The
+    warning is filtered for dlbio's traced functions only."""
+    import logging
+
+    import dlbio.predict as predict
+    from dlbio.ism import _traced_gradient
+
+    x = keras.Input((30, 4))
+    model = keras.Model(x, keras.layers.Dense(2)(keras.layers.Flatten()(x)))
+    ours = [predict._traced(model), _traced_gradient(model, False)]
+    assert predict._RETRACING_FILTER in logging.getLogger("tensorflow").filters
+
+    def warning_about(function):   # TensorFlow's own wording (polymorphic_function.py)
+        text = (f"5 out of the last 11 calls to {function} triggered tf.function retracing. Tracing is "
+                "expensive and the excessive number of tracings could be due to ...")
+        return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, text, None, None)
+
+    for fn in ours:
+        assert not predict._RETRACING_FILTER.filter(warning_about(fn.python_function))
+    assert predict._RETRACING_FILTER.filter(warning_about(_unrelated))       # anyone else's still shows
+    assert predict._RETRACING_FILTER.filter(logging.LogRecord("tensorflow", logging.WARNING, __file__, 1,
+                                                              "something else about dlbio_predict", None, None))
+
+
+def _unrelated():
+    pass

@@ -82,8 +82,11 @@ def _logo_data_uri(counts: np.ndarray, title: str) -> str:
 
 
 def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float, n_show: int,
-               release: str, max_shuffled_p: float = 0.05) -> Path:
-    """A self-contained HTML page: each shown filter's logo beside its best match's logo."""
+               release: str, max_shuffled_p: float = 0.05,
+               relied: dict[int, tuple[str, float]] | None = None) -> Path:
+    """A self-contained HTML page: each shown filter's logo beside its best match's logo; with
+    *relied* (0-based filter -> (target name, change): the target that filter's silencing
+    lowers most, write_influence), a column for it."""
     shown = sorted([r for r in reports if r.match is not None],
                    key=lambda r: (not r.matches(q_threshold, max_shuffled_p), r.match.p))[:n_show]
     n_sig = sum(r.matches(q_threshold, max_shuffled_p) for r in reports)
@@ -96,7 +99,8 @@ def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float
               f"{html.escape(match_rule(reports, q_threshold, max_shuffled_p))}. "
               f"Showing {len(shown)}: those matches first, then the others, each by p-value.</p>"
               "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>filter logo</th>"
-              "<th>best match</th><th>p</th><th>q</th><th>shuffled p</th><th>JASPAR logo</th></tr>")
+              "<th>best match</th><th>p</th><th>q</th><th>shuffled p</th><th>JASPAR logo</th>"
+              + ("<th>silenced, lowers most</th>" if relied else "") + "</tr>")
     for r in shown:
         m = r.match
         target = jaspar.find(m.matrix_id, release)
@@ -107,7 +111,9 @@ def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float
                   f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})</small></td>"
                   f"<td>{m.p:.1e}</td><td>{m.q:.1e}</td>"
                   f"<td>{'' if m.shuffled_p is None else f'{m.shuffled_p:.2f}'}</td>"
-                  f"<td><img src='{_logo_data_uri(tc, m.name)}'></td></tr>")
+                  f"<td><img src='{_logo_data_uri(tc, m.name)}'></td>"
+                  + (f"<td>{html.escape(relied[r.filter][0])} {relied[r.filter][1]:+.3f}</td>" if relied else "")
+                  + "</tr>")
     out.write("</table></body></html>\n")
     return write_text(path, out.getvalue())
 
@@ -163,17 +169,19 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     meme = write_meme(out / "filters.meme", [(f"filter{r.filter + 1}", r.match.name if r.match else "", r.counts,
                                               r.n_sites) for r in reports])
     tsv = write_tsv(reports, out / "filters.tsv")
-    page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p)
     sig = [r for r in reports if r.matches(q_threshold, max_shuffled_p)]
-    extra = {}
+    extra, relied = {}, None
     if influence:
         from dlbio.motifs.influence import filter_influence
         from dlbio.targets import names_for_model, target_names_for
 
         change, _ = filter_influence(model, idx[:influence], progress=progress_mode(quiet))
         matched = {r.filter: r.match.name for r in sig}
-        extra = write_influence(change, matched, target_names_for(model, names_for_model(model, data)),
-                                out / "influence.tsv") | {"n_influence": min(influence, len(idx))}
+        names = target_names_for(model, names_for_model(model, data))
+        extra = write_influence(change, matched, names, out / "influence.tsv") | {
+            "n_influence": min(influence, len(idx))}
+        relied = {f: (names[int(np.argmin(row))], float(row.min())) for f, row in enumerate(change)}
+    page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p, relied)
     return extra | {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
             "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx),
             "rule": match_rule(reports, q_threshold, max_shuffled_p),
