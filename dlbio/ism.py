@@ -23,12 +23,14 @@ _ACGT_CODES = np.array([BASES.index(b) for b in ACGT], np.uint8)  # A, C, G, T i
 
 
 def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,
-                           progress: bool | str = False, log_odds: bool = False) -> np.ndarray:
+                           progress: bool | str = False, log_odds: bool = False,
+                           both_strands: bool = False) -> np.ndarray:
     """Effect of every single-base substitution of one sequence on one target (0-based).
 
     idx uint8 (L,) base index -> float32 (L, 4), columns A, C, G, T: prediction(mutant) -
     prediction(reference), or with *log_odds* logit(mutant) - logit(reference) (which still
-    moves where the probability saturates near 0 or 1); 0 at the reference base.
+    moves where the probability saturates near 0 or 1); 0 at the reference base.  With
+    *both_strands* a prediction is the mean over the sequence and its reverse complement.
     """
     length = len(idx)
     candidate = np.tile(_ACGT_CODES, (length, 1))                   # (L, 4) codes in A, C, G, T order
@@ -36,7 +38,8 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     pos, col = np.nonzero(changed)
     mutants = np.repeat(idx[None, :], len(pos) + 1, axis=0)         # row 0: the reference
     mutants[np.arange(1, len(pos) + 1), pos] = candidate[pos, col]
-    pred = predict_index(model, mutants, progress=progress, batch_size=batch_size)[:, target].astype(np.float64)
+    pred = predict_index(model, mutants, progress=progress, batch_size=batch_size,
+                         both_strands=both_strands)[:, target].astype(np.float64)
     if log_odds:
         pred = logit(pred)
     effects = np.zeros((length, 4), np.float32)
@@ -44,7 +47,8 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     return effects
 
 
-def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False) -> np.ndarray:
+def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False,
+                     both_strands: bool = False) -> np.ndarray:
     """First-order estimate of saturation_mutagenesis from one gradient per sequence.
 
     idx uint8 (n, L) base index -> float32 (n, L, 4), columns A, C, G, T: g[b] - g[ref],
@@ -54,8 +58,10 @@ def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False
     logit) is linear in the input; otherwise an estimate that is right where the model is
     near linear around the sequence (it overshoots where a substitution takes a ReLU past
     0).  0 at the reference base; at an N (one-hot all 0) the change to each base is g[b].
+    With *both_strands* the prediction is the mean over the sequence and its reverse
+    complement, as in saturation_mutagenesis.
     """
-    grads = _traced_gradient(model, log_odds)(idx, target).numpy()   # (n, L, 4) in the model's codes
+    grads = _traced_gradient(model, log_odds, both_strands)(idx, target).numpy()   # (n, L, 4) in the model's codes
     g = grads[..., _ACGT_CODES]
     padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)   # code N_CODE -> 0
     at_ref = np.take_along_axis(padded, np.minimum(idx, N_CODE)[..., None].astype(np.intp), axis=-1)
@@ -67,11 +73,11 @@ def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False
 _GRADIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _traced_gradient(model, log_odds: bool):
+def _traced_gradient(model, log_odds: bool, both_strands: bool = False):
     """tf.function: (base indices (n, L) uint8, target) -> d output[:, target] / d one-hot (n, L, 4)."""
     per_model = _GRADIENTS.setdefault(model, {})
-    if log_odds in per_model:
-        return per_model[log_odds]
+    if (log_odds, both_strands) in per_model:
+        return per_model[log_odds, both_strands]
     import tensorflow as tf
 
     from dlbio.predict import quiet_cross_model_retracing
@@ -84,9 +90,11 @@ def _traced_gradient(model, log_odds: bool):
         x = tf.one_hot(tf.cast(idx, tf.int32), 4, dtype=tf.float32)
         with tf.GradientTape() as tape:
             tape.watch(x)
-            out = model_ref()(x, training=False)
-            out = out[0] if isinstance(out, (list, tuple)) else out
-            p = tf.gather(tf.cast(out, tf.float32), target, axis=-1)
+            p = _target_output(model_ref(), x, target)
+            if both_strands:
+                # In A,G,C,T order the complement of channel c is 3 - c: reversing both axes of
+                # the one-hot input is the reverse complement, and the tape maps it back.
+                p = (p + _target_output(model_ref(), tf.reverse(x, axis=[1, 2]), target)) / 2
             if log_odds:
                 # The clipped logit of dlbio.variants.logit, so that both methods mean the same.
                 p = tf.clip_by_value(p, 1e-6, 1 - 1e-6)
@@ -94,8 +102,16 @@ def _traced_gradient(model, log_odds: bool):
         # Sequences are independent (inference), so the gradient of the sum is each one's own.
         return tape.gradient(p, x)
 
-    per_model[log_odds] = dlbio_gradient
+    per_model[log_odds, both_strands] = dlbio_gradient
     return dlbio_gradient
+
+
+def _target_output(model, x, target):
+    import tensorflow as tf
+
+    out = model(x, training=False)
+    out = out[0] if isinstance(out, (list, tuple)) else out
+    return tf.gather(tf.cast(out, tf.float32), target, axis=-1)
 
 
 def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:

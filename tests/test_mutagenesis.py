@@ -171,7 +171,7 @@ def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
         assert [x.decode() for x in f["ids"][:]] == ["s0", "s1", "s2"] and f["sequences"][2].decode() == rows[2]
         np.testing.assert_array_equal(f["prediction"][:], np.float32([r["prediction"] for r in res]))
         assert dict(f.attrs) == {"target": 1, "target_name": "GATA", "method": "gradient", "unit": "log-odds",
-                                 "columns": "ACGT"}
+                                 "both_strands": False, "columns": "ACGT"}
         for k in range(3):
             np.testing.assert_array_equal(f["effects"][k], res[k]["effects"])
             np.testing.assert_array_equal(f["importance"][k], res[k]["importance"])
@@ -193,3 +193,24 @@ def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
                     method="gradient")
     assert (tmp_path / "m.h5").read_text() == "an older file" and sorted(p.name for p in tmp_path.iterdir()) == [
         "m.h5", "m.s0.png", "m.s1.png", "m.s2.png", "m.summary.tsv", "r.fa"]
+
+
+def test_both_strands_average_the_two_strands_effects():
+    """On both strands, a substitution at i to b is, on the other strand, one at L-1-i to the
+    complement of b: the effects are the mean of the forward ones and the reverse
+    complement's, mapped back (positions and A,C,G,T columns reversed), for ISM exactly and
+    for the gradient estimate too (the gradient of a mean is the mean of the gradients)."""
+    from dlbio.data.encoding import encode, reverse_complement
+    from dlbio.ism import gradient_effects, saturation_mutagenesis
+
+    rng = np.random.default_rng(4)
+    idx = encode("".join(rng.choice(list("ACGT"), 40)))
+    rc = reverse_complement(idx)
+    model = _linear_logit_model()
+    forward, other = (saturation_mutagenesis(model, x, target=0) for x in (idx, rc))
+    both = saturation_mutagenesis(model, idx, target=0, both_strands=True)
+    np.testing.assert_allclose(both, (forward + other[::-1, ::-1]) / 2, atol=1e-6)
+    assert np.abs(forward - other[::-1, ::-1]).max() > 0.01     # the strands do differ for this model
+    g_forward, g_other = (gradient_effects(model, x[None], target=0)[0] for x in (idx, rc))
+    g_both = gradient_effects(model, idx[None], target=0, both_strands=True)[0]
+    np.testing.assert_allclose(g_both, (g_forward + g_other[::-1, ::-1]) / 2, atol=1e-6)

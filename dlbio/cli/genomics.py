@@ -185,11 +185,12 @@ Example:
 @click.option("--method", type=click.Choice(["ism", "gradient"]), default="ism", show_default=True,
               help="ism: predict every substitution; gradient: estimate them from one gradient per sequence.")
 @click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
+@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True,
               help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.")
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method, png,
-                    out, quiet):
+                    both_strands, out, quiet):
     from dlbio.errors import require
     from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
@@ -204,7 +205,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     target = parse_target(target, model.outputs[0].shape[-1], names)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
-                          method=method, png=png, keep_arrays=False)
+                          method=method, png=png, keep_arrays=False, both_strands=both_strands)
     unit = " (log-odds)" if log_odds else ""
     estimated = " (gradient estimate)" if method == "gradient" else ""
     shown = 20   # --all-records on thousands of peaks: the files hold them all

@@ -15,7 +15,8 @@ from dlbio.workflows.genomics import output_stems, region_windows
 def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
                 names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
                 png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
-                genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True) -> list[dict]:
+                genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True,
+                both_strands: bool = False) -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
@@ -28,7 +29,8 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     suffix).  Several records: also ``<out>.summary.tsv`` (SUMMARY_COLUMNS), one row per
     record.  *method* "ism" predicts every substitution (3 L predictions a record);
     "gradient" estimates the same effects from one gradient a record
-    (dlbio.ism.gradient_effects), for many records.
+    (dlbio.ism.gradient_effects), for many records.  *both_strands*: every prediction is the
+    mean over the sequence and its reverse complement.
 
     Returns per record {'id', 'target_name', 'prediction' (the record's own, a probability),
     'length', 'effects', 'importance' (None unless
@@ -62,13 +64,14 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     h5 = Path(out) if is_hdf5(out) else None
     base = str(out)[:-len(h5.suffix)] if h5 else str(out)
     stems = output_stems(base, [rid for rid, _ in chosen])
-    predictions = predict_index(model, np.stack(idx))
+    predictions = predict_index(model, np.stack(idx), both_strands=both_strands)
     predictions = (predictions[0] if isinstance(predictions, list) else predictions)[:, target - 1]
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
-    effects = _record_effects(model, idx, target - 1, method, log_odds, progress if one else False)
+    effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False)
     unit = "log-odds" if log_odds else "prediction"
-    attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit}
+    attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit,
+             "both_strands": both_strands}
     with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], predictions, attrs) if h5
           else contextlib.nullcontext()) as store:
         for k, ((rid, sequence), x, stem) in enumerate(iterate(list(zip(chosen, idx, stems)), "mutagenesis",
@@ -127,7 +130,7 @@ def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, ta
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
 
 
-def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_odds: bool,
+def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_odds: bool, both_strands: bool,
                     progress: bool | str, batch: int = 64):
     """Yields each record's effects (L, 4): ISM one record at a time (*progress* counts its
     substitutions), gradients *batch* records at a time."""
@@ -135,10 +138,11 @@ def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_
 
     if method == "ism":
         for x in idx:
-            yield saturation_mutagenesis(model, x, target, progress=progress, log_odds=log_odds)
+            yield saturation_mutagenesis(model, x, target, progress=progress, log_odds=log_odds,
+                                         both_strands=both_strands)
         return
     for start in range(0, len(idx), batch):
-        yield from gradient_effects(model, np.stack(idx[start:start + batch]), target, log_odds)
+        yield from gradient_effects(model, np.stack(idx[start:start + batch]), target, log_odds, both_strands)
 
 
 def _choose_records(found, records: list[str] | None, all_records: bool, source) -> list[tuple[str, str]]:
