@@ -22,7 +22,17 @@ _DNA_WORD = re.compile(r"[ACGTacgt]+")
 @dataclass(frozen=True)
 class Word:
     label: str   # what the user asked for, with the JASPAR id and name when it is one
-    word: str    # the bases inserted, A/C/G/T
+    word: str    # the bases inserted, A/C/G/T (a JASPAR motif's consensus)
+    motif: object = None   # the JasparMotif, for a JASPAR query: sites can be sampled from it
+
+    def sites(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
+        """What goes into *n* backgrounds: base index uint8 (n, len(word)): the word in each,
+        or with *rng* and a JASPAR motif, sites drawn from its matrix (one per background)."""
+        if rng is not None and self.motif is not None:
+            from dlbio.data.simulate import sample_sites
+
+            return sample_sites(self.motif, n, rng)
+        return np.broadcast_to(encode(self.word), (n, len(self.word)))
 
 
 def motif_word(query: str, release: str | None = None) -> Word:
@@ -37,20 +47,22 @@ def motif_word(query: str, release: str | None = None) -> Word:
         m = jaspar.find(query, release or jaspar.DEFAULT_RELEASE)
     except DlbioError as exc:
         raise DlbioError(f"{exc} (nor a DNA word of A, C, G, T)") from None
-    return Word(f"{m.matrix_id} {m.name}", "".join("ACGT"[i] for i in m.counts.argmax(axis=1)))
+    return Word(f"{m.matrix_id} {m.name}", "".join("ACGT"[i] for i in m.counts.argmax(axis=1)), m)
 
 
-def with_word(backgrounds: np.ndarray, word: str, start: int) -> np.ndarray:
-    """A copy of *backgrounds* (n, L) base index uint8 with *word* at [start, start + len(word))."""
+def with_sites(backgrounds: np.ndarray, sites: np.ndarray, start: int) -> np.ndarray:
+    """A copy of *backgrounds* (n, L) base index uint8 with *sites* (n, k) (or one (k,)) at
+    [start, start + k)."""
     out = backgrounds.copy()
-    out[:, start:start + len(word)] = encode(word)
+    out[:, start:start + sites.shape[-1]] = sites
     return out
 
 
 def insertion_effects(model, backgrounds: np.ndarray, words: list[Word], start: int | None = None,
-                      both_strands: bool = False, batch_size: int = 256,
-                      progress: bool | str = False) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
-    """Predictions of the backgrounds (n, L) without and with each word.
+                      both_strands: bool = False, batch_size: int = 256, progress: bool | str = False,
+                      sample: np.random.Generator | None = None) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
+    """Predictions of the backgrounds (n, L) without and with each word (with a *sample*
+    generator, a JASPAR motif's sites are drawn from its matrix: Word.sites).
 
     Returns (background float32 (n, T), per word float32 (n, T), per word the 0-based start:
     *start*, or the word centred in the sequence).  One prediction pass over all of them.
@@ -66,7 +78,8 @@ def insertion_effects(model, backgrounds: np.ndarray, words: list[Word], start: 
         require(0 <= first <= length - len(w.word),
                 f"{name}: {len(w.word)} bp from position {first + 1} do not fit in {length} bp")
         starts.append(first)
-    batches = [backgrounds] + [with_word(backgrounds, w.word, s) for w, s in zip(words, starts)]
+    batches = [backgrounds] + [with_sites(backgrounds, w.sites(len(backgrounds), sample), s)
+                               for w, s in zip(words, starts)]
     pred = predict_index(model, np.concatenate(batches), progress=progress, both_strands=both_strands,
                          batch_size=batch_size)
     parts = np.split(pred, len(batches))

@@ -33,10 +33,10 @@ def test_inserting_the_motif_switches_on_its_target_only(tmp_path):
 
 def test_insertion_effects_by_hand():
     from dlbio.data.encoding import encode
-    from dlbio.insertion import Word, insertion_effects, summarize, with_word
+    from dlbio.insertion import Word, insertion_effects, summarize, with_sites
 
     bg = np.stack([encode("A" * 60), encode("A" * 10 + "GATAAG" + "A" * 44)])
-    placed = with_word(bg, "GATAAG", 0)
+    placed = with_sites(bg, encode("GATAAG"), 0)
     assert (placed[:, :6] == encode("GATAAG")).all() and (bg[0] == encode("A" * 60)).all()   # a copy
     base, [ins], starts = insertion_effects(motif_model(), bg, [Word("g", "GATAAG")], start=0)
     assert starts == [0] and base.shape == ins.shape == (2, 2)
@@ -91,3 +91,31 @@ def test_insert_motif_command(tmp_path, monkeypatch):
     assert lines[1].startswith("CCCCCC (CCCCCC, from position 28) in 20 random sequences (41% GC): by mean change: "
                                "target_2 +")
     assert lines[-1] == "table -> out.tsv" and len((tmp_path / "out.tsv").read_text().splitlines()) == 5
+
+
+def test_sampled_sites_vary_like_the_matrix(tmp_path):
+    """--sample: a JASPAR motif's sites are drawn from its matrix, one per background: they
+    differ between backgrounds, their base frequencies follow the matrix, the same seed gives
+    the same sites, and the backgrounds are those of the run without --sample."""
+    from dlbio.data.encoding import BASES
+    from dlbio.insertion import motif_word
+    from dlbio.motifs import jaspar
+    from dlbio.workflows.insertion import insert_motifs
+
+    w = motif_word("GATA1")
+    sites = w.sites(4000, np.random.default_rng(0))
+    m = jaspar.find("GATA1")
+    freq = np.stack([(sites == BASES.index(b)).mean(axis=0) for b in "ACGT"], axis=1)   # (k, 4) A,C,G,T
+    np.testing.assert_allclose(freq, m.probabilities(), atol=0.03)
+    assert len({s.tobytes() for s in sites[:50]}) > 5                # not one word
+    assert (w.sites(3) == w.sites(1)[0]).all()                         # without a generator: the consensus
+    plain = insert_motifs(motif_model(), ["GATA1"], tmp_path / "a.tsv", n=30, seed=2)
+    sampled = insert_motifs(motif_model(), ["GATA1"], tmp_path / "b.tsv", n=30, seed=2, sample=True)
+    insert_motifs(motif_model(), ["GATA1"], tmp_path / "c.tsv", n=30, seed=2, sample=True)
+    assert plain["motifs"][0]["summary"]["background"][0] == sampled["motifs"][0]["summary"]["background"][0]
+    assert sampled["motifs"][0]["sampled"] and not plain["motifs"][0]["sampled"]
+    assert (tmp_path / "b.tsv").read_text() == (tmp_path / "c.tsv").read_text()
+    assert (tmp_path / "b.tsv").read_text().splitlines()[1].split("\t")[1] == f"sampled from {m.matrix_id}"
+    # the motif model's target 1 reads CTTATC: the consensus CTAATCT misses it by one base, the
+    # sampled sites (T at the 3rd base 29 % of the time) often have it
+    assert sampled["motifs"][0]["summary"]["diff"][0] > plain["motifs"][0]["summary"]["diff"][0] + 0.1

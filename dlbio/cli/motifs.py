@@ -83,7 +83,8 @@ mean prediction before and after, the mean difference and log-odds difference,
 and the share of backgrounds whose prediction rose.  A motif is a DNA word
 (A, C, G, T only), inserted as it is, or a JASPAR CORE vertebrate id or name
 (pyjaspar, offline), inserted as its consensus (the most frequent base of each
-column).  Backgrounds: -n random sequences of --gc GC content (seeded), or the
+column), or with --sample as sites drawn from its matrix, one per background
+(JASPAR's consensus can be an unusual site: GATA1's is CTAATCT).  Backgrounds: -n random sequences of --gc GC content (seeded), or the
 first -n records of --background FASTA (e.g. your negatives).  Writes a TSV, one
 row per motif and target, each motif's targets by falling mean difference, and
 prints each motif's first five.
@@ -104,14 +105,16 @@ Example:
               help="FASTA of background sequences of the model's length [random].")
 @click.option("--gc", type=float, default=0.41, show_default=True, help="GC fraction of random backgrounds.")
 @click.option("--position", type=int, default=None, help="1-based first base of the motif [centred].")
+@click.option("--sample", is_flag=True,
+              help="A JASPAR motif goes in as a site drawn from its matrix, a new one in each background.")
 @click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
 @click.option("--release", default="JASPAR2024", show_default=True, help="JASPAR release bundled with pyjaspar.")
-@seed_option(0, "the random backgrounds")
+@seed_option(0, "the random backgrounds and --sample's sites")
 @click.option("-b", "--batch-size", type=int, default=256, show_default=True, callback=positive("-b"))
 @click.option("-o", "--out", default="insertion.tsv", show_default=True, help="Output TSV.")
 @quiet_option
-def insert_motif_cmd(model_path, queries, data, n, fasta, gc, position, both_strands, release, seed, batch_size,
-                     out, quiet):
+def insert_motif_cmd(model_path, queries, data, n, fasta, gc, position, sample, both_strands, release, seed,
+                     batch_size, out, quiet):
     from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model
     from dlbio.workflows.danq import load_dna_model
@@ -119,12 +122,13 @@ def insert_motif_cmd(model_path, queries, data, n, fasta, gc, position, both_str
 
     model = load_dna_model(model_path or default_model("DanQ"))
     res = insert_motifs(model, list(queries), out, names_for_model(model, data), n, fasta, gc, position,
-                        both_strands, seed, release, batch_size, progress_mode(quiet))
+                        both_strands, seed, release, batch_size, progress_mode(quiet), sample)
     for m in res["motifs"]:
         s = m["summary"]
         top = ", ".join(f"{res['names'][t]} {s['diff'][t]:+.3f} ({s['background'][t]:.3f} -> {s['with_motif'][t]:.3f})"
                         for t in m["order"][:5])
-        click.echo(f"{m['label']} ({m['word']}, from position {m['start']}) in {res['backgrounds']}: by mean change: {top}")
+        what = f"sites sampled from the matrix, consensus {m['word']}" if m["sampled"] else m["word"]
+        click.echo(f"{m['label']} ({what}, from position {m['start']}) in {res['backgrounds']}: by mean change: {top}")
     click.echo(f"table -> {res['path']}")
 
 

@@ -35,6 +35,14 @@ def random_bases(rng: np.random.Generator, n: int, length: int, gc: float) -> np
     return rng.choice(4, size=(n, length), p=background).astype(np.uint8)
 
 
+def sample_sites(motif: jaspar.JasparMotif, n: int, rng: np.random.Generator) -> np.ndarray:
+    """*n* sites drawn base by base from the motif's frequencies (pseudocount 0.01, so no
+    base is impossible): base index uint8 (n, motif length), forward strand."""
+    cum = np.cumsum(motif.probabilities(0.01)[:, [0, 2, 1, 3]], axis=1)  # A,G,C,T
+    u = rng.random((n, motif.length, 1))
+    return np.minimum((u > cum[None]).sum(axis=2), 3).astype(np.uint8)
+
+
 def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200, motifs_per_seq: float = 1.0,
              gc: float = 0.42, strand: str = "both", seed: int = 0,
              release: str = jaspar.DEFAULT_RELEASE, progress: bool | str = False) -> Planted:
@@ -68,10 +76,7 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
                     if not clash.any():
                         break
                     starts[clash] = rng.integers(0, length - w + 1, size=clash.sum())
-                cum = np.cumsum(m.probabilities(0.01)[:, [0, 2, 1, 3]], axis=1)  # A,G,C,T
-                u = rng.random((len(rows), w, 1))
-                inst = (u > cum[None]).sum(axis=2).astype(np.uint8)
-                inst = np.minimum(inst, 3)
+                inst = sample_sites(m, len(rows), rng)
                 strands = (rng.random(len(rows)) < 0.5) if strand == "both" else np.full(len(rows), strand == "-")
                 inst[strands] = reverse_complement(inst[strands])
                 for r, s, site, minus in zip(rows, starts, inst, strands):

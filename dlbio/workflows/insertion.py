@@ -14,9 +14,10 @@ COLUMNS = ("motif", "word", "start", "target", "name", "background", "with_motif
 
 
 def backgrounds_for(length: int, n: int, fasta: str | Path | None = None, gc: float = 0.41,
-                    seed: int = 0) -> tuple[np.ndarray, str]:
+                    rng: np.random.Generator | None = None) -> tuple[np.ndarray, str]:
     """(base index uint8 (n, length), what they are in words): the first *n* records of
-    *fasta* (each *length* bp), else *n* random sequences of GC fraction *gc* (seeded)."""
+    *fasta* (each *length* bp), else *n* random sequences of GC fraction *gc* drawn from *rng*
+    (default: seed 0)."""
     require(n >= 1, f"-n must be at least 1, got {n}")
     if fasta:
         from dlbio.data.fasta import encode_record, read_records
@@ -27,21 +28,24 @@ def backgrounds_for(length: int, n: int, fasta: str | Path | None = None, gc: fl
     from dlbio.data.simulate import random_bases
 
     require(0.0 < gc < 1.0, f"--gc must be between 0 and 1, got {gc}")
-    return random_bases(np.random.default_rng(seed), n, length, gc), f"{n} random sequences ({gc:.0%} GC)"
+    rng = np.random.default_rng(0) if rng is None else rng
+    return random_bases(rng, n, length, gc), f"{n} random sequences ({gc:.0%} GC)"
 
 
 def insert_motifs(model, queries: list[str], out: str | Path, names: list[str] | None = None, n: int = 100,
                   fasta: str | Path | None = None, gc: float = 0.41, position: int | None = None,
                   both_strands: bool = False, seed: int = 0, release: str | None = None,
-                  batch_size: int = 256, progress: bool | str = False) -> dict:
+                  batch_size: int = 256, progress: bool | str = False, sample: bool = False) -> dict:
     """Each motif of *queries* (DNA words or JASPAR ids/names, dlbio.insertion.motif_word)
     written into the same backgrounds (backgrounds_for) at 1-based *position*, or centred;
+    a JASPAR motif as its consensus, or with *sample* as a site drawn from its matrix for
+    each background (seeded, after the backgrounds);
     writes a TSV with one row per motif and target (COLUMNS; per motif, targets by falling
     mean diff).
 
-    Returns {'path', 'backgrounds' (words), 'motifs': per motif {'label', 'word', 'start'
-    (1-based), 'summary': dlbio.insertion.summarize (T,) arrays, 'order': targets by falling
-    diff}}.
+    Returns {'path', 'backgrounds' (words), 'motifs': per motif {'label', 'word', 'sampled',
+    'start' (1-based), 'summary': dlbio.insertion.summarize (T,) arrays, 'order': targets by
+    falling diff}}.
     """
     from dlbio.atomic import write_text
     from dlbio.insertion import insertion_effects, motif_word, summarize
@@ -50,17 +54,20 @@ def insert_motifs(model, queries: list[str], out: str | Path, names: list[str] |
     require(position is None or position >= 1, f"--position is 1-based, got {position}")
     words = [motif_word(q, release) for q in queries]
     length = model.inputs[0].shape[1]
-    backgrounds, described = backgrounds_for(length, n, fasta, gc, seed)
+    rng = np.random.default_rng(seed)
+    backgrounds, described = backgrounds_for(length, n, fasta, gc, rng)
     base, inserted, starts = insertion_effects(model, backgrounds, words, None if position is None else position - 1,
-                                               both_strands, batch_size, progress)
+                                               both_strands, batch_size, progress, rng if sample else None)
     target_names = target_names_for(model, names)
     rows, motifs = ["\t".join(COLUMNS)], []
     for w, start, pred in zip(words, starts, inserted):
         s = summarize(base, pred)
         order = np.argsort(-s["diff"], kind="stable")
-        rows += [f"{w.label}\t{w.word}\t{start + 1}\t{t + 1}\t{target_names[t]}\t{s['background'][t]:.5f}\t"
+        word = f"sampled from {w.motif.matrix_id}" if sample and w.motif is not None else w.word
+        rows += [f"{w.label}\t{word}\t{start + 1}\t{t + 1}\t{target_names[t]}\t{s['background'][t]:.5f}\t"
                  f"{s['with_motif'][t]:.5f}\t{s['diff'][t]:+.5f}\t{s['log_odds_diff'][t]:+.4f}\t{s['rose'][t]:.3f}"
                  for t in order]
-        motifs.append({"label": w.label, "word": w.word, "start": start + 1, "summary": s, "order": order})
+        motifs.append({"label": w.label, "word": w.word, "sampled": bool(sample and w.motif is not None),
+                       "start": start + 1, "summary": s, "order": order})
     path = write_text(out, "\n".join(rows) + "\n")
     return {"path": path, "backgrounds": described, "motifs": motifs, "names": target_names}
