@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import atomic_path
+from dlbio.atomic import write_text
 from dlbio.data.prepare import chromosome_windows
 
 
@@ -35,9 +35,7 @@ def write_bedgraph(path: str | Path, chrom: str, bin_starts: np.ndarray, step: i
     (values (n,), probabilities printed with 4 significant digits)."""
     lines = [f'track type=bedGraph name="{name}" description="{description}"\n']
     lines += [f"{chrom}\t{b}\t{b + step}\t{v:.4g}\n" for b, v in zip(bin_starts.tolist(), values.tolist())]
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text("".join(lines))
-    return Path(path)
+    return write_text(path, "".join(lines))
 
 
 def draw_tracks(chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarray, names: list[str],

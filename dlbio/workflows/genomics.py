@@ -88,7 +88,8 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
     ((chrom, (start, end)),) = prepare.parse_regions((region,), genome, "--region").items()
     require(end <= genome.lengths[chrom], f"--region {region!r}: {chrom} is {genome.lengths[chrom]:,} bp long")
     if targets is None:
-        require(n_targets <= 16, f"the model has {n_targets} targets: choose the tracks with -t (numbers or names)")
+        require(n_targets <= _MAX_PANELS,
+                f"the model has {n_targets} targets: choose the tracks with -t (numbers or names)")
         targets = list(range(1, n_targets + 1))
     shown = []  # the --peaks files are read first: a bad one stops the run before any output
     for path in peaks:

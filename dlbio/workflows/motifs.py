@@ -123,17 +123,18 @@ def write_influence(change: np.ndarray, matched: dict[int, str], names: list[str
     """influence.tsv: per filter (1-based), its JASPAR match when it counts as one (*matched*,
     0-based filter -> name), the target it lowers most when silenced and that change, then
     the change of every target (*change* float32 (F, T)).  Returns {'influence': path,
+    'per_filter': 0-based filter -> (the target name it lowers most, that change),
     'strongest': the *n_strongest* (filter 1-based, match, target name, change) of most
     negative change over all filters and targets}."""
+    per_filter = {f: (names[int(np.argmin(row))], float(row.min())) for f, row in enumerate(change)}
     rows = ["filter\tmatch\tstrongest_target\tstrongest_change\t" + "\t".join(names)]
-    for f, row in enumerate(change):
-        t = int(np.argmin(row))
-        rows.append(f"{f + 1}\t{matched.get(f, '')}\t{names[t]}\t{row[t]:+.5f}\t"
-                    + "\t".join(f"{v:+.5f}" for v in row))
+    rows += [f"{f + 1}\t{matched.get(f, '')}\t{per_filter[f][0]}\t{per_filter[f][1]:+.5f}\t"
+             + "\t".join(f"{v:+.5f}" for v in row) for f, row in enumerate(change)]
     order = np.argsort(change, axis=None, kind="stable")[:n_strongest]
     strongest = [(int(f) + 1, matched.get(int(f), ""), names[int(t)], float(change[f, t]))
                  for f, t in zip(*np.unravel_index(order, change.shape))]
-    return {"influence": write_text(path, "\n".join(rows) + "\n"), "strongest": strongest}
+    return {"influence": write_text(path, "\n".join(rows) + "\n"), "per_filter": per_filter,
+            "strongest": strongest}
 
 
 def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, split: str = "test",
@@ -177,10 +178,9 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
 
         change, _ = filter_influence(model, idx[:influence], progress=progress_mode(quiet))
         matched = {r.filter: r.match.name for r in sig}
-        names = target_names_for(model, names_for_model(model, data))
-        extra = write_influence(change, matched, names, out / "influence.tsv") | {
-            "n_influence": min(influence, len(idx))}
-        relied = {f: (names[int(np.argmin(row))], float(row.min())) for f, row in enumerate(change)}
+        extra = write_influence(change, matched, target_names_for(model, names_for_model(model, data)),
+                                out / "influence.tsv") | {"n_influence": min(influence, len(idx))}
+        relied = extra["per_filter"]
     page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p, relied)
     return extra | {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
             "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx),
