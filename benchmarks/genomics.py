@@ -4,7 +4,8 @@ untrained weights: the speed does not depend on them), each in a fresh process s
 its wall time and peak resident memory are its own (start-up and model loading included).
 
   variants       dlbio variants on N SNVs of data/genome_tiny chr1 (-o .h5 and .tsv)
-  mutagenesis    dlbio mutagenesis of 1 and of 4 random 1000-bp sequences (--all-records), and
+  mutagenesis    dlbio mutagenesis of 1 and of 4 random 1000-bp sequences (--all-records; also of
+                 their positions 401-600 only), and
                  with --method gradient of 1, 4 and --gradient-seqs (--no-png) sequences
   track          dlbio track over --track-kb kb of data/genome_tiny chr1 (--step 200), all 919
                  targets' bedGraphs and the figure of the first 16
@@ -176,6 +177,8 @@ def measure_mutagenesis(a, rng, full: Path) -> None:
             sequences=1)
     measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "--all-records", "-t", 100,
             "-o", a.out / "ism", "-q", sequences=4)
+    measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "--all-records", "-t", 100,
+            "-o", a.out / "ism_centre", "-q", "--positions", "401-600", positions="401-600", sequences=4)
     measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "-t", 100, "-o", a.out / "grad", "-q",
             "--method", "gradient", method="gradient", sequences=1)
     measure("mutagenesis", "mutagenesis", "-w", full, "--fasta", fasta, "--all-records", "-t", 100,

@@ -24,25 +24,27 @@ _ACGT_CODES = np.array([BASES.index(b) for b in ACGT], np.uint8)  # A, C, G, T i
 
 def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,
                            progress: bool | str = False, log_odds: bool = False,
-                           both_strands: bool = False) -> np.ndarray:
+                           both_strands: bool = False, span: tuple[int, int] | None = None) -> np.ndarray:
     """Effect of every single-base substitution of one sequence on one target (0-based).
 
     idx uint8 (L,) base index -> float32 (L, 4), columns A, C, G, T: prediction(mutant) -
     prediction(reference), or with *log_odds* logit(mutant) - logit(reference) (which still
     moves where the probability saturates near 0 or 1); 0 at the reference base.  With
     *both_strands* a prediction is the mean over the sequence and its reverse complement.
+    *span* (start, stop), 0-based, stop excluded: only those positions are changed (the rest
+    of the sequence stays as context), and the result is (stop - start, 4).
     """
-    length = len(idx)
-    candidate = np.tile(_ACGT_CODES, (length, 1))                   # (L, 4) codes in A, C, G, T order
-    changed = candidate != idx[:, None]                             # the reference itself is not predicted
+    start, stop = span or (0, len(idx))
+    candidate = np.tile(_ACGT_CODES, (stop - start, 1))             # (S, 4) codes in A, C, G, T order
+    changed = candidate != idx[start:stop, None]                    # the reference itself is not predicted
     pos, col = np.nonzero(changed)
     mutants = np.repeat(idx[None, :], len(pos) + 1, axis=0)         # row 0: the reference
-    mutants[np.arange(1, len(pos) + 1), pos] = candidate[pos, col]
+    mutants[np.arange(1, len(pos) + 1), start + pos] = candidate[pos, col]
     pred = predict_index(model, mutants, progress=progress, batch_size=batch_size,
                          both_strands=both_strands)[:, target].astype(np.float64)
     if log_odds:
         pred = logit(pred)
-    effects = np.zeros((length, 4), np.float32)
+    effects = np.zeros((stop - start, 4), np.float32)
     effects[pos, col] = pred[1:] - pred[0]
     return effects
 
@@ -141,18 +143,22 @@ def zoom_window(score: np.ndarray, width: int) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predictions: np.ndarray, attrs: dict):
+def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predictions: np.ndarray, attrs: dict,
+                   span: tuple[int, int] | None = None):
     """Yields ``write(k, effects, importance)`` for record k of *ids*: one HDF5 file for many
-    records, written atomically.  Datasets: ``effects`` float32 (n, L, 4) (columns A, C, G,
-    T, as write_table), ``importance`` float32 (n, L), ``prediction`` float32 (n,) (each
-    record's own), ``ids`` and ``sequences`` (n,) bytes; *attrs* (target, method, ...) and
-    ``columns`` "ACGT" as attributes."""
+    records, written atomically.  Datasets: ``effects`` float32 (n, S, 4) (columns A, C, G,
+    T, as write_table), ``importance`` float32 (n, S), ``prediction`` float32 (n,) (each
+    record's own), ``ids`` and ``sequences`` (n,) bytes (whole sequences, length L); *attrs*
+    (target, method, ...), ``columns`` "ACGT", and ``first_position``, ``last_position``
+    (1-based, inclusive: the S positions of *span* (start, stop), 0-based, else all L) as
+    attributes: effects[k, i] is position first_position + i of sequences[k]."""
     import h5py
 
     from dlbio.atomic import atomic_path
     from dlbio.prediction_table import FLOAT_FILTERS
 
-    n, length = len(ids), len(sequences[0])
+    start, stop = span or (0, len(sequences[0]))
+    n, length = len(ids), stop - start
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
         chunk = (min(n, 64), length)
         effects = f.create_dataset("effects", (n, length, 4), np.float32, chunks=(*chunk, 4), **FLOAT_FILTERS)
@@ -160,7 +166,7 @@ def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predi
         f["ids"] = np.array(ids, dtype="S")
         f["sequences"] = np.array([s.upper() for s in sequences], dtype="S")
         f["prediction"] = np.asarray(predictions, np.float32)
-        for key, value in {**attrs, "columns": ACGT}.items():
+        for key, value in {**attrs, "columns": ACGT, "first_position": start + 1, "last_position": stop}.items():
             f.attrs[key] = value
 
         def write(k, eff, importance_k):
@@ -169,23 +175,26 @@ def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predi
         yield write
 
 
-def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path) -> Path:
-    """TSV: position (1-based), ref, A, C, G, T (effects), importance."""
+def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path, first: int = 1) -> Path:
+    """TSV: position (1-based), ref, A, C, G, T (effects), importance.  *effects* (S, 4),
+    *sequence* and *imp* (S,) start at position *first* of the whole sequence."""
     from dlbio.atomic import write_text
 
     lines = ["position\tref\tA\tC\tG\tT\timportance"]
-    lines += [f"{i + 1}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row) + f"\t{imp[i]:+.5f}"
+    lines += [f"{first + i}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row) + f"\t{imp[i]:+.5f}"
               for i, row in enumerate(effects)]
     return write_text(path, "\n".join(lines) + "\n")
 
 
 def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path, title: str,
-                     zoom: int = 60, unit: str = "prediction") -> tuple[int, int]:
+                     zoom: int = 60, unit: str = "prediction", first: int = 1) -> tuple[int, int]:
     """PNG in three rows: the importance along the whole sequence (the zoomed span, see
     zoom_window, shaded); a logo of the reference bases scaled by importance (below the
     axis where a base works against the prediction); the effect of each substitution as a
-    heatmap (dots mark the reference).  *unit* names what changes ("prediction", "log-odds").  Returns the zoomed
-    span [start, stop), 0-based."""
+    heatmap (dots mark the reference).  *unit* names what changes ("prediction", "log-odds").
+    *effects* (S, 4), *sequence* and *imp* (S,) start at position *first* (1-based) of the
+    whole sequence, as the axes are labelled.  Returns the zoomed span [start, stop), 0-based
+    in *imp*."""
     import logomaker
     import pandas as pd
 
@@ -194,41 +203,43 @@ def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: 
     plt = pyplot()
     start, stop = zoom_window(imp, zoom)
     span = np.arange(start, stop)
+    o = first - 1  # index in imp -> 0-based position in the whole sequence
     fig, axes = plt.subplots(3, 1, figsize=(max(8.0, 2.5 + 0.16 * len(span)), 6.4),
                              gridspec_kw={"height_ratios": [1.0, 1.3, 1.4]}, layout="constrained")
     whole, logo_ax, heat_ax = axes
 
-    x = np.arange(1, len(imp) + 1)
+    x = np.arange(first, first + len(imp))
     whole.fill_between(x, imp, 0, where=imp >= 0, color="tab:red", lw=0, step="mid")
     whole.fill_between(x, imp, 0, where=imp < 0, color="tab:blue", lw=0, step="mid")
-    whole.axvspan(start + 0.5, stop + 0.5, color="0.85", zorder=0)
+    whole.axvspan(o + start + 0.5, o + stop + 0.5, color="0.85", zorder=0)
     whole.axhline(0, color="0.4", lw=0.5)
-    whole.set_xlim(0.5, len(imp) + 0.5)
+    whole.set_xlim(o + 0.5, o + len(imp) + 0.5)
     whole.set_ylabel(f"importance\n({unit})")
     whole.set_title(title)
 
-    letters = pd.DataFrame(0.0, index=span + 1, columns=list(ACGT))
+    letters = pd.DataFrame(0.0, index=span + first, columns=list(ACGT))
     for i in span:
         base = sequence[i].upper()
         if base in ACGT:
-            letters.loc[i + 1, base] = float(imp[i])
+            letters.loc[i + first, base] = float(imp[i])
     with warnings.catch_warnings():
         # All importances 0 (nothing the model reads): logomaker widens its flat axis itself.
         warnings.filterwarnings("ignore", "Attempting to set identical low and high ylims")
         logomaker.Logo(letters, ax=logo_ax, color_scheme="classic", flip_below=False)
     logo_ax.axhline(0, color="0.4", lw=0.5)
-    logo_ax.set_xlim(start + 0.5, stop + 0.5)
+    logo_ax.set_xlim(o + start + 0.5, o + stop + 0.5)
     logo_ax.set_ylabel("importance")
     logo_ax.set_xticks([])
 
     lim = float(np.abs(effects[span]).max()) or 1.0
     im = heat_ax.imshow(effects[span].T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim,
-                        interpolation="nearest", extent=(start + 0.5, stop + 0.5, 3.5, -0.5))
-    refs = [(i + 1, ACGT.index(sequence[i].upper())) for i in span if sequence[i].upper() in ACGT]
+                        interpolation="nearest", extent=(o + start + 0.5, o + stop + 0.5, 3.5, -0.5))
+    refs = [(i + first, ACGT.index(sequence[i].upper())) for i in span if sequence[i].upper() in ACGT]
     if refs:
         heat_ax.scatter(*zip(*refs), s=6, color="0.2")
     heat_ax.set_yticks(range(4), list(ACGT))
-    heat_ax.set_xlabel(f"position (positions {start + 1}-{stop} of {len(imp)})")
+    scanned = f"{len(imp)}" if first == 1 else f"{first}-{o + len(imp)}"
+    heat_ax.set_xlabel(f"position (positions {o + start + 1}-{o + stop} of {scanned})")
     fig.colorbar(im, ax=axes.tolist(), location="right", shrink=0.45, anchor=(0.0, 0.0),
                  label=f"{unit} change")
     save_png(fig, path, layout=False)

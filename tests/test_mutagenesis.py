@@ -171,7 +171,8 @@ def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
         assert [x.decode() for x in f["ids"][:]] == ["s0", "s1", "s2"] and f["sequences"][2].decode() == rows[2]
         np.testing.assert_array_equal(f["prediction"][:], np.float32([r["prediction"] for r in res]))
         assert dict(f.attrs) == {"target": 1, "target_name": "GATA", "method": "gradient", "unit": "log-odds",
-                                 "both_strands": False, "columns": "ACGT"}
+                                 "both_strands": False, "columns": "ACGT", "first_position": 1,
+                                 "last_position": 60}
         for k in range(3):
             np.testing.assert_array_equal(f["effects"][k], res[k]["effects"])
             np.testing.assert_array_equal(f["importance"][k], res[k]["importance"])
@@ -193,6 +194,46 @@ def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
                     method="gradient")
     assert (tmp_path / "m.h5").read_text() == "an older file" and sorted(p.name for p in tmp_path.iterdir()) == [
         "m.h5", "m.s0.png", "m.s1.png", "m.s2.png", "m.summary.tsv", "r.fa"]
+
+
+def test_mutagenesis_of_some_positions(tmp_path):
+    """--positions: only those positions change (the rest stays as context), every output is
+    numbered in the whole sequence's positions, and the effects equal the whole scan's there."""
+    import h5py
+
+    from dlbio.workflows.mutagenesis import mutagenesis, position_span
+
+    rows = ["A" * 30 + "GATAAG" + "T" * 24, "C" * 20 + "CTTATC" + "A" * 34]
+    (tmp_path / "r.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(rows)))
+    parts = {}
+    for method in ("ism", "gradient"):
+        whole = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "w", all_records=True, png=False,
+                            method=method)
+        part = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "p", all_records=True,
+                           method=method, positions="26-45", zoom=8)
+        parts[method] = part
+        for w, p in zip(whole, part):
+            assert p["length"] == 20 and p["effects"].shape == (20, 4)
+            np.testing.assert_allclose(p["effects"], w["effects"][25:45], atol=1e-6)
+            np.testing.assert_allclose(p["importance"], w["importance"][25:45], atol=1e-6)
+        assert part[0]["strongest"][:2] == whole[0]["strongest"][:2] and 31 <= part[0]["strongest"][0] <= 36
+        assert part[0]["zoom"] == (30, 37)                      # the motif, in the whole record's positions
+        assert part[1]["strongest"][0] in range(26, 46)         # s1's site (21-26) is mostly outside
+        rows_p = [r.split("\t") for r in (tmp_path / "p.s0.tsv").read_text().splitlines()]
+        assert len(rows_p) == 21 and rows_p[1][:2] == ["26", "A"] and rows_p[6][:2] == ["31", "G"]
+        assert rows_p[20][0] == "45"
+        assert (tmp_path / "p.s0.png").stat().st_size > 10_000
+    mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "p.h5", all_records=True, png=False,
+                positions="26-45")
+    with h5py.File(tmp_path / "p.h5") as f:
+        assert f["effects"].shape == (2, 20, 4) and f["sequences"][0].decode() == rows[0]
+        assert (f.attrs["first_position"], f.attrs["last_position"]) == (26, 45)
+        np.testing.assert_allclose(f["effects"][0], parts["ism"][0]["effects"], atol=1e-6)
+    assert position_span(None, 60) == (0, 60) and position_span("1-60", 60) == (0, 60)
+    assert position_span(" 1,001-1,200", 2000) == (1000, 1200) and position_span("7-7", 60) == (6, 7)
+    for bad in ("0-10", "10-61", "20-10", "abc", "10", "-5-10"):
+        with pytest.raises(DlbioError, match="--positions"):
+            position_span(bad, 60)
 
 
 def test_both_strands_average_the_two_strands_effects():

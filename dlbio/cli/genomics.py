@@ -156,6 +156,9 @@ of a sequence predicted near 0 or 1, where the probability barely moves.
 (the tangent at the sequence) instead of 3 predictions per base: hundreds of
 times faster, for scanning many peaks; exact only for a model linear in its
 input, so check what it finds with the default --method ism.
+--positions 401-600 changes only those positions (the rest stays as context):
+ISM costs 3 predictions per position changed, so DeepSEA's labelled centre
+of a 1000-bp window takes a fifth of the time.
 The sequences: FASTA records (--fasta), or windows of the model's length centred
 on BED/narrowPeak regions (--bed with --genome; named by column 4, else
 chrom:start-end).  One record (the first, or --record ID) writes OUT.tsv and
@@ -170,6 +173,7 @@ Example:
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --all-records -t CTCF -o ism
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --bed top.narrowPeak -g hg19.fa --all-records -t CTCF
   dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF --method gradient --no-png -o ctcf.h5
+  dlbio mutagenesis -d data --fasta peaks.fa --all-records -t CTCF --positions 401-600 -o centre
 """)
 @click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
@@ -184,13 +188,15 @@ Example:
 @click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
 @click.option("--method", type=click.Choice(["ism", "gradient"]), default="ism", show_default=True,
               help="ism: predict every substitution; gradient: estimate them from one gradient per sequence.")
+@click.option("--positions", default=None, metavar="FIRST-LAST",
+              help="Change only these positions, 1-based, inclusive, e.g. 401-600 [all].")
 @click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
 @click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
 @click.option("-o", "--out", default="mutagenesis", show_default=True,
               help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.")
 @quiet_option
-def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method, png,
-                    both_strands, out, quiet):
+def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method,
+                    positions, png, both_strands, out, quiet):
     from dlbio.errors import require
     from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
@@ -205,7 +211,8 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     target = parse_target(target, model.outputs[0].shape[-1], names)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
-                          method=method, png=png, keep_arrays=False, both_strands=both_strands)
+                          method=method, png=png, keep_arrays=False, both_strands=both_strands,
+                          positions=positions)
     unit = " (log-odds)" if log_odds else ""
     estimated = " (gradient estimate)" if method == "gradient" else ""
     shown = 20   # --all-records on thousands of peaks: the files hold them all

@@ -16,7 +16,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
                 names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
                 png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
                 genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True,
-                both_strands: bool = False) -> list[dict]:
+                both_strands: bool = False, positions: str | None = None) -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
@@ -30,10 +30,13 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     record.  *method* "ism" predicts every substitution (3 L predictions a record);
     "gradient" estimates the same effects from one gradient a record
     (dlbio.ism.gradient_effects), for many records.  *both_strands*: every prediction is the
-    mean over the sequence and its reverse complement.
+    mean over the sequence and its reverse complement.  *positions* "FIRST-LAST" (1-based,
+    inclusive; see position_span): only those positions are changed, the rest of each
+    sequence stays as context, and every table, figure and array covers those positions
+    (ISM then costs 3 predictions per position scanned, not per base of the sequence).
 
     Returns per record {'id', 'target_name', 'prediction' (the record's own, a probability),
-    'length', 'effects', 'importance' (None unless
+    'length' (positions scanned), 'effects', 'importance' (None unless
     *keep_arrays*: the command keeps none, so that tens of thousands of records do not
     fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
     alt base, change), 'tsv' (None with HDF5), 'png'}; with several records, the first
@@ -58,6 +61,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     else:
         source = fasta
         found = read_records(fasta)
+    span = position_span(positions, length)
     chosen = _choose_records(found, records, all_records, source)
     idx = [encode_record(source, rid, sequence, length) for rid, sequence in chosen]  # all checked before any work
     target_name = target_names_for(model, names)[target - 1]
@@ -68,20 +72,23 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     predictions = (predictions[0] if isinstance(predictions, list) else predictions)[:, target - 1]
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
-    effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False)
+    effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False,
+                              span)
     unit = "log-odds" if log_odds else "prediction"
     attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit,
              "both_strands": both_strands}
-    with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], predictions, attrs) if h5
+    first, stop = span
+    with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], predictions, attrs, span) if h5
           else contextlib.nullcontext()) as store:
         for k, ((rid, sequence), x, stem) in enumerate(iterate(list(zip(chosen, idx, stems)), "mutagenesis",
                                                                "record", False if one else progress)):
             eff = next(effects)
-            imp = importance(eff, x)
+            imp = importance(eff, x[first:stop])
             if store:
                 store(k, eff, imp)
-            results.append(_record_result(rid, sequence, eff, imp, target, target_name, None if store else stem,
-                                          stem if png else None, zoom, METHODS[method], unit, keep_arrays)
+            results.append(_record_result(rid, sequence[first:stop], eff, imp, target, target_name,
+                                          None if store else stem, stem if png else None, zoom, METHODS[method], unit,
+                                          keep_arrays, first + 1)
                            | {"prediction": float(predictions[k])})
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
@@ -109,40 +116,56 @@ def write_summary(results: list[dict], path: str | Path) -> Path:
 
 def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, target: int, target_name: str,
                    table_stem: str | None, figure_stem: str | None, zoom: int, title: str, unit: str,
-                   keep_arrays: bool) -> dict:
-    """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary."""
+                   keep_arrays: bool, first: int = 1) -> dict:
+    """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary;
+    *sequence*, *eff* and *imp* start at position *first* (1-based) of the record."""
     from dlbio.ism import ACGT, draw_mutagenesis, write_table, zoom_window
 
-    tsv = write_table(eff, sequence, imp, f"{table_stem}.tsv") if table_stem else None
+    tsv = write_table(eff, sequence, imp, f"{table_stem}.tsv", first) if table_stem else None
     figure = Path(f"{figure_stem}.png") if figure_stem else None
     if figure:
         start, stop = draw_mutagenesis(eff, sequence, imp, figure,
-                                       f"{rid}: {title}, target {target} ({target_name})", zoom, unit=unit)
+                                       f"{rid}: {title}, target {target} ({target_name})", zoom, unit=unit, first=first)
     else:
         start, stop = zoom_window(imp, zoom)
     i, j = np.unravel_index(np.argmin(eff), eff.shape)
     return {"id": rid, "target_name": target_name, "length": len(eff), "max_importance": float(imp.max()),
             "effects": eff if keep_arrays else None,
-            "importance": imp if keep_arrays else None, "zoom": (start + 1, stop),
-            "strongest": (int(i) + 1, sequence[i].upper(), ACGT[j], float(eff[i, j])), "tsv": tsv, "png": figure}
+            "importance": imp if keep_arrays else None, "zoom": (first + start, first - 1 + stop),
+            "strongest": (first + int(i), sequence[i].upper(), ACGT[j], float(eff[i, j])), "tsv": tsv, "png": figure}
+
+
+def position_span(positions: str | None, length: int) -> tuple[int, int]:
+    """"FIRST-LAST" (1-based, inclusive, commas allowed, e.g. "401-600": DeepSEA's labelled
+    centre of a 1000-bp window) -> (start, stop), 0-based, stop excluded; None: all *length*."""
+    if positions is None:
+        return 0, length
+    first, dash, last = positions.replace(",", "").strip().partition("-")
+    require(dash and first.strip().isdigit() and last.strip().isdigit(),
+            f"--positions must be FIRST-LAST, e.g. 401-600, got {positions!r}")
+    first, last = int(first), int(last)
+    require(first <= last, f"--positions {positions}: the first position is after the last")
+    require(1 <= first and last <= length, f"--positions {positions}: outside 1-{length}, the model's sequence length")
+    return first - 1, last
 
 
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
 
 
 def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_odds: bool, both_strands: bool,
-                    progress: bool | str, batch: int = 64):
-    """Yields each record's effects (L, 4): ISM one record at a time (*progress* counts its
-    substitutions), gradients *batch* records at a time."""
+                    progress: bool | str, span: tuple[int, int], batch: int = 64):
+    """Yields each record's effects (S, 4) at the positions *span* [start, stop): ISM one
+    record at a time (*progress* counts its substitutions), gradients *batch* records at a time."""
     from dlbio.ism import gradient_effects, saturation_mutagenesis
 
     if method == "ism":
         for x in idx:
             yield saturation_mutagenesis(model, x, target, progress=progress, log_odds=log_odds,
-                                         both_strands=both_strands)
+                                         both_strands=both_strands, span=span)
         return
     for start in range(0, len(idx), batch):
-        yield from gradient_effects(model, np.stack(idx[start:start + batch]), target, log_odds, both_strands)
+        effects = gradient_effects(model, np.stack(idx[start:start + batch]), target, log_odds, both_strands)
+        yield from effects[:, span[0]:span[1]]
 
 
 def _choose_records(found, records: list[str] | None, all_records: bool, source) -> list[tuple[str, str]]:
