@@ -13,8 +13,9 @@ def parse_targets(spec: str | None, n_targets: int | None = None, names: list[st
     """'1,5,CTCF' -> [1, 5, k] (1-based, in the given order, no repeats); None for no *spec*.
 
     Numbers must lie in 1..*n_targets* (when known); a name must be one of *names*
-    (targets.tsv), whole or up to its first '_' (``CTCF`` for ``CTCF_MA0139.2``) when
-    that is unambiguous.  Errors name *option*.
+    (targets.tsv), whole, or up to its first '_' (``CTCF`` for ``CTCF_MA0139.2``), or for
+    DeepSEA's 'cell|assay|treatment' without the treatment (``K562|GATA-1``), when that is
+    unambiguous.  Errors name *option*.
     """
     if not spec or not spec.strip():
         return None
@@ -27,11 +28,14 @@ def parse_targets(spec: str | None, n_targets: int | None = None, names: list[st
             require(names, f"{option}: {item!r} is a name, but the target names are unknown "
                            "(give -d with targets.tsv, or target numbers)")
             hits = [i for i, n in enumerate(names) if n == item] or \
-                   [i for i, n in enumerate(names) if n.split("_")[0] == item]
-            if len(hits) != 1:
+                   [i for i, n in enumerate(names) if n.split("_")[0] == item] or \
+                   [i for i, n in enumerate(names) if "|" in n and n.rsplit("|", 1)[0] == item]
+            if len(hits) > 1:
+                numbers = ", ".join(str(i + 1) for i in hits[:8]) + (", ..." if len(hits) > 8 else "")
+                raise DlbioError(f"{option}: {item!r} names {len(hits)} targets ({numbers}); give one number")
+            if not hits:
                 shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
-                raise DlbioError(f"{option}: {item!r} " + ("names several targets" if hits else
-                                 f"is not a target name (targets: {shown})"))
+                raise DlbioError(f"{option}: {item!r} is not a target name (targets: {shown})")
             t = hits[0] + 1
         require(t >= 1 and (n_targets is None or t <= n_targets),
                 f"{option}: {t} is not a target number (1..{n_targets or '?'})")
@@ -48,16 +52,36 @@ def parse_target(spec: str, n_targets: int | None = None, names: list[str] | Non
     return chosen[0]
 
 
+DEEPSEA_N_TARGETS = 919
+
+
+def deepsea_names(n_targets: int | None) -> list[str] | None:
+    """DeepSEA's target names ('cell|assay|treatment', bundled: data/deepsea/targets.tsv) for
+    *n_targets* = 919, else None: the names of a data set or model of 919 targets that has no
+    targets.tsv of its own, as DeepSEA's download and the published DanQ/DeepSEA models have
+    none (a set made by danq-prepare or dlbio simulate always has one)."""
+    if n_targets != DEEPSEA_N_TARGETS:
+        return None
+    from dlbio.data.deepsea_mat import read_target_names
+    from dlbio.resources import data_dir
+
+    return read_target_names(data_dir() / "deepsea" / "targets.tsv", DEEPSEA_N_TARGETS)
+
+
 def target_names_for(model, names: list[str] | None) -> list[str]:
-    """*names* when they fit the model's outputs, else target_1..target_T."""
+    """*names* when they fit the model's outputs, else DeepSEA's for 919 (deepsea_names), else
+    target_1..target_T."""
     n = model.outputs[0].shape[-1]
-    return names if names and len(names) == n else [f"target_{t + 1}" for t in range(n)]
+    if names and len(names) == n:
+        return names
+    return deepsea_names(n) or [f"target_{t + 1}" for t in range(n)]
 
 
 def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
-    """Target names from ``<data_dir>/targets.tsv`` for this model's outputs (None without a folder)."""
+    """Target names for this model's outputs: ``<data_dir>/targets.tsv``, else DeepSEA's for
+    919 outputs (deepsea_names), else None."""
     from dlbio.data.deepsea_mat import read_target_names
 
-    if not data_dir:
-        return None
-    return read_target_names(Path(data_dir) / "targets.tsv", model.outputs[0].shape[-1])
+    n = model.outputs[0].shape[-1]
+    names = read_target_names(Path(data_dir) / "targets.tsv", n) if data_dir else None
+    return names or deepsea_names(n)

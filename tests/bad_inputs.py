@@ -49,6 +49,7 @@ def make_fixtures(d: Path) -> None:
     folder("nokeys", test=lambda p: savemat(p, {"foo": np.zeros(3)}))
     folder("twobases", test=lambda p: savemat(p, {"testxdata": np.ones((3, 4, 200), np.uint8),
                                                    "testdata": np.zeros((3, 8), np.uint8)}))
+    (folder("names5") / "targets.tsv").write_text("a\nb\nc\nd\ne\n")
     trunc = folder("truncated")
     data = (trunc / "train.mat").read_bytes()
     (trunc / "train.mat").write_bytes(data[: len(data) // 3])
@@ -120,6 +121,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("labels that are not 0/1", "danq-train", ["-d", "labels2", "-e", "1"]),
         ("test sequences shorter than train", "danq-train", ["-d", "short", "-e", "1"]),
         ("valid.mat with another number of targets", "danq-train", ["-d", "targets9", "-e", "1"]),
+        ("targets.tsv with fewer names than targets", "danq-train", ["-d", "names5", "-e", "1"]),
         ("test.mat without the expected keys", "danq-predict", ["-d", "nokeys", "-w", "tiny.keras"]),
         ("one-hot data with several bases set", "danq-predict", ["-d", "twobases", "-w", "tiny.keras"]),
         ("-w weights that do not fit the model", "danq-train", ["-d", tiny, "-w", "len300.keras", "-e", "1", "-f", "8",

@@ -256,6 +256,8 @@ def test_roc_title_names_the_deepsea_category(tmp_path, monkeypatch):
         f["labels"] = (rng.random((40, 919)) < 0.5).astype(np.uint8)
     titles = []
     monkeypatch.setattr(vis, "plot_curves", lambda y, score, out, title: titles.append(title) or out)
-    for t in (1, 200, 900):
+    for t in (1, 200, 900, "K562|GATA-1"):
         vis.plot_target(tmp_path / "p.h5", t)
-    assert titles == ["target 1 (DNase)", "target 200 (TF)", "target 900 (Histone)"]
+    # a file of 919 targets without names has DeepSEA's
+    assert titles == ["target 1 (DNase): 8988T|DNase|None", "target 200 (TF): ECC-1|ERalpha|Estradiol_10nM",
+                      "target 900 (Histone): NHLF|H2AZ|None", "target 623 (TF): K562|GATA-1|None"]

@@ -182,3 +182,40 @@ def test_bad_data_files(tmp_path, case):
     with pytest.raises(DlbioError) as err:
         sources.open_data_dir(tmp_path)
     assert ".mat" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_deepsea_sets_without_targets_tsv_get_deepseas_names(tmp_path):
+    """The DeepSEA download has no targets.tsv: a set (and a model) of 919 targets is named by
+    the bundled list, in the published column order; other sizes keep target_N."""
+    import keras
+
+    from dlbio.evaluation import category_of
+    from dlbio.resources import data_dir
+    from dlbio.targets import deepsea_names, parse_targets, target_names_for
+
+    rows = [line.split("\t") for line in (data_dir() / "deepsea" / "targets.tsv").read_text().splitlines()[1:]]
+    names = deepsea_names(919)
+    assert len(names) == 919 and names == [r[0] for r in rows] and deepsea_names(918) is None
+    # DNase 1-125, TF 126-815, histone 816-919, as dlbio.evaluation splits them, and the assay agrees
+    assert [r[4] for r in rows] == [category_of(t, 919) for t in range(919)]
+    assert all((r[2] == "DNase") == (r[4] == "DNase") for r in rows)
+    assert all(r[2].startswith(("H2A", "H2B", "H3K", "H4K")) == (r[4] == "Histone") for r in rows)
+    assert names[0] == "8988T|DNase|None" and names[576] == "NA|NA|NA" and names[-1] == "Osteoblasts|H3K9me3|None"
+    assert parse_targets("K562|GATA-1|None,HepG2|FOXA2", 919, names) == [623, 305]
+    with pytest.raises(DlbioError, match=r"'K562\|CTCF\|None' names 5 targets \(150, 339, 619, 747, 805\)"):
+        parse_targets("K562|CTCF|None", 919, names)
+
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, 4, (6, 20), dtype=np.uint8)
+    for s in ("train", "valid", "test"):
+        deepsea_mat.write_split(tmp_path / "ds" / f"{s}.mat", s, idx, rng.integers(0, 2, (6, 919), dtype=np.uint8),
+                                "7.3" if s == "train" else "5")
+        deepsea_mat.write_split(tmp_path / "other" / f"{s}.mat", s, idx, rng.integers(0, 2, (6, 3), dtype=np.uint8),
+                                "5")
+    assert sources.open_data_dir(tmp_path / "ds")["test"].target_names == names
+    assert sources.open_data_dir(tmp_path / "other")["test"].target_names is None
+    (tmp_path / "ds" / "targets.tsv").write_text("".join(f"mine{t}\n" for t in range(919)))
+    assert sources.open_data_dir(tmp_path / "ds")["valid"].target_names[0] == "mine0"   # a targets.tsv wins
+    x = keras.Input((20, 4))
+    wide, narrow = (keras.Model(x, keras.layers.Dense(n)(keras.layers.Flatten()(x))) for n in (919, 3))
+    assert target_names_for(wide, None) == names and target_names_for(narrow, None)[2] == "target_3"

@@ -154,7 +154,7 @@ def test_parse_targets():
     names = ["CTCF_MA0139.2", "GATA1_MA0035.5", "CTCF_other"]
     assert parse_targets(None, 3) is None and parse_targets("3,1,3", 3) == [3, 1]
     assert parse_targets("GATA1", 3, names) == [2] and parse_targets("CTCF_other", 3, names) == [3]
-    for spec, msg in [("4", "not a target number"), ("0", "not a target number"), ("CTCF", "names several"),
+    for spec, msg in [("4", "not a target number"), ("0", "not a target number"), ("CTCF", r"names 2 targets \(1, 3\)"),
                       ("SOX2", "not a target name"), ("1,,2", "empty item")]:
         with pytest.raises(DlbioError, match=msg):
             parse_targets(spec, 3, names)

@@ -134,11 +134,15 @@ def default_data() -> str:
 
 
 def targets_option(spec: str | None, data: str) -> list[int] | None:
-    """--targets as 1-based numbers; names are looked up in <data>/targets.tsv."""
+    """--targets as 1-based numbers; names are looked up in <data>/targets.tsv, or without one
+    in DeepSEA's (the numbers are checked against the data later)."""
     from dlbio.data.deepsea_mat import read_target_names
-    from dlbio.targets import parse_targets
+    from dlbio.targets import DEEPSEA_N_TARGETS, deepsea_names, parse_targets
 
-    return parse_targets(spec, None, read_target_names(Path(data) / "targets.tsv") if spec else None)
+    if not spec:
+        return None
+    return parse_targets(spec, None, read_target_names(Path(data) / "targets.tsv")
+                         or deepsea_names(DEEPSEA_N_TARGETS))
 
 
 def default_model(model: str, prefix: str = "bestmodel") -> str:

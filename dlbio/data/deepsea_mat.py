@@ -142,7 +142,8 @@ def read_target_names(path: Path, n_targets: int | None = None) -> list[str] | N
     names = [line.split("\t")[0].strip() for line in path.read_text().splitlines() if line.strip()]
     if names and names[0].lower() in ("target", "name", "#target"):
         names = names[1:]
-    require(n_targets is None or len(names) == n_targets, f"{path}: {len(names)} target names for {n_targets} targets")
+    require(n_targets is None or len(names) == n_targets, f"{path}: {len(names)} target names for {n_targets} targets (one name a line, in column order"
+            + ("; remove the file to use DeepSEA's names" if n_targets == 919 else "") + ")")
     return names
 
 

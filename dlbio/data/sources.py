@@ -12,6 +12,7 @@ from pathlib import Path
 from dlbio.data.deepsea_mat import MatSet, read_target_names
 from dlbio.data.store import SUFFIX, StoreSet, write_store
 from dlbio.errors import require
+from dlbio.targets import deepsea_names
 
 SPLITS = ("train", "valid", "test")
 
@@ -42,7 +43,8 @@ def open_data_dir(data_dir: str | Path, limit: int | None = None, splits: tuple[
                 f"{s.path}: sequences are {s.length} bp but {first.path.name} has {first.length} bp")
         require(s.n_targets == first.n_targets,
                 f"{s.path}: {s.n_targets} targets but {first.path.name} has {first.n_targets}")
-    names = read_target_names(data_dir / "targets.tsv", first.n_targets) or first.target_names
+    names = (read_target_names(data_dir / "targets.tsv", first.n_targets) or first.target_names
+             or deepsea_names(first.n_targets))
     for s in sets.values():
         s.target_names = names
     return sets

@@ -30,10 +30,11 @@ def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str
 def plot_target(predictions: str | Path, target: int | str, out: str | Path | None = None) -> Path:
     """ROC and PR curves of one target from a predictions file -> PNG (*out*, default
     roc_target<T>.png).  *target*: 1-based number, or a name from the file's target_names
-    (whole, or up to its first '_')."""
-    from dlbio.targets import parse_target
+    (whole, or up to its first '_'; DeepSEA's names for a file of 919 targets without names)."""
+    from dlbio.targets import deepsea_names, parse_target
 
     pred, labels, names = read_predictions(predictions)
+    names = names or deepsea_names(pred.shape[1])
     t = parse_target(str(target), pred.shape[1], names, option="-t")
     y = labels[:, t - 1]
     require(0 < y.sum() < len(y), f"{predictions}: target {t} has only one class in this set; no curve")
