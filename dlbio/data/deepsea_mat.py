@@ -142,8 +142,9 @@ def read_target_names(path: Path, n_targets: int | None = None) -> list[str] | N
     names = [line.split("\t")[0].strip() for line in path.read_text().splitlines() if line.strip()]
     if names and names[0].lower() in ("target", "name", "#target"):
         names = names[1:]
-    require(n_targets is None or len(names) == n_targets, f"{path}: {len(names)} target names for {n_targets} targets (one name a line, in column order"
-            + ("; remove the file to use DeepSEA's names" if n_targets == 919 else "") + ")")
+    hint = "; remove the file to use DeepSEA's names" if n_targets == 919 else ""
+    require(n_targets is None or len(names) == n_targets,
+            f"{path}: {len(names)} target names for {n_targets} targets (one name a line, in column order{hint})")
     return names
 
 

@@ -77,18 +77,18 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     unit = "log-odds" if log_odds else "prediction"
     attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit,
              "both_strands": both_strands}
-    first, stop = span
+    scanned = slice(*span)
     with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], predictions, attrs, span) if h5
           else contextlib.nullcontext()) as store:
         for k, ((rid, sequence), x, stem) in enumerate(iterate(list(zip(chosen, idx, stems)), "mutagenesis",
                                                                "record", False if one else progress)):
             eff = next(effects)
-            imp = importance(eff, x[first:stop])
+            imp = importance(eff, x[scanned])
             if store:
                 store(k, eff, imp)
-            results.append(_record_result(rid, sequence[first:stop], eff, imp, target, target_name,
+            results.append(_record_result(rid, sequence[scanned], eff, imp, target, target_name,
                                           None if store else stem, stem if png else None, zoom, METHODS[method], unit,
-                                          keep_arrays, first + 1)
+                                          keep_arrays, span[0] + 1)
                            | {"prediction": float(predictions[k])})
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
