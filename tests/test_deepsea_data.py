@@ -200,7 +200,7 @@ def test_deepsea_sets_without_targets_tsv_get_deepseas_names(tmp_path):
     assert [r[4] for r in rows] == [category_of(t, 919) for t in range(919)]
     assert all((r[2] == "DNase") == (r[4] == "DNase") for r in rows)
     assert all(r[2].startswith(("H2A", "H2B", "H3K", "H4K")) == (r[4] == "Histone") for r in rows)
-    assert names[0] == "8988T|DNase|None" and names[576] == "NA|NA|NA" and names[-1] == "Osteoblasts|H3K9me3|None"
+    assert names[0] == "8988T|DNase|None" and names[576] == "HepG2|SREBP1|NA" and names[-1] == "Osteoblasts|H3K9me3|None"
     assert parse_targets("K562|GATA-1|None,HepG2|FOXA2", 919, names) == [623, 305]
     with pytest.raises(DlbioError, match=r"'K562\|CTCF\|None' names 5 targets \(150, 339, 619, 747, 805\)"):
         parse_targets("K562|CTCF|None", 919, names)
