@@ -112,6 +112,24 @@ def seed_option(default: int, what: str = ""):
 
 
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar (nor, in a batch job's log, progress lines).")
+both_strands_option = click.option("--both-strands", is_flag=True,
+                                   help="Average the forward and reverse-complement predictions.")
+# The commands that apply a trained model to sequences (variants, mutagenesis, track, insert-motif):
+# the model file, and the folder whose targets.tsv names its outputs (see model_and_names).
+model_option = click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
+                            help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
+names_data_option = click.option("-d", "--data", type=click.Path(file_okay=False), default=None,
+                                 help="Folder with targets.tsv (names).")
+
+
+def model_and_names(model_path: str | None, data: str | None):
+    """(the DNA model of -w, default what danq-train writes for DanQ; its target names:
+    dlbio.targets.names_for_model, None when unknown)."""
+    from dlbio.targets import names_for_model
+    from dlbio.workflows.danq import load_dna_model
+
+    model = load_dna_model(model_path or default_model("DanQ"))
+    return model, names_for_model(model, data)
 
 
 def positive(name: str):

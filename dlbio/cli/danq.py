@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dlbio.cli.common import (command, default_data, default_model, positive, quiet_option, run_program,
-                              seed_option, targets_option)
+from dlbio.cli.common import (both_strands_option, command, default_data, default_model, positive, quiet_option,
+                              run_program, seed_option, targets_option)
 
 MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
 
@@ -115,7 +115,7 @@ Examples:
 @click.option("--bed", type=click.Path(dir_okay=False), default=None,
               help="Predict windows centred on these regions (narrowPeak: on the summit) with --genome.")
 @click.option("--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
-@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
+@both_strands_option
 @click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
 @quiet_option
 def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, both_strands,

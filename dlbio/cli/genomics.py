@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from dlbio.cli.common import command, default_model, positive, quiet_option, seed_option
+from dlbio.cli.common import (both_strands_option, command, model_and_names, model_option, names_data_option,
+                              positive, quiet_option, seed_option)
 
 
 def _chroms(value: str) -> tuple[str, ...]:
@@ -117,22 +118,19 @@ Example:
 """)
 @click.option("--vcf", type=click.Path(dir_okay=False), required=True)
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), required=True)
-@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
-@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
+@model_option
+@names_data_option
 @click.option("-o", "--output", default="variant_effects.tsv", show_default=True)
 @click.option("--targets", default=None, help="Only these targets: 1-based numbers or names, e.g. 1,CTCF [all].")
-@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
+@both_strands_option
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
 @quiet_option
 def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, quiet):
     from dlbio.progress import progress_mode
-    from dlbio.targets import names_for_model, parse_targets
-    from dlbio.workflows.danq import load_dna_model
+    from dlbio.targets import parse_targets
     from dlbio.workflows.genomics import score_vcf
 
-    model = load_dna_model(model_path or default_model("DanQ"))
-    names = names_for_model(model, data)
+    model, names = model_and_names(model_path, data)
     res = score_vcf(model, vcf, genome, output, names, both_strands, skip_mismatch,
                     warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_mode(quiet),
                     targets=parse_targets(targets, model.outputs[0].shape[-1], names))
@@ -175,15 +173,14 @@ Example:
   dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF --method gradient --no-png -o ctcf.h5
   dlbio mutagenesis -d data --fasta peaks.fa --all-records -t CTCF --positions 401-600 -o centre
 """)
-@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
+@model_option
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Sequences of the model's length.")
 @click.option("--bed", type=click.Path(dir_okay=False), default=None, help="Regions (with --genome) instead of --fasta.")
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
 @click.option("--record", "records", multiple=True, help="Record id; repeat for several [the first record].")
 @click.option("--all-records", is_flag=True, help="Every record of the FASTA file.")
 @click.option("-t", "--target", required=True, help="Target: 1-based number, or a name from targets.tsv (with -d).")
-@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
+@names_data_option
 @click.option("--zoom", type=int, default=60, show_default=True, help="Positions shown in the logo and heatmap.")
 @click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
 @click.option("--method", type=click.Choice(["ism", "gradient"]), default="ism", show_default=True,
@@ -191,7 +188,7 @@ Example:
 @click.option("--positions", default=None, metavar="FIRST-LAST",
               help="Change only these positions, 1-based, inclusive, e.g. 401-600 [all].")
 @click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
-@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
+@both_strands_option
 @click.option("-o", "--out", default="mutagenesis", show_default=True,
               help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.")
 @quiet_option
@@ -200,14 +197,12 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     from dlbio.errors import require
     from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
-    from dlbio.targets import names_for_model, parse_target
-    from dlbio.workflows.danq import load_dna_model
+    from dlbio.targets import parse_target
     from dlbio.workflows.mutagenesis import mutagenesis
 
     require(not (records and all_records), "--record and --all-records: give one or the other")
     require(bool(fasta) != bool(bed), "give the sequences as --fasta FILE or as --bed FILE --genome FILE")
-    model = load_dna_model(model_path or default_model("DanQ"))
-    names = names_for_model(model, data)
+    model, names = model_and_names(model_path, data)
     target = parse_target(target, model.outputs[0].shape[-1], names)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
@@ -248,16 +243,15 @@ Example:
   dlbio track -g hg19.fa -r chr11:5,240,000-5,300,000 -t CTCF,GATA1 -d data --peaks ctcf.narrowPeak -o hbb
   dlbio track -w checkpoints/bestmodel.DanQ.keras -g genome.fa -r chr1:0-20000 --both-strands
 """)
-@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
+@model_option
 @click.option("-g", "--genome", required=True, type=click.Path(dir_okay=False), help="Genome FASTA.")
 @click.option("-r", "--region", required=True, help="chrom:start-end (0-based, end excluded; commas allowed).")
 @click.option("-t", "--targets", default=None,
               help="Comma-separated targets: 1-based numbers or names from targets.tsv (with -d) "
                    "[all, for a model of at most 16].")
-@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
+@names_data_option
 @click.option("--step", type=int, default=200, show_default=True, help="Bin size and spacing of the windows, bp.")
-@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
+@both_strands_option
 @click.option("--peaks", multiple=True, type=click.Path(dir_okay=False),
               help="BED/narrowPeak file whose intervals in the region are drawn under the tracks; repeatable.")
 @click.option("-b", "--batch-size", type=int, default=512, show_default=True)
@@ -265,12 +259,10 @@ Example:
 @quiet_option
 def track_cmd(model_path, genome, region, targets, data, step, both_strands, peaks, batch_size, out, quiet):
     from dlbio.progress import progress_mode
-    from dlbio.targets import names_for_model, parse_targets
-    from dlbio.workflows.danq import load_dna_model
+    from dlbio.targets import parse_targets
     from dlbio.workflows.genomics import predict_track
 
-    model = load_dna_model(model_path or default_model("DanQ"))
-    names = names_for_model(model, data)
+    model, names = model_and_names(model_path, data)
     chosen = parse_targets(targets, model.outputs[0].shape[-1], names, option="-t")
     res = predict_track(model, genome, region, out, chosen, names, step=step, both_strands=both_strands,
                         batch_size=batch_size, progress=progress_mode(quiet), peaks=list(peaks))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from dlbio.cli.common import (command, default_data, default_model, positive, quiet_option, seed_option,
-                              targets_option)
+from dlbio.cli.common import (both_strands_option, command, default_data, default_model, model_and_names,
+                              model_option, names_data_option, positive, quiet_option, seed_option, targets_option)
 
 
 @command(name="motifs", help="""What did the network learn?  First-layer filters -> motifs -> JASPAR.
@@ -94,11 +94,10 @@ Example:
   dlbio insert-motif -w checkpoints/bestmodel.DanQ.keras -d data -m CTCF -m GATA1 -m GATAAG
   dlbio insert-motif -d data -m MA0139.2 --background negatives.fa -n 500 --both-strands -o ctcf_insertion.tsv
 """)
-@click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
+@model_option
 @click.option("-m", "--motif", "queries", multiple=True, required=True,
               help="DNA word, or JASPAR id or name; repeat for several.")
-@click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names).")
+@names_data_option
 @click.option("-n", "--n-backgrounds", "n", type=int, default=100, show_default=True, callback=positive("-n"),
               help="Background sequences.")
 @click.option("--background", "fasta", type=click.Path(dir_okay=False), default=None,
@@ -107,7 +106,7 @@ Example:
 @click.option("--position", type=int, default=None, help="1-based first base of the motif [centred].")
 @click.option("--sample", is_flag=True,
               help="A JASPAR motif goes in as a site drawn from its matrix, a new one in each background.")
-@click.option("--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions.")
+@both_strands_option
 @click.option("--release", default="JASPAR2024", show_default=True, help="JASPAR release bundled with pyjaspar.")
 @seed_option(0, "the random backgrounds and --sample's sites")
 @click.option("-b", "--batch-size", type=int, default=256, show_default=True, callback=positive("-b"))
@@ -116,12 +115,10 @@ Example:
 def insert_motif_cmd(model_path, queries, data, n, fasta, gc, position, sample, both_strands, release, seed,
                      batch_size, out, quiet):
     from dlbio.progress import progress_mode
-    from dlbio.targets import names_for_model
-    from dlbio.workflows.danq import load_dna_model
     from dlbio.workflows.insertion import insert_motifs
 
-    model = load_dna_model(model_path or default_model("DanQ"))
-    res = insert_motifs(model, list(queries), out, names_for_model(model, data), n, fasta, gc, position,
+    model, names = model_and_names(model_path, data)
+    res = insert_motifs(model, list(queries), out, names, n, fasta, gc, position,
                         both_strands, seed, release, batch_size, progress_mode(quiet), sample)
     for m in res["motifs"]:
         s = m["summary"]

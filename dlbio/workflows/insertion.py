@@ -63,11 +63,12 @@ def insert_motifs(model, queries: list[str], out: str | Path, names: list[str] |
     for w, start, pred in zip(words, starts, inserted):
         s = summarize(base, pred)
         order = np.argsort(-s["diff"], kind="stable")
-        word = f"sampled from {w.motif.matrix_id}" if sample and w.motif is not None else w.word
+        sampled = sample and w.motif is not None   # a DNA word goes in as it is, --sample or not
+        word = f"sampled from {w.motif.matrix_id}" if sampled else w.word
         rows += [f"{w.label}\t{word}\t{start + 1}\t{t + 1}\t{target_names[t]}\t{s['background'][t]:.5f}\t"
                  f"{s['with_motif'][t]:.5f}\t{s['diff'][t]:+.5f}\t{s['log_odds_diff'][t]:+.4f}\t{s['rose'][t]:.3f}"
                  for t in order]
-        motifs.append({"label": w.label, "word": w.word, "sampled": bool(sample and w.motif is not None),
+        motifs.append({"label": w.label, "word": w.word, "sampled": sampled,
                        "start": start + 1, "summary": s, "order": order})
     path = write_text(out, "\n".join(rows) + "\n")
     return {"path": path, "backgrounds": described, "motifs": motifs, "names": target_names}
