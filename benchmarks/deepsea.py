@@ -11,9 +11,12 @@ resident memory is its own:
   train          samples/s of DanQ / DeepSEA training: dlbio (store -> tf.data) vs naive
                  (whole arrays as float32 in memory + model.fit, the original DanQ)
   predict        samples/s of prediction, dlbio vs naive
+  read_test      seconds and memory to read a v5 test.mat of --test-n samples: dlbio (a stream
+                 into base indices and labels) vs scipy.io.loadmat (whole arrays, the original)
 
 Prints one JSON object per measurement.  Usage:
-  python benchmarks/deepsea.py [--n 20000] [--train-n 800] [--batch 100] [--out /tmp/dlbio-bench]
+  python benchmarks/deepsea.py [--n 20000] [--train-n 800] [--batch 100] [--test-n 20000]
+                               [--out /tmp/dlbio-bench] [--only read_test,...]
 """
 
 from __future__ import annotations
@@ -31,6 +34,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory.  VmHWM, where there is one: Linux carries ru_maxrss
+    over an exec, so a measurement started by a parent that had just made large data would
+    report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -48,6 +60,37 @@ def make_data(out: Path, n: int) -> None:
         labels = (rng.random((size, 919)) < 0.03).astype(np.uint8)
         deepsea_mat.write_split(out / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5",
                                 compress=False)
+
+
+def make_test_v5(path: Path, n: int) -> None:
+    """A DeepSEA-sized v5 test.mat (n x 4 x 1000 one-hot, 919 targets at 3 %), as danq-prepare --mat writes."""
+    import numpy as np
+
+    from dlbio.data import deepsea_mat
+    from dlbio.data.pipeline import ArraySource
+
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    idx = rng.integers(0, 4, size=(n, 1000)).astype(np.uint8)
+    labels = (rng.random((n, 919)) < 0.03).astype(np.uint8)
+    deepsea_mat.write_source(path, "test", ArraySource(idx, labels), "5")
+
+
+def m_read_test(a):
+    path = a.out / f"v5_{a.test_n}" / "test.mat"
+    t = time.perf_counter()
+    if a.kind == "dlbio":
+        from dlbio.data.deepsea_mat import MatSet
+
+        n = MatSet(path, "test").n
+    else:
+        from scipy.io import loadmat
+
+        n = len(loadmat(path)["testxdata"])
+    return {"what": "read_test", "impl": a.kind, "samples": n, "file_MB": round(path.stat().st_size / 1e6),
+            "seconds": round(time.perf_counter() - t, 1)}
 
 
 def m_convert(a):
@@ -165,7 +208,7 @@ def m_predict(a):
 
 
 MEASURES = {"convert": m_convert, "loader": m_loader, "resume": m_resume, "train": m_train,
-            "predict": m_predict}
+            "predict": m_predict, "read_test": m_read_test}
 
 
 def main():
@@ -175,6 +218,8 @@ def main():
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-bench"))
     ap.add_argument("--models", default="DanQ,DeepSEA")
+    ap.add_argument("--test-n", type=int, default=20000, help="samples in the v5 test.mat of read_test")
+    ap.add_argument("--only", default="convert,loader,resume,train,predict,read_test", help="measurements to run")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--kind", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--model", default=None, help=argparse.SUPPRESS)
@@ -185,14 +230,20 @@ def main():
         res["peak_rss_MB"] = round(peak_mb())
         print(json.dumps(res), flush=True)
         return
-    make_data(a.data, a.n)
+    only = set(a.only.split(","))
+    if only - {"read_test"}:
+        make_data(a.data, a.n)
+    if "read_test" in only:
+        make_test_v5(a.out / f"v5_{a.test_n}" / "test.mat", a.test_n)
     runs = [("convert", None, None), ("loader", "store", None), ("loader", "mat", None),
             ("resume", "store", None), ("resume", "mat", None)]
     for model in a.models.split(","):
         runs += [("train", "dlbio", model), ("train", "naive", model),
                  ("predict", "dlbio", model), ("predict", "naive", model)]
+    runs += [("read_test", "dlbio", None), ("read_test", "loadmat", None)]
+    runs = [r for r in runs if r[0] in only]
     base = [sys.executable, __file__, "--n", str(a.n), "--train-n", str(a.train_n), "--batch", str(a.batch),
-            "--out", str(a.out)]
+            "--test-n", str(a.test_n), "--out", str(a.out)]
     for one, kind, model in runs:
         cmd = base + ["--one", one] + (["--kind", kind] if kind else []) + (["--model", model] if model else [])
         out = subprocess.run(cmd, capture_output=True, text=True)

@@ -70,9 +70,55 @@ def test_v5_written_a_block_at_a_time_is_what_savemat_writes(tmp_path, monkeypat
     ours, theirs = loadmat(path), loadmat(ref)
     for key in ("testxdata", "testdata"):
         assert ours[key].dtype == np.uint8 and np.array_equal(ours[key], theirs[key])
-    monkeypatch.setattr(deepsea_mat, "_V5_CHUNK", 6)  # the reader's slabs too: 41 rows in 7
+    monkeypatch.setattr(deepsea_mat, "_V5_BLOCK", 400)  # the reader's blocks: 23 positions in 12, 11 targets in 2
     x, labels = deepsea_mat.MatSet(path, "test").read(0, 41)
     assert np.array_equal(x, idx) and np.array_equal(labels, y)
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_v5_streamed_values_are_loadmats(tmp_path, compress):
+    """dlbio reads v5 files as a stream (mat5.iter_values) instead of scipy's whole arrays:
+    the same values, in column-major order, from compressed (v7) and uncompressed (v6)
+    variables, short names and tiny arrays (v5's 'small data element') included."""
+    from scipy.io import loadmat
+
+    from dlbio.data import mat5
+
+    rng = np.random.default_rng(3)
+    arrays = {"testxdata": rng.integers(0, 2, (7, 4, 9)).astype(np.uint8), "x": np.arange(3, dtype=np.uint8),
+              "lab": rng.integers(0, 2, (7, 5)).astype(bool), "f": rng.normal(size=(3, 2)),
+              "i16": rng.integers(-300, 300, (5, 2)).astype(np.int16)}
+    path = tmp_path / "a.mat"
+    savemat(path, {**arrays, "words": "hello", "cells": np.array([[1, "a"]], dtype=object)}, do_compression=compress)
+    found, theirs = mat5.variables(path), loadmat(path)
+    assert list(found) == ["testxdata", "x", "lab", "f", "i16", "words", "cells"]
+    assert (found["words"].dtype, found["words"].kind, found["cells"].kind) == (None, "char array", "cell array")
+    for key in arrays:
+        var = found[key]
+        assert var.shape == theirs[key].shape and var.compressed == compress
+        blocks = list(mat5.iter_values(path, var, 4))
+        assert all(len(b) == 4 for b in blocks[:-1]) and 1 <= len(blocks[-1]) <= 4
+        assert np.array_equal(np.concatenate(blocks).reshape(var.shape, order="F"), theirs[key])
+    with pytest.raises(DlbioError, match="words is a char array, expected numbers"):
+        next(mat5.iter_values(path, found["words"], 4))
+
+
+def test_v5_truncated_or_not_numeric_is_one_line_naming_the_file(tmp_path):
+    idx, y = _random_set()
+    whole = deepsea_mat.write_split(tmp_path / "whole.mat", "test", idx, y, "5").read_bytes()
+    for cut in (100, 200, len(whole) // 2, len(whole) - 3):
+        (tmp_path / "test.mat").write_bytes(whole[:cut])
+        with pytest.raises(DlbioError, match=r"test\.mat: .*(truncated|not a MATLAB)") as err:
+            deepsea_mat.MatSet(tmp_path / "test.mat", "test")
+        assert "\n" not in str(err.value)
+    savemat(tmp_path / "test.mat", {"testxdata": "ACGT", "testdata": y})
+    with pytest.raises(DlbioError, match="test.mat: testxdata is a char array, expected numbers"):
+        deepsea_mat.MatSet(tmp_path / "test.mat", "test")
+    onehot = encoding.index_to_onehot(idx, np.uint8).transpose(0, 2, 1).copy()
+    onehot[4, :, 9] = 1
+    savemat(tmp_path / "test.mat", {"testxdata": onehot, "testdata": y})
+    with pytest.raises(DlbioError, match="test.mat: one-hot data has more than one base set"):
+        deepsea_mat.MatSet(tmp_path / "test.mat", "test")
 
 
 def test_v5_refuses_a_variable_over_4_gb(tmp_path):

@@ -101,6 +101,37 @@ def test_mat_reader_never_crashes(tmp_path, data, hdf):
         assert "train.mat" in str(exc) and "\n" not in str(exc)
 
 
+def _v5_file(tmp_path, compress):
+    from scipy.io import savemat
+
+    path = tmp_path / f"v5_{compress}.mat"
+    if not path.exists():
+        rng = np.random.default_rng(0)
+        onehot = np.eye(4, dtype=np.uint8)[rng.integers(0, 4, (6, 20))].transpose(0, 2, 1)  # (N, 4, L)
+        savemat(path, {"testxdata": onehot, "testdata": rng.integers(0, 2, (6, 3)).astype(np.uint8)},
+                do_compression=compress)
+    return path.read_bytes()
+
+
+@SETTINGS
+@given(compress=st.booleans(), cut=st.integers(0, 10_000), edits=st.lists(
+    st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3))
+def test_v5_reader_never_crashes_on_a_damaged_file(tmp_path, compress, cut, edits):
+    """The streaming v5 reader (dlbio.data.mat5) on a real file cut short or with bytes changed."""
+    data = bytearray(_v5_file(tmp_path, compress))
+    for pos, value in edits:
+        data[pos % len(data)] = value
+    p = tmp_path / "test.mat"
+    p.write_bytes(bytes(data[:cut % (len(data) + 1)] if cut % 3 == 0 else data))
+    try:
+        s = MatSet(p, "test")
+    except DlbioError as exc:
+        assert "test.mat" in str(exc) and "\n" not in str(exc)
+        return
+    x, y = s.read(0, s.n)
+    assert x.shape == (s.n, s.length) and x.max() <= 4 and y.shape == (s.n, s.n_targets) and y.max() <= 1
+
+
 @SETTINGS
 @given(seq=st.text("ACGTNacgtnRYKM", min_size=1, max_size=100))
 def test_encoding_round_trip(seq):

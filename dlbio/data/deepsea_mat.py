@@ -5,12 +5,13 @@ file       format                      x on disk       labels on disk
 =========  ==========================  ==============  ================
 train.mat  MATLAB v7.3 (HDF5 + 512 B   (L, 4, N)       (T, N)
            user block), via h5py
-valid.mat  MATLAB v5, via scipy        (N, 4, L)       (N, T)
-test.mat   MATLAB v5, via scipy        (N, 4, L)       (N, T)
+valid.mat  MATLAB v5, via mat5         (N, 4, L)       (N, T)
+test.mat   MATLAB v5, via mat5         (N, 4, L)       (N, T)
 =========  ==========================  ==============  ================
 
 One-hot rows are A, G, C, T.  A v7.3 file is read in contiguous slabs along its
-last (sample) axis; it is never loaded whole.  Either format is accepted for any
+last (sample) axis; it is never loaded whole.  A v5 file is read once, as a stream, into
+base indices and labels (1 + T/L bytes a base), never as a whole one-hot array.  Either format is accepted for any
 split (keys ``<split>xdata`` / ``<split>data``).
 """
 
@@ -26,7 +27,7 @@ from dlbio.data.encoding import index_to_onehot, onehot_to_index
 from dlbio.errors import DlbioError, require
 
 
-_V5_CHUNK = 65536  # samples converted at a time when a v5 file is read
+_V5_BLOCK = 1 << 24  # values of a v5 array converted at a time (16 MB of uint8 one-hot)
 
 
 class MatSet:
@@ -48,7 +49,7 @@ class MatSet:
                 self._open_v5()
         except DlbioError:
             raise
-        except Exception as exc:  # noqa: BLE001 - h5py/scipy raise many types
+        except Exception as exc:  # noqa: BLE001 - h5py and zlib raise many types
             raise DlbioError(f"{self.path}: not a readable MATLAB .mat file ({type(exc).__name__}: "
                              f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
         require(self.n_total > 0, f"{self.path}: holds no samples")
@@ -80,24 +81,31 @@ class MatSet:
         self.layout = "v7.3"
 
     def _open_v5(self) -> None:
-        from scipy.io import loadmat
+        from dlbio.data import mat5
 
-        mat = loadmat(self.path)
-        xk, yk = self._keys(list(mat.keys()))
-        x, y = mat[xk], mat[yk]
-        require(x.ndim == 3 and x.shape[1] == 4, f"{self.path}: {xk} has shape {x.shape}, expected (N, 4, length)")
-        require(y.ndim == 2 and y.shape[0] == x.shape[0],
+        found = mat5.variables(self.path)
+        xk, yk = self._keys(list(found))
+        x, y = found[xk], found[yk]
+        for key, var in ((xk, x), (yk, y)):
+            require(var.dtype is not None, f"{self.path}: {key} is a {var.kind}, expected numbers")
+        require(len(x.shape) == 3 and x.shape[1] == 4, f"{self.path}: {xk} has shape {x.shape}, expected (N, 4, length)")
+        require(len(y.shape) == 2 and y.shape[0] == x.shape[0],
                 f"{self.path}: {yk} has shape {y.shape}, expected ({x.shape[0]}, targets)")
-        _check_dtype(self.path, xk, x.dtype)
-        _check_dtype(self.path, yk, y.dtype)
-        # Keep the compact form only: base index (N, L) and uint8 labels.  loadmat gives
-        # MATLAB's column-major array, so x.T is (L, 4, N) with N contiguous, as a v7.3 slab:
-        # slabs of it along N convert 20-25x faster than row blocks of x (strided reads).
-        self._idx = np.empty((x.shape[0], x.shape[2]), np.uint8)
-        for i in range(0, len(x), _V5_CHUNK):
-            self._idx[i:i + _V5_CHUNK] = onehot_to_index(x.T[:, :, i:i + _V5_CHUNK], axis=1).T
-        self._labels = _labels_uint8(self.path, y)
-        self.length, self.n_targets, self.n_total = x.shape[2], y.shape[1], x.shape[0]
+        n, length, n_targets = x.shape[0], x.shape[2], y.shape[1]
+        # Keep the compact form only: base index (N, L) and uint8 labels, filled a block of
+        # positions (targets) at a time as the column-major values stream in: x (N, 4, L) on
+        # disk is (L, 4, N) blocks, each contiguous along N like a v7.3 slab.
+        self._idx = np.empty((n, length), np.uint8)
+        step = max(1, _V5_BLOCK // max(4 * n, 1))
+        for p, values in zip(range(0, length, step), mat5.iter_values(self.path, x, 4 * n * step)):
+            block = values.reshape(-1, 4, n)
+            self._idx[:, p:p + len(block)] = _bases(self.path, block, axis=1).T
+        self._labels = np.empty((n, n_targets), np.uint8)
+        step = max(1, _V5_BLOCK // max(n, 1))
+        for t, values in zip(range(0, n_targets, step), mat5.iter_values(self.path, y, n * step)):
+            block = values.reshape(-1, n)
+            self._labels[:, t:t + len(block)] = _labels_uint8(self.path, block).T
+        self.length, self.n_targets, self.n_total = length, n_targets, n
         self.layout = "v5"
 
     # -- reading --------------------------------------------------------------------
@@ -107,7 +115,7 @@ class MatSet:
         if self._h5 is None:
             return self._idx[start:stop], self._labels[start:stop]
         x = self._x[:, :, start:stop]                     # (L, 4, m): one contiguous slab
-        idx = onehot_to_index(x, axis=1).T                # (m, L)
+        idx = _bases(self.path, x, axis=1).T              # (m, L)
         labels = _labels_uint8(self.path, self._y[:, start:stop].T)
         return np.ascontiguousarray(idx), labels
 
@@ -124,12 +132,20 @@ def _check_dtype(path, key, dtype) -> None:
             f"{path}: {key} has dtype {dtype}, expected numbers")
 
 
+def _bases(path, onehot: np.ndarray, axis: int) -> np.ndarray:
+    """onehot_to_index, its errors naming the file."""
+    try:
+        return onehot_to_index(onehot, axis=axis)
+    except DlbioError as exc:
+        raise DlbioError(f"{path}: {exc}") from None
+
+
 def _labels_uint8(path, y: np.ndarray) -> np.ndarray:
     y = np.asarray(y)
     if y.dtype != np.uint8:
         bad = ~np.isin(y, (0, 1))
         if bad.any():
-            raise DlbioError(f"{path}: labels must be 0 or 1, found {y[bad][0]!r}")
+            raise DlbioError(f"{path}: labels must be 0 or 1, found {y[bad][0].item()!r}")
         return y.astype(np.uint8)
     require(y.max(initial=0) <= 1, f"{path}: labels must be 0 or 1, found {int(y.max())}")
     return y
