@@ -14,6 +14,7 @@ import keras
 import numpy as np
 
 from dlbio.data.encoding import reverse_complement
+from dlbio.environment import warn_if_gpus_unseen
 from dlbio.progress import counter
 
 
@@ -31,6 +32,7 @@ def predict_index(model: keras.Model, batches: Iterable[np.ndarray] | np.ndarray
     for a multi-output model.  With *both_strands*, outputs are averaged over the
     sequence and its reverse complement.
     """
+    warn_if_gpus_unseen()
     if isinstance(batches, np.ndarray):
         total = len(batches) if total is None else total
         batches = in_batches(batches, batch_size)

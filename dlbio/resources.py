@@ -30,10 +30,14 @@ def tiny_deepsea() -> Path:
     return data_dir() / "danq" / "data"
 
 
+def cache_root() -> Path:
+    """$DLBIO_CACHE, default ~/.cache/dlbio (not created)."""
+    return Path(os.environ.get("DLBIO_CACHE") or Path.home() / ".cache" / "dlbio")
+
+
 def cache_dir(*parts: str) -> Path:
-    """A folder under $DLBIO_CACHE (default ~/.cache/dlbio), created: compiled Tomtom code,
-    FASTA indexes of genomes in read-only folders."""
-    root = os.environ.get("DLBIO_CACHE") or Path.home() / ".cache" / "dlbio"
-    path = Path(root, *parts)
+    """A folder under cache_root(), created: compiled Tomtom code, FASTA indexes of genomes in
+    read-only folders."""
+    path = Path(cache_root(), *parts)
     path.mkdir(parents=True, exist_ok=True)
     return path

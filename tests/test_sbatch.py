@@ -31,6 +31,7 @@ exit 0
 def _stubs(d: Path, train: str) -> dict:
     d.mkdir()
     for name, body in {"module": "#!/bin/bash\nexit 0\n", "danq-train": train,
+                       "dlbio": '#!/bin/bash\necho "$@" > "$STUBS/dlbio.args"\nexit "${CHECK_STATUS:-0}"\n',
                        "danq-visualize": '#!/bin/bash\necho "$@" > "$STUBS/visualized"\n',
                        "scontrol": '#!/bin/bash\necho "$@" > "$STUBS/scontrol.args"\n',
                        "srun": '#!/bin/bash\nexec "$@"\n',  # one task
@@ -98,6 +99,16 @@ def test_finished_run_draws_and_does_not_requeue(tmp_path):
     drawn = (tmp_path / "stubs" / "visualized").read_text().split()
     assert drawn == ["-t", "1", "-p", "predictions/bestmodel.DeepSEA.test_results.h5"]  # this run's
     assert not (tmp_path / "stubs" / "scontrol.args").exists()
+
+
+@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch", "danq_multinode.sbatch"])
+def test_a_job_whose_tensorflow_sees_no_gpu_stops_before_training(tmp_path, script):
+    env = {**_stubs(tmp_path / "stubs", "#!/bin/bash\ntouch \"$STUBS/train.started\"\n"), "CHECK_STATUS": "1"}
+    (tmp_path / "data").mkdir()
+    res = subprocess.run(["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=30)
+    assert res.returncode == 1 and (tmp_path / "stubs" / "dlbio.args").read_text().split() == ["check", "--gpu"]
+    assert not (tmp_path / "stubs" / "train.started").exists()
 
 
 @pytest.mark.parametrize("body,status", [("exit 2", 2), ("kill -KILL $$", 137)])  # bad input; OOM killer

@@ -96,4 +96,28 @@ def data_dir_cmd():
     click.echo(folder)
 
 
-COMMANDS = [simulate_cmd, danq_convert, data_dir_cmd]
+@command(name="check", help="""What this machine gives dlbio: versions, the GPUs TensorFlow sees, the job, logos, Tomtom.
+
+Run it on the node a job will use, e.g. first in an sbatch script: a GPU job whose TensorFlow
+sees no GPU (a CPU-only TensorFlow, CUDA libraries missing) says why and how to fix it,
+where otherwise it would run many times slower on the CPU.  Prints one line per part.
+
+\b
+Example:
+  dlbio check
+  dlbio check --gpu || exit 1      # in an sbatch script: stop when no GPU is seen
+""")
+@click.option("--gpu", is_flag=True, help="Exit with status 1 when TensorFlow sees no GPU.")
+def check_cmd(gpu):
+    from dlbio.workflows.check import check
+
+    lines, gpus_seen = check()
+    width = max(len(what) for what, _ in lines)
+    for what, state in lines:
+        click.echo(f"{what:<{width}}  {state}")
+    if gpu and not gpus_seen:
+        click.echo("error: TensorFlow sees no GPU (--gpu)", err=True)
+        raise SystemExit(1)
+
+
+COMMANDS = [simulate_cmd, danq_convert, data_dir_cmd, check_cmd]

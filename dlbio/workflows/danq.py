@@ -16,6 +16,7 @@ import numpy as np
 from dlbio.atomic import atomic_path
 from dlbio.data import sources
 from dlbio.data.fasta import read_index
+from dlbio.environment import warn_if_gpus_unseen
 from dlbio.errors import DlbioError, require
 from dlbio.evaluation import default_results_name, per_target_metrics, summary_lines, write_metrics_tsv
 from dlbio.models import deepsea as models
@@ -100,6 +101,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     with sigterm_as_preemption(state_path), _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"),
                                                           strategy, multi_worker):
         gpus = tf.config.list_physical_devices("GPU")
+        warn_if_gpus_unseen()
         deterministic = deterministic or not gpus  # free on CPU
         if mixed_precision and not gpus:
             print("note: --mixed-precision without a GPU: float16 is emulated on the CPU (about 15 % slower "
