@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
 from dlbio.atomic import write_text
+from dlbio.errors import DlbioError, require
 
 # DeepSEA's 919 columns: DNase 0-124, TF 125-814, histone 815-918.
 CATEGORIES = {"DNase": (0, 125), "TF": (125, 815), "Histone": (815, 919)}
@@ -54,6 +55,66 @@ def write_metrics_tsv(metrics: dict[str, np.ndarray], path: str | Path, names: l
         rows.append(f"{t + 1}\t{name}\t{category_of(t, n)}\t{metrics['roc_auc'][t]:.5f}\t"
                     f"{metrics['pr_auc'][t]:.5f}\t{metrics['positives'][t]}")
     return write_text(path, "\n".join(rows) + "\n")
+
+
+METRIC_COLUMNS = ("roc_auc", "pr_auc")
+
+
+def read_metrics_tsv(path: str | Path) -> dict[str, np.ndarray | list[str]]:
+    """A metrics TSV as write_metrics_tsv writes it: 'name', 'category' (lists) and 'roc_auc',
+    'pr_auc' (float (T,), NaN where a target has one class), in target order."""
+    path = Path(path)
+    require(path.is_file(), f"{path}: metrics file not found (danq-predict writes <predictions>.metrics.tsv)")
+    lines = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
+    want = ["target", "name", "category", *METRIC_COLUMNS, "positives"]
+    require(lines and lines[0][:6] == want, f"{path}: not a dlbio metrics TSV (its columns: {', '.join(want)})")
+    rows = lines[1:]
+    require(rows, f"{path}: no targets")
+    try:
+        out: dict = {c: np.array([float(r[3 + i]) for r in rows]) for i, c in enumerate(METRIC_COLUMNS)}
+        require([int(r[0]) for r in rows] == list(range(1, len(rows) + 1)), f"{path}: targets are not 1, 2, 3, ...")
+    except (ValueError, IndexError):
+        raise DlbioError(f"{path}: a row without the 6 columns or with a value that is not a number") from None
+    out["name"], out["category"] = [r[1] for r in rows], [r[2] for r in rows]
+    return out
+
+
+def paired_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
+    """Per-target values of two runs (T,): targets evaluable in both, in how many b is higher
+    and lower, the median of b - a, and the two-sided Wilcoxon signed-rank p-value."""
+    from scipy.stats import wilcoxon
+
+    ok = np.isfinite(a) & np.isfinite(b)
+    d = b[ok] - a[ok]
+    p = float(wilcoxon(d).pvalue) if np.count_nonzero(d) >= 1 else float("nan")
+    return {"n": int(ok.sum()), "higher": int((d > 0).sum()), "lower": int((d < 0).sum()),
+            "median_diff": float(np.median(d)) if d.size else float("nan"), "p": p}
+
+
+def plot_comparison(a: dict, b: dict, name_a: str, name_b: str, path: str | Path) -> Path:
+    """Per-target ROC AUC and PR AUC of run b against run a, one point a target coloured by
+    category, the diagonal drawn: the DanQ paper's DanQ-vs-DeepSEA figure (PNG)."""
+    from dlbio.plots import pyplot, save_png
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
+    categories = list(dict.fromkeys(a["category"]))
+    for ax, metric, title in zip(axes, METRIC_COLUMNS, ("ROC AUC", "PR AUC")):
+        x, y = a[metric], b[metric]
+        for i, c in enumerate(categories):
+            keep = np.array([cat == c for cat in a["category"]])
+            ax.scatter(x[keep], y[keep], s=8, alpha=0.6, color=f"C{i}", label=f"{c} ({keep.sum()})")
+        ok = np.isfinite(x) & np.isfinite(y)
+        lo, hi = (float(min(x[ok].min(), y[ok].min())), float(max(x[ok].max(), y[ok].max()))) if ok.any() else (0, 1)
+        ax.plot([lo, hi], [lo, hi], "k:", lw=0.8)
+        stats = paired_comparison(x, y)
+        ax.set(xlabel=f"{name_a}", ylabel=f"{name_b}",
+               title=f"{title}: {name_b} higher on {stats['higher']} of {stats['n']}")
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.grid(alpha=0.3)
+        if len(categories) > 1:
+            ax.legend(fontsize=8, loc="lower right")
+    return save_png(fig, path)
 
 
 def summary_lines(metrics: dict[str, np.ndarray]) -> list[str]:

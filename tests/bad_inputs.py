@@ -80,6 +80,11 @@ def make_fixtures(d: Path) -> None:
     (d / "only_symbolic.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tA\t<INS>\nchr1\t200\tw\tA\t<DEL>\n")
     (d / "seq199.fa").write_text(">s\n" + "A" * 199 + "\n")
     (d / "preds.h5").write_text("not hdf5")
+    from dlbio.evaluation import write_metrics_tsv
+
+    for n in (8, 3):
+        write_metrics_tsv({"roc_auc": np.full(n, 0.9), "pr_auc": np.full(n, 0.5), "positives": np.full(n, 10)},
+                          d / f"m{n}.metrics.tsv")
     with h5py.File(d / "keras02_partial.hdf5", "w") as f:         # DanQ_bestmodel.hdf5 cut after the convolution
         f["layer_0/param_0"], f["layer_0/param_1"] = np.zeros((8, 4, 9, 1), np.float32), np.zeros(8, np.float32)
     with h5py.File(d / "keras02_5letters.hdf5", "w") as f:        # a convolution over 5 letters, not 4
@@ -149,7 +154,11 @@ def cases() -> list[tuple[str, str, list]]:
         ("danq-train --fine-tune a model of another length", "danq-train", ["-d", tiny, "--fine-tune",
                                                                             "len300.keras", "-e", "1"]),
         ("training log is another file", "danq-visualize", ["-L", "notes.txt"]),
-        ("danq-visualize without -t, -M or -L", "danq-visualize", []),
+        ("danq-visualize without -t, -M, -L or -C", "danq-visualize", []),
+        ("-C: two runs on different numbers of targets", "danq-visualize", ["-C", "m8.metrics.tsv", "-C",
+                                                                            "m3.metrics.tsv"]),
+        ("-C: a file that is not a metrics TSV", "danq-visualize", ["-C", "notes.txt", "-C", "m8.metrics.tsv"]),
+        ("-C given once", "danq-visualize", ["-C", "m8.metrics.tsv"]),
         ("truncated train.mat given to convert", "danq-convert", ["-d", "truncated", "-o", "out1", "--splits", "train"]),
         ("foreign HDF5 file given to convert", "danq-convert", ["-d", "foreign", "-o", "out2", "--splits", "train"]),
         ("convert a folder of stores, not .mat files", "danq-convert", ["-d", "store", "-o", "out3", "--splits", "test"]),

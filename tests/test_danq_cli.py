@@ -261,3 +261,33 @@ def test_roc_title_names_the_deepsea_category(tmp_path, monkeypatch):
     # a file of 919 targets without names has DeepSEA's
     assert titles == ["target 1 (DNase): 8988T|DNase|None", "target 200 (TF): ECC-1|ERalpha|Estradiol_10nM",
                       "target 900 (Histone): NHLF|H2AZ|None", "target 623 (TF): K562|GATA-1|None"]
+
+
+def test_compare_two_runs_target_by_target(run_cli, tmp_path):
+    """-C: run B against run A from their metrics TSVs, counted per DeepSEA category."""
+    from dlbio.evaluation import write_metrics_tsv
+    from dlbio.targets import deepsea_names
+
+    rng = np.random.default_rng(0)
+    roc_a, pr_a = rng.uniform(0.8, 0.95, 919), rng.uniform(0.1, 0.5, 919)
+    roc_b, pr_b = roc_a.copy(), pr_a - 0.01            # B: PR AUC lower everywhere
+    roc_b[:125] += 0.01                                 # ROC AUC higher on every DNase target,
+    roc_b[815:] -= 0.02                                 # lower on every histone one, TF unchanged
+    roc_b[900] += 0.5                                   # but histone target 901 gains most
+    roc_a[5] = np.nan                                   # a target without positives in one run
+    for name, roc, pr in (("a", roc_a, pr_a), ("b", roc_b, pr_b)):
+        write_metrics_tsv({"roc_auc": roc, "pr_auc": pr, "positives": np.full(919, 9)}, tmp_path / f"{name}.metrics.tsv",
+                          deepsea_names(919))
+    res = run_cli(danq_visualize, ["-C", "a.metrics.tsv", "-C", "b.metrics.tsv", "-o", "ab.png"])
+    lines = res.output.splitlines()
+    assert lines[0] == "b (y) against a (x), 919 targets:"
+    assert lines[1].startswith("ROC AUC   higher on 125, lower on 103 of 918; median difference +0.0000")
+    assert lines[2].startswith("  DNase   higher on 124, lower on 0 of 124; median difference +0.0100")
+    assert lines[3].startswith("  TF      higher on 0, lower on 0 of 690")
+    assert lines[4].startswith("  Histone higher on 1, lower on 103 of 104; median difference -0.0200")
+    assert lines[5].startswith("PR AUC    higher on 0, lower on 919 of 919; median difference -0.0100")
+    assert lines[9].startswith(f"largest ROC AUC gains: 901 {deepsea_names(919)[900]} (+0.480)")
+    assert Image.open(tmp_path / "ab.png").format == "PNG"
+    (tmp_path / "c.metrics.tsv").write_text((tmp_path / "b.metrics.tsv").read_text().replace("K562|CTCF", "K562|YY1"))
+    res = run_cli(danq_visualize, ["-C", "a.metrics.tsv", "-C", "c.metrics.tsv"], ok=False)
+    assert res.exit_code == 2 and "c.metrics.tsv: target 150 is 'K562|YY1|None' but 'K562|CTCF|None'" in res.output

@@ -160,6 +160,9 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
          (DanQ procedure, both strands), and every filter in one MEME file.
 -L LOG   training curves (loss, val_loss, median validation ROC AUC per epoch,
          best epoch marked) of one or more danq-train logs, to compare runs.
+-C A -C B  two runs' test metrics (danq-predict's .metrics.tsv) target by target:
+         ROC and PR AUC of B against A, on how many targets B is higher, the
+         median difference and its Wilcoxon p-value, per DeepSEA category.
 
 \b
 Examples:
@@ -167,6 +170,7 @@ Examples:
   danq-visualize -t CTCF -p predictions/test_results.h5
   danq-visualize -M -t 7 -d data -w checkpoints/bestmodel.DanQ.keras
   danq-visualize -L checkpoints/bestmodel.DanQ.log.csv -L checkpoints/bestmodel.DeepSEA.log.csv
+  danq-visualize -C predictions/bestmodel.DeepSEA.test_results.metrics.tsv -C predictions/test_results.metrics.tsv
 """)
 @click.option("-t", "--target", default=None,
               help="Target: 1-based number or a name from the predictions' targets; with -M a filter number.")
@@ -181,19 +185,27 @@ Examples:
 @click.option("-L", "--log", "logs", multiple=True, type=click.Path(dir_okay=False),
               help="Training curves of this danq-train log (checkpoints/<prefix>.<model>.log.csv); repeat to "
                    "overlay runs.")
+@click.option("-C", "--compare", "compare", multiple=True, type=click.Path(dir_okay=False),
+              help="A run's metrics TSV (predictions/<name>.metrics.tsv); give two: the second against the first.")
 @click.option("-o", "--output", default=None,
-              help="PNG [roc_target<T>.png, motif_filter<F>.png or training_curves.png].")
+              help="PNG [roc_target<T>.png, motif_filter<F>.png, training_curves.png or compare_auc.png].")
 @quiet_option
-def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, logs, output, quiet):
+def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, logs, compare, output, quiet):
     from dlbio.errors import require
     from dlbio.workflows import visualize as vis
 
+    if compare:
+        require(len(compare) == 2 and target is None and not motif_mode and not logs,
+                "-C compares two runs: give -C A.metrics.tsv -C B.metrics.tsv and nothing else to draw")
+        png, lines = vis.compare_runs(compare[0], compare[1], output or "compare_auc.png")
+        click.echo("\n".join(lines) + f"\nper-target AUCs -> {png}")
+        return
     if logs:
         require(target is None and not motif_mode, "-L draws training curves; give -t or -M in another call")
         click.echo(f"training curves -> {vis.plot_training(list(logs), output or 'training_curves.png')}")
         return
-    require(target is not None, "give -t TARGET (ROC/PR curves), -M -t FILTER (a filter's motif) or -L LOG "
-                                "(training curves); see danq-visualize --help")
+    require(target is not None, "give -t TARGET (ROC/PR curves), -M -t FILTER (a filter's motif), -L LOG "
+                                "(training curves) or -C A -C B (two runs compared); see danq-visualize --help")
     if not motif_mode:
         from dlbio.evaluation import default_results_name
 

@@ -1,4 +1,5 @@
-"""danq-visualize: ROC/PR curves of one target, and first-layer filters as logos and MEME."""
+"""danq-visualize: ROC/PR curves of one target, first-layer filters as logos and MEME,
+training curves, and two runs compared target by target."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import numpy as np
 from dlbio.data import encoding
 from dlbio.data.pipeline import read_all
 from dlbio.errors import DlbioError, require
-from dlbio.evaluation import category_of, plot_curves
+from dlbio.evaluation import METRIC_COLUMNS, category_of, paired_comparison, plot_comparison, plot_curves, \
+    read_metrics_tsv
 from dlbio.progress import progress_mode
 
 
@@ -79,13 +81,47 @@ def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | P
     return png, meme_path, int(fm.n_sites[f])
 
 
-def run_names(logs: list[str | Path]) -> list[str]:
-    """The legend's name of each log: its file name without .log.csv, or the path as given
-    where two file names are the same (one --prefix in two --out-dirs)."""
-    names = [Path(p).name for p in logs]
+def run_names(files: list[str | Path], suffix: str = ".log.csv") -> list[str]:
+    """The legend's name of each run's file: its file name without *suffix*, or the path as
+    given where two file names are the same (one --prefix in two --out-dirs)."""
+    names = [Path(p).name for p in files]
     if len(set(names)) < len(names):
-        names = [str(p) for p in logs]
-    return [n.removesuffix(".log.csv") for n in names]
+        names = [str(p) for p in files]
+    return [n.removesuffix(suffix) for n in names]
+
+
+def compare_runs(metrics_a: str | Path, metrics_b: str | Path, out: str | Path = "compare_auc.png",
+                 show: int = 3) -> tuple[Path, list[str]]:
+    """Two runs' per-target metrics TSVs (danq-predict's) on the same targets -> a scatter PNG
+    of b against a (ROC AUC, PR AUC) and summary lines: on how many targets b is higher, the
+    median difference and its Wilcoxon signed-rank p-value (overall and per DeepSEA category),
+    and the *show* targets that gain and lose most in ROC AUC."""
+    a, b = read_metrics_tsv(metrics_a), read_metrics_tsv(metrics_b)
+    require(len(a["name"]) == len(b["name"]),
+            f"{metrics_b}: {len(b['name'])} targets but {metrics_a} has {len(a['name'])}; compare runs on the same targets")
+    differ = [t for t, (x, y) in enumerate(zip(a["name"], b["name"]))
+              if x != y and not (x.startswith("target_") or y.startswith("target_"))]
+    if differ:
+        t = differ[0]
+        raise DlbioError(f"{metrics_b}: target {t + 1} is {b['name'][t]!r} but {a['name'][t]!r} in {metrics_a}; "
+                         "compare runs on the same targets")
+    name_a, name_b = run_names([metrics_a, metrics_b], ".metrics.tsv")
+    names = a["name"] if not a["name"][0].startswith("target_") else b["name"]
+    lines = [f"{name_b} (y) against {name_a} (x), {len(names)} targets:"]
+    groups = list(dict.fromkeys(a["category"]))
+    for metric, title in zip(METRIC_COLUMNS, ("ROC AUC", "PR AUC")):
+        for group in (None, *groups) if len(groups) > 1 else (None,):
+            keep = np.array([group is None or c == group for c in a["category"]])
+            st = paired_comparison(a[metric][keep], b[metric][keep])
+            label = f"{title}" if group is None else f"  {group}"
+            lines.append(f"{label:<9} higher on {st['higher']}, lower on {st['lower']} of {st['n']}; median difference "
+                         f"{st['median_diff']:+.4f} (Wilcoxon p = {st['p']:.2g})")
+    diff = b["roc_auc"] - a["roc_auc"]
+    order = [t for t in np.argsort(diff) if np.isfinite(diff[t])]
+    for label, picked in (("largest ROC AUC gains", [t for t in order[::-1] if diff[t] > 0][:show]),
+                          ("largest ROC AUC losses", [t for t in order if diff[t] < 0][:show])):
+        lines.append(f"{label}: " + (", ".join(f"{t + 1} {names[t]} ({diff[t]:+.3f})" for t in picked) or "none"))
+    return plot_comparison(a, b, name_a, name_b, out), lines
 
 
 def plot_training(logs: list[str | Path], out: str | Path = "training_curves.png") -> Path:
