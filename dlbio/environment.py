@@ -1,8 +1,9 @@
 """What this machine gives dlbio: TensorFlow and the devices it sees, the job, the optional parts.
 
 ``dlbio check`` prints :func:`report`; danq-train and every prediction warn
-(:func:`warn_if_gpus_unseen`) when a job has GPUs that TensorFlow does not see (a CPU-only TensorFlow, missing CUDA
-libraries), which would otherwise only show as a job running many times slower.
+(:func:`warn_if_gpus_unseen`) when a job has GPUs that TensorFlow does not see (a CPU-only
+TensorFlow, missing CUDA libraries), which would otherwise only show as a job running many
+times slower.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def _version(package: str) -> str | None:
 def _gpu_lines(tf) -> list[tuple[str, str]]:
     gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
-        return [("GPUs seen", "none" + (f" ({gpu_problem(tf)})" if gpu_problem(tf) else " (the CPU is used)"))]
+        problem = gpu_problem(tf)
+        return [("GPUs seen", f"none ({problem or 'the CPU is used'})")]
     lines = []
     for gpu in gpus:
         details = tf.config.experimental.get_device_details(gpu)
