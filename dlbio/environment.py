@@ -124,9 +124,9 @@ def report() -> list[tuple[str, str]]:
                            f"{', oneDNN on' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '1' else ''}")]
     lines += _gpu_lines(tf)
     if os.environ.get("SLURM_JOB_ID"):
+        gpus = job_gpus()
         lines.append(("SLURM job", f"{os.environ['SLURM_JOB_ID']} on {os.environ.get('SLURM_JOB_NODELIST', '?')}, "
-                                   f"{os.environ.get('SLURM_NTASKS', '1')} task(s)"
-                                   + (f", GPUs {job_gpus()}" if job_gpus() else "")))
+                                   f"{os.environ.get('SLURM_NTASKS', '1')} task(s)" + (f", GPUs {gpus}" if gpus else "")))
     lines.append(("logos", _logo_line()))
     memelite = _version("memelite")
     lines.append(("memelite", f"{memelite} (Tomtom: dlbio motifs)" if memelite else

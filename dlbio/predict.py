@@ -54,6 +54,11 @@ def predict_index(model: keras.Model, batches: Iterable[np.ndarray] | np.ndarray
     return stacked[0] if len(stacked) == 1 else stacked
 
 
+def first_output(pred: list[np.ndarray] | np.ndarray) -> np.ndarray:
+    """predict_index's output of a model's first output: the array itself for a one-output model."""
+    return pred[0] if isinstance(pred, list) else pred
+
+
 # One traced function per model, kept while the model lives.  A new tf.function per
 # call traced DanQ again at every epoch's validation AUC (TensorFlow then warns about
 # "excessive retracing" in the job log) and at every chunk of a VCF.

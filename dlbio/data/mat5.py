@@ -113,7 +113,7 @@ class _Payload:
         self._buf = bytearray()
         fh.seek(offset)
 
-    def read(self, n: int) -> bytes:
+    def read(self, n: int) -> bytearray:
         """Exactly *n* bytes; a file that ends first is an error."""
         while len(self._buf) < n:
             if self._z is None:
@@ -133,12 +133,12 @@ class _Payload:
                     self._buf += self._z.decompress(data, max(n - len(self._buf), 1 << 16))
             if not data and len(self._buf) < n:
                 raise DlbioError(f"{self._path}: the file ends inside a variable (truncated?)")
-        out = bytes(self._buf[:n])
+        out = self._buf[:n]  # one copy: np.frombuffer and struct read a bytearray as they read bytes
         del self._buf[:n]
         return out
 
 
-def _subelement(payload: _Payload, endian: str) -> tuple[int, bytes]:
+def _subelement(payload: _Payload, endian: str) -> tuple[int, bytes | bytearray]:
     """The next data element of a matrix: (type, its bytes), either tag format."""
     mi_type, n_bytes = struct.unpack(endian + "II", payload.read(8))
     if mi_type >> 16:  # small data element: the byte count in the upper half, data in the same 8 bytes

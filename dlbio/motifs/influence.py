@@ -24,12 +24,12 @@ def filter_influence(model: keras.Model, idx: np.ndarray, batch_size: int = 256,
     filter supports the target, and mean prediction float32 (T,)).  The model's weights
     are changed one filter at a time and always restored.
     """
-    from dlbio.predict import predict_index
+    from dlbio.predict import first_output, predict_index
     from dlbio.progress import iterate
 
     layer = silenceable_layer(model)
     means = _mean_outputs(model, layer, idx, batch_size)
-    base = _first_output(predict_index(model, idx, batch_size=batch_size))
+    base = first_output(predict_index(model, idx, batch_size=batch_size))
     kernel, bias = layer.get_weights()
     change = np.zeros((len(means), base.shape[1]), np.float32)
     try:
@@ -37,7 +37,7 @@ def filter_influence(model: keras.Model, idx: np.ndarray, batch_size: int = 256,
             k, b = kernel.copy(), bias.copy()
             k[..., f], b[f] = 0, means[f]
             layer.set_weights([k, b])
-            change[f] = (_first_output(predict_index(model, idx, batch_size=batch_size)) - base).mean(axis=0)
+            change[f] = (first_output(predict_index(model, idx, batch_size=batch_size)) - base).mean(axis=0)
     finally:
         layer.set_weights([kernel, bias])
     return change, base.mean(axis=0)
@@ -60,7 +60,3 @@ def _mean_outputs(model: keras.Model, layer, idx: np.ndarray, batch_size: int) -
 
     sub = keras.Model(model.inputs, keras.ops.mean(keras.ops.cast(layer.output, "float32"), axis=1))
     return predict_index(sub, idx, batch_size=batch_size).mean(axis=0)
-
-
-def _first_output(pred):
-    return pred[0] if isinstance(pred, list) else pred

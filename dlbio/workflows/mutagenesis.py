@@ -46,7 +46,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
 
     from dlbio.data.fasta import encode_record, read_records
     from dlbio.ism import effects_writer, importance
-    from dlbio.predict import predict_index
+    from dlbio.predict import first_output, predict_index
     from dlbio.prediction_table import is_hdf5
 
     require(method in METHODS, f"method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -68,8 +68,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     h5 = Path(out) if is_hdf5(out) else None
     base = str(out)[:-len(h5.suffix)] if h5 else str(out)
     stems = output_stems(base, [rid for rid, _ in chosen])
-    predictions = predict_index(model, np.stack(idx), both_strands=both_strands)
-    predictions = (predictions[0] if isinstance(predictions, list) else predictions)[:, target - 1]
+    predictions = first_output(predict_index(model, np.stack(idx), both_strands=both_strands))[:, target - 1]
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
     effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False,
