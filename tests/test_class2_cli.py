@@ -73,6 +73,13 @@ def test_mdisc_simplernn_window_ends_at_the_first_111(run_cli, tmp_path):
     assert len(seqs) > 40 and all(s.endswith("0111") for s in seqs)
     positive = int(res.output.split(" of 400 strings predicted positive")[0].split()[-1])
     assert f"{len(seqs)} windows aligned (channel 0, {positive - len(seqs)} would run off the string)" in res.output
+    # the printed PWM is the frequency of each symbol in the FASTA's columns
+    lines = res.output.splitlines()
+    at = lines.index(f"PWM of the {len(seqs)} sites (frequency of 0 and 1 at each window position):")
+    printed = np.array([[float(v) for v in lines[at + 2 + k].split()[1:]] for k in (0, 1)])
+    ones = np.array([[c == "1" for c in s] for s in seqs]).mean(axis=0)
+    np.testing.assert_allclose(printed, np.round([1 - ones, ones], 2), atol=1e-9)
+    assert list(printed[1, -3:]) == [1.0, 1.0, 1.0] and printed[0, -4] == 1.0
 
 
 def test_mdisc_says_why_there_is_no_logo(run_cli, tmp_path):

@@ -104,6 +104,9 @@ Example:
         off_end = f", {dropped} would run off the string" if dropped else ""
         click.echo(f"{res.n_positive} of {n_seq} strings predicted positive; {len(res.windows)} windows aligned "
                    f"(channel {res.channel}{off_end}) -> {res.fasta}")
+        if res.windows:
+            click.echo(f"\nPWM of the {len(res.windows)} sites (frequency of 0 and 1 at each window position):")
+            click.echo(res.pwm_text().rstrip("\n"))
         if res.logo:
             click.echo(f"logo -> {res.logo}")
         elif res.n_positive == 0:

@@ -111,6 +111,11 @@ class DiscoveryResult:
     fasta: Path
     logo: Path | None
 
+    def pwm_text(self) -> str:
+        """The position weight matrix of the sites as Bio.motifs prints it: a row per symbol
+        ('0', '1'), a column per window position (0-based), each its frequency there."""
+        return str(sites.to_bio_motif(self.counts, "01").counts.normalize())
+
 
 def motif_channel(model: keras.Model) -> int:
     """The motif-layer channel that votes most for 'motif present'.
