@@ -36,7 +36,7 @@ def main() -> None:
     from dlbio.data.encoding import index_to_onehot
     from dlbio.models import deepsea
     from dlbio.predict import predict_index
-    from dlbio.workflows.danq import load_dna_model
+    from dlbio.models.files import load_dna_model
     from dlbio.workflows.published import import_danq
 
     out = Path(args.out)

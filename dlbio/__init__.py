@@ -25,9 +25,9 @@ _JOBS = {
     "discover_motif": ("dlbio.workflows.class2", "discover_motif"),        # mdisc-*
     "vanishing_gradient": ("dlbio.workflows.vgrad", "vanishing_gradient"),  # vgrad-rnn
     "train_danq": ("dlbio.workflows.danq", "train"),                      # danq-train
-    "predict_danq": ("dlbio.workflows.danq", "predict"),                  # danq-predict -d
-    "predict_fasta": ("dlbio.workflows.danq", "predict_fasta"),           # danq-predict --fasta
-    "load_dna_model": ("dlbio.workflows.danq", "load_dna_model"),
+    "predict_danq": ("dlbio.workflows.danq_predict", "predict"),          # danq-predict -d
+    "predict_fasta": ("dlbio.workflows.danq_predict", "predict_fasta"),   # danq-predict --fasta
+    "load_dna_model": ("dlbio.models.files", "load_dna_model"),
     "import_danq": ("dlbio.workflows.published", "import_danq"),          # danq-import
     "discover_motifs": ("dlbio.workflows.motifs", "discover"),            # dlbio motifs
     "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),       # danq-prepare

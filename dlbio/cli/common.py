@@ -126,7 +126,7 @@ def model_and_names(model_path: str | None, data: str | None):
     """(the DNA model of -w, default what danq-train writes for DanQ; its target names:
     dlbio.targets.names_for_model, None when unknown)."""
     from dlbio.targets import names_for_model
-    from dlbio.workflows.danq import load_dna_model
+    from dlbio.models.files import load_dna_model
 
     model = load_dna_model(model_path or default_model("DanQ"))
     return model, names_for_model(model, data)

@@ -122,9 +122,10 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
                  batch_size, quiet):
     from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model
-    from dlbio.workflows import danq as wf
+    from dlbio.models.files import load_dna_model
+    from dlbio.workflows import danq_predict as wf
 
-    model = wf.load_dna_model(weights or default_model(model_name))
+    model = load_dna_model(weights or default_model(model_name))
     if bed:
         from dlbio.errors import DlbioError
         from dlbio.workflows.genomics import predict_regions
@@ -213,7 +214,7 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
         out = vis.plot_target(predictions, target, output)
         click.echo(f"ROC/PR curves -> {out}")
         return
-    from dlbio.workflows import danq as wf
+    from dlbio.workflows import danq_predict as wf
 
     require(target.isdigit(), f"-M -t: a filter number (1-based), got {target!r}")
     target = int(target)

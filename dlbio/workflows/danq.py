@@ -1,28 +1,21 @@
-"""DanQ / DeepSEA jobs: train, predict, visualize (the Biowulf train.py/predict.py/visualize.py)."""
+"""danq-train: train DanQ or DeepSEA (the Biowulf train.py); predicting is dlbio.workflows.danq_predict."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import keras
-import numpy as np
 
-from dlbio.atomic import atomic_path
 from dlbio.data import sources
-from dlbio.data.fasta import read_index
 from dlbio.environment import warn_if_gpus_unseen
-from dlbio.errors import DlbioError, require
-from dlbio.evaluation import default_results_name, per_target_metrics, summary_lines, write_metrics_tsv
+from dlbio.errors import require
+from dlbio.evaluation import default_results_name
 from dlbio.models import deepsea as models
-from dlbio.predict import predict_index
-from dlbio.prediction_table import FLOAT_FILTERS
-from dlbio.progress import progress_mode
+from dlbio.models.files import load_dna_model
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
@@ -31,20 +24,7 @@ from dlbio.training.strategy import make_strategy
 from dlbio.training.log import LogSummary, summarize_log
 from dlbio.training.trainer import fit_resumable
 from dlbio.training.weights import load_weights_into
-
-
-def load_dna_model(path: str | Path) -> keras.Model:
-    """Any Keras model file whose input is one-hot DNA (L, 4), A,G,C,T order."""
-    path = Path(path)
-    require(path.is_file(), f"{path}: model file not found (train one with danq-train, or give another with -w)")
-    try:
-        model = keras.models.load_model(path, compile=False)
-    except Exception as exc:  # noqa: BLE001
-        raise DlbioError(f"{path}: not a Keras model file ({type(exc).__name__})") from None
-    shape = tuple(model.inputs[0].shape)
-    require(len(shape) == 3 and shape[2] == 4 and shape[1] is not None,
-            f"{path}: model input has shape {shape}, expected (batch, length, 4) one-hot DNA")
-    return model
+from dlbio.workflows.danq_predict import predict
 
 
 @dataclass
@@ -231,77 +211,4 @@ def _model_to_fine_tune(path: str | Path, train_set, seed: int) -> keras.Model:
     return keras.Model(model.inputs, head(last.input), name=f"{model.name}-fine-tuned")
 
 
-@dataclass
-class PredictResult:
-    path: Path
-    metrics_tsv: Path | None
-    summary: list[str]
-
-
-def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False,
-            both_strands: bool = False) -> PredictResult:
-    """Predict a labelled source; write HDF5 (``pred`` (N, T) float32, ``labels`` (N, T) uint8,
-    attributes ``target_names``, ``both_strands``) and ``<out stem>.metrics.tsv``.
-    *both_strands* averages each sequence's and its reverse complement's predictions.
-    """
-    from dlbio.data.pipeline import iter_batches
-
-    check_compatible(model, source)
-    label_parts = []
-
-    def sequences():  # one pass over the data: labels are kept as the batches go by
-        for x, y in iter_batches(source, batch_size):
-            label_parts.append(y)
-            yield x
-
-    pred = predict_index(model, sequences(), total=source.n, progress=progress_mode(quiet),
-                         both_strands=both_strands)
-    labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
-    out = Path(out)
-    with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
-        f.create_dataset("pred", data=pred.astype(np.float32, copy=False), **FLOAT_FILTERS)
-        f.create_dataset("labels", data=labels, compression="gzip")
-        if source.target_names:
-            f.attrs["target_names"] = np.array(source.target_names, dtype="S")
-        f.attrs["both_strands"] = both_strands
-    metrics = per_target_metrics(labels, pred)
-    tsv = write_metrics_tsv(metrics, out.with_suffix(".metrics.tsv"), source.target_names)
-    return PredictResult(out, tsv, summary_lines(metrics))
-
-
-def check_compatible(model: keras.Model, source) -> None:
-    length = model.inputs[0].shape[1]
-    n_out = model.outputs[0].shape[-1]
-    require(length == source.length, f"{getattr(source, 'path', 'input')}: sequences are {source.length} bp "
-                                     f"but the model expects {length} bp")
-    if source.n_targets:
-        require(n_out == source.n_targets, f"{getattr(source, 'path', 'input')}: {source.n_targets} targets "
-                                           f"but the model predicts {n_out}")
-
-
-def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target_names=None,
-                  batch_size: int = 1024, resize: bool = False, both_strands: bool = False,
-                  progress: bool = False) -> tuple[Path, Counter]:
-    """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
-    target) or, for *out* ending in .h5, HDF5 (``pred`` (N, T), ``id``); see
-    prediction_table.  Records must have the model's length, or with *resize* are padded
-    with N or centre-cropped to it; *both_strands* averages each record's and its reverse
-    complement's predictions.  Returns (output path, counts of resized records)."""
-    from dlbio.prediction_table import predict_table
-    from dlbio.targets import target_names_for
-
-    length = model.inputs[0].shape[1]
-    notes: Counter = Counter()
-    ids, idx = read_index(fasta, length, resize, notes)
-    names = target_names_for(model, target_names)
-    path = predict_table(model, idx, [(i,) for i in ids], {"id": str}, names, out, both_strands, batch_size,
-                         progress=progress)
-    return path, notes
-
-
-def open_sets(data: str | Path, limit: int | None = None, splits=("test",)):
-    """Open the DeepSEA-layout folder *data* for the given splits."""
-    return sources.open_data_dir(data, limit, splits)
-
-
-__all__ = ["train", "predict", "predict_fasta", "load_dna_model", "open_sets", "check_compatible"]
+__all__ = ["train"]

@@ -145,7 +145,8 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     *influence* N, also influence.tsv: each filter's influence on each target over the first
     N positive sequences (dlbio.motifs.influence, write_influence)."""
     from dlbio.progress import progress_mode
-    from dlbio.workflows.danq import load_dna_model, open_sets
+    from dlbio.models.files import load_dna_model
+    from dlbio.workflows.danq_predict import open_sets
     from dlbio.workflows.visualize import positive_sequences
 
     require(0 < q_threshold <= 1, f"--q must be in (0, 1], got {q_threshold}")

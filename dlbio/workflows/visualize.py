@@ -66,7 +66,8 @@ def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | P
     from dlbio.motifs.activations import first_conv_layer
     from dlbio.motifs.filters import filter_motifs
     from dlbio.motifs.meme import write_meme
-    from dlbio.workflows.danq import check_compatible, load_dna_model
+    from dlbio.models.files import load_dna_model
+    from dlbio.workflows.danq_predict import check_compatible
 
     model = load_dna_model(model_path)
     n_filters = first_conv_layer(model).filters

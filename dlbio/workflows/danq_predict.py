@@ -1,0 +1,96 @@
+"""danq-predict: predict a labelled DeepSEA-layout set or a FASTA file (the Biowulf predict.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import keras
+import numpy as np
+
+from dlbio.atomic import atomic_path
+from dlbio.data import sources
+from dlbio.data.fasta import read_index
+from dlbio.errors import require
+from dlbio.evaluation import per_target_metrics, summary_lines, write_metrics_tsv
+from dlbio.predict import predict_index
+from dlbio.prediction_table import FLOAT_FILTERS
+from dlbio.progress import progress_mode
+
+
+@dataclass
+class PredictResult:
+    path: Path
+    metrics_tsv: Path | None
+    summary: list[str]
+
+
+def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False,
+            both_strands: bool = False) -> PredictResult:
+    """Predict a labelled source; write HDF5 (``pred`` (N, T) float32, ``labels`` (N, T) uint8,
+    attributes ``target_names``, ``both_strands``) and ``<out stem>.metrics.tsv``.
+    *both_strands* averages each sequence's and its reverse complement's predictions.
+    """
+    from dlbio.data.pipeline import iter_batches
+
+    check_compatible(model, source)
+    label_parts = []
+
+    def sequences():  # one pass over the data: labels are kept as the batches go by
+        for x, y in iter_batches(source, batch_size):
+            label_parts.append(y)
+            yield x
+
+    pred = predict_index(model, sequences(), total=source.n, progress=progress_mode(quiet),
+                         both_strands=both_strands)
+    labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
+    out = Path(out)
+    with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
+        f.create_dataset("pred", data=pred.astype(np.float32, copy=False), **FLOAT_FILTERS)
+        f.create_dataset("labels", data=labels, compression="gzip")
+        if source.target_names:
+            f.attrs["target_names"] = np.array(source.target_names, dtype="S")
+        f.attrs["both_strands"] = both_strands
+    metrics = per_target_metrics(labels, pred)
+    tsv = write_metrics_tsv(metrics, out.with_suffix(".metrics.tsv"), source.target_names)
+    return PredictResult(out, tsv, summary_lines(metrics))
+
+
+def check_compatible(model: keras.Model, source) -> None:
+    length = model.inputs[0].shape[1]
+    n_out = model.outputs[0].shape[-1]
+    require(length == source.length, f"{getattr(source, 'path', 'input')}: sequences are {source.length} bp "
+                                     f"but the model expects {length} bp")
+    if source.n_targets:
+        require(n_out == source.n_targets, f"{getattr(source, 'path', 'input')}: {source.n_targets} targets "
+                                           f"but the model predicts {n_out}")
+
+
+def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target_names=None,
+                  batch_size: int = 1024, resize: bool = False, both_strands: bool = False,
+                  progress: bool = False) -> tuple[Path, Counter]:
+    """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
+    target) or, for *out* ending in .h5, HDF5 (``pred`` (N, T), ``id``); see
+    prediction_table.  Records must have the model's length, or with *resize* are padded
+    with N or centre-cropped to it; *both_strands* averages each record's and its reverse
+    complement's predictions.  Returns (output path, counts of resized records)."""
+    from dlbio.prediction_table import predict_table
+    from dlbio.targets import target_names_for
+
+    length = model.inputs[0].shape[1]
+    notes: Counter = Counter()
+    ids, idx = read_index(fasta, length, resize, notes)
+    names = target_names_for(model, target_names)
+    path = predict_table(model, idx, [(i,) for i in ids], {"id": str}, names, out, both_strands, batch_size,
+                         progress=progress)
+    return path, notes
+
+
+def open_sets(data: str | Path, limit: int | None = None, splits=("test",)):
+    """Open the DeepSEA-layout folder *data* for the given splits."""
+    return sources.open_data_dir(data, limit, splits)
+
+
+__all__ = ["predict", "predict_fasta", "open_sets", "check_compatible"]
