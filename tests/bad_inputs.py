@@ -209,6 +209,8 @@ def cases() -> list[tuple[str, str, list]]:
                                                                       "-t", "1", "--positions", "401-1200"]),
         ("mutagenesis --positions not FIRST-LAST", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"),
                                                                    "-t", "1", "--positions", "500"]),
+        ("mutagenesis --seqlet-p not a p-value", "mutagenesis", ["-w", "tiny.keras", "--fasta", str(g / "example.fa"),
+                                                                 "-t", "1", "--seqlets", "--seqlet-p", "2"]),
         ("track region past the chromosome's end", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr2:0-200000"]),
         ("track region on a chromosome the genome lacks", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr9:0-5000"]),
         ("track region without start-end", "track", ["-w", "tiny.keras", "-g", gen, "-r", "chr1"]),

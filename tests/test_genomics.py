@@ -1,5 +1,7 @@
 """The users'-data path end to end on the bundled genome, and chunked prediction tables."""
 
+import re
+
 import numpy as np
 
 from dlbio.data.genome import Genome
@@ -70,10 +72,15 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     assert out[-1].endswith("-> grad.summary.tsv") and len((tmp_path / "grad.summary.tsv").read_text().splitlines()) == 24
     assert len(list(tmp_path.glob("grad.r*.tsv"))) == 23 and not list(tmp_path.glob("grad.*.png"))
     res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "many.fa", "--all-records", "-t", 1, "-o", "many.h5",
-                                    "-q", "--method", "gradient", "--no-png"])
-    assert res.output.splitlines()[-2:] == [
-        "one line per record (prediction, strongest change, most important stretch) -> many.summary.tsv",
-        "effects and importance of 23 records -> many.h5"]
+                                    "-q", "--method", "gradient", "--no-png", "--seqlets"])
+    assert res.output.splitlines()[-3] == (
+        "one line per record (prediction, strongest change, most important stretch) -> many.summary.tsv")
+    assert res.output.splitlines()[-1] == "effects and importance of 23 records -> many.h5"
+    said = re.fullmatch(r"seqlets \(p < 1e-05\): (\d+) that the prediction needs, (\d+) that work against it -> "
+                        r"many.seqlets.tsv", res.output.splitlines()[-2])
+    rows = [line.split("\t") for line in (tmp_path / "many.seqlets.tsv").read_text().splitlines()]
+    assert said and rows[0][:2] == ["id", "sign"]
+    assert [int(n) for n in said.groups()] == [sum(r[1] == sign for r in rows[1:]) for sign in "+-"]
     assert " -> " not in res.output.splitlines()[0]               # no per-record files
     with h5py.File(tmp_path / "many.h5") as f:
         np.testing.assert_allclose(f["effects"][22], np.loadtxt(tmp_path / "grad.r22.tsv", skiprows=1,

@@ -8,6 +8,7 @@ import click
 
 from dlbio.cli.common import (both_strands_option, command, model_and_names, model_option, names_data_option,
                               positive, quiet_option, seed_option)
+from dlbio.seqlets import DEFAULT_P
 
 
 def _chroms(value: str) -> tuple[str, ...]:
@@ -164,6 +165,10 @@ OUT.png; several (--record repeated, or --all-records) write OUT.<id>.tsv/.png;
 -o NAME.h5 writes every record's table to one HDF5 file (effects (n, L, 4) in
 A, C, G, T order, importance (n, L), prediction (n,), ids, sequences).  Several
 records also give OUT.summary.tsv: a line per record, to rank them.
+--seqlets writes OUT.seqlets.tsv: in each record, the stretches of 4-20 bases
+whose importance is improbably high together (+: the bases the prediction
+needs, a site; -: bases whose change raises it), with their sequence and
+p-value, the null being every scanned position of every record.
 
 \b
 Example:
@@ -172,6 +177,7 @@ Example:
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --bed top.narrowPeak -g hg19.fa --all-records -t CTCF
   dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF --method gradient --no-png -o ctcf.h5
   dlbio mutagenesis -d data --fasta peaks.fa --all-records -t CTCF --positions 401-600 -o centre
+  dlbio mutagenesis -d data --bed ctcf.narrowPeak -g hg19.fa --all-records -t CTCF --no-png --seqlets -o ctcf.h5
 """)
 @model_option
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Sequences of the model's length.")
@@ -188,12 +194,15 @@ Example:
 @click.option("--positions", default=None, metavar="FIRST-LAST",
               help="Change only these positions, 1-based, inclusive, e.g. 401-600 [all].")
 @click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
+@click.option("--seqlets", is_flag=True, help="Also OUT.seqlets.tsv: the stretches of bases that matter together.")
+@click.option("--seqlet-p", type=float, default=DEFAULT_P, show_default=True,
+              help="A seqlet's p-value threshold (one span's; there are ~17,000 spans per 1000 bp).")
 @both_strands_option
 @click.option("-o", "--out", default="mutagenesis", show_default=True,
               help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.")
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method,
-                    positions, png, both_strands, out, quiet):
+                    positions, png, seqlets, seqlet_p, both_strands, out, quiet):
     from dlbio.errors import require
     from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
@@ -207,7 +216,7 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
                           method=method, png=png, keep_arrays=False, both_strands=both_strands,
-                          positions=positions)
+                          positions=positions, seqlet_p=seqlet_p if seqlets else None)
     unit = " (log-odds)" if log_odds else ""
     estimated = " (gradient estimate)" if method == "gradient" else ""
     shown = 20   # --all-records on thousands of peaks: the files hold them all
@@ -226,6 +235,10 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     if "summary" in results[0]:
         click.echo(f"one line per record (prediction, strongest change, most important stretch) -> "
                    f"{results[0]['summary']}")
+    if "seqlets" in results[0]:
+        pos, neg = results[0]["n_seqlets"]
+        click.echo(f"seqlets (p < {seqlet_p:g}): {pos:,} that the prediction needs, {neg:,} that work against it -> "
+                   f"{results[0]['seqlets']}")
     if is_hdf5(out):
         click.echo(f"effects and importance of {len(results):,} record{'s' if len(results) != 1 else ''} -> {out}")
 

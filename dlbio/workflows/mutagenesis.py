@@ -16,7 +16,8 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
                 names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
                 png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
                 genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True,
-                both_strands: bool = False, positions: str | None = None) -> list[dict]:
+                both_strands: bool = False, positions: str | None = None,
+                seqlet_p: float | None = None) -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
@@ -34,13 +35,16 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     inclusive; see position_span): only those positions are changed, the rest of each
     sequence stays as context, and every table, figure and array covers those positions
     (ISM then costs 3 predictions per position scanned, not per base of the sequence).
+    *seqlet_p*: also ``<out>.seqlets.tsv``, the stretches of bases that matter together in
+    each record (dlbio.seqlets.call_seqlets at that p-value, over all records' importance).
 
     Returns per record {'id', 'target_name', 'prediction' (the record's own, a probability),
     'length' (positions scanned), 'effects', 'importance' (None unless
     *keep_arrays*: the command keeps none, so that tens of thousands of records do not
     fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
     alt base, change), 'tsv' (None with HDF5), 'png'}; with several records, the first
-    also has 'summary' (its path).
+    also has 'summary' (its path); with *seqlet_p*, the first has 'seqlets' (its path) and
+    'n_seqlets' (positive, negative).
     """
     import contextlib
 
@@ -53,6 +57,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     n = model.outputs[0].shape[-1]
     require(1 <= target <= n, f"--target must be between 1 and {n}, got {target}")
     require(zoom >= 1, f"--zoom must be at least 1, got {zoom}")
+    require(seqlet_p is None or 0 < seqlet_p < 1, f"--seqlet-p must be a p-value between 0 and 1, got {seqlet_p}")
     length = model.inputs[0].shape[1]
     if bed:
         require(genome, "--bed needs --genome")
@@ -62,6 +67,8 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
         source = fasta
         found = read_records(fasta)
     span = position_span(positions, length)
+    require(seqlet_p is None or span[1] - span[0] >= SEQLET_MIN_LEN,
+            f"--seqlets needs at least {SEQLET_MIN_LEN} positions scanned, got {span[1] - span[0]}")
     chosen = _choose_records(found, records, all_records, source)
     idx = [encode_record(source, rid, sequence, length) for rid, sequence in chosen]  # all checked before any work
     target_name = target_names_for(model, names)[target - 1]
@@ -77,12 +84,15 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit,
              "both_strands": both_strands}
     scanned = slice(*span)
+    importances = []  # (S,) float32 a record: the seqlets' null is every record's positions
     with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], predictions, attrs, span) if h5
           else contextlib.nullcontext()) as store:
         for k, ((rid, sequence), x, stem) in enumerate(iterate(list(zip(chosen, idx, stems)), "mutagenesis",
                                                                "record", False if one else progress)):
             eff = next(effects)
             imp = importance(eff, x[scanned])
+            if seqlet_p is not None:
+                importances.append(imp)
             if store:
                 store(k, eff, imp)
             results.append(_record_result(rid, sequence[scanned], eff, imp, target, target_name,
@@ -91,6 +101,13 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
                            | {"prediction": float(predictions[k])})
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
+    if seqlet_p is not None:
+        from dlbio.seqlets import call_seqlets, write_seqlets
+
+        found = call_seqlets(np.stack(importances), seqlet_p, min_len=SEQLET_MIN_LEN)
+        results[0]["seqlets"] = write_seqlets(f"{base}.seqlets.tsv", found, [rid for rid, _ in chosen],
+                                              [seq[scanned] for _, seq in chosen], span[0] + 1)
+        results[0]["n_seqlets"] = (sum(s.score > 0 for s in found), sum(s.score < 0 for s in found))
     return results
 
 
@@ -147,6 +164,8 @@ def position_span(positions: str | None, length: int) -> tuple[int, int]:
     require(1 <= first and last <= length, f"--positions {positions}: outside 1-{length}, the model's sequence length")
     return first - 1, last
 
+
+SEQLET_MIN_LEN = 4  # a seqlet's shortest span: below it, single strong bases pass alone
 
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
 

@@ -1,0 +1,86 @@
+"""Seqlets: stretches of bases whose importance is improbably high together."""
+
+import numpy as np
+import pytest
+
+from genomic_helpers import motif_model
+
+
+def _noise(n=20, length=300, seed=0):
+    return np.random.default_rng(seed).normal(0, 0.05, (n, length))
+
+
+def test_planted_blocks_are_found_where_they_are_and_nowhere_else():
+    from dlbio.seqlets import call_seqlets
+
+    scores = _noise()
+    scores[:10, 100:110] += 1.0          # a site the prediction needs in half the records
+    scores[3, 200:206] -= 1.0            # and one that works against it
+    found = call_seqlets(scores, 1e-5)
+    positive = [s for s in found if s.score > 0]
+    assert sorted(s.record for s in positive) == list(range(10))
+    for s in positive:   # the block, not the noise beside it (every 4-span with one block base passes)
+        assert (s.start, s.end) == (100, 110)
+        assert s.score == pytest.approx(scores[s.record, s.start:s.end].sum()) and s.p < 1e-5
+    [neg] = [s for s in found if s.score < 0]
+    assert (neg.record, neg.start, neg.end) == (3, 200, 206) and neg.score == pytest.approx(scores[3, 200:206].sum())
+    # negative ones only when asked for
+    assert all(s.score > 0 for s in call_seqlets(scores, 1e-5, negative=False))
+
+
+def test_noise_alone_gives_next_to_none():
+    from dlbio.seqlets import call_seqlets
+
+    assert len(call_seqlets(_noise(50, 1000, seed=2), 1e-5)) <= 1
+    assert call_seqlets(np.zeros((3, 50))) == []                # nothing varies: nothing to call
+
+
+def test_a_seqlet_does_not_reach_across_a_gap():
+    """Every span inside a seqlet must pass too, so two blocks with unimportant bases
+    between them stay two seqlets, and no seqlet overlaps another."""
+    from dlbio.seqlets import call_seqlets
+
+    scores = _noise(40, 200, seed=1)
+    scores[:5, 50:56] += 1.0
+    scores[:5, 62:68] += 1.0
+    found = call_seqlets(scores, 1e-5, negative=False)
+    for r in range(5):
+        mine = sorted((s.start, s.end) for s in found if s.record == r)
+        # each block (50-55, 62-67) its own, at most a base or two of noise beyond (a 3-sd one)
+        assert len(mine) == 2 and mine[0][0] <= 55 < mine[0][1] <= 58 and 59 <= mine[1][0] <= 62 < mine[1][1], mine
+    longer = call_seqlets(scores, 1e-5, max_len=40, negative=False)
+    assert all(s.end - s.start <= 40 and not (s.start < 56 and s.end > 62) for s in longer)
+
+
+def test_bad_scores_are_refused():
+    from dlbio.seqlets import call_seqlets
+
+    with pytest.raises(ValueError, match="finite"):
+        call_seqlets(np.full((2, 10), np.nan))
+    with pytest.raises(ValueError, match="L >= 4"):
+        call_seqlets(np.zeros((2, 3)))
+
+
+def test_mutagenesis_writes_the_seqlets_of_every_record(tmp_path):
+    from dlbio.errors import DlbioError
+    from dlbio.workflows.mutagenesis import mutagenesis
+
+    rows = ["A" * 30 + "GATAAG" + "T" * 24, "T" * 60, "C" * 20 + "CTTATC" + "A" * 34]
+    (tmp_path / "r.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(rows)))
+    res = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m", all_records=True, png=False,
+                      seqlet_p=1e-3)
+    lines = [r.split("\t") for r in res[0]["seqlets"].read_text().splitlines()]
+    assert res[0]["seqlets"] == tmp_path / "m.seqlets.tsv"
+    assert lines[0] == ["id", "sign", "first", "last", "length", "sequence", "importance", "p"]
+    # the GATA site of s0 and the reverse-complement site of s2, 1-based, nothing in s1
+    assert [row[:6] for row in lines[1:]] == [["s0", "+", "31", "36", "6", "GATAAG"],
+                                              ["s2", "+", "21", "26", "6", "CTTATC"]]
+    assert res[0]["n_seqlets"] == (2, 0) and float(lines[1][6]) > 5 and float(lines[1][7]) < 1e-3
+    # --positions: the positions stay those of the record
+    [one] = mutagenesis(motif_model(), tmp_path / "r.fa", ["s0"], 1, tmp_path / "c", png=False, seqlet_p=1e-2,
+                        positions="21-50")
+    assert one["seqlets"].read_text().splitlines()[1].split("\t")[:6] == ["s0", "+", "31", "36", "6", "GATAAG"]
+    with pytest.raises(DlbioError, match="--seqlet-p must be a p-value between 0 and 1"):
+        mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m", seqlet_p=1.5)
+    with pytest.raises(DlbioError, match="at least 4 positions"):
+        mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m", seqlet_p=1e-3, positions="31-33")
