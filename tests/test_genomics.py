@@ -76,8 +76,8 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     assert res.output.splitlines()[-3] == (
         "one line per record (prediction, strongest change, most important stretch) -> many.summary.tsv")
     assert res.output.splitlines()[-1] == "effects and importance of 23 records -> many.h5"
-    said = re.fullmatch(r"seqlets \(p < 1e-05\): (\d+) that the prediction needs, (\d+) that work against it -> "
-                        r"many.seqlets.tsv", res.output.splitlines()[-2])
+    said = re.fullmatch(r"seqlets \(p < 1e-05\): (\d+) that the prediction needs(?: \(\d+ holds? a JASPAR motif: .+\))?; "
+                        r"(\d+) that work against it(?: \(.+\))? -> many.seqlets.tsv", res.output.splitlines()[-2])
     rows = [line.split("\t") for line in (tmp_path / "many.seqlets.tsv").read_text().splitlines()]
     assert said and rows[0][:2] == ["id", "sign"]
     assert [int(n) for n in said.groups()] == [sum(r[1] == sign for r in rows[1:]) for sign in "+-"]

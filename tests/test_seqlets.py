@@ -71,11 +71,21 @@ def test_mutagenesis_writes_the_seqlets_of_every_record(tmp_path):
                       seqlet_p=1e-3)
     lines = [r.split("\t") for r in res[0]["seqlets"].read_text().splitlines()]
     assert res[0]["seqlets"] == tmp_path / "m.seqlets.tsv"
-    assert lines[0] == ["id", "sign", "first", "last", "length", "sequence", "importance", "p"]
+    assert lines[0] == ["id", "sign", "first", "last", "length", "sequence", "importance", "p", "motif", "motif_id",
+                        "motif_q", "motif_first", "motif_strand"]
     # the GATA site of s0 and the reverse-complement site of s2, 1-based, nothing in s1
     assert [row[:6] for row in lines[1:]] == [["s0", "+", "31", "36", "6", "GATAAG"],
                                               ["s2", "+", "21", "26", "6", "CTTATC"]]
     assert res[0]["n_seqlets"] == (2, 0) and float(lines[1][6]) > 5 and float(lines[1][7]) < 1e-3
+    # GATAAG alone in poly-A/T fits no JASPAR motif better than chance; inside Mecom's
+    # AGATAAGATAA it is named, placed where that motif starts in the record
+    assert [row[8:10] + row[11:] for row in lines[1:]] == [["-", "-", "-", "-"]] * 2
+    assert all(float(row[10]) >= 0.05 for row in lines[1:])
+    (tmp_path / "m.fa").write_text(">mecom\n" + "C" * 20 + "AGATAAGATAA" + "C" * 29 + "\n")
+    [mecom] = mutagenesis(motif_model(), tmp_path / "m.fa", None, 1, tmp_path / "e", png=False, seqlet_p=1e-2)
+    row = mecom["seqlets"].read_text().splitlines()[1].split("\t")
+    assert row[:6] == ["mecom", "+", "22", "27", "6", "GATAAG"] and row[8:10] == ["Mecom", "MA0029.2"]
+    assert float(row[10]) < 0.05 and row[11:] == ["21", "+"] and mecom["motifs"] == {("+", "Mecom"): 1}
     # --positions: the positions stay those of the record
     [one] = mutagenesis(motif_model(), tmp_path / "r.fa", ["s0"], 1, tmp_path / "c", png=False, seqlet_p=1e-2,
                         positions="21-50")

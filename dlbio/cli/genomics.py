@@ -168,7 +168,9 @@ records also give OUT.summary.tsv: a line per record, to rank them.
 --seqlets writes OUT.seqlets.tsv: in each record, the stretches of 4-20 bases
 whose importance is improbably high together (+: the bases the prediction
 needs, a site; -: bases whose change raises it), with their sequence and
-p-value, the null being every scanned position of every record.
+p-value, the null being every scanned position of every record; and the
+JASPAR motif each one holds, if any fits better than chance (q < 0.05 over
+the JASPAR 2024 CORE vertebrate motifs, log-odds scan with exact p-values).
 
 \b
 Example:
@@ -236,9 +238,15 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         click.echo(f"one line per record (prediction, strongest change, most important stretch) -> "
                    f"{results[0]['summary']}")
     if "seqlets" in results[0]:
-        pos, neg = results[0]["n_seqlets"]
-        click.echo(f"seqlets (p < {seqlet_p:g}): {pos:,} that the prediction needs, {neg:,} that work against it -> "
-                   f"{results[0]['seqlets']}")
+        counts, motifs = results[0]["n_seqlets"], results[0]["motifs"]
+        said = []
+        for sign, n, what in (("+", counts[0], "that the prediction needs"), ("-", counts[1], "that work against it")):
+            mine = [(name, k) for (s, name), k in motifs.most_common() if s == sign]
+            held = sum(k for _, k in mine)
+            like = f" ({held:,} hold{'s' if held == 1 else ''} a JASPAR motif: " + ", ".join(
+                f"{name} {k}" for name, k in mine[:5]) + (", ..." if len(mine) > 5 else "") + ")" if mine else ""
+            said.append(f"{n:,} {what}{like}")
+        click.echo(f"seqlets (p < {seqlet_p:g}): {'; '.join(said)} -> {results[0]['seqlets']}")
     if is_hdf5(out):
         click.echo(f"effects and importance of {len(results):,} record{'s' if len(results) != 1 else ''} -> {out}")
 

@@ -43,8 +43,9 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     *keep_arrays*: the command keeps none, so that tens of thousands of records do not
     fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
     alt base, change), 'tsv' (None with HDF5), 'png'}; with several records, the first
-    also has 'summary' (its path); with *seqlet_p*, the first has 'seqlets' (its path) and
-    'n_seqlets' (positive, negative).
+    also has 'summary' (its path); with *seqlet_p*, the first has 'seqlets' (its path),
+    'n_seqlets' (positive, negative) and 'motifs' (a Counter of (sign, JASPAR name) over the
+    seqlets that hold a motif: dlbio.motifs.scan).
     """
     import contextlib
 
@@ -102,13 +103,34 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
     if seqlet_p is not None:
-        from dlbio.seqlets import call_seqlets, write_seqlets
-
-        found = call_seqlets(np.stack(importances), seqlet_p, min_len=SEQLET_MIN_LEN)
-        results[0]["seqlets"] = write_seqlets(f"{base}.seqlets.tsv", found, [rid for rid, _ in chosen],
-                                              [seq[scanned] for _, seq in chosen], span[0] + 1)
-        results[0]["n_seqlets"] = (sum(s.score > 0 for s in found), sum(s.score < 0 for s in found))
+        results[0].update(_seqlets(np.stack(importances), chosen, span, seqlet_p, f"{base}.seqlets.tsv"))
     return results
+
+
+def _seqlets(importances: np.ndarray, chosen: list[tuple[str, str]], span: tuple[int, int], p: float,
+             path: str) -> dict:
+    """Seqlets of every record's *importances* (n, S) at positions *span*, each with the JASPAR
+    motif it holds (looked for in the whole record) -> {'seqlets': path, 'n_seqlets': (positive,
+    negative), 'motifs': Counter of (sign, motif name) for the seqlets that hold one}."""
+    from collections import Counter
+
+    from dlbio.motifs import jaspar
+    from dlbio.motifs.scan import MotifScanner, sequence_codes
+    from dlbio.seqlets import call_seqlets, write_seqlets
+
+    found = call_seqlets(importances, p, min_len=SEQLET_MIN_LEN)
+    scanner = MotifScanner(jaspar.load_collection()) if found else None
+    codes = {}
+    hits = []
+    for s in found:
+        if s.record not in codes:
+            codes[s.record] = sequence_codes(chosen[s.record][1])
+        hits.append(scanner.best(codes[s.record], span[0] + s.start, span[0] + s.end))
+    out = write_seqlets(path, found, [rid for rid, _ in chosen], [seq[span[0]:span[1]] for _, seq in chosen], hits,
+                        span[0] + 1)
+    named = Counter(("+" if s.score > 0 else "-", h.name) for s, h in zip(found, hits) if h and h.significant)
+    return {"seqlets": out, "n_seqlets": (sum(s.score > 0 for s in found), sum(s.score < 0 for s in found)),
+            "motifs": named}
 
 
 SUMMARY_COLUMNS = ("id", "prediction", "strongest_position", "ref", "alt", "strongest_change", "max_importance",
