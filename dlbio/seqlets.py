@@ -95,8 +95,8 @@ def _one_sign(scores: np.ndarray, p_threshold: float, min_len: int, max_len: int
                         a += 1
                     while b > a and not strong[b - 1]:
                         b -= 1
-                    if b - a >= min_len:
-                        out.append(Seqlet(r, a, b, sign * float(raw[r, b] - raw[r, a]), float(p[w][start])))
+                    if b - a >= min_len:   # its own p, as trimmed
+                        out.append(Seqlet(r, a, b, sign * float(raw[r, b] - raw[r, a]), float(p[b - a][a])))
     return out
 
 

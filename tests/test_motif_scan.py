@@ -59,3 +59,18 @@ def test_random_stretches_hold_next_to_no_motif():
 
 def test_sequence_codes():
     np.testing.assert_array_equal(sequence_codes("ACGTacgtNn-"), [0, 1, 2, 3, 0, 1, 2, 3, 4, 4, 4])
+
+
+def test_many_stretches_at_once_equal_one_at_a_time():
+    """Stretches of records of different lengths, near their ends too, in chunks or not."""
+    scanner = MotifScanner(jaspar.load_collection()[:60] + (jaspar.find("MA0139"),))
+    site = _consensus(jaspar.find("MA0139"))
+    records = [_random(50, 7) + site + _random(20, 8), site + _random(10, 9), _random(12, 10)]
+    stretches = [(sequence_codes(records[0]), 52, 58), (sequence_codes(records[1]), 0, 4),
+                 (sequence_codes(records[1]), 20, 25), (sequence_codes(records[2]), 3, 9)]
+    one = [scanner.best(*s) for s in stretches]
+    assert scanner.best_many(stretches, chunk=3) == scanner.best_many(stretches) == one
+    assert (one[0].name, one[0].start, one[1].name, one[1].start) == ("CTCF", 50, "CTCF", 0)
+    widths = {m.matrix_id: m.length for m in scanner.motifs}
+    for hit, (codes, _, _) in zip(one, stretches):   # every placement inside its record
+        assert hit is None or 0 <= hit.start <= len(codes) - widths[hit.matrix_id]

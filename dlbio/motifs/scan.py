@@ -64,30 +64,69 @@ class MotifScanner:
             self.survival.append(np.minimum(np.cumsum(pmf[::-1])[::-1], 1.0))
 
     def best(self, codes: np.ndarray, start: int, stop: int) -> MotifHit | None:
-        """The motif that best fits the stretch [start, stop) of *codes* int (L,) (0-3 A, C, G, T,
-        4 N): placements of each motif (width w) that overlap the stretch by at least
-        ceil(min(w, stretch) / 2) bases, both strands.  None when no motif fits inside *codes*."""
-        length = stop - start
-        best_p = np.ones(len(self.motifs))
-        where = [(0, "+")] * len(self.motifs)
+        """The motif that best fits the stretch [start, stop) of *codes* (see best_many)."""
+        return self.best_many([(codes, start, stop)])[0]
+
+    def best_many(self, stretches: list[tuple[np.ndarray, int, int]], chunk: int = 1024,
+                  progress: bool | str = False) -> list[MotifHit | None]:
+        """For each (codes int (L,) with 0-3 A, C, G, T and 4 N, start, stop) the motif that best
+        fits the stretch [start, stop) of codes: placements of each motif (width w) that overlap
+        the stretch by at least ceil(min(w, stretch) / 2) bases, both strands; None when no
+        motif fits inside codes.  MotifHit.start is in codes' coordinates.  All motifs are
+        scored on *chunk* stretches at once; *progress* counts the chunks (dlbio.progress)."""
+        from dlbio.progress import iterate
+
+        out: list[MotifHit | None] = []
+        for a in iterate(range(0, len(stretches), chunk), "JASPAR scan", f"x{chunk} seqlets", progress):
+            out += self._best_chunk(stretches[a:a + chunk])
+        return out
+
+    def _best_chunk(self, stretches) -> list[MotifHit | None]:
+        pad = max(len(f) for f in self.forward)
+        lengths = np.array([stop - start for _, start, stop in stretches])
+        width = int(lengths.max()) + 2 * pad
+        # each stretch with *pad* bases of its record on either side (N beyond the record):
+        # region index i is record position start - pad + i
+        regions = np.full((len(stretches), width), _N, np.int64)
+        for j, (codes, start, stop) in enumerate(stretches):
+            lo, hi = max(0, start - pad), min(len(codes), stop + pad)
+            regions[j, lo - (start - pad):hi - (start - pad)] = codes[lo:hi]
+        starts = np.array([start for _, start, _ in stretches])
+        ends = np.array([len(codes) for codes, _, _ in stretches])
+        p = np.ones((len(stretches), len(self.motifs)))
+        at = np.zeros((len(stretches), len(self.motifs)), np.int64)      # record position of the best placement
+        minus = np.zeros((len(stretches), len(self.motifs)), bool)
+        rows = np.arange(len(stretches))
         for k, (fwd, rev, surv) in enumerate(zip(self.forward, self.reverse, self.survival)):
             w = len(fwd)
-            need = -(-min(w, length) // 2)
-            first, last = max(0, start + need - w), min(len(codes) - w, stop - need)  # placements' starts
-            if last < first:
-                continue
-            windows = np.lib.stride_tricks.sliding_window_view(codes[first:last + w], w)   # (P, w)
+            need = -(-np.minimum(w, lengths) // 2)
+            # region indices of the placements; none starts before pad + 1 - w or after pad + max length - 1
+            offset = pad + 1 - w
+            first = np.maximum(0, starts + need - w) - (starts - pad) - offset
+            last = np.minimum(ends - w, starts + lengths - need) - (starts - pad) - offset
+            windows = np.lib.stride_tricks.sliding_window_view(regions[:, offset:], w, axis=1)   # (n, P, w)
+            windows = windows[:, :int(lengths.max()) + w - 1]
             cols = np.arange(w)
-            scores = np.stack([fwd[cols, windows].sum(axis=1), rev[cols, windows].sum(axis=1)])  # (2, P)
-            s, i = np.unravel_index(np.argmax(scores), scores.shape)
-            p_one = surv[min(int(scores[s, i]), len(surv) - 1)]
-            best_p[k] = -np.expm1(scores.size * np.log1p(-min(p_one, 1 - 1e-16)))  # Sidak over placements
-            where[k] = (first + int(i), "+-"[s])
-        if np.all(best_p == 1):
-            return None
-        j = int(np.argmin(best_p))
-        m = self.motifs[j]
-        return MotifHit(m.matrix_id, m.name, where[j][0], where[j][1], float(best_p[j]), float(bh_qvalues(best_p)[j]))
+            scores = np.stack([fwd[cols, windows].sum(axis=2), rev[cols, windows].sum(axis=2)], axis=1)  # (n, 2, P)
+            i = np.arange(scores.shape[2])
+            scores[~((i >= first[:, None]) & (i <= last[:, None]))[:, None, :].repeat(2, axis=1)] = -1
+            flat = scores.reshape(len(stretches), -1).argmax(axis=1)
+            strand, place = np.divmod(flat, scores.shape[2])
+            top = scores[rows, strand, place]
+            tried = 2 * np.maximum(0, last - first + 1)
+            p_one = np.minimum(surv[np.clip(top, 0, len(surv) - 1)], 1 - 1e-16)
+            p[:, k] = np.where(tried > 0, -np.expm1(tried * np.log1p(-p_one)), 1.0)   # Sidak over placements
+            at[:, k], minus[:, k] = starts - pad + offset + place, strand == 1
+        hits: list[MotifHit | None] = []
+        for j in range(len(stretches)):
+            if np.all(p[j] == 1):
+                hits.append(None)
+                continue
+            k = int(np.argmin(p[j]))
+            m = self.motifs[k]
+            hits.append(MotifHit(m.matrix_id, m.name, int(at[j, k]), "-" if minus[j, k] else "+", float(p[j, k]),
+                                 float(bh_qvalues(p[j])[k])))
+        return hits
 
 
 def sequence_codes(sequence: str) -> np.ndarray:

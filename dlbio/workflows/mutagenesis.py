@@ -103,12 +103,12 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
     if seqlet_p is not None:
-        results[0].update(_seqlets(np.stack(importances), chosen, span, seqlet_p, f"{base}.seqlets.tsv"))
+        results[0].update(_seqlets(np.stack(importances), chosen, span, seqlet_p, f"{base}.seqlets.tsv", progress))
     return results
 
 
 def _seqlets(importances: np.ndarray, chosen: list[tuple[str, str]], span: tuple[int, int], p: float,
-             path: str) -> dict:
+             path: str, progress: bool | str = False) -> dict:
     """Seqlets of every record's *importances* (n, S) at positions *span*, each with the JASPAR
     motif it holds (looked for in the whole record) -> {'seqlets': path, 'n_seqlets': (positive,
     negative), 'motifs': Counter of (sign, motif name) for the seqlets that hold one}."""
@@ -119,13 +119,9 @@ def _seqlets(importances: np.ndarray, chosen: list[tuple[str, str]], span: tuple
     from dlbio.seqlets import call_seqlets, write_seqlets
 
     found = call_seqlets(importances, p, min_len=SEQLET_MIN_LEN)
-    scanner = MotifScanner(jaspar.load_collection()) if found else None
-    codes = {}
-    hits = []
-    for s in found:
-        if s.record not in codes:
-            codes[s.record] = sequence_codes(chosen[s.record][1])
-        hits.append(scanner.best(codes[s.record], span[0] + s.start, span[0] + s.end))
+    codes = {r: sequence_codes(chosen[r][1]) for r in {s.record for s in found}}
+    hits = MotifScanner(jaspar.load_collection()).best_many(
+        [(codes[s.record], span[0] + s.start, span[0] + s.end) for s in found], progress=progress) if found else []
     out = write_seqlets(path, found, [rid for rid, _ in chosen], [seq[span[0]:span[1]] for _, seq in chosen], hits,
                         span[0] + 1)
     named = Counter(("+" if s.score > 0 else "-", h.name) for s, h in zip(found, hits) if h and h.significant)
