@@ -62,8 +62,9 @@ def _one_sign(scores: np.ndarray, p_threshold: float, min_len: int, max_len: int
     max_len = min(max_len, scores.shape[1])
     survival = {}                                                        # w -> P(sum of w bins >= j)
     pmf = one
-    for w in range(2, max_len + 1):
-        pmf = np.convolve(pmf, one)
+    for w in range(1, max_len + 1):
+        if w > 1:
+            pmf = np.convolve(pmf, one)
         if w >= min_len:
             survival[w] = np.cumsum(pmf[::-1])[::-1]
     # a seqlet's first and last base must each stand out from the noise (robust z > EDGE_Z): one
@@ -71,8 +72,6 @@ def _one_sign(scores: np.ndarray, p_threshold: float, min_len: int, max_len: int
     median = np.median(scores)
     spread = 1.4826 * np.median(np.abs(scores - median))        # the noise's sd, from its MAD
     strong_all = scores > median + EDGE_Z * spread
-    if min_len == 1:
-        survival[1] = np.cumsum(one[::-1])[::-1]
     csum = np.concatenate([np.zeros((len(bins), 1), np.int64), np.cumsum(bins, axis=1)], axis=1)
     raw = np.concatenate([np.zeros((len(scores), 1)), np.cumsum(scores, axis=1)], axis=1)
     out = []

@@ -241,11 +241,13 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         counts, motifs = results[0]["n_seqlets"], results[0]["motifs"]
         said = []
         for sign, n, what in (("+", counts[0], "that the prediction needs"), ("-", counts[1], "that work against it")):
+            line = f"{n:,} {what}"
             mine = [(name, k) for (s, name), k in motifs.most_common() if s == sign]
-            held = sum(k for _, k in mine)
-            like = f" ({held:,} hold{'s' if held == 1 else ''} a JASPAR motif: " + ", ".join(
-                f"{name} {k}" for name, k in mine[:5]) + (", ..." if len(mine) > 5 else "") + ")" if mine else ""
-            said.append(f"{n:,} {what}{like}")
+            if mine:
+                held = sum(k for _, k in mine)
+                names = ", ".join(f"{name} {k}" for name, k in mine[:5]) + (", ..." if len(mine) > 5 else "")
+                line += f" ({held:,} hold{'s' if held == 1 else ''} a JASPAR motif: {names})"
+            said.append(line)
         click.echo(f"seqlets (p < {seqlet_p:g}): {'; '.join(said)} -> {results[0]['seqlets']}")
     if is_hdf5(out):
         click.echo(f"effects and importance of {len(results):,} record{'s' if len(results) != 1 else ''} -> {out}")

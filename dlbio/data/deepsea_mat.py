@@ -11,8 +11,8 @@ test.mat   MATLAB v5, via mat5         (N, 4, L)       (N, T)
 
 One-hot rows are A, G, C, T.  A v7.3 file is read in contiguous slabs along its
 last (sample) axis; it is never loaded whole.  A v5 file is read once, as a stream, into
-base indices and labels (1 + T/L bytes a base), never as a whole one-hot array.  Either format is accepted for any
-split (keys ``<split>xdata`` / ``<split>data``).
+base indices and labels (1 + T/L bytes a base), never as a whole one-hot array.  Either
+format is accepted for any split (keys ``<split>xdata`` / ``<split>data``).
 """
 
 from __future__ import annotations

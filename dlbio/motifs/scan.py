@@ -52,9 +52,9 @@ class MotifScanner:
             lo = np.log2(m.probabilities(PSEUDOCOUNT) / 0.25)                # (w, 4) A, C, G, T
             steps = np.rint(lo / RESOLUTION).astype(np.int64)
             steps -= steps.min(axis=1, keepdims=True)                          # scores from 0: an index
-            with_n = np.concatenate([steps, np.zeros((len(steps), 1), np.int64)], axis=1)  # N: the minimum, 0
-            self.forward.append(with_n)
-            self.reverse.append(np.concatenate([steps[::-1, ::-1], with_n[:, 4:]], axis=1))
+            # column _N (N) scores 0, the minimum; the reverse strand's matrix is the reverse complement
+            self.forward.append(np.pad(steps, ((0, 0), (0, 1))))
+            self.reverse.append(np.pad(steps[::-1, ::-1], ((0, 0), (0, 1))))
             pmf = np.ones(1)
             for column in steps:                                               # each base 1/4
                 nxt = np.zeros(len(pmf) + column.max())
