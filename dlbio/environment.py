@@ -131,7 +131,7 @@ def report() -> list[tuple[str, str]]:
     memelite = _version("memelite")
     lines.append(("memelite", f"{memelite} (Tomtom: dlbio motifs)" if memelite else
                   "missing: dlbio motifs cannot match filters to JASPAR; pip install 'dlbio[motifs]'"))
-    lines.append(("pyjaspar", f"{_version('pyjaspar')} (JASPAR, bundled: motifs, insert-motif, simulate, DanQ-JASPAR)"))
+    lines.append(("pyjaspar", f"{_version('pyjaspar')} (JASPAR, bundled: motifs, insert-motif, mutagenesis --seqlets, simulate, DanQ-JASPAR)"))
     lines.append(("bundled data", str(data_dir())))
     lines.append(("cache", f"{cache_root()} (Tomtom's compiled code, indexes of genomes in read-only folders)"))
     return lines
