@@ -13,6 +13,9 @@ from dlbio.errors import DlbioError
 BINARY_COLORS = {"1": "green", "0": "red"}
 DNA_COLORS = {"A": "green", "C": "blue", "G": "orange", "T": "red"}
 MIN_GLYPH_BITS = 0.03
+# The HTML reports' logo tables (dlbio motifs, the patterns of mutagenesis --seqlets); .sig shades a match.
+PAGE_STYLE = ("<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
+              "img{height:90px}.sig{background:#eef8ee}</style>")
 
 
 def draw_logo(counts: np.ndarray, alphabet: str, path: str | Path, colors: dict[str, str] | None = None,
@@ -26,6 +29,13 @@ def draw_logo(counts: np.ndarray, alphabet: str, path: str | Path, colors: dict[
     with atomic_path(path) as tmp:
         tmp.write_bytes(image)
     return path
+
+
+def logo_data_uri(counts: np.ndarray, title: str) -> str:
+    """A DNA logo of counts (w, 4) A,C,G,T as a PNG data URI, for a self-contained HTML page."""
+    import base64
+
+    return "data:image/png;base64," + base64.b64encode(render_logo(counts, "ACGT", title=title)).decode()
 
 
 def render_logo(counts: np.ndarray, alphabet: str, fmt: str = "png", colors: dict[str, str] | None = None,

@@ -100,27 +100,28 @@ def _one_sign(scores: np.ndarray, p_threshold: float, min_len: int, max_len: int
 
 
 SEQLET_COLUMNS = ("id", "sign", "first", "last", "length", "sequence", "importance", "p",
-                  "motif", "motif_id", "motif_q", "motif_first", "motif_strand")
+                  "motif", "motif_id", "motif_q", "motif_first", "motif_strand", "pattern")
 
 
 def write_seqlets(path: str | Path, seqlets: list[Seqlet], ids: list[str], sequences: list[str],
-                  hits: list, first: int = 1) -> Path:
+                  hits: list, first: int = 1, patterns: list[str] | None = None) -> Path:
     """One TSV row per seqlet (SEQLET_COLUMNS): its record's id, + or -, its first and last
     position (1-based, inclusive; *sequences*, as the scores, start at position *first* of
     each record), its bases, summed importance and p-value; then the JASPAR motif it holds
     (*hits*: dlbio.motifs.scan.MotifHit or None per seqlet, placed in the whole record):
     name, id, q-value and where (1-based) and on which strand, or '-' where no motif fits
-    better than chance (the best one's q-value all the same)."""
+    better than chance (the best one's q-value all the same); last the pattern it belongs to
+    (*patterns*, a name per seqlet: dlbio.motifs.patterns), '-' for none."""
     from dlbio.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w") as fh:
         fh.write("\t".join(SEQLET_COLUMNS) + "\n")
-        for s, hit in zip(seqlets, hits):
+        for s, hit, pattern in zip(seqlets, hits, patterns or ["-"] * len(seqlets)):
             if hit is not None and hit.significant:
                 motif = f"{hit.name}\t{hit.matrix_id}\t{hit.q:.3g}\t{hit.start + 1}\t{hit.strand}"
             else:
                 motif = "-\t-\t" + ("-" if hit is None else f"{hit.q:.3g}") + "\t-\t-"
             fh.write(f"{ids[s.record]}\t{'+' if s.score > 0 else '-'}\t{first + s.start}\t{first + s.end - 1}"
                      f"\t{s.end - s.start}\t{sequences[s.record][s.start:s.end]}\t{s.score:+.5f}\t{s.p:.3g}"
-                     f"\t{motif}\n")
+                     f"\t{motif}\t{pattern}\n")
     return Path(path)

@@ -73,14 +73,19 @@ def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     assert len(list(tmp_path.glob("grad.r*.tsv"))) == 23 and not list(tmp_path.glob("grad.*.png"))
     res = run_cli(mutagenesis_cmd, ["-w", model, "--fasta", "many.fa", "--all-records", "-t", 1, "-o", "many.h5",
                                     "-q", "--method", "gradient", "--no-png", "--seqlets"])
-    assert res.output.splitlines()[-3] == (
-        "one line per record (prediction, strongest change, most important stretch) -> many.summary.tsv")
-    assert res.output.splitlines()[-1] == "effects and importance of 23 records -> many.h5"
+    out = res.output.splitlines()
+    assert out[-4] == "one line per record (prediction, strongest change, most important stretch) -> many.summary.tsv"
+    assert out[-1] == "effects and importance of 23 records -> many.h5"
     said = re.fullmatch(r"seqlets \(p < 1e-05\): (\d+) that the prediction needs(?: \(\d+ holds? a JASPAR motif: .+\))?; "
-                        r"(\d+) that work against it(?: \(.+\))? -> many.seqlets.tsv", res.output.splitlines()[-2])
+                        r"(\d+) that work against it(?: \(.+\))? -> many.seqlets.tsv", out[-3])
     rows = [line.split("\t") for line in (tmp_path / "many.seqlets.tsv").read_text().splitlines()]
     assert said and rows[0][:2] == ["id", "sign"]
     assert [int(n) for n in said.groups()] == [sum(r[1] == sign for r in rows[1:]) for sign in "+-"]
+    # 23 copies of one record: each seqlet's 22 copies are alike, so every seqlet is in a pattern
+    patterns = [line.split("\t") for line in (tmp_path / "many.patterns.tsv").read_text().splitlines()]
+    assert out[-2].startswith(f"patterns of alike seqlets: {len(patterns) - 1}")
+    assert out[-2].endswith(" -> many.patterns.tsv, many.patterns.html")
+    assert sum(int(p[2]) for p in patterns[1:]) == len(rows) - 1 and all(r[-1] != "-" for r in rows[1:])
     assert " -> " not in res.output.splitlines()[0]               # no per-record files
     with h5py.File(tmp_path / "many.h5") as f:
         np.testing.assert_allclose(f["effects"][22], np.loadtxt(tmp_path / "grad.r22.tsv", skiprows=1,

@@ -72,20 +72,20 @@ def test_mutagenesis_writes_the_seqlets_of_every_record(tmp_path):
     lines = [r.split("\t") for r in res[0]["seqlets"].read_text().splitlines()]
     assert res[0]["seqlets"] == tmp_path / "m.seqlets.tsv"
     assert lines[0] == ["id", "sign", "first", "last", "length", "sequence", "importance", "p", "motif", "motif_id",
-                        "motif_q", "motif_first", "motif_strand"]
+                        "motif_q", "motif_first", "motif_strand", "pattern"]
     # the GATA site of s0 and the reverse-complement site of s2, 1-based, nothing in s1
     assert [row[:6] for row in lines[1:]] == [["s0", "+", "31", "36", "6", "GATAAG"],
                                               ["s2", "+", "21", "26", "6", "CTTATC"]]
     assert res[0]["n_seqlets"] == (2, 0) and float(lines[1][6]) > 5 and float(lines[1][7]) < 1e-3
     # GATAAG alone in poly-A/T fits no JASPAR motif better than chance; inside Mecom's
     # AGATAAGATAA it is named, placed where that motif starts in the record
-    assert [row[8:10] + row[11:] for row in lines[1:]] == [["-", "-", "-", "-"]] * 2
+    assert [row[8:10] + row[11:] for row in lines[1:]] == [["-", "-", "-", "-", "-"]] * 2   # 2 seqlets: no pattern
     assert all(float(row[10]) >= 0.05 for row in lines[1:])
     (tmp_path / "m.fa").write_text(">mecom\n" + "C" * 20 + "AGATAAGATAA" + "C" * 29 + "\n")
     [mecom] = mutagenesis(motif_model(), tmp_path / "m.fa", None, 1, tmp_path / "e", png=False, seqlet_p=1e-2)
     row = mecom["seqlets"].read_text().splitlines()[1].split("\t")
     assert row[:6] == ["mecom", "+", "22", "27", "6", "GATAAG"] and row[8:10] == ["Mecom", "MA0029.2"]
-    assert float(row[10]) < 0.05 and row[11:] == ["21", "+"] and mecom["motifs"] == {("+", "Mecom"): 1}
+    assert float(row[10]) < 0.05 and row[11:] == ["21", "+", "-"] and mecom["motifs"] == {("+", "Mecom"): 1}
     # --positions: the positions stay those of the record
     [one] = mutagenesis(motif_model(), tmp_path / "r.fa", ["s0"], 1, tmp_path / "c", png=False, seqlet_p=1e-2,
                         positions="21-50")
@@ -94,3 +94,42 @@ def test_mutagenesis_writes_the_seqlets_of_every_record(tmp_path):
         mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m", seqlet_p=1.5)
     with pytest.raises(DlbioError, match="at least 4 positions"):
         mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m", seqlet_p=1e-3, positions="31-33")
+
+
+def test_seqlets_alike_make_a_pattern_whichever_strand_they_read(tmp_path, run_cli, monkeypatch):
+    from dlbio.cli.genomics import mutagenesis_cmd
+    from dlbio.motifs.meme import read_meme
+    from dlbio.workflows.mutagenesis import mutagenesis
+
+    # the model's site on either strand, at 8 places: 8 seqlets, one pattern
+    rows = ["A" * (10 + 5 * i) + ("GATAAG" if i % 2 == 0 else "CTTATC") + "T" * (44 - 5 * i) for i in range(8)]
+    (tmp_path / "r.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(rows)))
+    [res, *_] = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m", all_records=True, png=False,
+                            seqlet_p=1e-3)
+    seqlets = [r.split("\t") for r in res["seqlets"].read_text().splitlines()[1:]]
+    assert [(r[0], r[5], r[-1]) for r in seqlets] == [(f"s{i}", "GATAAG" if i % 2 == 0 else "CTTATC", "pos1")
+                                                      for i in range(8)]
+    table = [r.split("\t") for r in res["patterns"].read_text().splitlines()]
+    assert table[0][:6] == ["pattern", "sign", "seqlets", "records", "width", "consensus"]
+    assert table[1][:6] == ["pos1", "+", "8", "8", "6", "GATAAG"] and len(table) == 2
+    [(name, consensus, prob)] = read_meme(tmp_path / "m.patterns.meme")
+    assert (name, consensus) == ("pos1", "GATAAG") and np.allclose(prob.max(axis=1), 1)
+    assert res["pattern_list"][0][:3] == ("pos1", 8, "GATAAG")
+    assert "<h1>Patterns" in res["patterns_html"].read_text() and res["patterns_html"].name == "m.patterns.html"
+    # what the command says of them
+    motif_model().save(tmp_path / "motif.keras")
+    out = run_cli(mutagenesis_cmd, ["-w", "motif.keras", "--fasta", "r.fa", "--all-records", "-t", 1, "--no-png",
+                                    "--seqlets", "--seqlet-p", 1e-3, "-q", "-o", "cli"]).output.splitlines()
+    assert out[-2] == "seqlets (p < 0.001): 8 that the prediction needs; 0 that work against it -> cli.seqlets.tsv"
+    assert out[-1] == "patterns of alike seqlets: 1: pos1 GATAAG x8 -> cli.patterns.tsv, cli.patterns.html"
+    # without memelite (the motifs extra) the patterns are found all the same, but not named
+    from dlbio.motifs import tomtom
+    from dlbio.workflows.seqlet_report import describe
+
+    monkeypatch.setattr(tomtom, "available", lambda: False)
+    [res, *_] = mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "bare", all_records=True,
+                            png=False, seqlet_p=1e-3)
+    assert res["pattern_list"] == [("pos1", 8, "GATAAG", None)] and res["patterns_html"] is None
+    assert res["patterns"].read_text().splitlines()[1].split("\t")[6:] == ["-"] * 5
+    assert describe(res, 1e-3)[-1] == ("(patterns unnamed: matching them to JASPAR needs memelite: "
+                                       "pip install 'dlbio[motifs]')")

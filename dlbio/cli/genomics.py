@@ -170,7 +170,10 @@ whose importance is improbably high together (+: the bases the prediction
 needs, a site; -: bases whose change raises it), with their sequence and
 p-value, the null being every scanned position of every record; and the
 JASPAR motif each one holds, if any fits better than chance (q < 0.05 over
-the JASPAR 2024 CORE vertebrate motifs, log-odds scan with exact p-values).
+the JASPAR 2024 CORE vertebrate motifs, log-odds scan with exact p-values);
+and OUT.patterns.tsv/.meme/.html: seqlets whose importance looks alike
+(5 or more), aligned into de novo motifs, each with its best JASPAR match
+(Tomtom, needs the motifs extra).
 
 \b
 Example:
@@ -196,7 +199,8 @@ Example:
 @click.option("--positions", default=None, metavar="FIRST-LAST",
               help="Change only these positions, 1-based, inclusive, e.g. 401-600 [all].")
 @click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
-@click.option("--seqlets", is_flag=True, help="Also OUT.seqlets.tsv: the stretches of bases that matter together.")
+@click.option("--seqlets", is_flag=True,
+              help="Also OUT.seqlets.tsv (the stretches of bases that matter together) and OUT.patterns.*.")
 @click.option("--seqlet-p", type=float, default=DEFAULT_P, show_default=True,
               help="A seqlet's p-value threshold (one span's; there are ~17,000 spans per 1000 bp).")
 @both_strands_option
@@ -209,12 +213,17 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
     from dlbio.targets import parse_target
+    from dlbio.motifs.tomtom import compiles_on_first_use, numba_cache_dir
     from dlbio.workflows.mutagenesis import mutagenesis
+    from dlbio.workflows.seqlet_report import describe
 
     require(not (records and all_records), "--record and --all-records: give one or the other")
     require(bool(fasta) != bool(bed), "give the sequences as --fasta FILE or as --bed FILE --genome FILE")
     model, names = model_and_names(model_path, data)
     target = parse_target(target, model.outputs[0].shape[-1], names)
+    if seqlets and compiles_on_first_use():
+        click.echo(f"Tomtom (memelite), which names the patterns, compiles on this first use, about a minute; "
+                   f"cache: {numba_cache_dir()}", err=True)
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
                           method=method, png=png, keep_arrays=False, both_strands=both_strands,
@@ -238,17 +247,8 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         click.echo(f"one line per record (prediction, strongest change, most important stretch) -> "
                    f"{results[0]['summary']}")
     if "seqlets" in results[0]:
-        counts, motifs = results[0]["n_seqlets"], results[0]["motifs"]
-        said = []
-        for sign, n, what in (("+", counts[0], "that the prediction needs"), ("-", counts[1], "that work against it")):
-            line = f"{n:,} {what}"
-            mine = [(name, k) for (s, name), k in motifs.most_common() if s == sign]
-            if mine:
-                held = sum(k for _, k in mine)
-                names = ", ".join(f"{name} {k}" for name, k in mine[:5]) + (", ..." if len(mine) > 5 else "")
-                line += f" ({held:,} hold{'s' if held == 1 else ''} a JASPAR motif: {names})"
-            said.append(line)
-        click.echo(f"seqlets (p < {seqlet_p:g}): {'; '.join(said)} -> {results[0]['seqlets']}")
+        for line in describe(results[0], seqlet_p):
+            click.echo(line)
     if is_hdf5(out):
         click.echo(f"effects and importance of {len(results):,} record{'s' if len(results) != 1 else ''} -> {out}")
 

@@ -23,6 +23,18 @@ def numba_cache_dir() -> Path:
     return path
 
 
+def available() -> bool:
+    """Whether memelite (the motifs extra, which holds Tomtom) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("memelite") is not None
+
+
+def compiles_on_first_use() -> bool:
+    """Whether memelite is installed and its Tomtom not yet compiled: the next call takes about a minute."""
+    return available() and not compiled(numba_cache_dir())
+
+
 def compiled(cache: Path) -> bool:
     """Whether *cache* holds numba's compiled Tomtom for this memelite install and Python.
 
@@ -74,6 +86,10 @@ class Match:
     strand: str
     offset: int
     shuffled_p: float | None = None
+
+    def significant(self, q_threshold: float = 0.05, max_shuffled_p: float = 0.05) -> bool:
+        """Tomtom's q below *q_threshold*, and (when shuffles were run) the match beats the query's column shuffles."""
+        return self.q < q_threshold and (self.shuffled_p is None or self.shuffled_p < max_shuffled_p)
 
 
 _SHUFFLE_CHUNK = 20_000   # shuffled queries per Tomtom call (best target only: 40 bytes a query)

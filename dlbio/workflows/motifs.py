@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import numpy as np
 from dlbio.atomic import write_text
 from dlbio.data import encoding
 from dlbio.errors import require
+from dlbio.logos import PAGE_STYLE, logo_data_uri
 from dlbio.motifs import jaspar, sites, tomtom
 from dlbio.motifs.filters import filter_motifs
 from dlbio.motifs.meme import write_meme
@@ -30,8 +30,7 @@ class FilterReport:
 
     def matches(self, q_threshold: float, max_shuffled_p: float) -> bool:
         """Tomtom's q below *q_threshold*, and (when shuffles were run) its match beats its column shuffles."""
-        m = self.match
-        return m is not None and m.q < q_threshold and (m.shuffled_p is None or m.shuffled_p < max_shuffled_p)
+        return self.match is not None and self.match.significant(q_threshold, max_shuffled_p)
 
 
 def report_filters(model, idx: np.ndarray, release: str = jaspar.DEFAULT_RELEASE, min_sites: int = 10,
@@ -75,12 +74,6 @@ def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
     return write_text(path, "\n".join(rows) + "\n")
 
 
-def _logo_data_uri(counts: np.ndarray, title: str) -> str:
-    from dlbio.logos import render_logo
-
-    return "data:image/png;base64," + base64.b64encode(render_logo(counts, "ACGT", title=title)).decode()
-
-
 def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float, n_show: int,
                release: str, max_shuffled_p: float = 0.05,
                relied: dict[int, tuple[str, float]] | None = None) -> Path:
@@ -91,9 +84,7 @@ def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float
                    key=lambda r: (not r.matches(q_threshold, max_shuffled_p), r.match.p))[:n_show]
     n_sig = sum(r.matches(q_threshold, max_shuffled_p) for r in reports)
     out = io.StringIO()
-    out.write("<!doctype html><html><head><meta charset='utf-8'><title>dlbio motifs</title><style>"
-              "body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
-              "img{height:90px}.sig{background:#eef8ee}</style></head><body>")
+    out.write(f"<!doctype html><html><head><meta charset='utf-8'><title>dlbio motifs</title>{PAGE_STYLE}</head><body>")
     out.write(f"<h1>First-layer filters vs {html.escape(release)} CORE vertebrates</h1>"
               f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif at "
               f"{html.escape(match_rule(reports, q_threshold, max_shuffled_p))}. "
@@ -107,11 +98,11 @@ def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float
         tc = target.counts if m.strand == "+" else target.counts[::-1, ::-1]
         cls = " class='sig'" if r.matches(q_threshold, max_shuffled_p) else ""
         out.write(f"<tr{cls}><td>{r.filter + 1}</td><td>{r.n_sites}</td><td>{r.information:.1f}</td>"
-                  f"<td><img src='{_logo_data_uri(r.counts, f'filter {r.filter + 1}')}'></td>"
+                  f"<td><img src='{logo_data_uri(r.counts, f'filter {r.filter + 1}')}'></td>"
                   f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})</small></td>"
                   f"<td>{m.p:.1e}</td><td>{m.q:.1e}</td>"
                   f"<td>{'' if m.shuffled_p is None else f'{m.shuffled_p:.2f}'}</td>"
-                  f"<td><img src='{_logo_data_uri(tc, m.name)}'></td>"
+                  f"<td><img src='{logo_data_uri(tc, m.name)}'></td>"
                   + (f"<td>{html.escape(relied[r.filter][0])} {relied[r.filter][1]:+.3f}</td>" if relied else "")
                   + "</tr>")
     out.write("</table></body></html>\n")

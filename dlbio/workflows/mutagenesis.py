@@ -10,6 +10,7 @@ from dlbio.errors import DlbioError, require
 from dlbio.progress import iterate
 from dlbio.targets import target_names_for
 from dlbio.workflows.genomics import output_stems, region_windows
+from dlbio.workflows.seqlet_report import SEQLET_MIN_LEN, seqlet_report
 
 
 def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
@@ -36,16 +37,17 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     sequence stays as context, and every table, figure and array covers those positions
     (ISM then costs 3 predictions per position scanned, not per base of the sequence).
     *seqlet_p*: also ``<out>.seqlets.tsv``, the stretches of bases that matter together in
-    each record (dlbio.seqlets.call_seqlets at that p-value, over all records' importance).
+    each record (dlbio.seqlets.call_seqlets at that p-value, over all records' importance),
+    and the patterns that alike ones make (``<out>.patterns.tsv/.meme/.html``:
+    dlbio.workflows.seqlet_report).
 
     Returns per record {'id', 'target_name', 'prediction' (the record's own, a probability),
     'length' (positions scanned), 'effects', 'importance' (None unless
     *keep_arrays*: the command keeps none, so that tens of thousands of records do not
     fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
     alt base, change), 'tsv' (None with HDF5), 'png'}; with several records, the first
-    also has 'summary' (its path); with *seqlet_p*, the first has 'seqlets' (its path),
-    'n_seqlets' (positive, negative) and 'motifs' (a Counter of (sign, JASPAR name) over the
-    seqlets that hold a motif: dlbio.motifs.scan).
+    also has 'summary' (its path); with *seqlet_p*, the first also has what seqlet_report
+    returns ('seqlets', 'n_seqlets', 'motifs', 'patterns', ...).
     """
     import contextlib
 
@@ -103,30 +105,8 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
     if seqlet_p is not None:
-        results[0].update(_seqlets(np.stack(importances), chosen, span, seqlet_p, f"{base}.seqlets.tsv", progress))
+        results[0].update(seqlet_report(np.stack(importances), chosen, span, seqlet_p, base, progress))
     return results
-
-
-def _seqlets(importances: np.ndarray, chosen: list[tuple[str, str]], span: tuple[int, int], p: float,
-             path: str, progress: bool | str = False) -> dict:
-    """Seqlets of every record's *importances* (n, S) at positions *span*, each with the JASPAR
-    motif it holds (looked for in the whole record) -> {'seqlets': path, 'n_seqlets': (positive,
-    negative), 'motifs': Counter of (sign, motif name) for the seqlets that hold one}."""
-    from collections import Counter
-
-    from dlbio.motifs import jaspar
-    from dlbio.motifs.scan import MotifScanner, sequence_codes
-    from dlbio.seqlets import call_seqlets, write_seqlets
-
-    found = call_seqlets(importances, p, min_len=SEQLET_MIN_LEN)
-    codes = {r: sequence_codes(chosen[r][1]) for r in {s.record for s in found}}
-    hits = MotifScanner(jaspar.load_collection()).best_many(
-        [(codes[s.record], span[0] + s.start, span[0] + s.end) for s in found], progress=progress) if found else []
-    out = write_seqlets(path, found, [rid for rid, _ in chosen], [seq[span[0]:span[1]] for _, seq in chosen], hits,
-                        span[0] + 1)
-    named = Counter(("+" if s.score > 0 else "-", h.name) for s, h in zip(found, hits) if h and h.significant)
-    return {"seqlets": out, "n_seqlets": (sum(s.score > 0 for s in found), sum(s.score < 0 for s in found)),
-            "motifs": named}
 
 
 SUMMARY_COLUMNS = ("id", "prediction", "strongest_position", "ref", "alt", "strongest_change", "max_importance",
@@ -183,7 +163,6 @@ def position_span(positions: str | None, length: int) -> tuple[int, int]:
     return first - 1, last
 
 
-SEQLET_MIN_LEN = 4  # a seqlet's shortest span: below it, single strong bases pass alone
 
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
 
