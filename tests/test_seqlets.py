@@ -121,7 +121,7 @@ def test_seqlets_alike_make_a_pattern_whichever_strand_they_read(tmp_path, run_c
     out = run_cli(mutagenesis_cmd, ["-w", "motif.keras", "--fasta", "r.fa", "--all-records", "-t", 1, "--no-png",
                                     "--seqlets", "--seqlet-p", 1e-3, "-q", "-o", "cli"]).output.splitlines()
     assert out[-2] == "seqlets (p < 0.001): 8 that the prediction needs; 0 that work against it -> cli.seqlets.tsv"
-    assert out[-1] == "patterns of alike seqlets: 1: pos1 GATAAG x8 -> cli.patterns.tsv, cli.patterns.html"
+    assert out[-1] == "patterns of alike seqlets: 1: pos1 GATAAG (8 seqlets) -> cli.patterns.tsv, cli.patterns.html"
     # without memelite (the motifs extra) the patterns are found all the same, but not named
     from dlbio.motifs import tomtom
     from dlbio.workflows.seqlet_report import describe

@@ -210,10 +210,10 @@ Example:
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method,
                     positions, png, seqlets, seqlet_p, both_strands, out, quiet):
     from dlbio.errors import require
+    from dlbio.motifs.tomtom import compiles_on_first_use, numba_cache_dir
     from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
     from dlbio.targets import parse_target
-    from dlbio.motifs.tomtom import compiles_on_first_use, numba_cache_dir
     from dlbio.workflows.mutagenesis import mutagenesis
     from dlbio.workflows.seqlet_report import describe
 

@@ -163,7 +163,6 @@ def position_span(positions: str | None, length: int) -> tuple[int, int]:
     return first - 1, last
 
 
-
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from dlbio.atomic import write_text
 
-SEQLET_MIN_LEN = 4
+SEQLET_MIN_LEN = 4      # a seqlet's shortest span: below it, single strong bases pass alone
 PATTERN_SHUFFLES = 99   # column-shuffled copies of each pattern, against Tomtom's weak-query matches
 PATTERN_COLUMNS = ("pattern", "sign", "seqlets", "records", "width", "consensus", "jaspar", "jaspar_id", "jaspar_q",
                    "jaspar_shuffled_p", "jaspar_strand")
@@ -125,7 +125,7 @@ def describe(result: dict, p: float) -> list[str]:
         said.append(line)
     lines = [f"seqlets (p < {p:g}): {'; '.join(said)} -> {result['seqlets']}"]
     listed = result["pattern_list"]
-    shown = "; ".join(f"{name} {consensus} x{n}" + (f" ({match})" if match else "")
+    shown = "; ".join(f"{name} {consensus} ({n:,} seqlets" + (f", {match})" if match else ")")
                       for name, n, consensus, match in listed[:6]) + ("; ..." if len(listed) > 6 else "")
     files = ", ".join(str(f) for f in (result["patterns"], result["patterns_html"]) if f)
     lines.append(f"patterns of alike seqlets: {len(listed)}" + (f": {shown}" if listed else "") + f" -> {files}")
