@@ -50,16 +50,10 @@ def render_logo(counts: np.ndarray, alphabet: str, fmt: str = "png", colors: dic
 
     colors = colors or (BINARY_COLORS if set(alphabet) <= {"0", "1"} else DNA_COLORS)
     counts = np.array(counts, dtype=float)
-    # Ghostscript fails (/unknownerror in .FAPIBuildChar) on glyphs scaled to almost
-    # nothing: of 428 JASPAR and filter matrices, 80 failed as they were and none once
-    # glyphs under 0.02 bits were dropped.  Such glyphs are invisible on a 1-2 bit axis.
-    prob = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1e-12)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        column_bits = np.log2(len(alphabet)) + np.where(prob > 0, prob * np.log2(prob), 0.0).sum(axis=1)
-    counts[prob * column_bits[:, None] < MIN_GLYPH_BITS] = 0.0
     if not counts.any():
         counts[:] = 1.0  # an empty matrix draws as an empty logo instead of failing
     data = LogoData.from_counts(Alphabet(alphabet), counts)
+    _drop_tiny_glyphs(data)
     options = LogoOptions(logo_title=title, first_index=first_index, unit_name="bits",
                           show_fineprint=False, resolution=150, stack_width=30 if counts.shape[0] <= 12 else 15,
                           title_fontsize=9)
@@ -70,3 +64,24 @@ def render_logo(counts: np.ndarray, alphabet: str, fmt: str = "png", colors: dic
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise DlbioError(f"cannot draw {name}: {first} (PNG/PDF logos need Ghostscript and fonts-urw-base35; "
                          "'make demo' installs them, or use a .eps/.svg name)") from None
+
+
+def _drop_tiny_glyphs(data) -> None:
+    """Leave glyphs under MIN_GLYPH_BITS out of a weblogo LogoData, keeping every other glyph's height.
+
+    Ghostscript fails (/unknownerror in .FAPIBuildChar) on glyphs scaled to almost
+    nothing: of 428 JASPAR and filter matrices, 80 failed as they were and none once
+    glyphs under 0.02 bits were left out (with this function, all 879 JASPAR 2024
+    vertebrate matrices draw).  Such glyphs are invisible on a 1-2 bit axis.
+    weblogo draws a glyph count * stack height / column total high, so removing a count
+    alone would stretch what is left of the column (a 2:1 column of 0.08 bits would draw
+    its larger glyph at the full 1 bit): the stack height shrinks by the share of the
+    column that is left out, and the column width (data.weight) stays that of all counts.
+    """
+    counts = np.asarray(data.counts, dtype=float)
+    total = counts.sum(axis=1, keepdims=True)
+    prob = np.divide(counts, total, out=np.zeros_like(counts), where=total > 0)
+    glyph_bits = prob * data.entropy[:, None] / np.log(2)  # weblogo's entropy is in nats
+    kept = glyph_bits >= MIN_GLYPH_BITS
+    data.counts = np.where(kept, counts, 0.0)
+    data.entropy = data.entropy * (prob * kept).sum(axis=1)
