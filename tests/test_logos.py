@@ -62,7 +62,10 @@ def test_dna_glyphs_keep_their_heights_when_small_ones_are_left_out():
     assert drawn[3] == {} and drawn[4] == {}  # uniform, and no counts at all
 
 
-def test_png_of_a_column_of_tiny_glyphs_draws(tmp_path):
-    # The reason glyphs are left out: Ghostscript fails on glyphs scaled to almost nothing.
-    path = draw_logo(np.array([[8, 0], [0, 8], [5, 4], [9, 8]]), "01", tmp_path / "logo.png")
+def test_png_of_a_matrix_with_tiny_glyphs_draws(tmp_path):
+    # The reason glyphs are left out: Ghostscript fails on glyphs scaled to almost nothing,
+    # as it does on JASPAR's HNF1A when all its glyphs are drawn.
+    from dlbio.motifs.jaspar import find
+
+    path = draw_logo(find("MA0046.3").counts, "ACGT", tmp_path / "logo.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
