@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dlbio.logos import MIN_GLYPH_BITS, draw_logo, render_logo
+from dlbio.motifs.sites import column_information
 
 GLYPH = re.compile(r"^\s*([\d.]+) ([\d.]+) \[[^]]*\] \((.)\) ShowSymbol$")
 
@@ -22,12 +23,9 @@ def drawn_heights(counts, alphabet):
 
 
 def true_heights(counts):
-    """prob * (log2 A - column entropy) of each symbol, in bits: (w, A)."""
+    """prob * the column's information of each symbol, in bits: (w, A)."""
     counts = np.asarray(counts, dtype=float)
-    prob = counts / counts.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bits = np.log2(counts.shape[1]) + np.where(prob > 0, prob * np.log2(prob), 0.0).sum(axis=1)
-    return prob * bits[:, None]
+    return counts / counts.sum(axis=1, keepdims=True) * column_information(counts)[:, None]
 
 
 # mdisc-conv1d's 15 sites on the shipped weights: P(1) = 1 1 1 .53 .73 .33 .67 (columns 0, 1).

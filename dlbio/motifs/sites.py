@@ -72,11 +72,18 @@ def call_consensus(motif: bio_motifs.Motif, threshold: float) -> str:
     return "".join(out)
 
 
-def information_content(counts: np.ndarray, pseudocount: float = 0.0) -> float:
-    """Total information content in bits of a count matrix (w, A), background uniform."""
+def column_information(counts: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
+    """Information in bits of each column of a count matrix (w, A), background uniform: (w,).
+
+    log2 A minus the column's entropy; 0 for a column without counts."""
     c = np.asarray(counts, dtype=float) + pseudocount
     tot = c.sum(axis=1, keepdims=True)
     p = np.divide(c, tot, out=np.zeros_like(c), where=tot > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -np.nansum(np.where(p > 0, p * np.log2(p), 0.0), axis=1)
-    return float(np.sum((np.log2(c.shape[1]) - h) * (tot[:, 0] > 0)))
+    return (np.log2(c.shape[1]) - h) * (tot[:, 0] > 0)
+
+
+def information_content(counts: np.ndarray, pseudocount: float = 0.0) -> float:
+    """Total information content in bits of a count matrix (w, A), background uniform."""
+    return float(column_information(counts, pseudocount).sum())
