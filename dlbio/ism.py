@@ -152,14 +152,12 @@ def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predi
     (target, method, ...), ``columns`` "ACGT", and ``first_position``, ``last_position``
     (1-based, inclusive: the S positions of *span* (start, stop), 0-based, else all L) as
     attributes: effects[k, i] is position first_position + i of sequences[k]."""
-    import h5py
-
-    from dlbio.atomic import atomic_path
+    from dlbio.atomic import hdf5_file
     from dlbio.prediction_table import FLOAT_FILTERS
 
     start, stop = span or (0, len(sequences[0]))
     n, length = len(ids), stop - start
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    with hdf5_file(path) as f:
         chunk = (min(n, 64), length)
         effects = f.create_dataset("effects", (n, length, 4), np.float32, chunks=(*chunk, 4), **FLOAT_FILTERS)
         imp = f.create_dataset("importance", (n, length), np.float32, chunks=chunk, **FLOAT_FILTERS)

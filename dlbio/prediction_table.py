@@ -47,12 +47,12 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
     and their predictions float (m, len(names)), for sequences start..start+m of *n*."""
     import h5py
 
-    from dlbio.atomic import atomic_path
+    from dlbio.atomic import atomic_path, hdf5_writer
 
     path = Path(path)
     with atomic_path(path) as tmp:
         if is_hdf5(path):
-            with h5py.File(tmp, "w") as f:
+            with hdf5_writer(tmp) as f:
                 [pred] = create_prediction_arrays(f, n, names, both_strands=both_strands)
                 columns = [f.create_dataset(k, (n,), np.int64 if kind is int else h5py.string_dtype())
                            for k, kind in keys.items()]

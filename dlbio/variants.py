@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import open_text
 from dlbio.errors import DlbioError, require
+from dlbio.notes import Notes
 
 
 @dataclass
@@ -35,11 +35,11 @@ class Variant:
 
 
 def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
-             warn=None) -> tuple[list[Variant], Counter]:
+             warn=None) -> tuple[list[Variant], Notes]:
     """Variants of a VCF (plain or .gz) checked against *genome*; (variants, counted notes)."""
     path = Path(path)
     require(path.is_file(), f"{path}: VCF file not found")
-    out, notes = [], Counter()
+    out, notes = [], Notes()
     try:
         with open_text(path) as fh:
             for lineno, line in enumerate(fh, 1):
@@ -57,33 +57,34 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
                 ref = ref.upper()
                 require(ref and set(ref) <= set("ACGTN"), f"{path}: line {lineno}: REF {ref!r} is not DNA")
                 resolved = genome.resolve(chrom)
+                where = vid if vid not in (".", "") else f"{chrom}:{pos}"
                 if resolved is None:
-                    notes["chromosome not in genome, skipped"] += 1
+                    notes.add("chromosome not in genome, skipped", where)
                     continue
                 if resolved != chrom:
-                    notes[f"chromosome renamed to the genome's style ({genome.style})"] += 1
+                    notes.add(f"chromosome renamed to the genome's style ({genome.style})", changes=False)
                 if pos + len(ref) - 1 > genome.lengths[resolved]:
-                    notes["past chromosome end, skipped"] += 1
+                    notes.add("past chromosome end, skipped", where)
                     continue
                 for alt in alts.upper().split(","):
                     if alt.startswith("<") or alt in ("*", ".") or "[" in alt or "]" in alt:
-                        notes["symbolic allele, skipped"] += 1
+                        notes.add("symbolic allele, skipped", where)
                         continue
                     require(set(alt) <= set("ACGTN"), f"{path}: line {lineno}: ALT {alt!r} is not DNA")
                     if alt == ref:
-                        notes["ALT equal to REF, skipped"] += 1
+                        notes.add("ALT equal to REF, skipped", where)
                         continue
                     found = genome.fetch(resolved, pos - 1, pos - 1 + len(ref))
                     if found != ref:
                         msg = f"{path}: line {lineno}: REF {ref} does not match the genome ({found}) at {resolved}:{pos}"
                         if not skip_mismatch:
                             raise DlbioError(msg + " (wrong genome build? --skip-mismatch skips such records)")
-                        notes["REF mismatch, skipped"] += 1
+                        notes.add("REF mismatch, skipped", where)
                         if warn:
                             warn(msg)
                         continue
                     if len(ref) != 1 or len(alt) != 1:
-                        notes["indel or MNP (windows centred on each allele)"] += 1
+                        notes.add("indel or MNP (windows centred on each allele)", changes=False)
                     out.append(Variant(resolved, pos, vid, ref, alt, lineno))
     except UnicodeDecodeError:
         raise DlbioError(f"{path}: not a text VCF file") from None
@@ -143,15 +144,13 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
     columns (V,), attributes ``target_names`` and ``both_strands``.  Else a long TSV, one row
     per variant and target: probabilities, difference, log-odds difference.
     """
-    import h5py
-
-    from dlbio.atomic import atomic_path
+    from dlbio.atomic import atomic_path, hdf5_writer
     from dlbio.prediction_table import create_prediction_arrays, is_hdf5
 
     path = Path(path)
     with atomic_path(path) as tmp:
         if is_hdf5(path):
-            with h5py.File(tmp, "w") as f:
+            with hdf5_writer(tmp) as f:
                 probs = create_prediction_arrays(f, len(variants), names, ("ref_prob", "alt_prob"), both_strands)
                 for k in VARIANT_COLUMNS:
                     f[k] = np.array([getattr(v, k) for v in variants], dtype=np.int64 if k == "pos" else "S")

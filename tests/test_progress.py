@@ -185,5 +185,5 @@ def test_danq_prepare_in_a_batch_job_logs_peak_files_and_chromosomes(tmp_path, m
     assert res.exit_code == 0, res.output
     done = [line.split(" in ")[0] for line in res.stderr.splitlines() if " done in " in line]
     assert done[:2] == ["peak files: 3 files done", "bins: 3 chroms done"], res.stderr
-    res = CliRunner().invoke(build_dataset, [str(a) for a in args] + ["-q"], catch_exceptions=False)
+    res = CliRunner().invoke(build_dataset, [str(a) for a in args] + ["-q", "--force"], catch_exceptions=False)
     assert res.exit_code == 0 and " done in " not in res.stderr

@@ -6,7 +6,8 @@ import statistics
 
 import click
 
-from dlbio.cli.common import command, positive, quiet_option, seed_option
+from dlbio.cli.common import at_least, command, positive, quiet_option, seed_option
+from dlbio.guard import Output
 
 
 def _kernel_size_option(cell: str):
@@ -42,13 +43,13 @@ Example:
     @click.option("--batch-size", "-b", default=32, show_default=True, callback=positive("--batch-size"))
     @click.option("--optimizer", "-O", type=click.Choice(["sgd", "adam", "rmsprop"]), default="sgd", show_default=True)
     @click.option("--learning-rate", "-l", type=float, default=None, help="Default: the optimizer's (SGD 0.01).")
-    @click.option("--momentum", type=float, default=0.0, show_default=True, help="SGD/RMSprop momentum.")
+    @click.option("--momentum", type=float, default=0.0, show_default=True, callback=at_least(0, "--momentum"), help="SGD/RMSprop momentum.")
     @click.option("--nesterov", is_flag=True, help="Nesterov momentum (SGD).")
-    @click.option("--checkpoint", "-c", type=click.Path(dir_okay=False), default=f"{slide}.keras", show_default=True,
+    @click.option("--checkpoint", "-c", type=Output(), default=f"{slide}.keras", show_default=True,
                   help="Model file written every epoch (.keras, .h5, or .weights.h5 for weights only).")
     @click.option("--load-weights", "-w", type=click.Path(dir_okay=False), default=None,
                   help="Start from this model/weights file instead of random weights.")
-    @click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also write the loss curve to this PNG.")
+    @click.option("--plot", type=Output(), default=None, help="Also write the loss curve to this PNG.")
     @seed_option(7)
     @quiet_option
     def run(motif, checkpoint, load_weights, plot, quiet, seed, **kw):
@@ -85,12 +86,12 @@ Example:
 """)
     @click.option("--weights", "-w", type=click.Path(dir_okay=False), default=None,
                   help=f"Model from mdet-{cell}. Default: ./mdet_{cell}.keras, else the copy in $DLBIO_DATA.")
-    @click.option("--n-seq", default=40, show_default=True, help="Random test strings to scan.")
-    @click.option("--window", default=7, show_default=True, help="Width of the aligned window (motif size upper bound).")
+    @click.option("--n-seq", default=40, show_default=True, callback=positive("--n-seq"), help="Random test strings to scan.")
+    @click.option("--window", default=7, show_default=True, callback=positive("--window"), help="Width of the aligned window (motif size upper bound).")
     @click.option("--threshold", default=0.8, show_default=True, help="Column call: symbol frequency above this, else N.")
-    @click.option("--channel", type=int, default=None, help="Motif-layer channel to read (default: the one with the largest mean Dense weight).")
-    @click.option("--fasta", type=click.Path(dir_okay=False), default=f"01_{cell}.fa", show_default=True)
-    @click.option("--logo", type=click.Path(dir_okay=False), default=f"01_{cell}.png", show_default=True)
+    @click.option("--channel", type=int, default=None, callback=at_least(0, "--channel"), help="Motif-layer channel to read (default: the one with the largest mean Dense weight).")
+    @click.option("--fasta", type=Output(), default=f"01_{cell}.fa", show_default=True)
+    @click.option("--logo", type=Output(), default=f"01_{cell}.png", show_default=True)
     @seed_option(1, "the test strings")
     def run(weights, n_seq, window, threshold, channel, fasta, logo, seed):
         from dlbio.resources import default_input
@@ -165,16 +166,17 @@ Example:
 @click.option("--eval-at", callback=_epoch_list, default=None,
               help="Comma-separated epochs to evaluate at. Default: those of 100,300,500,700 up to --epochs, and the last.")
 @click.option("--batch-size", "-b", default=1000, show_default=True, callback=positive("--batch-size"))
-@click.option("--n-seq", default=200, show_default=True, help="Strings generated; the first --n-train train.")
-@click.option("--n-train", default=150, show_default=True)
+@click.option("--n-seq", default=200, show_default=True, callback=positive("--n-seq"),
+              help="Strings generated; the first --n-train train.")
+@click.option("--n-train", default=150, show_default=True, callback=positive("--n-train"))
 @click.option("--repeats", "-r", default=1, show_default=True, callback=positive("--repeats"),
               help="Trainings per cell, from initialisation seeds --seed, --seed+1, ... on the same data.")
 @click.option("--jobs", "-j", default=1, show_default=True, callback=positive("--jobs"),
               help="Trainings run at once, in separate single-threaded processes.")
-@click.option("--tsv", type=click.Path(dir_okay=False), default="vgrad_rnn.tsv", show_default=True,
+@click.option("--tsv", type=Output(), default="vgrad_rnn.tsv", show_default=True,
               help="Accuracy and gradient table (long format, one row per run and epoch).")
-@click.option("--plot", type=click.Path(dir_okay=False), default=None, help="Also write loss/accuracy curves to this PNG.")
-@click.option("--checkpoint-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+@click.option("--plot", type=Output(), default=None, help="Also write loss/accuracy curves to this PNG.")
+@click.option("--checkpoint-dir", type=Output("folder", shared=True), default=".", show_default=True,
               help="Where vgrad_<cell>.keras (vgrad_<cell>_init<seed>.keras with --repeats) is saved at each evaluated epoch.")
 @seed_option(7)
 @quiet_option

@@ -40,8 +40,12 @@ class Command(click.Command):
             _fail(f"{exc.format_message()} (see {ctx.command_path} --help)")
 
     def invoke(self, ctx: click.Context):
+        from dlbio import guard
+
         try:
-            return super().invoke(ctx)
+            with guard.session():
+                guard.refuse_overwrite(*guard.command_paths(self, ctx.params))
+                return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except DlbioError as exc:
@@ -87,6 +91,16 @@ def run_program(command: click.BaseCommand, **kwargs) -> None:
         raise
 
 
+def echo_notes(notes) -> None:
+    """One ``note:`` line per reason on stderr (dlbio.notes.Notes, or a plain Counter)."""
+    from dlbio.notes import Notes
+
+    if not isinstance(notes, Notes):
+        notes = Notes(notes)
+    for line in notes.lines():
+        click.echo(f"note: {line}", err=True)
+
+
 def _fail(message: str, status: int = 2) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(status)
@@ -111,6 +125,12 @@ def seed_option(default: int, what: str = ""):
     return click.option("--seed", type=int, default=default, show_default=True, help=text)
 
 
+verify_option = click.option("--verify/--no-verify", default=True, show_default=True,
+                             help="Check each store against its checksums the first time it is opened.")
+strict_option = click.option("--strict", is_flag=True,
+                             help="Stop at any input row that would be left out or changed (else counted in a note).")
+force_option = click.option("--force", is_flag=True,
+                            help="Replace the data set already in -o (swapped in one step, once the new one is complete).")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar (nor, in a batch job's log, progress lines).")
 both_strands_option = click.option("--both-strands", is_flag=True,
                                    help="Average the forward and reverse-complement predictions.")
@@ -134,10 +154,37 @@ def model_and_names(model_path: str | None, data: str | None):
 
 def positive(name: str):
     """A click callback that rejects zero and negative sizes."""
+    return at_least(1, name)
+
+
+def at_least(low: float, name: str):
+    """A click callback that rejects values below *low* (None passes: the option's default)."""
 
     def check(ctx, param, value):
-        if value is not None and value <= 0:
-            raise click.BadParameter(f"{name} must be positive, got {value}")
+        if value is not None and value < low:
+            raise click.BadParameter(f"{name} must be {'positive' if low == 1 else f'at least {low}'}, got {value}")
+        return value
+
+    return check
+
+
+def exceeds_zero(name: str):
+    """A click callback for a rate: above 0."""
+
+    def check(ctx, param, value):
+        if value is not None and not value > 0:
+            raise click.BadParameter(f"{name} must be above 0, got {value}")
+        return value
+
+    return check
+
+
+def fraction(name: str, closed: bool = False):
+    """A click callback for a share: in [0, 1) ([0, 1] with *closed*)."""
+
+    def check(ctx, param, value):
+        if value is not None and not (0 <= value <= 1 if closed else 0 <= value < 1):
+            raise click.BadParameter(f"{name} must be in [0, {'1]' if closed else '1)'}, got {value}")
         return value
 
     return check

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
-from dlbio.cli.common import (both_strands_option, command, default_data, default_model, positive, quiet_option,
-                              run_program, seed_option, targets_option)
+from dlbio.cli.common import (at_least, both_strands_option, command, default_data, default_model, echo_notes,
+                              exceeds_zero, positive, quiet_option, run_program, seed_option, strict_option,
+                              targets_option, verify_option)
+from dlbio.guard import Output
 
 MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
 
@@ -28,10 +30,13 @@ Examples:
               help="Folder with train.mat, valid.mat, test.mat [default: ./data, else the bundled tiny set].")
 @click.option("-b", "--batch-size", default=500, show_default=True, callback=positive("batch size"))
 @click.option("-e", "--epochs", default=60, show_default=True, callback=positive("epochs"))
-@click.option("-f", "--filters", type=int, default=None, help="First-layer filters [320; DanQ-JASPAR 1024].")
-@click.option("-g", "--gpus", default=1, show_default=True, help="GPUs (MirroredStrategy); batch must be a multiple.")
-@click.option("-k", "--kernel-size", type=int, default=None, help="First-layer kernel [DanQ 26, DeepSEA 8, DanQ-JASPAR 30].")
-@click.option("-l", "--learning-rate", default=1e-4, show_default=True, type=float)
+@click.option("-f", "--filters", type=int, default=None, callback=positive("-f/--filters"),
+              help="First-layer filters [320; DanQ-JASPAR 1024].")
+@click.option("-g", "--gpus", default=1, show_default=True, callback=positive("-g/--gpus"),
+              help="GPUs (MirroredStrategy); batch must be a multiple.")
+@click.option("-k", "--kernel-size", type=int, default=None, callback=positive("-k/--kernel-size"),
+              help="First-layer kernel [DanQ 26, DeepSEA 8, DanQ-JASPAR 30].")
+@click.option("-l", "--learning-rate", default=1e-4, show_default=True, type=float, callback=exceeds_zero("-l"))
 @click.option("-m", "--model", "model_name", type=MODEL_CHOICE, default="DanQ", show_default=True)
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="Use the first N samples of each set (debug).")
 @click.option("-o", "--results", default="auto",
@@ -44,10 +49,13 @@ Examples:
 @click.option("--fine-tune", type=click.Path(dir_okay=False), default=None,
               help="Train this Keras model file (e.g. danq-import's published DanQ) instead of a new -m model; its "
                    "last layer starts anew when the data has other targets. Files: <prefix>.<file stem>.*")
-@click.option("--lstm-units", type=int, default=None, help="BiLSTM units per direction [DanQ 320, DanQ-JASPAR 512].")
-@click.option("--dense-units", default=925, show_default=True, help="Hidden dense layer size.")
-@click.option("--patience", default=5, show_default=True, help="Early stopping patience (epochs without a better val_loss).")
-@click.option("--out-dir", type=click.Path(file_okay=False), default=".", show_default=True,
+@click.option("--lstm-units", type=int, default=None, callback=positive("--lstm-units"),
+              help="BiLSTM units per direction [DanQ 320, DanQ-JASPAR 512].")
+@click.option("--dense-units", default=925, show_default=True, callback=positive("--dense-units"),
+              help="Hidden dense layer size.")
+@click.option("--patience", default=5, show_default=True, callback=at_least(0, "--patience"),
+              help="Early stopping patience (epochs without a better val_loss).")
+@click.option("--out-dir", type=Output("folder", shared=True), default=".", show_default=True,
               help="Where checkpoints/ and predictions/ go.")
 @click.option("--prefix", default="bestmodel", show_default=True, help="Checkpoint name prefix.")
 @click.option("--mixed-precision", is_flag=True, help="mixed_float16 (GPU; the cuDNN LSTM takes float16, not bfloat16).")
@@ -56,6 +64,7 @@ Examples:
 @click.option("--deterministic", is_flag=True, help="TensorFlow op determinism on GPU too (slower; always on for CPU).")
 @click.option("--multi-worker", is_flag=True,
               help="Several nodes: MultiWorkerMirroredStrategy, cluster from SLURM (srun, one task per node) or TF_CONFIG.")
+@verify_option
 @seed_option(1)
 @quiet_option
 def danq_train(data, **kw):
@@ -104,7 +113,7 @@ Examples:
               help="Picks the default checkpoint name.")
 @click.option("-w", "--weights", type=click.Path(dir_okay=False), default=None,
               help="Model file [checkpoints/bestmodel.<model>.keras].")
-@click.option("-o", "--output", default=None,
+@click.option("-o", "--output", type=Output(), default=None,
               help="Output [predictions/test_results.h5 (bestmodel.<model>.test_results.h5 for -m other than "
                    "DanQ), or predictions.tsv with --fasta/--bed (NAME.h5 there: HDF5 pred + ids)].")
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N test samples.")
@@ -117,9 +126,11 @@ Examples:
 @click.option("--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
 @both_strands_option
 @click.option("-b", "--batch-size", default=1024, show_default=True, callback=positive("batch size"))
+@strict_option
+@verify_option
 @quiet_option
 def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, both_strands,
-                 batch_size, quiet):
+                 batch_size, strict, verify, quiet):
     from dlbio.progress import progress_mode
     from dlbio.targets import names_for_model
     from dlbio.models.files import load_dna_model
@@ -132,20 +143,21 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
 
         if not genome:
             raise DlbioError("--bed needs --genome")
-        out, n = predict_regions(model, bed, genome, output or "predictions.tsv", names_for_model(model, data),
-                                 batch_size, both_strands, progress_mode(quiet))
+        out, n, notes = predict_regions(model, bed, genome, output or "predictions.tsv",
+                                        names_for_model(model, data), batch_size, both_strands, progress_mode(quiet),
+                                        strict)
+        echo_notes(notes)
         click.echo(f"{n} regions -> {out}")
         return
     if fasta:
         out, resized = wf.predict_fasta(model, fasta, output or "predictions.tsv", names_for_model(model, data),
-                                        batch_size, resize, both_strands, progress_mode(quiet))
-        for how, n in resized.items():
-            click.echo(f"note: {how}: {n} records", err=True)
+                                        batch_size, resize, both_strands, progress_mode(quiet), strict)
+        echo_notes(resized)
         click.echo(f"predictions -> {out}")
         return
     from dlbio.evaluation import default_results_name
 
-    source = wf.open_sets(data or default_data(), subset, (split,))[split]
+    source = wf.open_sets(data or default_data(), subset, (split,), verify)[split]
     default = default_results_name(model_name, split=split) if not weights else f"{split}_results.h5"
     res = wf.predict(model, source, output or f"predictions/{default}", batch_size, quiet, both_strands)
     click.echo(f"predictions -> {res.path}\nper-target metrics -> {res.metrics_tsv}")
@@ -176,7 +188,7 @@ Examples:
 @click.option("-t", "--target", default=None,
               help="Target: 1-based number or a name from the predictions' targets; with -M a filter number.")
 @click.option("-M", "--motif", "motif_mode", is_flag=True, help="Filter motif logo instead of ROC/PR curves.")
-@click.option("-p", "--predictions", default=None,
+@click.option("-p", "--predictions", type=click.Path(dir_okay=False), default=None,
               help="Predictions HDF5 [predictions/test_results.h5; bestmodel.<model>.test_results.h5 for -m "
                    "other than DanQ].")
 @click.option("-d", "--data", type=click.Path(file_okay=False), default=None, help="DeepSEA-layout folder (-M).")
@@ -188,10 +200,12 @@ Examples:
                    "overlay runs.")
 @click.option("-C", "--compare", "compare", multiple=True, type=click.Path(dir_okay=False),
               help="A run's metrics TSV (predictions/<name>.metrics.tsv); give two: the second against the first.")
-@click.option("-o", "--output", default=None,
+@click.option("-o", "--output", type=Output(), default=None,
               help="PNG [roc_target<T>.png, motif_filter<F>.png, training_curves.png or compare_auc.png].")
+@verify_option
 @quiet_option
-def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, logs, compare, output, quiet):
+def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, logs, compare, output, verify,
+                   quiet):
     from dlbio.errors import require
     from dlbio.workflows import visualize as vis
 
@@ -219,7 +233,7 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
     require(target.isdigit(), f"-M -t: a filter number (1-based), got {target!r}")
     target = int(target)
     tlist = targets_option(targets, data or default_data())
-    source = wf.open_sets(data or default_data())["test"]
+    source = wf.open_sets(data or default_data(), verify=verify)["test"]
     png, meme, n = vis.filter_logo(weights or default_model(model_name), source, target,
                                   output or f"motif_filter{target}.png", "motifs.meme", tlist, quiet)
     click.echo(f"filter {target}: {n} sites -> {png}\nall filters (MEME) -> {meme}")
@@ -242,7 +256,8 @@ Examples:
   dlbio motifs -w DanQ_bestmodel.keras -d data
 """)
 @click.argument("source", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", default=None, help="Model file to write [the source's name with .keras, here].")
+@click.option("-o", "--output", type=Output(), default=None,
+              help="Model file to write [the source's name with .keras, here].")
 @click.option("--length", default=1000, show_default=True, callback=positive("--length"),
               help="Sequence length the model was trained on (DeepSEA: 1000); sets the input and the pool size.")
 @click.option("--pool", type=int, default=None, callback=positive("--pool"),

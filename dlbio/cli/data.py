@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from dlbio.cli.common import command, positive, quiet_option, seed_option
+from dlbio.cli.common import at_least, command, force_option, positive, quiet_option, seed_option
+from dlbio.guard import Output
 
 
 @command(name="simulate", help="""Write a planted-motif training set in the DeepSEA .mat layout.
@@ -17,32 +18,31 @@ One target per JASPAR motif (name or id); truth.tsv lists every planted site.
 Example:
   dlbio simulate -o sim --motifs CTCF,GATA1,SPI1,CEBPB,FOXA1,HNF4A,SOX2,NRF1
 """)
-@click.option("-o", "--out", "out", type=click.Path(file_okay=False), required=True)
+@click.option("-o", "--out", "out", type=Output("dataset"), required=True)
 @click.option("--motifs", required=True, help="Comma-separated JASPAR 2024 CORE vertebrate names or ids.")
 @click.option("--n-train", default=4000, show_default=True, callback=positive("--n-train"))
 @click.option("--n-valid", default=500, show_default=True, callback=positive("--n-valid"))
 @click.option("--n-test", default=1000, show_default=True, callback=positive("--n-test"))
 @click.option("--length", default=200, show_default=True, callback=positive("--length"))
-@click.option("--motifs-per-seq", default=1.0, show_default=True, help="Mean planted motifs per sequence.")
+@click.option("--motifs-per-seq", default=1.0, show_default=True, callback=at_least(0, "--motifs-per-seq"), help="Mean planted motifs per sequence.")
 @click.option("--gc", default=0.42, show_default=True, help="Background GC fraction.")
 @click.option("--strand", type=click.Choice(["both", "+", "-"]), default="both", show_default=True)
 @click.option("--release", default="JASPAR2024", show_default=True)
 @click.option("--store", is_flag=True, help="Also write the compact stores (<split>.dlbio).")
+@force_option
 @seed_option(0, "background letters and motif sites (which rows, where, which letters, which strand)")
 @quiet_option
-def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, seed,
-                 quiet):
-    from dlbio.data.simulate import simulate, write_planted
+def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, gc, strand, release, store, force,
+                 seed, quiet):
+    from dlbio.data.dataset import check_replaceable
+    from dlbio.data.simulate import simulate, write_planted_set
     from dlbio.progress import progress_mode
 
+    check_replaceable(Path(out), force)
     progress = progress_mode(quiet)
     planted = simulate([m for m in motifs.split(",") if m.strip()], {"train": n_train, "valid": n_valid, "test": n_test},
                        length, motifs_per_seq, gc, strand, seed, release, progress)
-    path = write_planted(planted, out, progress)
-    if store:
-        from dlbio.data.sources import convert
-
-        convert(path, path, progress=progress)
+    path = write_planted_set(planted, out, store, force, progress)
     click.echo(f"{len(planted.motifs)} targets ({', '.join(m.name for m in planted.motifs)}), "
                f"{n_train}/{n_valid}/{n_test} sequences of {length} bp -> {path}/")
 
@@ -58,10 +58,11 @@ Example:
   danq-convert -d data -o store && danq-train -d store -g 4
 """)
 @click.option("-d", "--data", type=click.Path(file_okay=False), required=True, help="Folder with the .mat files.")
-@click.option("-o", "--out", type=click.Path(file_okay=False), required=True, help="Folder for the stores.")
+@click.option("-o", "--out", type=Output("dataset"), required=True, help="Folder for the stores.")
 @click.option("--splits", default="train,valid,test", show_default=True)
+@force_option
 @quiet_option
-def danq_convert(data, out, splits, quiet):
+def danq_convert(data, out, splits, force, quiet):
     import time
 
     from dlbio.data.sources import convert
@@ -70,7 +71,7 @@ def danq_convert(data, out, splits, quiet):
     names = tuple(s for s in splits.split(",") if s)
     sizes = sum((Path(data) / f"{s}.mat").stat().st_size for s in names if (Path(data) / f"{s}.mat").is_file())
     t0 = time.time()
-    made = convert(data, out, names, progress_mode(quiet))
+    made = convert(data, out, names, progress_mode(quiet), force)
     dt = max(time.time() - t0, 1e-9)
     for split, path in made.items():
         click.echo(f"{split} -> {path}")

@@ -6,9 +6,15 @@ from pathlib import Path
 
 import click
 
-from dlbio.cli.common import (both_strands_option, command, model_and_names, model_option, names_data_option,
-                              positive, quiet_option, seed_option)
+from dlbio.cli.common import (both_strands_option, command, echo_notes, force_option, fraction, model_and_names,
+                              model_option, names_data_option, positive, quiet_option, seed_option, strict_option)
+from dlbio.guard import Output
 from dlbio.seqlets import DEFAULT_P
+
+
+# What dlbio mutagenesis -o PREFIX writes (and PREFIX.<record id> + each of them).
+_MUTAGENESIS_SUFFIXES = (".tsv", ".png", ".h5", ".summary.tsv", ".seqlets.tsv", ".patterns.tsv", ".patterns.meme",
+                         ".patterns.html")
 
 
 def _chroms(value: str) -> tuple[str, ...]:
@@ -36,22 +42,24 @@ Examples:
 @click.option("--peaks", multiple=True, help="NAME=FILE (BED or narrowPeak), once per target.")
 @click.option("--sheet", type=click.Path(dir_okay=False), default=None, help="TSV of target name -> peak file.")
 @click.option("--fasta-class", multiple=True, help="NAME=FILE.fa, once per class (instead of --genome/--peaks).")
-@click.option("-o", "--out", type=click.Path(file_okay=False), required=True)
+@click.option("-o", "--out", type=Output("dataset"), required=True)
 @click.option("--bin-size", default=200, show_default=True, callback=positive("--bin-size"))
 @click.option("--length", default=1000, show_default=True, callback=positive("--length"))
 @click.option("--test-chroms", default="chr8,chr9", show_default=True, help="Chromosomes (or regions) for the test set.")
 @click.option("--valid-chroms", default="chr7", show_default=True,
               help="Chromosomes, or regions like chr7:0-30000000, for the validation set.")
-@click.option("--neg-fraction", default=0.0, show_default=True, help="Fraction of all-negative bins to keep.")
-@click.option("--max-n", default=0.1, show_default=True, help="Skip windows with a larger fraction of N.")
+@click.option("--neg-fraction", default=0.0, show_default=True, callback=fraction("--neg-fraction", closed=True), help="Fraction of all-negative bins to keep.")
+@click.option("--max-n", default=0.1, show_default=True, callback=fraction("--max-n", closed=True), help="Skip windows with a larger fraction of N.")
 @click.option("--reverse-complement", is_flag=True, help="Add the reverse complement of every window.")
-@click.option("--valid-fraction", default=0.1, show_default=True, help="--fasta-class: random validation share.")
-@click.option("--test-fraction", default=0.1, show_default=True, help="--fasta-class: random test share.")
+@click.option("--valid-fraction", default=0.1, show_default=True, callback=fraction("--valid-fraction"), help="--fasta-class: random validation share.")
+@click.option("--test-fraction", default=0.1, show_default=True, callback=fraction("--test-fraction"), help="--fasta-class: random test share.")
 @click.option("--mat", is_flag=True, help="Also write train.mat/valid.mat/test.mat.")
+@force_option
+@strict_option
 @seed_option(0, "which bins --neg-fraction keeps, or the --fasta-class split")
 @quiet_option
 def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test_chroms, valid_chroms, neg_fraction,
-                  max_n, reverse_complement, valid_fraction, test_fraction, mat, seed, quiet):
+                  max_n, reverse_complement, valid_fraction, test_fraction, mat, force, strict, seed, quiet):
     from dlbio.errors import DlbioError
     from dlbio.progress import progress_mode
     from dlbio.workflows import genomics
@@ -69,7 +77,7 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
 
     if fasta_class:
         built, made = genomics.build_from_fasta(pairs(fasta_class, "--fasta-class"), out, length, valid_fraction,
-                                                test_fraction, seed, mat)
+                                                test_fraction, seed, mat, force, strict)
     else:
         if not genome:
             raise DlbioError("give --genome with --peaks/--sheet, or --fasta-class")
@@ -80,13 +88,12 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
             targets.update(read_sheet(sheet))
         if not targets:
             raise DlbioError("no targets: give --peaks NAME=FILE or --sheet")
-        built, made = genomics.build_dataset(genome, targets, out, mat, bin_size=bin_size, length=length,
+        built, made = genomics.build_dataset(genome, targets, out, mat, force, strict, bin_size=bin_size, length=length,
                                              test_chroms=_chroms(test_chroms), valid_chroms=_chroms(valid_chroms),
                                              neg_fraction=neg_fraction, max_n=max_n,
                                              reverse_complement_copies=reverse_complement, seed=seed,
                                              progress=progress_mode(quiet))
-    for k, v in sorted(built.notes.items()):
-        click.echo(f"note: {k}: {v}", err=True)
+    echo_notes(built.notes)
     shown = 10  # a line for a person; summary.tsv has every target
     more = len(built.target_names) - shown
     for split, src in built.splits.items():
@@ -121,12 +128,13 @@ Example:
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), required=True)
 @model_option
 @names_data_option
-@click.option("-o", "--output", default="variant_effects.tsv", show_default=True)
+@click.option("-o", "--output", type=Output(), default="variant_effects.tsv", show_default=True)
 @click.option("--targets", default=None, help="Only these targets: 1-based numbers or names, e.g. 1,CTCF [all].")
 @both_strands_option
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
+@strict_option
 @quiet_option
-def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, quiet):
+def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, strict, quiet):
     from dlbio.progress import progress_mode
     from dlbio.targets import parse_targets
     from dlbio.workflows.genomics import score_vcf
@@ -134,9 +142,8 @@ def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, s
     model, names = model_and_names(model_path, data)
     res = score_vcf(model, vcf, genome, output, names, both_strands, skip_mismatch,
                     warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_mode(quiet),
-                    targets=parse_targets(targets, model.outputs[0].shape[-1], names))
-    for k, v in sorted(res["notes"].items()):
-        click.echo(f"note: {k}: {v}", err=True)
+                    targets=parse_targets(targets, model.outputs[0].shape[-1], names), strict=strict)
+    echo_notes(res["notes"])
     click.echo(f"{res['n']} variants scored -> {res['path']}; per variant, the largest effects -> {res['summary']}")
     click.echo("largest effects: " + "; ".join(f"{v.id if v.id != '.' else f'{v.chrom}:{v.pos}'} {v.ref}>{v.alt} "
                                                 f"{name} {d:+.3f}" for v, name, d in res["strongest"]))
@@ -192,7 +199,7 @@ Example:
 @click.option("--all-records", is_flag=True, help="Every record of the FASTA file.")
 @click.option("-t", "--target", required=True, help="Target: 1-based number, or a name from targets.tsv (with -d).")
 @names_data_option
-@click.option("--zoom", type=int, default=60, show_default=True, help="Positions shown in the logo and heatmap.")
+@click.option("--zoom", type=int, default=60, show_default=True, callback=positive("--zoom"), help="Positions shown in the logo and heatmap.")
 @click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
 @click.option("--method", type=click.Choice(["ism", "gradient"]), default="ism", show_default=True,
               help="ism: predict every substitution; gradient: estimate them from one gradient per sequence.")
@@ -204,13 +211,16 @@ Example:
 @click.option("--seqlet-p", type=float, default=DEFAULT_P, show_default=True,
               help="A seqlet's p-value threshold (one span's; there are ~17,000 spans per 1000 bp).")
 @both_strands_option
-@click.option("-o", "--out", default="mutagenesis", show_default=True,
+@click.option("-o", "--out", type=Output("prefix", suffixes=_MUTAGENESIS_SUFFIXES), default="mutagenesis",
+              show_default=True,
               help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.")
+@strict_option
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method,
-                    positions, png, seqlets, seqlet_p, both_strands, out, quiet):
+                    positions, png, seqlets, seqlet_p, both_strands, out, strict, quiet):
     from dlbio.errors import require
     from dlbio.motifs.tomtom import compiles_on_first_use, numba_cache_dir
+    from dlbio.notes import Notes
     from dlbio.prediction_table import is_hdf5
     from dlbio.progress import progress_mode
     from dlbio.targets import parse_target
@@ -227,7 +237,9 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
                           all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
                           method=method, png=png, keep_arrays=False, both_strands=both_strands,
-                          positions=positions, seqlet_p=seqlet_p if seqlets else None)
+                          positions=positions, seqlet_p=seqlet_p if seqlets else None, notes=(notes := Notes()),
+                          strict=strict)
+    echo_notes(notes)
     unit = " (log-odds)" if log_odds else ""
     estimated = " (gradient estimate)" if method == "gradient" else ""
     shown = 20   # --all-records on thousands of peaks: the files hold them all
@@ -273,12 +285,13 @@ Example:
               help="Comma-separated targets: 1-based numbers or names from targets.tsv (with -d) "
                    "[all, for a model of at most 16].")
 @names_data_option
-@click.option("--step", type=int, default=200, show_default=True, help="Bin size and spacing of the windows, bp.")
+@click.option("--step", type=int, default=200, show_default=True, callback=positive("--step"), help="Bin size and spacing of the windows, bp.")
 @both_strands_option
 @click.option("--peaks", multiple=True, type=click.Path(dir_okay=False),
               help="BED/narrowPeak file whose intervals in the region are drawn under the tracks; repeatable.")
-@click.option("-b", "--batch-size", type=int, default=512, show_default=True)
-@click.option("-o", "--out", default="track", show_default=True, help="Output prefix (.<target>.bedGraph, .png).")
+@click.option("-b", "--batch-size", type=int, default=512, show_default=True, callback=positive("-b"))
+@click.option("-o", "--out", type=Output("prefix", suffixes=(".bedGraph", ".png")), default="track", show_default=True,
+              help="Output prefix (.<target>.bedGraph, .png).")
 @quiet_option
 def track_cmd(model_path, genome, region, targets, data, step, both_strands, peaks, batch_size, out, quiet):
     from dlbio.progress import progress_mode

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
-from dlbio.cli.common import (both_strands_option, command, default_data, default_model, model_and_names,
-                              model_option, names_data_option, positive, quiet_option, seed_option, targets_option)
+from dlbio.cli.common import (at_least, both_strands_option, command, default_data, default_model, model_and_names,
+                              model_option, names_data_option, positive, quiet_option, seed_option, targets_option,
+                              verify_option)
+from dlbio.guard import Output
 
 
 @command(name="motifs", help="""What did the network learn?  First-layer filters -> motifs -> JASPAR.
@@ -38,21 +40,23 @@ Example:
 @click.option("--targets", default=None, help="Comma-separated targets (1-based) whose positives are scanned [any].")
 @click.option("--release", default="JASPAR2024", show_default=True, help="JASPAR release bundled with pyjaspar.")
 @click.option("--q", "q_threshold", default=0.05, show_default=True, help="q-value threshold for a match.")
-@click.option("--show", "n_show", default=30, show_default=True, help="Filters shown in the HTML report.")
-@click.option("--min-sites", default=10, show_default=True, help="Filters with fewer sites are not compared.")
-@click.option("--shuffles", default=99, show_default=True,
+@click.option("--show", "n_show", default=30, show_default=True, callback=at_least(0, "--show"), help="Filters shown in the HTML report.")
+@click.option("--min-sites", default=10, show_default=True, callback=positive("--min-sites"), help="Filters with fewer sites are not compared.")
+@click.option("--shuffles", default=99, show_default=True, callback=at_least(0, "--shuffles"),
               help="Column-shuffled copies of each filter's motif compared too (0: Tomtom's q alone).")
 @click.option("--max-shuffled-p", default=0.05, show_default=True,
               help="A match must beat its shuffles: (1 + shuffles as good) / (shuffles + 1) below this.")
-@click.option("--influence", default=0, show_default=True, type=int,
+@click.option("--influence", default=0, show_default=True, type=int, callback=at_least(0, "--influence"),
               help="Also silence each filter in turn on the first N positive sequences and write each target's "
                    "mean change (influence.tsv); 0: off.")
 @seed_option(0, "the column shuffles")
 @click.option("-n", "--subset", type=int, default=None, callback=positive("-n"), help="First N sequences of the split.")
-@click.option("-o", "--out-dir", type=click.Path(file_okay=False), default="motifs", show_default=True)
+@click.option("-o", "--out-dir", type=Output("folder", names=("filters.tsv", "filters.meme", "filters.html",
+                                                              "influence.tsv")), default="motifs", show_default=True)
+@verify_option
 @quiet_option
 def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, min_sites, shuffles, max_shuffled_p,
-               influence, seed, subset, out_dir, quiet):
+               influence, seed, subset, out_dir, verify, quiet):
     from dlbio.motifs.tomtom import compiled, numba_cache_dir
     from dlbio.workflows.motifs import discover
 
@@ -61,7 +65,7 @@ def motifs_cmd(model_path, data, split, targets, release, q_threshold, n_show, m
         click.echo(f"Tomtom (memelite) compiles on this first use, about a minute; cache: {cache}", err=True)
     tlist = targets_option(targets, data or default_data())
     res = discover(model_path or default_model("DanQ"), data or default_data(), out_dir, split, tlist, release,
-                   q_threshold, n_show, min_sites, subset, quiet, shuffles, max_shuffled_p, seed, influence)
+                   q_threshold, n_show, min_sites, subset, quiet, shuffles, max_shuffled_p, seed, influence, verify)
     n = len(res["reports"])
     click.echo(f"{res['n_sequences']} positive sequences scanned; {len(res['significant'])} of {n} filters "
                f"match JASPAR at {res['rule']}: {', '.join(res['matched_names']) or 'none'}")
@@ -103,14 +107,14 @@ Example:
 @click.option("--background", "fasta", type=click.Path(dir_okay=False), default=None,
               help="FASTA of background sequences of the model's length [random].")
 @click.option("--gc", type=float, default=0.41, show_default=True, help="GC fraction of random backgrounds.")
-@click.option("--position", type=int, default=None, help="1-based first base of the motif [centred].")
+@click.option("--position", type=int, default=None, callback=positive("--position"), help="1-based first base of the motif [centred].")
 @click.option("--sample", is_flag=True,
               help="A JASPAR motif goes in as a site drawn from its matrix, a new one in each background.")
 @both_strands_option
 @click.option("--release", default="JASPAR2024", show_default=True, help="JASPAR release bundled with pyjaspar.")
 @seed_option(0, "the random backgrounds and --sample's sites")
 @click.option("-b", "--batch-size", type=int, default=256, show_default=True, callback=positive("-b"))
-@click.option("-o", "--out", default="insertion.tsv", show_default=True, help="Output TSV.")
+@click.option("-o", "--out", type=Output(), default="insertion.tsv", show_default=True, help="Output TSV.")
 @quiet_option
 def insert_motif_cmd(model_path, queries, data, n, fasta, gc, position, sample, both_strands, release, seed,
                      batch_size, out, quiet):

@@ -22,7 +22,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from dlbio.atomic import atomic_path
+from dlbio import guard
+from dlbio.atomic import atomic_path, hdf5_writer
 from dlbio.data.encoding import index_to_onehot, onehot_to_index
 from dlbio.errors import DlbioError, require
 
@@ -41,6 +42,7 @@ class MatSet:
         self.path = Path(path)
         self.split = split
         require(self.path.is_file(), f"{self.path}: file not found")
+        guard.reading(self.path)
         self._h5 = None
         try:
             if h5py.is_hdf5(self.path):
@@ -155,6 +157,7 @@ def read_target_names(path: Path, n_targets: int | None = None) -> list[str] | N
     """Target names from a one-column (or first-column) TSV with *n_targets* rows (if given), or None."""
     if not path.is_file():
         return None
+    guard.reading(path)
     names = [line.split("\t")[0].strip() for line in path.read_text().splitlines() if line.strip()]
     if names and names[0].lower() in ("target", "name", "#target"):
         names = names[1:]
@@ -195,7 +198,7 @@ def write_source(path: str | Path, split: str, source, version: str, compress: b
     n, length, n_targets = source.n, source.length, source.n_targets
     with atomic_path(path) as tmp:
         if version == "7.3":
-            with h5py.File(tmp, "w", userblock_size=512) as f:
+            with hdf5_writer(tmp, userblock_size=512) as f:
                 gzip = {"compression": "gzip"} if compress else {}
                 x = f.create_dataset(f"{split}xdata", (length, 4, n), np.uint8,
                                      chunks=(length, 4, min(n, 1024)) if compress and n else None, **gzip)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from dlbio.data.encoding import encode
 from dlbio.data.intervals import open_text
 from dlbio.errors import DlbioError, require
+from dlbio.notes import Notes
 
 
 def read_records(path: str | Path) -> list[tuple[str, str]]:
@@ -23,13 +23,21 @@ def read_records(path: str | Path) -> list[tuple[str, str]]:
         with open_text(path) as fh:
             records = [(rec.id, str(rec.seq)) for rec in SeqIO.parse(fh, "fasta")]
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DlbioError(f"{path}: not a FASTA file ({exc})") from None
+        raise DlbioError(f"{path}: not a FASTA file ({_first_line(exc)})") from None
     except (OSError, EOFError) as exc:
         raise DlbioError(f"{path}: cannot read ({exc})") from None
     require(records, f"{path}: no FASTA records found")
     empty = next((rid for rid, seq in records if not seq), None)
     require(empty is None, f"{path}: record {empty!r} has no sequence")
     return records
+
+
+def _first_line(exc: Exception) -> str:
+    """Biopython's own reason in one line (its messages go on with pages of advice)."""
+    text = str(exc).strip()
+    if "at the beginning of the file" in text or "before the first '>'" in text:
+        return "text before the first '>' header line"
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def fit_length(seq: str, length: int) -> tuple[str, str | None]:
@@ -54,7 +62,7 @@ def encode_record(source: str | Path, rid: str, seq: str, length: int | None = N
 
 
 def read_index(path: str | Path, length: int | None = None, resize: bool = False,
-               notes: Counter | None = None) -> tuple[list[str], np.ndarray]:
+               notes: Notes | None = None) -> tuple[list[str], np.ndarray]:
     """FASTA -> (ids, base index uint8 (n, L)).  Every record must be *length* bp (if given),
     or with *resize* is padded/cropped to it (``fit_length``), counted in *notes*."""
     ids, rows = [], []
@@ -62,7 +70,7 @@ def read_index(path: str | Path, length: int | None = None, resize: bool = False
         if resize and length is not None:
             seq, how = fit_length(seq, length)
             if how and notes is not None:
-                notes[how] += 1
+                notes.add(how, rid)
         rows.append(encode_record(path, rid, seq, length, " (--resize pads or crops)"))
         ids.append(rid)
     return ids, np.stack(rows)

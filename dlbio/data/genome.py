@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from dlbio import guard
 from dlbio.atomic import atomic_path
 from dlbio.errors import DlbioError, require
 
@@ -89,6 +90,10 @@ class Genome:
         except Exception as exc:  # noqa: BLE001 - pyfaidx raises many types for a bad file
             raise DlbioError(f"{self.path}: not an indexable FASTA file ({type(exc).__name__}: "
                              f"{_first_sentence(str(exc))})") from None
+        guard.reading(self.path)
+        for index in (self._fa.faidx.indexname, getattr(self._fa.faidx, "gzi_indexname", None)):
+            if index:  # a damaged index gives wrong bases: it is an input too
+                guard.reading(index)
         self.lengths = {name: len(rec) for name, rec in self._fa.records.items()}
         require(self.lengths, f"{self.path}: no sequences")
 

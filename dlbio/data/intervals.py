@@ -18,13 +18,15 @@ file with no intervals                 error
 from __future__ import annotations
 
 import gzip
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from dlbio import guard
 from dlbio.errors import DlbioError, require
+from dlbio.notes import Notes
 
 
 @dataclass
@@ -32,13 +34,15 @@ class Intervals:
     """Per chromosome (genome's names): merged, sorted starts/ends int64 arrays."""
 
     by_chrom: dict[str, tuple[np.ndarray, np.ndarray]]
-    notes: Counter = field(default_factory=Counter)
+    notes: Notes = field(default_factory=Notes)
     # With keep_names, one row per line: (chrom, start, end, name, centre); centre is the
     # narrowPeak summit (start + column 10) when the line has one, else the midpoint.
     names: list[tuple[str, int, int, str, int]] = field(default_factory=list)
 
 
 def open_text(path: Path):
+    """A text file, plain or gzip (.gz), recorded as an input of the running command."""
+    guard.reading(path)
     return gzip.open(path, "rt") if path.suffix == ".gz" else open(path)
 
 
@@ -47,7 +51,7 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
     path = Path(path)
     require(path.is_file(), f"{path}: BED/narrowPeak file not found")
     raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    notes: Counter = Counter()
+    notes = Notes()
     names = []
     last = None
     try:
@@ -71,21 +75,21 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
                 if start > end:
                     raise DlbioError(f"{path}: line {lineno}: start {start} is after end {end}")
                 if start == end:
-                    notes["empty interval skipped"] += 1
+                    notes.add("empty interval skipped", f"line {lineno}")
                     continue
-                if last is not None and (chrom, start) < last:
-                    notes["unsorted (sorted in memory)"] = 1
+                if last is not None and (chrom, start) < last and "unsorted (sorted in memory)" not in notes:
+                    notes.add("unsorted (sorted in memory)", changes=False)
                 last = (chrom, start)
                 if genome is not None:
                     resolved = genome.resolve(chrom)
                     if resolved is None:
-                        notes["chromosome not in genome, skipped"] += 1
+                        notes.add("chromosome not in genome, skipped", f"{chrom}:{start}-{end}")
                         continue
                     if resolved != chrom:
-                        notes["chromosome renamed (chr1/1 style)"] += 1
+                        notes.add("chromosome renamed (chr1/1 style)", changes=False)
                     chrom = resolved
                     if end > genome.lengths[chrom]:
-                        notes["past chromosome end, clipped"] += 1
+                        notes.add("past chromosome end, clipped", f"{chrom}:{start}-{end}")
                         end = genome.lengths[chrom]
                         if start >= end:
                             continue

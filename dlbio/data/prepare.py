@@ -14,12 +14,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from dlbio import guard
 from dlbio.atomic import write_text
 from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna
 from dlbio.data.genome import Genome
@@ -27,6 +28,7 @@ from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
 from dlbio.data.pipeline import ArraySource
 from dlbio.data.split_rows import SplitRows
 from dlbio.errors import DlbioError, require
+from dlbio.notes import SHOWN, Notes
 from dlbio.progress import iterate
 
 
@@ -34,7 +36,7 @@ from dlbio.progress import iterate
 class BuiltSet:
     splits: dict[str, SplitRows | ArraySource]  # sources: n, length, n_targets, read(start, stop)
     target_names: list[str]
-    notes: Counter = field(default_factory=Counter)
+    notes: Notes = field(default_factory=Notes)
     bin_size: int = 200
     length: int = 1000
     records: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (class, FASTA id) per row
@@ -63,6 +65,7 @@ def read_sheet(path: str | Path) -> dict[str, Path]:
     """TSV 'target<TAB>peak file' (relative paths are relative to the sheet)."""
     path = Path(path)
     require(path.is_file(), f"{path}: target sheet not found")
+    guard.reading(path)
     out = {}
     for lineno, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -76,10 +79,11 @@ def read_sheet(path: str | Path) -> dict[str, Path]:
     return out
 
 
-def parse_regions(entries: tuple[str, ...], genome: Genome, option: str) -> dict[str, tuple[int, int]]:
-    """'chr7' or 'chr7:start-end' -> {genome chromosome name: (start, end)}; a chromosome
-    the genome lacks is an error (else its hold-out set would silently be empty)."""
-    out = {}
+def parse_regions(entries: tuple[str, ...], genome: Genome, option: str) -> dict[str, list[tuple[int, int]]]:
+    """'chr7' or 'chr7:start-end' (several per chromosome allowed) -> {genome chromosome
+    name: [(start, end), ...]}; a chromosome the genome lacks is an error (else its hold-out
+    set would silently be empty)."""
+    out: dict[str, list[tuple[int, int]]] = {}
     for entry in entries:
         chrom, _, span = entry.partition(":")
         name = genome.resolve(chrom)
@@ -93,10 +97,21 @@ def parse_regions(entries: tuple[str, ...], genome: Genome, option: str) -> dict
             except ValueError:
                 raise DlbioError(f"region {entry!r}: expected chrom:start-end") from None
             require(0 <= a < b, f"region {entry!r}: start must be below end")
-            out[name] = (a, b)
+            out.setdefault(name, []).append((a, b))
         else:
-            out[name] = (0, 2**62)
+            out.setdefault(name, []).append((0, 2**62))
     return out
+
+
+def _overlap(a: dict[str, list[tuple[int, int]]], b: dict[str, list[tuple[int, int]]]) -> str | None:
+    """The first chromosome stretch that regions *a* and *b* share, as 'chrom:start-end', or None."""
+    for chrom in sorted(set(a) & set(b)):
+        for s1, e1 in a[chrom]:
+            for s2, e2 in b[chrom]:
+                if max(s1, s2) < min(e1, e2):
+                    lo, hi = max(s1, s2), min(e1, e2)
+                    return chrom if (lo, hi) == (0, 2**62) else f"{chrom}:{lo}-{hi if hi < 2**62 else 'end'}"
+    return None
 
 
 def positive_bins(peaks: list[Intervals], chrom: str, n_bins: int, bin_size: int) -> list[np.ndarray]:
@@ -164,15 +179,17 @@ def _n_per_window(windows: np.ndarray, rows: int = 65536) -> np.ndarray:
                            for i in range(0, len(windows), rows)] or [np.zeros(0, np.int64)])
 
 
-def _in_region(bins: np.ndarray, region: tuple[int, int] | None) -> np.ndarray:
-    if region is None:
-        return np.zeros(len(bins), bool)
-    return (region[0] <= bins) & (bins < region[1])
+def _in_region(bins: np.ndarray, regions: list[tuple[int, int]] | None) -> np.ndarray:
+    inside = np.zeros(len(bins), bool)
+    for start, end in regions or ():
+        inside |= (start <= bins) & (bins < end)
+    return inside
 
 
-def _count(notes: Counter, what: str, mask: np.ndarray) -> None:
+def _count(notes: Notes, what: str, mask: np.ndarray, chrom: str, bins: np.ndarray, bin_size: int) -> None:
+    """Count the bins of *chrom* (starts *bins*) where *mask* holds under *what*, naming the first few."""
     if mask.any():
-        notes[what] += int(mask.sum())
+        notes.add(what, n=int(mask.sum()), examples=[f"{chrom}:{b}-{b + bin_size}" for b in bins[mask][:SHOWN]])
 
 
 def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 200, length: int = 1000,
@@ -187,13 +204,14 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     genome = Genome(genome_path)
     test = parse_regions(test_chroms, genome, "--test-chroms")
     valid = parse_regions(valid_chroms, genome, "--valid-chroms")
-    require(not (set(test) & set(valid)), "a chromosome is in both --test-chroms and --valid-chroms")
+    shared = _overlap(test, valid)
+    require(shared is None, f"{shared} is in both --test-chroms and --valid-chroms; hold-out regions on one "
+                            "chromosome must not overlap")
     names = list(targets)
     peaks = [read_bed(targets[n], genome) for n in iterate(names, "peak files", "file", progress)]
-    notes: Counter = Counter()
+    notes = Notes()
     for n, iv in zip(names, peaks):
-        for k, v in iv.notes.items():
-            notes[f"{Path(targets[n]).name}: {k}"] += v
+        notes.merge(iv.notes, f"{Path(targets[n]).name}: ")
     rng = np.random.default_rng(seed)
     flank = (length - bin_size) // 2
     splits = {split: SplitRows(length, len(names), reverse_complement_copies, names)
@@ -208,14 +226,14 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
             keep |= rng.random(n_bins) < neg_fraction
         starts = np.arange(n_bins, dtype=np.int64) * bin_size
         inside = (starts >= flank) & (starts + bin_size + flank <= genome.lengths[chrom])
-        _count(notes, "window runs off the chromosome, skipped", keep & ~inside)
+        _count(notes, "window runs off the chromosome, skipped", keep & ~inside, chrom, starts, bin_size)
         rows = np.flatnonzero(keep & inside)
         if not len(rows):
             continue
         bins = starts[rows]
         windows = chromosome_windows(genome, chrom, bins - flank, length)
         too_many_n = _n_per_window(windows) / length > max_n
-        _count(notes, f"window with more than {max_n:.0%} N, skipped", too_many_n)
+        _count(notes, f"window with more than {max_n:.0%} N, skipped", too_many_n, chrom, bins, bin_size)
         in_test = _in_region(bins, test.get(chrom)) & ~too_many_n
         in_valid = _in_region(bins, valid.get(chrom)) & ~(in_test | too_many_n)
         for split, take in (("test", in_test), ("valid", in_valid), ("train", ~(in_test | in_valid | too_many_n))):
@@ -226,20 +244,34 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
 
 
 def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False,
-                progress: bool | str = False) -> dict[str, Path]:
+                progress: bool | str = False, force: bool = False) -> dict[str, Path]:
     """Stores ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv,
     and for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`), for a set
-    from FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order)."""
+    from FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order).
+
+    The set is written whole or not at all (:func:`dlbio.data.dataset.building`); *force*
+    replaces a set already in *out_dir*.  Returns {split: store path}."""
+    from dlbio.data.dataset import building
+
+    for split in ("train", "valid", "test"):
+        src = built.splits.get(split)
+        require(src is not None and src.n > 0,
+                f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks" if built.from_genome
+                else f"the {split} set is empty: check --valid-fraction/--test-fraction and the class files")
+    with building(out_dir, force) as (tmp, build_id):
+        made = _write_split_files(built, tmp, mat, progress, build_id)
+    return {split: Path(out_dir) / path.name for split, path in made.items()}
+
+
+def _write_split_files(built: BuiltSet, out: Path, mat: bool, progress: bool | str, build_id: str) -> dict[str, Path]:
     from dlbio.data import deepsea_mat
     from dlbio.data.store import SUFFIX, write_store
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     made = {}
     for split, src in built.splits.items():
-        require(src.n > 0, f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks")
         src.split = split
-        made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress)
+        made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress,
+                                  build_id=build_id)
         if mat:  # train.mat (v7.3) a chunk of rows at a time; valid/test (v5) a block of positions at a time
             deepsea_mat.write_source(out / f"{split}.mat", split, src, "7.3" if split == "train" else "5")
         if isinstance(src, SplitRows):
@@ -268,23 +300,51 @@ def windows_bed(rows: SplitRows, bin_size: int) -> str:
 
 
 def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0.1, test_fraction: float = 0.1,
-                  seed: int = 0) -> tuple[BuiltSet, Counter]:
+                  seed: int = 0) -> tuple[BuiltSet, Notes]:
     """One FASTA file per class/target -> labelled sets; shorter sequences are padded with N
-    (centred), longer ones centre-cropped to *length*.  A random split by fractions.
+    (centred), longer ones centre-cropped to *length*.
+
+    Each class is split on its own (stratified), *test_fraction* and *valid_fraction* of its
+    records at random, at least one record in each split whose fraction is above 0, so that
+    every class is in every split; a class too small for that is an error.
     """
     from dlbio.data.fasta import read_index
 
+    for option, f in (("--valid-fraction", valid_fraction), ("--test-fraction", test_fraction)):
+        require(0.0 <= f < 1.0, f"{option} must be in [0, 1), got {f}")
+    require(valid_fraction + test_fraction < 1.0, f"--valid-fraction {valid_fraction} and --test-fraction "
+                                                  f"{test_fraction} leave no training rows: their sum must be below 1")
     names = list(files)
-    rows, notes = [], Counter()
+    for a, b in itertools.combinations(names, 2):
+        require(not _same_file(files[a], files[b]), f"--fasta-class {a} and {b} name the same file ({files[b]}): "
+                                                    "its records would be labelled both")
+    rng = np.random.default_rng(seed)
+    notes = Notes()
+    rows = {"train": [], "valid": [], "test": []}
     for j, name in enumerate(names):
         lab = np.zeros(len(names), np.uint8)
         lab[j] = 1
         ids, idx = read_index(files[name], length, resize=True, notes=notes)
-        rows += [(seq, lab, name, rid) for seq, rid in zip(idx, ids)]
-    order = np.random.default_rng(seed).permutation(len(rows))
-    n_test, n_valid = int(round(test_fraction * len(rows))), int(round(valid_fraction * len(rows)))
-    groups = {"test": order[:n_test], "valid": order[n_test:n_test + n_valid], "train": order[n_test + n_valid:]}
-    splits = {s: ArraySource(np.stack([rows[i][0] for i in g]), np.stack([rows[i][1] for i in g]), names)
-              for s, g in groups.items() if len(g)}
-    records = {s: [(rows[i][2], rows[i][3]) for i in g] for s, g in groups.items() if len(g)}
+        n_test, n_valid = (max(1, int(round(f * len(ids)))) if f > 0 else 0 for f in (test_fraction, valid_fraction))
+        require(len(ids) > n_test + n_valid,
+                f"{files[name]}: {len(ids)} record{'s' if len(ids) > 1 else ''} in class {name}, too few for a "
+                f"training, validation and test record each; add records or lower the fractions")
+        order = rng.permutation(len(ids))
+        for split, part in (("test", order[:n_test]), ("valid", order[n_test:n_test + n_valid]),
+                            ("train", order[n_test + n_valid:])):
+            rows[split] += [(idx[i], lab, name, ids[i]) for i in part]
+    splits, records = {}, {}
+    for split, part in rows.items():
+        if part:
+            part = [part[i] for i in rng.permutation(len(part))]  # classes interleaved in row order
+            splits[split] = ArraySource(np.stack([r[0] for r in part]), np.stack([r[1] for r in part]), names)
+            records[split] = [(r[2], r[3]) for r in part]
     return BuiltSet(splits, names, notes, length=length, records=records), notes
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Do *a* and *b* name one file (a link, or the same path spelt twice)?"""
+    try:
+        return Path(a).samefile(b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()

@@ -54,6 +54,7 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
     """
     require(motif_queries, "give at least one motif (--motifs CTCF,GATA1,...)")
     require(0.0 < gc < 1.0, f"--gc must be between 0 and 1, got {gc}")
+    require(motifs_per_seq >= 0, f"--motifs-per-seq must be at least 0, got {motifs_per_seq}")
     require(strand in ("both", "+", "-"), f"--strand must be both, + or -, got {strand!r}")
     motifs = [jaspar.find(q, release) for q in motif_queries]
     require(len({m.matrix_id for m in motifs}) == len(motifs), "the same motif is listed twice")
@@ -87,6 +88,20 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
                 bar.update(n)
             splits[split] = (idx, labels)
     return Planted(motifs, splits, truth)
+
+
+def write_planted_set(planted: Planted, out_dir: str | Path, store: bool = False, force: bool = False,
+                      progress: bool | str = False) -> Path:
+    """dlbio simulate: :func:`write_planted` (and with *store* the stores beside the .mat files)
+    as one data set, written whole or not at all (*force* replaces an earlier one)."""
+    from dlbio.data.dataset import building
+    from dlbio.data.sources import write_stores
+
+    with building(out_dir, force) as (tmp, build_id):
+        write_planted(planted, tmp, progress)
+        if store:
+            write_stores(tmp, tmp, progress=progress, build_id=build_id)
+    return Path(out_dir)
 
 
 def write_planted(planted: Planted, out_dir: str | Path, progress: bool | str = False) -> Path:

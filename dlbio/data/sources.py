@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dlbio.data.dataset import check_consistent
 from dlbio.data.deepsea_mat import MatSet, read_target_names
 from dlbio.data.store import SUFFIX, StoreSet, write_store
 from dlbio.errors import require
@@ -17,32 +18,37 @@ from dlbio.targets import deepsea_names
 SPLITS = ("train", "valid", "test")
 
 
-def open_split(data_dir: str | Path, split: str, limit: int | None = None):
-    """The *split* of *data_dir* as a StoreSet (``<split>.dlbio``) or MatSet (``<split>.mat``)."""
+def open_split(data_dir: str | Path, split: str, limit: int | None = None, verify: bool = True):
+    """The *split* of *data_dir* as a StoreSet (``<split>.dlbio``, checked against its checksums
+    unless not *verify*) or MatSet (``<split>.mat``)."""
     data_dir = Path(data_dir)
     store, mat = data_dir / f"{split}{SUFFIX}", data_dir / f"{split}.mat"
     if store.is_dir():
-        return StoreSet(store, limit)
+        return StoreSet(store, limit, verify)
     require(mat.is_file(), f"{data_dir}: neither {mat.name} nor {store.name} found")
     return MatSet(mat, split, limit)
 
 
-def open_data_dir(data_dir: str | Path, limit: int | None = None, splits: tuple[str, ...] = SPLITS) -> dict:
-    """Open the *splits* of *data_dir*; check they agree in length and targets.
+def open_data_dir(data_dir: str | Path, limit: int | None = None, splits: tuple[str, ...] = SPLITS,
+                  verify: bool = True) -> dict:
+    """Open the *splits* of *data_dir*; check they agree in length and targets and come from
+    one build of the set (:func:`dlbio.data.dataset.check_consistent`).
 
     *limit* keeps the first *limit* samples of each split (``-n``).  Target names
     come from ``targets.tsv`` beside the files when present (else from a store manifest).
+    *verify* False skips the stores' checksums (``--no-verify``).
     """
     data_dir = Path(data_dir)
     require(data_dir.is_dir(), f"{data_dir}: data folder not found (expected train.mat, valid.mat, test.mat "
                                "or train.dlbio, valid.dlbio, test.dlbio)")
-    sets = {s: open_split(data_dir, s, limit) for s in splits}
+    sets = {s: open_split(data_dir, s, limit, verify) for s in splits}
     first = next(iter(sets.values()))
     for s in sets.values():
         require(s.length == first.length,
                 f"{s.path}: sequences are {s.length} bp but {first.path.name} has {first.length} bp")
         require(s.n_targets == first.n_targets,
                 f"{s.path}: {s.n_targets} targets but {first.path.name} has {first.n_targets}")
+    check_consistent(data_dir, sets)
     names = (read_target_names(data_dir / "targets.tsv", first.n_targets) or first.target_names
              or deepsea_names(first.n_targets))
     for s in sets.values():
@@ -51,8 +57,24 @@ def open_data_dir(data_dir: str | Path, limit: int | None = None, splits: tuple[
 
 
 def convert(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] = SPLITS,
-            progress: bool = False) -> dict[str, Path]:
-    """DeepSEA .mat files -> dlbio stores ``<out_dir>/<split>.dlbio`` (+ targets.tsv copied)."""
+            progress: bool = False, force: bool = False) -> dict[str, Path]:
+    """DeepSEA .mat files -> a set of dlbio stores ``<out_dir>/<split>.dlbio`` (+ targets.tsv
+    copied), built whole in a temporary folder and swapped in (:func:`dlbio.data.dataset.building`;
+    *force* replaces an earlier set there)."""
+    from dlbio.data.dataset import building
+    from dlbio.guard import Output, refuse_overwrite
+
+    data_dir, out_dir = Path(data_dir), Path(out_dir)
+    refuse_overwrite([("--data", data_dir)], [("--out", out_dir, Output("dataset"))])
+    with building(out_dir, force) as (tmp, build_id):
+        made = write_stores(data_dir, tmp, splits, progress, build_id)
+    return {split: out_dir / path.name for split, path in made.items()}
+
+
+def write_stores(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] = SPLITS,
+                 progress: bool = False, build_id: str | None = None) -> dict[str, Path]:
+    """The .mat *splits* of *data_dir* as stores in the existing folder *out_dir*, and its
+    targets.tsv copied beside them; returns {split: store path}."""
     import shutil
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
@@ -61,11 +83,10 @@ def convert(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] =
                 f"{data_dir}: holds {s}{SUFFIX} but no {s}.mat; it is converted already (use it as it is)")
     sets = {s: MatSet(data_dir / f"{s}.mat", s) for s in splits}
     names = read_target_names(data_dir / "targets.tsv", next(iter(sets.values())).n_targets)
-    out_dir.mkdir(parents=True, exist_ok=True)
     out = {}
     for split, src in sets.items():
         src.target_names = names
-        out[split] = write_store(out_dir / f"{split}{SUFFIX}", src, [str(src.path)], progress)
+        out[split] = write_store(out_dir / f"{split}{SUFFIX}", src, [str(src.path)], progress, build_id=build_id)
         src.close()
     if (data_dir / "targets.tsv").is_file() and data_dir.resolve() != out_dir.resolve():
         shutil.copyfile(data_dir / "targets.tsv", out_dir / "targets.tsv")

@@ -14,15 +14,18 @@ rows it asked for (no memory map growing its resident size over an epoch).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import atomic_path
-from dlbio.data.encoding import BASES
+from dlbio import guard
+from dlbio.atomic import atomic_path, write_text
+from dlbio.data.encoding import BASES, N_CODE
 from dlbio.errors import DlbioError, require
 from dlbio.progress import counter
 
@@ -33,10 +36,17 @@ SUFFIX = ".dlbio"
 class StoreSet:
     """A split in the store; same interface as :class:`dlbio.data.deepsea_mat.MatSet`."""
 
-    def __init__(self, path: str | Path, limit: int | None = None, verify: bool = False):
+    def __init__(self, path: str | Path, limit: int | None = None, verify: bool = True):
+        """Open the store at *path*, its first *limit* rows (all: None).
+
+        *verify* checks both arrays against the manifest's SHA-256 the first time this
+        version of the files is opened (:func:`verify_checksums`); ``verified`` says whether
+        they were.  Base codes out of range are refused at every read, verified or not.
+        """
         self.path = Path(path)
         manifest = self.path / "manifest.json"
         require(manifest.is_file(), f"{self.path}: not a dlbio store (no manifest.json)")
+        guard.reading(self.path)
         try:
             m = json.loads(manifest.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -48,6 +58,9 @@ class StoreSet:
         self.manifest = m
         self.n_total, self.length, self.n_targets = int(m["n"]), int(m["length"]), int(m["n_targets"])
         self.target_names = m.get("target_names")
+        require(self.target_names is None or len(self.target_names) == self.n_targets,
+                f"{manifest}: {len(self.target_names or [])} target names for {self.n_targets} targets; the store "
+                "is damaged, convert it again")
         self.split = m.get("split", self.path.stem)
         self.label_bytes = -(-self.n_targets // 8)
         self._seq = self.path / "seq.u8"
@@ -56,9 +69,7 @@ class StoreSet:
             require(f.is_file(), f"{f}: missing from the store")
             require(f.stat().st_size == size,
                     f"{f}: {f.stat().st_size} bytes but the manifest says {size}; the store is damaged")
-        if verify:
-            for f, key in ((self._seq, "seq_sha256"), (self._labels, "labels_sha256")):
-                require(_sha256(f) == m[key], f"{f}: checksum does not match the manifest; the store is damaged")
+        self.verified = bool(verify) and verify_checksums(self)
         self.n = self.n_total if limit is None else min(limit, self.n_total)
         self.layout = "store"
         self._fd_seq = os.open(self._seq, os.O_RDONLY)
@@ -69,6 +80,10 @@ class StoreSet:
         start, stop = max(0, start), min(stop, self.n)
         m = max(0, stop - start)
         seq = _pread(self._fd_seq, m * self.length, start * self.length).reshape(m, self.length)
+        if m and seq.max() > N_CODE:
+            row, col = np.argwhere(seq > N_CODE)[0]
+            raise DlbioError(f"{self._seq}: base code {seq[row, col]} in row {start + row + 1:,}, position {col + 1} "
+                             f"(codes are 0-{N_CODE}, A G C T N); the store is damaged, convert it again")
         bits = _pread(self._fd_lab, m * self.label_bytes, start * self.label_bytes).reshape(m, self.label_bytes)
         return seq, np.unpackbits(bits, axis=1, count=self.n_targets)
 
@@ -96,6 +111,62 @@ def _pread(fd: int, nbytes: int, offset: int) -> np.ndarray:
     return np.frombuffer(buf, dtype=np.uint8)
 
 
+# A store this big says that it is being checked (a DeepSEA train set: 4.9 GB, a few seconds).
+NOTE_VERIFY_BYTES = 1 << 30
+
+
+def verify_checksums(store: StoreSet) -> bool:
+    """Check *store*'s arrays against the SHA-256 its manifest records; True when they match.
+
+    A match is remembered under $DLBIO_CACHE/verified for these exact files (path, size,
+    mtime, inode), so a store is read in full once, not at every epoch or command; any
+    change to a file makes the next open check it again.  A mismatch is a DlbioError.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = {"seq_sha256": store._seq, "labels_sha256": store._labels}
+    stamps = {key: _stamp(f) for key, f in files.items()}
+    want = {key: store.manifest[key] for key in files}
+    memo = _memo_path(store.path)
+    if memo is not None and _read_json(memo) == {"stamps": stamps, "sha256": want}:
+        return True
+    total = sum(s[0] for s in stamps.values())
+    if total >= NOTE_VERIFY_BYTES:
+        print(f"checking {store.path} against its checksums ({total / 1e9:.1f} GB, once for these files)",
+              file=sys.stderr, flush=True)
+    with ThreadPoolExecutor(len(files)) as pool:  # hashlib leaves the GIL while it hashes
+        got = dict(zip(files, pool.map(_sha256, files.values())))
+    for key, f in files.items():
+        require(got[key] == want[key], f"{f}: its SHA-256 differs from the manifest's; the store is damaged "
+                                       "(convert or build it again; --no-verify reads it as it is)")
+    if memo is not None and {key: _stamp(f) for key, f in files.items()} == stamps:
+        with contextlib.suppress(OSError):
+            write_text(memo, json.dumps({"stamps": stamps, "sha256": want}))
+    return True
+
+
+def _stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev]
+
+
+def _memo_path(store_path: Path) -> Path | None:
+    from dlbio.resources import cache_dir
+
+    key = hashlib.sha1(str(store_path.resolve()).encode()).hexdigest()[:20]
+    try:
+        return cache_dir("verified") / f"{key}.json"
+    except OSError:  # no writable cache: check every time
+        return None
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -105,11 +176,12 @@ def _sha256(path: Path) -> str:
 
 
 def write_store(path: str | Path, source, sources: list[str] | None = None, progress: bool | str = False,
-                chunk: int = 16384) -> Path:
+                chunk: int = 16384, build_id: str | None = None) -> Path:
     """Copy every sample of *source* (anything with n/length/n_targets/read) into a store at *path*.
 
     Written under a temporary name and renamed: a failed or killed conversion never
-    leaves a half-written store under the final name.
+    leaves a half-written store under the final name.  *build_id* names the build of the
+    set the store belongs to (:mod:`dlbio.data.dataset`), so that readers can refuse a mix.
     """
     path = Path(path)
     h_seq, h_lab = hashlib.sha256(), hashlib.sha256()
@@ -135,6 +207,6 @@ def write_store(path: str | Path, source, sources: list[str] | None = None, prog
                     "sources": sources or [str(getattr(source, "path", ""))],
                     "seq_bytes": int(source.n) * int(source.length),
                     "labels_bytes": int(source.n) * (-(-int(source.n_targets) // 8)),
-                    "seq_sha256": h_seq.hexdigest(), "labels_sha256": h_lab.hexdigest()}
+                    "seq_sha256": h_seq.hexdigest(), "labels_sha256": h_lab.hexdigest(), "build_id": build_id}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return path

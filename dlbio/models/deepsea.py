@@ -88,11 +88,17 @@ def danq_jaspar(n_targets: int = 919, length: int = 1000, filters: int = 1024, k
 def build(name: str, n_targets: int, length: int, filters: int | None = None, kernel_size: int | None = None,
           lstm_units: int | None = None, dense_units: int = 925, seed: int = 0) -> keras.Model:
     """Build a model by name (DanQ | DeepSEA | DanQ-JASPAR); None keeps the published sizes."""
+    sizes = {"-f/--filters": filters, "-k/--kernel-size": kernel_size, "--lstm-units": lstm_units,
+             "--dense-units": dense_units}
+    for option, size in sizes.items():
+        require(size is None or size >= 1, f"{option} must be at least 1, got {size}")
     kw = {k: v for k, v in {"filters": filters, "kernel_size": kernel_size}.items() if v is not None}
     if name == "DanQ":
-        return danq(n_targets, length, lstm_units=lstm_units or 320, dense_units=dense_units, **kw)
+        return danq(n_targets, length, lstm_units=320 if lstm_units is None else lstm_units, dense_units=dense_units,
+                    **kw)
     if name == "DeepSEA":
         return deepsea(n_targets, length, dense_units=dense_units, **kw)
     if name == "DanQ-JASPAR":
-        return danq_jaspar(n_targets, length, lstm_units=lstm_units or 512, dense_units=dense_units, seed=seed, **kw)
+        return danq_jaspar(n_targets, length, lstm_units=512 if lstm_units is None else lstm_units,
+                           dense_units=dense_units, seed=seed, **kw)
     raise ValueError(f"model must be one of {MODELS}, got {name!r}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import keras
 
+from dlbio import guard
 from dlbio.errors import DlbioError, require
 
 
@@ -13,6 +14,7 @@ def load_dna_model(path: str | Path) -> keras.Model:
     """Any Keras model file whose input is one-hot DNA (L, 4), A,G,C,T order."""
     path = Path(path)
     require(path.is_file(), f"{path}: model file not found (train one with danq-train, or give another with -w)")
+    guard.reading(path)
     try:
         model = keras.models.load_model(path, compile=False)
     except Exception as exc:  # noqa: BLE001

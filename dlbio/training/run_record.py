@@ -14,7 +14,8 @@ from dlbio.atomic import write_text
 
 
 def data_checksums(sets: dict) -> dict:
-    """Per split: the store's SHA-256 from its manifest, or size and SHA-256 of a .mat file's first 64 MB."""
+    """Per split: the store's SHA-256 from its manifest (``verified``: checked against the data
+    when it was opened), or size and SHA-256 of a .mat file's first 64 MB."""
     import hashlib
 
     out = {}
@@ -22,7 +23,8 @@ def data_checksums(sets: dict) -> dict:
         manifest = getattr(s, "manifest", None)
         if manifest:
             out[split] = {"path": str(s.path), "seq_sha256": manifest["seq_sha256"],
-                          "labels_sha256": manifest["labels_sha256"]}
+                          "labels_sha256": manifest["labels_sha256"], "verified": bool(s.verified),
+                          "build_id": manifest.get("build_id")}
             continue
         h = hashlib.sha256()
         with open(s.path, "rb") as fh:

@@ -44,7 +44,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
           verbose: bool = False, weights: str | Path | None = None, seed: int = 1, patience: int = 5,
           out_dir: str | Path = ".", prefix: str = "bestmodel", mixed_precision: bool = False,
           resume: bool = False, deterministic: bool = False, multi_worker: bool = False,
-          quiet: bool = False, fine_tune: str | Path | None = None) -> TrainResult:
+          quiet: bool = False, fine_tune: str | Path | None = None, verify: bool = True) -> TrainResult:
     """danq-train: fit DanQ/DeepSEA on a data folder, keep the best model, evaluate on test.
 
     Writes under ``<out_dir>/checkpoints/``: ``<prefix>.<model>.keras`` (best validation
@@ -53,7 +53,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     when *results* is set, ``<out_dir>/predictions/<results>`` plus its per-target TSV
     (``"auto"``: :func:`default_results_name`; None or ``""``: no test predictions).
     With *fine_tune* (a Keras model file), that model trains instead of a new *model_name*,
-    and ``<model>`` in the file names is the file's stem.
+    and ``<model>`` in the file names is the file's stem.  *verify* False skips the
+    stores' checksums (``--no-verify``).
     Raises :class:`dlbio.training.resume.Preempted` when stopped by a signal.
     """
     import tensorflow as tf
@@ -78,6 +79,9 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
     # A SIGTERM outside the training loop (reading data, the final test predictions) exits 75 too.
     state_path = Path(out_dir) / "checkpoints" / f"{prefix}.{model_name}.state.keras"
+    if results == "auto":
+        results = default_results_name(model_name, prefix)
+    _refuse_overwriting_inputs(state_path, prefix, model_name, results, Path(out_dir), weights, fine_tune)
     with sigterm_as_preemption(state_path), _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"),
                                                           strategy, multi_worker):
         gpus = tf.config.list_physical_devices("GPU")
@@ -88,7 +92,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                   "for the walk-through DanQ) and the numbers differ from float32; it is meant for GPUs",
                   file=sys.stderr, flush=True)
         seed_everything(seed, deterministic=deterministic)
-        sets = sources.open_data_dir(data_dir, limit)
+        sets = sources.open_data_dir(data_dir, limit, verify=verify)
         train_set, valid_set = sets["train"], sets["valid"]
         ckpt_dir = state_path.parent
         ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -131,8 +135,6 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                              deterministic=deterministic, elapsed_s=elapsed,
                              samples_per_s=len(history["loss"]) * train_set.n / max(elapsed, 1e-9))
         res_path, lines = None, []
-        if results == "auto":
-            results = default_results_name(model_name, prefix)
         if results:
             require(ckpt.is_file(), f"{ckpt}: no best model was saved (no completed epoch)")
             best = load_dna_model(ckpt)
@@ -140,6 +142,20 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                          quiet=quiet)
             res_path, lines = pr.path, pr.summary
         return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
+
+
+def _refuse_overwriting_inputs(state_path: Path, prefix: str, model_name: str, results: str | None, out_dir: Path,
+                               weights, fine_tune) -> None:
+    """Before any work: none of the files this run writes may be the model it starts from."""
+    from dlbio.guard import Output, refuse_overwrite
+
+    stem = state_path.with_name(f"{prefix}.{model_name}")
+    written = [stem.with_suffix(s) for s in (".keras", ".log.csv", ".run.json", ".lock", ".state.keras")]
+    if results:
+        predictions = out_dir / "predictions" / results
+        written += [predictions, predictions.with_suffix(".metrics.tsv")]
+    refuse_overwrite([("--weights", weights), ("--fine-tune", fine_tune)],
+                     [("this run's output (see --prefix, --out-dir, -o)", p, Output()) for p in written])
 
 
 def _say_what_trains(model, train_set, valid_set, batch_size: int, epochs: int, strategy, multi_worker: bool,

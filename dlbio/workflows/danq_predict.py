@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import h5py
 import keras
 import numpy as np
 
-from dlbio.atomic import atomic_path
+from dlbio.atomic import hdf5_file
 from dlbio.data import sources
 from dlbio.data.fasta import read_index
+from dlbio.notes import Notes
 from dlbio.errors import require
 from dlbio.evaluation import per_target_metrics, summary_lines, write_metrics_tsv
 from dlbio.predict import predict_index
@@ -47,7 +46,7 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
                          both_strands=both_strands)
     labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
     out = Path(out)
-    with atomic_path(out) as tmp, h5py.File(tmp, "w") as f:
+    with hdf5_file(out) as f:
         f.create_dataset("pred", data=pred.astype(np.float32, copy=False), **FLOAT_FILTERS)
         f.create_dataset("labels", data=labels, compression="gzip")
         if source.target_names:
@@ -70,27 +69,29 @@ def check_compatible(model: keras.Model, source) -> None:
 
 def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target_names=None,
                   batch_size: int = 1024, resize: bool = False, both_strands: bool = False,
-                  progress: bool = False) -> tuple[Path, Counter]:
+                  progress: bool = False, strict: bool = False) -> tuple[Path, Notes]:
     """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
     target) or, for *out* ending in .h5, HDF5 (``pred`` (N, T), ``id``); see
     prediction_table.  Records must have the model's length, or with *resize* are padded
     with N or centre-cropped to it; *both_strands* averages each record's and its reverse
-    complement's predictions.  Returns (output path, counts of resized records)."""
+    complement's predictions.  Returns (output path, counts of resized records: with
+    *strict*, any resized record is an error)."""
     from dlbio.prediction_table import predict_table
     from dlbio.targets import target_names_for
 
     length = model.inputs[0].shape[1]
-    notes: Counter = Counter()
+    notes = Notes()
     ids, idx = read_index(fasta, length, resize, notes)
+    notes.refuse_if(strict, str(fasta))
     names = target_names_for(model, target_names)
     path = predict_table(model, idx, [(i,) for i in ids], {"id": str}, names, out, both_strands, batch_size,
                          progress=progress)
     return path, notes
 
 
-def open_sets(data: str | Path, limit: int | None = None, splits=("test",)):
-    """Open the DeepSEA-layout folder *data* for the given splits."""
-    return sources.open_data_dir(data, limit, splits)
+def open_sets(data: str | Path, limit: int | None = None, splits=("test",), verify: bool = True):
+    """Open the DeepSEA-layout folder *data* for the given splits (:func:`dlbio.data.sources.open_data_dir`)."""
+    return sources.open_data_dir(data, limit, splits, verify)
 
 
 __all__ = ["predict", "predict_fasta", "open_sets", "check_compatible"]

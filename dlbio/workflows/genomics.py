@@ -11,54 +11,81 @@ from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
 from dlbio.errors import require
+from dlbio.notes import Notes
 from dlbio.progress import counter
 from dlbio.targets import target_names_for
 from dlbio.variants import read_vcf, score_variants, summary_writer, variant_writer
 
 
 def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | Path, mat: bool = False,
-                  **rules) -> tuple[prepare.BuiltSet, dict]:
-    """danq-prepare: see :func:`dlbio.data.prepare.build` for the rules; writes stores (+ .mat)."""
+                  force: bool = False, strict: bool = False, **rules) -> tuple[prepare.BuiltSet, dict]:
+    """danq-prepare: see :func:`dlbio.data.prepare.build` for the rules; writes stores (+ .mat),
+    the set whole or not at all (*force* replaces an earlier set in *out_dir*); with *strict*
+    a peak or window left out or changed is an error, before anything is written."""
+    _refuse_set_over_inputs(out_dir, force, [("--genome", genome)] + [(f"the peaks of {t}", p) for t, p in targets.items()])
     built = prepare.build(genome, targets, **rules)
-    return built, prepare.write_built(built, out_dir, mat, rules.get("progress", False))
+    built.notes.refuse_if(strict, str(out_dir))
+    return built, prepare.write_built(built, out_dir, mat, rules.get("progress", False), force)
 
 
 def build_from_fasta(files: dict[str, Path], out_dir: str | Path, length: int, valid_fraction: float,
-                     test_fraction: float, seed: int, mat: bool = False):
+                     test_fraction: float, seed: int, mat: bool = False, force: bool = False, strict: bool = False):
+    """danq-prepare --fasta-class: one FASTA file per class (:func:`dlbio.data.prepare.fasta_classes`)."""
+    _refuse_set_over_inputs(out_dir, force, [(f"--fasta-class {c}", p) for c, p in files.items()])
     built, notes = prepare.fasta_classes(files, length, valid_fraction, test_fraction, seed)
-    return built, prepare.write_built(built, out_dir, mat)
+    notes.refuse_if(strict, str(out_dir))
+    return built, prepare.write_built(built, out_dir, mat, force=force)
 
 
-def region_windows(bed: str | Path, genome_path: str | Path, length: int):
+def _refuse_set_over_inputs(out_dir, force: bool, inputs: list) -> None:
+    """Before reading anything: the set's folder is replaced whole, so it may hold no input, and
+    an earlier set there needs *force* (the hours of a build are not spent to be refused)."""
+    from dlbio.data.dataset import check_replaceable
+    from dlbio.guard import Output, refuse_overwrite
+
+    refuse_overwrite(inputs, [("--out", out_dir, Output("dataset"))])
+    check_replaceable(Path(out_dir), force)
+
+
+def region_windows(bed: str | Path, genome_path: str | Path, length: int, notes: Notes | None = None,
+                   strict: bool = False):
     """Yields (name, chrom, start, end, window_start, sequence) for each BED line: the
     *length* bases centred on the narrowPeak summit when the file has one (10th column),
     else on the interval's midpoint; window_start is 0-based, the name is column 4 or
-    chrom:start-end.  A generator, so that many regions need not be held as text."""
+    chrom:start-end.  A generator, so that many regions need not be held as text.
+    The lines left out or clipped (a chromosome the genome lacks, ...) are counted into
+    *notes*; with *strict* the first such line is an error, raised before the first window."""
     genome = Genome(genome_path)
-    for chrom, s, e, name, centre in read_bed(bed, genome, keep_names=True).names:
+    regions = read_bed(bed, genome, keep_names=True)
+    regions.notes.refuse_if(strict, str(bed))
+    if notes is not None:
+        notes.merge(regions.notes)
+    for chrom, s, e, name, centre in regions.names:
         first = centre - length // 2
         yield name, chrom, s, e, first, genome.fetch(chrom, first, first + length)
 
 
 def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | Path,
                     names: list[str] | None = None, batch_size: int = 512, both_strands: bool = False,
-                    progress: bool = False) -> tuple[Path, int]:
+                    progress: bool = False, strict: bool = False) -> tuple[Path, int, Notes]:
     """A window of the model's length around each BED line (region_windows) -> TSV (name,
     chrom, start, end, window_start, targets) or, for *out* ending in .h5, HDF5 (``pred``
     and those columns).  *both_strands* averages each window's and its reverse
-    complement's predictions."""
+    complement's predictions.  Returns (path, regions predicted, the lines left out or
+    changed, counted: with *strict* any is an error)."""
     from dlbio.prediction_table import predict_table
 
     length = model.inputs[0].shape[1]
+    notes = Notes()
     rows, bases = [], bytearray()       # one growing buffer: no per-window arrays to stack (a second copy)
-    for name, chrom, s, e, first, sequence in region_windows(bed, genome_path, length):
+    for name, chrom, s, e, first, sequence in region_windows(bed, genome_path, length, notes, strict):
         bases += encode(sequence, f"{chrom}:{s}-{e}").tobytes()
         rows.append((name, chrom, s, e, first))
     idx = np.frombuffer(bases, np.uint8).reshape(len(rows), length)
     keys = {"name": str, "chrom": str, "start": int, "end": int, "window_start": int}
     path = predict_table(model, idx, rows, keys, target_names_for(model, names), out, both_strands,
                          batch_size, progress=progress)
-    return path, len(rows)
+    return path, len(rows), notes
 
 
 _MAX_PANELS = 16  # dlbio track's figure: more panels would make it too tall to read
@@ -85,7 +112,7 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
     require(step >= 1, f"--step must be at least 1, got {step}")
     require(":" in region, f"--region {region!r}: expected chrom:start-end")
     genome = Genome(genome_path)
-    ((chrom, (start, end)),) = prepare.parse_regions((region,), genome, "--region").items()
+    ((chrom, [(start, end)]),) = prepare.parse_regions((region,), genome, "--region").items()
     require(end <= genome.lengths[chrom], f"--region {region!r}: {chrom} is {genome.lengths[chrom]:,} bp long")
     if targets is None:
         require(n_targets <= _MAX_PANELS,
@@ -121,19 +148,21 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
 
 def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,
               both_strands: bool = False, skip_mismatch: bool = False, warn=None, progress: bool | str = False,
-              targets: list[int] | None = None, chunk: int = 4096, top: int = 5) -> dict:
+              targets: list[int] | None = None, chunk: int = 4096, top: int = 5, strict: bool = False) -> dict:
     """dlbio variants: per variant and target, ref/alt probabilities, difference, log-odds difference.
 
     *out* ending in .h5 gets HDF5 (``ref_prob``/``alt_prob`` float32 (V, T) and the variant
     columns), else a long TSV (one row per variant and target); beside it
     ``<out stem>.summary.tsv``, one row per variant: its largest |diff| and |log-odds diff|
     and their targets.  *targets* (1-based) keeps only those targets.  Variants are scored
-    *chunk* at a time and written as they come, so memory does not grow with the VCF.
+    *chunk* at a time and written as they come, so memory does not grow with the VCF.  With
+    *strict*, a record left out (a chromosome the genome lacks, a symbolic allele, ...) is an error.
     Returns {'path', 'summary', 'n', 'notes', 'strongest': the *top* variants by max |diff|, as
     (Variant, target name, diff)}.
     """
     genome = Genome(genome_path)
     variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)
+    notes.refuse_if(strict, str(vcf))
     require(variants, f"{vcf}: no usable variants ({', '.join(f'{k}: {v}' for k, v in notes.items()) or 'empty'})")
     all_names = target_names_for(model, names)
     columns = [t - 1 for t in targets] if targets else list(range(len(all_names)))

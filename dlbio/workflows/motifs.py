@@ -131,7 +131,8 @@ def write_influence(change: np.ndarray, matched: dict[int, str], names: list[str
 def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, split: str = "test",
              targets: list[int] | None = None, release: str = jaspar.DEFAULT_RELEASE, q_threshold: float = 0.05,
              n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False,
-             shuffles: int = 99, max_shuffled_p: float = 0.05, seed: int = 0, influence: int = 0) -> dict:
+             shuffles: int = 99, max_shuffled_p: float = 0.05, seed: int = 0, influence: int = 0,
+             verify: bool = True) -> dict:
     """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*; with
     *influence* N, also influence.tsv: each filter's influence on each target over the first
     N positive sequences (dlbio.motifs.influence, write_influence)."""
@@ -155,7 +156,7 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
         from dlbio.motifs.influence import silenceable_layer
 
         silenceable_layer(model)
-    source = open_sets(data, limit, (split,))[split]
+    source = open_sets(data, limit, (split,), verify)[split]
     idx = positive_sequences(source, targets)
     reports = report_filters(model, idx, release, min_sites, progress_mode(quiet), shuffles, seed)
     out = Path(out_dir)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.errors import DlbioError, require
+from dlbio.notes import Notes
 from dlbio.progress import iterate
 from dlbio.targets import target_names_for
 from dlbio.workflows.genomics import output_stems, region_windows
@@ -18,7 +19,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
                 png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
                 genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True,
                 both_strands: bool = False, positions: str | None = None,
-                seqlet_p: float | None = None) -> list[dict]:
+                seqlet_p: float | None = None, notes: Notes | None = None, strict: bool = False) -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
@@ -47,7 +48,8 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
     alt base, change), 'tsv' (None with HDF5), 'png'}; with several records, the first
     also has 'summary' (its path); with *seqlet_p*, the first also has what seqlet_report
-    returns ('seqlets', 'n_seqlets', 'motifs', 'patterns', ...).
+    returns ('seqlets', 'n_seqlets', 'motifs', 'patterns', ...).  The BED lines left out or
+    clipped are counted into *notes*; with *strict* any is an error.
     """
     import contextlib
 
@@ -65,7 +67,7 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     if bed:
         require(genome, "--bed needs --genome")
         source = bed
-        found = ((name, sequence) for name, *_, sequence in region_windows(bed, genome, length))
+        found = ((name, sequence) for name, *_, sequence in region_windows(bed, genome, length, notes, strict))
     else:
         source = fasta
         found = read_records(fasta)
