@@ -165,7 +165,7 @@ def main() -> None:
         split = (["--reverse-complement"] if a.prepare_genome == "hg19" else  # danq-prepare's defaults: DeepSEA's
                  ["--test-chroms", "chr3", "--valid-chroms", "chr2", "--neg-fraction", 0.05])
         measure("prepare", "danq-prepare", "-g", sheet.parent / "genome.fa", "--sheet", sheet, *split,
-                "-o", a.out / "prepared", "-q", genome=a.prepare_genome,
+                "-o", a.out / "prepared", "-q", "--force", genome=a.prepare_genome,
                 megabases=round(sum(lengths.values()) / 1e6), targets=a.prepare_targets,
                 peaks_per_300mb=a.prepare_peaks)
 

@@ -77,6 +77,7 @@ def make_fixtures(d: Path) -> None:
     (d / "mismatch.vcf").write_text(f"#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\t{wrong}\tG\n")
     (d / "pos.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\tabc\tv\tA\tG\n")
     (d / "cols.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\n")
+    (d / "other_chrom.vcf").write_text(f"#CHROM\tPOS\tID\tREF\tALT\nchrZ\t5\tz\tA\tG\nchr1\t100\tv\t{ref}\tG\n")
     (d / "only_symbolic.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tA\t<INS>\nchr1\t200\tw\tA\t<DEL>\n")
     (d / "seq199.fa").write_text(">s\n" + "A" * 199 + "\n")
     (d / "preds.h5").write_text("not hdf5")
@@ -94,6 +95,40 @@ def make_fixtures(d: Path) -> None:
     (d / "genome_gzip.fa.gz").write_bytes(gzip.compress((g / "genome.fa").read_bytes()))
     packed = gzip.compress(b">s\n" + bytes(rng.choice(list(b"ACGT"), 20000).astype(np.uint8)) + b"\n")
     (d / "cut.fa.gz").write_bytes(packed[: len(packed) // 2])
+    # Nothing lost: outputs over inputs, sets of two builds, damaged stores, unchecked options
+    (d / "mine").mkdir()
+    (d / "mine" / "notes.txt").write_text("the user's")
+    (d / "prepared").mkdir()
+    (d / "prepared" / "dataset.json").write_text('{"format": "dlbio-dataset", "build_id": "0"}')
+    (d / "prepared" / "targets.tsv").write_text("T\n")
+    (d / "sheet_inside").mkdir()
+    (d / "sheet_inside" / "targets.tsv").write_text(f"CTCF\t{g / 'CTCF.narrowPeak'}\n")
+    (d / "one.fa").write_text(">only\n" + "ACGT" * 10 + "\n")
+    (d / "ten.fa").write_text("".join(f">r{i}\n" + "ACGT" * 10 + "\n" for i in range(10)))
+    (d / "text_first.fa").write_text("ACGT\n>x\n" + "ACGT" * 50 + "\n")
+    (d / "log.csv").write_text("epoch,loss,val_loss\n0,0.5,0.6\n")
+    (d / "some_other_chroms.bed").write_text("chr1\t1000\t1500\nchrX\t100\t500\n")
+    for name in ("mixed", "names9", "codes9", "bitflip"):
+        convert(tiny, d / name, ("train", "valid", "test"))
+    convert(tiny, d / "other_build", ("test",))
+    import shutil
+
+    shutil.rmtree(d / "mixed" / "test.dlbio")
+    shutil.copytree(d / "other_build" / "test.dlbio", d / "mixed" / "test.dlbio")
+    manifest = d / "names9" / "test.dlbio" / "manifest.json"
+    import json
+
+    m = json.loads(manifest.read_text())
+    m["target_names"] = m["target_names"] + ["extra"]
+    manifest.write_text(json.dumps(m))
+    seq = d / "codes9" / "test.dlbio" / "seq.u8"
+    raw = bytearray(seq.read_bytes())
+    raw[::7] = bytes([9]) * len(raw[::7])
+    seq.write_bytes(bytes(raw))
+    seq = d / "bitflip" / "test.dlbio" / "seq.u8"
+    raw = bytearray(seq.read_bytes())
+    raw[5] = (raw[5] + 1) % 4
+    seq.write_bytes(bytes(raw))
 
 
 def cases() -> list[tuple[str, str, list]]:
@@ -225,4 +260,51 @@ def cases() -> list[tuple[str, str, list]]:
         ("insert-motif background of the wrong length", "insert-motif", ["-w", "tiny.keras", "-m", "GATAAG",
                                                                          "--background", "seq199.fa"]),
         ("insert-motif --gc 1.5", "insert-motif", ["-w", "tiny.keras", "-m", "GATAAG", "--gc", "1.5"]),
+        ("danq-predict -o the --fasta file", "danq-predict", ["-w", "tiny.keras", "--fasta", "seq199.fa",
+                                                              "-o", "seq199.fa"]),
+        ("danq-predict -o the --genome file", "danq-predict", ["-w", "tiny.keras", "--bed", "some_other_chroms.bed",
+                                                               "--genome", gen, "-o", gen]),
+        ("variants -o the VCF", "variants", ["--vcf", "pos.vcf", "-g", gen, "-w", "tiny.keras", "-o", "pos.vcf"]),
+        ("danq-visualize -o the training log", "danq-visualize", ["-L", "log.csv", "-o", "log.csv"]),
+        ("mutagenesis -o prefix that is its FASTA", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa",
+                                                                    "-t", "1", "-o", "seq199.fa"]),
+        ("danq-prepare sheet inside the output folder", "danq-prepare",
+         [*holdout, "-g", gen, "--sheet", "sheet_inside/targets.tsv", "-o", "sheet_inside"]),
+        ("danq-convert into its own data folder", "danq-convert", ["-d", "mixed", "-o", "mixed"]),
+        ("danq-prepare into a folder of the user's files", "danq-prepare",
+         [*holdout, "-g", gen, "--peaks", f"T={g / 'CTCF.narrowPeak'}", "-o", "mine", "--force"]),
+        ("danq-prepare rerun into a set without --force", "danq-prepare",
+         [*holdout, "-g", gen, "--peaks", f"T={g / 'CTCF.narrowPeak'}", "-o", "prepared"]),
+        ("-o an existing folder", "variants", ["--vcf", "pos.vcf", "-g", gen, "-w", "tiny.keras", "-o", "empty"]),
+        ("mutagenesis -o prefix an existing folder", "mutagenesis", ["-w", "tiny.keras", "--fasta", "seq199.fa",
+                                                                     "-t", "1", "-o", "empty"]),
+        ("splits of two builds in one set", "danq-predict", ["-d", "mixed", "-w", "tiny.keras"]),
+        ("store manifest with more names than targets", "danq-predict", ["-d", "names9", "-w", "tiny.keras"]),
+        ("store with base codes out of range (--no-verify)", "danq-predict", ["-d", "codes9", "-w", "tiny.keras",
+                                                                             "--no-verify"]),
+        ("store whose bases differ from its checksum", "danq-predict", ["-d", "bitflip", "-w", "tiny.keras"]),
+        ("danq-train -f 0", "danq-train", ["-d", tiny, "-f", "0"]),
+        ("danq-train --lstm-units 0", "danq-train", ["-d", tiny, "--lstm-units", "0"]),
+        ("danq-train --patience -1", "danq-train", ["-d", tiny, "--patience", "-1"]),
+        ("danq-train -g 0", "danq-train", ["-d", tiny, "-g", "0"]),
+        ("danq-train -l 0", "danq-train", ["-d", tiny, "-l", "0"]),
+        ("--fasta-class fractions summing to 1 or more", "danq-prepare",
+         ["--fasta-class", "a=ten.fa", "--fasta-class", "b=seq199.fa", "--valid-fraction", "0.6",
+          "--test-fraction", "0.6", "-o", "fc1"]),
+        ("--fasta-class negative fraction", "danq-prepare", ["--fasta-class", "a=ten.fa", "--valid-fraction", "-0.1",
+                                                             "-o", "fc2"]),
+        ("--fasta-class class of one record", "danq-prepare", ["--fasta-class", "a=ten.fa", "--fasta-class",
+                                                               "b=one.fa", "--length", "40", "-o", "fc3"]),
+        ("--fasta-class one file for two classes", "danq-prepare", ["--fasta-class", "a=ten.fa", "--fasta-class",
+                                                                    "b=ten.fa", "-o", "fc4"]),
+        ("--neg-fraction above 1", "danq-prepare", [*holdout, "-g", gen, "--peaks", f"T={g / 'CTCF.narrowPeak'}",
+                                                    "--neg-fraction", "1.5", "-o", "b"]),
+        ("overlapping test and validation regions", "danq-prepare",
+         ["-g", gen, "--peaks", f"T={g / 'CTCF.narrowPeak'}", "--test-chroms", "chr3:0-50000", "--valid-chroms",
+          "chr3:40000-90000", "-o", "b"]),
+        ("FASTA with text before the first '>'", "danq-predict", ["-w", "tiny.keras", "--fasta", "text_first.fa"]),
+        ("--strict: a region on a chromosome the genome lacks", "danq-predict",
+         ["-w", "tiny.keras", "--bed", "some_other_chroms.bed", "--genome", gen, "--strict"]),
+        ("--strict: a VCF record on a chromosome the genome lacks", "variants",
+         ["--vcf", "other_chrom.vcf", "-g", gen, "-w", "tiny.keras", "--strict"]),
     ]

@@ -37,3 +37,86 @@ def test_errors_name_the_output_not_its_temporary(tmp_path):
             tmp.mkdir()
             open(tmp, "w")
     assert err.value.filename == str(tmp_path / "y.tsv") and not list(tmp_path.glob(".y.tsv*"))
+
+
+def _limited(limit: int):
+    """preexec_fn for a child process whose files cannot grow past *limit* bytes (a full disk, as
+    the writers see it: EFBIG where a disk gives ENOSPC).  Run the child without writing bytecode
+    (-B): Python's .pyc writer does not notice a short write and would leave truncated files."""
+    import resource
+    import signal
+
+    def set_limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return set_limit
+
+
+def test_a_full_disk_is_one_line_and_the_previous_file_stays(tmp_path):
+    """HDF5 and text outputs, in a process whose files cannot pass 20 kB: exit 2, one line naming
+    the output, no traceback and no crash (h5py segfaulted here), the old file intact, no
+    temporary file left."""
+    import os
+    import subprocess
+    import sys
+
+    from dlbio.models import deepsea
+    from dlbio.resources import data_dir
+
+    g = data_dir() / "genome_tiny"
+    deepsea.build("DanQ", 40, 1000, filters=4, kernel_size=9, lstm_units=2, dense_units=4).save(tmp_path / "m.keras")
+    bed = ["--bed", str(g / "CTCF.narrowPeak"), "--genome", str(g / "genome.fa")]
+    runs = {"p.h5": ["danq-predict", "-w", "m.keras", *bed, "-o", "p.h5"],
+            "p.tsv": ["danq-predict", "-w", "m.keras", *bed, "-o", "p.tsv"],
+            "ism.h5": ["mutagenesis", "-w", "m.keras", "--fasta", str(g / "example.fa"), "--all-records", "-t", "1",
+                       "--method", "gradient", "--no-png", "-o", "ism.h5"]}
+    # no bytecode written under the limit: Python would leave truncated .pyc files behind
+    env = {**os.environ, "DLBIO_CACHE": str(tmp_path / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}
+    for out, args in runs.items():
+        (tmp_path / out).write_text("the previous run's\n")
+        res = subprocess.run([sys.executable, "-m", "dlbio", *args], cwd=tmp_path, env=env, capture_output=True,
+                             text=True, preexec_fn=_limited(20_000), timeout=300)
+        assert res.returncode == 2, (out, res.returncode, res.stderr[-2000:])
+        assert res.stderr.strip() == f"error: {out}: cannot write (File too large); nothing was replaced", res.stderr
+        assert (tmp_path / out).read_text() == "the previous run's\n"
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_hdf5_writer_raises_the_write_error_and_leaves_no_file(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\n"
+            "from dlbio.atomic import hdf5_file\n"
+            "from dlbio.errors import DlbioError\n"
+            "try:\n"
+            "    with hdf5_file('x.h5') as f:\n"
+            "        d = f.create_dataset('a', (2000, 50), 'f4', chunks=True)\n"
+            "        for i in range(0, 2000, 100):\n"
+            "            d[i:i + 100] = np.random.rand(100, 50)\n"
+            "except DlbioError as exc:\n"
+            "    print(exc)\n")
+    for limit in (3_000, 30_000, 300_000):   # failing on the first write, mid-way, at the final flush
+        res = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                             preexec_fn=_limited(limit), timeout=120)
+        assert res.returncode == 0 and res.stdout.strip() == "x.h5: cannot write (File too large); nothing was replaced"
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_folders_are_swapped_in_one_step(tmp_path):
+    from dlbio.atomic import _exchange
+
+    target = tmp_path / "set"
+    target.mkdir()
+    (target / "old").write_text("1")
+    with atomic_path(target) as tmp:
+        tmp.mkdir()
+        (tmp / "new").write_text("2")
+    assert [p.name for p in target.iterdir()] == ["new"] and [p.name for p in tmp_path.iterdir()] == ["set"]
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x").write_text("a")
+    assert _exchange(a, b)                                     # Linux: renameat2(RENAME_EXCHANGE)
+    assert (b / "x").read_text() == "a" and not list(a.iterdir())

@@ -86,7 +86,7 @@ def test_predict_fasta(trained, run_cli, tmp_path):
     (tmp_path / "odd.fa").write_text(f">short\n{core}\n>long\n{flank}{'ACGT' * 50}{flank}\n")
     (tmp_path / "exact.fa").write_text(f">short\n{'N' * 60}{core}{'N' * 60}\n>long\n{'ACGT' * 50}\n")
     res = run_cli(danq_predict, ["-w", model, "--fasta", "odd.fa", "--resize", "-o", "odd.tsv"])
-    assert "padded with N: 1 records" in res.output and "centre-cropped: 1 records" in res.output
+    assert "padded with N: 1 (short)" in res.output and "centre-cropped: 1 (long)" in res.output
     run_cli(danq_predict, ["-w", model, "--fasta", "exact.fa", "-o", "exact.tsv"])
     assert (tmp_path / "odd.tsv").read_text() == (tmp_path / "exact.tsv").read_text()
 

@@ -149,8 +149,8 @@ def _refuse_overwriting_inputs(state_path: Path, prefix: str, model_name: str, r
     """Before any work: none of the files this run writes may be the model it starts from."""
     from dlbio.guard import Output, refuse_overwrite
 
-    stem = state_path.with_name(f"{prefix}.{model_name}")
-    written = [stem.with_suffix(s) for s in (".keras", ".log.csv", ".run.json", ".lock", ".state.keras")]
+    written = [state_path.with_name(f"{prefix}.{model_name}{s}") for s in (".keras", ".log.csv", ".run.json", ".lock",
+                                                                           ".state.keras")]
     if results:
         predictions = out_dir / "predictions" / results
         written += [predictions, predictions.with_suffix(".metrics.tsv")]
