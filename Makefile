@@ -12,7 +12,13 @@ setup: $(VENV)/.installed sysdeps
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[cpu,motifs,test]'
+	$(PY) -m pip install -q -e '.[cpu,jax,motifs,test]'
+	touch $@
+
+# PyTorch for the PyTorch run of the tests: its CPU build (torch 2.13.0+cpu lies on the CI
+# machines' disk; elsewhere pip fetches PyPI's 2.13.0).
+$(VENV)/.torch: $(VENV)/.installed
+	$(PY) -m pip install -q 'torch==2.13.0'
 	touch $@
 
 sysdeps:
@@ -25,8 +31,16 @@ demo: setup
 	cd $(OUT) && $(CURDIR)/$(BIN)/mdisc-conv1d --weights mdet_conv1d.keras
 	@echo "demo outputs in $(OUT)/: mdet_conv1d.keras (model), 01_conv1d.fa (alignment), 01_conv1d.png (logo)"
 
-test: setup
+# The suite on TensorFlow; again on JAX without the TensorFlow-only and backend-free tests
+# (tests/conftest.py); and on PyTorch for the models, the loader, prediction, ISM, training,
+# the class examples and the bad inputs.
+TORCH_TESTS = tests/test_deepsea_models.py tests/test_store.py tests/test_deepsea_data.py tests/test_mutagenesis.py \
+              tests/test_class2_cli.py tests/test_danq_cli.py tests/test_api.py tests/test_bad_inputs.py
+
+test: setup $(VENV)/.torch
 	$(PY) -m pytest -q -n 2 --dist loadfile
+	KERAS_BACKEND=jax $(PY) -m pytest -q -n 2 --dist loadfile
+	KERAS_BACKEND=torch $(PY) -m pytest -q -n 2 --dist loadfile $(TORCH_TESTS)
 
 bench: setup
 	$(PY) benchmarks/run.py

@@ -1,8 +1,8 @@
-"""What this machine gives dlbio: TensorFlow and the devices it sees, the job, the optional parts.
+"""What this machine gives dlbio: the Keras backend and the devices it sees, the job, the optional parts.
 
 ``dlbio check`` prints :func:`report`; danq-train and every prediction warn
-(:func:`warn_if_gpus_unseen`) when a job has GPUs that TensorFlow does not see (a CPU-only
-TensorFlow, missing CUDA libraries), which would otherwise only show as a job running many
+(:func:`warn_if_gpus_unseen`) when a job has GPUs that the backend does not see (a CPU-only
+build, missing CUDA libraries), which would otherwise only show as a job running many
 times slower.
 """
 
@@ -35,21 +35,19 @@ def job_gpus() -> str | None:
     return None
 
 
-def gpu_problem(tf) -> str | None:
-    """Why TensorFlow (the module *tf*) sees no GPU on a machine or job that has some, with the
-    fix, in one line; None when it sees a GPU or there is none to see."""
-    if tf.config.list_physical_devices("GPU"):
+def gpu_problem(module=None) -> str | None:
+    """Why the Keras backend (its module, e.g. tensorflow; default the running one) sees no GPU
+    on a machine or job that has some, with the fix, in one line; None when it sees a GPU or
+    there is none to see."""
+    from dlbio import backend
+
+    module = module or backend.module()
+    if backend.gpus(module):
         return None
     where = job_gpus()
     if where is None:
         return None
-    if not tf.sysconfig.get_build_info().get("is_cuda_build"):
-        why = (f"this TensorFlow {tf.__version__} is a CPU-only build (tensorflow-cpu); install the GPU one: "
-               "pip install 'dlbio[gpu]'")
-    else:
-        why = ("this TensorFlow is built for CUDA but found no usable GPU; check nvidia-smi, and that the "
-               "nvidia-* libraries of tensorflow[and-cuda] are installed (TF_CPP_MIN_LOG_LEVEL=0 shows TensorFlow's reason)")
-    return f"this job has GPUs ({where}) but TensorFlow sees none: {why}"
+    return f"this job has GPUs ({where}) but {backend.display_name(module)} sees none: {backend.why_no_gpu(module)}"
 
 
 _warned = False
@@ -62,9 +60,7 @@ def warn_if_gpus_unseen() -> None:
     if _warned:
         return
     _warned = True
-    import tensorflow as tf
-
-    problem = gpu_problem(tf)
+    problem = gpu_problem()
     if problem:
         print(f"warning: {problem}; running on the CPU", file=sys.stderr, flush=True)
 
@@ -76,20 +72,14 @@ def _version(package: str) -> str | None:
         return None
 
 
-def _gpu_lines(tf) -> list[tuple[str, str]]:
-    gpus = tf.config.list_physical_devices("GPU")
-    if not gpus:
-        problem = gpu_problem(tf)
+def _gpu_lines() -> list[tuple[str, str]]:
+    from dlbio import backend
+
+    details = backend.gpu_details()
+    if not details:
+        problem = gpu_problem()
         return [("GPUs seen", f"none ({problem or 'the CPU is used'})")]
-    lines = []
-    for gpu in gpus:
-        details = tf.config.experimental.get_device_details(gpu)
-        cc = details.get("compute_capability")
-        fast16 = cc is not None and cc >= (7, 0)
-        lines.append((gpu.name.replace("/physical_device:", ""),
-                      f"{details.get('device_name', 'GPU')}, compute capability "
-                      f"{'.'.join(map(str, cc)) if cc else '?'} (--mixed-precision {'fast' if fast16 else 'no faster'})"))
-    return lines
+    return details
 
 
 def _logo_line() -> str:
@@ -110,19 +100,17 @@ def _logo_line() -> str:
 
 def report() -> list[tuple[str, str]]:
     """(what, state) lines: versions, devices, the job, and the optional parts each command needs."""
-    import tensorflow as tf
-
+    from dlbio import backend
     from dlbio.resources import cache_root, data_dir
 
-    build = tf.sysconfig.get_build_info()
-    tf_build = (f"CUDA {build.get('cuda_version')}, cuDNN {build.get('cudnn_version')}" if build.get("is_cuda_build")
-                else "CPU-only build")
+    module = backend.module()
     threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    onednn = backend.name() == "tensorflow" and os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1"
     lines = [("dlbio", f"{_version('dlbio')}, Python {platform.python_version()}"),
-             ("TensorFlow", f"{tf.__version__} ({tf_build}), Keras {_version('keras')}"),
-             ("CPU cores", f"{threads} usable by this process"
-                           f"{', oneDNN on' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '1' else ''}")]
-    lines += _gpu_lines(tf)
+             (backend.display_name(module), f"{module.__version__} ({backend.build_info()}), Keras "
+                                            f"{_version('keras')} (KERAS_BACKEND={backend.name()})"),
+             ("CPU cores", f"{threads} usable by this process{', oneDNN on' if onednn else ''}")]
+    lines += _gpu_lines()
     if os.environ.get("SLURM_JOB_ID"):
         gpus = job_gpus()
         lines.append(("SLURM job", f"{os.environ['SLURM_JOB_ID']} on {os.environ.get('SLURM_JOB_NODELIST', '?')}, "

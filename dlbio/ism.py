@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlbio.backend import gradient_function
 from dlbio.data.encoding import BASES, N_CODE
 from dlbio.predict import predict_index
 from dlbio.variants import logit
@@ -63,57 +64,50 @@ def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False
     With *both_strands* the prediction is the mean over the sequence and its reverse
     complement, as in saturation_mutagenesis.
     """
-    grads = _traced_gradient(model, log_odds, both_strands)(idx, target).numpy()   # (n, L, 4) in the model's codes
+    onehot = (idx[..., None] == np.arange(4)).astype(np.float32)   # N: all zero, as the model sees it
+    grads = _gradient(model, target, log_odds, both_strands)(onehot)   # (n, L, 4) in the model's codes
     g = grads[..., _ACGT_CODES]
     padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)   # code N_CODE -> 0
     at_ref = np.take_along_axis(padded, np.minimum(idx, N_CODE)[..., None].astype(np.intp), axis=-1)
     return (g - at_ref).astype(np.float32)
 
 
-# One traced function per model and log_odds, kept while the model lives (as dlbio.predict
-# does): --all-records asks for thousands of batches.
+# One compiled gradient per model, target and option, kept while the model lives (as
+# dlbio.backend.predict_function does): --all-records asks for thousands of batches.
 _GRADIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _traced_gradient(model, log_odds: bool, both_strands: bool = False):
-    """tf.function: (base indices (n, L) uint8, target) -> d output[:, target] / d one-hot (n, L, 4)."""
+def _gradient(model, target: int, log_odds: bool, both_strands: bool = False):
+    """one-hot (n, L, 4) float32 -> d output[:, target] / d one-hot (n, L, 4) (dlbio.backend)."""
     per_model = _GRADIENTS.setdefault(model, {})
-    if (log_odds, both_strands) in per_model:
-        return per_model[log_odds, both_strands]
-    import tensorflow as tf
-
-    from dlbio.predict import quiet_cross_model_retracing
-
-    quiet_cross_model_retracing()
-    model_ref = weakref.ref(model)
-
-    @tf.function(reduce_retracing=True)
-    def dlbio_gradient(idx, target):  # the name dlbio.predict._CrossModelRetracing knows
-        x = tf.one_hot(tf.cast(idx, tf.int32), 4, dtype=tf.float32)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            p = _target_output(model_ref(), x, target)
-            if both_strands:
-                # In A,G,C,T order the complement of channel c is 3 - c: reversing both axes of
-                # the one-hot input is the reverse complement, and the tape maps it back.
-                p = (p + _target_output(model_ref(), tf.reverse(x, axis=[1, 2]), target)) / 2
-            if log_odds:
-                # The clipped logit of dlbio.variants.logit, so that both methods mean the same.
-                p = tf.clip_by_value(p, 1e-6, 1 - 1e-6)
-                p = tf.math.log(p) - tf.math.log1p(-p)
-        # Sequences are independent (inference), so the gradient of the sum is each one's own.
-        return tape.gradient(p, x)
-
-    per_model[log_odds, both_strands] = dlbio_gradient
-    return dlbio_gradient
+    key = (target, log_odds, both_strands)
+    if key not in per_model:
+        per_model[key] = gradient_function(model, lambda call, x: _objective(call, x, target, log_odds,
+                                                                             both_strands))
+    return per_model[key]
 
 
-def _target_output(model, x, target):
-    import tensorflow as tf
+def _objective(call, x, target: int, log_odds: bool, both_strands: bool):
+    import keras
 
-    out = model(x, training=False)
+    p = _target_output(call(x), target)
+    if both_strands:
+        # In A,G,C,T order the complement of channel c is 3 - c: reversing both axes of the
+        # one-hot input is the reverse complement, and the gradient maps it back.
+        p = (p + _target_output(call(keras.ops.flip(x, axis=(1, 2))), target)) / 2
+    if log_odds:
+        # The clipped logit of dlbio.variants.logit, so that both methods mean the same.
+        p = keras.ops.clip(p, 1e-6, 1 - 1e-6)
+        p = keras.ops.log(p) - keras.ops.log1p(-p)
+    # Sequences are independent (inference), so the gradient of the sum is each one's own.
+    return keras.ops.sum(p)
+
+
+def _target_output(out, target: int):
+    import keras
+
     out = out[0] if isinstance(out, (list, tuple)) else out
-    return tf.gather(tf.cast(out, tf.float32), target, axis=-1)
+    return keras.ops.cast(out, "float32")[:, target]
 
 
 def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:

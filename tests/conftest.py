@@ -38,3 +38,29 @@ def genome(tmp_path):
     path = tmp_path / "g.fa"
     path.write_text("".join(f">{c}\n{s}\n" for c, s in seqs.items()))
     return path, seqs
+
+
+BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
+
+
+# Modules whose tests compute nothing with Keras (readers, data sets, logos, locks, Lmod, the
+# wheel): the TensorFlow run of the suite covers them, the JAX and PyTorch runs leave them out
+# instead of running the same thing again.
+BACKEND_FREE = {"test_atomic", "test_dataset", "test_genome", "test_guard", "test_logos", "test_modules",
+                "test_motif_scan", "test_motif_sites", "test_packaging", "test_patterns", "test_prepare",
+                "test_processes", "test_properties", "test_sbatch", "test_seqlets", "test_synthetic",
+                "test_training_log"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On JAX and PyTorch: tf_only tests (tf.distribute, tf.data, TensorFlow's build) and the
+    backend-free modules are left out."""
+    if BACKEND == "tensorflow":
+        return
+    needs_tf = pytest.mark.skip(reason=f"needs TensorFlow; KERAS_BACKEND={BACKEND}")
+    free = pytest.mark.skip(reason="computes nothing with Keras: the TensorFlow run covers it")
+    for item in items:
+        if "tf_only" in item.keywords:
+            item.add_marker(needs_tf)
+        elif item.module.__name__.split(".")[-1] in BACKEND_FREE:
+            item.add_marker(free)

@@ -210,6 +210,7 @@ def test_skipped_batches_are_the_same_batches_left_out_and_not_read(monkeypatch,
             assert Counting.reads < 9, (skip, Counting.reads)
 
 
+@pytest.mark.tf_only
 def test_tf_dataset_one_hot_and_n_rows():
     idx, y = _random_set(n=12)
     ds = pipeline.make_dataset(pipeline.ArraySource(idx, y), 5)

@@ -64,7 +64,9 @@ def test_danq_predict_warns_once_when_the_jobs_gpus_are_unseen(no_gpu_env, monke
     monkeypatch.setenv("SLURM_JOB_GPUS", "0")
     res = run_cli(danq_predict, ["-d", tiny_deepsea(), "-w", "m.keras", "-n", 100, "-o", "p.h5", "-q", "--both-strands"])
     err = res.stderr
-    assert err.count("warning: this job has GPUs (SLURM_JOB_GPUS=0) but TensorFlow sees none") == 1
+    from dlbio.backend import display_name
+
+    assert err.count(f"warning: this job has GPUs (SLURM_JOB_GPUS=0) but {display_name()} sees none") == 1
     assert "running on the CPU" in err
     environment.warn_if_gpus_unseen()
     assert capsys.readouterr().err == ""
@@ -73,11 +75,14 @@ def test_danq_predict_warns_once_when_the_jobs_gpus_are_unseen(no_gpu_env, monke
 
 def test_check_prints_every_part_and_gpu_exits_1_without_one(run_cli):
     res = run_cli(check_cmd, [])
+    from dlbio.backend import display_name, module
+
     lines = dict(line.split(None, 1) for line in res.output.splitlines() if not line.startswith(("bundled", "GPUs")))
-    assert lines["TensorFlow"].startswith("2.21") and "Keras 3" in lines["TensorFlow"]
+    ran = lines[display_name()]
+    assert ran.startswith(module().__version__) and "Keras 3" in ran and f"KERAS_BACKEND={module().__name__}" in ran
     assert lines["logos"].startswith("PNG logos drawn (Ghostscript")  # a real logo was drawn
     assert "memelite" in lines and "pyjaspar" in lines
     assert f"Python {sys.version_info.major}.{sys.version_info.minor}" in lines["dlbio"]
     assert re.search(r"^GPUs seen +none", res.output, re.M)  # the tests hide GPUs (conftest)
     res = run_cli(check_cmd, ["--gpu"], ok=False)
-    assert res.exit_code == 1 and "TensorFlow sees no GPU" in res.output
+    assert res.exit_code == 1 and f"{display_name()} sees no GPU" in res.output

@@ -46,18 +46,19 @@ def test_influence_needs_a_constant_it_can_make():
         filter_influence(model, np.zeros((2, 20), np.uint8))
 
 
+@pytest.mark.tf_only
 def test_one_trace_per_model_is_not_reported_as_retracing():
     """TensorFlow counts traces by code object, so several models served by dlbio_predict looked
     like one function retraced (two warnings in every `dlbio motifs --influence` run).  The
     warning is filtered for dlbio's traced functions only."""
     import logging
 
-    import dlbio.predict as predict
-    from dlbio.ism import _traced_gradient
+    import dlbio.backend as predict
+    from dlbio.ism import _gradient
 
     x = keras.Input((30, 4))
     model = keras.Model(x, keras.layers.Dense(2)(keras.layers.Flatten()(x)))
-    ours = [predict._traced(model), _traced_gradient(model, False)]
+    ours = [predict.predict_function(model).compiled, _gradient(model, 0, False).compiled]
     assert predict._RETRACING_FILTER in logging.getLogger("tensorflow").filters
 
     def warning_about(function):   # TensorFlow's own wording (polymorphic_function.py)

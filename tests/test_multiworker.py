@@ -9,6 +9,9 @@ import sys
 import numpy as np
 import pytest
 
+# MultiWorkerMirroredStrategy: TensorFlow only (on JAX, --multi-worker is refused in one line).
+pytestmark = pytest.mark.tf_only
+
 from dlbio.resources import tiny_deepsea
 
 ARGS = ["-d", str(tiny_deepsea()), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8",

@@ -240,6 +240,7 @@ np.savez(out / "weights.npz", *model.get_weights())
 
 
 @pytest.mark.slow
+@pytest.mark.tf_only
 def test_two_replica_mirrored_resume_mid_epoch_equals_uninterrupted(tmp_path):
     """-g N --resume (MirroredStrategy, here on 2 logical CPUs): it used to crash building the
     optimizer outside the strategy, and Keras's extra iterator (to build a distributed model)

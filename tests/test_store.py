@@ -37,10 +37,17 @@ def test_store_gives_exactly_the_mat_batches(mat_dir, tmp_path, monkeypatch):
             assert len(a) == len(b)
             for (xa, ya), (xb, yb) in zip(a, b):
                 assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
-    # and through tf.data, one-hot included
-    da = [x.numpy() for x, _ in pipeline.make_dataset(mats["valid"], 8)]
-    db = [x.numpy() for x, _ in pipeline.make_dataset(stores["valid"], 8)]
-    assert all(np.array_equal(p, q) for p, q in zip(da, db))
+    # and through the backend's loader (tf.data, or a keras PyDataset), one-hot included
+    da, db = (_loaded(pipeline.make_dataset(s["valid"], 8)) for s in (mats, stores))
+    assert len(da) == 3 and all(np.array_equal(p, q) for p, q in zip(da, db))
+    assert np.array_equal(da[0][:, 7], np.zeros((8, 4), np.float32))            # N: an all-zero row
+
+
+def _loaded(batches) -> list:
+    """The one-hot arrays of make_dataset's batches: a tf.data.Dataset, or a keras PyDataset."""
+    if hasattr(batches, "__len__") and hasattr(batches, "__getitem__"):
+        return [np.asarray(batches[i][0]) for i in range(len(batches))]
+    return [np.asarray(x) for x, _ in batches]
 
 
 def test_limit_and_verify(mat_dir, tmp_path):

@@ -121,6 +121,9 @@ Example:
     return run
 
 
+# The class examples run several times faster on JAX (docs/benchmarks.md): used when installed,
+# unless KERAS_BACKEND says otherwise.
+PREFERRED_BACKEND = "jax"
 mdet_simplernn = _mdet("simplernn")
 mdet_conv1d = _mdet("conv1d")
 mdisc_simplernn = _mdisc("simplernn")
@@ -240,3 +243,7 @@ def _spread(accs: list[float]) -> str:
     if len(accs) == 1:
         return f"{100 * accs[0]:.2f}%"
     return f"{100 * statistics.median(accs):.2f}% [{100 * accs[0]:.2f}-{100 * accs[-1]:.2f}]"
+
+
+for _cmd in (mdet_simplernn, mdet_conv1d, mdisc_simplernn, mdisc_conv1d, vgrad_rnn):
+    _cmd.preferred_backend = PREFERRED_BACKEND  # read by dlbio.cli.common.Command.invoke

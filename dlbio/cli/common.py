@@ -20,6 +20,8 @@ _TENSORFLOW_HINT = "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)"
 _INSTALL_HINTS = {
     "tensorflow": _TENSORFLOW_HINT,
     "keras": _TENSORFLOW_HINT,
+    "jax": "pip install 'dlbio[jax]' (or 'dlbio[jax-cuda]' on a GPU node)",
+    "torch": "pip install 'dlbio[torch]' (or 'dlbio[torch-cuda]' on a GPU node)",
     "memelite": "pip install 'dlbio[motifs]' (Tomtom for dlbio motifs)",
 }
 
@@ -40,9 +42,10 @@ class Command(click.Command):
             _fail(f"{exc.format_message()} (see {ctx.command_path} --help)")
 
     def invoke(self, ctx: click.Context):
-        from dlbio import guard
+        from dlbio import backend, guard
 
         try:
+            backend.select(getattr(self, "preferred_backend", None))
             with guard.session():
                 guard.refuse_overwrite(*guard.command_paths(self, ctx.params))
                 return super().invoke(ctx)

@@ -117,7 +117,9 @@ def check_cmd(gpu):
     for what, state in lines:
         click.echo(f"{what:<{width}}  {state}")
     if gpu and not gpus_seen:
-        click.echo("error: TensorFlow sees no GPU (--gpu)", err=True)
+        from dlbio.backend import display_name
+
+        click.echo(f"error: {display_name()} sees no GPU (--gpu)", err=True)
         raise SystemExit(1)
 
 

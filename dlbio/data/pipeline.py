@@ -4,9 +4,9 @@ A *source* has ``n``, ``length``, ``n_targets`` and ``read(start, stop)`` return
 (base index uint8 (m, L), labels uint8 (m, T)) -- DeepSEA .mat files, and any
 store that offers the same call.  Reading is done in large contiguous chunks
 (fast for HDF5 slabs and memory maps); shuffling permutes the chunk order and
-the samples inside a window of a few chunks.  One-hot encoding happens in the
-TensorFlow graph (``tf.one_hot``; N = 4 becomes an all-zero row), so the host
-only ever holds uint8.
+the samples inside a window of a few chunks.  On TensorFlow one-hot encoding happens
+in the graph (N = 4 becomes an all-zero row), so the host only ever holds uint8; on
+JAX and PyTorch the host encodes each batch in a thread ahead of the model.
 """
 
 from __future__ import annotations
@@ -70,40 +70,65 @@ def steps_per_epoch(source, batch_size: int) -> int:
 
 def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
                  first_epoch: int = 0, skip_batches: int = 0, epochs: int = 1):
-    """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
+    """The batches of :func:`iter_batches` for Keras, for *epochs* epochs: one-hot float32
+    (b, L, 4) and labels float32 (b, T) (with *labels*).
 
-    The batches of *epochs* epochs, first_epoch, first_epoch + 1, ..., each shuffled by
-    its own number; *skip_batches* drops the first batches of the first one (resuming an
-    interrupted epoch: the rest is exactly what an uninterrupted run sees).  Train on
-    several epochs with ``fit(..., steps_per_epoch=...)``.  Every iteration of the
-    dataset yields the same batches: the epoch comes from the data, not from counting
-    iterations, because Keras opens an extra iterator to build a distributed model (-g N).
-    Python touches whole batches only; one-hot runs in the graph, and the next
-    batches are prefetched while the model works.
+    The batches of epochs first_epoch, first_epoch + 1, ..., each shuffled by its own number;
+    *skip_batches* drops the first batches of the first one (resuming an interrupted epoch:
+    the rest is exactly what an uninterrupted run sees).  Train on several epochs with
+    ``fit(..., steps_per_epoch=...)``.  On TensorFlow a tf.data pipeline
+    (:func:`dlbio.backend.tf_dataset`: one-hot in the graph); on JAX and PyTorch, for
+    training (*shuffle*) a generator that reads and encodes the next batches in a thread
+    while the model works, and otherwise a :class:`SourceBatches` (a keras PyDataset, which
+    Keras can go through again at every epoch, as validation does).
     """
-    import tensorflow as tf
+    from dlbio import backend
 
-    def gen(epoch):
-        e = int(epoch)
-        yield from iter_batches(source, batch_size, shuffle, seed, e, skip=skip_batches if e == first_epoch else 0)
+    if backend.name() == "tensorflow":
+        return backend.tf_dataset(source, batch_size, shuffle, seed, labels, first_epoch, skip_batches, epochs)
+    if not shuffle and epochs == 1 and skip_batches == 0:
+        from dlbio.data.keras_input import SourceBatches
 
-    sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
-    ds = tf.data.Dataset.range(first_epoch, first_epoch + epochs).flat_map(
-        lambda e: tf.data.Dataset.from_generator(gen, args=(e,), output_signature=sig))
-    # Known length: Keras shows epoch progress and does not warn about running out of data.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(epochs * steps_per_epoch(source, batch_size) - skip_batches))
+        return SourceBatches(source, batch_size, labels)
 
-    def encode(x, y):
-        onehot = tf.one_hot(tf.cast(x, tf.int32), 4, dtype=tf.float32)
-        return (onehot, tf.cast(y, tf.float32)) if labels else onehot
+    def batches():
+        for e in range(first_epoch, first_epoch + epochs):
+            for x, y in iter_batches(source, batch_size, shuffle, seed, e, skip=skip_batches if e == first_epoch else 0):
+                yield (one_hot(x), y.astype(np.float32)) if labels else one_hot(x)
 
-    ds = ds.map(encode, num_parallel_calls=2)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    options.deterministic = True
-    # A fixed, small prefetch: AUTOTUNE grows its buffers with throughput, and host
-    # memory must stay flat however large the data set is.
-    return ds.with_options(options).prefetch(PREFETCH_BATCHES)
+    return prefetched(batches(), PREFETCH_BATCHES)
+
+
+def one_hot(idx: np.ndarray) -> np.ndarray:
+    """Base indices uint8 (..., L) -> one-hot float32 (..., L, 4) on the host; N (4) is all zero."""
+    return (idx[..., None] == np.arange(4, dtype=np.uint8)).astype(np.float32)
+
+
+def prefetched(items, depth: int):
+    """Iterate *items* in a thread, *depth* ahead of the consumer (numpy releases the GIL while
+    it copies and compares, so reading and encoding overlap the model's step)."""
+    import queue
+    import threading
+
+    buffer: queue.Queue = queue.Queue(depth)
+    done = object()
+
+    def fill():
+        try:
+            for item in items:
+                buffer.put(item)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
+            buffer.put(exc)
+        buffer.put(done)
+
+    threading.Thread(target=fill, daemon=True, name="dlbio-prefetch").start()
+    while True:
+        item = buffer.get()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def read_all(source) -> tuple[np.ndarray, np.ndarray]:

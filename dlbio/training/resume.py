@@ -13,6 +13,7 @@ resumed run skips the batches already done and sees exactly the rest.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import zipfile
@@ -78,6 +79,10 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
             print(f"no state at {path}: starting from the beginning", flush=True)
         return TrainState(config=config)
     state = read_state(path)
+    wrote, runs = state.config.get("backend", "tensorflow"), config.get("backend", "tensorflow")
+    require(wrote == runs, f"{path}: written on {wrote}, and this run is on {runs}: resume it with "
+                           f"KERAS_BACKEND={wrote} (a state holds that backend's own optimizer and random-generator "
+                           "state), or remove the file to start over")
     changed = [k for k in RESUME_KEYS if state.config.get(k) != config.get(k)]
     require(not changed, f"{path}: cannot resume with different options ({', '.join(changed)}); "
                          "remove the state file to start over")
@@ -116,7 +121,9 @@ def load_into(model: keras.Model, path: Path, state: TrainState) -> None:
     # build), then copy iteration count and moments.  The slots belong to the model's strategy
     # (-g N: MirroredStrategy); the saved copy above is loaded outside it, as plain variables.
     if not model.optimizer.built:
-        with model.distribute_strategy.scope():
+        # (model.distribute_strategy exists on TensorFlow only; JAX and torch have nothing to enter)
+        strategy = getattr(model, "distribute_strategy", None)
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model.optimizer.build(model.trainable_variables)
     if len(model.optimizer.variables) != len(saved.optimizer.variables):
         raise DlbioError(f"{path}: the state's optimizer has {len(saved.optimizer.variables)} variables, the "

@@ -34,10 +34,11 @@ def data_checksums(sets: dict) -> dict:
 
 
 def write_run_record(path: Path, **fields) -> Path:
-    """JSON beside the outputs: command line, versions, hardware and the given fields."""
-    import tensorflow as tf
+    """JSON beside the outputs: command line, versions, the backend and its devices, and the given fields."""
+    from dlbio import backend
 
-    rec = {"command": sys.argv, "python": platform.python_version(), "tensorflow": tf.__version__,
-           "keras": keras.__version__, "platform": platform.platform(),
-           "gpus": [d.name for d in tf.config.list_physical_devices("GPU")], **fields}
+    ran = backend.describe()
+    rec = {"command": sys.argv, "python": platform.python_version(), "backend": ran["backend"],
+           ran["backend"]: ran["version"], "keras": keras.__version__, "platform": platform.platform(),
+           "devices": ran["devices"], "gpus": backend.gpus(), **fields}
     return write_text(path, json.dumps(rec, indent=2, default=str) + "\n")

@@ -1,26 +1,14 @@
-"""Reproducibility and optimizer construction shared by every trainer."""
+"""Optimizers and dtype policies shared by every trainer (seeds: dlbio.backend.seed_everything)."""
 
 from __future__ import annotations
 
 import contextlib
 
 import keras
-import tensorflow as tf
 
 from dlbio.errors import require
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
-
-
-def seed_everything(seed: int, deterministic: bool = True) -> None:
-    """Seed Python, NumPy and TensorFlow; with *deterministic*, ask TF for deterministic ops.
-
-    On CPU this makes a run bit-for-bit repeatable; on GPU, op determinism costs
-    some speed (cuDNN picks deterministic algorithms).
-    """
-    keras.utils.set_random_seed(seed)
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
 
 
 def make_optimizer(name: str, learning_rate: float | None = None, momentum: float = 0.0,

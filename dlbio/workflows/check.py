@@ -4,9 +4,8 @@ from __future__ import annotations
 
 
 def check() -> tuple[list[tuple[str, str]], bool]:
-    """(environment.report()'s (what, state) lines, whether TensorFlow sees a GPU)."""
-    import tensorflow as tf
-
+    """(environment.report()'s (what, state) lines, whether the Keras backend sees a GPU)."""
+    from dlbio import backend
     from dlbio.environment import report
 
-    return report(), bool(tf.config.list_physical_devices("GPU"))
+    return report(), bool(backend.gpus())

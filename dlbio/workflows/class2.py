@@ -19,7 +19,8 @@ from dlbio.models import toy
 from dlbio.motifs import activations, sites
 from dlbio.progress import BAR, progress_mode
 from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress
-from dlbio.training.setup import make_optimizer, seed_everything
+from dlbio.backend import seed_everything, steps_per_execution
+from dlbio.training.setup import make_optimizer
 from dlbio.training.weights import load_weights_into
 
 
@@ -59,7 +60,7 @@ def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: in
     # One compiled call per epoch: the same SGD steps, far less Python overhead.
     steps = -(-n_train // batch_size)
     model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate, momentum, nesterov),
-                  steps_per_execution=steps)
+                  steps_per_execution=steps_per_execution(steps))
     checkpoint = Path(checkpoint or f"mdet_{cell}.keras")
     history = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0,
                         callbacks=[AtomicCheckpoint(checkpoint),

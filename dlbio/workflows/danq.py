@@ -10,6 +10,7 @@ from pathlib import Path
 
 import keras
 
+from dlbio.backend import seed_everything
 from dlbio.data import sources
 from dlbio.environment import warn_if_gpus_unseen
 from dlbio.errors import require
@@ -19,7 +20,7 @@ from dlbio.models.files import load_dna_model
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
-from dlbio.training.setup import dtype_policy, make_optimizer, seed_everything
+from dlbio.training.setup import dtype_policy, make_optimizer
 from dlbio.training.strategy import make_strategy
 from dlbio.training.log import LogSummary, summarize_log
 from dlbio.training.trainer import fit_resumable
@@ -57,7 +58,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     stores' checksums (``--no-verify``).
     Raises :class:`dlbio.training.resume.Preempted` when stopped by a signal.
     """
-    import tensorflow as tf
+    from dlbio import backend
 
     require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
     require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
@@ -70,6 +71,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                 "-f, -k and --lstm-units size a new model; a --fine-tune model keeps the file's sizes")
         model_name = Path(fine_tune).name.removesuffix(".keras").removesuffix(".h5")
     if multi_worker:
+        require(backend.name() == "tensorflow", f"--multi-worker runs on TensorFlow (KERAS_BACKEND=tensorflow); "
+                                                f"on {backend.name()}, train on one node with -g N")
         from dlbio.training.multiworker import make_multiworker_strategy
 
         strategy = make_multiworker_strategy()  # must come before other TensorFlow work
@@ -84,7 +87,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
     _refuse_overwriting_inputs(state_path, prefix, model_name, results, Path(out_dir), weights, fine_tune)
     with sigterm_as_preemption(state_path), _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"),
                                                           strategy, multi_worker):
-        gpus = tf.config.list_physical_devices("GPU")
+        gpus = backend.gpus()
         warn_if_gpus_unseen()
         deterministic = deterministic or not gpus  # free on CPU
         if mixed_precision and not gpus:
@@ -110,6 +113,8 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                   "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
         if fine_tune is not None:  # only then, so that states written before the key resume
             config["fine_tune"] = str(Path(fine_tune).resolve())
+        if backend.name() != "tensorflow":  # likewise: TensorFlow states written before the key resume
+            config["backend"] = backend.name()  # a state resumes on its own backend (seed dtypes differ)
         t0 = time.time()
         if multi_worker:
             from dlbio.training.multiworker import fit_multiworker, is_chief
@@ -193,7 +198,11 @@ def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, 
                     deterministic: bool, fine_tune: str | Path | None = None) -> keras.Model:
     """The model for *train_set*'s targets and length, built (or, with *fine_tune*, loaded) and
     compiled under *strategy*."""
-    with strategy.scope(), dtype_policy("mixed_float16" if mixed_precision else None):
+    from dlbio import backend
+
+    # TensorFlow's cuDNN LSTM takes float16, not bfloat16; JAX and torch train in bfloat16.
+    policy = ("mixed_float16" if backend.name() == "tensorflow" else "mixed_bfloat16") if mixed_precision else None
+    with strategy.scope(), dtype_policy(policy):
         if fine_tune is not None:
             model = _model_to_fine_tune(fine_tune, train_set, seed)
         else:
@@ -201,10 +210,10 @@ def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, 
                                  lstm_units, dense_units, seed=seed)
         if weights:
             load_weights_into(model, weights, f"to train that model further: --fine-tune {weights}")
-        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate),
-                      # XLA: not for the cuDNN LSTM (no kernel), nor under op determinism
-                      # (Keras turns it off then, with a warning)
-                      jit_compile=model_name == "DeepSEA" and not deterministic)
+        # TensorFlow's XLA: not for the cuDNN LSTM (no kernel), nor under op determinism (Keras
+        # turns it off then, with a warning).  On JAX jit_compile=False would turn off jax.jit.
+        jit = (model_name == "DeepSEA" and not deterministic) if backend.name() == "tensorflow" else "auto"
+        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate), jit_compile=jit)
     return model
 
 

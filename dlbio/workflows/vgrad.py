@@ -21,7 +21,7 @@ from dlbio.models import toy
 from dlbio.processes import map_in_processes, report_progress
 from dlbio.progress import BAR, LINES, normalise, progress_mode
 from dlbio.training.callbacks import EpochProgress, ProgressLines, save_model
-from dlbio.training.setup import seed_everything
+from dlbio.backend import seed_everything, steps_per_execution
 
 VGRAD_CELLS = ("simplernn", "lstm")
 GRADIENT_WINDOWS = 2000  # test windows the input gradients are averaged over (of about 24,500)
@@ -53,17 +53,15 @@ class GradientCheck:
 def input_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray) -> GradientCheck:
     """Gradients of the last hidden state (summed over units) and of the squared error
     with respect to the inputs x (n, L, 1), y (n,) 0/1; averaged over the n windows."""
-    import tensorflow as tf
+    from dlbio.backend import gradient_function
 
     recurrent = keras.Model(model.inputs, model.get_layer("recurrent").output)
-    xt, yt = tf.convert_to_tensor(x), tf.convert_to_tensor(y, dtype=tf.float32)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch(xt)
-        last = tf.reduce_sum(recurrent(xt, training=False)[:, -1, :])
-        # Windows are independent, so the gradient of the summed loss is each window's own.
-        loss = tf.reduce_sum(tf.square(model(xt, training=False)[:, 0] - yt))
-    g_state = np.abs(tape.gradient(last, xt).numpy()[..., 0])
-    g_loss = np.abs(tape.gradient(loss, xt).numpy()[..., 0])
+    target = keras.ops.convert_to_tensor(np.asarray(y, np.float32))
+    x = np.asarray(x, np.float32)
+    g_state = np.abs(gradient_function(recurrent, lambda call, xt: keras.ops.sum(call(xt)[:, -1, :]))(x)[..., 0])
+    # Windows are independent, so the gradient of the summed loss is each window's own.
+    g_loss = np.abs(gradient_function(model, lambda call, xt: keras.ops.sum(
+        keras.ops.square(call(xt)[:, 0] - target)))(x)[..., 0])
     return GradientCheck(float(g_state[:, 0].mean()), float(g_state[:, -1].mean()),
                          float(g_loss[:, 0].mean()), float(g_loss[:, -1].mean()))
 
@@ -155,7 +153,8 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
     after each epoch (a worker's count for the bar of the process that waits)."""
     seed_everything(init_seed)
     model = toy.next_char_predictor(cell, job.window)
-    model.compile(loss="mse", optimizer="adam", steps_per_execution=-(-len(data.x_train) // job.batch_size))
+    model.compile(loss="mse", optimizer="adam",
+                  steps_per_execution=steps_per_execution(-(-len(data.x_train) // job.batch_size)))
     run = VgradRun(cell, init_seed)
     tracker = _EvalAt(run, job.eval_at, data.x_test, data.y_test, GRADIENT_WINDOWS, checkpoint)
     desc = f"vgrad-{cell} init {init_seed}"
@@ -174,10 +173,9 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
 def _train_in_worker(job: VgradJob, cell: str, init_seed: int) -> VgradRun:
     # One thread per worker: a one-unit RNN is a chain of tiny steps, so the
     # cores are better spent on parallel runs than inside one.
-    import tensorflow as tf
+    from dlbio.backend import single_thread
 
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    single_thread()
     return train_once(job, job.data(), cell, init_seed, job.checkpoint(cell, init_seed), on_epoch=report_progress)
 
 
