@@ -55,7 +55,7 @@ def installed(backend: str) -> bool:
 def select(preferred: str | None = None) -> str:
     """Choose the backend before keras is imported, and check it; returns its name.
 
-    The user's choice (KERAS_BACKEND, keras.json) stands.  Without one: *preferred* when it
+    The user's choice (KERAS_BACKEND, or keras.json's when installed) stands.  Without one: *preferred* when it
     is installed (the class examples prefer JAX: several times faster, docs/benchmarks.md),
     else TensorFlow, else whichever of JAX and PyTorch is installed (a GPU machine may have
     no TensorFlow).  The user's choice, when unknown or not installed, is a one-line DlbioError
@@ -66,11 +66,14 @@ def select(preferred: str | None = None) -> str:
 
     from dlbio.errors import DlbioError
 
-    chosen = os.environ.get("KERAS_BACKEND", "").strip() or _keras_json_backend()
+    # keras.json is written by Keras itself on first use, so it is a choice only for a backend
+    # that is there; KERAS_BACKEND is the user's, and stands (or fails) as given.
+    chosen = os.environ.get("KERAS_BACKEND", "").strip() or (
+        _keras_json_backend() if installed(_keras_json_backend() or "") else None)
     if sys.modules.get("keras") is None and not chosen:
         order = ([preferred] if preferred else []) + list(BACKENDS)
         found = next((b for b in order if installed(b)), None)
-        if found is not None:
+        if found not in (None, "tensorflow"):  # Keras's own default needs no setting
             os.environ["KERAS_BACKEND"] = found
         return found or "tensorflow"
     backend = requested()

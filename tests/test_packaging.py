@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("DLBIO_DATA", "PYTHONPATH")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DLBIO_DATA", "PYTHONPATH", "KERAS_BACKEND")}
     return {**env, **extra}
 
 
@@ -73,8 +73,8 @@ def test_data_dir_is_dlbio_data_when_set_else_the_source_tree(tmp_path):
 
 def test_a_missing_tensorflow_names_the_extra_to_install(tmp_path):
     # None in sys.modules makes "import keras" raise ModuleNotFoundError, as in an
-    # environment where dlbio was installed without its [cpu] or [gpu] extra.
-    code = ("import sys; sys.modules['keras'] = sys.modules['tensorflow'] = None; "
+    # environment where dlbio was installed without any backend's extra.
+    code = ("import sys; sys.modules['keras'] = sys.modules['tensorflow'] = sys.modules['jax'] = sys.modules['torch'] = None; "
             "from dlbio.cli.class2 import mdisc_conv1d; mdisc_conv1d()")
     res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=_env())
     assert res.returncode == 2

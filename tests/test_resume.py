@@ -210,7 +210,7 @@ from dlbio.models import deepsea
 from dlbio.training import callbacks
 from dlbio.signals import PREEMPTED_EXIT
 from dlbio.training.resume import Preempted
-from dlbio.training.setup import seed_everything
+from dlbio.backend import seed_everything
 from dlbio.training.strategy import make_strategy
 from dlbio.training.trainer import fit_resumable
 
