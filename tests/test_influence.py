@@ -53,12 +53,13 @@ def test_one_trace_per_model_is_not_reported_as_retracing():
     warning is filtered for dlbio's traced functions only."""
     import logging
 
-    import dlbio.backend as predict
+    import dlbio.backend.tensorflow_only as predict
+    from dlbio.backend import predict_function
     from dlbio.ism import _gradient
 
     x = keras.Input((30, 4))
     model = keras.Model(x, keras.layers.Dense(2)(keras.layers.Flatten()(x)))
-    ours = [predict.predict_function(model).compiled, _gradient(model, 0, False).compiled]
+    ours = [predict_function(model).compiled, _gradient(model, 0, False).compiled]
     assert predict._RETRACING_FILTER in logging.getLogger("tensorflow").filters
 
     def warning_about(function):   # TensorFlow's own wording (polymorphic_function.py)

@@ -70,7 +70,10 @@ Examples:
 def danq_train(data, **kw):
     import sys
 
+    from dlbio.backend import prepare_environment
     from dlbio.signals import PREEMPTED_EXIT
+
+    prepare_environment(kw["deterministic"])  # JAX reads its GPU determinism flag when it starts
     from dlbio.training.resume import Preempted
     from dlbio.workflows.danq import train
 

@@ -1,4 +1,4 @@
-"""A source as a keras PyDataset (JAX and PyTorch; TensorFlow uses tf.data: dlbio.backend.tf_dataset)."""
+"""A source as a keras PyDataset (JAX and PyTorch; TensorFlow uses tf.data: dlbio.backend.tensorflow_only)."""
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
     *skip_batches* drops the first batches of the first one (resuming an interrupted epoch:
     the rest is exactly what an uninterrupted run sees).  Train on several epochs with
     ``fit(..., steps_per_epoch=...)``.  On TensorFlow a tf.data pipeline
-    (:func:`dlbio.backend.tf_dataset`: one-hot in the graph); on JAX and PyTorch, for
+    (:func:`dlbio.backend.tensorflow_only.tf_dataset`: one-hot in the graph); on JAX and PyTorch, for
     training (*shuffle*) a generator that reads and encodes the next batches in a thread
     while the model works, and otherwise a :class:`SourceBatches` (a keras PyDataset, which
     Keras can go through again at every epoch, as validation does).
@@ -85,7 +85,9 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
     from dlbio import backend
 
     if backend.name() == "tensorflow":
-        return backend.tf_dataset(source, batch_size, shuffle, seed, labels, first_epoch, skip_batches, epochs)
+        from dlbio.backend.tensorflow_only import tf_dataset
+
+        return tf_dataset(source, batch_size, shuffle, seed, labels, first_epoch, skip_batches, epochs)
     if not shuffle and epochs == 1 and skip_batches == 0:
         from dlbio.data.keras_input import SourceBatches
 

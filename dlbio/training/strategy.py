@@ -37,11 +37,13 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
             f"-b {batch_size - batch_size % n_replicas or n_replicas}")
     name = backend.name()
     if name == "tensorflow":
+        from dlbio.backend.tensorflow_only import tf_logical_devices, tf_strategy
+
         if n_replicas == 1:
-            return backend.tf_strategy()
-        devices = backend.tf_logical_devices(device_type)
+            return tf_strategy()
+        devices = tf_logical_devices(device_type)
         _require_devices(n_replicas, device_type, len(devices))
-        return backend.tf_strategy(devices[:n_replicas])
+        return tf_strategy(devices[:n_replicas])
     if n_replicas == 1:
         return SingleDevice()
     require(name == "jax", f"-g {n_replicas}: several devices need KERAS_BACKEND=jax or tensorflow; Keras 3 "

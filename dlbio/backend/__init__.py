@@ -9,20 +9,17 @@ the default, jax or torch).  This module holds what has no backend-neutral form 
   respect to its input (ISM's gradient estimate, vgrad's input gradients, attributions);
 * :func:`seed_everything`, :func:`single_thread`: seeds, op determinism and threads;
 * :func:`gpus`, :func:`describe`: the devices the backend sees, and its version;
-* :func:`check_backend`: a one-line error for an unknown or missing backend.
+* :func:`select`: the backend for a command, and a one-line error for an unknown or missing one.
 
-The distribution set-up (``-g N``) lives in dlbio.training.strategy and asks :func:`name`.
+The compiled steps are in :mod:`dlbio.backend.compiled`; what exists on TensorFlow alone
+(tf.data, tf.distribute, its logs) in :mod:`dlbio.backend.tensorflow_only`.  The
+distribution set-up of ``-g N`` (dlbio.training.strategy) asks for both.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
-import weakref
-from collections.abc import Callable
-
-import numpy as np
 
 BACKENDS = ("tensorflow", "jax", "torch")
 # What to install for each backend (the extras of pyproject.toml).
@@ -188,17 +185,9 @@ def gpu_details() -> list[tuple[str, str]]:
     """(device, description) of each GPU the backend sees; TensorFlow's with compute capability."""
     if name() != "tensorflow":
         return [(d, "GPU") for d in gpus()]
-    import tensorflow as tf
+    from dlbio.backend.tensorflow_only import gpu_details as tf_details
 
-    lines = []
-    for gpu in tf.config.list_physical_devices("GPU"):
-        details = tf.config.experimental.get_device_details(gpu)
-        cc = details.get("compute_capability")
-        fast16 = cc is not None and cc >= (7, 0)
-        lines.append((gpu.name.replace("/physical_device:", ""),
-                      f"{details.get('device_name', 'GPU')}, compute capability "
-                      f"{'.'.join(map(str, cc)) if cc else '?'} (--mixed-precision {'fast' if fast16 else 'no faster'})"))
-    return lines
+    return tf_details()
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
@@ -273,194 +262,8 @@ def one_hot(idx):
                           "float32")
 
 
-# One compiled function per model (weakly: the entry goes with the model).  A new one per call
-# compiled DanQ again at every epoch's validation AUC and at every chunk of a VCF.
-_PREDICT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+from dlbio.backend.compiled import gradient_function, predict_function  # noqa: E402  (after one_hot)
 
-
-def predict_function(model) -> Callable[[np.ndarray], list[np.ndarray]]:
-    """A compiled ``idx uint8 (b, L) -> [output (b, ...) as numpy, ...]`` for *model*, whose
-    input is one-hot (b, L, 4); it reads the model's current weights at every call.  Its
-    ``compiled`` attribute is the tf.function or jax.jit function (none under torch)."""
-    fn = _PREDICT.get(model)
-    if fn is None:
-        fn = _PREDICT[model] = _make_predict(weakref.ref(model), name())
-    return fn
-
-
-def _make_predict(model_ref, backend: str):
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        _quiet_cross_model_retracing()
-
-        @tf.function(reduce_retracing=True)
-        def dlbio_predict(idx):  # the name _CrossModelRetracing knows
-            return model_ref()(one_hot(idx), training=False)
-
-        def run(idx):
-            return [np.asarray(o) for o in _as_list(dlbio_predict(idx))]
-
-        run.compiled = dlbio_predict
-        return run
-    if backend == "jax":
-        import jax
-
-        def forward(trainable, non_trainable, idx):
-            out, _ = model_ref().stateless_call(trainable, non_trainable, one_hot(idx), training=False)
-            return out
-
-        compiled = jax.jit(forward)
-
-        def run(idx):
-            model = model_ref()
-            out = compiled([v.value for v in model.trainable_variables],
-                           [v.value for v in model.non_trainable_variables], idx)
-            return [np.asarray(o) for o in _as_list(out)]
-
-        run.compiled = compiled
-        return run
-    import keras
-    import torch
-
-    def run(idx):
-        with torch.no_grad():
-            out = model_ref()(one_hot(keras.ops.convert_to_tensor(idx)), training=False)
-        return [keras.ops.convert_to_numpy(o) for o in _as_list(out)]
-
-    return run
-
-
-def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.ndarray]:
-    """``x float32 (b, ...) -> d objective / d x`` (numpy, the shape of x), compiled where the
-    backend compiles.
-
-    *objective(call, x)* builds a scalar in keras.ops from ``call(x)``, the model's outputs
-    (a list for a multi-output model, else one tensor) on x, e.g. the sum of one target's
-    predictions; as sequences are independent in inference, the gradient of that sum is each
-    sequence's own.  The model's current weights are read at every call.
-    """
-    model_ref, backend = weakref.ref(model), name()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        _quiet_cross_model_retracing()
-
-        @tf.function(reduce_retracing=True)
-        def dlbio_gradient(x):  # the name _CrossModelRetracing knows
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                value = objective(lambda inp: model_ref()(inp, training=False), x)
-            return tape.gradient(value, x)
-
-        def run(x):
-            return dlbio_gradient(tf.convert_to_tensor(x, tf.float32)).numpy()
-
-        run.compiled = dlbio_gradient
-        return run
-    if backend == "jax":
-        import jax
-
-        def value(trainable, non_trainable, x):
-            def call(inp):
-                out, _ = model_ref().stateless_call(trainable, non_trainable, inp, training=False)
-                return out
-
-            return objective(call, x)
-
-        compiled = jax.jit(jax.grad(value, argnums=2))
-
-        def run(x):
-            m = model_ref()
-            return np.asarray(compiled([v.value for v in m.trainable_variables],
-                                       [v.value for v in m.non_trainable_variables], np.asarray(x, np.float32)))
-
-        return run
-    import keras
-    import torch
-
-    def run(x):
-        xt = keras.ops.convert_to_tensor(np.asarray(x, np.float32)).requires_grad_(True)
-        (grad,) = torch.autograd.grad(objective(lambda inp: model_ref()(inp, training=False), xt), xt)
-        return grad.detach().cpu().numpy()
-
-    return run
-
-
-def tf_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
-               first_epoch: int = 0, skip_batches: int = 0, epochs: int = 1):
-    """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
-
-    The batches of *epochs* epochs, first_epoch, first_epoch + 1, ..., each shuffled by
-    its own number; *skip_batches* drops the first batches of the first one (resuming an
-    interrupted epoch: the rest is exactly what an uninterrupted run sees).  Train on
-    several epochs with ``fit(..., steps_per_epoch=...)``.  Every iteration of the
-    dataset yields the same batches: the epoch comes from the data, not from counting
-    iterations, because Keras opens an extra iterator to build a distributed model (-g N).
-    Python touches whole batches only; one-hot runs in the graph, and the next
-    batches are prefetched while the model works.
-    """
-    import tensorflow as tf
-
-    from dlbio.data.pipeline import PREFETCH_BATCHES, iter_batches, steps_per_epoch
-
-    def gen(epoch):
-        e = int(epoch)
-        yield from iter_batches(source, batch_size, shuffle, seed, e, skip=skip_batches if e == first_epoch else 0)
-
-    sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
-    ds = tf.data.Dataset.range(first_epoch, first_epoch + epochs).flat_map(
-        lambda e: tf.data.Dataset.from_generator(gen, args=(e,), output_signature=sig))
-    # Known length: Keras shows epoch progress and does not warn about running out of data.
-    ds = ds.apply(tf.data.experimental.assert_cardinality(epochs * steps_per_epoch(source, batch_size) - skip_batches))
-
-    def encode(x, y):
-        onehot = tf.one_hot(tf.cast(x, tf.int32), 4, dtype=tf.float32)
-        return (onehot, tf.cast(y, tf.float32)) if labels else onehot
-
-    ds = ds.map(encode, num_parallel_calls=2)
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    options.deterministic = True
-    # A fixed, small prefetch: AUTOTUNE grows its buffers with throughput, and host
-    # memory must stay flat however large the data set is.
-    return ds.with_options(options).prefetch(PREFETCH_BATCHES)
-
-
-def tf_logical_devices(device_type: str = "GPU") -> list[str]:
-    """TensorFlow's logical devices of *device_type*, by name."""
-    import tensorflow as tf
-
-    return [d.name for d in tf.config.list_logical_devices(device_type)]
-
-
-def tf_strategy(devices: list[str] | None = None):
-    """TensorFlow's default strategy, or a MirroredStrategy over *devices*."""
-    import tensorflow as tf
-
-    return tf.distribute.MirroredStrategy(devices) if devices else tf.distribute.get_strategy()
-
-
-def _as_list(x):
-    return list(x) if isinstance(x, (list, tuple)) else [x]
-
-
-class _CrossModelRetracing(logging.Filter):
-    """Drops TensorFlow's "triggered tf.function retracing" warning about dlbio's own traced
-    functions.  TensorFlow counts traces by the Python code object, so dlbio_predict and
-    dlbio_gradient, traced once or twice by each model they serve (the model, then the
-    sub-models of motif activations and filter means), look to it like one function retraced
-    again and again; `dlbio motifs --influence` printed two such warnings."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not ("triggered tf.function retracing" in message and ".dlbio_" in message)
-
-
-_RETRACING_FILTER = _CrossModelRetracing()
-
-
-def _quiet_cross_model_retracing() -> None:
-    logger = logging.getLogger("tensorflow")
-    if _RETRACING_FILTER not in logger.filters:
-        logger.addFilter(_RETRACING_FILTER)
+__all__ = ["BACKENDS", "EXTRAS", "build_info", "describe", "devices", "display_name", "gpu_details", "gpus",
+           "gradient_function", "installed", "module", "name", "one_hot", "predict_function", "prepare_environment",
+           "requested", "seed_everything", "select", "single_thread", "steps_per_execution", "why_no_gpu"]

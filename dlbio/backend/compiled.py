@@ -1,0 +1,131 @@
+"""Compiled steps on every backend: the forward pass from base indices, and input gradients."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+
+from dlbio.backend import name, one_hot
+
+# One compiled function per model (weakly: the entry goes with the model).  A new one per call
+# compiled DanQ again at every epoch's validation AUC and at every chunk of a VCF.
+_PREDICT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def predict_function(model) -> Callable[[np.ndarray], list[np.ndarray]]:
+    """A compiled ``idx uint8 (b, L) -> [output (b, ...) as numpy, ...]`` for *model*, whose
+    input is one-hot (b, L, 4); it reads the model's current weights at every call.  Its
+    ``compiled`` attribute is the tf.function or jax.jit function (none under torch)."""
+    fn = _PREDICT.get(model)
+    if fn is None:
+        fn = _PREDICT[model] = _make_predict(weakref.ref(model), name())
+    return fn
+
+
+def _make_predict(model_ref, backend: str):
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        from dlbio.backend.tensorflow_only import quiet_cross_model_retracing
+
+        quiet_cross_model_retracing()
+
+        @tf.function(reduce_retracing=True)
+        def dlbio_predict(idx):  # the name _CrossModelRetracing knows
+            return model_ref()(one_hot(idx), training=False)
+
+        def run(idx):
+            return [np.asarray(o) for o in _as_list(dlbio_predict(idx))]
+
+        run.compiled = dlbio_predict
+        return run
+    if backend == "jax":
+        import jax
+
+        def forward(trainable, non_trainable, idx):
+            out, _ = model_ref().stateless_call(trainable, non_trainable, one_hot(idx), training=False)
+            return out
+
+        compiled = jax.jit(forward)
+
+        def run(idx):
+            model = model_ref()
+            out = compiled([v.value for v in model.trainable_variables],
+                           [v.value for v in model.non_trainable_variables], idx)
+            return [np.asarray(o) for o in _as_list(out)]
+
+        run.compiled = compiled
+        return run
+    import keras
+    import torch
+
+    def run(idx):
+        with torch.no_grad():
+            out = model_ref()(one_hot(keras.ops.convert_to_tensor(idx)), training=False)
+        return [keras.ops.convert_to_numpy(o) for o in _as_list(out)]
+
+    return run
+
+
+def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.ndarray]:
+    """``x float32 (b, ...) -> d objective / d x`` (numpy, the shape of x), compiled where the
+    backend compiles.
+
+    *objective(call, x)* builds a scalar in keras.ops from ``call(x)``, the model's outputs
+    (a list for a multi-output model, else one tensor) on x, e.g. the sum of one target's
+    predictions; as sequences are independent in inference, the gradient of that sum is each
+    sequence's own.  The model's current weights are read at every call.
+    """
+    model_ref, backend = weakref.ref(model), name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        from dlbio.backend.tensorflow_only import quiet_cross_model_retracing
+
+        quiet_cross_model_retracing()
+
+        @tf.function(reduce_retracing=True)
+        def dlbio_gradient(x):  # the name _CrossModelRetracing knows
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                value = objective(lambda inp: model_ref()(inp, training=False), x)
+            return tape.gradient(value, x)
+
+        def run(x):
+            return dlbio_gradient(tf.convert_to_tensor(x, tf.float32)).numpy()
+
+        run.compiled = dlbio_gradient
+        return run
+    if backend == "jax":
+        import jax
+
+        def value(trainable, non_trainable, x):
+            def call(inp):
+                out, _ = model_ref().stateless_call(trainable, non_trainable, inp, training=False)
+                return out
+
+            return objective(call, x)
+
+        compiled = jax.jit(jax.grad(value, argnums=2))
+
+        def run(x):
+            m = model_ref()
+            return np.asarray(compiled([v.value for v in m.trainable_variables],
+                                       [v.value for v in m.non_trainable_variables], np.asarray(x, np.float32)))
+
+        return run
+    import keras
+    import torch
+
+    def run(x):
+        xt = keras.ops.convert_to_tensor(np.asarray(x, np.float32)).requires_grad_(True)
+        (grad,) = torch.autograd.grad(objective(lambda inp: model_ref()(inp, training=False), xt), xt)
+        return grad.detach().cpu().numpy()
+
+    return run
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
