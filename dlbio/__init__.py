@@ -8,16 +8,12 @@ here by name, imported on first use (``import dlbio`` does not start TensorFlow)
     res = train_danq("data", epochs=2, filters=64, lstm_units=32, dense_units=64)
 """
 
-import os as _os
-
 __version__ = "0.1.0"
 
-# TensorFlow's oneDNN kernels stay off unless TF_ENABLE_ONEDNN_OPTS=1 is set before the first
-# TensorFlow import, the same from Python as from the commands: the documented CPU figures
-# repeat bit for bit, and the toy models run faster without them (mdet-conv1d 47 s vs 54 s).
-# On, DanQ trains about 1.5x faster on a CPU, its numbers as repeatable but not the same
-# (docs/benchmarks.md).
-_os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+# TensorFlow's oneDNN kernels are on, TensorFlow's own default: DanQ trains 1.6x and predicts
+# 1.2x faster with them on a CPU, as repeatable by seed (docs/benchmarks.md).  The class
+# examples turn them off when they run on TensorFlow (dlbio.backend.select): a toy model runs
+# faster without.  TF_ENABLE_ONEDNN_OPTS set by the user always stands.
 
 # name -> (module, attribute): the console command each one serves is in the comment
 _JOBS = {

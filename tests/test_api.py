@@ -40,13 +40,13 @@ def test_train_danq_from_python(tmp_path):
     assert res.summary.epochs == 1 and res.checkpoint.is_file() and res.results.is_file()
 
 
-def test_onednn_is_off_from_python_as_from_the_commands_unless_asked_for():
-    import os
-
-    code = "import os, dlbio; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])"
+def test_onednn_is_tensorflows_default_off_for_the_class_examples_and_the_users_choice_stands():
+    code = ("import os, sys, dlbio\nfrom dlbio.cli.common import Command\nfrom dlbio.backend import select\n"
+            "from dlbio.cli.class2 import mdet_conv1d\nfrom dlbio.cli.danq import danq_predict\n"
+            "command = mdet_conv1d if sys.argv[1] == 'class' else danq_predict\n"
+            "select(None, getattr(command, 'onednn', None))\nprint(os.environ.get('TF_ENABLE_ONEDNN_OPTS', 'unset'))\n")
     env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert res.stdout.strip() == "0", res.stderr
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**env, "TF_ENABLE_ONEDNN_OPTS": "1"})
-    assert res.stdout.strip() == "1", res.stderr
+    for which, given, seen in (("class", None, "0"), ("danq", None, "unset"), ("class", "1", "1")):
+        res = subprocess.run([sys.executable, "-c", code, which], capture_output=True, text=True,
+                             env={**env, **({"TF_ENABLE_ONEDNN_OPTS": given} if given else {})})
+        assert res.stdout.strip() == seen, (which, given, res.stdout, res.stderr)

@@ -49,7 +49,7 @@ def installed(backend: str) -> bool:
         return False
 
 
-def select(preferred: str | None = None) -> str:
+def select(preferred: str | None = None, onednn: bool | None = None) -> str:
     """Choose the backend before keras is imported, and check it; returns its name.
 
     The user's choice (KERAS_BACKEND, or keras.json's when installed) stands.  Without one: *preferred* when it
@@ -58,11 +58,15 @@ def select(preferred: str | None = None) -> str:
     no TensorFlow).  The user's choice, when unknown or not installed, is a one-line DlbioError
     naming the extra; with no choice and no backend installed, a command that needs none (a
     data command) still runs, and one that does names the extra when it imports keras.
+    *onednn* False turns TensorFlow's oneDNN kernels off unless TF_ENABLE_ONEDNN_OPTS is set
+    (the class examples' toy models run faster without them); None keeps TensorFlow's default.
     """
     import sys
 
     from dlbio.errors import DlbioError
 
+    if onednn is not None:
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1" if onednn else "0")
     # keras.json is written by Keras itself on first use, so it is a choice only for a backend
     # that is there; KERAS_BACKEND is the user's, and stands (or fails) as given.
     chosen = os.environ.get("KERAS_BACKEND", "").strip() or (

@@ -247,3 +247,4 @@ def _spread(accs: list[float]) -> str:
 
 for _cmd in (mdet_simplernn, mdet_conv1d, mdisc_simplernn, mdisc_conv1d, vgrad_rnn):
     _cmd.preferred_backend = PREFERRED_BACKEND  # read by dlbio.cli.common.Command.invoke
+    _cmd.onednn = False  # on TensorFlow, mdet-conv1d takes 47 s without oneDNN, 54 s with

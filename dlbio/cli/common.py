@@ -45,7 +45,7 @@ class Command(click.Command):
         from dlbio import backend, guard
 
         try:
-            backend.select(getattr(self, "preferred_backend", None))
+            backend.select(getattr(self, "preferred_backend", None), getattr(self, "onednn", None))
             with guard.session():
                 guard.refuse_overwrite(*guard.command_paths(self, ctx.params))
                 return super().invoke(ctx)

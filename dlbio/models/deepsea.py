@@ -26,7 +26,10 @@ def danq(n_targets: int = 919, length: int = 1000, filters: int = 320, kernel_si
     """Conv1D(filters, kernel, relu) -> MaxPool(pool) -> Dropout 0.2 -> BiLSTM(lstm_units)
     -> Dropout 0.5 -> Flatten -> Dense(dense_units, relu) -> Dense(n_targets, sigmoid).
 
-    The LSTM keeps cuDNN-compatible settings (tanh/sigmoid, no recurrent dropout).
+    The LSTM keeps cuDNN-compatible settings (tanh/sigmoid, no recurrent dropout).  Under a
+    mixed_bfloat16 policy (--mixed-precision on JAX and PyTorch) it computes in float32: the
+    cuDNN LSTM takes float16 but not bfloat16 (JAX on a GPU: "Unknown output type"), while the
+    convolution and the dense layers, most of the arithmetic, stay in bfloat16.
     """
     require(length - kernel_size + 1 >= pool,
             f"sequence length {length} is too short for kernel {kernel_size} and pool {pool}")
@@ -34,7 +37,9 @@ def danq(n_targets: int = 919, length: int = 1000, filters: int = 320, kernel_si
     h = keras.layers.Conv1D(filters, kernel_size, activation="relu", name="motif_conv")(x)
     h = keras.layers.MaxPooling1D(pool, pool, name="pool")(h)
     h = keras.layers.Dropout(0.2)(h)
-    h = keras.layers.Bidirectional(keras.layers.LSTM(lstm_units, return_sequences=True), name="bilstm")(h)
+    rnn_dtype = "float32" if keras.mixed_precision.global_policy().name == "mixed_bfloat16" else None
+    h = keras.layers.Bidirectional(keras.layers.LSTM(lstm_units, return_sequences=True, dtype=rnn_dtype),
+                                   name="bilstm", dtype=rnn_dtype)(h)
     h = keras.layers.Dropout(0.5)(h)
     return keras.Model(x, _head(h, n_targets, dense_units), name=name)
 
