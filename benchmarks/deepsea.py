@@ -132,13 +132,17 @@ def m_loader(a):
     folder = a.store if a.kind == "store" else a.data
     src = sources.open_split(folder, "train")
     ds = make_dataset(src, 500, shuffle=True, seed=1)
-    for _ in ds.take(2):  # warm up the graph
-        pass
+    if hasattr(ds, "take"):  # tf.data: warm up the graph
+        for _ in ds.take(2):
+            pass
     t, n = time.perf_counter(), 0
     for x, _ in ds:
         n += int(x.shape[0])
     dt = time.perf_counter() - t
-    return {"what": "loader", "source": a.kind, "samples": n, "samples_per_s": round(n / dt)}
+    from dlbio import backend
+
+    return {"what": "loader", "source": a.kind, "backend": backend.name(), "samples": n,
+            "samples_per_s": round(n / dt)}
 
 
 def m_resume(a):

@@ -52,7 +52,8 @@ def installed(backend: str) -> bool:
 def select(preferred: str | None = None, onednn: bool | None = None) -> str:
     """Choose the backend before keras is imported, and check it; returns its name.
 
-    The user's choice (KERAS_BACKEND, or keras.json's when installed) stands.  Without one: *preferred* when it
+    The user's choice (KERAS_BACKEND, or a keras.json naming another installed backend than the
+    tensorflow Keras writes there by itself) stands.  Without one: *preferred* when it
     is installed (the class examples prefer JAX: several times faster, docs/benchmarks.md),
     else TensorFlow, else whichever of JAX and PyTorch is installed (a GPU machine may have
     no TensorFlow).  The user's choice, when unknown or not installed, is a one-line DlbioError
@@ -67,10 +68,11 @@ def select(preferred: str | None = None, onednn: bool | None = None) -> str:
 
     if onednn is not None:
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1" if onednn else "0")
-    # keras.json is written by Keras itself on first use, so it is a choice only for a backend
-    # that is there; KERAS_BACKEND is the user's, and stands (or fails) as given.
+    # Keras writes keras.json itself on first use, with "tensorflow": only another backend there,
+    # and one that is installed, is a choice; KERAS_BACKEND is the user's, and stands (or fails).
+    in_json = _keras_json_backend()
     chosen = os.environ.get("KERAS_BACKEND", "").strip() or (
-        _keras_json_backend() if installed(_keras_json_backend() or "") else None)
+        in_json if in_json != "tensorflow" and installed(in_json or "") else None)
     if sys.modules.get("keras") is None and not chosen:
         order = ([preferred] if preferred else []) + list(BACKENDS)
         found = next((b for b in order if installed(b)), None)
