@@ -1,4 +1,4 @@
-"""One code base on TensorFlow, JAX and PyTorch (dlbio/backend.py).
+"""One code base on TensorFlow, JAX and PyTorch (dlbio/backend/).
 
 Each check starts processes on the other backends (a process cannot switch backend), so
 these tests run in the TensorFlow run of the suite only; the JAX and PyTorch runs of the
