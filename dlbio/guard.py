@@ -137,22 +137,22 @@ def _clash(out: Path, kind: Output, inputs: list[tuple[str, Path]]) -> str | Non
         return "is a file, not a folder"
     for label, p in inputs:
         what = f"the input {label} {p}"
-        if kind.kind == "file" and _same(out, p):
+        if kind.kind == "file" and same_file(out, p):
             return f"would overwrite {what}; give the output another name"
-        if kind.kind == "prefix" and _same(out, p):
+        if kind.kind == "prefix" and same_file(out, p):
             return f"is {what}; this option is the start of the output names ({out.name}.tsv, ...), give another"
         if kind.kind == "prefix" and _prefixed(out, p, kind.suffixes):
             return f"would overwrite {what}; give another output prefix"
-        if kind.kind == "folder" and ((_same(out, p) and not kind.shared) or any(_same(out / n, p) for n in kind.names)):
+        if kind.kind == "folder" and ((same_file(out, p) and not kind.shared) or any(same_file(out / n, p) for n in kind.names)):
             return f"would write into {what}; give the output its own folder"
-        if kind.kind == "dataset" and (_same(out, p) or _inside(out, [p.resolve()]) is not None):
+        if kind.kind == "dataset" and (same_file(out, p) or _inside(out, [p.resolve()]) is not None):
             return f"holds {what}, and the folder is replaced as a whole; give the output a folder of its own"
     return None
 
 
 def _prefixed(prefix: Path, p: Path, suffixes: tuple[str, ...]) -> bool:
     """Would ``<prefix><suffix>`` or ``<prefix>.<id><suffix>`` be *p*?"""
-    if not (p.is_file() and p.parent.exists() and prefix.parent.exists() and _same(p.parent, prefix.parent)):
+    if not (p.is_file() and p.parent.exists() and prefix.parent.exists() and same_file(p.parent, prefix.parent)):
         return False
     name, stem = p.name, prefix.name
     return any(name == stem + s or (name.startswith(stem + ".") and name.endswith(s)) for s in suffixes)
@@ -163,14 +163,15 @@ def _inside(folder: Path, paths: Iterable[Path]) -> Path | None:
     return next((p for p in paths if p == top or top in p.parents), None)
 
 
-def _same(a: Path, b: Path) -> bool:
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Do *a* and *b* name one existing file or folder (a link, a hard link, another spelling)?"""
     ka = _key(a)
     return ka is not None and ka == _key(b)
 
 
-def _key(p: Path) -> tuple[int, int] | None:
+def _key(p: str | os.PathLike) -> tuple[int, int] | None:
     try:
-        st = p.stat()
+        st = os.stat(p)
     except OSError:
         return None
     return st.st_dev, st.st_ino

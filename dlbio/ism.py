@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.backend import gradient_function
-from dlbio.data.encoding import BASES, N_CODE
+from dlbio.data.encoding import BASES, N_CODE, index_to_onehot
 from dlbio.predict import predict_index
 from dlbio.variants import logit
 
@@ -64,8 +64,7 @@ def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False
     With *both_strands* the prediction is the mean over the sequence and its reverse
     complement, as in saturation_mutagenesis.
     """
-    onehot = (idx[..., None] == np.arange(4)).astype(np.float32)   # N: all zero, as the model sees it
-    grads = _gradient(model, target, log_odds, both_strands)(onehot)   # (n, L, 4) in the model's codes
+    grads = _gradient(model, target, log_odds, both_strands)(index_to_onehot(idx))   # (n, L, 4) in the model's codes
     g = grads[..., _ACGT_CODES]
     padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)   # code N_CODE -> 0
     at_ref = np.take_along_axis(padded, np.minimum(idx, N_CODE)[..., None].astype(np.intp), axis=-1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dlbio.data.pipeline import one_hot, steps_per_epoch
+from dlbio.data.encoding import index_to_onehot
+from dlbio.data.pipeline import steps_per_epoch
 
 
 class SourceBatches(keras.utils.PyDataset):
@@ -22,4 +23,4 @@ class SourceBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i: int):
         x, y = self.source.read(i * self.batch_size, (i + 1) * self.batch_size)
-        return (one_hot(x), y.astype(np.float32)) if self.labels else one_hot(x)
+        return (index_to_onehot(x), y.astype(np.float32)) if self.labels else index_to_onehot(x)

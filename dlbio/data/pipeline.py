@@ -15,6 +15,8 @@ from typing import Iterator
 
 import numpy as np
 
+from dlbio.data.encoding import index_to_onehot
+
 
 CHUNK = 16384       # samples read per contiguous slab
 MIX_CHUNKS = 4      # chunks mixed together when shuffling
@@ -96,14 +98,9 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
     def batches():
         for e in range(first_epoch, first_epoch + epochs):
             for x, y in iter_batches(source, batch_size, shuffle, seed, e, skip=skip_batches if e == first_epoch else 0):
-                yield (one_hot(x), y.astype(np.float32)) if labels else one_hot(x)
+                yield (index_to_onehot(x), y.astype(np.float32)) if labels else index_to_onehot(x)
 
     return prefetched(batches(), PREFETCH_BATCHES)
-
-
-def one_hot(idx: np.ndarray) -> np.ndarray:
-    """Base indices uint8 (..., L) -> one-hot float32 (..., L, 4) on the host; N (4) is all zero."""
-    return (idx[..., None] == np.arange(4, dtype=np.uint8)).astype(np.float32)
 
 
 def prefetched(items, depth: int):

@@ -316,7 +316,7 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
                                                   f"{test_fraction} leave no training rows: their sum must be below 1")
     names = list(files)
     for a, b in itertools.combinations(names, 2):
-        require(not _same_file(files[a], files[b]), f"--fasta-class {a} and {b} name the same file ({files[b]}): "
+        require(not guard.same_file(files[a], files[b]), f"--fasta-class {a} and {b} name the same file ({files[b]}): "
                                                     "its records would be labelled both")
     rng = np.random.default_rng(seed)
     notes = Notes()
@@ -340,11 +340,3 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
             splits[split] = ArraySource(np.stack([r[0] for r in part]), np.stack([r[1] for r in part]), names)
             records[split] = [(r[2], r[3]) for r in part]
     return BuiltSet(splits, names, notes, length=length, records=records), notes
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Do *a* and *b* name one file (a link, or the same path spelt twice)?"""
-    try:
-        return Path(a).samefile(b)
-    except OSError:
-        return Path(a).resolve() == Path(b).resolve()
