@@ -160,4 +160,13 @@ def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path):
         assert res.returncode == 0, res.stderr[-2000:]
         log = (out / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()
         losses[g] = float(dict(zip(log[0].split(","), log[1].split(",")))["loss"])
+        if g == "2":  # validation from predictions equals Keras's own (-g 1) after the same epoch
+            assert float(log[1].split(",")[-1]) == pytest.approx(val_loss, rel=1e-5)
+        val_loss = float(log[1].split(",")[-1])
     assert losses["1"] == pytest.approx(losses["2"], rel=1e-3)
+    # 201 sequences in batches of 100: the last batch, 1 sequence, cannot be split over 2 devices
+    res = subprocess.run([sys.executable, "-c", code, "-d", str(tiny_deepsea()), "-e", "1", *SMALL, "-b", "100",
+                          "-n", "201", "-g", "2", "-o", "", "--out-dir", str(tmp_path / "odd")], env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "1 of 201 sequences left out of each epoch" in res.stderr

@@ -210,6 +210,44 @@ def test_skipped_batches_are_the_same_batches_left_out_and_not_read(monkeypatch,
             assert Counting.reads < 9, (skip, Counting.reads)
 
 
+@pytest.mark.parametrize("multiple", [1, 2, 3, 4, 8])
+def test_the_last_batch_is_cut_to_a_multiple_of_the_devices(monkeypatch, multiple):
+    """JAX's DataParallel splits a batch evenly over its devices: 53 rows in batches of 10
+    end in a batch of 3, cut to 3 - 3 % multiple rows (none for 4 and 8)."""
+    monkeypatch.setattr(pipeline, "CHUNK", 8)
+    idx, y = _random_set(n=53)
+    src = pipeline.ArraySource(idx, y)
+    full = list(pipeline.iter_batches(src, 10, shuffle=True, seed=4))
+    cut = list(pipeline.iter_batches(src, 10, shuffle=True, seed=4, multiple_of=multiple))
+    last = 3 - 3 % multiple
+    assert [len(b[0]) for b in cut] == [10] * 5 + ([last] if last else [])
+    assert len(cut) == pipeline.steps_per_epoch(src, 10, multiple)
+    assert pipeline.left_out_per_epoch(src, 10, multiple) == 3 % multiple
+    assert all(np.array_equal(a[0], b[0][:len(a[0])]) for a, b in zip(cut, full))  # the same rows, in order
+
+
+def test_shards_are_disjoint_equal_and_read_only_their_rows():
+    """--multi-worker on JAX: process i of k reads rows i*m .. (i+1)*m - 1, m = n // k."""
+    idx, y = _random_set(n=53)
+    reads = []
+
+    class Counting(pipeline.ArraySource):
+        def read(self, start, stop):
+            reads.append((start, stop))
+            return super().read(start, stop)
+
+    src = Counting(idx, y)
+    shards = [pipeline.ShardSource(src, i, 4) for i in range(4)]
+    assert [s.n for s in shards] == [13] * 4 and shards[2].length == src.length
+    rows = []
+    for i, shard in enumerate(shards):
+        reads.clear()
+        rows.append(pipeline.read_all(shard))
+        assert reads and all(13 * i <= start and stop <= 13 * (i + 1) for start, stop in reads)  # its own rows only
+    assert np.array_equal(np.concatenate([r[0] for r in rows]), idx[:52])  # disjoint, in order; 1 row left out
+    assert np.array_equal(rows[3][1], y[39:52])
+
+
 @pytest.mark.tf_only
 def test_tf_dataset_one_hot_and_n_rows():
     idx, y = _random_set(n=12)

@@ -207,7 +207,7 @@ def test_slurm_cluster_on_nodes_without_gpus(monkeypatch):
 
     import tensorflow as tf
 
-    from dlbio.training.multiworker import slurm_gpu_options
+    from dlbio.backend.tensorflow_multiworker import slurm_gpu_options
 
     for k, v in SLURM_STEP.items():
         monkeypatch.setenv(k, v)

@@ -20,6 +20,7 @@ SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 STUB_TRAIN = """#!/bin/bash
 echo "$@" > "$STUBS/train.args"
+echo "${KERAS_BACKEND:-}" > "$STUBS/train.backend"
 echo $$ > "$STUBS/train.pid"
 trap 'echo saved > "$STUBS/train.state"; exit 75' TERM
 touch "$STUBS/train.started"
@@ -65,7 +66,8 @@ def _signalled_run(tmp_path, script: str, sig: int):
     return proc.returncode, out, tmp_path / "stubs" / "scontrol.args"
 
 
-ALL = ["danq_1gpu.sbatch", "danq_4gpu.sbatch", "danq_multinode.sbatch"]
+ALL = ["danq_1gpu.sbatch", "danq_4gpu.sbatch", "danq_multinode.sbatch", "danq_multinode_jax.sbatch",
+       "danq_1gpu_torch.sbatch"]
 
 
 @pytest.mark.parametrize("script", ALL)
@@ -73,7 +75,9 @@ def test_time_limit_signal_saves_and_requeues(tmp_path, script):
     status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGUSR1)  # --signal=B:USR1@300
     assert scontrol.read_text().split() == ["requeue", "4242"], out
     assert status == 0 and "requeueing 4242" in out
-    if script == "danq_multinode.sbatch":  # the workers get TERM through scancel, not through srun
+    backend = {"danq_multinode_jax.sbatch": "jax", "danq_1gpu_torch.sbatch": "torch"}.get(script, os.environ["KERAS_BACKEND"])
+    assert (tmp_path / "stubs" / "train.backend").read_text().strip() == backend
+    if "multinode" in script:  # the workers get TERM through scancel, not through srun
         assert (tmp_path / "stubs" / "scancel.args").read_text().split() == ["--signal=TERM", "4242"]
         assert "--multi-worker" in (tmp_path / "stubs" / "train.args").read_text()
 
@@ -101,8 +105,8 @@ def test_finished_run_draws_and_does_not_requeue(tmp_path):
     assert not (tmp_path / "stubs" / "scontrol.args").exists()
 
 
-@pytest.mark.parametrize("script", ["danq_1gpu.sbatch", "danq_4gpu.sbatch", "danq_multinode.sbatch"])
-def test_a_job_whose_tensorflow_sees_no_gpu_stops_before_training(tmp_path, script):
+@pytest.mark.parametrize("script", ALL)
+def test_a_job_whose_backend_sees_no_gpu_stops_before_training(tmp_path, script):
     env = {**_stubs(tmp_path / "stubs", "#!/bin/bash\ntouch \"$STUBS/train.started\"\n"), "CHECK_STATUS": "1"}
     (tmp_path / "data").mkdir()
     res = subprocess.run(["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env, capture_output=True, text=True,

@@ -63,7 +63,9 @@ Examples:
               help="Continue from checkpoints/<prefix>.<model>.state.keras (written every epoch and on SIGTERM).")
 @click.option("--deterministic", is_flag=True, help="TensorFlow op determinism on GPU too (slower; always on for CPU).")
 @click.option("--multi-worker", is_flag=True,
-              help="Several nodes: MultiWorkerMirroredStrategy, cluster from SLURM (srun, one task per node) or TF_CONFIG.")
+              help="Several nodes, one danq-train per node (srun): TensorFlow's MultiWorkerMirroredStrategy (cluster "
+                   "from SLURM or TF_CONFIG) or, with KERAS_BACKEND=jax, jax.distributed (SLURM or "
+                   "KERAS_DISTRIBUTION_JOB_ADDRESSES).")
 @verify_option
 @seed_option(1)
 @quiet_option

@@ -24,12 +24,14 @@ PREFETCH_BATCHES = 4
 
 
 def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
-                 epoch: int = 0, skip: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+                 epoch: int = 0, skip: int = 0, multiple_of: int = 1) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (idx uint8 (b, L), labels uint8 (b, T)) covering every sample once.
 
     With *shuffle*, the order depends only on (seed, epoch).  *skip* leaves out the
     first *skip* batches (a resumed epoch) without reading the chunks that lie wholly
     inside them, so a resume late in a DeepSEA epoch does not first read most of it.
+    *multiple_of* cuts the last, partial batch to a multiple of that many rows (none when
+    fewer are left): JAX's data parallelism splits every batch evenly over its devices.
     """
     rng = np.random.default_rng([seed, epoch])
     starts = np.arange(0, source.n, CHUNK)
@@ -62,16 +64,24 @@ def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
             yield x[a:a + batch_size], y[a:a + batch_size]
         carry = x[whole * batch_size - lo:], y[whole * batch_size - lo:]
         done = end
-    if carry is not None and len(carry[0]):
-        yield carry
+    if carry is not None:
+        keep = len(carry[0]) - len(carry[0]) % multiple_of
+        if keep:
+            yield carry[0][:keep], carry[1][:keep]
 
 
-def steps_per_epoch(source, batch_size: int) -> int:
-    return -(-source.n // batch_size)
+def steps_per_epoch(source, batch_size: int, multiple_of: int = 1) -> int:
+    """The batches of :func:`iter_batches` in an epoch of *source*."""
+    return source.n // batch_size + (source.n % batch_size >= multiple_of)
+
+
+def left_out_per_epoch(source, batch_size: int, multiple_of: int = 1) -> int:
+    """Rows of *source* that :func:`iter_batches` leaves out of each epoch (the last batch's cut)."""
+    return source.n % batch_size % multiple_of
 
 
 def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
-                 first_epoch: int = 0, skip_batches: int = 0, epochs: int = 1):
+                 first_epoch: int = 0, skip_batches: int = 0, epochs: int = 1, multiple_of: int = 1):
     """The batches of :func:`iter_batches` for Keras, for *epochs* epochs: one-hot float32
     (b, L, 4) and labels float32 (b, T) (with *labels*).
 
@@ -82,7 +92,8 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
     (:func:`dlbio.backend.tensorflow_only.tf_dataset`: one-hot in the graph); on JAX and PyTorch, for
     training (*shuffle*) a generator that reads and encodes the next batches in a thread
     while the model works, and otherwise a :class:`SourceBatches` (a keras PyDataset, which
-    Keras can go through again at every epoch, as validation does).
+    Keras can go through again at every epoch, as validation does).  *multiple_of*: see
+    :func:`iter_batches` (JAX and PyTorch; tf.distribute splits an uneven batch itself).
     """
     from dlbio import backend
 
@@ -97,7 +108,8 @@ def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, 
 
     def batches():
         for e in range(first_epoch, first_epoch + epochs):
-            for x, y in iter_batches(source, batch_size, shuffle, seed, e, skip=skip_batches if e == first_epoch else 0):
+            skip = skip_batches if e == first_epoch else 0
+            for x, y in iter_batches(source, batch_size, shuffle, seed, e, skip=skip, multiple_of=multiple_of):
                 yield (index_to_onehot(x), y.astype(np.float32)) if labels else index_to_onehot(x)
 
     return prefetched(batches(), PREFETCH_BATCHES)
@@ -134,6 +146,24 @@ def read_all(source) -> tuple[np.ndarray, np.ndarray]:
     """The whole source as (idx uint8 (n, L), labels uint8 (n, T)), read in chunks."""
     parts = [source.read(s, s + CHUNK) for s in range(0, source.n, CHUNK)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+class ShardSource:
+    """Process *index*'s share of *source* among *count*: rows index*m .. (index+1)*m - 1 with
+    m = n // count, so that every process has as many rows, and so as many batches (the last
+    n % count rows are left out).  Several processes training one model each read only their
+    own share."""
+
+    def __init__(self, source, index: int, count: int):
+        self.source, self.index, self.count = source, index, count
+        self.n = source.n // count
+        self.offset = index * self.n
+        self.length, self.n_targets = source.length, source.n_targets
+        self.target_names = getattr(source, "target_names", None)
+
+    def read(self, start: int, stop: int):
+        stop = min(stop, self.n)
+        return self.source.read(self.offset + start, self.offset + stop)
 
 
 class ArraySource:

@@ -127,9 +127,9 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     is complete.
     """
 
-    def __init__(self, path: str | Path, monitor: str | None = None, verbose: bool = False):
+    def __init__(self, path: str | Path, monitor: str | None = None, verbose: bool = False, write: bool = True):
         super().__init__()
-        self.path = Path(path)
+        self.path, self.write = Path(path), write  # write False: keep score only (not the chief)
         self.monitor = monitor
         self.verbose = verbose
         self.mode_min = monitor is None or monitor.endswith("loss")
@@ -147,7 +147,20 @@ class AtomicCheckpoint(keras.callbacks.Callback):
                 print(f"epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {value:.5f}; "
                       f"saving {self.path}", flush=True)
             self.best = float(value)
-        save_model(self.model, self.path)
+        if self.write:
+            save_model(self.model, self.path)
+        else:
+            save_and_discard(self.model)
+
+
+def save_and_discard(model: keras.Model) -> None:
+    """Save *model* to a file that is then removed.  Under JAX's data parallelism over several
+    processes saving is a collective (Keras gathers the variables), so the processes that
+    write nothing take part too."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dlbio-") as folder:
+        model.save(Path(folder) / "discarded.keras")
 
 
 def save_model(model: keras.Model, path: str | Path) -> Path:
@@ -162,12 +175,17 @@ def save_model(model: keras.Model, path: str | Path) -> Path:
 
 
 class ValidationAUC(keras.callbacks.Callback):
-    """Median ROC AUC over targets on the validation set, added to the logs as ``val_auc_median``."""
+    """Median ROC AUC over targets on the validation set, added to the logs as ``val_auc_median``.
 
-    def __init__(self, source, batch_size: int = 1024):
+    With *loss*, also the validation loss from the same predictions, as ``val_loss``: Keras's
+    binary cross-entropy over every sequence, plus the model's weight penalties.  For data
+    parallelism on JAX, where Keras's own validation would have to split a last partial
+    batch over the devices.
+    """
+
+    def __init__(self, source, batch_size: int = 1024, loss: bool = False):
         super().__init__()
-        self.source = source
-        self.batch_size = batch_size
+        self.source, self.batch_size, self.loss = source, batch_size, loss
         from dlbio.data.pipeline import read_all
 
         self.labels = read_all(source)[1]
@@ -177,8 +195,20 @@ class ValidationAUC(keras.callbacks.Callback):
         from dlbio.predict import predict_source
 
         pred = predict_source(self.model, self.source, self.batch_size)
-        if logs is not None:
-            logs["val_auc_median"] = median_auc(self.labels, pred)
+        if logs is None:
+            return
+        logs["val_auc_median"] = median_auc(self.labels, pred)
+        if self.loss:
+            logs["val_loss"] = binary_crossentropy(self.labels, pred) + sum(
+                float(keras.ops.convert_to_numpy(penalty)) for penalty in self.model.losses)
+
+
+def binary_crossentropy(labels: np.ndarray, pred: np.ndarray) -> float:
+    """Keras's binary cross-entropy (predictions clipped to [1e-7, 1 - 1e-7]), mean over all
+    sequences and targets, in float64; labels and pred (n, T)."""
+    p = np.clip(pred.astype(np.float64), 1e-7, 1 - 1e-7)
+    y = labels.astype(np.float64)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def step_decay(initial_lr: float, drop: float = 0.5, every: int = 10):

@@ -25,12 +25,13 @@ import keras
 from dlbio.atomic import atomic_path
 from dlbio.errors import DlbioError, require
 from dlbio.signals import sigterm_raises
+from dlbio.training.callbacks import save_and_discard
 
 STATE_ENTRY = "dlbio_state.json"
 # Options that must match for a resumed run to continue the same training.
 RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
                "optimizer", "learning_rate", "seed", "limit", "lr_schedule", "mixed_precision", "multi_worker",
-               "fine_tune")
+               "fine_tune", "processes")
 
 
 @dataclass
@@ -92,7 +93,7 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
 
 
 def save_state(model: keras.Model, path: Path, state: TrainState) -> Path:
-    state.seed_states = [[int(x) for x in v.numpy()] for v in _seed_states(model)]
+    state.seed_states = [[int(x) for x in keras.ops.convert_to_numpy(v)] for v in _seed_states(model)]
     with atomic_path(path) as tmp:
         model.save(tmp)
         with zipfile.ZipFile(tmp, "a") as z:
@@ -156,12 +157,21 @@ class Preemption(keras.callbacks.Callback):
 
     Also saves the state after every epoch (after the checkpoint and early-stopping
     callbacks, which must come earlier in the list).
+
+    With several processes training one model (*any_process*: a collective that is True in
+    every process when its argument is True in any), a signal to any of them stops all after
+    the same batch: they agree every ``AGREE_EVERY`` batches and at each epoch end.  Only the
+    process that *writes* saves the state.
     """
 
-    def __init__(self, path: Path, state: TrainState, early_stopping, checkpoint, steps_per_epoch: int):
+    AGREE_EVERY = 20  # batches: a collective after each would cost a GPU step its overlap
+
+    def __init__(self, path: Path, state: TrainState, early_stopping, checkpoint, steps_per_epoch: int,
+                 any_process=None, write: bool = True):
         super().__init__()
         self.path, self.state = Path(path), state
         self.early, self.checkpoint, self.steps = early_stopping, checkpoint, steps_per_epoch
+        self.any_process, self.write = any_process, write
         self.preempted = False
         self.signalled = False
         self._old = {}
@@ -184,13 +194,26 @@ class Preemption(keras.callbacks.Callback):
             for var, value in zip(self.model.metrics_variables, self.state.metric_states):
                 var.assign(value)
 
+    def _stop(self) -> bool:
+        """Was any process signalled?  With several processes, all of them ask together."""
+        if self.any_process is not None:
+            self.signalled = self.any_process(self.signalled)
+        return self.signalled
+
     def on_train_batch_end(self, batch, logs=None):
         self.state.step += 1
-        if self.signalled and not self.preempted and self.state.step < self.steps:
+        if self.preempted or self.state.step >= self.steps:
+            return
+        if self.any_process is not None and self.state.step % self.AGREE_EVERY:
+            return
+        if self._stop():
             self.preempted = True
             self._sync()
-            self.state.metric_states = [float(v.numpy()) for v in self.model.metrics_variables]
-            save_state(self.model, self.path, self.state)
+            self.state.metric_states = [float(keras.ops.convert_to_numpy(v)) for v in self.model.metrics_variables]
+            if self.write:
+                save_state(self.model, self.path, self.state)
+            else:
+                save_and_discard(self.model)
             raise StopNow
 
     def on_epoch_end(self, epoch, logs=None):
@@ -198,8 +221,11 @@ class Preemption(keras.callbacks.Callback):
             return
         self.state.epoch, self.state.step, self.state.metric_states = epoch + 1, 0, []
         self._sync()
-        save_state(self.model, self.path, self.state)
-        if self.signalled:  # it came with the epoch's last batch or during validation
+        if self.write:
+            save_state(self.model, self.path, self.state)
+        else:
+            save_and_discard(self.model)
+        if self._stop():  # it came with the epoch's last batch or during validation
             self.preempted = True
             raise StopNow
 

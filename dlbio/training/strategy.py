@@ -15,10 +15,21 @@ from dlbio.errors import require
 
 
 class SingleDevice:
-    """One device, or JAX's DataParallel set for the whole process: nothing to enter."""
+    """One device, or JAX's DataParallel set for the whole process: nothing to enter.
 
-    def __init__(self, replicas: int = 1):
+    Under DataParallel each batch is split evenly over the devices: *split_rows* is how many
+    of them this process feeds (a batch's rows must be a multiple of it), *processes* how
+    many processes feed one model together (``--multi-worker`` on JAX), each its own
+    ``1 / processes`` of every batch; process 0, the chief, writes the outputs.
+    """
+
+    def __init__(self, replicas: int = 1, split_rows: int = 1, processes: int = 1, process_index: int = 0):
         self.num_replicas_in_sync = replicas
+        self.split_rows, self.processes, self.process_index = split_rows, processes, process_index
+
+    @property
+    def chief(self) -> bool:
+        return self.process_index == 0
 
     def scope(self):
         return contextlib.nullcontext()
@@ -56,7 +67,42 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
         devices = []
     _require_devices(n_replicas, device_type, len(devices))
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices[:n_replicas]))
-    return SingleDevice(n_replicas)
+    return SingleDevice(n_replicas, split_rows=n_replicas)
+
+
+def make_multi_process_strategy():
+    """--multi-worker on JAX: this process joins the job's others (SLURM, or Keras's
+    KERAS_DISTRIBUTION_* variables) and one DataParallel model spans every process's devices."""
+    from dlbio.backend import jax_only
+
+    check_slurm_step()
+    if jax_only.explicit_cluster() is None and not _slurm_tasks():
+        return SingleDevice()  # a cluster of one, as TensorFlow's MultiWorkerMirroredStrategy makes
+    index, count = jax_only.start_processes()
+    replicas = jax_only.data_parallel_over_all_processes()
+    return SingleDevice(replicas, split_rows=jax_only.local_device_count(), processes=count, process_index=index)
+
+
+def check_slurm_step() -> None:
+    """--multi-worker in a SLURM job of several tasks runs one process per task (srun), not in
+    the batch shell itself."""
+    import os
+
+    require(_in_slurm_step_when_slurm_has_tasks(),
+            f"--multi-worker: this SLURM job has {os.environ.get('SLURM_NTASKS')} tasks; start one danq-train per "
+            "task with srun (srun danq-train ... --multi-worker)")
+
+
+def _slurm_tasks() -> bool:
+    import os
+
+    return int(os.environ.get("SLURM_NTASKS", "1")) > 1
+
+
+def _in_slurm_step_when_slurm_has_tasks() -> bool:
+    import os
+
+    return not _slurm_tasks() or "SLURM_STEP_NUM_TASKS" in os.environ
 
 
 def _require_devices(wanted: int, device_type: str, seen: int) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import keras
 
-from dlbio.data.pipeline import make_dataset, steps_per_epoch
+from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, steps_per_epoch
 from dlbio.progress import BAR, LINES, progress_mode
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
@@ -15,31 +16,54 @@ from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping,
 def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, epochs: int, seed: int,
                   checkpoint: Path, log: Path, state_path: Path, config: dict, resume: bool = False,
                   patience: int = 5, lr_schedule: float | None = None, verbose: bool = False,
-                  quiet: bool = False) -> dict:
+                  quiet: bool = False, strategy=None) -> dict:
     """Fit *model* (compiled) with early stopping, best-only checkpoint, CSV log and resume state.
 
-    Returns the Keras history of this process.  Raises :class:`Preempted` after a
-    SIGTERM/SIGINT once the state is saved.
+    *strategy* (dlbio.training.strategy) says how batches are split under JAX's data
+    parallelism: the last batch of an epoch is cut to a multiple of this process's devices,
+    validation is computed from predictions (no batch to split), and with several processes
+    each trains on its own share of *train_set* and of every batch, they stop together on a
+    signal, and only the chief writes.  Returns the Keras history of this process.  Raises
+    :class:`Preempted` after a SIGTERM/SIGINT once the state is saved.
     """
+    split_rows = getattr(strategy, "split_rows", 1)
+    processes, chief = getattr(strategy, "processes", 1), getattr(strategy, "chief", True)
+    any_process = None
+    if processes > 1:
+        from dlbio.backend import jax_only
+
+        train_set = ShardSource(train_set, strategy.process_index, processes)
+        batch_size //= processes
+        any_process = jax_only.any_process
     state = start_state(model, state_path, config, resume)
+    if processes > 1:
+        _same_start_everywhere(state, state_path)
     if state.epoch >= epochs or state.wait >= patience:  # finished: all epochs, or stopped early
         return {}
     early = ResumableEarlyStopping(patience, state)
-    ckpt = cb.AtomicCheckpoint(checkpoint, monitor="val_loss", verbose=verbose)
+    ckpt = cb.AtomicCheckpoint(checkpoint, monitor="val_loss", verbose=verbose, write=chief)
     ckpt.best = state.best_val_loss
-    steps = steps_per_epoch(train_set, batch_size)
-    preempt = Preemption(state_path, state, early, ckpt, steps)
-    mode = progress_mode(quiet)
-    calls = [cb.ValidationAUC(valid_set), ckpt, early, keras.callbacks.CSVLogger(str(log), append=resume),
+    steps = steps_per_epoch(train_set, batch_size, split_rows)
+    left_out = left_out_per_epoch(train_set, batch_size, split_rows)
+    if chief and left_out:
+        print(f"note: the last batch of each epoch is cut to a multiple of the {split_rows} devices it is split "
+              f"over: {left_out} of {train_set.n:,} sequences left out of each epoch (others each time: the epoch "
+              "is shuffled)", file=sys.stderr, flush=True)
+    preempt = Preemption(state_path, state, early, ckpt, steps, any_process=any_process, write=chief)
+    mode = progress_mode(quiet) if chief else None
+    split = split_rows > 1 or processes > 1
+    calls = [cb.ValidationAUC(valid_set, loss=split), ckpt, early,
              cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=mode == BAR,
                               steps_per_epoch=steps, initial_step=state.step),
              preempt]
+    if chief:
+        calls.insert(3, keras.callbacks.CSVLogger(str(log), append=resume))
     if mode == LINES and not verbose:  # verbose: Keras prints its own epoch lines
         calls.insert(-1, cb.ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step,
                                           checkpoint=ckpt))
     if lr_schedule is not None:
         calls.insert(0, keras.callbacks.LearningRateScheduler(cb.step_decay(lr_schedule)))
-    valid_ds = make_dataset(valid_set, batch_size)
+    valid_ds = None if split else make_dataset(valid_set, batch_size)
     history: dict = {}
     start = state.epoch
     runs = []
@@ -50,7 +74,7 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
         runs.append((start, epochs, 0))
     for first, last, skip in runs:
         ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=first, skip_batches=skip,
-                          epochs=last - first)
+                          epochs=last - first, multiple_of=split_rows)
         try:
             h = model.fit(ds, validation_data=valid_ds, initial_epoch=first, epochs=last, callbacks=calls,
                           steps_per_epoch=steps - skip, verbose=2 if verbose else 0, shuffle=False)
@@ -65,6 +89,16 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
     if preempt.signalled:
         raise Preempted.after_training(state_path)
     return history
+
+
+def _same_start_everywhere(state, state_path: Path) -> None:
+    """Every process starts from the same (epoch, batch), or all stop with one message."""
+    from dlbio.backend import jax_only
+    from dlbio.errors import DlbioError
+
+    if not jax_only.same_in_every_process([state.epoch, state.step]):
+        raise DlbioError(f"{state_path}: the processes would resume from different epochs or batches; every "
+                         "process must see the chief's state file (use an --out-dir on a shared file system)")
 
 
 __all__ = ["fit_resumable", "Preempted"]

@@ -71,11 +71,16 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                 "-f, -k and --lstm-units size a new model; a --fine-tune model keeps the file's sizes")
         model_name = Path(fine_tune).name.removesuffix(".keras").removesuffix(".h5")
     if multi_worker:
-        require(backend.name() == "tensorflow", f"--multi-worker runs on TensorFlow (KERAS_BACKEND=tensorflow); "
-                                                f"on {backend.name()}, train on one node with -g N")
-        from dlbio.training.multiworker import make_multiworker_strategy
+        require(backend.name() != "torch", "--multi-worker runs on KERAS_BACKEND=jax or tensorflow; Keras 3 has no "
+                                           "distribution for torch (train on one GPU)")
+        if backend.name() == "tensorflow":
+            from dlbio.backend.tensorflow_multiworker import make_multiworker_strategy
 
-        strategy = make_multiworker_strategy()  # must come before other TensorFlow work
+            strategy = make_multiworker_strategy()  # must come before other TensorFlow work
+        else:
+            from dlbio.training.strategy import make_multi_process_strategy
+
+            strategy = make_multi_process_strategy()  # must come before other JAX work
         require(batch_size % strategy.num_replicas_in_sync == 0,
                 f"batch size {batch_size} is not a multiple of the {strategy.num_replicas_in_sync} replicas")
     else:
@@ -86,7 +91,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         results = default_results_name(model_name, prefix)
     _refuse_overwriting_inputs(state_path, prefix, model_name, results, Path(out_dir), weights, fine_tune)
     with sigterm_as_preemption(state_path), _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"),
-                                                          strategy, multi_worker):
+                                                          strategy):
         gpus = backend.gpus()
         warn_if_gpus_unseen()
         deterministic = deterministic or not gpus  # free on CPU
@@ -117,11 +122,15 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
             config["backend"] = backend.name()  # a state resumes on its own backend (seed dtypes differ)
         t0 = time.time()
         if multi_worker:
-            from dlbio.training.multiworker import fit_multiworker, is_chief
-
-            # Its log and loss bookkeeping differ from model.fit's, so a state resumes only in its
-            # own mode; set only here, so that single-process states written before the key resume.
+            # Its batches (JAX: each process's share) or its log and loss bookkeeping (TensorFlow)
+            # differ from one process's, so a state resumes only in its own mode; set only here, so
+            # that single-process states written before the key resume.
             config["multi_worker"] = True
+            if backend.name() == "jax":
+                config["processes"] = strategy.processes
+        if multi_worker and backend.name() == "tensorflow":
+            from dlbio.backend.tensorflow_multiworker import fit_multiworker, is_chief
+
             history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
                                       epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
                                       state_path=state_path, config=config, resume=resume,
@@ -130,10 +139,14 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
             if not is_chief(strategy):
                 return TrainResult(ckpt, log, history, None, [])
         else:
-            history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
-                                    checkpoint=ckpt, log=log, state_path=state_path, config=config, resume=resume,
-                                    patience=patience, lr_schedule=learning_rate if lr_schedule else None,
-                                    verbose=verbose, quiet=quiet)
+            with _processes_together(strategy):
+                history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
+                                        checkpoint=ckpt, log=log, state_path=state_path, config=config,
+                                        resume=resume, patience=patience,
+                                        lr_schedule=learning_rate if lr_schedule else None, verbose=verbose,
+                                        quiet=quiet, strategy=strategy)
+            if not _is_chief(strategy):
+                return TrainResult(ckpt, log, history, None, [])
         elapsed = time.time() - t0
         if history:  # a resume with nothing left to train keeps the record of the run that trained
             write_run_record(ckpt.with_suffix(".run.json"), config=config, data=data_checksums(sets),
@@ -168,11 +181,8 @@ def _say_what_trains(model, train_set, valid_set, batch_size: int, epochs: int, 
     """The first line of a training job's log (stderr; the chief only): model, data, devices."""
     from dlbio.data.pipeline import steps_per_epoch
 
-    if multi_worker:
-        from dlbio.training.multiworker import is_chief
-
-        if not is_chief(strategy):
-            return
+    if not _is_chief(strategy):
+        return
     replicas = strategy.num_replicas_in_sync
     where = (f"{replicas} replicas (--multi-worker)" if multi_worker else
              f"{replicas} GPU{'s' if replicas > 1 else ''}" if on_gpus else "the CPU")
@@ -183,14 +193,36 @@ def _say_what_trains(model, train_set, valid_set, batch_size: int, epochs: int, 
           file=sys.stderr, flush=True)
 
 
-def _outputs_lock(path: Path, strategy, multi_worker: bool):
-    """run_lock on *path*, taken by the one process that writes the outputs (the chief)."""
-    if multi_worker:
-        from dlbio.training.multiworker import is_chief
+def _is_chief(strategy) -> bool:
+    """Is this the process that writes the outputs (the only one, but in a multi-worker run)?"""
+    if hasattr(strategy, "chief"):
+        return strategy.chief
+    from dlbio import backend
 
-        if not is_chief(strategy):
-            return contextlib.nullcontext()
-    return run_lock(path)
+    if backend.name() == "tensorflow" and hasattr(strategy, "cluster_resolver"):
+        from dlbio.backend.tensorflow_multiworker import is_chief
+
+        return is_chief(strategy)
+    return True
+
+
+@contextlib.contextmanager
+def _processes_together(strategy):
+    """With several JAX processes: all leave the cluster together when training ends or stops
+    on a signal, and models made after it (the chief's test predictions) are its own."""
+    try:
+        yield
+    finally:
+        if getattr(strategy, "processes", 1) > 1:
+            from dlbio.backend import jax_only
+
+            jax_only.stop_processes()
+            jax_only.end_data_parallel()
+
+
+def _outputs_lock(path: Path, strategy):
+    """run_lock on *path*, taken by the one process that writes the outputs (the chief)."""
+    return run_lock(path) if _is_chief(strategy) else contextlib.nullcontext()
 
 
 def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, lstm_units, dense_units, seed,

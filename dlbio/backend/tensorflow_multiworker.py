@@ -1,4 +1,4 @@
-"""Multi-node training: tf.distribute.MultiWorkerMirroredStrategy with a custom step loop.
+"""Multi-node training on TensorFlow: tf.distribute.MultiWorkerMirroredStrategy with a custom step loop.
 
 Keras 3's ``model.fit`` fails under MultiWorkerMirroredStrategy on TF 2.21
 ("Attempt to convert a value (PerReplica...) to a Tensor"; keras-team/keras#20585),
@@ -28,10 +28,10 @@ from dlbio.training.resume import Preempted, save_state, start_state
 
 def make_multiworker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
     """SLURM (several tasks) -> SlurmClusterResolver; else TF_CONFIG; else a one-worker cluster."""
+    from dlbio.training.strategy import check_slurm_step
+
     if int(os.environ.get("SLURM_NTASKS", "1")) > 1 and "TF_CONFIG" not in os.environ:
-        if "SLURM_STEP_NUM_TASKS" not in os.environ:  # the batch shell itself, not a task of srun
-            raise DlbioError(f"--multi-worker: this SLURM job has {os.environ['SLURM_NTASKS']} tasks; start one "
-                             "danq-train per task with srun (srun danq-train ... --multi-worker)")
+        check_slurm_step()
         resolver = tf.distribute.cluster_resolver.SlurmClusterResolver(**slurm_gpu_options())
         return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
     return tf.distribute.MultiWorkerMirroredStrategy()
