@@ -33,7 +33,7 @@ Examples:
 @click.option("-f", "--filters", type=int, default=None, callback=positive("-f/--filters"),
               help="First-layer filters [320; DanQ-JASPAR 1024].")
 @click.option("-g", "--gpus", default=1, show_default=True, callback=positive("-g/--gpus"),
-              help="GPUs (MirroredStrategy); batch must be a multiple.")
+              help="GPUs on this node (TensorFlow: MirroredStrategy; JAX: DataParallel); batch must be a multiple.")
 @click.option("-k", "--kernel-size", type=int, default=None, callback=positive("-k/--kernel-size"),
               help="First-layer kernel [DanQ 26, DeepSEA 8, DanQ-JASPAR 30].")
 @click.option("-l", "--learning-rate", default=1e-4, show_default=True, type=float, callback=exceeds_zero("-l"))
