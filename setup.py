@@ -1,7 +1,7 @@
 """Build hook (the project itself is described in pyproject.toml).
 
 A wheel carries the bundled data: ``data/`` (toy weights, the planted-motif DeepSEA set, the
-tiny genome) is copied to ``dlbio/bundled/``, where ``dlbio.resources.data_dir`` finds it,
+tiny genome) is copied to ``dlbio/bundled/``, where ``dlbio.utils.resources.data_dir`` finds it,
 so ``pip install`` from the source tree or an sdist gives working ``mdisc-*`` and DanQ
 defaults.  An editable install reads ``data/`` in place instead.
 """

@@ -43,7 +43,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     from dlbio.motifs.patterns import find_patterns
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
     from dlbio.workflows.seqlet_report import SEQLET_MIN_LEN
 
     for n in (int(v) for v in a.records.split(",")):

@@ -25,7 +25,7 @@ from Bio import motifs  # noqa: E402
 from Bio.Seq import Seq  # noqa: E402
 
 from dlbio.data import synthetic  # noqa: E402
-from dlbio.resources import data_dir  # noqa: E402
+from dlbio.utils.resources import data_dir  # noqa: E402
 from dlbio.workflows.class2 import detect_motif, discover_motif  # noqa: E402
 from dlbio.workflows.vgrad import vanishing_gradient  # noqa: E402
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner  # noqa: E402
 
 from bad_inputs import cases, make_fixtures  # noqa: E402
 from dlbio.cli import main  # noqa: E402
-from dlbio.resources import data_dir  # noqa: E402
+from dlbio.utils.resources import data_dir  # noqa: E402
 
 
 def run() -> None:

@@ -15,7 +15,7 @@ def make_fixtures(d: Path) -> None:
     from dlbio.data import deepsea_mat
     from dlbio.data.sources import convert
     from dlbio.models import deepsea
-    from dlbio.resources import data_dir, tiny_deepsea
+    from dlbio.utils.resources import data_dir, tiny_deepsea
 
     tiny = tiny_deepsea()
     g = data_dir() / "genome_tiny"
@@ -81,7 +81,7 @@ def make_fixtures(d: Path) -> None:
     (d / "only_symbolic.vcf").write_text("#CHROM\tPOS\tID\tREF\tALT\nchr1\t100\tv\tA\t<INS>\nchr1\t200\tw\tA\t<DEL>\n")
     (d / "seq199.fa").write_text(">s\n" + "A" * 199 + "\n")
     (d / "preds.h5").write_text("not hdf5")
-    from dlbio.evaluation import write_metrics_tsv
+    from dlbio.evaluation.metrics import write_metrics_tsv
 
     for n in (8, 3):
         write_metrics_tsv({"roc_auc": np.full(n, 0.9), "pr_auc": np.full(n, 0.5), "positives": np.full(n, 10)},
@@ -132,7 +132,7 @@ def make_fixtures(d: Path) -> None:
 
 
 def cases() -> list[tuple[str, str, list]]:
-    from dlbio.resources import data_dir, tiny_deepsea
+    from dlbio.utils.resources import data_dir, tiny_deepsea
 
     tiny = str(tiny_deepsea())
     g = data_dir() / "genome_tiny"

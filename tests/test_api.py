@@ -33,7 +33,7 @@ def test_import_is_light_and_names_resolve():
 
 def test_train_danq_from_python(tmp_path):
     from dlbio import train_danq
-    from dlbio.resources import tiny_deepsea
+    from dlbio.utils.resources import tiny_deepsea
 
     res = train_danq(tiny_deepsea(), epochs=1, filters=8, kernel_size=9, lstm_units=4, dense_units=8,
                      batch_size=50, limit=100, out_dir=tmp_path, quiet=True)

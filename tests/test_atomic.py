@@ -1,6 +1,6 @@
 import pytest
 
-from dlbio.atomic import atomic_path, write_text
+from dlbio.utils.atomic import atomic_path, write_text
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):
@@ -62,7 +62,7 @@ def test_a_full_disk_is_one_line_and_the_previous_file_stays(tmp_path):
     import sys
 
     from dlbio.models import deepsea
-    from dlbio.resources import data_dir
+    from dlbio.utils.resources import data_dir
 
     g = data_dir() / "genome_tiny"
     deepsea.build("DanQ", 40, 1000, filters=4, kernel_size=9, lstm_units=2, dense_units=4).save(tmp_path / "m.keras")
@@ -88,8 +88,8 @@ def test_hdf5_writer_raises_the_write_error_and_leaves_no_file(tmp_path):
     import sys
 
     code = ("import numpy as np\n"
-            "from dlbio.atomic import hdf5_file\n"
-            "from dlbio.errors import DlbioError\n"
+            "from dlbio.utils.atomic import hdf5_file\n"
+            "from dlbio.utils.errors import DlbioError\n"
             "try:\n"
             "    with hdf5_file('x.h5') as f:\n"
             "        d = f.create_dataset('a', (2000, 50), 'f4', chunks=True)\n"
@@ -105,7 +105,7 @@ def test_hdf5_writer_raises_the_write_error_and_leaves_no_file(tmp_path):
 
 
 def test_folders_are_swapped_in_one_step(tmp_path):
-    from dlbio.atomic import _exchange
+    from dlbio.utils.atomic import _exchange
 
     target = tmp_path / "set"
     target.mkdir()

@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image
 
 from dlbio.cli.class2 import mdet_conv1d, mdet_simplernn, mdisc_conv1d, mdisc_simplernn, vgrad_rnn
-from dlbio.resources import data_dir
+from dlbio.utils.resources import data_dir
 
 
 def test_mdet_conv1d_learns_and_checkpoints(run_cli, tmp_path):

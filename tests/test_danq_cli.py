@@ -9,7 +9,7 @@ from PIL import Image
 
 from dlbio.cli.danq import danq_predict, danq_train, danq_visualize
 from dlbio.cli.data import simulate_cmd
-from dlbio.resources import tiny_deepsea
+from dlbio.utils.resources import tiny_deepsea
 
 TINY = tiny_deepsea()
 SMALL = ["-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 300, "-q"]
@@ -266,8 +266,8 @@ def test_roc_title_names_the_deepsea_category(tmp_path, monkeypatch):
 
 def test_compare_two_runs_target_by_target(run_cli, tmp_path):
     """-C: run B against run A from their metrics TSVs, counted per DeepSEA category."""
-    from dlbio.evaluation import write_metrics_tsv
-    from dlbio.targets import deepsea_names
+    from dlbio.evaluation.metrics import write_metrics_tsv
+    from dlbio.data.targets import deepsea_names
 
     rng = np.random.default_rng(0)
     roc_a, pr_a = rng.uniform(0.8, 0.95, 919), rng.uniform(0.1, 0.5, 919)

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from dlbio.cli import main
 from dlbio.data.sources import open_data_dir
-from dlbio.errors import DlbioError
-from dlbio.resources import data_dir, tiny_deepsea
+from dlbio.utils.errors import DlbioError
+from dlbio.utils.resources import data_dir, tiny_deepsea
 
 G = data_dir() / "genome_tiny"
 PREPARE = ["danq-prepare", "-g", str(G / "genome.fa"), "--sheet", str(G / "targets.tsv"), "--test-chroms", "chr3",

@@ -7,7 +7,7 @@ from scipy.io import savemat
 
 from dlbio.data import deepsea_mat, encoding, pipeline, sources
 from dlbio.data.simulate import simulate, write_planted
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 
 def _random_set(n=37, length=30, targets=5, seed=0):
@@ -298,14 +298,14 @@ def test_deepsea_sets_without_targets_tsv_get_deepseas_names(tmp_path):
     the bundled list, in the published column order; other sizes keep target_N."""
     import keras
 
-    from dlbio.evaluation import category_of
-    from dlbio.resources import data_dir
-    from dlbio.targets import deepsea_names, parse_targets, target_names_for
+    from dlbio.evaluation.metrics import category_of
+    from dlbio.utils.resources import data_dir
+    from dlbio.data.targets import deepsea_names, parse_targets, target_names_for
 
     rows = [line.split("\t") for line in (data_dir() / "deepsea" / "targets.tsv").read_text().splitlines()[1:]]
     names = deepsea_names(919)
     assert len(names) == 919 and names == [r[0] for r in rows] and deepsea_names(918) is None
-    # DNase 1-125, TF 126-815, histone 816-919, as dlbio.evaluation splits them, and the assay agrees
+    # DNase 1-125, TF 126-815, histone 816-919, as dlbio.evaluation.metrics splits them, and the assay agrees
     assert [r[4] for r in rows] == [category_of(t, 919) for t in range(919)]
     assert all((r[2] == "DNase") == (r[4] == "DNase") for r in rows)
     assert all(r[2].startswith(("H2A", "H2B", "H3K", "H4K")) == (r[4] == "Histone") for r in rows)

@@ -70,7 +70,7 @@ def test_one_and_two_replicas_give_the_same_loss():
 
 
 def test_strategy_checks_before_work():
-    from dlbio.errors import DlbioError
+    from dlbio.utils.errors import DlbioError
     from dlbio.training.strategy import make_strategy
 
     with pytest.raises(DlbioError, match="multiple"):

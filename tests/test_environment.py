@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from dlbio import environment
+from dlbio.utils import environment
 from dlbio.cli.data import check_cmd
-from dlbio.resources import tiny_deepsea
+from dlbio.utils.resources import tiny_deepsea
 
 GPU_VARS = ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_GPUS", "SLURM_STEP_GPUS", "SLURM_GPUS_ON_NODE")
 

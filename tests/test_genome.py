@@ -106,7 +106,7 @@ def test_an_index_is_renamed_into_place_only_when_complete(tmp_path, monkeypatch
     """Jobs that start together on a new genome must never read a half-written index."""
     import pyfaidx
 
-    from dlbio.errors import DlbioError
+    from dlbio.utils.errors import DlbioError
 
     g = tmp_path / "g.fa"
     g.write_text(NEW)

@@ -11,7 +11,7 @@ from genomic_helpers import motif_model
 def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     from dlbio.cli.danq import danq_predict, danq_train
     from dlbio.cli.genomics import build_dataset, mutagenesis_cmd, variants_cmd
-    from dlbio.resources import data_dir
+    from dlbio.utils.resources import data_dir
 
     g = data_dir() / "genome_tiny"
     res = run_cli(build_dataset, ["-g", g / "genome.fa", "--sheet", g / "targets.tsv", "--test-chroms", "chr3",
@@ -106,7 +106,7 @@ def test_prediction_table_chunks_and_hdf5(tmp_path):
     import h5py
 
     from dlbio.data.encoding import encode
-    from dlbio.prediction_table import predict_table
+    from dlbio.predict.tables import predict_table
 
     rng = np.random.default_rng(5)
     seqs = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(7)]

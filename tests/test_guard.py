@@ -1,4 +1,4 @@
-"""No command writes over its own inputs (dlbio/guard.py).
+"""No command writes over its own inputs (dlbio/utils/guard.py).
 
 The property test runs every command with each of its output options pointed at each of its
 input paths, in turn, and asserts a refusal (non-zero exit, one error line that names the
@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from dlbio.cli import main
-from dlbio.guard import Output
-from dlbio.resources import data_dir, tiny_deepsea
+from dlbio.utils.guard import Output
+from dlbio.utils.resources import data_dir, tiny_deepsea
 
 G = data_dir() / "genome_tiny"
 

@@ -14,7 +14,7 @@ from scipy.signal import convolve
 
 from dlbio.cli import main
 from dlbio.data.encoding import encode, index_to_onehot as one_hot
-from dlbio.resources import tiny_deepsea
+from dlbio.utils.resources import tiny_deepsea
 
 FILTERS, KERNEL, UNITS, STEPS, HIDDEN, TARGETS = 6, 5, 4, 12, 7, 3
 LENGTH = 13 * STEPS + KERNEL - 1   # pooled by 13 (the only size giving 12 steps): 160 bp; DanQ: 1000 bp, 75 steps

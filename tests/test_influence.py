@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from genomic_helpers import motif_model
 
 
@@ -55,7 +55,7 @@ def test_one_trace_per_model_is_not_reported_as_retracing():
 
     import dlbio.backend.tensorflow_only as predict
     from dlbio.backend import predict_function
-    from dlbio.ism import _gradient
+    from dlbio.interpret.ism import _gradient
 
     x = keras.Input((30, 4))
     model = keras.Model(x, keras.layers.Dense(2)(keras.layers.Flatten()(x)))

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from genomic_helpers import motif_model
 
 
@@ -33,7 +33,7 @@ def test_inserting_the_motif_switches_on_its_target_only(tmp_path):
 
 def test_insertion_effects_by_hand():
     from dlbio.data.encoding import encode
-    from dlbio.insertion import Word, insertion_effects, summarize, with_sites
+    from dlbio.interpret.insertion import Word, insertion_effects, summarize, with_sites
 
     bg = np.stack([encode("A" * 60), encode("A" * 10 + "GATAAG" + "A" * 44)])
     placed = with_sites(bg, encode("GATAAG"), 0)
@@ -49,7 +49,7 @@ def test_insertion_effects_by_hand():
 
 
 def test_jaspar_motifs_go_in_as_their_consensus():
-    from dlbio.insertion import motif_word
+    from dlbio.interpret.insertion import motif_word
     from dlbio.motifs import jaspar
 
     w = motif_word("CTCF")
@@ -98,7 +98,7 @@ def test_sampled_sites_vary_like_the_matrix(tmp_path):
     differ between backgrounds, their base frequencies follow the matrix, the same seed gives
     the same sites, and the backgrounds are those of the run without --sample."""
     from dlbio.data.encoding import BASES
-    from dlbio.insertion import motif_word
+    from dlbio.interpret.insertion import motif_word
     from dlbio.motifs import jaspar
     from dlbio.workflows.insertion import insert_motifs
 

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from dlbio.logos import MIN_GLYPH_BITS, draw_logo, render_logo
+from dlbio.motifs.logos import MIN_GLYPH_BITS, draw_logo, render_logo
 from dlbio.motifs.sites import column_information
 
 GLYPH = re.compile(r"^\s*([\d.]+) ([\d.]+) \[[^]]*\] \((.)\) ShowSymbol$")

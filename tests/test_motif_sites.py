@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from dlbio.motifs import sites
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dlbio.data.encoding import decode, encode
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from dlbio.motifs import jaspar, tomtom
 from dlbio.motifs.activations import first_conv_layer
 from dlbio.motifs.filters import filter_motifs

@@ -12,7 +12,7 @@ import pytest
 # MultiWorkerMirroredStrategy: TensorFlow only (on JAX, --multi-worker is refused in one line).
 pytestmark = pytest.mark.tf_only
 
-from dlbio.resources import tiny_deepsea
+from dlbio.utils.resources import tiny_deepsea
 
 ARGS = ["-d", str(tiny_deepsea()), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8",
         "-b", "40", "-n", "200", "-e", "3", "--multi-worker", "-q", "-o", "", "--seed", "3", "-O", "sgd", "-l", "2.0"]
@@ -125,7 +125,7 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     assert saved["epoch"] >= 1 and saved["step"] > 0  # saved where it stopped, mid-epoch
     # the resumed run without -q and with a zero line interval: a progress line after every batch,
     # as a batch job's log gets every 10 minutes
-    every_batch = [sys.executable, "-c", "import runpy, dlbio.progress as p; p.INTERVAL_S = 0.0; "
+    every_batch = [sys.executable, "-c", "import runpy, dlbio.utils.progress as p; p.INTERVAL_S = 0.0; "
                    "runpy.run_module('dlbio', run_name='__main__')", "danq-train", *(a for a in LONG if a != "-q")]
     res = subprocess.run(every_batch + ["--out-dir", str(tmp_path / "broken"), "--resume"], env=_env(),
                          capture_output=True, text=True, timeout=300)

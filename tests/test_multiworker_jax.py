@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import BACKEND
-from dlbio.resources import tiny_deepsea
+from dlbio.utils.resources import tiny_deepsea
 
 pytestmark = pytest.mark.skipif(BACKEND != "jax", reason="JAX's distributed runtime: the JAX run of the suite")
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from genomic_helpers import motif_model
 
 
 def test_mutagenesis_finds_the_motif():
     from dlbio.data.encoding import encode, index_to_onehot
-    from dlbio.ism import importance, saturation_mutagenesis, zoom_window
+    from dlbio.interpret.ism import importance, saturation_mutagenesis, zoom_window
 
     seq = "A" * 20 + "GATAAG" + "T" * 34
     idx = encode(seq)
@@ -85,7 +85,7 @@ def _linear_logit_model(length=40, seed=3):
 
 def test_gradient_estimate_is_exact_for_a_linear_logit():
     from dlbio.data.encoding import encode
-    from dlbio.ism import gradient_effects, saturation_mutagenesis
+    from dlbio.interpret.ism import gradient_effects, saturation_mutagenesis
 
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGT"), 40)) for _ in range(3)]
@@ -109,7 +109,7 @@ def test_gradient_estimate_is_exact_for_a_linear_logit():
 
 def test_gradient_estimate_marks_the_motif():
     from dlbio.data.encoding import encode
-    from dlbio.ism import gradient_effects, importance
+    from dlbio.interpret.ism import gradient_effects, importance
 
     seq = "A" * 20 + "GATAAG" + "T" * 34
     idx = encode(seq)
@@ -178,7 +178,7 @@ def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
             np.testing.assert_array_equal(f["importance"][k], res[k]["importance"])
     # a run that fails half-way leaves the earlier file as it was, and no temporary file
     (tmp_path / "m.h5").write_text("an older file")
-    import dlbio.ism
+    import dlbio.interpret.ism
 
     calls = []
 
@@ -188,7 +188,7 @@ def test_mutagenesis_of_many_records_to_one_hdf5(tmp_path, monkeypatch):
             raise OSError("disk full")
         return np.zeros(len(idx), np.float32)
 
-    monkeypatch.setattr(dlbio.ism, "importance", failing)
+    monkeypatch.setattr(dlbio.interpret.ism, "importance", failing)
     with pytest.raises(OSError, match="disk full"):
         mutagenesis(motif_model(), tmp_path / "r.fa", None, 1, tmp_path / "m.h5", all_records=True, png=False,
                     method="gradient")
@@ -242,7 +242,7 @@ def test_both_strands_average_the_two_strands_effects():
     complement's, mapped back (positions and A,C,G,T columns reversed), for ISM exactly and
     for the gradient estimate too (the gradient of a mean is the mean of the gradients)."""
     from dlbio.data.encoding import encode, reverse_complement
-    from dlbio.ism import gradient_effects, saturation_mutagenesis
+    from dlbio.interpret.ism import gradient_effects, saturation_mutagenesis
 
     rng = np.random.default_rng(4)
     idx = encode("".join(rng.choice(list("ACGT"), 40)))

@@ -1,10 +1,10 @@
-"""Input rows left out or changed are counted and named (dlbio/notes.py); --strict stops at them."""
+"""Input rows left out or changed are counted and named (dlbio/utils/notes.py); --strict stops at them."""
 
 from click.testing import CliRunner
 
 from dlbio.cli import main
-from dlbio.notes import Notes
-from dlbio.resources import data_dir
+from dlbio.utils.notes import Notes
+from dlbio.utils.resources import data_dir
 
 G = data_dir() / "genome_tiny"
 

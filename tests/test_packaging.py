@@ -46,7 +46,7 @@ def test_wheel_carries_the_bundled_data_and_the_installed_package_finds_it(tmp_p
     zipfile.ZipFile(wheel).extractall(site)  # what pip install does with a pure-Python wheel
     elsewhere = tmp_path / "work"
     elsewhere.mkdir()
-    probe = ("import dlbio, dlbio.resources as r; print(dlbio.__file__); print(r.data_dir()); "
+    probe = ("import dlbio, dlbio.utils.resources as r; print(dlbio.__file__); print(r.data_dir()); "
              "print(r.tiny_deepsea()); print(r.default_input('mdet_conv1d.keras'))")
     res = subprocess.run([sys.executable, "-c", probe], cwd=elsewhere, capture_output=True, text=True,
                          env=_env(PYTHONPATH=str(site)))
@@ -89,7 +89,7 @@ def test_data_and_plot_commands_need_no_tensorflow(tmp_path):
     import h5py
     import numpy as np
 
-    from dlbio.resources import data_dir
+    from dlbio.utils.resources import data_dir
 
     genome = data_dir() / "genome_tiny"
     rng = np.random.default_rng(0)

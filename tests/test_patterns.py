@@ -30,7 +30,7 @@ def _reads_as(consensus, word):
 
 def test_two_planted_motifs_come_back_as_two_patterns_and_a_rare_one_as_none():
     from dlbio.motifs.patterns import find_patterns
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
 
     codes, importance, which = _planted()
     found = call_seqlets(importance, 1e-5, negative=False)
@@ -50,7 +50,7 @@ def test_two_planted_motifs_come_back_as_two_patterns_and_a_rare_one_as_none():
 
 def test_negative_seqlets_make_their_own_patterns_and_late_seqlets_join_by_likeness(monkeypatch):
     from dlbio.motifs import patterns as pm
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
 
     codes, importance, which = _planted(seed=3, n_rare=0)
     importance[[r for r, m in enumerate(which) if m == "b"]] *= -1          # b works against the prediction
@@ -67,7 +67,7 @@ def test_negative_seqlets_make_their_own_patterns_and_late_seqlets_join_by_liken
 
 def test_too_few_seqlets_make_no_pattern():
     from dlbio.motifs.patterns import find_patterns
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
 
     codes, importance, _ = _planted(n_a=4, n_b=0, n_rare=0)
     found = call_seqlets(importance, 1e-5)

@@ -8,7 +8,7 @@ import pytest
 from dlbio.data import intervals, prepare
 from dlbio.data.genome import Genome
 from dlbio.data.pipeline import read_all
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from genomic_helpers import write_bed
 
 

@@ -3,7 +3,7 @@ workers report (vgrad's epochs), not only finished tasks."""
 
 import time
 
-from dlbio.processes import map_in_processes, report_progress
+from dlbio.utils.processes import map_in_processes, report_progress
 
 
 def _square_after_steps(n, hold_s):
@@ -27,7 +27,7 @@ def test_without_units_the_bar_counts_tasks(capsys):
 
 
 def test_in_a_batch_job_log_the_reported_units_come_as_lines(monkeypatch, capsys):
-    from dlbio import progress
+    from dlbio.utils import progress
 
     monkeypatch.setattr(progress, "INTERVAL_S", 2.0)
     out = map_in_processes(_square_after_steps, [(3, 5.0), (0, 5.0)], 2, "vgrad 2 runs", progress.LINES,

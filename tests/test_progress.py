@@ -89,7 +89,7 @@ def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_pat
     from click.testing import CliRunner
 
     from dlbio.cli.danq import danq_train
-    from dlbio.resources import tiny_deepsea
+    from dlbio.utils.resources import tiny_deepsea
 
     args = ["-d", tiny_deepsea(), "-e", 2, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50,
             "-n", 100, "--out-dir", tmp_path, "-o", ""]
@@ -108,7 +108,7 @@ def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_pat
 
 
 def test_line_counter_reports_count_share_and_time_left_then_done(monkeypatch, capsys):
-    from dlbio import progress
+    from dlbio.utils import progress
 
     clock = iter([0.0, 600.0, 900.0, 1200.0, 1500.0])  # start, then one reading per call
     monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
@@ -122,7 +122,7 @@ def test_line_counter_reports_count_share_and_time_left_then_done(monkeypatch, c
 
 
 def test_line_counter_stays_silent_for_short_work_and_after_an_error(monkeypatch, capsys):
-    from dlbio import progress
+    from dlbio.utils import progress
 
     with progress.counter(10, "variants", "variant", progress.LINES) as count:
         count.update(10)
@@ -138,7 +138,7 @@ def test_line_counter_stays_silent_for_short_work_and_after_an_error(monkeypatch
 
 
 def test_progress_mode_follows_quiet_and_the_terminal(monkeypatch):
-    from dlbio import progress
+    from dlbio.utils import progress
 
     monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True)
     assert (progress.progress_mode(False), progress.progress_mode(True)) == (progress.BAR, progress.OFF)
@@ -151,10 +151,10 @@ def test_progress_mode_follows_quiet_and_the_terminal(monkeypatch):
 def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dlbio import progress
+    from dlbio.utils import progress
     from dlbio.cli.danq import danq_predict
     from dlbio.models.deepsea import build
-    from dlbio.resources import tiny_deepsea
+    from dlbio.utils.resources import tiny_deepsea
 
     model = build("DanQ", 8, 200, filters=4, kernel_size=9, lstm_units=2, dense_units=4)
     model.save(tmp_path / "m.keras")
@@ -173,9 +173,9 @@ def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp
 def test_danq_prepare_in_a_batch_job_logs_peak_files_and_chromosomes(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dlbio import progress
+    from dlbio.utils import progress
     from dlbio.cli.genomics import build_dataset
-    from dlbio.resources import data_dir
+    from dlbio.utils.resources import data_dir
 
     g = data_dir() / "genome_tiny"
     monkeypatch.setattr(progress, "INTERVAL_S", 0.0)

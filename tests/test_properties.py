@@ -10,8 +10,8 @@ from dlbio.data.deepsea_mat import MatSet
 from dlbio.data.encoding import decode, encode, reverse_complement
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
-from dlbio.errors import DlbioError
-from dlbio.variants import read_vcf
+from dlbio.utils.errors import DlbioError
+from dlbio.predict.variants import read_vcf
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from dlbio.resources import tiny_deepsea
+from dlbio.utils.resources import tiny_deepsea
 
 TINY = tiny_deepsea()
 ARGS = ["-d", str(TINY), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8", "-b", "20",
@@ -208,7 +208,7 @@ import keras
 from dlbio.data.pipeline import ArraySource
 from dlbio.models import deepsea
 from dlbio.training import callbacks
-from dlbio.signals import PREEMPTED_EXIT
+from dlbio.utils.signals import PREEMPTED_EXIT
 from dlbio.training.resume import Preempted
 from dlbio.backend import seed_everything
 from dlbio.training.strategy import make_strategy

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from dlbio.errors import DlbioError
-from dlbio.resources import tiny_deepsea
+from dlbio.utils.errors import DlbioError
+from dlbio.utils.resources import tiny_deepsea
 from dlbio.training.run_lock import run_lock
 
 

@@ -11,7 +11,7 @@ def _noise(n=20, length=300, seed=0):
 
 
 def test_planted_blocks_are_found_where_they_are_and_nowhere_else():
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
 
     scores = _noise()
     scores[:10, 100:110] += 1.0          # a site the prediction needs in half the records
@@ -29,7 +29,7 @@ def test_planted_blocks_are_found_where_they_are_and_nowhere_else():
 
 
 def test_noise_alone_gives_next_to_none():
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
 
     assert len(call_seqlets(_noise(50, 1000, seed=2), 1e-5)) <= 1
     assert call_seqlets(np.zeros((3, 50))) == []                # nothing varies: nothing to call
@@ -38,7 +38,7 @@ def test_noise_alone_gives_next_to_none():
 def test_a_seqlet_does_not_reach_across_a_gap():
     """Every span inside a seqlet must pass too, so two blocks with unimportant bases
     between them stay two seqlets, and no seqlet overlaps another."""
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
 
     scores = _noise(40, 200, seed=1)
     scores[:5, 50:56] += 1.0
@@ -53,7 +53,7 @@ def test_a_seqlet_does_not_reach_across_a_gap():
 
 
 def test_bad_scores_are_refused():
-    from dlbio.seqlets import call_seqlets
+    from dlbio.interpret.seqlets import call_seqlets
 
     with pytest.raises(ValueError, match="finite"):
         call_seqlets(np.full((2, 10), np.nan))
@@ -62,7 +62,7 @@ def test_bad_scores_are_refused():
 
 
 def test_mutagenesis_writes_the_seqlets_of_every_record(tmp_path):
-    from dlbio.errors import DlbioError
+    from dlbio.utils.errors import DlbioError
     from dlbio.workflows.mutagenesis import mutagenesis
 
     rows = ["A" * 30 + "GATAAG" + "T" * 24, "T" * 60, "C" * 20 + "CTTATC" + "A" * 34]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dlbio.data import deepsea_mat, pipeline, sources, store
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_base_codes_out_of_range_are_refused_at_every_read(mat_dir, tmp_path):
 def test_the_run_record_has_the_verified_checksums(tmp_path, run_cli):
     from dlbio.cli.danq import danq_train
     from dlbio.cli.data import danq_convert
-    from dlbio.resources import tiny_deepsea
+    from dlbio.utils.resources import tiny_deepsea
 
     run_cli(danq_convert, ["-d", tiny_deepsea(), "-o", tmp_path / "st", "-q"])
     run_cli(danq_train, ["-d", tmp_path / "st", "-e", 1, "-f", 4, "-k", 9, "--lstm-units", 2, "--dense-units", 4,

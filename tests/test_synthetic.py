@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dlbio.data import synthetic
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 
 def test_motif_labels_follow_regex():

@@ -7,8 +7,8 @@ from PIL import Image
 from dlbio.cli.genomics import track_cmd
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
-from dlbio.errors import DlbioError
-from dlbio.tracks import tile_windows
+from dlbio.utils.errors import DlbioError
+from dlbio.predict.tracks import tile_windows
 from genomic_helpers import motif_model
 
 MOTIF_AT, CCCCCC_AT = 1000, 1500

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from dlbio.training.log import read_training_log, summarize_log
 
 KERAS_LOG = "epoch,loss,val_auc_median,val_loss\n0,0.70,0.55,0.66\n1,0.60,0.71,0.58\n2,0.50,0.78,0.61\n"

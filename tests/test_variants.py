@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dlbio.data.genome import Genome
-from dlbio.errors import DlbioError
-from dlbio.variants import read_vcf
+from dlbio.utils.errors import DlbioError
+from dlbio.predict.variants import read_vcf
 from genomic_helpers import motif_model, write_vcf
 
 
@@ -37,7 +37,7 @@ def test_vcf_ref_check_styles_and_skips(genome, tmp_path):
 
 
 def test_variant_destroying_a_planted_motif(tmp_path, capsys):
-    from dlbio.variants import score_variants
+    from dlbio.predict.variants import score_variants
 
     rng = np.random.default_rng(1)
     s = list("".join(rng.choice(list("AT"), 300)))
@@ -62,7 +62,7 @@ def test_variant_destroying_a_planted_motif(tmp_path, capsys):
 
 def test_indels_shift_the_flanks_as_in_the_edited_genome(tmp_path):
     from dlbio.data.encoding import BASES
-    from dlbio.variants import score_variants, variant_windows
+    from dlbio.predict.variants import score_variants, variant_windows
 
     rng = np.random.default_rng(2)
     s = "".join(rng.choice(list("AT"), 300))
@@ -94,7 +94,7 @@ def test_indels_shift_the_flanks_as_in_the_edited_genome(tmp_path):
 def test_vcf_scores_in_chunks_to_tsv_or_hdf5_for_chosen_targets(tmp_path):
     import h5py
 
-    from dlbio.targets import parse_targets
+    from dlbio.data.targets import parse_targets
     from dlbio.workflows.genomics import score_vcf
 
     rng = np.random.default_rng(1)
@@ -149,7 +149,7 @@ def test_variant_summary_ranks_the_motif_breakers(tmp_path):
 
 
 def test_parse_targets():
-    from dlbio.targets import parse_targets
+    from dlbio.data.targets import parse_targets
 
     names = ["CTCF_MA0139.2", "GATA1_MA0035.5", "CTCF_other"]
     assert parse_targets(None, 3) is None and parse_targets("3,1,3", 3) == [3, 1]
@@ -165,8 +165,8 @@ def test_parse_targets():
 
 def test_tsv_writers_print_float32_values_as_their_own_format_does(tmp_path):
     """The TSV writers format Python floats (fast); the text is that of the float32 values."""
-    from dlbio.prediction_table import prediction_writer
-    from dlbio.variants import Variant, logit, variant_writer
+    from dlbio.predict.tables import prediction_writer
+    from dlbio.predict.variants import Variant, logit, variant_writer
 
     rng = np.random.default_rng(3)
     # values near a rounding boundary in float32 (0.123455 is 0.12345500290393829...) and ordinary ones

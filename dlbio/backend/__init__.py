@@ -64,7 +64,7 @@ def select(preferred: str | None = None, onednn: bool | None = None) -> str:
     """
     import sys
 
-    from dlbio.errors import DlbioError
+    from dlbio.utils.errors import DlbioError
 
     if onednn is not None:
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1" if onednn else "0")
@@ -232,7 +232,7 @@ def single_thread() -> None:
     """One compute thread in this process (vgrad's worker processes run side by side).
 
     JAX takes its thread count from XLA_FLAGS when it starts, so a spawned worker sets it
-    before keras (and jax) is imported: :func:`dlbio.processes` workers call this first.
+    before keras (and jax) is imported: :func:`dlbio.utils.processes` workers call this first.
     """
     backend = requested()
     if backend == "jax":

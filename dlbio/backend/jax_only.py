@@ -16,7 +16,7 @@ import os
 import socket
 import time
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 # How long a process waits for the others (``DLBIO_CLUSTER_TIMEOUT_S``): nodes of one job
 # start within seconds of each other, and a missing coordinator must not hang the job.

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from dlbio.data.pipeline import make_dataset, steps_per_epoch
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from dlbio.training.callbacks import save_model
 from dlbio.training.resume import Preempted, save_state, start_state
 
@@ -75,7 +75,7 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source
-    from dlbio.progress import LINES, progress_mode
+    from dlbio.utils.progress import LINES, progress_mode
     from dlbio.training.callbacks import ProgressLines, step_decay
 
     with strategy.scope():

@@ -7,7 +7,7 @@ import statistics
 import click
 
 from dlbio.cli.common import at_least, command, positive, quiet_option, seed_option
-from dlbio.guard import Output
+from dlbio.utils.guard import Output
 
 
 def _kernel_size_option(cell: str):
@@ -94,7 +94,7 @@ Example:
     @click.option("--logo", type=Output(), default=f"01_{cell}.png", show_default=True)
     @seed_option(1, "the test strings")
     def run(weights, n_seq, window, threshold, channel, fasta, logo, seed):
-        from dlbio.resources import default_input
+        from dlbio.utils.resources import default_input
         from dlbio.workflows.class2 import discover_motif
 
         weights = weights or default_input(f"mdet_{cell}.keras")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 # TensorFlow prints pages of start-up logs; users of the class examples want the
 # slides' output.  Respect a value the user set.  (oneDNN: see dlbio/__init__.py.)
@@ -42,7 +42,8 @@ class Command(click.Command):
             _fail(f"{exc.format_message()} (see {ctx.command_path} --help)")
 
     def invoke(self, ctx: click.Context):
-        from dlbio import backend, guard
+        from dlbio import backend
+        from dlbio.utils import guard
 
         try:
             backend.select(getattr(self, "preferred_backend", None), getattr(self, "onednn", None))
@@ -82,7 +83,7 @@ def run_program(command: click.BaseCommand, **kwargs) -> None:
     TensorFlow's interrupted input pipeline, whose teardown waits for the work in flight:
     18 to 42 s measured for the walk-through DanQ on 2 cores, past a ``scancel``'s KillWait.
     """
-    from dlbio.signals import PREEMPTED_EXIT
+    from dlbio.utils.signals import PREEMPTED_EXIT
 
     try:
         command.main(**kwargs)
@@ -95,8 +96,8 @@ def run_program(command: click.BaseCommand, **kwargs) -> None:
 
 
 def echo_notes(notes) -> None:
-    """One ``note:`` line per reason on stderr (dlbio.notes.Notes, or a plain Counter)."""
-    from dlbio.notes import Notes
+    """One ``note:`` line per reason on stderr (dlbio.utils.notes.Notes, or a plain Counter)."""
+    from dlbio.utils.notes import Notes
 
     if not isinstance(notes, Notes):
         notes = Notes(notes)
@@ -147,8 +148,8 @@ names_data_option = click.option("-d", "--data", type=click.Path(file_okay=False
 
 def model_and_names(model_path: str | None, data: str | None):
     """(the DNA model of -w, default what danq-train writes for DanQ; its target names:
-    dlbio.targets.names_for_model, None when unknown)."""
-    from dlbio.targets import names_for_model
+    dlbio.data.targets.names_for_model, None when unknown)."""
+    from dlbio.data.targets import names_for_model
     from dlbio.models.files import load_dna_model
 
     model = load_dna_model(model_path or default_model("DanQ"))
@@ -195,7 +196,7 @@ def fraction(name: str, closed: bool = False):
 
 def default_data() -> str:
     """``-d`` of the DanQ/DeepSEA commands: ./data when it holds a set, else the bundled tiny one."""
-    from dlbio.resources import tiny_deepsea
+    from dlbio.utils.resources import tiny_deepsea
 
     here = Path("data")
     return "data" if (here / "train.mat").exists() or (here / "train.dlbio").exists() else str(tiny_deepsea())
@@ -205,7 +206,7 @@ def targets_option(spec: str | None, data: str) -> list[int] | None:
     """--targets as 1-based numbers; names are looked up in <data>/targets.tsv, or without one
     in DeepSEA's (the numbers are checked against the data later)."""
     from dlbio.data.deepsea_mat import read_target_names
-    from dlbio.targets import DEEPSEA_N_TARGETS, deepsea_names, parse_targets
+    from dlbio.data.targets import DEEPSEA_N_TARGETS, deepsea_names, parse_targets
 
     if not spec:
         return None

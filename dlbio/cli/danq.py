@@ -7,7 +7,7 @@ import click
 from dlbio.cli.common import (at_least, both_strands_option, command, default_data, default_model, echo_notes,
                               exceeds_zero, positive, quiet_option, run_program, seed_option, strict_option,
                               targets_option, verify_option)
-from dlbio.guard import Output
+from dlbio.utils.guard import Output
 
 MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
 
@@ -25,7 +25,13 @@ Examples:
   danq-train -d data -m DeepSEA -O sgd -l 0.01 -s
   danq-train -d $DANQ_DATA/data -f 64 -k 19 --lstm-units 32 --dense-units 64 -b 100 -e 20 -l 3e-3
   danq-train -d mydata --fine-tune DanQ_bestmodel.keras   # the published DanQ (danq-import) on your targets
+  danq-train --config run.toml -e 5               # a run's options from a file; -e overrides it
+  danq-train -d data -g 4 --print-config > run.toml   # write the effective options, train nothing
 """)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Read the run's options from this TOML file (sections model, training, dataset, hardware, "
+                   "output; see --print-config); options given here override it.")
+@click.option("--print-config", is_flag=True, help="Print the effective options as TOML and exit.")
 @click.option("-d", "--data", "data", type=click.Path(file_okay=False), default=None,
               help="Folder with train.mat, valid.mat, test.mat [default: ./data, else the bundled tiny set].")
 @click.option("-b", "--batch-size", default=500, show_default=True, callback=positive("batch size"))
@@ -69,18 +75,33 @@ Examples:
 @verify_option
 @seed_option(1)
 @quiet_option
-def danq_train(data, **kw):
+def danq_train(data, config_file, print_config, **kw):
     import sys
 
     from dlbio.backend import prepare_environment
-    from dlbio.signals import PREEMPTED_EXIT
+    from dlbio.training.config import RunConfig
+    from dlbio.utils.signals import PREEMPTED_EXIT
 
-    prepare_environment(kw["deterministic"])  # JAX reads its GPU determinism flag when it starts
+    ctx = click.get_current_context()
+    given = {name for name in [*kw, "data"]
+             if ctx.get_parameter_source(name) not in (click.core.ParameterSource.DEFAULT, None)}
+    kw["limit"], kw["name"] = kw.pop("subset"), kw.pop("model_name")
+    renamed = {"subset": "limit", "model_name": "name"}
+    given = {renamed.get(name, name) for name in given}
+    if config_file:  # the file, then what was given on the command line
+        config = RunConfig.read_toml(config_file)
+        config = config.replace(**{k: v for k, v in kw.items() if k in given}, **({"data": data} if data else {}))
+    else:
+        config = RunConfig.from_options(data or default_data(), **kw)
+    if print_config:
+        click.echo(config.to_toml(), nl=False)
+        return
+    prepare_environment(config.hardware.deterministic)  # JAX reads its GPU determinism flag when it starts
     from dlbio.training.resume import Preempted
-    from dlbio.workflows.danq import train
+    from dlbio.workflows.danq import run_training
 
     try:
-        res = train(data or default_data(), n_gpus=kw.pop("gpus"), limit=kw.pop("subset"), **kw)
+        res = run_training(config)
     except Preempted as exc:
         click.echo(f"preempted: {exc}", err=True)
         sys.exit(PREEMPTED_EXIT)
@@ -90,8 +111,8 @@ def danq_train(data, **kw):
     if best is not None:  # None on the non-chief workers of --multi-worker
         auc = "" if best.best_val_auc is None else f" (median val ROC AUC {best.best_val_auc:.4f})"
         click.echo(f"{best.epochs} epoch{'s' if best.epochs > 1 else ''}; best val_loss {best.best_val_loss:.4f} at epoch {best.best_epoch}{auc}")
-        if best.epochs < kw["epochs"]:
-            click.echo(f"stopped early: no better val_loss in the last {kw['patience']} epochs (--patience)")
+        if best.epochs < config.training.epochs:
+            click.echo(f"stopped early: no better val_loss in the last {config.training.patience} epochs (--patience)")
     click.echo(f"model -> {res.checkpoint}\nlog -> {res.log} (curves: danq-visualize -L {res.log})")
     if res.results:
         click.echo(f"test predictions -> {res.results}")
@@ -136,14 +157,14 @@ Examples:
 @quiet_option
 def danq_predict(data, model_name, weights, output, subset, split, fasta, resize, bed, genome, both_strands,
                  batch_size, strict, verify, quiet):
-    from dlbio.progress import progress_mode
-    from dlbio.targets import names_for_model
+    from dlbio.utils.progress import progress_mode
+    from dlbio.data.targets import names_for_model
     from dlbio.models.files import load_dna_model
     from dlbio.workflows import danq_predict as wf
 
     model = load_dna_model(weights or default_model(model_name))
     if bed:
-        from dlbio.errors import DlbioError
+        from dlbio.utils.errors import DlbioError
         from dlbio.workflows.genomics import predict_regions
 
         if not genome:
@@ -160,7 +181,7 @@ def danq_predict(data, model_name, weights, output, subset, split, fasta, resize
         echo_notes(resized)
         click.echo(f"predictions -> {out}")
         return
-    from dlbio.evaluation import default_results_name
+    from dlbio.evaluation.metrics import default_results_name
 
     source = wf.open_sets(data or default_data(), subset, (split,), verify)[split]
     default = default_results_name(model_name, split=split) if not weights else f"{split}_results.h5"
@@ -211,7 +232,7 @@ Examples:
 @quiet_option
 def danq_visualize(target, motif_mode, predictions, data, model_name, weights, targets, logs, compare, output, verify,
                    quiet):
-    from dlbio.errors import require
+    from dlbio.utils.errors import require
     from dlbio.workflows import visualize as vis
 
     if compare:
@@ -227,7 +248,7 @@ def danq_visualize(target, motif_mode, predictions, data, model_name, weights, t
     require(target is not None, "give -t TARGET (ROC/PR curves), -M -t FILTER (a filter's motif), -L LOG "
                                 "(training curves) or -C A -C B (two runs compared); see danq-visualize --help")
     if not motif_mode:
-        from dlbio.evaluation import default_results_name
+        from dlbio.evaluation.metrics import default_results_name
 
         predictions = predictions or f"predictions/{default_results_name(model_name)}"
         out = vis.plot_target(predictions, target, output)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from dlbio.cli.common import at_least, command, force_option, positive, quiet_option, seed_option
-from dlbio.guard import Output
+from dlbio.utils.guard import Output
 
 
 @command(name="simulate", help="""Write a planted-motif training set in the DeepSEA .mat layout.
@@ -36,7 +36,7 @@ def simulate_cmd(out, motifs, n_train, n_valid, n_test, length, motifs_per_seq, 
                  seed, quiet):
     from dlbio.data.dataset import check_replaceable
     from dlbio.data.simulate import simulate, write_planted_set
-    from dlbio.progress import progress_mode
+    from dlbio.utils.progress import progress_mode
 
     check_replaceable(Path(out), force)
     progress = progress_mode(quiet)
@@ -66,7 +66,7 @@ def danq_convert(data, out, splits, force, quiet):
     import time
 
     from dlbio.data.sources import convert
-    from dlbio.progress import progress_mode
+    from dlbio.utils.progress import progress_mode
 
     names = tuple(s for s in splits.split(",") if s)
     sizes = sum((Path(data) / f"{s}.mat").stat().st_size for s in names if (Path(data) / f"{s}.mat").is_file())
@@ -89,8 +89,8 @@ Example:
   export DANQ_DATA=$(dlbio data-dir)/danq && cp -r "$DANQ_DATA"/* .
 """)
 def data_dir_cmd():
-    from dlbio.errors import require
-    from dlbio.resources import data_dir
+    from dlbio.utils.errors import require
+    from dlbio.utils.resources import data_dir
 
     folder = data_dir()
     require(folder.is_dir(), f"{folder}: bundled data folder not found (set DLBIO_DATA to the data/ of a dlbio source tree)")

@@ -8,8 +8,8 @@ import click
 
 from dlbio.cli.common import (both_strands_option, command, echo_notes, force_option, fraction, model_and_names,
                               model_option, names_data_option, positive, quiet_option, seed_option, strict_option)
-from dlbio.guard import Output
-from dlbio.seqlets import DEFAULT_P
+from dlbio.utils.guard import Output
+from dlbio.interpret.seqlets import DEFAULT_P
 
 
 # What dlbio mutagenesis -o PREFIX writes (and PREFIX.<record id> + each of them).
@@ -60,8 +60,8 @@ Examples:
 @quiet_option
 def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test_chroms, valid_chroms, neg_fraction,
                   max_n, reverse_complement, valid_fraction, test_fraction, mat, force, strict, seed, quiet):
-    from dlbio.errors import DlbioError
-    from dlbio.progress import progress_mode
+    from dlbio.utils.errors import DlbioError
+    from dlbio.utils.progress import progress_mode
     from dlbio.workflows import genomics
 
     def pairs(values, what):
@@ -135,8 +135,8 @@ Example:
 @strict_option
 @quiet_option
 def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, strict, quiet):
-    from dlbio.progress import progress_mode
-    from dlbio.targets import parse_targets
+    from dlbio.utils.progress import progress_mode
+    from dlbio.data.targets import parse_targets
     from dlbio.workflows.genomics import score_vcf
 
     model, names = model_and_names(model_path, data)
@@ -218,12 +218,12 @@ Example:
 @quiet_option
 def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method,
                     positions, png, seqlets, seqlet_p, both_strands, out, strict, quiet):
-    from dlbio.errors import require
+    from dlbio.utils.errors import require
     from dlbio.motifs.tomtom import compiles_on_first_use, numba_cache_dir
-    from dlbio.notes import Notes
-    from dlbio.prediction_table import is_hdf5
-    from dlbio.progress import progress_mode
-    from dlbio.targets import parse_target
+    from dlbio.utils.notes import Notes
+    from dlbio.predict.tables import is_hdf5
+    from dlbio.utils.progress import progress_mode
+    from dlbio.data.targets import parse_target
     from dlbio.workflows.mutagenesis import mutagenesis
     from dlbio.workflows.seqlet_report import describe
 
@@ -294,8 +294,8 @@ Example:
               help="Output prefix (.<target>.bedGraph, .png).")
 @quiet_option
 def track_cmd(model_path, genome, region, targets, data, step, both_strands, peaks, batch_size, out, quiet):
-    from dlbio.progress import progress_mode
-    from dlbio.targets import parse_targets
+    from dlbio.utils.progress import progress_mode
+    from dlbio.data.targets import parse_targets
     from dlbio.workflows.genomics import predict_track
 
     model, names = model_and_names(model_path, data)

@@ -7,7 +7,7 @@ import click
 from dlbio.cli.common import (at_least, both_strands_option, command, default_data, default_model, model_and_names,
                               model_option, names_data_option, positive, quiet_option, seed_option, targets_option,
                               verify_option)
-from dlbio.guard import Output
+from dlbio.utils.guard import Output
 
 
 @command(name="motifs", help="""What did the network learn?  First-layer filters -> motifs -> JASPAR.
@@ -118,7 +118,7 @@ Example:
 @quiet_option
 def insert_motif_cmd(model_path, queries, data, n, fasta, gc, position, sample, both_strands, release, seed,
                      batch_size, out, quiet):
-    from dlbio.progress import progress_mode
+    from dlbio.utils.progress import progress_mode
     from dlbio.workflows.insertion import insert_motifs
 
     model, names = model_and_names(model_path, data)

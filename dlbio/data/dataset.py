@@ -1,7 +1,7 @@
 """A data set folder (danq-prepare, danq-convert, dlbio simulate), written whole or not at all.
 
 The set is built in a temporary folder beside the target and swapped in only when every
-split is complete (:func:`dlbio.atomic.atomic_path`: one rename on Linux), so a kill at
+split is complete (:func:`dlbio.utils.atomic.atomic_path`: one rename on Linux), so a kill at
 any moment leaves the previous set exactly as it was.  ``dataset.json`` records one build
 id, which every store of the set carries too, and the size of each file: readers refuse
 splits of different builds, and files changed since the build (:func:`check_consistent`).
@@ -18,9 +18,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from dlbio.atomic import atomic_path
-from dlbio.errors import DlbioError, require
-from dlbio.signals import sigterm_raises
+from dlbio.utils.atomic import atomic_path
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.signals import sigterm_raises
 
 MARKER = "dataset.json"
 FORMAT = "dlbio-dataset"

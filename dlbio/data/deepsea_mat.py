@@ -22,10 +22,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from dlbio import guard
-from dlbio.atomic import atomic_path, hdf5_writer
+from dlbio.utils import guard
+from dlbio.utils.atomic import atomic_path, hdf5_writer
 from dlbio.data.encoding import index_to_onehot, onehot_to_index
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 
 _V5_BLOCK = 1 << 24  # values of a v5 array converted at a time (16 MB of uint8 one-hot)

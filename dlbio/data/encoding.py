@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 BASES = "AGCT"
 N_CODE = 4

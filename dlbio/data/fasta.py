@@ -8,8 +8,8 @@ import numpy as np
 
 from dlbio.data.encoding import encode
 from dlbio.data.intervals import open_text
-from dlbio.errors import DlbioError, require
-from dlbio.notes import Notes
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.notes import Notes
 
 
 def read_records(path: str | Path) -> list[tuple[str, str]]:

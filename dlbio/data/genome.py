@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from dlbio import guard
-from dlbio.atomic import atomic_path
-from dlbio.errors import DlbioError, require
+from dlbio.utils import guard
+from dlbio.utils.atomic import atomic_path
+from dlbio.utils.errors import DlbioError, require
 
 
 # Indexing reads the whole genome (about 20 s for hg38 on one core): say so for genomes this big.
@@ -49,7 +49,7 @@ def _index_names(path: Path, bgzip: bool) -> dict[str, str]:
         return {"indexname": str(beside[0]), "gzi_indexname": str(beside[1])}
     files = beside
     if not (os.access(path.parent, os.W_OK) and all(not f.exists() or os.access(f, os.W_OK) for f in beside)):
-        from dlbio.resources import cache_dir
+        from dlbio.utils.resources import cache_dir
 
         key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
         files = [cache_dir("fai") / f"{key}.{path.name}{ext}" for ext in (".fai", ".gzi")]

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio import guard
-from dlbio.errors import DlbioError, require
-from dlbio.notes import Notes
+from dlbio.utils import guard
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.notes import Notes
 
 
 @dataclass

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 _MI_INT8, _MI_UINT8, _MI_INT32, _MI_UINT32, _MI_MATRIX, _MI_COMPRESSED = 1, 2, 5, 6, 14, 15
 _MX_UINT8_CLASS = 9

@@ -20,16 +20,16 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio import guard
-from dlbio.atomic import write_text
+from dlbio.utils import guard
+from dlbio.utils.atomic import write_text
 from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
 from dlbio.data.pipeline import ArraySource
 from dlbio.data.split_rows import SplitRows
-from dlbio.errors import DlbioError, require
-from dlbio.notes import SHOWN, Notes
-from dlbio.progress import iterate
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.notes import SHOWN, Notes
+from dlbio.utils.progress import iterate
 
 
 @dataclass

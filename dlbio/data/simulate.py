@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import write_text
+from dlbio.utils.atomic import write_text
 from dlbio.data import deepsea_mat
 from dlbio.data.encoding import reverse_complement
-from dlbio.errors import require
+from dlbio.utils.errors import require
 from dlbio.motifs import jaspar
-from dlbio.progress import counter, iterate
+from dlbio.utils.progress import counter, iterate
 
 
 @dataclass

@@ -12,8 +12,8 @@ from pathlib import Path
 from dlbio.data.dataset import check_consistent
 from dlbio.data.deepsea_mat import MatSet, read_target_names
 from dlbio.data.store import SUFFIX, StoreSet, write_store
-from dlbio.errors import require
-from dlbio.targets import deepsea_names
+from dlbio.utils.errors import require
+from dlbio.data.targets import deepsea_names
 
 SPLITS = ("train", "valid", "test")
 
@@ -62,7 +62,7 @@ def convert(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] =
     copied), built whole in a temporary folder and swapped in (:func:`dlbio.data.dataset.building`;
     *force* replaces an earlier set there)."""
     from dlbio.data.dataset import building
-    from dlbio.guard import Output, refuse_overwrite
+    from dlbio.utils.guard import Output, refuse_overwrite
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     refuse_overwrite([("--data", data_dir)], [("--out", out_dir, Output("dataset"))])

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio import guard
-from dlbio.atomic import atomic_path, write_text
+from dlbio.utils import guard
+from dlbio.utils.atomic import atomic_path, write_text
 from dlbio.data.encoding import BASES, N_CODE
-from dlbio.errors import DlbioError, require
-from dlbio.progress import counter
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.progress import counter
 
 FORMAT, VERSION = "dlbio-store", 1
 SUFFIX = ".dlbio"
@@ -164,7 +164,7 @@ def _stamp(path: Path) -> list[int]:
 
 
 def _memo_path(store_path: Path) -> Path | None:
-    from dlbio.resources import cache_dir
+    from dlbio.utils.resources import cache_dir
 
     key = hashlib.sha1(str(store_path.resolve()).encode()).hexdigest()[:20]
     try:

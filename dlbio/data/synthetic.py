@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlbio.errors import require
+from dlbio.utils.errors import require
 
 
 def check_binary_motif(motif: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dlbio.errors import require
+from dlbio.utils.errors import require
 
 MODELS = ("DanQ", "DeepSEA", "DanQ-JASPAR")
 

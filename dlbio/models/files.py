@@ -6,8 +6,8 @@ from pathlib import Path
 
 import keras
 
-from dlbio import guard
-from dlbio.errors import DlbioError, require
+from dlbio.utils import guard
+from dlbio.utils.errors import DlbioError, require
 
 
 def load_dna_model(path: str | Path) -> keras.Model:

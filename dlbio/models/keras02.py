@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 CONV, LSTMS = 0, 3
 _KERAS3_SLOPE_SCALE = np.float32(0.2 * 6)  # hard_sigmoid slope 0.2 (Theano) over 1/6 (Keras 3)

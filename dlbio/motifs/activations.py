@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 
 def first_conv_layer(model: keras.Model) -> keras.layers.Layer:

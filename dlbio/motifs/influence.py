@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 from dlbio.motifs.activations import first_conv_layer
 
 
@@ -25,7 +25,7 @@ def filter_influence(model: keras.Model, idx: np.ndarray, batch_size: int = 256,
     are changed one filter at a time and always restored.
     """
     from dlbio.predict import first_output, predict_index
-    from dlbio.progress import iterate
+    from dlbio.utils.progress import iterate
 
     layer = silenceable_layer(model)
     means = _mean_outputs(model, layer, idx, batch_size)

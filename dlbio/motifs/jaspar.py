@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 DEFAULT_RELEASE = "JASPAR2024"  # pyjaspar's default (2026) release is not public yet
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import write_text
+from dlbio.utils.atomic import write_text
 
 
 def write_meme(path: str | Path, matrices: list[tuple[str, str, np.ndarray, int]],

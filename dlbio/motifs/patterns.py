@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlbio.data.encoding import BASES, N_CODE
-from dlbio.seqlets import Seqlet
+from dlbio.interpret.seqlets import Seqlet
 
 WIDTH = 30
 MAX_SHIFT = 10

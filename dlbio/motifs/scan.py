@@ -73,8 +73,8 @@ class MotifScanner:
         fits the stretch [start, stop) of codes: placements of each motif (width w) that overlap
         the stretch by at least ceil(min(w, stretch) / 2) bases, both strands; None when no
         motif fits inside codes.  MotifHit.start is in codes' coordinates.  All motifs are
-        scored on *chunk* stretches at once; *progress* counts the chunks (dlbio.progress)."""
-        from dlbio.progress import iterate
+        scored on *chunk* stretches at once; *progress* counts the chunks (dlbio.utils.progress)."""
+        from dlbio.utils.progress import iterate
 
         out: list[MotifHit | None] = []
         for a in iterate(range(0, len(stretches), chunk), "JASPAR scan", f"x{chunk} seqlets", progress):

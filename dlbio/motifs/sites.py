@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from Bio import motifs as bio_motifs
 
-from dlbio.errors import require
+from dlbio.utils.errors import require
 
 
 def window_starts(peak_pos: np.ndarray, window: int, anchor: str) -> np.ndarray:

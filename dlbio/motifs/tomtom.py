@@ -13,7 +13,7 @@ from dlbio.motifs.jaspar import JasparMotif
 
 def numba_cache_dir() -> Path:
     """Where numba caches memelite's compiled code (first call compiles for about a minute)."""
-    from dlbio.resources import cache_dir
+    from dlbio.utils.resources import cache_dir
 
     env = os.environ.get("NUMBA_CACHE_DIR")
     path = Path(env) if env else cache_dir("numba")

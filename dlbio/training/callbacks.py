@@ -12,8 +12,8 @@ import keras
 import numpy as np
 from tqdm.auto import tqdm
 
-from dlbio import progress
-from dlbio.atomic import atomic_path
+from dlbio.utils import progress
+from dlbio.utils.atomic import atomic_path
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -191,7 +191,7 @@ class ValidationAUC(keras.callbacks.Callback):
         self.labels = read_all(source)[1]
 
     def on_epoch_end(self, epoch, logs=None):
-        from dlbio.evaluation import median_auc
+        from dlbio.evaluation.metrics import median_auc
         from dlbio.predict import predict_source
 
         pred = predict_source(self.model, self.source, self.batch_size)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 
 @dataclass

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import keras
 
-from dlbio.atomic import atomic_path
-from dlbio.errors import DlbioError, require
-from dlbio.signals import sigterm_raises
+from dlbio.utils.atomic import atomic_path
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.signals import sigterm_raises
 from dlbio.training.callbacks import save_and_discard
 
 STATE_ENTRY = "dlbio_state.json"

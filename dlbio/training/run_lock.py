@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 # Errors that mean "this file system does not do locks": go on without one.
 _NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}

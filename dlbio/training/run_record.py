@@ -10,7 +10,7 @@ from pathlib import Path
 
 import keras
 
-from dlbio.atomic import write_text
+from dlbio.utils.atomic import write_text
 
 
 def data_checksums(sets: dict) -> dict:

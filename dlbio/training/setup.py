@@ -6,7 +6,7 @@ import contextlib
 
 import keras
 
-from dlbio.errors import require
+from dlbio.utils.errors import require
 
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 

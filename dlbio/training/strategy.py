@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 
 from dlbio import backend
-from dlbio.errors import require
+from dlbio.utils.errors import require
 
 
 class SingleDevice:

@@ -8,7 +8,7 @@ from pathlib import Path
 import keras
 
 from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, steps_per_epoch
-from dlbio.progress import BAR, LINES, progress_mode
+from dlbio.utils.progress import BAR, LINES, progress_mode
 from dlbio.training import callbacks as cb
 from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
 
@@ -94,7 +94,7 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
 def _same_start_everywhere(state, state_path: Path) -> None:
     """Every process starts from the same (epoch, batch), or all stop with one message."""
     from dlbio.backend import jax_only
-    from dlbio.errors import DlbioError
+    from dlbio.utils.errors import DlbioError
 
     if not jax_only.same_in_every_process([state.epoch, state.step]):
         raise DlbioError(f"{state_path}: the processes would resume from different epochs or batches; every "

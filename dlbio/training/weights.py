@@ -6,7 +6,7 @@ from pathlib import Path
 
 import keras
 
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 
 def load_weights_into(model: keras.Model, path: str | Path, other_model_hint: str = "") -> None:

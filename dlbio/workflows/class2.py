@@ -11,13 +11,13 @@ from Bio import SeqIO
 from Bio.Seq import Seq
 from Bio.SeqRecord import SeqRecord
 
-from dlbio.atomic import atomic_path
+from dlbio.utils.atomic import atomic_path
 from dlbio.data import synthetic
-from dlbio.errors import DlbioError, require
-from dlbio.logos import draw_logo
+from dlbio.utils.errors import DlbioError, require
+from dlbio.motifs.logos import draw_logo
 from dlbio.models import toy
 from dlbio.motifs import activations, sites
-from dlbio.progress import BAR, progress_mode
+from dlbio.utils.progress import BAR, progress_mode
 from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress
 from dlbio.backend import seed_everything, steps_per_execution
 from dlbio.training.setup import make_optimizer
@@ -71,7 +71,7 @@ def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: in
 
 def plot_losses(losses: list[float], path: str | Path, title: str) -> Path:
     """PNG of the training loss per epoch (log scale)."""
-    from dlbio.plots import pyplot, save_png
+    from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
 

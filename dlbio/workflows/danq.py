@@ -12,11 +12,12 @@ import keras
 
 from dlbio.backend import seed_everything
 from dlbio.data import sources
-from dlbio.environment import warn_if_gpus_unseen
-from dlbio.errors import require
-from dlbio.evaluation import default_results_name
+from dlbio.utils.environment import warn_if_gpus_unseen
+from dlbio.utils.errors import require
+from dlbio.evaluation.metrics import default_results_name
 from dlbio.models import deepsea as models
 from dlbio.models.files import load_dna_model
+from dlbio.training.config import ModelSpec, RunConfig, TrainingOptions
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
@@ -38,26 +39,45 @@ class TrainResult:
     summary: LogSummary | None = None  # the whole run, from the log (resumes included)
 
 
-def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 500, epochs: int = 60,
-          filters: int | None = None, kernel_size: int | None = None, lstm_units: int | None = None,
-          dense_units: int = 925, learning_rate: float = 1e-4, n_gpus: int = 1, limit: int | None = None,
-          results: str | None = "auto", optimizer: str = "rmsprop", lr_schedule: bool = False,
-          verbose: bool = False, weights: str | Path | None = None, seed: int = 1, patience: int = 5,
-          out_dir: str | Path = ".", prefix: str = "bestmodel", mixed_precision: bool = False,
-          resume: bool = False, deterministic: bool = False, multi_worker: bool = False,
-          quiet: bool = False, fine_tune: str | Path | None = None, verify: bool = True) -> TrainResult:
+def train(data_dir: str | Path, **options) -> TrainResult:
+    """danq-train from Python: :func:`run_training` on a :class:`RunConfig` of *data_dir* and
+    *options*, flat option names of its sections (``epochs=2, filters=64, model_name="DeepSEA"``)."""
+    return run_training(RunConfig.from_options(data_dir, **options))
+
+
+def run_training(config: RunConfig) -> TrainResult:
     """danq-train: fit DanQ/DeepSEA on a data folder, keep the best model, evaluate on test.
 
     Writes under ``<out_dir>/checkpoints/``: ``<prefix>.<model>.keras`` (best validation
     loss), ``.log.csv`` (per-epoch loss, val_loss, val_auc_median), ``.state.keras``
     (resume state, every epoch and on SIGTERM/SIGINT), ``.run.json`` (run record); and,
-    when *results* is set, ``<out_dir>/predictions/<results>`` plus its per-target TSV
-    (``"auto"``: :func:`default_results_name`; None or ``""``: no test predictions).
-    With *fine_tune* (a Keras model file), that model trains instead of a new *model_name*,
-    and ``<model>`` in the file names is the file's stem.  *verify* False skips the
-    stores' checksums (``--no-verify``).
-    Raises :class:`dlbio.training.resume.Preempted` when stopped by a signal.
+    when ``output.results`` is set, ``<out_dir>/predictions/<results>`` plus its per-target
+    TSV (``"auto"``: :func:`default_results_name`; None or ``""``: no test predictions).
+    With ``model.fine_tune`` (a Keras model file), that model trains instead of a new
+    ``model.name``, and ``<model>`` in the file names is the file's stem.
+    ``dataset.verify`` False skips the stores' checksums (``--no-verify``).
+
+    Parameters
+    ----------
+    config : RunConfig
+        The data folder and every option of the run (dlbio.training.config).
+
+    Returns
+    -------
+    TrainResult
+        The checkpoint and log paths, this process's history, the test predictions and
+        their summary lines.
+
+    Raises
+    ------
+    dlbio.training.resume.Preempted
+        When stopped by a signal (the state is saved; ``--resume`` continues).
     """
+    m, t, hw, out = config.model, config.training, config.hardware, config.output
+    data_dir, model_name, batch_size, epochs = config.data, m.name, t.batch_size, t.epochs
+    weights, fine_tune, mixed_precision, seed = m.weights, m.fine_tune, t.mixed_precision, t.seed
+    multi_worker, deterministic, n_gpus, limit = hw.multi_worker, hw.deterministic, hw.gpus, config.dataset.limit
+    out_dir, prefix, results, resume, quiet = out.out_dir, out.prefix, out.results, out.resume, out.quiet
     from dlbio import backend
 
     require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
@@ -67,7 +87,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
         require(weights is None, "--fine-tune trains the file's own model; -w loads weights into a new -m model: "
                                  "give one of them")
         require(not mixed_precision, "--mixed-precision applies to models built here, not to a --fine-tune file")
-        require(filters is None and kernel_size is None and lstm_units is None,
+        require(m.filters is None and m.kernel_size is None and m.lstm_units is None,
                 "-f, -k and --lstm-units size a new model; a --fine-tune model keeps the file's sizes")
         model_name = Path(fine_tune).name.removesuffix(".keras").removesuffix(".h5")
     if multi_worker:
@@ -100,56 +120,53 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
                   "for the walk-through DanQ) and the numbers differ from float32; it is meant for GPUs",
                   file=sys.stderr, flush=True)
         seed_everything(seed, deterministic=deterministic)
-        sets = sources.open_data_dir(data_dir, limit, verify=verify)
+        sets = sources.open_data_dir(data_dir, limit, verify=config.dataset.verify)
         train_set, valid_set = sets["train"], sets["valid"]
         ckpt_dir = state_path.parent
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
         log = ckpt_dir / f"{prefix}.{model_name}.log.csv"
-        model = _compiled_model(strategy, model_name, train_set, filters, kernel_size, lstm_units, dense_units,
-                                seed, weights, optimizer, learning_rate, mixed_precision, deterministic, fine_tune)
-        if verbose:
+        model = _compiled_model(strategy, m, t, train_set, deterministic)
+        if out.verbose:
             model.summary(print_fn=lambda s, **k: print(s))
         if not quiet:
             _say_what_trains(model, train_set, valid_set, batch_size, epochs, strategy, multi_worker, bool(gpus))
-        config = {"data": str(Path(data_dir).resolve()), "model": model_name, "batch_size": batch_size,
-                  "filters": filters, "kernel_size": kernel_size, "lstm_units": lstm_units, "dense_units": dense_units,
-                  "optimizer": optimizer, "learning_rate": learning_rate, "seed": seed, "limit": limit,
-                  "lr_schedule": lr_schedule, "epochs": epochs, "gpus": n_gpus, "mixed_precision": mixed_precision}
+        record = config.resume_record()
+        record["model"] = model_name
         if fine_tune is not None:  # only then, so that states written before the key resume
-            config["fine_tune"] = str(Path(fine_tune).resolve())
+            record["fine_tune"] = str(Path(fine_tune).resolve())
         if backend.name() != "tensorflow":  # likewise: TensorFlow states written before the key resume
-            config["backend"] = backend.name()  # a state resumes on its own backend (seed dtypes differ)
+            record["backend"] = backend.name()  # a state resumes on its own backend (seed dtypes differ)
         t0 = time.time()
         if multi_worker:
             # Its batches (JAX: each process's share) or its log and loss bookkeeping (TensorFlow)
             # differ from one process's, so a state resumes only in its own mode; set only here, so
             # that single-process states written before the key resume.
-            config["multi_worker"] = True
+            record["multi_worker"] = True
             if backend.name() == "jax":
-                config["processes"] = strategy.processes
+                record["processes"] = strategy.processes
         if multi_worker and backend.name() == "tensorflow":
             from dlbio.backend.tensorflow_multiworker import fit_multiworker, is_chief
 
             history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
-                                      epochs=epochs, seed=seed, patience=patience, checkpoint=ckpt, log=log,
-                                      state_path=state_path, config=config, resume=resume,
-                                      lr_schedule=learning_rate if lr_schedule else None, verbose=verbose,
+                                      epochs=epochs, seed=seed, patience=t.patience, checkpoint=ckpt, log=log,
+                                      state_path=state_path, config=record, resume=resume,
+                                      lr_schedule=t.learning_rate if t.lr_schedule else None, verbose=out.verbose,
                                       quiet=quiet)
             if not is_chief(strategy):
                 return TrainResult(ckpt, log, history, None, [])
         else:
             with _processes_together(strategy):
                 history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
-                                        checkpoint=ckpt, log=log, state_path=state_path, config=config,
-                                        resume=resume, patience=patience,
-                                        lr_schedule=learning_rate if lr_schedule else None, verbose=verbose,
+                                        checkpoint=ckpt, log=log, state_path=state_path, config=record,
+                                        resume=resume, patience=t.patience,
+                                        lr_schedule=t.learning_rate if t.lr_schedule else None, verbose=out.verbose,
                                         quiet=quiet, strategy=strategy)
             if not _is_chief(strategy):
                 return TrainResult(ckpt, log, history, None, [])
         elapsed = time.time() - t0
         if history:  # a resume with nothing left to train keeps the record of the run that trained
-            write_run_record(ckpt.with_suffix(".run.json"), config=config, data=data_checksums(sets),
+            write_run_record(ckpt.with_suffix(".run.json"), config=record, data=data_checksums(sets),
                              deterministic=deterministic, elapsed_s=elapsed,
                              samples_per_s=len(history["loss"]) * train_set.n / max(elapsed, 1e-9))
         res_path, lines = None, []
@@ -165,7 +182,7 @@ def train(data_dir: str | Path, *, model_name: str = "DanQ", batch_size: int = 5
 def _refuse_overwriting_inputs(state_path: Path, prefix: str, model_name: str, results: str | None, out_dir: Path,
                                weights, fine_tune) -> None:
     """Before any work: none of the files this run writes may be the model it starts from."""
-    from dlbio.guard import Output, refuse_overwrite
+    from dlbio.utils.guard import Output, refuse_overwrite
 
     written = [state_path.with_name(f"{prefix}.{model_name}{s}") for s in (".keras", ".log.csv", ".run.json", ".lock",
                                                                            ".state.keras")]
@@ -225,27 +242,28 @@ def _outputs_lock(path: Path, strategy):
     return run_lock(path) if _is_chief(strategy) else contextlib.nullcontext()
 
 
-def _compiled_model(strategy, model_name: str, train_set, filters, kernel_size, lstm_units, dense_units, seed,
-                    weights, optimizer: str, learning_rate: float, mixed_precision: bool,
-                    deterministic: bool, fine_tune: str | Path | None = None) -> keras.Model:
-    """The model for *train_set*'s targets and length, built (or, with *fine_tune*, loaded) and
-    compiled under *strategy*."""
+def _compiled_model(strategy, spec: ModelSpec, training: TrainingOptions, train_set,
+                    deterministic: bool) -> keras.Model:
+    """The model of *spec* for *train_set*'s targets and length, built (or, with
+    ``spec.fine_tune``, loaded) and compiled under *strategy* with *training*'s optimizer."""
     from dlbio import backend
 
     # TensorFlow's cuDNN LSTM takes float16, not bfloat16; JAX and torch train in bfloat16.
-    policy = ("mixed_float16" if backend.name() == "tensorflow" else "mixed_bfloat16") if mixed_precision else None
+    mixed = training.mixed_precision
+    policy = ("mixed_float16" if backend.name() == "tensorflow" else "mixed_bfloat16") if mixed else None
     with strategy.scope(), dtype_policy(policy):
-        if fine_tune is not None:
-            model = _model_to_fine_tune(fine_tune, train_set, seed)
+        if spec.fine_tune is not None:
+            model = _model_to_fine_tune(spec.fine_tune, train_set, training.seed)
         else:
-            model = models.build(model_name, train_set.n_targets, train_set.length, filters, kernel_size,
-                                 lstm_units, dense_units, seed=seed)
-        if weights:
-            load_weights_into(model, weights, f"to train that model further: --fine-tune {weights}")
+            model = models.build(spec.name, train_set.n_targets, train_set.length, spec.filters, spec.kernel_size,
+                                 spec.lstm_units, spec.dense_units, seed=training.seed)
+        if spec.weights:
+            load_weights_into(model, spec.weights, f"to train that model further: --fine-tune {spec.weights}")
         # TensorFlow's XLA: not for the cuDNN LSTM (no kernel), nor under op determinism (Keras
         # turns it off then, with a warning).  On JAX jit_compile=False would turn off jax.jit.
-        jit = (model_name == "DeepSEA" and not deterministic) if backend.name() == "tensorflow" else "auto"
-        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate), jit_compile=jit)
+        jit = (spec.name == "DeepSEA" and not deterministic) if backend.name() == "tensorflow" else "auto"
+        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(training.optimizer, training.learning_rate),
+                      jit_compile=jit)
     return model
 
 
@@ -268,4 +286,4 @@ def _model_to_fine_tune(path: str | Path, train_set, seed: int) -> keras.Model:
     return keras.Model(model.inputs, head(last.input), name=f"{model.name}-fine-tuned")
 
 
-__all__ = ["train"]
+__all__ = ["RunConfig", "run_training", "train"]

@@ -8,15 +8,15 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from dlbio.atomic import hdf5_file
+from dlbio.utils.atomic import hdf5_file
 from dlbio.data import sources
 from dlbio.data.fasta import read_index
-from dlbio.notes import Notes
-from dlbio.errors import require
-from dlbio.evaluation import per_target_metrics, summary_lines, write_metrics_tsv
+from dlbio.utils.notes import Notes
+from dlbio.utils.errors import require
+from dlbio.evaluation.metrics import per_target_metrics, summary_lines, write_metrics_tsv
 from dlbio.predict import predict_index
-from dlbio.prediction_table import FLOAT_FILTERS
-from dlbio.progress import progress_mode
+from dlbio.predict.tables import FLOAT_FILTERS
+from dlbio.utils.progress import progress_mode
 
 
 @dataclass
@@ -76,8 +76,8 @@ def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target
     with N or centre-cropped to it; *both_strands* averages each record's and its reverse
     complement's predictions.  Returns (output path, counts of resized records: with
     *strict*, any resized record is an error)."""
-    from dlbio.prediction_table import predict_table
-    from dlbio.targets import target_names_for
+    from dlbio.predict.tables import predict_table
+    from dlbio.data.targets import target_names_for
 
     length = model.inputs[0].shape[1]
     notes = Notes()

@@ -10,11 +10,11 @@ from dlbio.data import prepare
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
-from dlbio.errors import require
-from dlbio.notes import Notes
-from dlbio.progress import counter
-from dlbio.targets import target_names_for
-from dlbio.variants import read_vcf, score_variants, summary_writer, variant_writer
+from dlbio.utils.errors import require
+from dlbio.utils.notes import Notes
+from dlbio.utils.progress import counter
+from dlbio.data.targets import target_names_for
+from dlbio.predict.variants import read_vcf, score_variants, summary_writer, variant_writer
 
 
 def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | Path, mat: bool = False,
@@ -41,7 +41,7 @@ def _refuse_set_over_inputs(out_dir, force: bool, inputs: list) -> None:
     """Before reading anything: the set's folder is replaced whole, so it may hold no input, and
     an earlier set there needs *force* (the hours of a build are not spent to be refused)."""
     from dlbio.data.dataset import check_replaceable
-    from dlbio.guard import Output, refuse_overwrite
+    from dlbio.utils.guard import Output, refuse_overwrite
 
     refuse_overwrite(inputs, [("--out", out_dir, Output("dataset"))])
     check_replaceable(Path(out_dir), force)
@@ -73,7 +73,7 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
     and those columns).  *both_strands* averages each window's and its reverse
     complement's predictions.  Returns (path, regions predicted, the lines left out or
     changed, counted: with *strict* any is an error)."""
-    from dlbio.prediction_table import predict_table
+    from dlbio.predict.tables import predict_table
 
     length = model.inputs[0].shape[1]
     notes = Notes()
@@ -105,7 +105,7 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
     'bedgraphs', 'png', 'top': per target (name, bin start, value) of its highest bin}.
     """
     from dlbio.predict import predict_index
-    from dlbio.tracks import draw_tracks, tile_windows, write_bedgraph
+    from dlbio.predict.tracks import draw_tracks, tile_windows, write_bedgraph
 
     length = model.inputs[0].shape[1]
     n_targets = model.outputs[0].shape[-1]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.errors import require
-from dlbio.targets import target_names_for
+from dlbio.utils.errors import require
+from dlbio.data.targets import target_names_for
 
 COLUMNS = ("motif", "word", "start", "target", "name", "background", "with_motif", "diff", "log_odds_diff",
            "rose")
@@ -36,7 +36,7 @@ def insert_motifs(model, queries: list[str], out: str | Path, names: list[str] |
                   fasta: str | Path | None = None, gc: float = 0.41, position: int | None = None,
                   both_strands: bool = False, seed: int = 0, release: str | None = None,
                   batch_size: int = 256, progress: bool | str = False, sample: bool = False) -> dict:
-    """Each motif of *queries* (DNA words or JASPAR ids/names, dlbio.insertion.motif_word)
+    """Each motif of *queries* (DNA words or JASPAR ids/names, dlbio.interpret.insertion.motif_word)
     written into the same backgrounds (backgrounds_for) at 1-based *position*, or centred;
     a JASPAR motif as its consensus, or with *sample* as a site drawn from its matrix for
     each background (seeded, after the backgrounds);
@@ -44,11 +44,11 @@ def insert_motifs(model, queries: list[str], out: str | Path, names: list[str] |
     mean diff).
 
     Returns {'path', 'backgrounds' (words), 'motifs': per motif {'label', 'word', 'sampled',
-    'start' (1-based), 'summary': dlbio.insertion.summarize (T,) arrays, 'order': targets by
+    'start' (1-based), 'summary': dlbio.interpret.insertion.summarize (T,) arrays, 'order': targets by
     falling diff}}.
     """
-    from dlbio.atomic import write_text
-    from dlbio.insertion import insertion_effects, motif_word, summarize
+    from dlbio.utils.atomic import write_text
+    from dlbio.interpret.insertion import insertion_effects, motif_word, summarize
 
     require(queries, "give at least one motif (-m CTCF, -m MA0139.2 or a DNA word, -m GATAAG)")
     require(position is None or position >= 1, f"--position is 1-based, got {position}")

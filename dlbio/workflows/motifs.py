@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import write_text
+from dlbio.utils.atomic import write_text
 from dlbio.data import encoding
-from dlbio.errors import require
-from dlbio.logos import PAGE_STYLE, logo_data_uri
+from dlbio.utils.errors import require
+from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
 from dlbio.motifs import jaspar, sites, tomtom
 from dlbio.motifs.filters import filter_motifs
 from dlbio.motifs.meme import write_meme
@@ -136,7 +136,7 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*; with
     *influence* N, also influence.tsv: each filter's influence on each target over the first
     N positive sequences (dlbio.motifs.influence, write_influence)."""
-    from dlbio.progress import progress_mode
+    from dlbio.utils.progress import progress_mode
     from dlbio.models.files import load_dna_model
     from dlbio.workflows.danq_predict import open_sets
     from dlbio.workflows.visualize import positive_sequences
@@ -167,7 +167,7 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     extra, relied = {}, None
     if influence:
         from dlbio.motifs.influence import filter_influence
-        from dlbio.targets import names_for_model, target_names_for
+        from dlbio.data.targets import names_for_model, target_names_for
 
         change, _ = filter_influence(model, idx[:influence], progress=progress_mode(quiet))
         matched = {r.filter: r.match.name for r in sig}

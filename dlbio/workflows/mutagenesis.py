@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.errors import DlbioError, require
-from dlbio.notes import Notes
-from dlbio.progress import iterate
-from dlbio.targets import target_names_for
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.notes import Notes
+from dlbio.utils.progress import iterate
+from dlbio.data.targets import target_names_for
 from dlbio.workflows.genomics import output_stems, region_windows
 from dlbio.workflows.seqlet_report import SEQLET_MIN_LEN, seqlet_report
 
@@ -28,17 +28,17 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     track, importance logo and heatmap of the *zoom* most important positions) for one
     record, ``<out>.<id>.tsv`` etc. for several (characters of the id other than letters,
     digits and ``._-`` become ``_``); *out* ending in .h5/.hdf5: one HDF5 file of every
-    record instead of the TSVs (dlbio.ism.effects_writer; figures named without the
+    record instead of the TSVs (dlbio.interpret.ism.effects_writer; figures named without the
     suffix).  Several records: also ``<out>.summary.tsv`` (SUMMARY_COLUMNS), one row per
     record.  *method* "ism" predicts every substitution (3 L predictions a record);
     "gradient" estimates the same effects from one gradient a record
-    (dlbio.ism.gradient_effects), for many records.  *both_strands*: every prediction is the
+    (dlbio.interpret.ism.gradient_effects), for many records.  *both_strands*: every prediction is the
     mean over the sequence and its reverse complement.  *positions* "FIRST-LAST" (1-based,
     inclusive; see position_span): only those positions are changed, the rest of each
     sequence stays as context, and every table, figure and array covers those positions
     (ISM then costs 3 predictions per position scanned, not per base of the sequence).
     *seqlet_p*: also ``<out>.seqlets.tsv``, the stretches of bases that matter together in
-    each record (dlbio.seqlets.call_seqlets at that p-value, over all records' importance),
+    each record (dlbio.interpret.seqlets.call_seqlets at that p-value, over all records' importance),
     and the patterns that alike ones make (``<out>.patterns.tsv/.meme/.html``:
     dlbio.workflows.seqlet_report).
 
@@ -54,9 +54,9 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     import contextlib
 
     from dlbio.data.fasta import encode_record, read_records
-    from dlbio.ism import effects_writer, importance
+    from dlbio.interpret.ism import effects_writer, importance
     from dlbio.predict import first_output, predict_index
-    from dlbio.prediction_table import is_hdf5
+    from dlbio.predict.tables import is_hdf5
 
     require(method in METHODS, f"method must be one of {', '.join(METHODS)}, got {method!r}")
     n = model.outputs[0].shape[-1]
@@ -119,7 +119,7 @@ def write_summary(results: list[dict], path: str | Path) -> Path:
     """One TSV row per record (SUMMARY_COLUMNS): its prediction, its strongest decrease (1-based
     position, bases, change), its largest importance and the span of the zoom (the stretch of
     most importance, 1-based, inclusive): to rank many peaks, then look at some."""
-    from dlbio.atomic import atomic_path
+    from dlbio.utils.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w") as fh:
         fh.write("\t".join(SUMMARY_COLUMNS) + "\n")
@@ -135,7 +135,7 @@ def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, ta
                    keep_arrays: bool, first: int = 1) -> dict:
     """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary;
     *sequence*, *eff* and *imp* start at position *first* (1-based) of the record."""
-    from dlbio.ism import ACGT, draw_mutagenesis, write_table, zoom_window
+    from dlbio.interpret.ism import ACGT, draw_mutagenesis, write_table, zoom_window
 
     tsv = write_table(eff, sequence, imp, f"{table_stem}.tsv", first) if table_stem else None
     figure = Path(f"{figure_stem}.png") if figure_stem else None
@@ -172,7 +172,7 @@ def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_
                     progress: bool | str, span: tuple[int, int], batch: int = 64):
     """Yields each record's effects (S, 4) at the positions *span* [start, stop): ISM one
     record at a time (*progress* counts its substitutions), gradients *batch* records at a time."""
-    from dlbio.ism import gradient_effects, saturation_mutagenesis
+    from dlbio.interpret.ism import gradient_effects, saturation_mutagenesis
 
     if method == "ism":
         for x in idx:

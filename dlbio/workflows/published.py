@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlbio.atomic import atomic_path
-from dlbio.errors import require
+from dlbio.utils.atomic import atomic_path
+from dlbio.utils.errors import require
 from dlbio.models import keras02
 
 

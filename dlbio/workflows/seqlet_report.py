@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import write_text
+from dlbio.utils.atomic import write_text
 
 SEQLET_MIN_LEN = 4      # a seqlet's shortest span: below it, single strong bases pass alone
 PATTERN_SHUFFLES = 99   # column-shuffled copies of each pattern, against Tomtom's weak-query matches
@@ -36,7 +36,7 @@ def seqlet_report(importances: np.ndarray, chosen: list[tuple[str, str]], span: 
     from dlbio.motifs.scan import MotifScanner, sequence_codes
     from dlbio.motifs.tomtom import available as tomtom_available
     from dlbio.motifs.tomtom import best_matches
-    from dlbio.seqlets import call_seqlets, write_seqlets
+    from dlbio.interpret.seqlets import call_seqlets, write_seqlets
 
     found = call_seqlets(importances, p, min_len=SEQLET_MIN_LEN)
     codes = {r: sequence_codes(chosen[r][1]) for r in {s.record for s in found}}
@@ -89,7 +89,7 @@ def write_meme(path: str | Path, patterns: list) -> Path:
 
 def write_patterns_html(path: str | Path, patterns: list, records: list[int], matches: list) -> Path:
     """A self-contained page: each pattern's logo beside the logo of its best JASPAR match."""
-    from dlbio.logos import PAGE_STYLE, logo_data_uri
+    from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
     from dlbio.motifs import jaspar
 
     rows = []

@@ -14,12 +14,12 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from dlbio.atomic import write_text
+from dlbio.utils.atomic import write_text
 from dlbio.data import synthetic
-from dlbio.errors import require
+from dlbio.utils.errors import require
 from dlbio.models import toy
-from dlbio.processes import map_in_processes, report_progress
-from dlbio.progress import BAR, LINES, normalise, progress_mode
+from dlbio.utils.processes import map_in_processes, report_progress
+from dlbio.utils.progress import BAR, LINES, normalise, progress_mode
 from dlbio.training.callbacks import EpochProgress, ProgressLines, save_model
 from dlbio.backend import seed_everything, steps_per_execution
 
@@ -149,7 +149,7 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
                checkpoint: Path | None = None, progress: bool | str = False, on_epoch=None) -> VgradRun:
     """Train *cell* from the initialisation drawn with *init_seed*: the slides' recipe
     (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*).  *progress*: a bar,
-    or in a batch job's log (LINES) a line every 10 minutes (dlbio.progress); *on_epoch*: called
+    or in a batch job's log (LINES) a line every 10 minutes (dlbio.utils.progress); *on_epoch*: called
     after each epoch (a worker's count for the bar of the process that waits)."""
     seed_everything(init_seed)
     model = toy.next_char_predictor(cell, job.window)
@@ -232,7 +232,7 @@ def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
 def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
     """PNG: training loss per epoch and test accuracy at the evaluated epochs; one line per run,
     one colour per cell (the median accuracy drawn bold when there are several runs)."""
-    from dlbio.plots import pyplot, save_png
+    from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))

@@ -10,10 +10,10 @@ import numpy as np
 
 from dlbio.data import encoding
 from dlbio.data.pipeline import read_all
-from dlbio.errors import DlbioError, require
-from dlbio.evaluation import METRIC_COLUMNS, category_of, paired_comparison, plot_comparison, plot_curves, \
+from dlbio.utils.errors import DlbioError, require
+from dlbio.evaluation.metrics import METRIC_COLUMNS, category_of, paired_comparison, plot_comparison, plot_curves, \
     read_metrics_tsv
-from dlbio.progress import progress_mode
+from dlbio.utils.progress import progress_mode
 
 
 def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
@@ -33,7 +33,7 @@ def plot_target(predictions: str | Path, target: int | str, out: str | Path | No
     """ROC and PR curves of one target from a predictions file -> PNG (*out*, default
     roc_target<T>.png).  *target*: 1-based number, or a name from the file's target_names
     (whole, or up to its first '_'; DeepSEA's names for a file of 919 targets without names)."""
-    from dlbio.targets import deepsea_names, parse_target
+    from dlbio.data.targets import deepsea_names, parse_target
 
     pred, labels, names = read_predictions(predictions)
     names = names or deepsea_names(pred.shape[1])
@@ -62,7 +62,7 @@ def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | P
 
     Returns (png, meme, number of sites of that filter).
     """
-    from dlbio.logos import draw_logo
+    from dlbio.motifs.logos import draw_logo
     from dlbio.motifs.activations import first_conv_layer
     from dlbio.motifs.filters import filter_motifs
     from dlbio.motifs.meme import write_meme
@@ -129,7 +129,7 @@ def plot_training(logs: list[str | Path], out: str | Path = "training_curves.png
     """Training curves of one or more danq-train logs -> PNG: loss (solid) and val_loss (dashed)
     per epoch, and the median validation ROC AUC where the log has it; each run's best epoch
     (lowest val_loss, the kept model) is marked; runs are named by :func:`run_names`."""
-    from dlbio.plots import pyplot, save_png
+    from dlbio.evaluation.plots import pyplot, save_png
     from dlbio.training.log import read_training_log
 
     require(len(logs) > 0, "no training log given")

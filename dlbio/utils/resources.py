@@ -15,8 +15,8 @@ def data_dir() -> Path:
     env = os.environ.get("DLBIO_DATA")
     if env:
         return Path(env)
-    installed = Path(__file__).resolve().parent / "bundled"
-    return installed if installed.is_dir() else Path(__file__).resolve().parents[1] / "data"
+    installed = Path(__file__).resolve().parents[1] / "bundled"
+    return installed if installed.is_dir() else Path(__file__).resolve().parents[2] / "data"
 
 
 def default_input(name: str) -> Path:

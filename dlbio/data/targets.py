@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 
 def parse_targets(spec: str | None, n_targets: int | None = None, names: list[str] | None = None,
@@ -63,7 +63,7 @@ def deepsea_names(n_targets: int | None) -> list[str] | None:
     if n_targets != DEEPSEA_N_TARGETS:
         return None
     from dlbio.data.deepsea_mat import read_target_names
-    from dlbio.resources import data_dir
+    from dlbio.utils.resources import data_dir
 
     return read_target_names(data_dir() / "deepsea" / "targets.tsv", DEEPSEA_N_TARGETS)
 

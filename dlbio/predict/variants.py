@@ -20,8 +20,8 @@ import numpy as np
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import open_text
-from dlbio.errors import DlbioError, require
-from dlbio.notes import Notes
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.notes import Notes
 
 
 @dataclass
@@ -144,8 +144,8 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
     columns (V,), attributes ``target_names`` and ``both_strands``.  Else a long TSV, one row
     per variant and target: probabilities, difference, log-odds difference.
     """
-    from dlbio.atomic import atomic_path, hdf5_writer
-    from dlbio.prediction_table import create_prediction_arrays, is_hdf5
+    from dlbio.utils.atomic import atomic_path, hdf5_writer
+    from dlbio.predict.tables import create_prediction_arrays, is_hdf5
 
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -185,7 +185,7 @@ def summary_writer(path: str | Path, names: list[str]):
     """Yields ``write(part, ref_p, alt_p)`` -> (diff with the largest |diff|, its target index),
     each (len(part),): one TSV row per variant, atomically: the variant columns, then the target with the largest |diff|
     and that diff, and the same for the log-odds difference (for ranking variants)."""
-    from dlbio.atomic import atomic_path
+    from dlbio.utils.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w") as fh:
         fh.write("\t".join(VARIANT_COLUMNS + SUMMARY_COLUMNS) + "\n")

@@ -1,5 +1,5 @@
 """Seqlets: the short stretches of a sequence whose bases matter together, called from per-base
-importance (dlbio.ism.importance).
+importance (dlbio.interpret.ism.importance).
 
 The test is the recursive-seqlet idea of tangermeme (Schreiber), written here for dlbio: the
 importance of all positions of all records scanned, binned, is the null of one position
@@ -112,7 +112,7 @@ def write_seqlets(path: str | Path, seqlets: list[Seqlet], ids: list[str], seque
     name, id, q-value and where (1-based) and on which strand, or '-' where no motif fits
     better than chance (the best one's q-value all the same); last the pattern it belongs to
     (*patterns*, a name per seqlet: dlbio.motifs.patterns), '-' for none."""
-    from dlbio.atomic import atomic_path
+    from dlbio.utils.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w") as fh:
         fh.write("\t".join(SEQLET_COLUMNS) + "\n")

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 if TYPE_CHECKING:
     import h5py
@@ -36,11 +36,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     weblogo pick the format from it).  On any exception the temporary file is
     removed and *path* is left as it was.  A folder written at the temporary path
     replaces a folder at *path* in one step (see :func:`_swap_folders`).  A path that
-    is an input of the running command is refused first (:func:`dlbio.guard.check_write`),
+    is an input of the running command is refused first (:func:`dlbio.utils.guard.check_write`),
     and a failed write (full disk, quota, file-size limit) is a one-line
     :class:`DlbioError` naming *path*.
     """
-    from dlbio import guard
+    from dlbio.utils import guard
 
     path = Path(path)
     guard.check_write(path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlbio.data.encoding import encode
-from dlbio.errors import DlbioError, require
+from dlbio.utils.errors import DlbioError, require
 
 _DNA_WORD = re.compile(r"[ACGTacgt]+")
 
@@ -89,7 +89,7 @@ def insertion_effects(model, backgrounds: np.ndarray, words: list[Word], start: 
 def summarize(background: np.ndarray, inserted: np.ndarray) -> dict[str, np.ndarray]:
     """Per target (T,): mean prediction without and with the word, mean difference, mean
     log-odds difference and the share of backgrounds whose prediction rose."""
-    from dlbio.variants import logit
+    from dlbio.predict.variants import logit
 
     return {"background": background.mean(axis=0), "with_motif": inserted.mean(axis=0),
             "diff": (inserted - background).mean(axis=0),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import write_text
+from dlbio.utils.atomic import write_text
 from dlbio.data.prepare import chromosome_windows
 
 
@@ -44,7 +44,7 @@ def draw_tracks(chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarra
     """One panel per target (values (n, k), names (k,)), the prediction of each bin as a step
     along the chromosome, on a shared axis over *span* (the region, bp); below them a row of
     boxes per (name, starts, ends) of *intervals* (peaks to compare with)."""
-    from dlbio.plots import pyplot, save_png
+    from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
     k = values.shape[1]

@@ -17,7 +17,7 @@ import numpy as np
 from dlbio.backend import gradient_function
 from dlbio.data.encoding import BASES, N_CODE, index_to_onehot
 from dlbio.predict import predict_index
-from dlbio.variants import logit
+from dlbio.predict.variants import logit
 
 ACGT = "ACGT"
 _ACGT_CODES = np.array([BASES.index(b) for b in ACGT], np.uint8)  # A, C, G, T in the model's codes
@@ -95,7 +95,7 @@ def _objective(call, x, target: int, log_odds: bool, both_strands: bool):
         # one-hot input is the reverse complement, and the gradient maps it back.
         p = (p + _target_output(call(keras.ops.flip(x, axis=(1, 2))), target)) / 2
     if log_odds:
-        # The clipped logit of dlbio.variants.logit, so that both methods mean the same.
+        # The clipped logit of dlbio.predict.variants.logit, so that both methods mean the same.
         p = keras.ops.clip(p, 1e-6, 1 - 1e-6)
         p = keras.ops.log(p) - keras.ops.log1p(-p)
     # Sequences are independent (inference), so the gradient of the sum is each one's own.
@@ -145,8 +145,8 @@ def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predi
     (target, method, ...), ``columns`` "ACGT", and ``first_position``, ``last_position``
     (1-based, inclusive: the S positions of *span* (start, stop), 0-based, else all L) as
     attributes: effects[k, i] is position first_position + i of sequences[k]."""
-    from dlbio.atomic import hdf5_file
-    from dlbio.prediction_table import FLOAT_FILTERS
+    from dlbio.utils.atomic import hdf5_file
+    from dlbio.predict.tables import FLOAT_FILTERS
 
     start, stop = span or (0, len(sequences[0]))
     n, length = len(ids), stop - start
@@ -169,7 +169,7 @@ def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predi
 def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path, first: int = 1) -> Path:
     """TSV: position (1-based), ref, A, C, G, T (effects), importance.  *effects* (S, 4),
     *sequence* and *imp* (S,) start at position *first* of the whole sequence."""
-    from dlbio.atomic import write_text
+    from dlbio.utils.atomic import write_text
 
     lines = ["position\tref\tA\tC\tG\tT\timportance"]
     lines += [f"{first + i}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row) + f"\t{imp[i]:+.5f}"
@@ -189,7 +189,7 @@ def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: 
     import logomaker
     import pandas as pd
 
-    from dlbio.plots import pyplot, save_png
+    from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
     start, stop = zoom_window(imp, zoom)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.atomic import atomic_path
-from dlbio.errors import DlbioError
+from dlbio.utils.atomic import atomic_path
+from dlbio.utils.errors import DlbioError
 
 # The slides' weblogo call: -C green 1 '1' -C red 0 '0'.
 BINARY_COLORS = {"1": "green", "0": "red"}

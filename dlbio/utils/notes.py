@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 SHOWN = 3  # ids named per reason
 

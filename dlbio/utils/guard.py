@@ -7,7 +7,7 @@ Two layers, one rule ("an output never resolves to an input of the same command"
   marks outputs, every other path option is an input; workflows add what only they know,
   such as the peak files a sheet lists or danq-train's checkpoint names).
 * While it runs, every reader records the files it opens (:func:`reading`), and every
-  write goes through :func:`dlbio.atomic.atomic_path`, which asks :func:`check_write`: a
+  write goes through :func:`dlbio.utils.atomic.atomic_path`, which asks :func:`check_write`: a
   write over a recorded input, or the replacement of a folder that holds one, is refused
   before the temporary file is made.  This catches the outputs whose names are known only
   late (one file per record or per target).
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from dlbio.errors import DlbioError
+from dlbio.utils.errors import DlbioError
 
 _inputs: dict[tuple[int, int], tuple[str, Path]] | None = None  # (dev, inode) -> (how it was named, resolved path)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlbio.atomic import atomic_path
+from dlbio.utils.atomic import atomic_path
 
 
 def pyplot():

@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 
-from dlbio.progress import OFF, counter, normalise
-from dlbio.signals import sigterm_raises
+from dlbio.utils.progress import OFF, counter, normalise
+from dlbio.utils.signals import sigterm_raises
 
 
 _UPDATES = None  # in a worker: the queue its report_progress() calls go to (None: nobody is counting)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
-from dlbio.atomic import write_text
-from dlbio.errors import DlbioError, require
+from dlbio.utils.atomic import write_text
+from dlbio.utils.errors import DlbioError, require
 
 # DeepSEA's 919 columns: DNase 0-124, TF 125-814, histone 815-918.
 CATEGORIES = {"DNase": (0, 125), "TF": (125, 815), "Histone": (815, 919)}
@@ -94,7 +94,7 @@ def paired_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
 def plot_comparison(a: dict, b: dict, name_a: str, name_b: str, path: str | Path) -> Path:
     """Per-target ROC AUC and PR AUC of run b against run a, one point a target coloured by
     category, the diagonal drawn: the DanQ paper's DanQ-vs-DeepSEA figure (PNG)."""
-    from dlbio.plots import pyplot, save_png
+    from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
@@ -136,7 +136,7 @@ def summary_lines(metrics: dict[str, np.ndarray]) -> list[str]:
 
 def plot_curves(y_true: np.ndarray, y_score: np.ndarray, path: str | Path, title: str) -> Path:
     """ROC and PR curves of one target side by side, AUCs in the legends (PNG)."""
-    from dlbio.plots import pyplot, save_png
+    from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
 

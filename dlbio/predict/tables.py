@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.predict import predict_index
-from dlbio.progress import counter
+from dlbio.utils.progress import counter
 
 
 def is_hdf5(path: str | Path) -> bool:
@@ -47,7 +47,7 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
     and their predictions float (m, len(names)), for sequences start..start+m of *n*."""
     import h5py
 
-    from dlbio.atomic import atomic_path, hdf5_writer
+    from dlbio.utils.atomic import atomic_path, hdf5_writer
 
     path = Path(path)
     with atomic_path(path) as tmp:

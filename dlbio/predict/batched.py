@@ -13,8 +13,8 @@ import numpy as np
 
 from dlbio.backend import predict_function
 from dlbio.data.encoding import reverse_complement
-from dlbio.environment import warn_if_gpus_unseen
-from dlbio.progress import counter
+from dlbio.utils.environment import warn_if_gpus_unseen
+from dlbio.utils.progress import counter
 
 
 def in_batches(idx: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
