@@ -5,14 +5,14 @@ PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 OUT    ?= out/demo
 
-.PHONY: setup sysdeps demo test test-fast bench clean
+.PHONY: setup sysdeps demo test test-fast bench docs clean
 
 setup: $(VENV)/.installed sysdeps
 
 $(VENV)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[cpu,jax,motifs,test]'
+	$(PY) -m pip install -q -e '.[cpu,jax,motifs,test,docs]'
 	touch $@
 
 # PyTorch for the PyTorch run of the tests: its CPU build (torch 2.13.0+cpu lies on the CI
@@ -42,6 +42,11 @@ test: setup $(VENV)/.torch
 	KERAS_BACKEND=jax $(PY) -m pytest -q -n 2 --dist loadfile
 	KERAS_BACKEND=torch $(PY) -m pytest -q -n 2 --dist loadfile $(TORCH_TESTS)
 
+# The documentation site (mkdocs-material + mkdocstrings) into site/; any warning is an error.
+docs: setup
+	$(PY) scripts/docs_index.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict  # not -q: it hides the warnings that --strict counts
+
 bench: setup
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/deepsea.py
@@ -49,4 +54,4 @@ bench: setup
 	$(PY) benchmarks/import_danq.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache site docs/index.md

@@ -1,0 +1,66 @@
+"""The documentation: every command it names exists, and the README stays a front page."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+COMMAND = re.compile(r"(?:danq|mdet|mdisc|vgrad)-[a-z0-9]+$")
+LAUNCHERS = {"srun", "time", "exec", "nohup", "command"}
+
+
+def _code(text: str) -> list[str]:
+    """What a page shows as code: each line of its fenced blocks, and its `inline` spans."""
+    fenced = re.findall(r"^```[^\n]*\n(.*?)^```", text, flags=re.S | re.M)
+    inline = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", text, flags=re.S | re.M))
+    return [line for block in fenced for line in block.splitlines()] + inline
+
+
+def _invocations(line: str):
+    """The commands a line of code runs: the first word of each part between ;, &&, || and |
+    (after VAR=value settings and launchers such as srun), with a dlbio subcommand."""
+    for part in re.split(r"&&|\|\||;|\||\$\(", line):
+        words = part.strip().lstrip("$ ").split()
+        while words and ("=" in words[0] or words[0] in LAUNCHERS):
+            words = words[1:]
+        if words[:3] == ["python", "-m", "dlbio"]:
+            words = words[2:]
+        if not words:
+            continue
+        if COMMAND.match(words[0]):
+            yield words[0]
+        elif words[0] == "dlbio" and len(words) > 1 and re.match(r"[a-z][a-z0-9-]*", words[1]):
+            yield "dlbio " + re.match(r"[a-z][a-z0-9-]*", words[1]).group()  # $(dlbio data-dir)/danq
+
+
+def _commands():
+    from dlbio.cli import main
+
+    scripts = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"])
+    return scripts, set(main.commands)
+
+
+def test_commands_are_found_where_a_line_of_code_runs_them():
+    runs = ["danq-train -d data -g 4 && danq-visualize -t 1", "KERAS_BACKEND=jax srun danq-train --multi-worker",
+            "dlbio mutagenesis --seqlets", "error: notes.txt: not a dlbio metrics TSV", "from dlbio import train_danq"]
+    assert [list(_invocations(line)) for line in runs] == [["danq-train", "danq-visualize"], ["danq-train"],
+                                                           ["dlbio mutagenesis"], [], []]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_command_a_page_names_exists(page):
+    scripts, subcommands = _commands()
+    named = {cmd for line in _code(page.read_text()) for cmd in _invocations(line)}
+    missing = {c for c in named if c not in scripts and c.split(" ", 1)[-1] not in subcommands}
+    assert not missing, f"{page.name} names commands that do not exist: {sorted(missing)}"
+
+
+def test_the_readme_is_a_front_page():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.encode()) <= 8 * 1024
+    assert "make demo" in text and "make test" in text
+    for link in re.findall(r"\]\((docs/[^)#]+)", text):
+        assert (ROOT / link).is_file(), link
