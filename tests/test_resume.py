@@ -213,6 +213,7 @@ from dlbio.training.resume import Preempted
 from dlbio.backend import seed_everything
 from dlbio.training.strategy import make_strategy
 from dlbio.training.trainer import fit_resumable
+from dlbio.training.config import RunConfig, RunFiles
 
 out, mode = Path(sys.argv[1]), sys.argv[2]
 rng = np.random.default_rng(0)
@@ -230,9 +231,9 @@ if mode == "stop":  # SIGTERM after batch 2 of epoch 2 (4 batches an epoch)
             os.kill(os.getpid(), signal.SIGTERM)
     callbacks.ValidationAUC.on_train_batch_end = count
 try:
-    fit_resumable(model, train, valid, batch_size=32, epochs=2, seed=3, checkpoint=out / "best.keras",
-                  log=out / "log.csv", state_path=out / "state.keras", config={}, resume=mode == "resume",
-                  patience=10, quiet=True)
+    config = RunConfig.from_options(out, batch_size=32, epochs=2, seed=3, patience=10, quiet=True,
+                                    resume=mode == "resume")
+    fit_resumable(model, train, valid, config, RunFiles(out / "best.keras", out / "log.csv", out / "state.keras"), {})
 except Preempted:
     sys.exit(PREEMPTED_EXIT)
 np.savez(out / "weights.npz", *model.get_weights())

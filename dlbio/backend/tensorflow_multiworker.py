@@ -60,11 +60,12 @@ def is_chief(strategy) -> bool:
     return resolver is None or resolver.task_id in (0, None)
 
 
-def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_set, *, batch_size: int, epochs: int,
-                    seed: int, patience: int, checkpoint: Path, log: Path, state_path: Path, config: dict,
-                    resume: bool = False, lr_schedule: float | None = None, verbose: bool = False,
-                    quiet: bool = False) -> dict:
+def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, files, record: dict) -> dict:
     """Train with early stopping on validation loss; returns {'loss', 'val_loss'} per epoch of this run.
+
+    *model* is compiled (its optimizer trains); *config* (dlbio.training.config.RunConfig) gives
+    the training and output options, *files* (RunFiles) where the model, log and state go,
+    *record* the options a resume state holds, as for dlbio.training.trainer.fit_resumable.
 
     The chief saves the resume state (the single-process format) at every epoch end.  On
     SIGTERM/SIGINT to any worker, every worker stops after the same step (the stop flag
@@ -77,6 +78,11 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     from dlbio.predict import predict_source
     from dlbio.utils.progress import LINES, progress_mode
     from dlbio.training.callbacks import ProgressLines, step_decay
+
+    t, out, optimizer = config.training, config.output, model.optimizer
+    batch_size, epochs, seed, patience, resume = t.batch_size, t.epochs, t.seed, t.patience, out.resume
+    verbose, quiet, lr_schedule = out.verbose, out.quiet, t.learning_rate if t.lr_schedule else None
+    checkpoint, log, state_path = files.checkpoint, files.log, files.state
 
     with strategy.scope():
         optimizer.build(model.trainable_variables)
@@ -103,7 +109,7 @@ def fit_multiworker(strategy, model: keras.Model, optimizer, train_set, valid_se
     chief = is_chief(strategy)
     # Outside the strategy's scope: the saved copy's variables are plain ones, made without
     # the collective that a worker lacking the file would never join.
-    state = start_state(model, state_path, config, resume)
+    state = start_state(model, state_path, record, resume)
     _agree_on_start(strategy, (state.epoch, state.step), state_path)
     if state.epoch >= epochs or state.wait >= patience:  # finished: all epochs, or stopped early
         return {}

@@ -187,6 +187,22 @@ def _check_type(path, section: str, key: str, value, annotation: str) -> None:
         raise DlbioError(f"{path}: [{section}] {key} = {value!r}: expected {' or '.join(t for t in allowed if t != 'None')}")
 
 
+@dataclass(frozen=True)
+class RunFiles:
+    """Where a training run writes: its best model, its per-epoch log and its resume state."""
+
+    checkpoint: Path
+    log: Path
+    state: Path
+
+    @classmethod
+    def under(cls, folder: str | Path, prefix: str, model_name: str) -> RunFiles:
+        """``<folder>/<prefix>.<model_name>.keras``, ``.log.csv`` and ``.state.keras``."""
+        stem = Path(folder) / f"{prefix}.{model_name}"
+        return cls(stem.with_name(stem.name + ".keras"), stem.with_name(stem.name + ".log.csv"),
+                   stem.with_name(stem.name + ".state.keras"))
+
+
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

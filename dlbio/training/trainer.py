@@ -10,22 +10,50 @@ import keras
 from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, steps_per_epoch
 from dlbio.utils.progress import BAR, LINES, progress_mode
 from dlbio.training import callbacks as cb
+from dlbio.training.config import RunConfig, RunFiles
 from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
 
 
-def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, epochs: int, seed: int,
-                  checkpoint: Path, log: Path, state_path: Path, config: dict, resume: bool = False,
-                  patience: int = 5, lr_schedule: float | None = None, verbose: bool = False,
-                  quiet: bool = False, strategy=None) -> dict:
+def fit_resumable(model: keras.Model, train_set, valid_set, config: RunConfig, files: RunFiles, record: dict,
+                  strategy=None) -> dict:
     """Fit *model* (compiled) with early stopping, best-only checkpoint, CSV log and resume state.
 
-    *strategy* (dlbio.training.strategy) says how batches are split under JAX's data
-    parallelism: the last batch of an epoch is cut to a multiple of this process's devices,
-    validation is computed from predictions (no batch to split), and with several processes
-    each trains on its own share of *train_set* and of every batch, they stop together on a
-    signal, and only the chief writes.  Returns the Keras history of this process.  Raises
-    :class:`Preempted` after a SIGTERM/SIGINT once the state is saved.
+    Parameters
+    ----------
+    model : keras.Model
+        Compiled, on one-hot (b, L, 4) input.
+    train_set, valid_set : source
+        Sequence sources (dlbio.data.pipeline): ``read(start, stop)`` gives uint8 base
+        indices (m, L) and labels (m, T).
+    config : RunConfig
+        Its ``training`` section (batch size, epochs, seed, patience, step decay) and its
+        ``output`` section (resume, verbose, quiet) apply.
+    files : RunFiles
+        Where the best model, the log and the resume state go.
+    record : dict
+        The run's options as a resume state stores them (RunConfig.resume_record and what
+        the workflow adds); a resumed state must hold the same.
+    strategy : optional
+        dlbio.training.strategy's: how batches are split under JAX's data parallelism.  The
+        last batch of an epoch is cut to a multiple of this process's devices, validation is
+        computed from predictions (no batch to split), and with several processes each
+        trains on its own share of *train_set* and of every batch, they stop together on a
+        signal, and only the chief writes.
+
+    Returns
+    -------
+    dict
+        The Keras history of this process ({} when the state had finished).
+
+    Raises
+    ------
+    Preempted
+        After a SIGTERM/SIGINT, once the state is saved.
     """
+    t, out = config.training, config.output
+    batch_size, epochs, seed, resume, verbose = t.batch_size, t.epochs, t.seed, out.resume, out.verbose
+    checkpoint, log, state_path = files.checkpoint, files.log, files.state
+    lr_schedule = t.learning_rate if t.lr_schedule else None
     split_rows = getattr(strategy, "split_rows", 1)
     processes, chief = getattr(strategy, "processes", 1), getattr(strategy, "chief", True)
     any_process = None
@@ -35,12 +63,12 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
         train_set = ShardSource(train_set, strategy.process_index, processes)
         batch_size //= processes
         any_process = jax_only.any_process
-    state = start_state(model, state_path, config, resume)
+    state = start_state(model, state_path, record, resume)
     if processes > 1:
         _same_start_everywhere(state, state_path)
-    if state.epoch >= epochs or state.wait >= patience:  # finished: all epochs, or stopped early
+    if state.epoch >= epochs or state.wait >= t.patience:  # finished: all epochs, or stopped early
         return {}
-    early = ResumableEarlyStopping(patience, state)
+    early = ResumableEarlyStopping(t.patience, state)
     ckpt = cb.AtomicCheckpoint(checkpoint, monitor="val_loss", verbose=verbose, write=chief)
     ckpt.best = state.best_val_loss
     steps = steps_per_epoch(train_set, batch_size, split_rows)
@@ -50,7 +78,7 @@ def fit_resumable(model: keras.Model, train_set, valid_set, *, batch_size: int, 
               f"over: {left_out} of {train_set.n:,} sequences left out of each epoch (others each time: the epoch "
               "is shuffled)", file=sys.stderr, flush=True)
     preempt = Preemption(state_path, state, early, ckpt, steps, any_process=any_process, write=chief)
-    mode = progress_mode(quiet) if chief else None
+    mode = progress_mode(out.quiet) if chief else None
     split = split_rows > 1 or processes > 1
     calls = [cb.ValidationAUC(valid_set, loss=split), ckpt, early,
              cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=mode == BAR,

@@ -17,7 +17,7 @@ from dlbio.utils.errors import require
 from dlbio.evaluation.metrics import default_results_name
 from dlbio.models import deepsea as models
 from dlbio.models.files import load_dna_model
-from dlbio.training.config import ModelSpec, RunConfig, TrainingOptions
+from dlbio.training.config import ModelSpec, RunConfig, RunFiles, TrainingOptions
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
@@ -77,7 +77,7 @@ def run_training(config: RunConfig) -> TrainResult:
     data_dir, model_name, batch_size, epochs = config.data, m.name, t.batch_size, t.epochs
     weights, fine_tune, mixed_precision, seed = m.weights, m.fine_tune, t.mixed_precision, t.seed
     multi_worker, deterministic, n_gpus, limit = hw.multi_worker, hw.deterministic, hw.gpus, config.dataset.limit
-    out_dir, prefix, results, resume, quiet = out.out_dir, out.prefix, out.results, out.resume, out.quiet
+    out_dir, prefix, results, quiet = out.out_dir, out.prefix, out.results, out.quiet
     from dlbio import backend
 
     require(model_name in models.MODELS, f"model must be one of {', '.join(models.MODELS)}, got {model_name!r}")
@@ -124,8 +124,8 @@ def run_training(config: RunConfig) -> TrainResult:
         train_set, valid_set = sets["train"], sets["valid"]
         ckpt_dir = state_path.parent
         ckpt_dir.mkdir(parents=True, exist_ok=True)
-        ckpt = ckpt_dir / f"{prefix}.{model_name}.keras"
-        log = ckpt_dir / f"{prefix}.{model_name}.log.csv"
+        files = RunFiles.under(ckpt_dir, prefix, model_name)
+        ckpt, log = files.checkpoint, files.log
         model = _compiled_model(strategy, m, t, train_set, deterministic)
         if out.verbose:
             model.summary(print_fn=lambda s, **k: print(s))
@@ -148,20 +148,12 @@ def run_training(config: RunConfig) -> TrainResult:
         if multi_worker and backend.name() == "tensorflow":
             from dlbio.backend.tensorflow_multiworker import fit_multiworker, is_chief
 
-            history = fit_multiworker(strategy, model, model.optimizer, train_set, valid_set, batch_size=batch_size,
-                                      epochs=epochs, seed=seed, patience=t.patience, checkpoint=ckpt, log=log,
-                                      state_path=state_path, config=record, resume=resume,
-                                      lr_schedule=t.learning_rate if t.lr_schedule else None, verbose=out.verbose,
-                                      quiet=quiet)
+            history = fit_multiworker(strategy, model, train_set, valid_set, config, files, record)
             if not is_chief(strategy):
                 return TrainResult(ckpt, log, history, None, [])
         else:
             with _processes_together(strategy):
-                history = fit_resumable(model, train_set, valid_set, batch_size=batch_size, epochs=epochs, seed=seed,
-                                        checkpoint=ckpt, log=log, state_path=state_path, config=record,
-                                        resume=resume, patience=t.patience,
-                                        lr_schedule=t.learning_rate if t.lr_schedule else None, verbose=out.verbose,
-                                        quiet=quiet, strategy=strategy)
+                history = fit_resumable(model, train_set, valid_set, config, files, record, strategy=strategy)
             if not _is_chief(strategy):
                 return TrainResult(ckpt, log, history, None, [])
         elapsed = time.time() - t0
