@@ -5,7 +5,7 @@ PY      = $(VENV)/bin/python
 BIN     = $(VENV)/bin
 OUT    ?= out/demo
 
-.PHONY: setup sysdeps demo test test-fast bench docs clean
+.PHONY: setup sysdeps demo test test-fast lint bench docs clean
 
 setup: $(VENV)/.installed sysdeps
 
@@ -41,6 +41,11 @@ test: setup $(VENV)/.torch
 	$(PY) -m pytest -q -n 2 --dist loadfile
 	KERAS_BACKEND=jax $(PY) -m pytest -q -n 2 --dist loadfile
 	KERAS_BACKEND=torch $(PY) -m pytest -q -n 2 --dist loadfile $(TORCH_TESTS)
+
+# ruff: lint (pyflakes, pycodestyle, import order) and the format, at the line length in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The documentation site (mkdocs-material + mkdocstrings) into site/; any warning is an error.
 docs: setup

@@ -60,8 +60,9 @@ def make_data(out: Path, n: int) -> None:
     for split, size in (("train", n), ("valid", 1000), ("test", 2000)):
         idx = rng.integers(0, 4, size=(size, 1000)).astype(np.uint8)
         labels = (rng.random((size, 919)) < 0.03).astype(np.uint8)
-        deepsea_mat.write_split(out / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5",
-                                compress=False)
+        deepsea_mat.write_split(
+            out / f"{split}.mat", split, idx, labels, "7.3" if split == "train" else "5", compress=False
+        )
 
 
 def make_test_v5(path: Path, n: int) -> None:
@@ -91,8 +92,13 @@ def m_read_test(a):
         from scipy.io import loadmat
 
         n = len(loadmat(path)["testxdata"])
-    return {"what": "read_test", "impl": a.kind, "samples": n, "file_MB": round(path.stat().st_size / 1e6),
-            "seconds": round(time.perf_counter() - t, 1)}
+    return {
+        "what": "read_test",
+        "impl": a.kind,
+        "samples": n,
+        "file_MB": round(path.stat().st_size / 1e6),
+        "seconds": round(time.perf_counter() - t, 1),
+    }
 
 
 def m_convert(a):
@@ -121,8 +127,13 @@ def m_verify(a):
     t = time.perf_counter()
     store.StoreSet(path)
     again = time.perf_counter() - t
-    return {"what": "verify", "store_MB": round(mb, 1), "seconds": round(first, 3), "MB_per_s": round(mb / first),
-            "remembered_open_s": round(again, 4)}
+    return {
+        "what": "verify",
+        "store_MB": round(mb, 1),
+        "seconds": round(first, 3),
+        "MB_per_s": round(mb / first),
+        "remembered_open_s": round(again, 4),
+    }
 
 
 def m_loader(a):
@@ -141,8 +152,7 @@ def m_loader(a):
     dt = time.perf_counter() - t
     from dlbio import backend
 
-    return {"what": "loader", "source": a.kind, "backend": backend.name(), "samples": n,
-            "samples_per_s": round(n / dt)}
+    return {"what": "loader", "source": a.kind, "backend": backend.name(), "samples": n, "samples_per_s": round(n / dt)}
 
 
 def m_resume(a):
@@ -168,8 +178,7 @@ def _model(name):
     from dlbio.models import deepsea
 
     m = deepsea.build(name, 919, 1000)
-    m.compile(loss="binary_crossentropy", optimizer=keras.optimizers.RMSprop(1e-4),
-              jit_compile=name == "DeepSEA")
+    m.compile(loss="binary_crossentropy", optimizer=keras.optimizers.RMSprop(1e-4), jit_compile=name == "DeepSEA")
     return m
 
 
@@ -205,8 +214,13 @@ def m_train(a):
         x = index_to_onehot(idx, np.float32)
         model.fit(x, y.astype(np.float32), batch_size=a.batch, epochs=1, verbose=0, callbacks=[timer.cb])
     steps = np.diff(timer.cb.times[1:])  # first batch includes tracing
-    return {"what": "train", "model": a.model, "impl": a.kind, "batch": a.batch,
-            "samples_per_s": round(a.batch / float(np.median(steps)), 1)}
+    return {
+        "what": "train",
+        "model": a.model,
+        "impl": a.kind,
+        "batch": a.batch,
+        "samples_per_s": round(a.batch / float(np.median(steps)), 1),
+    }
 
 
 def m_predict(a):
@@ -230,11 +244,23 @@ def m_predict(a):
         model.predict(x[:256], batch_size=256, verbose=0)
         t = time.perf_counter()
         model.predict(x, batch_size=256, verbose=0)
-    return {"what": "predict", "model": a.model, "impl": a.kind, "samples_per_s": round(n / (time.perf_counter() - t), 1)}
+    return {
+        "what": "predict",
+        "model": a.model,
+        "impl": a.kind,
+        "samples_per_s": round(n / (time.perf_counter() - t), 1),
+    }
 
 
-MEASURES = {"convert": m_convert, "verify": m_verify, "loader": m_loader, "resume": m_resume, "train": m_train,
-            "predict": m_predict, "read_test": m_read_test}
+MEASURES = {
+    "convert": m_convert,
+    "verify": m_verify,
+    "loader": m_loader,
+    "resume": m_resume,
+    "train": m_train,
+    "predict": m_predict,
+    "read_test": m_read_test,
+}
 
 
 def main():
@@ -245,8 +271,9 @@ def main():
     ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-bench"))
     ap.add_argument("--models", default="DanQ,DeepSEA")
     ap.add_argument("--test-n", type=int, default=20000, help="samples in the v5 test.mat of read_test")
-    ap.add_argument("--only", default="convert,verify,loader,resume,train,predict,read_test",
-                    help="measurements to run")
+    ap.add_argument(
+        "--only", default="convert,verify,loader,resume,train,predict,read_test", help="measurements to run"
+    )
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--kind", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--model", default=None, help=argparse.SUPPRESS)
@@ -262,21 +289,47 @@ def main():
         make_data(a.data, a.n)
     if "read_test" in only:
         make_test_v5(a.out / f"v5_{a.test_n}" / "test.mat", a.test_n)
-    runs = [("convert", None, None), ("verify", None, None), ("loader", "store", None), ("loader", "mat", None),
-            ("resume", "store", None), ("resume", "mat", None)]
+    runs = [
+        ("convert", None, None),
+        ("verify", None, None),
+        ("loader", "store", None),
+        ("loader", "mat", None),
+        ("resume", "store", None),
+        ("resume", "mat", None),
+    ]
     for model in a.models.split(","):
-        runs += [("train", "dlbio", model), ("train", "naive", model),
-                 ("predict", "dlbio", model), ("predict", "naive", model)]
+        runs += [
+            ("train", "dlbio", model),
+            ("train", "naive", model),
+            ("predict", "dlbio", model),
+            ("predict", "naive", model),
+        ]
     runs += [("read_test", "dlbio", None), ("read_test", "loadmat", None)]
     runs = [r for r in runs if r[0] in only]
-    base = [sys.executable, __file__, "--n", str(a.n), "--train-n", str(a.train_n), "--batch", str(a.batch),
-            "--test-n", str(a.test_n), "--out", str(a.out)]
+    base = [
+        sys.executable,
+        __file__,
+        "--n",
+        str(a.n),
+        "--train-n",
+        str(a.train_n),
+        "--batch",
+        str(a.batch),
+        "--test-n",
+        str(a.test_n),
+        "--out",
+        str(a.out),
+    ]
     for one, kind, model in runs:
         cmd = base + ["--one", one] + (["--kind", kind] if kind else []) + (["--model", model] if model else [])
         out = subprocess.run(cmd, capture_output=True, text=True)
-        line = [l for l in out.stdout.splitlines() if l.startswith("{")]
-        print(line[-1] if line else json.dumps({"what": one, "kind": kind, "model": model,
-                                                "error": out.stderr.strip().splitlines()[-1:]}), flush=True)
+        line = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+        print(
+            line[-1]
+            if line
+            else json.dumps({"what": one, "kind": kind, "model": model, "error": out.stderr.strip().splitlines()[-1:]}),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,11 @@ class GpuMonitor:
 
     def _poll(self):
         while not self._stop.is_set():
-            out = subprocess.run(["nvidia-smi", "--query-gpu=utilization.gpu,memory.used",
-                                  "--format=csv,noheader,nounits"], capture_output=True, text=True).stdout
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=utilization.gpu,memory.used", "--format=csv,noheader,nounits"],
+                capture_output=True,
+                text=True,
+            ).stdout
             for line in out.strip().splitlines()[:1]:
                 u, m = (float(v) for v in line.split(","))
                 self.util.append(u)
@@ -75,8 +78,10 @@ def make_store(out: Path, n: int, n_valid: int, n_test: int, length: int = 1000,
 
         def read(self, start, stop):
             m = max(0, min(stop, self.n) - start)
-            return (self.rng.integers(0, 4, (m, length), dtype=np.uint8),
-                    (self.rng.random((m, targets)) < 0.03).astype(np.uint8))
+            return (
+                self.rng.integers(0, 4, (m, length), dtype=np.uint8),
+                (self.rng.random((m, targets)) < 0.03).astype(np.uint8),
+            )
 
     with building(out, force=True) as (tmp, build_id):
         for split, rows in (("train", n), ("valid", n_valid), ("test", n_test)):
@@ -85,24 +90,50 @@ def make_store(out: Path, n: int, n_valid: int, n_test: int, length: int = 1000,
 
 
 def dlbio(*args, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dlbio", *map(str, args)], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "dlbio", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
 
 
 def timed_epoch(store: Path, out: Path, model: str, batch: int, extra: list[str]) -> dict:
     """Two epochs of danq-train; the second's seconds, from the log lines of a batch job."""
     with GpuMonitor() as gpu:
         t0 = time.time()
-        res = dlbio("danq-train", "-d", store, "-m", model, "-e", 2, "-b", batch, "-o", "", "--out-dir", out,
-                    "--patience", 5, *extra)
+        res = dlbio(
+            "danq-train",
+            "-d",
+            store,
+            "-m",
+            model,
+            "-e",
+            2,
+            "-b",
+            batch,
+            "-o",
+            "",
+            "--out-dir",
+            out,
+            "--patience",
+            5,
+            *extra,
+        )
         wall = time.time() - t0
     if res.returncode != 0:
         return {"error": res.stderr.strip().splitlines()[-3:]}
     epochs = re.findall(r"epoch (\d+)/2: .*?; ([\d.]+) s", res.stderr)
     seconds = float(epochs[-1][1]) if epochs else None
     n = int(re.search(r"([\d,]+) training sequences", res.stderr).group(1).replace(",", ""))
-    return {"samples": n, "epoch_s": seconds, "samples_per_s": round(n / seconds) if seconds else None,
-            "wall_s_two_epochs": round(wall, 1), **gpu.figures()}
+    return {
+        "samples": n,
+        "epoch_s": seconds,
+        "samples_per_s": round(n / seconds) if seconds else None,
+        "wall_s_two_epochs": round(wall, 1),
+        **gpu.figures(),
+    }
 
 
 def predict(store: Path, out: Path, n: int) -> dict:
@@ -113,7 +144,7 @@ def predict(store: Path, out: Path, n: int) -> dict:
     model = load_dna_model(out / "checkpoints" / "bestmodel.DanQ.keras")
     source = open_split(store, "test", n)
     head = open_split(store, "test", 2048)
-    predict_source(model, head, batch_size=1024)            # compiles
+    predict_source(model, head, batch_size=1024)  # compiles
     with GpuMonitor() as gpu:
         t0 = time.time()
         pred = predict_source(model, source, batch_size=1024)
@@ -134,8 +165,12 @@ def main() -> None:
     from dlbio import backend
 
     backend.select()
-    where = {"backend": backend.name(), "version": backend.module().__version__, "gpus": backend.gpus(),
-             "date": time.strftime("%Y-%m-%d")}
+    where = {
+        "backend": backend.name(),
+        "version": backend.module().__version__,
+        "gpus": backend.gpus(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
     t0 = time.time()
     store = make_store(a.out / "store", a.n, a.valid_n, max(a.predict_n, 2048))
     print(json.dumps({"what": "store", "samples": a.n, "seconds": round(time.time() - t0, 1), **where}), flush=True)
@@ -146,9 +181,12 @@ def main() -> None:
     if "danq_predict" in only:
         print(json.dumps({"what": "danq_predict", **predict(store, a.out / "danq", a.predict_n), **where}), flush=True)
     if "deepsea_train" in only:
-        res = timed_epoch(store, a.out / "deepsea", "DeepSEA", a.batch, ["--mixed-precision", "-O", "sgd", "-l", "0.01"])
-        print(json.dumps({"what": "deepsea_train", "mixed_precision": True, "batch": a.batch, **res, **where}),
-              flush=True)
+        res = timed_epoch(
+            store, a.out / "deepsea", "DeepSEA", a.batch, ["--mixed-precision", "-O", "sgd", "-l", "0.01"]
+        )
+        print(
+            json.dumps({"what": "deepsea_train", "mixed_precision": True, "batch": a.batch, **res, **where}), flush=True
+        )
 
 
 if __name__ == "__main__":

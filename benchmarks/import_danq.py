@@ -35,8 +35,8 @@ def main() -> None:
 
     from dlbio.data.encoding import index_to_onehot
     from dlbio.models import deepsea
-    from dlbio.predict import predict_index
     from dlbio.models.files import load_dna_model
+    from dlbio.predict import predict_index
     from dlbio.workflows.published import import_danq
 
     out = Path(args.out)
@@ -54,21 +54,31 @@ def main() -> None:
     idx = rng.integers(0, 4, (args.n_check, 1000)).astype(np.uint8)
     expected = keras02_danq_forward(layers, index_to_onehot(idx).astype(np.float64))
     got = predict_index(model, idx)
-    line = {"what": "import", "described": described, "write_keras02_s": round(write_s, 1),
-            "import_s": round(import_s, 1), "hdf5_MB": round(source.stat().st_size / 1e6, 1),
-            "keras_MB": round(path.stat().st_size / 1e6, 1), "checked_sequences": args.n_check,
-            "max_abs_diff": float(np.abs(got - expected).max()),
-            "share_of_outputs_in_0.01_0.99": round(float(((expected > 0.01) & (expected < 0.99)).mean()), 3)}
+    line = {
+        "what": "import",
+        "described": described,
+        "write_keras02_s": round(write_s, 1),
+        "import_s": round(import_s, 1),
+        "hdf5_MB": round(source.stat().st_size / 1e6, 1),
+        "keras_MB": round(path.stat().st_size / 1e6, 1),
+        "checked_sequences": args.n_check,
+        "max_abs_diff": float(np.abs(got - expected).max()),
+        "share_of_outputs_in_0.01_0.99": round(float(((expected > 0.01) & (expected < 0.99)).mean()), 3),
+    }
     print(json.dumps(line), flush=True)
 
     speed = rng.integers(0, 4, (args.n_speed, 1000)).astype(np.uint8)
     for name, m in (("imported (hard-sigmoid LSTMs)", model), ("dlbio DanQ (BiLSTM)", deepsea.danq())):
-        predict_index(m, speed[:256])                     # trace once
+        predict_index(m, speed[:256])  # trace once
         t = time.perf_counter()
         predict_index(m, speed, batch_size=256)
         s = time.perf_counter() - t
-        print(json.dumps({"what": "predict", "model": name, "sequences": args.n_speed,
-                          "seq_per_s": round(args.n_speed / s, 1)}), flush=True)
+        print(
+            json.dumps(
+                {"what": "predict", "model": name, "sequences": args.n_speed, "seq_per_s": round(args.n_speed / s, 1)}
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -49,9 +49,19 @@ def main() -> None:
     t = time.perf_counter()
     model.predict(x, batch_size=pb, verbose=0)
     pred = n / (time.perf_counter() - t)
-    print(json.dumps({"model": args.model, "backend": keras.backend.backend(), "precision": args.precision,
-                      "batch": args.batch, "train_samples_s": round(train), "predict_samples_s": round(pred)}),
-          flush=True)
+    print(
+        json.dumps(
+            {
+                "model": args.model,
+                "backend": keras.backend.backend(),
+                "precision": args.precision,
+                "batch": args.batch,
+                "train_samples_s": round(train),
+                "predict_samples_s": round(pred),
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

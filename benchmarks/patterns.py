@@ -32,8 +32,8 @@ def planted(n: int, rng, length: int = 1000):
         site = encode(MOTIFS[which[r]])
         site = reverse_complement(site) if rng.random() < 0.5 else site
         at = int(rng.integers(50, length - 60))
-        codes[r, at:at + len(site)] = site
-        importance[r, at:at + len(site)] += 1.0
+        codes[r, at : at + len(site)] = site
+        importance[r, at : at + len(site)] += 1.0
     return codes, importance, which
 
 
@@ -42,8 +42,8 @@ def main() -> None:
     ap.add_argument("--records", default="2000,10000", help="comma-separated record counts")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
-    from dlbio.motifs.patterns import find_patterns
     from dlbio.interpret.seqlets import call_seqlets
+    from dlbio.motifs.patterns import find_patterns
     from dlbio.workflows.seqlet_report import SEQLET_MIN_LEN
 
     for n in (int(v) for v in a.records.split(",")):
@@ -58,8 +58,11 @@ def main() -> None:
             origin = Counter(int(which[found[i].record]) for i in p.members)
             motif, k = origin.most_common(1)[0]
             said.append(f"{p.name} {p.consensus()} {len(p.members)} ({100 * k / len(p.members):.1f} % motif {motif})")
-        print(f"{n:,} records, {len(found):,} seqlets: called in {t1 - t0:.1f} s, patterns in {t2 - t1:.1f} s; "
-              + "; ".join(said), flush=True)
+        print(
+            f"{n:,} records, {len(found):,} seqlets: called in {t1 - t0:.1f} s, patterns in {t2 - t1:.1f} s; "
+            + "; ".join(said),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

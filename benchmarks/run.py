@@ -20,7 +20,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-
 from Bio import motifs  # noqa: E402
 from Bio.Seq import Seq  # noqa: E402
 
@@ -33,14 +32,17 @@ from dlbio.workflows.vgrad import vanishing_gradient  # noqa: E402
 def slide_port_mdet(cell: str, epochs: int, path: str) -> float:
     """The slide script with the Keras 3 renames only: Sequential, fit per batch, checkpoint per epoch."""
     d = synthetic.motif_detection_set(1000, 40, 10, "111", seed=7)
-    layer = keras.layers.SimpleRNN(2, return_sequences=True) if cell == "simplernn" else \
-        keras.layers.Conv1D(2, 3, activation="relu")
-    model = keras.Sequential([keras.Input((10, 1)), layer, keras.layers.Flatten(),
-                              keras.layers.Dense(1, activation="sigmoid")])
+    layer = (
+        keras.layers.SimpleRNN(2, return_sequences=True)
+        if cell == "simplernn"
+        else keras.layers.Conv1D(2, 3, activation="relu")
+    )
+    model = keras.Sequential(
+        [keras.Input((10, 1)), layer, keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")]
+    )
     model.compile(loss="binary_crossentropy", optimizer="sgd")
     t = time.perf_counter()
-    model.fit(d.x_train, d.y_train, epochs=epochs, verbose=0,
-              callbacks=[keras.callbacks.ModelCheckpoint(path)])
+    model.fit(d.x_train, d.y_train, epochs=epochs, verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(path)])
     model.predict(d.x_test, verbose=0)
     return time.perf_counter() - t
 
@@ -70,9 +72,28 @@ def slide_port_mdisc(cell: str, weights: Path, out: Path) -> tuple[float, str]:
                 alignment.write(f">{i + 1}\n{seq}\n")
     pwm = motifs.create(instances, alphabet="01").counts.normalize()
     consensus = "".join("1" if p > thresh else ("0" if p < 1 - thresh else "N") for p in pwm["1"])
-    subprocess.run([str(Path(sys.executable).with_name("weblogo")), "-f", str(fasta), "-F", "png",
-                    "-o", str(out / f"port_01_{cell}.png"), "-a", "01", "-C", "green", "1", "1",
-                    "-C", "red", "0", "0"], check=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("weblogo")),
+            "-f",
+            str(fasta),
+            "-F",
+            "png",
+            "-o",
+            str(out / f"port_01_{cell}.png"),
+            "-a",
+            "01",
+            "-C",
+            "green",
+            "1",
+            "1",
+            "-C",
+            "red",
+            "0",
+            "0",
+        ],
+        check=True,
+    )
     return time.perf_counter() - t, consensus
 
 
@@ -102,25 +123,56 @@ def main():
         t = time.perf_counter()
         detect_motif(cell, epochs=a.epochs, checkpoint=f"{tmp}/dlbio_{cell}.keras", quiet=True)
         ours = time.perf_counter() - t
-        print(json.dumps({"example": f"mdet-{cell}", "epochs": a.epochs, "slide_port_s": round(base, 2),
-                          "dlbio_s": round(ours, 2), "speedup": round(base / ours, 2)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "example": f"mdet-{cell}",
+                    "epochs": a.epochs,
+                    "slide_port_s": round(base, 2),
+                    "dlbio_s": round(ours, 2),
+                    "speedup": round(base / ours, 2),
+                }
+            ),
+            flush=True,
+        )
     for cell in ("conv1d", "simplernn") if "mdisc" in examples else ():
         weights = data_dir() / f"mdet_{cell}.keras"  # the shipped weights, as mdisc uses after install
         base, port_motif = slide_port_mdisc(cell, weights, Path(tmp))
         t = time.perf_counter()
         res = discover_motif(cell, weights, fasta=f"{tmp}/01_{cell}.fa", logo=f"{tmp}/01_{cell}.png")
         ours = time.perf_counter() - t
-        print(json.dumps({"example": f"mdisc-{cell}", "slide_port_s": round(base, 2), "dlbio_s": round(ours, 2),
-                          "speedup": round(base / ours, 2), "port_motif": port_motif, "dlbio_motif": res.consensus,
-                          "note": "the port's time includes its separate weblogo command"}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "example": f"mdisc-{cell}",
+                    "slide_port_s": round(base, 2),
+                    "dlbio_s": round(ours, 2),
+                    "speedup": round(base / ours, 2),
+                    "port_motif": port_motif,
+                    "dlbio_motif": res.consensus,
+                    "note": "the port's time includes its separate weblogo command",
+                }
+            ),
+            flush=True,
+        )
     for cell in ("simplernn", "lstm") if "vgrad" in examples else ():
         base = slide_port_vgrad(cell, a.vgrad_epochs)
         t = time.perf_counter()
         vanishing_gradient([cell], epochs=a.vgrad_epochs, checkpoint_dir=tmp, quiet=True)
         ours = time.perf_counter() - t
-        print(json.dumps({"example": f"vgrad-rnn {cell}", "epochs": a.vgrad_epochs, "slide_port_s": round(base, 2),
-                          "dlbio_s": round(ours, 2), "speedup": round(base / ours, 2),
-                          "note": "dlbio includes data generation and the gradient/accuracy evaluation"}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "example": f"vgrad-rnn {cell}",
+                    "epochs": a.vgrad_epochs,
+                    "slide_port_s": round(base, 2),
+                    "dlbio_s": round(ours, 2),
+                    "speedup": round(base / ours, 2),
+                    "note": "dlbio includes data generation and the gradient/accuracy evaluation",
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

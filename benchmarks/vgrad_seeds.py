@@ -53,8 +53,15 @@ def one_run(cell: str, gate: str, seed: int, data_seed: int, eval_at: list[int])
         done = epoch
         p = model.predict(data.x_test, batch_size=8192, verbose=0)[:, 0]
         acc[epoch] = round(100 * float(np.mean(np.round(p) == data.y_test)), 2)
-    return {"cell": cell, "gate": gate, "seed": seed, "data_seed": data_seed, "backend": keras.backend.backend(),
-            "test_accuracy": acc, "seconds": round(time.perf_counter() - t)}
+    return {
+        "cell": cell,
+        "gate": gate,
+        "seed": seed,
+        "data_seed": data_seed,
+        "backend": keras.backend.backend(),
+        "test_accuracy": acc,
+        "seconds": round(time.perf_counter() - t),
+    }
 
 
 def seed_list(text: str) -> list[int]:
@@ -77,8 +84,12 @@ def main() -> None:
     args = ap.parse_args()
     eval_at = sorted(int(e) for e in args.eval_at.split(","))
     with ProcessPoolExecutor(args.jobs) as pool:
-        runs = [pool.submit(one_run, args.cell, args.gate, s, s if args.data_seed == "same" else int(args.data_seed),
-                            eval_at) for s in seed_list(args.seeds)]
+        runs = [
+            pool.submit(
+                one_run, args.cell, args.gate, s, s if args.data_seed == "same" else int(args.data_seed), eval_at
+            )
+            for s in seed_list(args.seeds)
+        ]
         for r in runs:
             print(json.dumps(r.result()), flush=True)
 

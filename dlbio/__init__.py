@@ -17,19 +17,19 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute): the console command each one serves is in the comment
 _JOBS = {
-    "detect_motif": ("dlbio.workflows.class2", "detect_motif"),            # mdet-*
-    "discover_motif": ("dlbio.workflows.class2", "discover_motif"),        # mdisc-*
+    "detect_motif": ("dlbio.workflows.class2", "detect_motif"),  # mdet-*
+    "discover_motif": ("dlbio.workflows.class2", "discover_motif"),  # mdisc-*
     "vanishing_gradient": ("dlbio.workflows.vgrad", "vanishing_gradient"),  # vgrad-rnn
-    "train_danq": ("dlbio.workflows.danq", "train"),                      # danq-train
-    "predict_danq": ("dlbio.workflows.danq_predict", "predict"),          # danq-predict -d
-    "predict_fasta": ("dlbio.workflows.danq_predict", "predict_fasta"),   # danq-predict --fasta
+    "train_danq": ("dlbio.workflows.danq", "train"),  # danq-train
+    "predict_danq": ("dlbio.workflows.danq_predict", "predict"),  # danq-predict -d
+    "predict_fasta": ("dlbio.workflows.danq_predict", "predict_fasta"),  # danq-predict --fasta
     "load_dna_model": ("dlbio.models.files", "load_dna_model"),
-    "import_danq": ("dlbio.workflows.published", "import_danq"),          # danq-import
-    "discover_motifs": ("dlbio.workflows.motifs", "discover"),            # dlbio motifs
-    "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),       # danq-prepare
-    "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),               # dlbio variants
-    "mutagenesis": ("dlbio.workflows.mutagenesis", "mutagenesis"),        # dlbio mutagenesis
-    "insert_motifs": ("dlbio.workflows.insertion", "insert_motifs"),      # dlbio insert-motif
+    "import_danq": ("dlbio.workflows.published", "import_danq"),  # danq-import
+    "discover_motifs": ("dlbio.workflows.motifs", "discover"),  # dlbio motifs
+    "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),  # danq-prepare
+    "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),  # dlbio variants
+    "mutagenesis": ("dlbio.workflows.mutagenesis", "mutagenesis"),  # dlbio mutagenesis
+    "insert_motifs": ("dlbio.workflows.insertion", "insert_motifs"),  # dlbio insert-motif
 }
 
 __all__ = sorted(_JOBS)

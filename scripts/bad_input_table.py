@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run every case of tests/bad_inputs.py and write docs/bad-input.md (what the user sees).
 
-    python scripts/bad_input_table.py > docs/bad-input.md
+python scripts/bad_input_table.py > docs/bad-input.md
 """
 
 import os
@@ -12,9 +12,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from bad_inputs import cases, make_fixtures  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
-from bad_inputs import cases, make_fixtures  # noqa: E402
 from dlbio.cli import main  # noqa: E402
 from dlbio.utils.resources import data_dir  # noqa: E402
 
@@ -26,7 +26,7 @@ def run() -> None:
         rows = []
         for what, cmd, args in cases():
             res = CliRunner().invoke(main, [cmd, *args], prog_name="dlbio")
-            msg = [l for l in res.output.strip().splitlines() if l.lower().startswith("error")]
+            msg = [ln for ln in res.output.strip().splitlines() if ln.lower().startswith("error")]
             shown = (msg[0] if msg else res.output.strip().splitlines()[-1]).replace(d + "/", "")
             shown = shown.replace(f"{data_dir()}/", "data/").replace("|", "\\|")
             rows.append(f"| {what} | `{cmd}` | {res.exit_code} | `{shown}` |")
@@ -47,7 +47,9 @@ def run() -> None:
     print("- Each of these notes names the first few rows it counts (`note: chromosome not in genome, skipped: 2")
     print("  (chrX:100-500, chrY:1-50)`); `--strict` (danq-predict, variants, mutagenesis, danq-prepare) makes")
     print("  the first row left out or changed an error instead, before any output is written.\n")
-    print("What is never lost (tests/test_guard.py, tests/test_dataset.py, tests/test_store.py, tests/test_atomic.py):\n")
+    print(
+        "What is never lost (tests/test_guard.py, tests/test_dataset.py, tests/test_store.py, tests/test_atomic.py):\n"
+    )
     print("- An output never overwrites an input of the same command: every command is run with each output")
     print("  option pointed at each of its inputs, and must refuse before any work with the input unchanged")
     print("  (links included). Outputs named late (a summary beside the table, a genome's index) are refused")

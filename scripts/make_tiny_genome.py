@@ -35,14 +35,14 @@ def main(out: Path, seed: int = 0) -> None:
                 site = np.array([rng.choice(list("ACGT"), p=p) for p in prob])
                 if rng.random() < 0.5:
                     site = np.array(list("TGCA"))[["ACGT".index(b) for b in site[::-1]]]
-                seq[start:start + len(site)] = site
+                seq[start : start + len(site)] = site
                 left, right = int(rng.integers(90, 140)), int(rng.integers(90, 140))
                 peaks[m].append((chrom, start - left, start + len(site) + right))
                 sites.append((chrom, start, m, "".join(site)))
         genome[chrom] = "".join(seq)
     with open(out / "genome.fa", "w") as fh:
         for chrom, s in genome.items():
-            fh.write(f">{chrom}\n" + "\n".join(s[i:i + 60] for i in range(0, len(s), 60)) + "\n")
+            fh.write(f">{chrom}\n" + "\n".join(s[i : i + 60] for i in range(0, len(s), 60)) + "\n")
     for m in MOTIFS:
         with open(out / f"{m}.narrowPeak", "w") as fh:
             for i, (c, s, e) in enumerate(sorted(peaks[m])):
@@ -64,19 +64,22 @@ def main(out: Path, seed: int = 0) -> None:
         ref = genome["chr3"][pos]
         rows.append(("chr3", pos + 1, f"random_{k + 1}", ref, "A" if ref != "A" else "G"))
     with open(out / "variants.vcf", "w") as fh:
-        fh.write("##fileformat=VCFv4.2\n##contig=<ID=chr3,length=150000>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")
+        fh.write(
+            "##fileformat=VCFv4.2\n##contig=<ID=chr3,length=150000>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        )
         for c, p, i, r, a in sorted(rows, key=lambda r: r[1]):
             fh.write(f"{c}\t{p}\t{i}\t{r}\t{a}\t.\tPASS\t.\n")
     with open(out / "example.fa", "w") as fh:
         for chrom, start, m, _ in [s for s in sites if s[0] == "chr3"][:3]:
             w0 = start - 493
-            fh.write(f">{m}_{chrom}_{start}\n{genome[chrom][w0:w0 + 1000]}\n")
+            fh.write(f">{m}_{chrom}_{start}\n{genome[chrom][w0 : w0 + 1000]}\n")
         fh.write(f">background_chr3\n{genome['chr3'][5000:6000]}\n")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="example: python scripts/make_tiny_genome.py data/genome_tiny")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="example: python scripts/make_tiny_genome.py data/genome_tiny"
+    )
     parser.add_argument("out", nargs="?", default="data/genome_tiny", help="output folder [data/genome_tiny]")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """The course script name for `mdet-simplernn` (see `mdet-simplernn --help`)."""
+
 from dlbio.cli.class2 import mdet_simplernn
 
 if __name__ == "__main__":

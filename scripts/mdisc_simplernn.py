@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """The course script name for `mdisc-simplernn` (see `mdisc-simplernn --help`)."""
+
 from dlbio.cli.class2 import mdisc_simplernn
 
 if __name__ == "__main__":

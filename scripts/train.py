@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """The Biowulf DanQ script name for `danq-train` (see `danq-train --help`)."""
+
 from dlbio.cli.common import run_program
 from dlbio.cli.danq import danq_train
 

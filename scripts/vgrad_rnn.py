@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """The course script name for `vgrad-rnn` (see `vgrad-rnn --help`)."""
+
 from dlbio.cli.class2 import vgrad_rnn
 
 if __name__ == "__main__":

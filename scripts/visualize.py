@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """The Biowulf DanQ script name for `danq-visualize` (see `danq-visualize --help`)."""
+
 from dlbio.cli.danq import danq_visualize
 
 if __name__ == "__main__":

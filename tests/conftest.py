@@ -49,10 +49,27 @@ BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
 # Modules whose tests compute nothing with Keras (readers, data sets, logos, locks, Lmod, the
 # wheel): the TensorFlow run of the suite covers them, the JAX and PyTorch runs leave them out
 # instead of running the same thing again.
-BACKEND_FREE = {"test_atomic", "test_dataset", "test_genome", "test_docs", "test_guard", "test_layers", "test_logos", "test_modules",
-                "test_motif_scan", "test_motif_sites", "test_packaging", "test_patterns", "test_prepare",
-                "test_processes", "test_properties", "test_sbatch", "test_seqlets", "test_synthetic",
-                "test_training_log"}
+BACKEND_FREE = {
+    "test_atomic",
+    "test_dataset",
+    "test_genome",
+    "test_docs",
+    "test_guard",
+    "test_layers",
+    "test_logos",
+    "test_modules",
+    "test_motif_scan",
+    "test_motif_sites",
+    "test_packaging",
+    "test_patterns",
+    "test_prepare",
+    "test_processes",
+    "test_properties",
+    "test_sbatch",
+    "test_seqlets",
+    "test_synthetic",
+    "test_training_log",
+}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -13,7 +13,6 @@ def write_bed(tmp_path, name, rows):
     return p
 
 
-
 def write_vcf(tmp_path, rows, gz=False):
     text = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\n" + "".join("\t".join(map(str, r)) + "\n" for r in rows)
     p = tmp_path / ("v.vcf.gz" if gz else "v.vcf")
@@ -23,7 +22,6 @@ def write_vcf(tmp_path, rows, gz=False):
     else:
         p.write_text(text)
     return p
-
 
 
 def motif_model(length=60):
@@ -43,4 +41,3 @@ def motif_model(length=60):
     w[2, 1] = 8.0
     dense.set_weights([w, np.array([-4.0, -4.0], np.float32)])
     return model
-

@@ -31,7 +31,7 @@ def test_errors_name_the_output_not_its_temporary(tmp_path):
     with pytest.raises(FileNotFoundError) as err:
         with atomic_path(tmp_path / "x.tsv") as tmp:
             open(tmp.parent / "missing" / tmp.name)
-    assert "/missing/" in err.value.filename                   # about another file: left as it was
+    assert "/missing/" in err.value.filename  # about another file: left as it was
     with pytest.raises(IsADirectoryError) as err:
         with atomic_path(tmp_path / "y.tsv") as tmp:
             tmp.mkdir()
@@ -67,16 +67,38 @@ def test_a_full_disk_is_one_line_and_the_previous_file_stays(tmp_path):
     g = data_dir() / "genome_tiny"
     deepsea.build("DanQ", 40, 1000, filters=4, kernel_size=9, lstm_units=2, dense_units=4).save(tmp_path / "m.keras")
     bed = ["--bed", str(g / "CTCF.narrowPeak"), "--genome", str(g / "genome.fa")]
-    runs = {"p.h5": ["danq-predict", "-w", "m.keras", *bed, "-o", "p.h5"],
-            "p.tsv": ["danq-predict", "-w", "m.keras", *bed, "-o", "p.tsv"],
-            "ism.h5": ["mutagenesis", "-w", "m.keras", "--fasta", str(g / "example.fa"), "--all-records", "-t", "1",
-                       "--method", "gradient", "--no-png", "-o", "ism.h5"]}
+    runs = {
+        "p.h5": ["danq-predict", "-w", "m.keras", *bed, "-o", "p.h5"],
+        "p.tsv": ["danq-predict", "-w", "m.keras", *bed, "-o", "p.tsv"],
+        "ism.h5": [
+            "mutagenesis",
+            "-w",
+            "m.keras",
+            "--fasta",
+            str(g / "example.fa"),
+            "--all-records",
+            "-t",
+            "1",
+            "--method",
+            "gradient",
+            "--no-png",
+            "-o",
+            "ism.h5",
+        ],
+    }
     # no bytecode written under the limit: Python would leave truncated .pyc files behind
     env = {**os.environ, "DLBIO_CACHE": str(tmp_path / "cache"), "PYTHONDONTWRITEBYTECODE": "1"}
     for out, args in runs.items():
         (tmp_path / out).write_text("the previous run's\n")
-        res = subprocess.run([sys.executable, "-m", "dlbio", *args], cwd=tmp_path, env=env, capture_output=True,
-                             text=True, preexec_fn=_limited(20_000), timeout=300)
+        res = subprocess.run(
+            [sys.executable, "-m", "dlbio", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            preexec_fn=_limited(20_000),
+            timeout=300,
+        )
         assert res.returncode == 2, (out, res.returncode, res.stderr[-2000:])
         assert res.stderr.strip() == f"error: {out}: cannot write (File too large); nothing was replaced", res.stderr
         assert (tmp_path / out).read_text() == "the previous run's\n"
@@ -87,19 +109,27 @@ def test_hdf5_writer_raises_the_write_error_and_leaves_no_file(tmp_path):
     import subprocess
     import sys
 
-    code = ("import numpy as np\n"
-            "from dlbio.utils.atomic import hdf5_file\n"
-            "from dlbio.utils.errors import DlbioError\n"
-            "try:\n"
-            "    with hdf5_file('x.h5') as f:\n"
-            "        d = f.create_dataset('a', (2000, 50), 'f4', chunks=True)\n"
-            "        for i in range(0, 2000, 100):\n"
-            "            d[i:i + 100] = np.random.rand(100, 50)\n"
-            "except DlbioError as exc:\n"
-            "    print(exc)\n")
-    for limit in (3_000, 30_000, 300_000):   # failing on the first write, mid-way, at the final flush
-        res = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                             preexec_fn=_limited(limit), timeout=120)
+    code = (
+        "import numpy as np\n"
+        "from dlbio.utils.atomic import hdf5_file\n"
+        "from dlbio.utils.errors import DlbioError\n"
+        "try:\n"
+        "    with hdf5_file('x.h5') as f:\n"
+        "        d = f.create_dataset('a', (2000, 50), 'f4', chunks=True)\n"
+        "        for i in range(0, 2000, 100):\n"
+        "            d[i:i + 100] = np.random.rand(100, 50)\n"
+        "except DlbioError as exc:\n"
+        "    print(exc)\n"
+    )
+    for limit in (3_000, 30_000, 300_000):  # failing on the first write, mid-way, at the final flush
+        res = subprocess.run(
+            [sys.executable, "-B", "-c", code],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            preexec_fn=_limited(limit),
+            timeout=120,
+        )
         assert res.returncode == 0 and res.stdout.strip() == "x.h5: cannot write (File too large); nothing was replaced"
         assert list(tmp_path.iterdir()) == []
 
@@ -118,5 +148,5 @@ def test_folders_are_swapped_in_one_step(tmp_path):
     a.mkdir()
     b.mkdir()
     (a / "x").write_text("a")
-    assert _exchange(a, b)                                     # Linux: renameat2(RENAME_EXCHANGE)
+    assert _exchange(a, b)  # Linux: renameat2(RENAME_EXCHANGE)
     assert (b / "x").read_text() == "a" and not list(a.iterdir())

@@ -25,11 +25,20 @@ SMALL = ["-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8", "-b", 
 def _run(backend: str, args: list[str], cwd: Path, hide=(), env=None, timeout=600):
     """A dlbio command on *backend* in a process of its own; *hide* makes those modules
     unimportable there (a GPU machine with JAX and PyTorch but no TensorFlow)."""
-    code = ("import sys\n" + "".join(f"sys.modules[{m!r}] = None\n" for m in hide)
-            + "from dlbio.cli import program\nsys.argv = ['dlbio', *sys.argv[1:]]\nprogram()\n")
+    code = (
+        "import sys\n"
+        + "".join(f"sys.modules[{m!r}] = None\n" for m in hide)
+        + "from dlbio.cli import program\nsys.argv = ['dlbio', *sys.argv[1:]]\nprogram()\n"
+    )
     full_env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
-    return subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=cwd, env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _others():
@@ -43,8 +52,9 @@ def test_the_main_job_runs_without_tensorflow(tmp_path, backend):
     if backend not in INSTALLED:
         pytest.skip(f"{backend} is not installed")
     hide = ["tensorflow"]
-    res = _run(backend, ["danq-train", "-d", tiny_deepsea(), "-e", "2", "-O", "adam", "-l", "1e-2", *SMALL], tmp_path,
-               hide)
+    res = _run(
+        backend, ["danq-train", "-d", tiny_deepsea(), "-e", "2", "-O", "adam", "-l", "1e-2", *SMALL], tmp_path, hide
+    )
     assert res.returncode == 0, res.stderr[-3000:]
     assert (tmp_path / "checkpoints" / "bestmodel.DanQ.keras").is_file()
     record = json.loads((tmp_path / "checkpoints" / "bestmodel.DanQ.run.json").read_text())
@@ -53,15 +63,48 @@ def test_the_main_job_runs_without_tensorflow(tmp_path, backend):
     assert res.returncode == 0 and "median ROC AUC" in res.stdout, res.stderr[-2000:]
     (tmp_path / "s.fa").write_text(">a\n" + "ACGT" * 50 + "\n>b\n" + "GATA" * 50 + "\n")
     for method in ("ism", "gradient"):
-        res = _run(backend, ["mutagenesis", "--fasta", "s.fa", "--all-records", "-t", "1", "--method", method,
-                             "--no-png", "-o", method, "-q"], tmp_path, hide)
+        res = _run(
+            backend,
+            [
+                "mutagenesis",
+                "--fasta",
+                "s.fa",
+                "--all-records",
+                "-t",
+                "1",
+                "--method",
+                method,
+                "--no-png",
+                "-o",
+                method,
+                "-q",
+            ],
+            tmp_path,
+            hide,
+        )
         assert res.returncode == 0, res.stderr[-2000:]
         theirs = np.loadtxt(tmp_path / f"{method}.a.tsv", skiprows=1, usecols=(2, 3, 4, 5))
-        res = _run("tensorflow", ["mutagenesis", "--fasta", "s.fa", "--all-records", "-t", "1", "--method", method,
-                                  "--no-png", "-o", f"tf_{method}", "-q"], tmp_path)
+        res = _run(
+            "tensorflow",
+            [
+                "mutagenesis",
+                "--fasta",
+                "s.fa",
+                "--all-records",
+                "-t",
+                "1",
+                "--method",
+                method,
+                "--no-png",
+                "-o",
+                f"tf_{method}",
+                "-q",
+            ],
+            tmp_path,
+        )
         assert res.returncode == 0, res.stderr[-2000:]
         ours = np.loadtxt(tmp_path / f"tf_{method}.a.tsv", skiprows=1, usecols=(2, 3, 4, 5))
-        assert theirs.shape == (200, 4) and np.abs(theirs - ours).max() < 1e-4, method   # the same on TensorFlow
+        assert theirs.shape == (200, 4) and np.abs(theirs - ours).max() < 1e-4, method  # the same on TensorFlow
     res = _run(backend, ["mdet-conv1d", "-e", "3", "-q"], tmp_path, hide)
     assert res.returncode == 0 and "test accuracy" in res.stdout, res.stderr[-2000:]
     res = _run(backend, ["mdisc-conv1d", "--weights", data_dir() / "mdet_conv1d.keras"], tmp_path, hide)  # from TF
@@ -76,15 +119,22 @@ def test_a_model_file_written_on_one_backend_predicts_the_same_on_the_others(tmp
 
     model = deepsea.build("DanQ", 8, 200, filters=8, kernel_size=9, lstm_units=4, dense_units=8, seed=3)
     model.save(tmp_path / "m.keras")
-    idx = np.random.default_rng(1).integers(0, 5, (16, 200)).astype(np.uint8)   # N included
+    idx = np.random.default_rng(1).integers(0, 5, (16, 200)).astype(np.uint8)  # N included
     np.save(tmp_path / "idx.npy", idx)
     here = predict_index(model, idx)
-    code = ("import numpy as np, sys\nfrom dlbio.models.files import load_dna_model\nfrom dlbio.predict import "
-            "predict_index\nm = load_dna_model(sys.argv[1])\nnp.save(sys.argv[2], predict_index(m, np.load(sys.argv[3])))\n")
+    code = (
+        "import numpy as np, sys\nfrom dlbio.models.files import load_dna_model\nfrom dlbio.predict import "
+        "predict_index\nm = load_dna_model(sys.argv[1])\nnp.save(sys.argv[2], predict_index(m, np.load(sys.argv[3])))\n"
+    )
     for backend in _others():
         out = tmp_path / f"{backend}.npy"
-        res = subprocess.run([sys.executable, "-c", code, tmp_path / "m.keras", out, tmp_path / "idx.npy"],
-                             env={**os.environ, "KERAS_BACKEND": backend}, capture_output=True, text=True, timeout=300)
+        res = subprocess.run(
+            [sys.executable, "-c", code, tmp_path / "m.keras", out, tmp_path / "idx.npy"],
+            env={**os.environ, "KERAS_BACKEND": backend},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert res.returncode == 0, res.stderr[-2000:]
         assert np.abs(np.load(out) - here).max() < 1e-4, backend
 
@@ -102,11 +152,18 @@ def test_the_published_danq_imported_here_predicts_the_same_elsewhere(tmp_path):
     idx = np.random.default_rng(2).integers(0, 4, (4, LENGTH)).astype(np.uint8)
     np.save(tmp_path / "idx.npy", idx)
     here = predict_index(load_dna_model(out), idx)
-    code = ("import numpy as np, sys\nfrom dlbio.models.files import load_dna_model\nfrom dlbio.predict import "
-            "predict_index\nnp.save(sys.argv[2], predict_index(load_dna_model(sys.argv[1]), np.load(sys.argv[3])))\n")
+    code = (
+        "import numpy as np, sys\nfrom dlbio.models.files import load_dna_model\nfrom dlbio.predict import "
+        "predict_index\nnp.save(sys.argv[2], predict_index(load_dna_model(sys.argv[1]), np.load(sys.argv[3])))\n"
+    )
     for backend in _others():
-        res = subprocess.run([sys.executable, "-c", code, out, tmp_path / f"{backend}.npy", tmp_path / "idx.npy"],
-                             env={**os.environ, "KERAS_BACKEND": backend}, capture_output=True, text=True, timeout=300)
+        res = subprocess.run(
+            [sys.executable, "-c", code, out, tmp_path / f"{backend}.npy", tmp_path / "idx.npy"],
+            env={**os.environ, "KERAS_BACKEND": backend},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert res.returncode == 0, res.stderr[-2000:]
         assert np.abs(np.load(tmp_path / f"{backend}.npy") - here).max() < 1e-4, backend
 
@@ -126,11 +183,13 @@ def test_a_resume_on_another_backend_is_refused(tmp_path, run_cli):
 def test_backend_errors_are_one_line(tmp_path):
     res = _run("cntk", ["danq-predict", "-d", tiny_deepsea()], tmp_path)
     assert res.returncode == 2 and res.stderr.strip() == (
-        "error: KERAS_BACKEND='cntk' is not a backend dlbio runs on: use tensorflow, jax or torch")
+        "error: KERAS_BACKEND='cntk' is not a backend dlbio runs on: use tensorflow, jax or torch"
+    )
     res = _run("jax", ["danq-predict", "-d", tiny_deepsea()], tmp_path, hide=["jax"])
     assert res.returncode == 2 and res.stderr.strip() == (
         "error: KERAS_BACKEND=jax, but jax is not installed: pip install 'dlbio[jax]' (or 'dlbio[jax-cuda]' on a "
-        "GPU node)")
+        "GPU node)"
+    )
     if "torch" in INSTALLED:
         res = _run("torch", ["danq-train", "-d", tiny_deepsea(), "-g", "2", "-b", "100"], tmp_path)
         assert res.returncode == 2 and "several devices need KERAS_BACKEND=jax or tensorflow" in res.stderr
@@ -145,18 +204,41 @@ def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path):
     """-g 2 on JAX: keras.distribution.DataParallel, here over 2 host devices (XLA's split CPU)."""
     if "jax" not in INSTALLED:
         pytest.skip("jax is not installed")
-    code = ("import sys\nfrom dlbio.workflows import danq\n"
-            "real = danq.make_strategy\n"
-            "danq.make_strategy = lambda n, b, device_type='GPU': real(n, b, 'CPU')\n"
-            "from dlbio.cli.danq import danq_train\n"
-            "danq_train.main(sys.argv[1:], standalone_mode=True)\n")
+    code = (
+        "import sys\nfrom dlbio.workflows import danq\n"
+        "real = danq.make_strategy\n"
+        "danq.make_strategy = lambda n, b, device_type='GPU': real(n, b, 'CPU')\n"
+        "from dlbio.cli.danq import danq_train\n"
+        "danq_train.main(sys.argv[1:], standalone_mode=True)\n"
+    )
     env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     losses, val_losses = {}, {}
     for g in ("1", "2"):
         out = tmp_path / f"g{g}"
-        res = subprocess.run([sys.executable, "-c", code, "-d", str(tiny_deepsea()), "-e", "1", *SMALL, "-b", "100",
-                              "-g", g, "-o", "", "--out-dir", str(out)], env=env, capture_output=True, text=True,
-                             timeout=600)
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                code,
+                "-d",
+                str(tiny_deepsea()),
+                "-e",
+                "1",
+                *SMALL,
+                "-b",
+                "100",
+                "-g",
+                g,
+                "-o",
+                "",
+                "--out-dir",
+                str(out),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert res.returncode == 0, res.stderr[-2000:]
         log = (out / "checkpoints" / "bestmodel.DanQ.log.csv").read_text().splitlines()
         row = dict(zip(log[0].split(","), log[1].split(",")))
@@ -165,8 +247,31 @@ def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path):
     # -g 2's validation loss, from predictions, equals Keras's own (-g 1) after the same epoch
     assert val_losses["2"] == pytest.approx(val_losses["1"], rel=1e-5)
     # 201 sequences in batches of 100: the last batch, 1 sequence, cannot be split over 2 devices
-    res = subprocess.run([sys.executable, "-c", code, "-d", str(tiny_deepsea()), "-e", "1", *SMALL, "-b", "100",
-                          "-n", "201", "-g", "2", "-o", "", "--out-dir", str(tmp_path / "odd")], env=env,
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "-d",
+            str(tiny_deepsea()),
+            "-e",
+            "1",
+            *SMALL,
+            "-b",
+            "100",
+            "-n",
+            "201",
+            "-g",
+            "2",
+            "-o",
+            "",
+            "--out-dir",
+            str(tmp_path / "odd"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert "1 of 201 sequences left out of each epoch" in res.stderr

@@ -1,7 +1,6 @@
 """Every malformed input in tests/bad_inputs.py: one line 'error: ...', non-zero exit, no traceback."""
 
 import pytest
-
 from bad_inputs import cases, make_fixtures
 
 
@@ -24,7 +23,7 @@ def test_bad_input(fixtures, monkeypatch, what, cmd, args):
 
     monkeypatch.chdir(fixtures)
     res = CliRunner().invoke(main, [cmd, *args], catch_exceptions=False)
-    lines = [l for l in res.output.strip().splitlines() if not l.startswith(("note:", "warning:", "Tomtom"))]
+    lines = [ln for ln in res.output.strip().splitlines() if not ln.startswith(("note:", "warning:", "Tomtom"))]
     assert res.exit_code not in (0, None), (what, res.output)
     assert "Traceback" not in res.output
     assert len(lines) == 1 and lines[0].lower().startswith("error"), (what, res.output)
@@ -37,7 +36,7 @@ def test_the_docs_list_every_case_and_the_readme_counts_them():
 
     root = Path(__file__).resolve().parents[1]
     table = (root / "docs" / "bad-input.md").read_text()
-    listed = [l.split(" | ")[0][2:] for l in table.splitlines() if l.startswith("| ") and "`" in l]
+    listed = [ln.split(" | ")[0][2:] for ln in table.splitlines() if ln.startswith("| ") and "`" in ln]
     assert listed == [c[0] for c in cases()]
     assert f"{len(cases())} cases:" in table
     counts = re.findall(r"(\d+) malformed inputs", (root / "README.md").read_text())

@@ -16,12 +16,13 @@ def test_mdet_conv1d_learns_and_checkpoints(run_cli, tmp_path):
     # A seed draws other initial weights on each backend; on PyTorch seed 7's leave both ReLU
     # filters dead (the loss stays at ln 2), so that run starts from seed 8's.
     seed = ["--seed", 8] if keras.backend.backend() == "torch" else []
-    res = run_cli(mdet_conv1d, ["--epochs", 40, "--optimizer", "adam", "--learning-rate", 0.05, "-q",
-                                "--plot", "loss.png", *seed])
+    res = run_cli(
+        mdet_conv1d, ["--epochs", 40, "--optimizer", "adam", "--learning-rate", 0.05, "-q", "--plot", "loss.png", *seed]
+    )
     assert Image.open(tmp_path / "loss.png").format == "PNG"
     lines = res.output.strip().splitlines()
     assert sum(line.startswith("y, y_test= ") for line in lines) == 40
-    acc = float(next(l for l in lines if l.startswith("test accuracy: ")).split("test accuracy: ")[1].split("%")[0])
+    acc = float(next(ln for ln in lines if ln.startswith("test accuracy: ")).split("test accuracy: ")[1].split("%")[0])
     assert acc >= 90.0
     assert (tmp_path / "mdet_conv1d.keras").stat().st_size > 1000
 
@@ -101,12 +102,22 @@ def test_mdisc_conv1d_consensus_starts_with_motif(run_cli):
 
 
 def test_vgrad_tiny_run_writes_table(run_cli, tmp_path):
-    res = run_cli(vgrad_rnn, ["--cell", "both", "--epochs", 2, "--eval-at", "1,2", "--n-seq", 12, "--n-train", 8,
-                              "--plot", "v.png", "-q"])
+    res = run_cli(
+        vgrad_rnn,
+        ["--cell", "both", "--epochs", 2, "--eval-at", "1,2", "--n-seq", 12, "--n-train", 8, "--plot", "v.png", "-q"],
+    )
     assert "simplernn\tlstm" in res.output and "t=1:" in res.output and "|dloss/dx_t|" in res.output
     rows = (tmp_path / "vgrad_rnn.tsv").read_text().strip().splitlines()
-    assert rows[0].split("\t") == ["cell", "init_seed", "epoch", "test_accuracy", "grad_first_step", "grad_last_step",
-                                   "loss_grad_first_step", "loss_grad_last_step"]
+    assert rows[0].split("\t") == [
+        "cell",
+        "init_seed",
+        "epoch",
+        "test_accuracy",
+        "grad_first_step",
+        "grad_last_step",
+        "loss_grad_first_step",
+        "loss_grad_last_step",
+    ]
     assert len(rows) == 5 and all(0.0 <= float(r.split("\t")[3]) <= 1.0 for r in rows[1:])
     assert {r.split("\t")[1] for r in rows[1:]} == {"7"}
     assert Image.open(tmp_path / "v.png").format == "PNG"
@@ -130,7 +141,7 @@ def test_bad_inputs_one_line_errors(run_cli, tmp_path):
         res = run_cli(cmd, args, ok=False)
         assert res.exit_code == 2, (args, res.output)
         assert "Traceback" not in res.output
-        err = [l for l in res.output.strip().splitlines() if l.startswith("error:") or l.startswith("Error:")]
+        err = [ln for ln in res.output.strip().splitlines() if ln.startswith("error:") or ln.startswith("Error:")]
         assert len(err) == 1, (args, res.output)
     assert not (tmp_path / "mdet_conv1d.keras").exists()
 

@@ -15,8 +15,12 @@ SMALL = ["-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8", "-b", 
 
 def test_toml_round_trip_and_flat_options(tmp_path):
     config = RunConfig.from_options("d", model_name="DeepSEA", epochs=3, filters=16, gpus=2, results=None, quiet=True)
-    assert (config.model.name, config.training.epochs, config.model.filters, config.hardware.gpus) == ("DeepSEA", 3,
-                                                                                                     16, 2)
+    assert (config.model.name, config.training.epochs, config.model.filters, config.hardware.gpus) == (
+        "DeepSEA",
+        3,
+        16,
+        2,
+    )
     assert config.output.results == "" and config.training.batch_size == 500  # None is "": no predictions
     (tmp_path / "run.toml").write_text(config.to_toml())
     assert RunConfig.read_toml(tmp_path / "run.toml") == config
@@ -26,19 +30,36 @@ def test_toml_round_trip_and_flat_options(tmp_path):
 
 def test_the_resume_record_keeps_the_keys_states_were_written_with(tmp_path):
     record = RunConfig.from_options(tmp_path, epochs=2, filters=8, limit=100).resume_record()
-    assert list(record) == ["data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
-                            "optimizer", "learning_rate", "seed", "limit", "lr_schedule", "epochs", "gpus",
-                            "mixed_precision"]
+    assert list(record) == [
+        "data",
+        "model",
+        "batch_size",
+        "filters",
+        "kernel_size",
+        "lstm_units",
+        "dense_units",
+        "optimizer",
+        "learning_rate",
+        "seed",
+        "limit",
+        "lr_schedule",
+        "epochs",
+        "gpus",
+        "mixed_precision",
+    ]
     assert record["data"] == str(tmp_path.resolve()) and record["filters"] == 8 and record["limit"] == 100
 
 
-@pytest.mark.parametrize("text,message", [
-    ('[model]\nfilterz = 3\n', "[model] has no option 'filterz'"),
-    ('[modle]\nfilters = 3\n', "unknown section or key 'modle'"),
-    ('[training]\nepochs = "ten"\n', "[training] epochs = 'ten': expected int"),
-    ('[training]\nlr_schedule = 1\n', "[training] lr_schedule = 1: expected bool"),
-    ('[model\n', "not a TOML file"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("[model]\nfilterz = 3\n", "[model] has no option 'filterz'"),
+        ("[modle]\nfilters = 3\n", "unknown section or key 'modle'"),
+        ('[training]\nepochs = "ten"\n', "[training] epochs = 'ten': expected int"),
+        ("[training]\nlr_schedule = 1\n", "[training] lr_schedule = 1: expected bool"),
+        ("[model\n", "not a TOML file"),
+    ],
+)
 def test_bad_config_files_are_one_line_naming_the_file(tmp_path, text, message):
     path = tmp_path / "run.toml"
     path.write_text(text)

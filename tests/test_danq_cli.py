@@ -20,8 +20,11 @@ def trained(tmp_path_factory):
     from click.testing import CliRunner
 
     out = tmp_path_factory.mktemp("danq")
-    res = CliRunner().invoke(danq_train, ["-d", TINY, "-e", 2, "--out-dir", out, "-O", "adam", "-l", "1e-2",
-                                          *map(str, SMALL)], catch_exceptions=False)
+    res = CliRunner().invoke(
+        danq_train,
+        ["-d", TINY, "-e", 2, "--out-dir", out, "-O", "adam", "-l", "1e-2", *map(str, SMALL)],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     return out, res.output
 
@@ -53,9 +56,11 @@ def test_predict_and_visualize(trained, run_cli, tmp_path):
         assert f["pred"].shape == (200, 8) and np.all((f["pred"][...] >= 0) & (f["pred"][...] <= 1))
     run_cli(danq_visualize, ["-t", 1, "-p", "p.h5", "-o", "roc.png"])
     assert Image.open(tmp_path / "roc.png").size[0] > 500
-    res = run_cli(danq_visualize, ["-t", "CTCF", "-p", "p.h5"])         # a name from the file's target_names
-    assert "roc_target1.png" in res.output and (tmp_path / "roc_target1.png").read_bytes() == \
-        (tmp_path / "roc.png").read_bytes()
+    res = run_cli(danq_visualize, ["-t", "CTCF", "-p", "p.h5"])  # a name from the file's target_names
+    assert (
+        "roc_target1.png" in res.output
+        and (tmp_path / "roc_target1.png").read_bytes() == (tmp_path / "roc.png").read_bytes()
+    )
     res = run_cli(danq_visualize, ["-M", "-t", 2, "-d", TINY, "-w", model, "-o", "f2.png", "-q"])
     assert "sites" in res.output and Image.open(tmp_path / "f2.png").format == "PNG"
     meme = (tmp_path / "motifs.meme").read_text()
@@ -106,7 +111,7 @@ def test_predict_both_strands(trained, run_cli, tmp_path):
         return np.loadtxt(tmp_path / f"{name}.tsv", skiprows=1, usecols=range(1, 9))
 
     one, other, both = predict(fwd, "f"), predict(rev, "r"), predict(fwd, "fb", "--both-strands")
-    assert np.abs(one - other).max() > 1e-3                     # the strands do differ for this model
+    assert np.abs(one - other).max() > 1e-3  # the strands do differ for this model
     np.testing.assert_allclose(both, (one + other) / 2, atol=2e-5)
     np.testing.assert_allclose(predict(rev, "rb", "--both-strands"), both, atol=2e-5)
     run_cli(danq_predict, ["-d", TINY, "-w", model, "-n", 50, "-o", "b.h5", "-q", "--both-strands"])
@@ -119,15 +124,16 @@ def test_runs_of_other_prefixes_and_models_keep_their_predictions(trained, run_c
     first = (out / "predictions" / "test_results.h5").read_bytes()
     res = run_cli(danq_train, ["-d", TINY, "-e", 1, "--out-dir", out, "--prefix", "small", *SMALL])
     assert "predictions/small.DanQ.test_results.h5" in res.output
-    assert (out / "predictions" / "test_results.h5").read_bytes() == first    # the first run's are intact
+    assert (out / "predictions" / "test_results.h5").read_bytes() == first  # the first run's are intact
     run_cli(danq_visualize, ["-t", 1, "-p", out / "predictions" / "small.DanQ.test_results.h5", "-o", "s.png"])
-    res = run_cli(danq_visualize, ["-t", 1, "-m", "DeepSEA"], ok=False)       # -m picks the default file
+    res = run_cli(danq_visualize, ["-t", 1, "-m", "DeepSEA"], ok=False)  # -m picks the default file
     assert res.exit_code == 2 and "predictions/bestmodel.DeepSEA.test_results.h5" in res.output
     res = run_cli(danq_predict, ["-d", TINY, "-m", "DeepSEA"], ok=False)
     assert res.exit_code == 2 and "checkpoints/bestmodel.DeepSEA.keras" in res.output
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "bestmodel.DeepSEA.keras").write_bytes(  # any DNA model serves here
-        (out / "checkpoints" / "small.DanQ.keras").read_bytes())
+        (out / "checkpoints" / "small.DanQ.keras").read_bytes()
+    )
     res = run_cli(danq_predict, ["-d", TINY, "-m", "DeepSEA", "-n", 100, "-q"])
     assert "predictions/bestmodel.DeepSEA.test_results.h5" in res.output
     run_cli(danq_visualize, ["-t", 1, "-m", "DeepSEA", "-o", "d.png"])
@@ -162,8 +168,24 @@ def test_motifs_report(trained, run_cli, tmp_path):
     from dlbio.cli.motifs import motifs_cmd
 
     out, _ = trained
-    res = run_cli(motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "-n", 300,
-                               "--min-sites", 5, "-o", "m", "-q", "--influence", 50])
+    res = run_cli(
+        motifs_cmd,
+        [
+            "-w",
+            out / "checkpoints" / "bestmodel.DanQ.keras",
+            "-d",
+            TINY,
+            "-n",
+            300,
+            "--min-sites",
+            5,
+            "-o",
+            "m",
+            "-q",
+            "--influence",
+            50,
+        ],
+    )
     assert "positive sequences scanned" in res.output and "(mean over 50 sequences): filter " in res.output
     influence = [r.split("\t") for r in (tmp_path / "m" / "influence.tsv").read_text().splitlines()]
     names = (TINY / "targets.tsv").read_text().split()
@@ -175,14 +197,33 @@ def test_motifs_report(trained, run_cli, tmp_path):
     assert (tmp_path / "m" / "filters.meme").read_text().startswith("MEME version 4")
     page = (tmp_path / "m" / "filters.html").read_text()
     assert page.startswith("<!doctype html>") and "JASPAR" in page
-    bad = run_cli(motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "--targets", 99],
-                  ok=False)
+    bad = run_cli(
+        motifs_cmd, ["-w", out / "checkpoints" / "bestmodel.DanQ.keras", "-d", TINY, "--targets", 99], ok=False
+    )
     assert bad.exit_code == 2 and "targets must be between 1 and 8" in bad.output
 
 
 def test_simulate_writes_mat_store_and_truth(run_cli, tmp_path):
-    res = run_cli(simulate_cmd, ["-o", "sim", "--motifs", "CTCF,MA0035", "--n-train", 30, "--n-valid", 10,
-                                 "--n-test", 10, "--length", 50, "--store", "--seed", 2])
+    res = run_cli(
+        simulate_cmd,
+        [
+            "-o",
+            "sim",
+            "--motifs",
+            "CTCF,MA0035",
+            "--n-train",
+            30,
+            "--n-valid",
+            10,
+            "--n-test",
+            10,
+            "--length",
+            50,
+            "--store",
+            "--seed",
+            2,
+        ],
+    )
     assert "2 targets (CTCF, GATA1)" in res.output
     from dlbio.data import sources
 
@@ -192,8 +233,35 @@ def test_simulate_writes_mat_store_and_truth(run_cli, tmp_path):
 
 
 def test_danq_jaspar_with_step_decay(run_cli, tmp_path):
-    res = run_cli(danq_train, ["-d", TINY, "-m", "DanQ-JASPAR", "-f", 16, "--lstm-units", 4, "--dense-units", 8,
-                               "-b", 50, "-n", 100, "-e", 2, "-s", "-l", 0.01, "-O", "sgd", "-q", "-o", ""])
+    res = run_cli(
+        danq_train,
+        [
+            "-d",
+            TINY,
+            "-m",
+            "DanQ-JASPAR",
+            "-f",
+            16,
+            "--lstm-units",
+            4,
+            "--dense-units",
+            8,
+            "-b",
+            50,
+            "-n",
+            100,
+            "-e",
+            2,
+            "-s",
+            "-l",
+            0.01,
+            "-O",
+            "sgd",
+            "-q",
+            "-o",
+            "",
+        ],
+    )
     assert "; best val_loss" in res.output
     import keras
 
@@ -213,8 +281,30 @@ def test_deepsea_trains_without_xla_warning(run_cli, tmp_path):
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = run_cli(danq_train, ["-d", TINY, "-m", "DeepSEA", "-f", 8, "-k", 9, "--dense-units", 8, "-b", 50,
-                                   "-n", 100, "-e", 1, "-q", "-o", ""])
+        res = run_cli(
+            danq_train,
+            [
+                "-d",
+                TINY,
+                "-m",
+                "DeepSEA",
+                "-f",
+                8,
+                "-k",
+                9,
+                "--dense-units",
+                8,
+                "-b",
+                50,
+                "-n",
+                100,
+                "-e",
+                1,
+                "-q",
+                "-o",
+                "",
+            ],
+        )
     assert "; best val_loss" in res.output
     # op determinism (always on CPU) rules out XLA: asking for it only made Keras warn
     assert not [w for w in caught if "jit_compile" in str(w.message)]
@@ -260,25 +350,32 @@ def test_roc_title_names_the_deepsea_category(tmp_path, monkeypatch):
     for t in (1, 200, 900, "K562|GATA-1"):
         vis.plot_target(tmp_path / "p.h5", t)
     # a file of 919 targets without names has DeepSEA's
-    assert titles == ["target 1 (DNase): 8988T|DNase|None", "target 200 (TF): ECC-1|ERalpha|Estradiol_10nM",
-                      "target 900 (Histone): NHLF|H2AZ|None", "target 623 (TF): K562|GATA-1|None"]
+    assert titles == [
+        "target 1 (DNase): 8988T|DNase|None",
+        "target 200 (TF): ECC-1|ERalpha|Estradiol_10nM",
+        "target 900 (Histone): NHLF|H2AZ|None",
+        "target 623 (TF): K562|GATA-1|None",
+    ]
 
 
 def test_compare_two_runs_target_by_target(run_cli, tmp_path):
     """-C: run B against run A from their metrics TSVs, counted per DeepSEA category."""
-    from dlbio.evaluation.metrics import write_metrics_tsv
     from dlbio.data.targets import deepsea_names
+    from dlbio.evaluation.metrics import write_metrics_tsv
 
     rng = np.random.default_rng(0)
     roc_a, pr_a = rng.uniform(0.8, 0.95, 919), rng.uniform(0.1, 0.5, 919)
-    roc_b, pr_b = roc_a.copy(), pr_a - 0.01            # B: PR AUC lower everywhere
-    roc_b[:125] += 0.01                                 # ROC AUC higher on every DNase target,
-    roc_b[815:] -= 0.02                                 # lower on every histone one, TF unchanged
-    roc_b[900] += 0.5                                   # but histone target 901 gains most
-    roc_a[5] = np.nan                                   # a target without positives in one run
+    roc_b, pr_b = roc_a.copy(), pr_a - 0.01  # B: PR AUC lower everywhere
+    roc_b[:125] += 0.01  # ROC AUC higher on every DNase target,
+    roc_b[815:] -= 0.02  # lower on every histone one, TF unchanged
+    roc_b[900] += 0.5  # but histone target 901 gains most
+    roc_a[5] = np.nan  # a target without positives in one run
     for name, roc, pr in (("a", roc_a, pr_a), ("b", roc_b, pr_b)):
-        write_metrics_tsv({"roc_auc": roc, "pr_auc": pr, "positives": np.full(919, 9)}, tmp_path / f"{name}.metrics.tsv",
-                          deepsea_names(919))
+        write_metrics_tsv(
+            {"roc_auc": roc, "pr_auc": pr, "positives": np.full(919, 9)},
+            tmp_path / f"{name}.metrics.tsv",
+            deepsea_names(919),
+        )
     res = run_cli(danq_visualize, ["-C", "a.metrics.tsv", "-C", "b.metrics.tsv", "-o", "ab.png"])
     lines = res.output.splitlines()
     assert lines[0] == "b (y) against a (x), 919 targets:"

@@ -45,8 +45,9 @@ def test_v73_with_user_block_matches_written_arrays(tmp_path):
 def test_v73_written_a_chunk_at_a_time_holds_every_row_in_order(tmp_path):
     idx, y = _random_set()
     for compress in (True, False):
-        path = deepsea_mat.write_source(tmp_path / f"train{compress}.mat", "train", pipeline.ArraySource(idx, y),
-                                        "7.3", compress=compress, chunk=8)  # 37 rows: 5 chunks, the last short
+        path = deepsea_mat.write_source(
+            tmp_path / f"train{compress}.mat", "train", pipeline.ArraySource(idx, y), "7.3", compress=compress, chunk=8
+        )  # 37 rows: 5 chunks, the last short
         assert path.read_bytes()[:10] == b"MATLAB 7.3"
         with h5py.File(path, "r") as f:
             assert f["trainxdata"].shape == (30, 4, 37) and (f["trainxdata"].compression == "gzip") == compress
@@ -62,8 +63,11 @@ def test_v5_written_a_block_at_a_time_is_what_savemat_writes(tmp_path, monkeypat
     idx, y = _random_set(n=41, length=23, targets=11)
     idx[5, 7] = encoding.N_CODE
     ref = tmp_path / "ref.mat"
-    savemat(ref, {"testxdata": encoding.index_to_onehot(idx, np.uint8).transpose(0, 2, 1), "testdata": y},
-            do_compression=True)
+    savemat(
+        ref,
+        {"testxdata": encoding.index_to_onehot(idx, np.uint8).transpose(0, 2, 1), "testdata": y},
+        do_compression=True,
+    )
     path = deepsea_mat.write_source(tmp_path / "test.mat", "test", pipeline.ArraySource(idx, y), "5", chunk=8)
     assert path.read_bytes()[:10] == b"MATLAB 5.0" and path.read_bytes()[126:128] == b"IM"
     assert whosmat(path) == whosmat(ref) == [("testxdata", (41, 4, 23), "uint8"), ("testdata", (41, 11), "uint8")]
@@ -85,9 +89,13 @@ def test_v5_streamed_values_are_loadmats(tmp_path, compress):
     from dlbio.data import mat5
 
     rng = np.random.default_rng(3)
-    arrays = {"testxdata": rng.integers(0, 2, (7, 4, 9)).astype(np.uint8), "x": np.arange(3, dtype=np.uint8),
-              "lab": rng.integers(0, 2, (7, 5)).astype(bool), "f": rng.normal(size=(3, 2)),
-              "i16": rng.integers(-300, 300, (5, 2)).astype(np.int16)}
+    arrays = {
+        "testxdata": rng.integers(0, 2, (7, 4, 9)).astype(np.uint8),
+        "x": np.arange(3, dtype=np.uint8),
+        "lab": rng.integers(0, 2, (7, 5)).astype(bool),
+        "f": rng.normal(size=(3, 2)),
+        "i16": rng.integers(-300, 300, (5, 2)).astype(np.int16),
+    }
     path = tmp_path / "a.mat"
     savemat(path, {**arrays, "words": "hello", "cells": np.array([[1, "a"]], dtype=object)}, do_compression=compress)
     found, theirs = mat5.variables(path), loadmat(path)
@@ -113,15 +121,25 @@ def test_v5_big_endian_file_reads_as_loadmat_reads_it(tmp_path):
         return struct.pack(">II", mi_type, len(payload)) + payload + b"\0" * (-len(payload) % 8)
 
     def matrix(name, array, mx_class, mi_type):
-        return element(14, element(6, struct.pack(">II", mx_class, 0))
-                       + element(5, struct.pack(f">{array.ndim}i", *array.shape))
-                       + element(1, name.encode()) + element(mi_type, array.tobytes(order="F")))
+        return element(
+            14,
+            element(6, struct.pack(">II", mx_class, 0))
+            + element(5, struct.pack(f">{array.ndim}i", *array.shape))
+            + element(1, name.encode())
+            + element(mi_type, array.tobytes(order="F")),
+        )
 
     idx, y = _random_set(n=9, length=12, targets=4)
     onehot = encoding.index_to_onehot(idx, np.uint8).transpose(0, 2, 1)  # (N, 4, L)
     path = tmp_path / "test.mat"
-    path.write_bytes(b"MATLAB 5.0 MAT-file, big-endian".ljust(116) + b"\0" * 8 + struct.pack(">H", 0x0100) + b"MI"
-                     + matrix("testxdata", onehot, 9, 2) + matrix("testdata", y.astype(">f8"), 6, 9))  # uint8; double
+    path.write_bytes(
+        b"MATLAB 5.0 MAT-file, big-endian".ljust(116)
+        + b"\0" * 8
+        + struct.pack(">H", 0x0100)
+        + b"MI"
+        + matrix("testxdata", onehot, 9, 2)
+        + matrix("testdata", y.astype(">f8"), 6, 9)
+    )  # uint8; double
     assert np.array_equal(loadmat(path)["testdata"], y)  # scipy agrees on what the file holds
     x, labels = deepsea_mat.MatSet(path, "test").read(0, 9)
     assert np.array_equal(x, idx) and np.array_equal(labels, y)
@@ -176,8 +194,8 @@ def test_pipeline_covers_every_sample_once_and_shuffles_by_seed(tmp_path, monkey
     assert sorted(map(bytes, a)) == sorted(map(bytes, idx))
     # labels travel with their sequences
     ya = np.concatenate([b[1] for b in pipeline.iter_batches(src, 10, shuffle=True, seed=1)])
-    lookup = {bytes(s): l.tolist() for s, l in zip(idx, y)}
-    assert all(lookup[bytes(s)] == l.tolist() for s, l in zip(a, ya))
+    lookup = {bytes(s): lab.tolist() for s, lab in zip(idx, y)}
+    assert all(lookup[bytes(s)] == lab.tolist() for s, lab in zip(a, ya))
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
@@ -223,7 +241,7 @@ def test_the_last_batch_is_cut_to_a_multiple_of_the_devices(monkeypatch, multipl
     assert [len(b[0]) for b in cut] == [10] * 5 + ([last] if last else [])
     assert len(cut) == pipeline.steps_per_epoch(src, 10, multiple)
     assert pipeline.left_out_per_epoch(src, 10, multiple) == 3 % multiple
-    assert all(np.array_equal(a[0], b[0][:len(a[0])]) for a, b in zip(cut, full))  # the same rows, in order
+    assert all(np.array_equal(a[0], b[0][: len(a[0])]) for a, b in zip(cut, full))  # the same rows, in order
 
 
 def test_shards_are_disjoint_equal_and_read_only_their_rows():
@@ -263,7 +281,7 @@ def test_simulated_set_plants_labelled_motifs(tmp_path):
     write_planted(p, tmp_path)
     sets = sources.open_data_dir(tmp_path)
     assert sets["train"].target_names == ["CTCF_MA0139.2", "GATA1_MA0035.5"]
-    truth = [l.split("\t") for l in (tmp_path / "truth.tsv").read_text().splitlines()[1:]]
+    truth = [ln.split("\t") for ln in (tmp_path / "truth.tsv").read_text().splitlines()[1:]]
     idx, labels = pipeline.read_all(sets["train"])
     for split, row, _mid, name, _start, _strand in truth:
         if split == "train":
@@ -298,9 +316,9 @@ def test_deepsea_sets_without_targets_tsv_get_deepseas_names(tmp_path):
     the bundled list, in the published column order; other sizes keep target_N."""
     import keras
 
+    from dlbio.data.targets import deepsea_names, parse_targets, target_names_for
     from dlbio.evaluation.metrics import category_of
     from dlbio.utils.resources import data_dir
-    from dlbio.data.targets import deepsea_names, parse_targets, target_names_for
 
     rows = [line.split("\t") for line in (data_dir() / "deepsea" / "targets.tsv").read_text().splitlines()[1:]]
     names = deepsea_names(919)
@@ -309,7 +327,9 @@ def test_deepsea_sets_without_targets_tsv_get_deepseas_names(tmp_path):
     assert [r[4] for r in rows] == [category_of(t, 919) for t in range(919)]
     assert all((r[2] == "DNase") == (r[4] == "DNase") for r in rows)
     assert all(r[2].startswith(("H2A", "H2B", "H3K", "H4K")) == (r[4] == "Histone") for r in rows)
-    assert names[0] == "8988T|DNase|None" and names[576] == "HepG2|SREBP1|NA" and names[-1] == "Osteoblasts|H3K9me3|None"
+    assert (
+        names[0] == "8988T|DNase|None" and names[576] == "HepG2|SREBP1|NA" and names[-1] == "Osteoblasts|H3K9me3|None"
+    )
     assert parse_targets("K562|GATA-1|None,HepG2|FOXA2", 919, names) == [623, 305]
     with pytest.raises(DlbioError, match=r"'K562\|CTCF\|None' names 5 targets \(150, 339, 619, 747, 805\)"):
         parse_targets("K562|CTCF|None", 919, names)
@@ -317,14 +337,20 @@ def test_deepsea_sets_without_targets_tsv_get_deepseas_names(tmp_path):
     rng = np.random.default_rng(0)
     idx = rng.integers(0, 4, (6, 20), dtype=np.uint8)
     for s in ("train", "valid", "test"):
-        deepsea_mat.write_split(tmp_path / "ds" / f"{s}.mat", s, idx, rng.integers(0, 2, (6, 919), dtype=np.uint8),
-                                "7.3" if s == "train" else "5")
-        deepsea_mat.write_split(tmp_path / "other" / f"{s}.mat", s, idx, rng.integers(0, 2, (6, 3), dtype=np.uint8),
-                                "5")
+        deepsea_mat.write_split(
+            tmp_path / "ds" / f"{s}.mat",
+            s,
+            idx,
+            rng.integers(0, 2, (6, 919), dtype=np.uint8),
+            "7.3" if s == "train" else "5",
+        )
+        deepsea_mat.write_split(
+            tmp_path / "other" / f"{s}.mat", s, idx, rng.integers(0, 2, (6, 3), dtype=np.uint8), "5"
+        )
     assert sources.open_data_dir(tmp_path / "ds")["test"].target_names == names
     assert sources.open_data_dir(tmp_path / "other")["test"].target_names is None
     (tmp_path / "ds" / "targets.tsv").write_text("".join(f"mine{t}\n" for t in range(919)))
-    assert sources.open_data_dir(tmp_path / "ds")["valid"].target_names[0] == "mine0"   # a targets.tsv wins
+    assert sources.open_data_dir(tmp_path / "ds")["valid"].target_names[0] == "mine0"  # a targets.tsv wins
     x = keras.Input((20, 4))
     wide, narrow = (keras.Model(x, keras.layers.Dense(n)(keras.layers.Flatten()(x))) for n in (919, 3))
     assert target_names_for(wide, None) == names and target_names_for(narrow, None)[2] == "target_3"

@@ -63,15 +63,15 @@ def test_one_and_two_replicas_give_the_same_loss():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
-    line = next(l for l in out.stdout.splitlines() if l.startswith("LOSSES"))
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("LOSSES"))
     one, two = eval(line.split(" ", 1)[1])
     assert np.allclose(one, two, rtol=1e-5), (one, two)
     assert one[1] != one[0]  # it trained
 
 
 def test_strategy_checks_before_work():
-    from dlbio.utils.errors import DlbioError
     from dlbio.training.strategy import make_strategy
+    from dlbio.utils.errors import DlbioError
 
     with pytest.raises(DlbioError, match="multiple"):
         make_strategy(4, 502)
@@ -88,7 +88,7 @@ def test_prediction_traces_once_per_model_and_follows_its_weights():
 
     m = models.build("DanQ", 3, 50, filters=4, kernel_size=5, lstm_units=2, dense_units=4)
     x = np.random.default_rng(0).integers(0, 4, (10, 50)).astype(np.uint8)
-    batches = lambda: (x[i:i + 4] for i in range(0, 10, 4))  # noqa: E731  (4, 4, 2)
+    batches = lambda: (x[i : i + 4] for i in range(0, 10, 4))  # noqa: E731  (4, 4, 2)
     first = predict.predict_index(m, batches())
     conv = m.get_layer("motif_conv")
     conv.set_weights([w + 0.5 for w in conv.get_weights()])

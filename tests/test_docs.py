@@ -1,10 +1,10 @@
 """The documentation: every command it names exists, and the README stays a front page."""
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -44,10 +44,20 @@ def _commands():
 
 
 def test_commands_are_found_where_a_line_of_code_runs_them():
-    runs = ["danq-train -d data -g 4 && danq-visualize -t 1", "KERAS_BACKEND=jax srun danq-train --multi-worker",
-            "dlbio mutagenesis --seqlets", "error: notes.txt: not a dlbio metrics TSV", "from dlbio import train_danq"]
-    assert [list(_invocations(line)) for line in runs] == [["danq-train", "danq-visualize"], ["danq-train"],
-                                                           ["dlbio mutagenesis"], [], []]
+    runs = [
+        "danq-train -d data -g 4 && danq-visualize -t 1",
+        "KERAS_BACKEND=jax srun danq-train --multi-worker",
+        "dlbio mutagenesis --seqlets",
+        "error: notes.txt: not a dlbio metrics TSV",
+        "from dlbio import train_danq",
+    ]
+    assert [list(_invocations(line)) for line in runs] == [
+        ["danq-train", "danq-visualize"],
+        ["danq-train"],
+        ["dlbio mutagenesis"],
+        [],
+        [],
+    ]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

@@ -6,17 +6,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from dlbio.utils import environment
 from dlbio.cli.data import check_cmd
+from dlbio.utils import environment
 from dlbio.utils.resources import tiny_deepsea
 
 GPU_VARS = ("CUDA_VISIBLE_DEVICES", "SLURM_JOB_GPUS", "SLURM_STEP_GPUS", "SLURM_GPUS_ON_NODE")
 
 
 def _fake_tf(cuda_build: bool, gpus=()):
-    return SimpleNamespace(__version__="2.21.0",
-                           config=SimpleNamespace(list_physical_devices=lambda kind: list(gpus)),
-                           sysconfig=SimpleNamespace(get_build_info=lambda: {"is_cuda_build": cuda_build}))
+    return SimpleNamespace(
+        __version__="2.21.0",
+        config=SimpleNamespace(list_physical_devices=lambda kind: list(gpus)),
+        sysconfig=SimpleNamespace(get_build_info=lambda: {"is_cuda_build": cuda_build}),
+    )
 
 
 @pytest.fixture
@@ -43,11 +45,11 @@ def test_job_gpus_from_the_scheduler_the_driver_or_none(no_gpu_env, monkeypatch)
 
 
 def test_gpu_problem_names_the_cause_and_the_fix(no_gpu_env, monkeypatch):
-    assert environment.gpu_problem(_fake_tf(False)) is None              # no GPU anywhere: nothing to say
+    assert environment.gpu_problem(_fake_tf(False)) is None  # no GPU anywhere: nothing to say
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
     cpu_build = environment.gpu_problem(_fake_tf(False))
     assert "CUDA_VISIBLE_DEVICES=0" in cpu_build and "CPU-only build" in cpu_build and "dlbio[gpu]" in cpu_build
-    assert "nvidia-smi" in environment.gpu_problem(_fake_tf(True))       # CUDA build, no usable GPU
+    assert "nvidia-smi" in environment.gpu_problem(_fake_tf(True))  # CUDA build, no usable GPU
     assert environment.gpu_problem(_fake_tf(True, gpus=["GPU:0"])) is None
 
 
@@ -62,7 +64,9 @@ def test_danq_predict_warns_once_when_the_jobs_gpus_are_unseen(no_gpu_env, monke
     deepsea.build("DanQ", 8, 200, filters=4, kernel_size=9, lstm_units=2, dense_units=4).save(tmp_path / "m.keras")
     monkeypatch.setattr(environment, "_warned", False)
     monkeypatch.setenv("SLURM_JOB_GPUS", "0")
-    res = run_cli(danq_predict, ["-d", tiny_deepsea(), "-w", "m.keras", "-n", 100, "-o", "p.h5", "-q", "--both-strands"])
+    res = run_cli(
+        danq_predict, ["-d", tiny_deepsea(), "-w", "m.keras", "-n", 100, "-o", "p.h5", "-q", "--both-strands"]
+    )
     err = res.stderr
     from dlbio.backend import display_name
 

@@ -8,7 +8,7 @@ import pytest
 from dlbio.data.genome import Genome
 
 OLD = ">c1\nACGTACGTAC\nGGGG\n>c2\nTTTT\n"
-NEW = ">c1\nACGTACG\nTACGGGG\n>c2\nCCCCAAAA\n"      # other line widths and lengths: old offsets are wrong
+NEW = ">c1\nACGTACG\nTACGGGG\n>c2\nCCCCAAAA\n"  # other line widths and lengths: old offsets are wrong
 
 
 def _age(path, seconds=100):
@@ -33,13 +33,13 @@ def test_indexing_a_large_genome_says_so_once(tmp_path, monkeypatch, capsys):
     g = tmp_path / "g.fa"
     g.write_text(OLD)
     Genome(g)
-    assert capsys.readouterr().err == ""                           # small genomes index silently
+    assert capsys.readouterr().err == ""  # small genomes index silently
     g.write_text(NEW)
     _age(tmp_path / "g.fa.fai")
-    monkeypatch.setattr(genome, "NOTE_INDEXING_BYTES", 1)           # as if it were hg38
+    monkeypatch.setattr(genome, "NOTE_INDEXING_BYTES", 1)  # as if it were hg38
     Genome(g)
     assert capsys.readouterr().err == f"indexing {g} (once; about 20 s for hg38) -> {g}.fai\n"
-    Genome(g)                                                       # the index is current now
+    Genome(g)  # the index is current now
     assert capsys.readouterr().err == ""
 
 
@@ -67,9 +67,9 @@ def test_a_read_only_genome_folder_gets_its_index_in_the_cache(tmp_path, read_on
     g.write_text(OLD)
     read_only.add(str(shared))
     assert Genome(g).fetch("c1", 8, 12) == "ACGG"
-    assert sorted(os.listdir(shared)) == ["g.fa"]                  # nothing written beside the genome
+    assert sorted(os.listdir(shared)) == ["g.fa"]  # nothing written beside the genome
     [index] = (tmp_path / "cache" / "fai").glob("*.g.fa.fai")
-    g.write_text(NEW)                                               # the cached index is now stale
+    g.write_text(NEW)  # the cached index is now stale
     _age(index)
     assert Genome(g).fetch("c2", 0, 8) == "CCCCAAAA"
     assert sorted(os.listdir(shared)) == ["g.fa"]
@@ -79,7 +79,7 @@ def test_a_current_index_in_a_read_only_folder_is_used_in_place(tmp_path, read_o
     g = tmp_path / "ro" / "g.fa"
     g.parent.mkdir()
     g.write_text(OLD)
-    Genome(g)                                                       # index made while writable
+    Genome(g)  # index made while writable
     read_only.add(str(g.parent))
     assert Genome(g).fetch("c2", 0, 4) == "TTTT"
     assert not (tmp_path / "cache" / "fai").exists()
@@ -113,12 +113,12 @@ def test_an_index_is_renamed_into_place_only_when_complete(tmp_path, monkeypatch
 
     def half_then_fail(self):
         with open(self.indexname, "w") as fh:
-            fh.write("c1\t14\t4\t7\t8\n")                   # a first line, then the disk fills up
+            fh.write("c1\t14\t4\t7\t8\n")  # a first line, then the disk fills up
         raise OSError("No space left on device")
 
     monkeypatch.setattr(pyfaidx.Faidx, "build_index", half_then_fail)
     with pytest.raises(DlbioError, match="g.fa: not an indexable FASTA file"):
         Genome(g)
-    assert sorted(os.listdir(tmp_path)) == ["g.fa"]                 # no partial index, no temporary file
+    assert sorted(os.listdir(tmp_path)) == ["g.fa"]  # no partial index, no temporary file
     monkeypatch.undo()
     assert Genome(g).fetch("c2", 0, 8) == "CCCCAAAA"

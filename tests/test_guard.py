@@ -28,17 +28,53 @@ INVOCATIONS = {
     "mdisc-conv1d": ["--weights", "model.keras"],
     "mdisc-simplernn": ["--weights", "model.keras"],
     "danq-train": ["-d", "data", "-w", "model.keras", "-e", "1"],
-    "danq-predict": ["-d", "data", "-w", "model.keras", "--fasta", "seqs.fa", "--bed", "peaks.bed",
-                     "--genome", "genome.fa"],
-    "danq-visualize": ["-t", "1", "-p", "preds.h5", "-d", "data", "-w", "model.keras", "-L", "log.csv",
-                       "-C", "a.metrics.tsv", "-C", "b.metrics.tsv"],
+    "danq-predict": [
+        "-d",
+        "data",
+        "-w",
+        "model.keras",
+        "--fasta",
+        "seqs.fa",
+        "--bed",
+        "peaks.bed",
+        "--genome",
+        "genome.fa",
+    ],
+    "danq-visualize": [
+        "-t",
+        "1",
+        "-p",
+        "preds.h5",
+        "-d",
+        "data",
+        "-w",
+        "model.keras",
+        "-L",
+        "log.csv",
+        "-C",
+        "a.metrics.tsv",
+        "-C",
+        "b.metrics.tsv",
+    ],
     "danq-import": ["published.hdf5"],
     "danq-convert": ["-d", "data"],
     "danq-prepare": ["-g", "genome.fa", "--sheet", "sheet.tsv"],
     "build-dataset": ["-g", "genome.fa", "--sheet", "sheet.tsv"],
     "variants": ["--vcf", "variants.vcf", "-g", "genome.fa", "-w", "model.keras", "-d", "data"],
-    "mutagenesis": ["-w", "model.keras", "--fasta", "seqs.fa", "--bed", "peaks.bed", "-g", "genome.fa", "-t", "1",
-                    "-d", "data"],
+    "mutagenesis": [
+        "-w",
+        "model.keras",
+        "--fasta",
+        "seqs.fa",
+        "--bed",
+        "peaks.bed",
+        "-g",
+        "genome.fa",
+        "-t",
+        "1",
+        "-d",
+        "data",
+    ],
     "track": ["-w", "model.keras", "-g", "genome.fa", "-r", "chr1:0-5000", "--peaks", "peaks.bed", "-d", "data"],
     "motifs": ["-w", "model.keras", "-d", "data"],
     "insert-motif": ["-w", "model.keras", "-m", "CTCF", "--background", "seqs.fa", "-d", "data"],
@@ -107,8 +143,12 @@ def _cases():
 def test_every_command_with_an_output_and_an_input_is_covered():
     cases = _cases()
     assert {c for c, _, _ in cases} == set(INVOCATIONS)
-    assert {(c, o) for c, o, _ in cases} >= {("danq-predict", "--output"), ("mutagenesis", "--out"),
-                                             ("danq-convert", "--out"), ("motifs", "--out-dir")}
+    assert {(c, o) for c, o, _ in cases} >= {
+        ("danq-predict", "--output"),
+        ("mutagenesis", "--out"),
+        ("danq-convert", "--out"),
+        ("motifs", "--out-dir"),
+    }
     assert len(cases) > 40
 
 
@@ -134,15 +174,17 @@ def test_outputs_named_late_are_refused_when_written(tmp_path, monkeypatch):
     shutil.copy(G / "genome.fa", "g.fa")
     shutil.copy(G / "variants.vcf", "v.summary.tsv")
     shutil.copy(G / "CTCF.narrowPeak", "r.bed")
-    for args in (["variants", "--vcf", "v.summary.tsv", "-g", "g.fa", "-w", "m.keras", "-o", "v.tsv"],
-                 ["danq-predict", "-w", "m.keras", "--bed", "r.bed", "--genome", "g.fa", "-o", "g.fa.fai"]):
+    for args in (
+        ["variants", "--vcf", "v.summary.tsv", "-g", "g.fa", "-w", "m.keras", "-o", "v.tsv"],
+        ["danq-predict", "-w", "m.keras", "--bed", "r.bed", "--genome", "g.fa", "-o", "g.fa.fai"],
+    ):
         kept = {p: Path(p).read_bytes() for p in ("v.summary.tsv", "g.fa", "r.bed")}
         res = CliRunner().invoke(main, args, catch_exceptions=False)
         assert res.exit_code == 2 and "it is an input of this command" in res.output, res.output
         assert {p: Path(p).read_bytes() for p in kept} == kept
         assert not Path("v.tsv").exists() and not list(tmp_path.glob(".*tmp*"))
     index = Path("g.fa.fai").read_text()
-    assert index.startswith("chr1\t")          # still the genome's index, not a prediction table
+    assert index.startswith("chr1\t")  # still the genome's index, not a prediction table
 
 
 def test_danq_train_refuses_to_overwrite_the_model_it_starts_from(tmp_path, monkeypatch):
@@ -153,8 +195,28 @@ def test_danq_train_refuses_to_overwrite_the_model_it_starts_from(tmp_path, monk
     start = tmp_path / "checkpoints" / "bestmodel.DanQ.keras"
     deepsea.build("DanQ", 8, 200, filters=8, kernel_size=9, lstm_units=4, dense_units=8).save(start)
     before = start.read_bytes()
-    res = CliRunner().invoke(main, ["danq-train", "-d", str(tiny_deepsea()), "-w", str(start), "-f", "8", "-k", "9",
-                                    "--lstm-units", "4", "--dense-units", "8", "-e", "1", "-q"], catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        [
+            "danq-train",
+            "-d",
+            str(tiny_deepsea()),
+            "-w",
+            str(start),
+            "-f",
+            "8",
+            "-k",
+            "9",
+            "--lstm-units",
+            "4",
+            "--dense-units",
+            "8",
+            "-e",
+            "1",
+            "-q",
+        ],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 2 and "would overwrite the input --weights" in res.output, res.output
     assert start.read_bytes() == before and not (tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").exists()
 

@@ -13,28 +13,50 @@ import pytest
 from scipy.signal import convolve
 
 from dlbio.cli import main
-from dlbio.data.encoding import encode, index_to_onehot as one_hot
+from dlbio.data.encoding import encode
+from dlbio.data.encoding import index_to_onehot as one_hot
 from dlbio.utils.resources import tiny_deepsea
 
 FILTERS, KERNEL, UNITS, STEPS, HIDDEN, TARGETS = 6, 5, 4, 12, 7, 3
-LENGTH = 13 * STEPS + KERNEL - 1   # pooled by 13 (the only size giving 12 steps): 160 bp; DanQ: 1000 bp, 75 steps
+LENGTH = 13 * STEPS + KERNEL - 1  # pooled by 13 (the only size giving 12 steps): 160 bp; DanQ: 1000 bp, 75 steps
 
 
-def write_keras02_danq(path, rng, steps=STEPS, filters=FILTERS, kernel=KERNEL, units=UNITS, hidden=HIDDEN,
-                       targets=TARGETS, jaspar_layout=False) -> list[list[np.ndarray]]:
+def write_keras02_danq(
+    path,
+    rng,
+    steps=STEPS,
+    filters=FILTERS,
+    kernel=KERNEL,
+    units=UNITS,
+    hidden=HIDDEN,
+    targets=TARGETS,
+    jaspar_layout=False,
+) -> list[list[np.ndarray]]:
     """A DanQ_train.py weights file as Keras 0.2's Sequential.save_weights wrote it; returns the params per layer
     (10 layers; with *jaspar_layout* 8, DanQ-JASPAR_train.py's Dense layers holding their activations).
 
     Random weights at scales that keep the outputs away from 0 and 1 (DanQ size: 26, 320, 75, 925, 919).
     """
     lstm = []
-    for _ in range(2):                                   # forward, then seya's "backward" LSTM
+    for _ in range(2):  # forward, then seya's "backward" LSTM
         for _gate in "icfo":
-            lstm += [rng.normal(0, 1 / np.sqrt(filters), (filters, units)),
-                     rng.normal(0, 1 / np.sqrt(units), (units, units)), rng.normal(0, 0.5, units)]
-    layers = [[rng.normal(0, 0.5, (filters, 4, kernel, 1)), rng.normal(0, 0.1, filters)], [], [], lstm, [], [],
-              [rng.normal(0, 1.4 / np.sqrt(steps * units), (steps * 2 * units, hidden)), rng.normal(0, 0.1, hidden)],
-              [], [rng.normal(0, 1.5 * np.sqrt(7 / hidden), (hidden, targets)), rng.normal(0, 0.1, targets)], []]
+            lstm += [
+                rng.normal(0, 1 / np.sqrt(filters), (filters, units)),
+                rng.normal(0, 1 / np.sqrt(units), (units, units)),
+                rng.normal(0, 0.5, units),
+            ]
+    layers = [
+        [rng.normal(0, 0.5, (filters, 4, kernel, 1)), rng.normal(0, 0.1, filters)],
+        [],
+        [],
+        lstm,
+        [],
+        [],
+        [rng.normal(0, 1.4 / np.sqrt(steps * units), (steps * 2 * units, hidden)), rng.normal(0, 0.1, hidden)],
+        [],
+        [rng.normal(0, 1.5 * np.sqrt(7 / hidden), (hidden, targets)), rng.normal(0, 0.1, targets)],
+        [],
+    ]
     layers = [[np.asarray(a, np.float32) for a in ps] for ps in layers]
     if jaspar_layout:
         layers = layers[:7] + [layers[8]]
@@ -79,14 +101,18 @@ def keras02_danq_forward(layers, x, flip=True, gate=_hard_sigmoid, reverse_axis=
     gate order), for test_each_convention_matters.
     """
     w, b = layers[0]
-    k = w[:, :, :, 0] if flip else w[:, :, ::-1, 0]   # scipy's convolve flips, as Theano's conv2d did
-    conv = np.stack([[sum(convolve(x[s, :, ch], k[f, ch], mode="valid") for ch in range(4)) for f in range(len(b))]
-                     for s in range(len(x))])
-    conv = np.maximum(conv.transpose(0, 2, 1) + b, 0.0)                     # (batch, L-K+1, F)
+    k = w[:, :, :, 0] if flip else w[:, :, ::-1, 0]  # scipy's convolve flips, as Theano's conv2d did
+    conv = np.stack(
+        [
+            [sum(convolve(x[s, :, ch], k[f, ch], mode="valid") for ch in range(4)) for f in range(len(b))]
+            for s in range(len(x))
+        ]
+    )
+    conv = np.maximum(conv.transpose(0, 2, 1) + b, 0.0)  # (batch, L-K+1, F)
     steps = conv.shape[1] // 13
-    pooled = conv[:, :steps * 13].reshape(len(x), steps, 13, -1).max(axis=2)
+    pooled = conv[:, : steps * 13].reshape(len(x), steps, 13, -1).max(axis=2)
     order = ["icfo".index(g) for g in gate_order]
-    lstm = [[a for g in order for a in layers[3][12 * d + 3 * g:12 * d + 3 * g + 3]] for d in range(2)]
+    lstm = [[a for g in order for a in layers[3][12 * d + 3 * g : 12 * d + 3 * g + 3]] for d in range(2)]
     forward = _keras02_lstm(pooled, lstm[0], gate)
     # seya: X[::-1] on the backward LSTM's input and output, axis 0 of (batch, time, features)
     backward = np.flip(_keras02_lstm(np.flip(pooled, reverse_axis), lstm[1], gate), reverse_axis)
@@ -114,7 +140,7 @@ def test_imported_model_predicts_what_the_keras02_model_did(tmp_path, jaspar_lay
     expected = keras02_danq_forward(layers, one_hot(idx).astype(np.float64))
     got = np.asarray(model(one_hot(idx), training=False))
     assert got.shape == (16, TARGETS)
-    assert expected.std() > 0.05                        # the outputs are not all saturated
+    assert expected.std() > 0.05  # the outputs are not all saturated
     np.testing.assert_allclose(got, expected, atol=2e-5)
     assert model.get_layer("pool").pool_size[0] == 13
 
@@ -151,8 +177,12 @@ def test_danq_size_file_gives_danq_geometry(tmp_path):
     from dlbio.models.keras02 import DanQWeights, pool_for
 
     def weights(kernel, steps, units):
-        return DanQWeights((np.zeros((kernel, 4, 1)), np.zeros(1)), ((None, np.zeros((units, 4 * units)), None),) * 2,
-                           (np.zeros((steps * 2 * units, 1)), np.zeros(1)), (np.zeros((1, 1)), np.zeros(1)))
+        return DanQWeights(
+            (np.zeros((kernel, 4, 1)), np.zeros(1)),
+            ((None, np.zeros((units, 4 * units)), None),) * 2,
+            (np.zeros((steps * 2 * units, 1)), np.zeros(1)),
+            (np.zeros((1, 1)), np.zeros(1)),
+        )
 
     assert pool_for(weights(26, 75, 320), 1000) == 13
     assert pool_for(weights(30, 64, 512), 1000) == 15
@@ -173,8 +203,30 @@ def test_danq_train_refuses_the_published_model_as_starting_weights(keras02_file
     """Its weights have DanQ's shapes (set_weights would take them) but not DanQ's layers."""
     path, _ = keras02_file
     run_cli(main, ["danq-import", path, "-o", tmp_path / "pub.keras", "--length", LENGTH])
-    res = run_cli(main, ["danq-train", "-d", tiny_deepsea(), "-f", FILTERS, "-k", KERNEL, "--lstm-units", UNITS,
-                         "--dense-units", HIDDEN, "-e", 1, "-n", 50, "-q", "-w", tmp_path / "pub.keras"], ok=False)
+    res = run_cli(
+        main,
+        [
+            "danq-train",
+            "-d",
+            tiny_deepsea(),
+            "-f",
+            FILTERS,
+            "-k",
+            KERNEL,
+            "--lstm-units",
+            UNITS,
+            "--dense-units",
+            HIDDEN,
+            "-e",
+            1,
+            "-n",
+            50,
+            "-q",
+            "-w",
+            tmp_path / "pub.keras",
+        ],
+        ok=False,
+    )
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "LSTM[hard_sigmoid], LSTM[hard_sigmoid]" in res.output and "Bidirectional[sigmoid]" in res.output
     assert not (tmp_path / "checkpoints" / "bestmodel.DanQ.keras").exists()
@@ -189,22 +241,45 @@ def test_fine_tune_the_published_model_on_other_targets(keras02_file, tmp_path, 
 
     path, _ = keras02_file
     run_cli(main, ["danq-import", path, "-o", tmp_path / "pub.keras", "--length", LENGTH])
-    run_cli(simulate_cmd, ["-o", "sim", "--motifs", "CTCF,MA0035", "--n-train", 64, "--n-valid", 32, "--n-test", 32,
-                           "--length", LENGTH, "-q"])
-    res = run_cli(main, ["danq-train", "-d", "sim", "--fine-tune", tmp_path / "pub.keras", "-e", 1, "-b", 32,
-                         "-l", 1e-9, "-q"])
+    run_cli(
+        simulate_cmd,
+        [
+            "-o",
+            "sim",
+            "--motifs",
+            "CTCF,MA0035",
+            "--n-train",
+            64,
+            "--n-valid",
+            32,
+            "--n-test",
+            32,
+            "--length",
+            LENGTH,
+            "-q",
+        ],
+    )
+    res = run_cli(
+        main, ["danq-train", "-d", "sim", "--fine-tune", tmp_path / "pub.keras", "-e", 1, "-b", 32, "-l", 1e-9, "-q"]
+    )
     assert "predicts 3 targets, the data has 2: its last layer starts anew" in res.output
     tuned = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.pub.keras", compile=False)
     published = keras.models.load_model(tmp_path / "pub.keras", compile=False)
     assert tuned.outputs[0].shape[-1] == 2
-    for name in ("motif_conv", "lstm_1", "lstm_2", "dense"):   # a learning rate of 1e-9 leaves them as loaded
+    for name in ("motif_conv", "lstm_1", "lstm_2", "dense"):  # a learning rate of 1e-9 leaves them as loaded
         for a, b in zip(tuned.get_layer(name).get_weights(), published.get_layer(name).get_weights()):
             np.testing.assert_allclose(a, b, atol=1e-6)
     assert (tmp_path / "predictions" / "bestmodel.pub.test_results.h5").is_file()
 
-    other = run_cli(main, ["danq-train", "-d", tiny_deepsea(), "--fine-tune", tmp_path / "pub.keras", "-e", 1, "-q",
-                           "--prefix", "other"], ok=False)
+    other = run_cli(
+        main,
+        ["danq-train", "-d", tiny_deepsea(), "--fine-tune", tmp_path / "pub.keras", "-e", 1, "-q", "--prefix", "other"],
+        ok=False,
+    )
     assert other.exit_code == 2 and f"reads {LENGTH}-bp sequences, the data has 200-bp ones" in other.output
-    both = run_cli(main, ["danq-train", "-d", "sim", "--fine-tune", tmp_path / "pub.keras", "-w", tmp_path / "pub.keras",
-                          "-q"], ok=False)
+    both = run_cli(
+        main,
+        ["danq-train", "-d", "sim", "--fine-tune", tmp_path / "pub.keras", "-w", tmp_path / "pub.keras", "-q"],
+        ok=False,
+    )
     assert both.exit_code == 2 and "give one of them" in both.output

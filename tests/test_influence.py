@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 import pytest
+from genomic_helpers import motif_model
 
 from dlbio.utils.errors import DlbioError
-from genomic_helpers import motif_model
 
 
 def test_silencing_a_filter_lowers_only_the_targets_that_read_it():
@@ -13,7 +13,7 @@ def test_silencing_a_filter_lowers_only_the_targets_that_read_it():
     from dlbio.motifs.influence import filter_influence
 
     rng = np.random.default_rng(1)
-    seqs = ["".join(rng.choice(list("AT"), 60)) for _ in range(6)]       # no C or G: no site by chance
+    seqs = ["".join(rng.choice(list("AT"), 60)) for _ in range(6)]  # no C or G: no site by chance
     for i in (0, 1):
         seqs[i] = seqs[i][:10] + "GATAAG" + seqs[i][16:]
     for i in (2, 3):
@@ -26,14 +26,14 @@ def test_silencing_a_filter_lowers_only_the_targets_that_read_it():
     # filter 1 (GATAAG) feeds target 1 only; filter 3 (CCCCCC) target 2 only; a Dense weight of 0 is no change
     assert change[0, 0] < -0.25 and change[2, 1] < -0.25
     assert change[0, 1] == 0.0 and change[1, 1] == 0.0 and change[2, 0] == 0.0
-    assert abs(change[1, 0]) < 1e-6                 # CTTATC is in none of them
+    assert abs(change[1, 0]) < 1e-6  # CTTATC is in none of them
     # by hand: the filter's maximum becomes its mean output m0 in every sequence: 2 of 6 go from
     # sigmoid(8 * 1 - 4) to sigmoid(8 * m0 - 4), the 4 without the site from sigmoid(0 - 4)
     sub = keras.Model(model.inputs, model.get_layer("motif_conv").output)
     m0 = float(np.mean(sub.predict(np.eye(4, dtype=np.float32)[np.minimum(idx, 3)], verbose=0)[..., 0]))
-    sig = lambda z: 1 / (1 + np.exp(-z))                                       # noqa: E731
+    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
     assert m0 > 0 and change[0, 0] == pytest.approx(sig(8 * m0 - 4) - (2 * sig(4.0) + 4 * sig(-4.0)) / 6, rel=1e-4)
-    assert all((a == b).all() for a, b in zip(before, model.get_weights()))    # restored
+    assert all((a == b).all() for a, b in zip(before, model.get_weights()))  # restored
 
 
 def test_influence_needs_a_constant_it_can_make():
@@ -62,16 +62,19 @@ def test_one_trace_per_model_is_not_reported_as_retracing():
     ours = [predict_function(model).compiled, _gradient(model, 0, False).compiled]
     assert predict._RETRACING_FILTER in logging.getLogger("tensorflow").filters
 
-    def warning_about(function):   # TensorFlow's own wording (polymorphic_function.py)
-        text = (f"5 out of the last 11 calls to {function} triggered tf.function retracing. Tracing is "
-                "expensive and the excessive number of tracings could be due to ...")
+    def warning_about(function):  # TensorFlow's own wording (polymorphic_function.py)
+        text = (
+            f"5 out of the last 11 calls to {function} triggered tf.function retracing. Tracing is "
+            "expensive and the excessive number of tracings could be due to ..."
+        )
         return logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, text, None, None)
 
     for fn in ours:
         assert not predict._RETRACING_FILTER.filter(warning_about(fn.python_function))
-    assert predict._RETRACING_FILTER.filter(warning_about(_unrelated))       # anyone else's still shows
-    assert predict._RETRACING_FILTER.filter(logging.LogRecord("tensorflow", logging.WARNING, __file__, 1,
-                                                              "something else about dlbio_predict", None, None))
+    assert predict._RETRACING_FILTER.filter(warning_about(_unrelated))  # anyone else's still shows
+    assert predict._RETRACING_FILTER.filter(
+        logging.LogRecord("tensorflow", logging.WARNING, __file__, 1, "something else about dlbio_predict", None, None)
+    )
 
 
 def _unrelated():

@@ -2,27 +2,31 @@
 
 import numpy as np
 import pytest
+from genomic_helpers import motif_model
 
 from dlbio.utils.errors import DlbioError
-from genomic_helpers import motif_model
 
 
 def test_inserting_the_motif_switches_on_its_target_only(tmp_path):
     from dlbio.workflows.insertion import insert_motifs
 
-    res = insert_motifs(motif_model(), ["GATAAG", "cttatc", "TTTTTT"], tmp_path / "ins.tsv", ["GATA", "POLYC"], n=50,
-                        seed=3)
+    res = insert_motifs(
+        motif_model(), ["GATAAG", "cttatc", "TTTTTT"], tmp_path / "ins.tsv", ["GATA", "POLYC"], n=50, seed=3
+    )
     assert res["backgrounds"] == "50 random sequences (41% GC)"
     gata, rc, plain = res["motifs"]
-    assert gata["word"] == "GATAAG" and rc["word"] == "CTTATC" and gata["start"] == 28    # centred in 60 bp
+    assert gata["word"] == "GATAAG" and rc["word"] == "CTTATC" and gata["start"] == 28  # centred in 60 bp
     s = gata["summary"]
-    assert s["with_motif"][0] > 0.98 and s["background"][0] < 0.2 and s["rose"][0] > 0.8   # the motif's target
-    assert abs(s["diff"][1]) < 0.01                                                      # not the other one
-    assert rc["summary"]["with_motif"][0] > 0.98                                         # the other strand's filter
+    assert s["with_motif"][0] > 0.98 and s["background"][0] < 0.2 and s["rose"][0] > 0.8  # the motif's target
+    assert abs(s["diff"][1]) < 0.01  # not the other one
+    assert rc["summary"]["with_motif"][0] > 0.98  # the other strand's filter
     assert abs(plain["summary"]["diff"]).max() < 0.05 and list(gata["order"]) == [0, 1]
     rows = [r.split("\t") for r in (tmp_path / "ins.tsv").read_text().splitlines()]
-    assert rows[0] == ["motif", "word", "start", "target", "name", "background", "with_motif", "diff",
-                       "log_odds_diff", "rose"] and len(rows) == 1 + 3 * 2
+    assert (
+        rows[0]
+        == ["motif", "word", "start", "target", "name", "background", "with_motif", "diff", "log_odds_diff", "rose"]
+        and len(rows) == 1 + 3 * 2
+    )
     assert rows[1][:5] == ["GATAAG", "GATAAG", "28", "1", "GATA"] and float(rows[1][7]) > 0.7
     # the same seed, the same backgrounds; another seed, others
     again = insert_motifs(motif_model(), ["GATAAG"], tmp_path / "b.tsv", n=50, seed=3)
@@ -37,7 +41,7 @@ def test_insertion_effects_by_hand():
 
     bg = np.stack([encode("A" * 60), encode("A" * 10 + "GATAAG" + "A" * 44)])
     placed = with_sites(bg, encode("GATAAG"), 0)
-    assert (placed[:, :6] == encode("GATAAG")).all() and (bg[0] == encode("A" * 60)).all()   # a copy
+    assert (placed[:, :6] == encode("GATAAG")).all() and (bg[0] == encode("A" * 60)).all()  # a copy
     base, [ins], starts = insertion_effects(motif_model(), bg, [Word("g", "GATAAG")], start=0)
     assert starts == [0] and base.shape == ins.shape == (2, 2)
     # the first background gains the site; the second had one already: no change
@@ -57,7 +61,7 @@ def test_jaspar_motifs_go_in_as_their_consensus():
     assert w.label == f"{m.matrix_id} CTCF" and len(w.word) == m.length
     probs = m.probabilities()
     assert all(probs[i, "ACGT".index(b)] == probs[i].max() for i, b in enumerate(w.word))
-    assert motif_word(m.matrix_id.split(".")[0]) == w                # by id too
+    assert motif_word(m.matrix_id.split(".")[0]) == w  # by id too
     with pytest.raises(DlbioError, match="no motif with this id or name in JASPAR2024 CORE vertebrates"):
         motif_word("GATAXG")
 
@@ -82,14 +86,19 @@ def test_insert_motif_command(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     motif_model().save(tmp_path / "m.keras")
-    res = CliRunner().invoke(main, ["insert-motif", "-w", "m.keras", "-m", "GATAAG", "-m", "CCCCCC", "-n", "20",
-                                    "-q", "-o", "out.tsv"], catch_exceptions=False)
+    res = CliRunner().invoke(
+        main,
+        ["insert-motif", "-w", "m.keras", "-m", "GATAAG", "-m", "CCCCCC", "-n", "20", "-q", "-o", "out.tsv"],
+        catch_exceptions=False,
+    )
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
-    assert lines[0].startswith("GATAAG (GATAAG, from position 28) in 20 random sequences (41% GC): by mean change: "
-                               "target_1 +")
-    assert lines[1].startswith("CCCCCC (CCCCCC, from position 28) in 20 random sequences (41% GC): by mean change: "
-                               "target_2 +")
+    assert lines[0].startswith(
+        "GATAAG (GATAAG, from position 28) in 20 random sequences (41% GC): by mean change: target_1 +"
+    )
+    assert lines[1].startswith(
+        "CCCCCC (CCCCCC, from position 28) in 20 random sequences (41% GC): by mean change: target_2 +"
+    )
     assert lines[-1] == "table -> out.tsv" and len((tmp_path / "out.tsv").read_text().splitlines()) == 5
 
 
@@ -105,10 +114,10 @@ def test_sampled_sites_vary_like_the_matrix(tmp_path):
     w = motif_word("GATA1")
     sites = w.sites(4000, np.random.default_rng(0))
     m = jaspar.find("GATA1")
-    freq = np.stack([(sites == BASES.index(b)).mean(axis=0) for b in "ACGT"], axis=1)   # (k, 4) A,C,G,T
+    freq = np.stack([(sites == BASES.index(b)).mean(axis=0) for b in "ACGT"], axis=1)  # (k, 4) A,C,G,T
     np.testing.assert_allclose(freq, m.probabilities(), atol=0.03)
-    assert len({s.tobytes() for s in sites[:50]}) > 5                # not one word
-    assert (w.sites(3) == w.sites(1)[0]).all()                         # without a generator: the consensus
+    assert len({s.tobytes() for s in sites[:50]}) > 5  # not one word
+    assert (w.sites(3) == w.sites(1)[0]).all()  # without a generator: the consensus
     plain = insert_motifs(motif_model(), ["GATA1"], tmp_path / "a.tsv", n=30, seed=2)
     sampled = insert_motifs(motif_model(), ["GATA1"], tmp_path / "b.tsv", n=30, seed=2, sample=True)
     insert_motifs(motif_model(), ["GATA1"], tmp_path / "c.tsv", n=30, seed=2, sample=True)

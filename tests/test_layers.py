@@ -8,18 +8,27 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dlbio"
 LIBRARY = {"data", "models", "training", "predict", "interpret", "motifs", "evaluation"}
 BELOW = {"backend", "utils"}
 # what each layer may import from dlbio (besides itself)
-ALLOWED = {"cli": {"workflows", *LIBRARY, *BELOW}, "workflows": {*LIBRARY, *BELOW},
-           **{name: LIBRARY | BELOW for name in LIBRARY}, "utils": BELOW,
-           # the TensorFlow-only --multi-worker loop is a training loop
-           "backend": BELOW | {"training", "data", "predict"}}
+ALLOWED = {
+    "cli": {"workflows", *LIBRARY, *BELOW},
+    "workflows": {*LIBRARY, *BELOW},
+    **{name: LIBRARY | BELOW for name in LIBRARY},
+    "utils": BELOW,
+    # the TensorFlow-only --multi-worker loop is a training loop
+    "backend": BELOW | {"training", "data", "predict"},
+}
 
 
 def _dlbio_imports(path: Path) -> set[str]:
     """The dlbio packages *path* imports from (dlbio.X...), at any depth of the file."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                 [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            else []
+        )
         for name in names:
             parts = name.split(".")
             if parts[0] == "dlbio" and len(parts) > 1:

@@ -31,8 +31,7 @@ def test_score_p_values_are_exact():
     # the reverse strand's matrix is the reverse complement's
     rc = {word: word[::-1] for word in itertools.product(range(4), repeat=3)}
     rev = scanner.reverse[0]
-    assert all(sum(rev[i, 3 - b] for i, b in enumerate(rc[w])) == sum(steps[i, b] for i, b in enumerate(w))
-               for w in rc)
+    assert all(sum(rev[i, 3 - b] for i, b in enumerate(rc[w])) == sum(steps[i, b] for i, b in enumerate(w)) for w in rc)
 
 
 def test_a_planted_site_is_named_on_either_strand():
@@ -42,7 +41,7 @@ def test_a_planted_site_is_named_on_either_strand():
     site = _consensus(ctcf)
     for strand, word in (("+", site), ("-", site[::-1].translate(COMPLEMENT))):
         seq = _random(100, 1)[:40] + word + _random(100, 2)[:45]
-        hit = scanner.best(sequence_codes(seq), 43, 50)          # a seqlet inside the site
+        hit = scanner.best(sequence_codes(seq), 43, 50)  # a seqlet inside the site
         assert (hit.matrix_id, hit.start, hit.strand) == (ctcf.matrix_id, 40, strand), hit
         assert hit.significant and hit.p < 1e-6 and hit.q < 1e-3
 
@@ -66,11 +65,15 @@ def test_many_stretches_at_once_equal_one_at_a_time():
     scanner = MotifScanner(jaspar.load_collection()[:60] + (jaspar.find("MA0139"),))
     site = _consensus(jaspar.find("MA0139"))
     records = [_random(50, 7) + site + _random(20, 8), site + _random(10, 9), _random(12, 10)]
-    stretches = [(sequence_codes(records[0]), 52, 58), (sequence_codes(records[1]), 0, 4),
-                 (sequence_codes(records[1]), 20, 25), (sequence_codes(records[2]), 3, 9)]
+    stretches = [
+        (sequence_codes(records[0]), 52, 58),
+        (sequence_codes(records[1]), 0, 4),
+        (sequence_codes(records[1]), 20, 25),
+        (sequence_codes(records[2]), 3, 9),
+    ]
     one = [scanner.best(*s) for s in stretches]
     assert scanner.best_many(stretches, chunk=3) == scanner.best_many(stretches) == one
     assert (one[0].name, one[0].start, one[1].name, one[1].start) == ("CTCF", 50, "CTCF", 0)
     widths = {m.matrix_id: m.length for m in scanner.motifs}
-    for hit, (codes, _, _) in zip(one, stretches):   # every placement inside its record
+    for hit, (codes, _, _) in zip(one, stretches):  # every placement inside its record
         assert hit is None or 0 <= hit.start <= len(codes) - widths[hit.matrix_id]

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from dlbio.utils.errors import DlbioError
 from dlbio.motifs import sites
+from dlbio.utils.errors import DlbioError
 
 
 def test_window_starts_anchor():

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from dlbio.data.encoding import decode, encode
-from dlbio.utils.errors import DlbioError
 from dlbio.motifs import jaspar, tomtom
 from dlbio.motifs.activations import first_conv_layer
 from dlbio.motifs.filters import filter_motifs
+from dlbio.utils.errors import DlbioError
 
 
 def _detector(length=20):
@@ -27,9 +27,11 @@ def _detector(length=20):
 
 
 def test_sites_on_both_strands_by_hand():
-    seqs = ["CCCCCAGCCCCCCCCCCCCC",   # AGC on the + strand at 5
-            "CCCCCCCCCCGCTCCCCCCC",   # GCT = reverse complement of AGC: found on the - strand
-            "CCCCCCCCCCCCCCCCCCCC"]   # nothing: max activation 0 -> no site
+    seqs = [
+        "CCCCCAGCCCCCCCCCCCCC",  # AGC on the + strand at 5
+        "CCCCCCCCCCGCTCCCCCCC",  # GCT = reverse complement of AGC: found on the - strand
+        "CCCCCCCCCCCCCCCCCCCC",
+    ]  # nothing: max activation 0 -> no site
     fm = filter_motifs(_detector(), np.stack([encode(s) for s in seqs]))
     assert fm.n_sites[0] == 2
     # both windows read AGC in A,G,C,T columns
@@ -69,12 +71,12 @@ def test_column_shuffles_tell_real_motifs_from_weak_noise():
     match as well, so the shuffle control rejects them, while JASPAR's own CTCF and GATA1 beat all 99."""
     targets = jaspar.load_collection()
     rng = np.random.default_rng(0)
-    noise = [rng.dirichlet([8.0] * 4, size=26) for _ in range(40)]   # about 0.07 bits a column
+    noise = [rng.dirichlet([8.0] * 4, size=26) for _ in range(40)]  # about 0.07 bits a column
     real = [jaspar.find("CTCF").probabilities(), jaspar.find("MA0035").probabilities()]
     m = tomtom.best_matches(real + noise, targets, shuffles=99, seed=0)
     assert [x.shuffled_p for x in m[:2]] == [0.01, 0.01]
-    assert all(x.q < 0.05 for x in m[2:])                            # what Tomtom alone would report
-    assert sum(x.shuffled_p < 0.05 for x in m[2:]) <= 4               # the control: about 5 % expected
+    assert all(x.q < 0.05 for x in m[2:])  # what Tomtom alone would report
+    assert sum(x.shuffled_p < 0.05 for x in m[2:]) <= 4  # the control: about 5 % expected
     assert tomtom.best_matches(real[:1], targets)[0].shuffled_p is None
     again = tomtom.best_matches(real + noise, targets, shuffles=99, seed=0)
     assert [x.shuffled_p for x in again] == [x.shuffled_p for x in m]

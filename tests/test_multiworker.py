@@ -10,12 +10,38 @@ import numpy as np
 import pytest
 
 # MultiWorkerMirroredStrategy: TensorFlow only (on JAX, --multi-worker is refused in one line).
-pytestmark = pytest.mark.tf_only
-
 from dlbio.utils.resources import tiny_deepsea
 
-ARGS = ["-d", str(tiny_deepsea()), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8",
-        "-b", "40", "-n", "200", "-e", "3", "--multi-worker", "-q", "-o", "", "--seed", "3", "-O", "sgd", "-l", "2.0"]
+pytestmark = pytest.mark.tf_only
+
+ARGS = [
+    "-d",
+    str(tiny_deepsea()),
+    "-f",
+    "8",
+    "-k",
+    "9",
+    "--lstm-units",
+    "4",
+    "--dense-units",
+    "8",
+    "-b",
+    "40",
+    "-n",
+    "200",
+    "-e",
+    "3",
+    "--multi-worker",
+    "-q",
+    "-o",
+    "",
+    "--seed",
+    "3",
+    "-O",
+    "sgd",
+    "-l",
+    "2.0",
+]
 
 
 def _free_ports(n):
@@ -46,20 +72,31 @@ def test_two_workers_train_like_one(tmp_path):
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *(a for a in ARGS if a != "-q")]  # with progress lines
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    procs = [subprocess.Popen(cmd + ["--out-dir", str(tmp_path / f"w{i}")],
-                              env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            cmd + ["--out-dir", str(tmp_path / f"w{i}")],
+            env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1][-1500:] for o in outs]
-    one = subprocess.run(cmd + ["--out-dir", str(tmp_path / "single")], env=_env(), capture_output=True, text=True,
-                         timeout=300)
+    one = subprocess.run(
+        cmd + ["--out-dir", str(tmp_path / "single")], env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert one.returncode == 0, one.stderr[-1500:]
     chief = tmp_path / "w0" / "checkpoints"
-    assert (chief / "bestmodel.DanQ.keras").exists()               # the chief writes the model
+    assert (chief / "bestmodel.DanQ.keras").exists()  # the chief writes the model
     assert not (tmp_path / "w1" / "checkpoints" / "bestmodel.DanQ.keras").exists()
-    two, single = _log(chief / "bestmodel.DanQ.log.csv"), _log(tmp_path / "single" / "checkpoints" / "bestmodel.DanQ.log.csv")
+    two, single = (
+        _log(chief / "bestmodel.DanQ.log.csv"),
+        _log(tmp_path / "single" / "checkpoints" / "bestmodel.DanQ.log.csv"),
+    )
     assert two.shape == single.shape == (3, 2)
-    assert single[-1, 0] < single[0, 0] - 0.005                     # it really trains
+    assert single[-1, 0] < single[0, 0] - 0.005  # it really trains
     # same data, same seed: the loss of the two-worker run matches the one-worker run
     # (dropout masks are drawn per replica, so to a tolerance, not bit for bit)
     assert np.allclose(two, single, rtol=0.02), (two, single)
@@ -76,11 +113,12 @@ def test_mixed_precision_trains_like_float32(tmp_path):
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *ARGS]
     runs = {}
     for name, extra in (("fp32", []), ("mixed", ["--mixed-precision"])):
-        res = subprocess.run(cmd + extra + ["--out-dir", str(tmp_path / name)], env=_env(), capture_output=True,
-                             text=True, timeout=300)
+        res = subprocess.run(
+            cmd + extra + ["--out-dir", str(tmp_path / name)], env=_env(), capture_output=True, text=True, timeout=300
+        )
         assert res.returncode == 0, res.stderr[-1500:]
         runs[name] = _log(tmp_path / name / "checkpoints" / "bestmodel.DanQ.log.csv")
-    assert runs["mixed"][-1, 0] < runs["mixed"][0, 0] - 0.005        # it really trains
+    assert runs["mixed"][-1, 0] < runs["mixed"][0, 0] - 0.005  # it really trains
     assert np.allclose(runs["mixed"], runs["fp32"], rtol=0.02), runs  # float16 compute, same steps
 
 
@@ -99,7 +137,7 @@ def _wait_for(path, procs, seconds=240):
     assert path.exists(), [p.communicate() for p in procs]
 
 
-LONG = [*ARGS[:ARGS.index("-n")], "-n", "2000", "-e", "5", "--patience", "10", *ARGS[ARGS.index("-e") + 2:]]
+LONG = [*ARGS[: ARGS.index("-n")], "-n", "2000", "-e", "5", "--patience", "10", *ARGS[ARGS.index("-e") + 2 :]]
 
 
 @pytest.mark.slow
@@ -108,12 +146,18 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     import signal
 
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *LONG]
-    straight = subprocess.run(cmd + ["--out-dir", str(tmp_path / "straight")], env=_env(), capture_output=True,
-                              text=True, timeout=300)
+    straight = subprocess.run(
+        cmd + ["--out-dir", str(tmp_path / "straight")], env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert straight.returncode == 0, straight.stderr[-1500:]
     state = tmp_path / "broken" / "checkpoints" / "bestmodel.DanQ.state.keras"
-    proc = subprocess.Popen(cmd + ["--out-dir", str(tmp_path / "broken")], env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd + ["--out-dir", str(tmp_path / "broken")],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _wait_for(state, [proc])
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=240)
@@ -125,10 +169,20 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     assert saved["epoch"] >= 1 and saved["step"] > 0  # saved where it stopped, mid-epoch
     # the resumed run without -q and with a zero line interval: a progress line after every batch,
     # as a batch job's log gets every 10 minutes
-    every_batch = [sys.executable, "-c", "import runpy, dlbio.utils.progress as p; p.INTERVAL_S = 0.0; "
-                   "runpy.run_module('dlbio', run_name='__main__')", "danq-train", *(a for a in LONG if a != "-q")]
-    res = subprocess.run(every_batch + ["--out-dir", str(tmp_path / "broken"), "--resume"], env=_env(),
-                         capture_output=True, text=True, timeout=300)
+    every_batch = [
+        sys.executable,
+        "-c",
+        "import runpy, dlbio.utils.progress as p; p.INTERVAL_S = 0.0; runpy.run_module('dlbio', run_name='__main__')",
+        "danq-train",
+        *(a for a in LONG if a != "-q"),
+    ]
+    res = subprocess.run(
+        every_batch + ["--out-dir", str(tmp_path / "broken"), "--resume"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0 and f"batch {saved['step']}" in res.stdout, res.stderr[-1500:]
     batches = [line.split(":")[0] for line in res.stderr.splitlines() if ", batch " in line]
     # 2000 sequences in batches of 40: 50 per epoch; the lines count on from the saved batch
@@ -151,8 +205,16 @@ def test_a_signal_to_one_worker_stops_both_and_both_resume(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
 
     def start(extra=()):
-        return [subprocess.Popen(cmd + list(extra), env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+        return [
+            subprocess.Popen(
+                cmd + list(extra),
+                env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for i in range(2)
+        ]
 
     procs = start()
     _wait_for(tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras", procs)
@@ -168,35 +230,67 @@ def test_a_signal_to_one_worker_stops_both_and_both_resume(tmp_path):
 
 def test_resume_across_single_and_multi_worker_is_refused(tmp_path):
     """Their logs and loss bookkeeping differ: a state continues only in the mode that wrote it."""
-    cmd = [sys.executable, "-m", "dlbio", "danq-train", *ARGS[:ARGS.index("-e")], "-e", "1",
-           *ARGS[ARGS.index("-e") + 2:], "--out-dir", str(tmp_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dlbio",
+        "danq-train",
+        *ARGS[: ARGS.index("-e")],
+        "-e",
+        "1",
+        *ARGS[ARGS.index("-e") + 2 :],
+        "--out-dir",
+        str(tmp_path),
+    ]
     cmd.remove("--multi-worker")
     one = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=300)
     assert one.returncode == 0, one.stderr[-1500:]
-    res = subprocess.run(cmd + ["-e", "2", "--resume", "--multi-worker"], env=_env(), capture_output=True, text=True,
-                         timeout=300)
+    res = subprocess.run(
+        cmd + ["-e", "2", "--resume", "--multi-worker"], env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert res.returncode == 2 and "different options (multi_worker)" in res.stderr + res.stdout, res.stderr[-800:]
 
 
 def test_resume_needs_the_state_on_every_worker(tmp_path):
     """A worker that cannot see the chief's state must not start from scratch beside it."""
-    cmd = [sys.executable, "-m", "dlbio", "danq-train", *ARGS[:ARGS.index("-e")], "-e", "1",
-           *ARGS[ARGS.index("-e") + 2:]]
-    one = subprocess.run(cmd + ["--out-dir", str(tmp_path / "w0")], env=_env(), capture_output=True, text=True,
-                         timeout=300)
+    cmd = [
+        sys.executable,
+        "-m",
+        "dlbio",
+        "danq-train",
+        *ARGS[: ARGS.index("-e")],
+        "-e",
+        "1",
+        *ARGS[ARGS.index("-e") + 2 :],
+    ]
+    one = subprocess.run(
+        cmd + ["--out-dir", str(tmp_path / "w0")], env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert one.returncode == 0, one.stderr[-1500:]
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
-    procs = [subprocess.Popen(cmd + ["--out-dir", str(tmp_path / f"w{i}"), "-e", "2", "--resume"],
-                              env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            cmd + ["--out-dir", str(tmp_path / f"w{i}"), "-e", "2", "--resume"],
+            env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [2, 2], [o[1][-800:] for o in outs]
     assert all("must see the chief's state file" in o[1] for o in outs)
 
 
-SLURM_STEP = {"SLURM_NTASKS": "2", "SLURM_STEP_NUM_TASKS": "2", "SLURM_PROCID": "1",
-              "SLURM_STEP_NODELIST": "cn[0858-0859]", "SLURM_STEP_TASKS_PER_NODE": "1(x2)"}
+SLURM_STEP = {
+    "SLURM_NTASKS": "2",
+    "SLURM_STEP_NUM_TASKS": "2",
+    "SLURM_PROCID": "1",
+    "SLURM_STEP_NODELIST": "cn[0858-0859]",
+    "SLURM_STEP_TASKS_PER_NODE": "1(x2)",
+}
 
 
 def test_slurm_cluster_on_nodes_without_gpus(monkeypatch):
@@ -235,8 +329,13 @@ def test_slurm_cluster_on_nodes_without_gpus(monkeypatch):
 def test_multi_worker_without_srun_is_a_clear_error(tmp_path):
     env = {**_env(), "SLURM_NTASKS": "2", "SLURM_JOB_ID": "7"}
     env.pop("SLURM_STEP_NUM_TASKS", None)
-    res = subprocess.run([sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)], env=env,
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 2, res.stderr[-800:]
     assert res.stderr.strip().splitlines()[-1].startswith("error: --multi-worker: this SLURM job has 2 tasks")
     assert "Traceback" not in res.stderr

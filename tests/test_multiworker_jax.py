@@ -12,15 +12,40 @@ import zipfile
 
 import numpy as np
 import pytest
-
 from conftest import BACKEND
+
 from dlbio.utils.resources import tiny_deepsea
 
 pytestmark = pytest.mark.skipif(BACKEND != "jax", reason="JAX's distributed runtime: the JAX run of the suite")
 
-ARGS = ["-d", str(tiny_deepsea()), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8",
-        "-b", "40", "-n", "400", "-e", "3", "--multi-worker", "-o", "", "--seed", "3", "-O", "sgd", "-l", "2.0"]
-LONG = [*ARGS[:ARGS.index("-n")], "-n", "2000", "-e", "3", "--patience", "10", *ARGS[ARGS.index("-e") + 2:]]
+ARGS = [
+    "-d",
+    str(tiny_deepsea()),
+    "-f",
+    "8",
+    "-k",
+    "9",
+    "--lstm-units",
+    "4",
+    "--dense-units",
+    "8",
+    "-b",
+    "40",
+    "-n",
+    "400",
+    "-e",
+    "3",
+    "--multi-worker",
+    "-o",
+    "",
+    "--seed",
+    "3",
+    "-O",
+    "sgd",
+    "-l",
+    "2.0",
+]
+LONG = [*ARGS[: ARGS.index("-n")], "-n", "2000", "-e", "3", "--patience", "10", *ARGS[ARGS.index("-e") + 2 :]]
 
 
 def _free_port():
@@ -34,16 +59,23 @@ def _env(index=None, port=None, processes=2):
     for k in ("XLA_FLAGS", "SLURM_NTASKS", "SLURM_JOB_ID"):
         env.pop(k, None)
     if index is not None:
-        env.update(KERAS_DISTRIBUTION_JOB_ADDRESSES=f"127.0.0.1:{port}", KERAS_DISTRIBUTION_NUM_PROCESSES=str(processes),
-                   KERAS_DISTRIBUTION_PROCESS_ID=str(index))
+        env.update(
+            KERAS_DISTRIBUTION_JOB_ADDRESSES=f"127.0.0.1:{port}",
+            KERAS_DISTRIBUTION_NUM_PROCESSES=str(processes),
+            KERAS_DISTRIBUTION_PROCESS_ID=str(index),
+        )
     return env
 
 
 def _start(args, out_dirs, extra=()):
     port = _free_port()
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *args, *extra]
-    return [subprocess.Popen(cmd + ["--out-dir", str(d)], env=_env(i, port), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for i, d in enumerate(out_dirs)]
+    return [
+        subprocess.Popen(
+            cmd + ["--out-dir", str(d)], env=_env(i, port), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for i, d in enumerate(out_dirs)
+    ]
 
 
 def _log(path):
@@ -57,17 +89,24 @@ def test_two_processes_train_one_model_and_the_chief_writes(tmp_path):
     procs = _start(ARGS, [tmp_path / "p0", tmp_path / "p1"])
     outs = [p.communicate(timeout=400) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-1500:] for o in outs]
-    one = subprocess.run([sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path / "single")],
-                         env=_env(), capture_output=True, text=True, timeout=400)
+    one = subprocess.run(
+        [sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path / "single")],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert one.returncode == 0, one.stderr[-1500:]
     chief = tmp_path / "p0" / "checkpoints"
     assert (chief / "bestmodel.DanQ.keras").is_file() and (chief / "bestmodel.DanQ.run.json").is_file()
     assert not (tmp_path / "p1" / "checkpoints" / "bestmodel.DanQ.keras").exists()  # only the chief writes
     assert not (tmp_path / "p1" / "checkpoints" / "bestmodel.DanQ.log.csv").exists()
-    two, single = _log(chief / "bestmodel.DanQ.log.csv"), _log(tmp_path / "single" / "checkpoints" /
-                                                                "bestmodel.DanQ.log.csv")
+    two, single = (
+        _log(chief / "bestmodel.DanQ.log.csv"),
+        _log(tmp_path / "single" / "checkpoints" / "bestmodel.DanQ.log.csv"),
+    )
     assert two.shape == single.shape == (3, 2)
-    assert two[-1, 0] < two[0, 0] - 0.005                            # it really trains
+    assert two[-1, 0] < two[0, 0] - 0.005  # it really trains
     # each process trains on its own half, so batches hold other sequences than one process's:
     # the same model and data, to a tolerance
     assert np.allclose(two, single, rtol=0.03), (two, single)
@@ -99,8 +138,13 @@ def test_a_signal_to_one_process_stops_both_and_both_resume(tmp_path):
 def test_a_missing_coordinator_is_a_clear_error_not_a_hang(tmp_path):
     env = {**_env(1, _free_port()), "DLBIO_CLUSTER_TIMEOUT_S": "2"}
     t0 = time.time()
-    res = subprocess.run([sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)], env=env,
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2, res.stderr[-800:]
     assert res.stderr.strip().splitlines()[-1].startswith("error: --multi-worker: no coordinator at 127.0.0.1:")
     assert "Traceback" not in res.stderr and time.time() - t0 < 60
@@ -109,7 +153,12 @@ def test_a_missing_coordinator_is_a_clear_error_not_a_hang(tmp_path):
 def test_multi_worker_in_the_batch_shell_is_a_clear_error(tmp_path):
     env = {**_env(), "SLURM_NTASKS": "2", "SLURM_JOB_ID": "7"}
     env.pop("SLURM_STEP_NUM_TASKS", None)
-    res = subprocess.run([sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)], env=env,
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2, res.stderr[-800:]
     assert res.stderr.strip().splitlines()[-1].startswith("error: --multi-worker: this SLURM job has 2 tasks")

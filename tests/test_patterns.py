@@ -18,8 +18,8 @@ def _planted(seed=0, n_a=25, n_b=20, n_rare=3, length=200):
         site = encode(MOTIFS[m])
         site = reverse_complement(site) if rng.random() < 0.5 else site
         at = int(rng.integers(20, length - 28))
-        codes[r, at:at + 8] = site
-        importance[r, at:at + 8] += 1.0
+        codes[r, at : at + 8] = site
+        importance[r, at : at + 8] += 1.0
     return codes, importance, which
 
 
@@ -29,8 +29,8 @@ def _reads_as(consensus, word):
 
 
 def test_two_planted_motifs_come_back_as_two_patterns_and_a_rare_one_as_none():
-    from dlbio.motifs.patterns import find_patterns
     from dlbio.interpret.seqlets import call_seqlets
+    from dlbio.motifs.patterns import find_patterns
 
     codes, importance, which = _planted()
     found = call_seqlets(importance, 1e-5, negative=False)
@@ -49,11 +49,11 @@ def test_two_planted_motifs_come_back_as_two_patterns_and_a_rare_one_as_none():
 
 
 def test_negative_seqlets_make_their_own_patterns_and_late_seqlets_join_by_likeness(monkeypatch):
-    from dlbio.motifs import patterns as pm
     from dlbio.interpret.seqlets import call_seqlets
+    from dlbio.motifs import patterns as pm
 
     codes, importance, which = _planted(seed=3, n_rare=0)
-    importance[[r for r, m in enumerate(which) if m == "b"]] *= -1          # b works against the prediction
+    importance[[r for r, m in enumerate(which) if m == "b"]] *= -1  # b works against the prediction
     found = call_seqlets(importance, 1e-5)
     whole = pm.find_patterns(codes, importance, found)
     assert [(p.name, p.sign) for p in whole] == [("pos1", 1), ("neg1", -1)]
@@ -66,8 +66,8 @@ def test_negative_seqlets_make_their_own_patterns_and_late_seqlets_join_by_liken
 
 
 def test_too_few_seqlets_make_no_pattern():
-    from dlbio.motifs.patterns import find_patterns
     from dlbio.interpret.seqlets import call_seqlets
+    from dlbio.motifs.patterns import find_patterns
 
     codes, importance, _ = _planted(n_a=4, n_b=0, n_rare=0)
     found = call_seqlets(importance, 1e-5)

@@ -17,8 +17,8 @@ def test_results_in_task_order_and_the_bar_counts_reported_units(capsys):
     out = map_in_processes(_square_after_steps, [(3, 3.0), (0, 3.0)], 2, "work", True, units=(5, "step"))
     assert out == [9, 0]
     states = capsys.readouterr().err.replace("\r", "\n")
-    assert "3/5" in states          # the workers' reports, before either task finished
-    assert "5/5" in states          # and full at the end
+    assert "3/5" in states  # the workers' reports, before either task finished
+    assert "5/5" in states  # and full at the end
 
 
 def test_without_units_the_bar_counts_tasks(capsys):
@@ -30,8 +30,9 @@ def test_in_a_batch_job_log_the_reported_units_come_as_lines(monkeypatch, capsys
     from dlbio.utils import progress
 
     monkeypatch.setattr(progress, "INTERVAL_S", 2.0)
-    out = map_in_processes(_square_after_steps, [(3, 5.0), (0, 5.0)], 2, "vgrad 2 runs", progress.LINES,
-                           units=(5, "epoch"))
+    out = map_in_processes(
+        _square_after_steps, [(3, 5.0), (0, 5.0)], 2, "vgrad 2 runs", progress.LINES, units=(5, "epoch")
+    )
     assert out == [9, 0]
     lines = capsys.readouterr().err.splitlines()
     assert any(line.startswith("vgrad 2 runs: 3/5 epochs (60 %) in ") for line in lines)  # while the tasks run

@@ -33,8 +33,9 @@ run_program(cmd, args=sys.argv[2:])
 @pytest.mark.parametrize("status,finalized", [(75, False), (0, True), (2, True)])
 def test_exit_75_skips_final_clean_up_and_keeps_output(tmp_path, status, finalized):
     mark = tmp_path / "mark"
-    res = subprocess.run([sys.executable, "-c", PROGRAM, str(mark), str(status)], capture_output=True, text=True,
-                         timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-c", PROGRAM, str(mark), str(status)], capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == status
     assert res.stdout == "state saved\n" and res.stderr == "stopped by a signal\n"
     assert mark.exists() == finalized

@@ -15,8 +15,15 @@ def _fit(progress, n, epochs, initial_epoch=0, before=(), y=0.0):
     model = keras.Model(x, keras.layers.Dense(1)(x))
     model.compile(loss="mse", optimizer="sgd")
     data = np.ones((n, 3), np.float32), np.full((n, 1), y, np.float32)
-    model.fit(*data, batch_size=2, epochs=epochs, initial_epoch=initial_epoch, verbose=0,
-              callbacks=[*before, progress], validation_data=data)
+    model.fit(
+        *data,
+        batch_size=2,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        verbose=0,
+        callbacks=[*before, progress],
+        validation_data=data,
+    )
 
 
 def test_bar_counts_batches_and_shows_the_epoch(capsys):
@@ -29,9 +36,9 @@ def test_bar_counts_batches_and_shows_the_epoch(capsys):
 def test_resumed_bar_starts_where_the_run_stopped():
     # stopped after batch 2 of epoch 2 (of 3 per epoch); a resumed run does 1 + 3 more batches
     bar = EpochProgress(3, initial_epoch=1, steps_per_epoch=3, initial_step=2)
-    _fit(bar, 2, 2, initial_epoch=1)       # the rest of the interrupted epoch: 1 batch
+    _fit(bar, 2, 2, initial_epoch=1)  # the rest of the interrupted epoch: 1 batch
     assert bar._bar.n == 6
-    _fit(bar, 6, 3, initial_epoch=2)       # the next fit call: one more epoch
+    _fit(bar, 6, 3, initial_epoch=2)  # the next fit call: one more epoch
     assert (bar._bar.n, bar._bar.total) == (9, 9)
 
 
@@ -69,20 +76,26 @@ def test_progress_lines_give_each_epoch_and_mark_the_kept_models(tmp_path, capsy
 def test_progress_lines_within_long_epochs_count_batches_from_where_a_resume_starts(capsys):
     # interval 0: a line after every batch; resumed after batch 2 of epoch 2 (3 batches per epoch)
     lines = ProgressLines(3, "DanQ", interval_s=0, steps_per_epoch=3, initial_step=2)
-    _fit(lines, 2, 2, initial_epoch=1)   # the rest of the interrupted epoch: 1 batch
-    _fit(lines, 6, 3, initial_epoch=2)   # then a whole epoch
+    _fit(lines, 2, 2, initial_epoch=1)  # the rest of the interrupted epoch: 1 batch
+    _fit(lines, 6, 3, initial_epoch=2)  # then a whole epoch
     got = [line.split(":")[0] for line in capsys.readouterr().err.splitlines()]
-    assert got == ["DanQ epoch 2/3, batch 3/3", "DanQ epoch 2/3",
-                   "DanQ epoch 3/3, batch 1/3", "DanQ epoch 3/3, batch 2/3", "DanQ epoch 3/3, batch 3/3",
-                   "DanQ epoch 3/3"]
+    assert got == [
+        "DanQ epoch 2/3, batch 3/3",
+        "DanQ epoch 2/3",
+        "DanQ epoch 3/3, batch 1/3",
+        "DanQ epoch 3/3, batch 2/3",
+        "DanQ epoch 3/3, batch 3/3",
+        "DanQ epoch 3/3",
+    ]
 
 
 def test_progress_lines_for_short_epochs_only_when_the_interval_has_passed(capsys):
     _fit(ProgressLines(5, "vgrad-lstm init 7", every_epoch=False, interval_s=3600), 4, 5)
     assert capsys.readouterr().err == ""
     _fit(ProgressLines(3, "vgrad-lstm init 7", every_epoch=False, interval_s=0), 4, 3)
-    assert [line.split(":")[0] for line in capsys.readouterr().err.splitlines()] == \
-        [f"vgrad-lstm init 7 epoch {e}/3" for e in (1, 2, 3)]
+    assert [line.split(":")[0] for line in capsys.readouterr().err.splitlines()] == [
+        f"vgrad-lstm init 7 epoch {e}/3" for e in (1, 2, 3)
+    ]
 
 
 def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_path):
@@ -91,15 +104,37 @@ def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_pat
     from dlbio.cli.danq import danq_train
     from dlbio.utils.resources import tiny_deepsea
 
-    args = ["-d", tiny_deepsea(), "-e", 2, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50,
-            "-n", 100, "--out-dir", tmp_path, "-o", ""]
+    args = [
+        "-d",
+        tiny_deepsea(),
+        "-e",
+        2,
+        "-f",
+        8,
+        "-k",
+        9,
+        "--lstm-units",
+        4,
+        "--dense-units",
+        8,
+        "-b",
+        50,
+        "-n",
+        100,
+        "--out-dir",
+        tmp_path,
+        "-o",
+        "",
+    ]
     res = CliRunner().invoke(danq_train, [str(a) for a in args], catch_exceptions=False)  # stderr: not a TTY
     assert res.exit_code == 0, res.output
     import keras
 
     params = keras.models.load_model(tmp_path / "checkpoints" / "bestmodel.DanQ.keras").count_params()
-    assert res.stderr.splitlines()[0] == (f"DanQ: {params:,} parameters, 8 targets; 100 training sequences of 200 bp "
-                                          "(2 batches of 50 per epoch, up to 2 epochs), 100 for validation; on the CPU")
+    assert res.stderr.splitlines()[0] == (
+        f"DanQ: {params:,} parameters, 8 targets; 100 training sequences of 200 bp "
+        "(2 batches of 50 per epoch, up to 2 epochs), 100 for validation; on the CPU"
+    )
     epochs = [line for line in res.stderr.splitlines() if line.startswith("DanQ epoch")]
     assert [line.split(":")[0] for line in epochs] == ["DanQ epoch 1/2", "DanQ epoch 2/2"]
     assert "val_auc_median" in epochs[0] and epochs[0].endswith("; best so far, saved")
@@ -113,12 +148,13 @@ def test_line_counter_reports_count_share_and_time_left_then_done(monkeypatch, c
     clock = iter([0.0, 600.0, 900.0, 1200.0, 1500.0])  # start, then one reading per call
     monkeypatch.setattr(progress.time, "monotonic", lambda: next(clock))
     with progress.counter(400_000, "predict", "seq", progress.LINES) as count:
-        count.update(100_000)   # 600 s: a line, 300,000 to go at 100,000 per 600 s
-        count.update(100_000)   # 900 s: only 300 s since the last line
-        count.update(200_000)   # 1200 s: finished, no progress line
+        count.update(100_000)  # 600 s: a line, 300,000 to go at 100,000 per 600 s
+        count.update(100_000)  # 900 s: only 300 s since the last line
+        count.update(200_000)  # 1200 s: finished, no progress line
     assert capsys.readouterr().err.splitlines() == [
         "predict: 100,000/400,000 seq (25 %) in 10 min, about 30 min left",
-        "predict: 400,000 seq done in 25 min"]
+        "predict: 400,000 seq done in 25 min",
+    ]
 
 
 def test_line_counter_stays_silent_for_short_work_and_after_an_error(monkeypatch, capsys):
@@ -144,16 +180,19 @@ def test_progress_mode_follows_quiet_and_the_terminal(monkeypatch):
     assert (progress.progress_mode(False), progress.progress_mode(True)) == (progress.BAR, progress.OFF)
     monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: False)
     assert (progress.progress_mode(False), progress.progress_mode(True)) == (progress.LINES, progress.OFF)
-    assert (progress.normalise(True), progress.normalise(False), progress.normalise(None)) == \
-        (progress.BAR, progress.OFF, progress.OFF)
+    assert (progress.normalise(True), progress.normalise(False), progress.normalise(None)) == (
+        progress.BAR,
+        progress.OFF,
+        progress.OFF,
+    )
 
 
 def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dlbio.utils import progress
     from dlbio.cli.danq import danq_predict
     from dlbio.models.deepsea import build
+    from dlbio.utils import progress
     from dlbio.utils.resources import tiny_deepsea
 
     model = build("DanQ", 8, 200, filters=4, kernel_size=9, lstm_units=2, dense_units=4)
@@ -164,7 +203,10 @@ def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp
     assert res.exit_code == 0, res.output
     lines = [line for line in res.stderr.splitlines() if line.startswith("predict: ")]
     assert [line.split(" in ")[0] for line in lines] == [
-        "predict: 100/300 seq (33 %)", "predict: 200/300 seq (67 %)", "predict: 300 seq done"]
+        "predict: 100/300 seq (33 %)",
+        "predict: 200/300 seq (67 %)",
+        "predict: 300 seq done",
+    ]
     assert "left" in lines[0]
     res = CliRunner().invoke(danq_predict, [str(a) for a in args] + ["-q"], catch_exceptions=False)
     assert res.exit_code == 0 and "predict:" not in res.stderr
@@ -173,14 +215,24 @@ def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp
 def test_danq_prepare_in_a_batch_job_logs_peak_files_and_chromosomes(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dlbio.utils import progress
     from dlbio.cli.genomics import build_dataset
+    from dlbio.utils import progress
     from dlbio.utils.resources import data_dir
 
     g = data_dir() / "genome_tiny"
     monkeypatch.setattr(progress, "INTERVAL_S", 0.0)
-    args = ["-g", g / "genome.fa", "--sheet", g / "targets.tsv", "--test-chroms", "chr3", "--valid-chroms", "chr2",
-            "-o", tmp_path / "d"]
+    args = [
+        "-g",
+        g / "genome.fa",
+        "--sheet",
+        g / "targets.tsv",
+        "--test-chroms",
+        "chr3",
+        "--valid-chroms",
+        "chr2",
+        "-o",
+        tmp_path / "d",
+    ]
     res = CliRunner().invoke(build_dataset, [str(a) for a in args], catch_exceptions=False)  # stderr: not a TTY
     assert res.exit_code == 0, res.output
     done = [line.split(" in ")[0] for line in res.stderr.splitlines() if " done in " in line]

@@ -10,14 +10,22 @@ from dlbio.data.deepsea_mat import MatSet
 from dlbio.data.encoding import decode, encode, reverse_complement
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
-from dlbio.utils.errors import DlbioError
 from dlbio.predict.variants import read_vcf
+from dlbio.utils.errors import DlbioError
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
-FIELD = st.one_of(st.sampled_from(["chr1", "1", "chrZ", "-5", "0", "10", "99999", "abc", "", "A", "<DEL>", "A,C",
-                                   "AC", "N", ".", "track", "#x"]),
-                  st.text(string.printable, max_size=8))
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+FIELD = st.one_of(
+    st.sampled_from(
+        ["chr1", "1", "chrZ", "-5", "0", "10", "99999", "abc", "", "A", "<DEL>", "A,C", "AC", "N", ".", "track", "#x"]
+    ),
+    st.text(string.printable, max_size=8),
+)
 LINE = st.lists(FIELD, min_size=0, max_size=7).map("\t".join)
 
 
@@ -108,21 +116,27 @@ def _v5_file(tmp_path, compress):
     if not path.exists():
         rng = np.random.default_rng(0)
         onehot = np.eye(4, dtype=np.uint8)[rng.integers(0, 4, (6, 20))].transpose(0, 2, 1)  # (N, 4, L)
-        savemat(path, {"testxdata": onehot, "testdata": rng.integers(0, 2, (6, 3)).astype(np.uint8)},
-                do_compression=compress)
+        savemat(
+            path,
+            {"testxdata": onehot, "testdata": rng.integers(0, 2, (6, 3)).astype(np.uint8)},
+            do_compression=compress,
+        )
     return path.read_bytes()
 
 
 @SETTINGS
-@given(compress=st.booleans(), cut=st.integers(0, 10_000), edits=st.lists(
-    st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3))
+@given(
+    compress=st.booleans(),
+    cut=st.integers(0, 10_000),
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=3),
+)
 def test_v5_reader_never_crashes_on_a_damaged_file(tmp_path, compress, cut, edits):
     """The streaming v5 reader (dlbio.data.mat5) on a real file cut short or with bytes changed."""
     data = bytearray(_v5_file(tmp_path, compress))
     for pos, value in edits:
         data[pos % len(data)] = value
     p = tmp_path / "test.mat"
-    p.write_bytes(bytes(data[:cut % (len(data) + 1)] if cut % 3 == 0 else data))
+    p.write_bytes(bytes(data[: cut % (len(data) + 1)] if cut % 3 == 0 else data))
     try:
         s = MatSet(p, "test")
     except DlbioError as exc:

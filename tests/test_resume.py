@@ -14,8 +14,31 @@ import pytest
 from dlbio.utils.resources import tiny_deepsea
 
 TINY = tiny_deepsea()
-ARGS = ["-d", str(TINY), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8", "-b", "20",
-        "-n", "400", "-e", "4", "--patience", "10", "-o", "", "-q", "--seed", "5"]
+ARGS = [
+    "-d",
+    str(TINY),
+    "-f",
+    "8",
+    "-k",
+    "9",
+    "--lstm-units",
+    "4",
+    "--dense-units",
+    "8",
+    "-b",
+    "20",
+    "-n",
+    "400",
+    "-e",
+    "4",
+    "--patience",
+    "10",
+    "-o",
+    "",
+    "-q",
+    "--seed",
+    "5",
+]
 CMD = [sys.executable, "-m", "dlbio", "danq-train"]
 
 
@@ -40,8 +63,9 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     subprocess.run(CMD + ARGS + ["--out-dir", str(straight)], check=True, env=_env(), capture_output=True)
 
     state = broken / "checkpoints" / "bestmodel.DanQ.state.keras"
-    proc = subprocess.Popen(CMD + ARGS + ["--out-dir", str(broken)], env=_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        CMD + ARGS + ["--out-dir", str(broken)], env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.time() + 240
     while not state.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -57,8 +81,9 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     # the interrupted epoch is neither validated nor logged: only the finished ones are
     assert len(log.read_text().splitlines()) == 1 + saved["epoch"]
 
-    res = subprocess.run(CMD + ARGS + ["--out-dir", str(broken), "--resume"], env=_env(),
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        CMD + ARGS + ["--out-dir", str(broken), "--resume"], env=_env(), capture_output=True, text=True
+    )
     assert res.returncode == 0, res.stderr
     assert "resuming from" in res.stdout
     assert _state(state)["epoch"] == 4 and _state(state)["step"] == 0
@@ -72,8 +97,29 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
 def test_resume_refuses_changed_options(tmp_path, run_cli):
     from dlbio.cli.danq import danq_train
 
-    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100, "-e", 1,
-             "-o", "", "-q", "--out-dir", tmp_path]
+    small = [
+        "-d",
+        TINY,
+        "-f",
+        8,
+        "-k",
+        9,
+        "--lstm-units",
+        4,
+        "--dense-units",
+        8,
+        "-b",
+        50,
+        "-n",
+        100,
+        "-e",
+        1,
+        "-o",
+        "",
+        "-q",
+        "--out-dir",
+        tmp_path,
+    ]
     run_cli(danq_train, small)
     res = run_cli(danq_train, [*small[:-2], "--out-dir", tmp_path, "--resume", "-l", "0.5"], ok=False)
     assert res.exit_code == 2 and "different options (learning_rate)" in res.output
@@ -90,8 +136,29 @@ def test_resume_after_early_stopping_trains_no_more(tmp_path, run_cli):
     from dlbio.cli.danq import danq_train
     from dlbio.training.resume import read_state, save_state
 
-    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
-             "-o", "", "-q", "--out-dir", tmp_path, "--patience", 2]
+    small = [
+        "-d",
+        TINY,
+        "-f",
+        8,
+        "-k",
+        9,
+        "--lstm-units",
+        4,
+        "--dense-units",
+        8,
+        "-b",
+        50,
+        "-n",
+        100,
+        "-o",
+        "",
+        "-q",
+        "--out-dir",
+        tmp_path,
+        "--patience",
+        2,
+    ]
     run_cli(danq_train, [*small, "-e", 1])
     path = tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras"
     state = read_state(path)
@@ -120,8 +187,27 @@ def test_sigterm_after_the_last_batch_still_stops_the_job(tmp_path, run_cli, mon
             os.kill(os.getpid(), signal.SIGTERM)
 
     monkeypatch.setattr(callbacks.ValidationAUC, "on_epoch_end", validate_then_signal)
-    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
-             "-q", "--out-dir", tmp_path, "-e", 2]
+    small = [
+        "-d",
+        TINY,
+        "-f",
+        8,
+        "-k",
+        9,
+        "--lstm-units",
+        4,
+        "--dense-units",
+        8,
+        "-b",
+        50,
+        "-n",
+        100,
+        "-q",
+        "--out-dir",
+        tmp_path,
+        "-e",
+        2,
+    ]
     res = run_cli(danq_train, small, ok=False)
     assert res.exit_code == 75 and "rerun with --resume" in res.output
     assert _state(tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras")["epoch"] == 2
@@ -146,8 +232,28 @@ def test_mixed_precision_resume_equals_uninterrupted(tmp_path, run_cli):
     """The state of a mixed_float16 run holds the loss-scale optimizer; resuming restores it."""
     from dlbio.cli.danq import danq_train
 
-    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
-             "-o", "", "-q", "--mixed-precision", "--patience", 10]
+    small = [
+        "-d",
+        TINY,
+        "-f",
+        8,
+        "-k",
+        9,
+        "--lstm-units",
+        4,
+        "--dense-units",
+        8,
+        "-b",
+        50,
+        "-n",
+        100,
+        "-o",
+        "",
+        "-q",
+        "--mixed-precision",
+        "--patience",
+        10,
+    ]
     straight, broken = tmp_path / "straight", tmp_path / "broken"
     run_cli(danq_train, [*small, "-e", 3, "--out-dir", straight])
     run_cli(danq_train, [*small, "-e", 1, "--out-dir", broken])
@@ -246,10 +352,16 @@ def test_two_replica_mirrored_resume_mid_epoch_equals_uninterrupted(tmp_path):
     """-g N --resume (MirroredStrategy, here on 2 logical CPUs): it used to crash building the
     optimizer outside the strategy, and Keras's extra iterator (to build a distributed model)
     shifted the epochs of the shuffled data, so a resumed epoch saw other batches."""
+
     def run(folder, mode):
         (tmp_path / folder).mkdir(exist_ok=True)
-        return subprocess.run([sys.executable, "-c", MIRRORED_RUN, str(tmp_path / folder), mode], env=_env(),
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-c", MIRRORED_RUN, str(tmp_path / folder), mode],
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     assert run("straight", "straight").returncode == 0
     stopped = run("broken", "stop")
@@ -267,8 +379,29 @@ def test_signal_with_an_epochs_last_batch_stops_at_the_boundary(tmp_path, run_cl
     from dlbio.cli.danq import danq_train
     from dlbio.training import callbacks
 
-    small = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100,
-             "-o", "", "-q", "-e", 3, "--patience", 10]
+    small = [
+        "-d",
+        TINY,
+        "-f",
+        8,
+        "-k",
+        9,
+        "--lstm-units",
+        4,
+        "--dense-units",
+        8,
+        "-b",
+        50,
+        "-n",
+        100,
+        "-o",
+        "",
+        "-q",
+        "-e",
+        3,
+        "--patience",
+        10,
+    ]
     run_cli(danq_train, [*small, "--out-dir", tmp_path / "straight"])
     seen = {"n": 0}
 

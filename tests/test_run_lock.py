@@ -8,32 +8,42 @@ import sys
 
 import pytest
 
+from dlbio.training.run_lock import run_lock
 from dlbio.utils.errors import DlbioError
 from dlbio.utils.resources import tiny_deepsea
-from dlbio.training.run_lock import run_lock
 
 
 def test_a_held_lock_refuses_a_second_run_and_is_released_after(tmp_path):
     lock = tmp_path / "checkpoints" / "bestmodel.DanQ.lock"
     with run_lock(lock) as locked:
         assert locked and f"pid {os.getpid()} on " in lock.read_text()
-        with pytest.raises(DlbioError, match=f"bestmodel.DanQ.lock: another danq-train is writing these outputs "
-                                             f"\\(pid {os.getpid()} on .*\\); wait for it to end, or give this run "
-                                             "its own --prefix or --out-dir"):
+        with pytest.raises(
+            DlbioError,
+            match=f"bestmodel.DanQ.lock: another danq-train is writing these outputs "
+            f"\\(pid {os.getpid()} on .*\\); wait for it to end, or give this run "
+            "its own --prefix or --out-dir",
+        ):
             with run_lock(lock):
                 pass
-        with run_lock(tmp_path / "checkpoints" / "sweep1.DanQ.lock"):   # another prefix: no conflict
+        with run_lock(tmp_path / "checkpoints" / "sweep1.DanQ.lock"):  # another prefix: no conflict
             pass
-    with run_lock(lock) as locked:                                        # released at the end of the block
+    with run_lock(lock) as locked:  # released at the end of the block
         assert locked
 
 
 def test_a_killed_run_leaves_no_lock_behind(tmp_path):
     """A job killed at its time limit (SIGKILL, no clean-up) must not lock out its requeued self."""
     lock = tmp_path / "x.lock"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom dlbio.training.run_lock import run_lock\n"
-                               f"with run_lock({str(lock)!r}):\n    print('held', flush=True)\n    time.sleep(120)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom dlbio.training.run_lock import run_lock\n"
+            f"with run_lock({str(lock)!r}):\n    print('held', flush=True)\n    time.sleep(120)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(DlbioError, match=f"pid {holder.pid} on "):

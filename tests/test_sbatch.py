@@ -31,14 +31,16 @@ exit 0
 
 def _stubs(d: Path, train: str) -> dict:
     d.mkdir()
-    for name, body in {"module": "#!/bin/bash\nexit 0\n", "danq-train": train,
-                       "dlbio": '#!/bin/bash\necho "$@" > "$STUBS/dlbio.args"\nexit "${CHECK_STATUS:-0}"\n',
-                       "danq-visualize": '#!/bin/bash\necho "$@" > "$STUBS/visualized"\n',
-                       "scontrol": '#!/bin/bash\necho "$@" > "$STUBS/scontrol.args"\n',
-                       "srun": '#!/bin/bash\nexec "$@"\n',  # one task
-                       # scancel --signal=TERM <job> signals the job's steps, not the batch shell
-                       "scancel": '#!/bin/bash\necho "$@" > "$STUBS/scancel.args"\n'
-                                  'kill -TERM "$(cat "$STUBS/train.pid")"\n'}.items():
+    for name, body in {
+        "module": "#!/bin/bash\nexit 0\n",
+        "danq-train": train,
+        "dlbio": '#!/bin/bash\necho "$@" > "$STUBS/dlbio.args"\nexit "${CHECK_STATUS:-0}"\n',
+        "danq-visualize": '#!/bin/bash\necho "$@" > "$STUBS/visualized"\n',
+        "scontrol": '#!/bin/bash\necho "$@" > "$STUBS/scontrol.args"\n',
+        "srun": '#!/bin/bash\nexec "$@"\n',  # one task
+        # scancel --signal=TERM <job> signals the job's steps, not the batch shell
+        "scancel": '#!/bin/bash\necho "$@" > "$STUBS/scancel.args"\nkill -TERM "$(cat "$STUBS/train.pid")"\n',
+    }.items():
         (d / name).write_text(body)
         (d / name).chmod(0o755)
     return {**os.environ, "PATH": f"{d}:{os.environ['PATH']}", "STUBS": str(d), "SLURM_JOB_ID": "4242"}
@@ -49,8 +51,14 @@ def _signalled_run(tmp_path, script: str, sig: int):
     for TERM, to danq-train too: scancel signals every process of the job)."""
     env = _stubs(tmp_path / "stubs", STUB_TRAIN)
     (tmp_path / "data").mkdir()
-    proc = subprocess.Popen(["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        ["bash", str(SCRIPTS / script)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     started = tmp_path / "stubs" / "train.started"
     deadline = time.time() + 30
     while not started.exists() and time.time() < deadline:
@@ -66,8 +74,13 @@ def _signalled_run(tmp_path, script: str, sig: int):
     return proc.returncode, out, tmp_path / "stubs" / "scontrol.args"
 
 
-ALL = ["danq_1gpu.sbatch", "danq_4gpu.sbatch", "danq_multinode.sbatch", "danq_multinode_jax.sbatch",
-       "danq_1gpu_torch.sbatch"]
+ALL = [
+    "danq_1gpu.sbatch",
+    "danq_4gpu.sbatch",
+    "danq_multinode.sbatch",
+    "danq_multinode_jax.sbatch",
+    "danq_1gpu_torch.sbatch",
+]
 
 
 @pytest.mark.parametrize("script", ALL)
@@ -75,7 +88,9 @@ def test_time_limit_signal_saves_and_requeues(tmp_path, script):
     status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGUSR1)  # --signal=B:USR1@300
     assert scontrol.read_text().split() == ["requeue", "4242"], out
     assert status == 0 and "requeueing 4242" in out
-    backend = {"danq_multinode_jax.sbatch": "jax", "danq_1gpu_torch.sbatch": "torch"}.get(script, os.environ["KERAS_BACKEND"])
+    backend = {"danq_multinode_jax.sbatch": "jax", "danq_1gpu_torch.sbatch": "torch"}.get(
+        script, os.environ["KERAS_BACKEND"]
+    )
     assert (tmp_path / "stubs" / "train.backend").read_text().strip() == backend
     if "multinode" in script:  # the workers get TERM through scancel, not through srun
         assert (tmp_path / "stubs" / "scancel.args").read_text().split() == ["--signal=TERM", "4242"]
@@ -97,8 +112,14 @@ def test_finished_run_draws_and_does_not_requeue(tmp_path):
     time.sleep(0.05)
     env = _stubs(tmp_path / "stubs", "#!/bin/bash\ntouch predictions/bestmodel.DeepSEA.test_results.h5\nexit 0\n")
     (tmp_path / "data").mkdir()
-    res = subprocess.run(["bash", str(SCRIPTS / "danq_1gpu.sbatch"), "-m", "DeepSEA"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=30)
+    res = subprocess.run(
+        ["bash", str(SCRIPTS / "danq_1gpu.sbatch"), "-m", "DeepSEA"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     drawn = (tmp_path / "stubs" / "visualized").read_text().split()
     assert drawn == ["-t", "1", "-p", "predictions/bestmodel.DeepSEA.test_results.h5"]  # this run's
@@ -107,10 +128,11 @@ def test_finished_run_draws_and_does_not_requeue(tmp_path):
 
 @pytest.mark.parametrize("script", ALL)
 def test_a_job_whose_backend_sees_no_gpu_stops_before_training(tmp_path, script):
-    env = {**_stubs(tmp_path / "stubs", "#!/bin/bash\ntouch \"$STUBS/train.started\"\n"), "CHECK_STATUS": "1"}
+    env = {**_stubs(tmp_path / "stubs", '#!/bin/bash\ntouch "$STUBS/train.started"\n'), "CHECK_STATUS": "1"}
     (tmp_path / "data").mkdir()
-    res = subprocess.run(["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env, capture_output=True, text=True,
-                         timeout=30)
+    res = subprocess.run(
+        ["bash", str(SCRIPTS / script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
+    )
     assert res.returncode == 1 and (tmp_path / "stubs" / "dlbio.args").read_text().split() == ["check", "--gpu"]
     assert not (tmp_path / "stubs" / "train.started").exists()
 
@@ -119,6 +141,7 @@ def test_a_job_whose_backend_sees_no_gpu_stops_before_training(tmp_path, script)
 def test_failed_run_keeps_its_status(tmp_path, body, status):
     env = _stubs(tmp_path / "stubs", f"#!/bin/bash\n{body}\n")
     (tmp_path / "data").mkdir()
-    res = subprocess.run(["bash", str(SCRIPTS / "danq_1gpu.sbatch")], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=30)
+    res = subprocess.run(
+        ["bash", str(SCRIPTS / "danq_1gpu.sbatch")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30
+    )
     assert res.returncode == status and not (tmp_path / "stubs" / "scontrol.args").exists()

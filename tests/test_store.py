@@ -40,7 +40,7 @@ def test_store_gives_exactly_the_mat_batches(mat_dir, tmp_path, monkeypatch):
     # and through the backend's loader (tf.data, or a keras PyDataset), one-hot included
     da, db = (_loaded(pipeline.make_dataset(s["valid"], 8)) for s in (mats, stores))
     assert len(da) == 3 and all(np.array_equal(p, q) for p, q in zip(da, db))
-    assert np.array_equal(da[0][:, 7], np.zeros((8, 4), np.float32))            # N: an all-zero row
+    assert np.array_equal(da[0][:, 7], np.zeros((8, 4), np.float32))  # N: an all-zero row
 
 
 def _loaded(batches) -> list:
@@ -118,28 +118,28 @@ def test_a_store_is_checked_once_per_file_version(mat_dir, tmp_path, monkeypatch
     real = store._part_sha256
     monkeypatch.setattr(store, "_part_sha256", lambda p, *span: hashed.append(p.name) or real(p, *span))
     assert store.StoreSet(path).verified and sorted(hashed) == ["labels.bits", "seq.u8"]
-    assert store.StoreSet(path).verified and len(hashed) == 2          # remembered: not read again
+    assert store.StoreSet(path).verified and len(hashed) == 2  # remembered: not read again
     assert not store.StoreSet(path, verify=False).verified and len(hashed) == 2
     data = bytearray((path / "seq.u8").read_bytes())
-    data[3] = (data[3] + 1) % 4                                        # a valid base code, the wrong one
+    data[3] = (data[3] + 1) % 4  # a valid base code, the wrong one
     mtime = (path / "seq.u8").stat().st_mtime_ns
     (path / "seq.u8").write_bytes(bytes(data))
     # the kernel's clock ticks every few ms: a write this soon after the check could keep its mtime
     os.utime(path / "seq.u8", ns=(mtime + 10**7, mtime + 10**7))
     with pytest.raises(DlbioError, match=r"seq.u8: its SHA-256 differs from the manifest's"):
         store.StoreSet(path)
-    assert len(hashed) == 4                                            # the change was noticed and checked
-    assert store.StoreSet(path, verify=False).read(0, 1)[0][0, 3] == data[3]   # --no-verify reads it as it is
+    assert len(hashed) == 4  # the change was noticed and checked
+    assert store.StoreSet(path, verify=False).read(0, 1)[0][0, 3] == data[3]  # --no-verify reads it as it is
 
 
 def test_base_codes_out_of_range_are_refused_at_every_read(mat_dir, tmp_path):
     sources.convert(mat_dir, tmp_path / "s", ("train",))
     path = tmp_path / "s" / "train.dlbio"
     data = bytearray((path / "seq.u8").read_bytes())
-    data[40 * 50 + 6::7] = bytes([9]) * len(data[40 * 50 + 6::7])     # the byte 9 in every 7th place from row 51
+    data[40 * 50 + 6 :: 7] = bytes([9]) * len(data[40 * 50 + 6 :: 7])  # the byte 9 in every 7th place from row 51
     (path / "seq.u8").write_bytes(bytes(data))
     s = store.StoreSet(path, verify=False)
-    assert s.read(0, 50)[0].max() <= 4                                  # rows before the damage read as ever
+    assert s.read(0, 50)[0].max() <= 4  # rows before the damage read as ever
     with pytest.raises(DlbioError, match=r"seq.u8: base code 9 in row 51, position 7 \(codes are 0-4"):
         s.read(0, 100)
 
@@ -150,8 +150,30 @@ def test_the_run_record_has_the_verified_checksums(tmp_path, run_cli):
     from dlbio.utils.resources import tiny_deepsea
 
     run_cli(danq_convert, ["-d", tiny_deepsea(), "-o", tmp_path / "st", "-q"])
-    run_cli(danq_train, ["-d", tmp_path / "st", "-e", 1, "-f", 4, "-k", 9, "--lstm-units", 2, "--dense-units", 4,
-                         "-b", 100, "-n", 200, "-o", "", "-q"])
+    run_cli(
+        danq_train,
+        [
+            "-d",
+            tmp_path / "st",
+            "-e",
+            1,
+            "-f",
+            4,
+            "-k",
+            9,
+            "--lstm-units",
+            2,
+            "--dense-units",
+            4,
+            "-b",
+            100,
+            "-n",
+            200,
+            "-o",
+            "",
+            "-q",
+        ],
+    )
     record = json.loads((tmp_path / "checkpoints" / "bestmodel.DanQ.run.json").read_text())["data"]
     manifest = json.loads((tmp_path / "st" / "train.dlbio" / "manifest.json").read_text())
     assert record["train"]["verified"] is True and record["train"]["seq_sha256"] == manifest["seq_sha256"]
@@ -183,4 +205,4 @@ def test_part_checksums_cover_every_byte(monkeypatch):
     import hashlib
 
     assert h.hexdigest() == hashlib.sha256(data).hexdigest()
-    assert h.parts == [hashlib.sha256(data[i:i + 10]).hexdigest() for i in range(0, 37, 10)]
+    assert h.parts == [hashlib.sha256(data[i : i + 10]).hexdigest() for i in range(0, 37, 10)]

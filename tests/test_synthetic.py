@@ -57,7 +57,7 @@ def _slide_vgrad_data():
             data.append("".join(seq[:seq_len]))
             start, prev_char = False, ""
             for j in range(pred_len, seq_len):
-                seq_in, c_out = data[i][(j - pred_len):j], data[i][j]
+                seq_in, c_out = data[i][(j - pred_len) : j], data[i][j]
                 if start and (c_out == "1" or (c_out == "0" and prev_char == "1")):
                     if i < n_train:
                         x_train.append([int(c) for c in seq_in])

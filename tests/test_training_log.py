@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlbio.utils.errors import DlbioError
 from dlbio.training.log import read_training_log, summarize_log
+from dlbio.utils.errors import DlbioError
 
 KERAS_LOG = "epoch,loss,val_auc_median,val_loss\n0,0.70,0.55,0.66\n1,0.60,0.71,0.58\n2,0.50,0.78,0.61\n"
 MULTI_WORKER_LOG = "epoch,loss,val_loss\n0,0.9,0.8\n1,0.7,0.65\n"
@@ -33,11 +33,14 @@ def test_a_running_jobs_half_written_last_row_is_left_out(tmp_path):
     assert read_training_log(tmp_path / "a.log.csv")["epoch"].tolist() == [1, 2, 3]
 
 
-@pytest.mark.parametrize("text,message", [
-    ("epoch,loss,val_loss\n", "has no epochs yet"),                     # a job that has just started
-    ("target\tfile\nCTCF\tctcf.bed\n", "expected the columns epoch, loss, val_loss"),
-    ("epoch,loss,val_loss\n0,0.5,0.4\n1,nan?,0.3\n", "line 3: not a number"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("epoch,loss,val_loss\n", "has no epochs yet"),  # a job that has just started
+        ("target\tfile\nCTCF\tctcf.bed\n", "expected the columns epoch, loss, val_loss"),
+        ("epoch,loss,val_loss\n0,0.5,0.4\n1,nan?,0.3\n", "line 3: not a number"),
+    ],
+)
 def test_a_file_that_is_not_a_usable_log_is_named(tmp_path, text, message):
     (tmp_path / "x.csv").write_text(text)
     with pytest.raises(DlbioError, match=message) as exc:

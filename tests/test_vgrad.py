@@ -45,8 +45,9 @@ def test_slides_figures_beside_ours():
     from dlbio.workflows.vgrad import VanishingResult, VgradRun
 
     def result(lstm_acc_100):
-        return VanishingResult([VgradRun("simplernn", 7, {100: 0.9128, 150: 0.913}),
-                                VgradRun("lstm", 7, {100: lstm_acc_100, 150: 0.99})])
+        return VanishingResult(
+            [VgradRun("simplernn", 7, {100: 0.9128, 150: 0.913}), VgradRun("lstm", 7, {100: lstm_acc_100, 150: 0.99})]
+        )
 
     lines = _beside_slides(result(0.9412), ["simplernn", "lstm"], repeats=1)
     assert lines[0] == "slides (one run each): 100: 91.81% 97.92%"
@@ -64,12 +65,39 @@ def test_spread_prints_median_and_range():
 
 def _running_vgrad_with_workers(tmp_path):
     """A vgrad-rnn -j 2 run, returned once both workers have trained an epoch."""
-    cmd = [sys.executable, "-m", "dlbio", "vgrad-rnn", "--cell", "lstm", "-e", "100000", "--eval-at", "1,100000",
-           "--n-seq", "12", "--n-train", "8", "-r", "2", "-j", "2", "-q", "--checkpoint-dir", str(tmp_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dlbio",
+        "vgrad-rnn",
+        "--cell",
+        "lstm",
+        "-e",
+        "100000",
+        "--eval-at",
+        "1,100000",
+        "--n-seq",
+        "12",
+        "--n-train",
+        "8",
+        "-r",
+        "2",
+        "-j",
+        "2",
+        "-q",
+        "--checkpoint-dir",
+        str(tmp_path),
+    ]
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,  # its own process group, as a shell gives a job
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a shell gives a job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     ckpts = [tmp_path / "vgrad_lstm_init7.keras", tmp_path / "vgrad_lstm_init8.keras"]
     deadline = time.time() + 240
     while not all(p.exists() for p in ckpts) and time.time() < deadline and proc.poll() is None:

@@ -23,9 +23,11 @@ import os
 
 BACKENDS = ("tensorflow", "jax", "torch")
 # What to install for each backend (the extras of pyproject.toml).
-EXTRAS = {"tensorflow": "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)",
-          "jax": "pip install 'dlbio[jax]' (or 'dlbio[jax-cuda]' on a GPU node)",
-          "torch": "pip install 'dlbio[torch]' (or 'dlbio[torch-cuda]' on a GPU node)"}
+EXTRAS = {
+    "tensorflow": "pip install 'dlbio[cpu]' (or 'dlbio[gpu]' on a GPU node)",
+    "jax": "pip install 'dlbio[jax]' (or 'dlbio[jax-cuda]' on a GPU node)",
+    "torch": "pip install 'dlbio[torch]' (or 'dlbio[torch-cuda]' on a GPU node)",
+}
 
 
 def requested() -> str:
@@ -72,7 +74,8 @@ def select(preferred: str | None = None, onednn: bool | None = None) -> str:
     # and one that is installed, is a choice; KERAS_BACKEND is the user's, and stands (or fails).
     in_json = _keras_json_backend()
     chosen = os.environ.get("KERAS_BACKEND", "").strip() or (
-        in_json if in_json != "tensorflow" and installed(in_json or "") else None)
+        in_json if in_json != "tensorflow" and installed(in_json or "") else None
+    )
     if sys.modules.get("keras") is None and not chosen:
         order = ([preferred] if preferred else []) + list(BACKENDS)
         found = next((b for b in order if installed(b)), None)
@@ -122,8 +125,11 @@ def devices() -> list[str]:
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return [d.name.replace("/physical_device:", "").lower() for d in tf.config.list_physical_devices()
-                if d.device_type in ("GPU", "CPU")]
+        return [
+            d.name.replace("/physical_device:", "").lower()
+            for d in tf.config.list_physical_devices()
+            if d.device_type in ("GPU", "CPU")
+        ]
     if backend == "jax":
         import jax
 
@@ -161,8 +167,11 @@ def build_info() -> str:
         import tensorflow as tf
 
         build = tf.sysconfig.get_build_info()
-        return (f"CUDA {build.get('cuda_version')}, cuDNN {build.get('cudnn_version')}"
-                if build.get("is_cuda_build") else "CPU-only build")
+        return (
+            f"CUDA {build.get('cuda_version')}, cuDNN {build.get('cudnn_version')}"
+            if build.get("is_cuda_build")
+            else "CPU-only build"
+        )
     if backend == "jax":
         import jax
 
@@ -178,13 +187,19 @@ def why_no_gpu(module=None) -> str:
     module = module or importlib.import_module(name())
     if _is_tensorflow(module):
         if not module.sysconfig.get_build_info().get("is_cuda_build"):
-            return (f"this TensorFlow {module.__version__} is a CPU-only build (tensorflow-cpu); install the GPU one: "
-                    "pip install 'dlbio[gpu]'")
-        return ("this TensorFlow is built for CUDA but found no usable GPU; check nvidia-smi, and that the nvidia-* "
-                "libraries of tensorflow[and-cuda] are installed (TF_CPP_MIN_LOG_LEVEL=0 shows TensorFlow's reason)")
+            return (
+                f"this TensorFlow {module.__version__} is a CPU-only build (tensorflow-cpu); install the GPU one: "
+                "pip install 'dlbio[gpu]'"
+            )
+        return (
+            "this TensorFlow is built for CUDA but found no usable GPU; check nvidia-smi, and that the nvidia-* "
+            "libraries of tensorflow[and-cuda] are installed (TF_CPP_MIN_LOG_LEVEL=0 shows TensorFlow's reason)"
+        )
     extra = "dlbio[jax-cuda]" if module.__name__ == "jax" else "dlbio[torch-cuda]"
-    return (f"this {display_name(module)} {module.__version__} has no usable CUDA build or driver; check nvidia-smi, "
-            f"and install the GPU build: pip install '{extra}'")
+    return (
+        f"this {display_name(module)} {module.__version__} has no usable CUDA build or driver; check nvidia-smi, "
+        f"and install the GPU build: pip install '{extra}'"
+    )
 
 
 def gpu_details() -> list[tuple[str, str]]:
@@ -238,8 +253,9 @@ def single_thread() -> None:
     if backend == "jax":
         flags = os.environ.get("XLA_FLAGS", "")
         if "intra_op_parallelism_threads" not in flags:
-            os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
-                                       "intra_op_parallelism_threads=1").strip()
+            os.environ["XLA_FLAGS"] = (
+                flags + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+            ).strip()
         return
     if backend == "torch":
         import torch
@@ -264,12 +280,33 @@ def one_hot(idx):
     import keras
 
     idx = keras.ops.cast(idx, "int32")
-    return keras.ops.cast(keras.ops.equal(keras.ops.expand_dims(idx, -1), keras.ops.arange(4, dtype="int32")),
-                          "float32")
+    return keras.ops.cast(
+        keras.ops.equal(keras.ops.expand_dims(idx, -1), keras.ops.arange(4, dtype="int32")), "float32"
+    )
 
 
 from dlbio.backend.compiled import gradient_function, predict_function  # noqa: E402  (after one_hot)
 
-__all__ = ["BACKENDS", "EXTRAS", "build_info", "describe", "devices", "display_name", "gpu_details", "gpus",
-           "gradient_function", "installed", "module", "name", "one_hot", "predict_function", "prepare_environment",
-           "requested", "seed_everything", "select", "single_thread", "steps_per_execution", "why_no_gpu"]
+__all__ = [
+    "BACKENDS",
+    "EXTRAS",
+    "build_info",
+    "describe",
+    "devices",
+    "display_name",
+    "gpu_details",
+    "gpus",
+    "gradient_function",
+    "installed",
+    "module",
+    "name",
+    "one_hot",
+    "predict_function",
+    "prepare_environment",
+    "requested",
+    "seed_everything",
+    "select",
+    "single_thread",
+    "steps_per_execution",
+    "why_no_gpu",
+]

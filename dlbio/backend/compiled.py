@@ -52,8 +52,9 @@ def _make_predict(model_ref, backend: str):
 
         def run(idx):
             model = model_ref()
-            out = compiled([v.value for v in model.trainable_variables],
-                           [v.value for v in model.non_trainable_variables], idx)
+            out = compiled(
+                [v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables], idx
+            )
             return [np.asarray(o) for o in _as_list(out)]
 
         run.compiled = compiled
@@ -112,8 +113,13 @@ def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.n
 
         def run(x):
             m = model_ref()
-            return np.asarray(compiled([v.value for v in m.trainable_variables],
-                                       [v.value for v in m.non_trainable_variables], np.asarray(x, np.float32)))
+            return np.asarray(
+                compiled(
+                    [v.value for v in m.trainable_variables],
+                    [v.value for v in m.non_trainable_variables],
+                    np.asarray(x, np.float32),
+                )
+            )
 
         return run
     import keras

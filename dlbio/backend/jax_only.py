@@ -32,8 +32,10 @@ def explicit_cluster() -> tuple[str, int, int] | None:
         count = int(os.environ["KERAS_DISTRIBUTION_NUM_PROCESSES"])
         index = int(os.environ["KERAS_DISTRIBUTION_PROCESS_ID"])
     except (KeyError, ValueError):
-        raise DlbioError("KERAS_DISTRIBUTION_JOB_ADDRESSES is set: set KERAS_DISTRIBUTION_NUM_PROCESSES and "
-                         "KERAS_DISTRIBUTION_PROCESS_ID (integers) too") from None
+        raise DlbioError(
+            "KERAS_DISTRIBUTION_JOB_ADDRESSES is set: set KERAS_DISTRIBUTION_NUM_PROCESSES and "
+            "KERAS_DISTRIBUTION_PROCESS_ID (integers) too"
+        ) from None
     if not 0 <= index < count:
         raise DlbioError(f"KERAS_DISTRIBUTION_PROCESS_ID={index} is not in 0..{count - 1}")
     return addresses.split(",")[0], count, index
@@ -58,8 +60,13 @@ def start_processes(timeout_s: int | None = None) -> tuple[int, int]:
     coordinator, count, index = explicit_cluster() or _slurm_cluster(timeout_s)
     if index != 0:
         _wait_for_coordinator(coordinator, timeout_s)
-    jax.distributed.initialize(coordinator_address=coordinator, num_processes=count, process_id=index,
-                               local_device_ids=_local_gpu_ids(), initialization_timeout=timeout_s)
+    jax.distributed.initialize(
+        coordinator_address=coordinator,
+        num_processes=count,
+        process_id=index,
+        local_device_ids=_local_gpu_ids(),
+        initialization_timeout=timeout_s,
+    )
     return jax.process_index(), jax.process_count()
 
 
@@ -68,8 +75,10 @@ def _slurm_cluster(timeout_s: int) -> tuple[str, int, int]:
     from jax._src.clusters.slurm_cluster import SlurmCluster
 
     if not SlurmCluster.is_env_present():
-        raise DlbioError("--multi-worker on JAX: not inside a SLURM step (srun) and KERAS_DISTRIBUTION_JOB_ADDRESSES "
-                         "is not set: start one danq-train per node with srun")
+        raise DlbioError(
+            "--multi-worker on JAX: not inside a SLURM step (srun) and KERAS_DISTRIBUTION_JOB_ADDRESSES "
+            "is not set: start one danq-train per node with srun"
+        )
     try:
         coordinator = SlurmCluster.get_coordinator_address(timeout_s, None)
     except TypeError:  # JAX before the port override
@@ -94,9 +103,11 @@ def _wait_for_coordinator(address: str, timeout_s: int) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise DlbioError(f"--multi-worker: no coordinator at {address} (process 0) after {timeout_s} s; start "
-                                 "one danq-train per node with srun, process 0 included (DLBIO_CLUSTER_TIMEOUT_S "
-                                 "sets the wait)") from None
+                raise DlbioError(
+                    f"--multi-worker: no coordinator at {address} (process 0) after {timeout_s} s; start "
+                    "one danq-train per node with srun, process 0 included (DLBIO_CLUSTER_TIMEOUT_S "
+                    "sets the wait)"
+                ) from None
             time.sleep(0.5)
 
 
@@ -121,8 +132,9 @@ def data_parallel_over_all_processes():
     import jax
     import keras
 
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=jax.devices(),
-                                                                        auto_shard_dataset=False))
+    keras.distribution.set_distribution(
+        keras.distribution.DataParallel(devices=jax.devices(), auto_shard_dataset=False)
+    )
     return len(jax.devices())
 
 

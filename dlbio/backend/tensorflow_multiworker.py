@@ -21,9 +21,9 @@ import numpy as np
 import tensorflow as tf
 
 from dlbio.data.pipeline import make_dataset, steps_per_epoch
-from dlbio.utils.errors import DlbioError
 from dlbio.training.callbacks import save_model
 from dlbio.training.resume import Preempted, save_state, start_state
+from dlbio.utils.errors import DlbioError
 
 
 def make_multiworker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
@@ -76,8 +76,8 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source
-    from dlbio.utils.progress import LINES, progress_mode
     from dlbio.training.callbacks import ProgressLines, step_decay
+    from dlbio.utils.progress import LINES, progress_mode
 
     t, out, optimizer = config.training, config.output, model.optimizer
     batch_size, epochs, seed, patience, resume = t.batch_size, t.epochs, t.seed, t.patience, out.resume
@@ -119,8 +119,11 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
     best, wait = state.best_val_loss, state.wait
     if chief and not (resume and log.is_file()):
         log.write_text("epoch,loss,val_loss\n")
-    lines = (ProgressLines(epochs, model.name, steps_per_epoch=n_steps, initial_step=state.step)
-             if chief and (verbose or progress_mode(quiet) == LINES) else None)
+    lines = (
+        ProgressLines(epochs, model.name, steps_per_epoch=n_steps, initial_step=state.step)
+        if chief and (verbose or progress_mode(quiet) == LINES)
+        else None
+    )
     signalled = {"flag": 0.0}
     old = {sig: signal.signal(sig, lambda *_: signalled.update(flag=1.0)) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -191,13 +194,17 @@ def _agree_on_start(strategy, position: tuple[int, int], state_path: Path) -> No
 
     @tf.function
     def sums(v):
-        return strategy.reduce(tf.distribute.ReduceOp.SUM,
-                               strategy.run(lambda v: tf.concat([v, v * v, tf.ones(1, v.dtype)], 0), args=(v,)),
-                               axis=None)
+        return strategy.reduce(
+            tf.distribute.ReduceOp.SUM,
+            strategy.run(lambda v: tf.concat([v, v * v, tf.ones(1, v.dtype)], 0), args=(v,)),
+            axis=None,
+        )
 
     k = len(position)
     out = sums(tf.constant(position, tf.float64)).numpy()
-    total, squares, n = out[:k], out[k:2 * k], out[-1]
+    total, squares, n = out[:k], out[k : 2 * k], out[-1]
     if np.any(n * squares != total * total):
-        raise DlbioError(f"{state_path}: the workers would resume from different epochs or batches; every "
-                         "worker must see the chief's state file (use an --out-dir on a shared file system)")
+        raise DlbioError(
+            f"{state_path}: the workers would resume from different epochs or batches; every "
+            "worker must see the chief's state file (use an --out-dir on a shared file system)"
+        )

@@ -5,8 +5,16 @@ from __future__ import annotations
 import logging
 
 
-def tf_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
-               first_epoch: int = 0, skip_batches: int = 0, epochs: int = 1):
+def tf_dataset(
+    source,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int = 0,
+    labels: bool = True,
+    first_epoch: int = 0,
+    skip_batches: int = 0,
+    epochs: int = 1,
+):
     """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
 
     The batches of *epochs* epochs, first_epoch, first_epoch + 1, ..., each shuffled by
@@ -28,7 +36,8 @@ def tf_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, la
 
     sig = (tf.TensorSpec((None, source.length), tf.uint8), tf.TensorSpec((None, source.n_targets), tf.uint8))
     ds = tf.data.Dataset.range(first_epoch, first_epoch + epochs).flat_map(
-        lambda e: tf.data.Dataset.from_generator(gen, args=(e,), output_signature=sig))
+        lambda e: tf.data.Dataset.from_generator(gen, args=(e,), output_signature=sig)
+    )
     # Known length: Keras shows epoch progress and does not warn about running out of data.
     ds = ds.apply(tf.data.experimental.assert_cardinality(epochs * steps_per_epoch(source, batch_size) - skip_batches))
 
@@ -68,9 +77,13 @@ def gpu_details() -> list[tuple[str, str]]:
         details = tf.config.experimental.get_device_details(gpu)
         cc = details.get("compute_capability")
         fast16 = cc is not None and cc >= (7, 0)
-        lines.append((gpu.name.replace("/physical_device:", ""),
-                      f"{details.get('device_name', 'GPU')}, compute capability "
-                      f"{'.'.join(map(str, cc)) if cc else '?'} (--mixed-precision {'fast' if fast16 else 'no faster'})"))
+        lines.append(
+            (
+                gpu.name.replace("/physical_device:", ""),
+                f"{details.get('device_name', 'GPU')}, compute capability "
+                f"{'.'.join(map(str, cc)) if cc else '?'} (--mixed-precision {'fast' if fast16 else 'no faster'})",
+            )
+        )
     return lines
 
 

@@ -62,7 +62,9 @@ class Command(click.Command):
             if os.environ.get("DLBIO_DEBUG"):
                 raise
             package = (exc.name or str(exc)).split(".")[0]
-            _fail(f"{package} is not installed in {sys.prefix}: {_INSTALL_HINTS.get(package, f'pip install {package}')}")
+            _fail(
+                f"{package} is not installed in {sys.prefix}: {_INSTALL_HINTS.get(package, f'pip install {package}')}"
+            )
         except OSError as exc:
             if os.environ.get("DLBIO_DEBUG"):
                 raise
@@ -129,21 +131,39 @@ def seed_option(default: int, what: str = ""):
     return click.option("--seed", type=int, default=default, show_default=True, help=text)
 
 
-verify_option = click.option("--verify/--no-verify", default=True, show_default=True,
-                             help="Check each store against its checksums the first time it is opened.")
-strict_option = click.option("--strict", is_flag=True,
-                             help="Stop at any input row that would be left out or changed (else counted in a note).")
-force_option = click.option("--force", is_flag=True,
-                            help="Replace the data set already in -o (swapped in one step, once the new one is complete).")
-quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar (nor, in a batch job's log, progress lines).")
-both_strands_option = click.option("--both-strands", is_flag=True,
-                                   help="Average the forward and reverse-complement predictions.")
+verify_option = click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Check each store against its checksums the first time it is opened.",
+)
+strict_option = click.option(
+    "--strict", is_flag=True, help="Stop at any input row that would be left out or changed (else counted in a note)."
+)
+force_option = click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the data set already in -o (swapped in one step, once the new one is complete).",
+)
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress bar (nor, in a batch job's log, progress lines)."
+)
+both_strands_option = click.option(
+    "--both-strands", is_flag=True, help="Average the forward and reverse-complement predictions."
+)
 # The commands that apply a trained model to sequences (variants, mutagenesis, track, insert-motif):
 # the model file, and the folder whose targets.tsv names its outputs (see model_and_names).
-model_option = click.option("-w", "--model", "model_path", type=click.Path(dir_okay=False), default=None,
-                            help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].")
-names_data_option = click.option("-d", "--data", type=click.Path(file_okay=False), default=None,
-                                 help="Folder with targets.tsv (names).")
+model_option = click.option(
+    "-w",
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Keras model file [checkpoints/bestmodel.DanQ.keras, what danq-train writes].",
+)
+names_data_option = click.option(
+    "-d", "--data", type=click.Path(file_okay=False), default=None, help="Folder with targets.tsv (names)."
+)
 
 
 def model_and_names(model_path: str | None, data: str | None):
@@ -210,8 +230,7 @@ def targets_option(spec: str | None, data: str) -> list[int] | None:
 
     if not spec:
         return None
-    return parse_targets(spec, None, read_target_names(Path(data) / "targets.tsv")
-                         or deepsea_names(DEEPSEA_N_TARGETS))
+    return parse_targets(spec, None, read_target_names(Path(data) / "targets.tsv") or deepsea_names(DEEPSEA_N_TARGETS))
 
 
 def default_model(model: str, prefix: str = "bestmodel") -> str:

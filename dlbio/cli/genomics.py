@@ -6,22 +6,43 @@ from pathlib import Path
 
 import click
 
-from dlbio.cli.common import (both_strands_option, command, echo_notes, force_option, fraction, model_and_names,
-                              model_option, names_data_option, positive, quiet_option, seed_option, strict_option)
-from dlbio.utils.guard import Output
+from dlbio.cli.common import (
+    both_strands_option,
+    command,
+    echo_notes,
+    force_option,
+    fraction,
+    model_and_names,
+    model_option,
+    names_data_option,
+    positive,
+    quiet_option,
+    seed_option,
+    strict_option,
+)
 from dlbio.interpret.seqlets import DEFAULT_P
-
+from dlbio.utils.guard import Output
 
 # What dlbio mutagenesis -o PREFIX writes (and PREFIX.<record id> + each of them).
-_MUTAGENESIS_SUFFIXES = (".tsv", ".png", ".h5", ".summary.tsv", ".seqlets.tsv", ".patterns.tsv", ".patterns.meme",
-                         ".patterns.html")
+_MUTAGENESIS_SUFFIXES = (
+    ".tsv",
+    ".png",
+    ".h5",
+    ".summary.tsv",
+    ".seqlets.tsv",
+    ".patterns.tsv",
+    ".patterns.meme",
+    ".patterns.html",
+)
 
 
 def _chroms(value: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in value.split(",") if c.strip())
 
 
-@command(name="build-dataset", help="""Genome + peak files -> a training set (DeepSEA rules).
+@command(
+    name="build-dataset",
+    help="""Genome + peak files -> a training set (DeepSEA rules).
 
 200-bp bins; a target is 1 when more than half of the bin lies in one of its
 peaks; 1000-bp windows centred on the bin; bins with a positive target are kept
@@ -37,29 +58,81 @@ Examples:
   danq-prepare -g genome.fa --peaks CTCF=ctcf.narrowPeak --peaks GATA1=gata1.bed -o mydata
   danq-prepare -g genome.fa --sheet targets.tsv --test-chroms chr8,chr9 --valid-chroms chr7 -o mydata
   danq-prepare --fasta-class bound=bound.fa --fasta-class unbound=unbound.fa --length 500 -o fa_data
-""")
-@click.option("-g", "--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA (indexed on first use).")
+""",
+)
+@click.option(
+    "-g", "--genome", type=click.Path(dir_okay=False), default=None, help="Genome FASTA (indexed on first use)."
+)
 @click.option("--peaks", multiple=True, help="NAME=FILE (BED or narrowPeak), once per target.")
 @click.option("--sheet", type=click.Path(dir_okay=False), default=None, help="TSV of target name -> peak file.")
 @click.option("--fasta-class", multiple=True, help="NAME=FILE.fa, once per class (instead of --genome/--peaks).")
 @click.option("-o", "--out", type=Output("dataset"), required=True)
 @click.option("--bin-size", default=200, show_default=True, callback=positive("--bin-size"))
 @click.option("--length", default=1000, show_default=True, callback=positive("--length"))
-@click.option("--test-chroms", default="chr8,chr9", show_default=True, help="Chromosomes (or regions) for the test set.")
-@click.option("--valid-chroms", default="chr7", show_default=True,
-              help="Chromosomes, or regions like chr7:0-30000000, for the validation set.")
-@click.option("--neg-fraction", default=0.0, show_default=True, callback=fraction("--neg-fraction", closed=True), help="Fraction of all-negative bins to keep.")
-@click.option("--max-n", default=0.1, show_default=True, callback=fraction("--max-n", closed=True), help="Skip windows with a larger fraction of N.")
+@click.option(
+    "--test-chroms", default="chr8,chr9", show_default=True, help="Chromosomes (or regions) for the test set."
+)
+@click.option(
+    "--valid-chroms",
+    default="chr7",
+    show_default=True,
+    help="Chromosomes, or regions like chr7:0-30000000, for the validation set.",
+)
+@click.option(
+    "--neg-fraction",
+    default=0.0,
+    show_default=True,
+    callback=fraction("--neg-fraction", closed=True),
+    help="Fraction of all-negative bins to keep.",
+)
+@click.option(
+    "--max-n",
+    default=0.1,
+    show_default=True,
+    callback=fraction("--max-n", closed=True),
+    help="Skip windows with a larger fraction of N.",
+)
 @click.option("--reverse-complement", is_flag=True, help="Add the reverse complement of every window.")
-@click.option("--valid-fraction", default=0.1, show_default=True, callback=fraction("--valid-fraction"), help="--fasta-class: random validation share.")
-@click.option("--test-fraction", default=0.1, show_default=True, callback=fraction("--test-fraction"), help="--fasta-class: random test share.")
+@click.option(
+    "--valid-fraction",
+    default=0.1,
+    show_default=True,
+    callback=fraction("--valid-fraction"),
+    help="--fasta-class: random validation share.",
+)
+@click.option(
+    "--test-fraction",
+    default=0.1,
+    show_default=True,
+    callback=fraction("--test-fraction"),
+    help="--fasta-class: random test share.",
+)
 @click.option("--mat", is_flag=True, help="Also write train.mat/valid.mat/test.mat.")
 @force_option
 @strict_option
 @seed_option(0, "which bins --neg-fraction keeps, or the --fasta-class split")
 @quiet_option
-def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test_chroms, valid_chroms, neg_fraction,
-                  max_n, reverse_complement, valid_fraction, test_fraction, mat, force, strict, seed, quiet):
+def build_dataset(
+    genome,
+    peaks,
+    sheet,
+    fasta_class,
+    out,
+    bin_size,
+    length,
+    test_chroms,
+    valid_chroms,
+    neg_fraction,
+    max_n,
+    reverse_complement,
+    valid_fraction,
+    test_fraction,
+    mat,
+    force,
+    strict,
+    seed,
+    quiet,
+):
     from dlbio.utils.errors import DlbioError
     from dlbio.utils.progress import progress_mode
     from dlbio.workflows import genomics
@@ -76,8 +149,9 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
         return outp
 
     if fasta_class:
-        built, made = genomics.build_from_fasta(pairs(fasta_class, "--fasta-class"), out, length, valid_fraction,
-                                                test_fraction, seed, mat, force, strict)
+        built, made = genomics.build_from_fasta(
+            pairs(fasta_class, "--fasta-class"), out, length, valid_fraction, test_fraction, seed, mat, force, strict
+        )
     else:
         if not genome:
             raise DlbioError("give --genome with --peaks/--sheet, or --fasta-class")
@@ -88,11 +162,23 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
             targets.update(read_sheet(sheet))
         if not targets:
             raise DlbioError("no targets: give --peaks NAME=FILE or --sheet")
-        built, made = genomics.build_dataset(genome, targets, out, mat, force, strict, bin_size=bin_size, length=length,
-                                             test_chroms=_chroms(test_chroms), valid_chroms=_chroms(valid_chroms),
-                                             neg_fraction=neg_fraction, max_n=max_n,
-                                             reverse_complement_copies=reverse_complement, seed=seed,
-                                             progress=progress_mode(quiet))
+        built, made = genomics.build_dataset(
+            genome,
+            targets,
+            out,
+            mat,
+            force,
+            strict,
+            bin_size=bin_size,
+            length=length,
+            test_chroms=_chroms(test_chroms),
+            valid_chroms=_chroms(valid_chroms),
+            neg_fraction=neg_fraction,
+            max_n=max_n,
+            reverse_complement_copies=reverse_complement,
+            seed=seed,
+            progress=progress_mode(quiet),
+        )
     echo_notes(built.notes)
     shown = 10  # a line for a person; summary.tsv has every target
     more = len(built.target_names) - shown
@@ -108,7 +194,9 @@ def build_dataset(genome, peaks, sheet, fasta_class, out, bin_size, length, test
         click.echo(f"FASTA records, in row order -> {Path(out) / '<split>.records.tsv'}")
 
 
-@command(name="variants", help="""Score the variants of a VCF (SNVs, indels, MNPs) with a trained model.
+@command(
+    name="variants",
+    help="""Score the variants of a VCF (SNVs, indels, MNPs) with a trained model.
 
 For each variant, windows of the model's length centred on it with the REF and
 with the ALT allele (an indel shifts the flanks as in the edited genome); REF is
@@ -123,7 +211,8 @@ the five largest are printed.
 Example:
   dlbio variants --vcf my.vcf --genome hg19.fa -w checkpoints/bestmodel.DanQ.keras -d data -o effects.tsv
   dlbio variants --vcf gwas.vcf.gz -g hg19.fa -w checkpoints/bestmodel.DanQ.keras -o effects.h5
-""")
+""",
+)
 @click.option("--vcf", type=click.Path(dir_okay=False), required=True)
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), required=True)
 @model_option
@@ -135,21 +224,38 @@ Example:
 @strict_option
 @quiet_option
 def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, strict, quiet):
-    from dlbio.utils.progress import progress_mode
     from dlbio.data.targets import parse_targets
+    from dlbio.utils.progress import progress_mode
     from dlbio.workflows.genomics import score_vcf
 
     model, names = model_and_names(model_path, data)
-    res = score_vcf(model, vcf, genome, output, names, both_strands, skip_mismatch,
-                    warn=lambda m: click.echo(f"warning: {m}", err=True), progress=progress_mode(quiet),
-                    targets=parse_targets(targets, model.outputs[0].shape[-1], names), strict=strict)
+    res = score_vcf(
+        model,
+        vcf,
+        genome,
+        output,
+        names,
+        both_strands,
+        skip_mismatch,
+        warn=lambda m: click.echo(f"warning: {m}", err=True),
+        progress=progress_mode(quiet),
+        targets=parse_targets(targets, model.outputs[0].shape[-1], names),
+        strict=strict,
+    )
     echo_notes(res["notes"])
     click.echo(f"{res['n']} variants scored -> {res['path']}; per variant, the largest effects -> {res['summary']}")
-    click.echo("largest effects: " + "; ".join(f"{v.id if v.id != '.' else f'{v.chrom}:{v.pos}'} {v.ref}>{v.alt} "
-                                                f"{name} {d:+.3f}" for v, name, d in res["strongest"]))
+    click.echo(
+        "largest effects: "
+        + "; ".join(
+            f"{v.id if v.id != '.' else f'{v.chrom}:{v.pos}'} {v.ref}>{v.alt} {name} {d:+.3f}"
+            for v, name, d in res["strongest"]
+        )
+    )
 
 
-@command(name="mutagenesis", help="""In-silico saturation mutagenesis of sequences for one target.
+@command(
+    name="mutagenesis",
+    help="""In-silico saturation mutagenesis of sequences for one target.
 
 Every position is changed to each other base; the change in the target's
 prediction is written as a TSV (position, ref, A, C, G, T, importance) and a PNG:
@@ -187,43 +293,95 @@ Example:
   dlbio mutagenesis --fasta one.fa --target 3 -o ism      # the model danq-train wrote
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --fasta peaks.fa --all-records -t CTCF -o ism
   dlbio mutagenesis -w checkpoints/bestmodel.DanQ.keras -d data --bed top.narrowPeak -g hg19.fa --all-records -t CTCF
-  dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF --method gradient --no-png -o ctcf.h5
+  dlbio mutagenesis -d data --bed peaks.narrowPeak -g hg19.fa --all-records -t CTCF \\
+      --method gradient --no-png -o ctcf.h5
   dlbio mutagenesis -d data --fasta peaks.fa --all-records -t CTCF --positions 401-600 -o centre
   dlbio mutagenesis -d data --bed ctcf.narrowPeak -g hg19.fa --all-records -t CTCF --no-png --seqlets -o ctcf.h5
-""")
+""",
+)
 @model_option
 @click.option("--fasta", type=click.Path(dir_okay=False), default=None, help="Sequences of the model's length.")
-@click.option("--bed", type=click.Path(dir_okay=False), default=None, help="Regions (with --genome) instead of --fasta.")
+@click.option(
+    "--bed", type=click.Path(dir_okay=False), default=None, help="Regions (with --genome) instead of --fasta."
+)
 @click.option("--genome", "-g", type=click.Path(dir_okay=False), default=None, help="Genome FASTA for --bed.")
 @click.option("--record", "records", multiple=True, help="Record id; repeat for several [the first record].")
 @click.option("--all-records", is_flag=True, help="Every record of the FASTA file.")
 @click.option("-t", "--target", required=True, help="Target: 1-based number, or a name from targets.tsv (with -d).")
 @names_data_option
-@click.option("--zoom", type=int, default=60, show_default=True, callback=positive("--zoom"), help="Positions shown in the logo and heatmap.")
+@click.option(
+    "--zoom",
+    type=int,
+    default=60,
+    show_default=True,
+    callback=positive("--zoom"),
+    help="Positions shown in the logo and heatmap.",
+)
 @click.option("--log-odds", is_flag=True, help="Changes in log-odds instead of probability.")
-@click.option("--method", type=click.Choice(["ism", "gradient"]), default="ism", show_default=True,
-              help="ism: predict every substitution; gradient: estimate them from one gradient per sequence.")
-@click.option("--positions", default=None, metavar="FIRST-LAST",
-              help="Change only these positions, 1-based, inclusive, e.g. 401-600 [all].")
+@click.option(
+    "--method",
+    type=click.Choice(["ism", "gradient"]),
+    default="ism",
+    show_default=True,
+    help="ism: predict every substitution; gradient: estimate them from one gradient per sequence.",
+)
+@click.option(
+    "--positions",
+    default=None,
+    metavar="FIRST-LAST",
+    help="Change only these positions, 1-based, inclusive, e.g. 401-600 [all].",
+)
 @click.option("--png/--no-png", default=True, show_default=True, help="Draw a figure per record.")
-@click.option("--seqlets", is_flag=True,
-              help="Also OUT.seqlets.tsv (the stretches of bases that matter together) and OUT.patterns.*.")
-@click.option("--seqlet-p", type=float, default=DEFAULT_P, show_default=True,
-              help="A seqlet's p-value threshold (one span's; there are ~17,000 spans per 1000 bp).")
+@click.option(
+    "--seqlets",
+    is_flag=True,
+    help="Also OUT.seqlets.tsv (the stretches of bases that matter together) and OUT.patterns.*.",
+)
+@click.option(
+    "--seqlet-p",
+    type=float,
+    default=DEFAULT_P,
+    show_default=True,
+    help="A seqlet's p-value threshold (one span's; there are ~17,000 spans per 1000 bp).",
+)
 @both_strands_option
-@click.option("-o", "--out", type=Output("prefix", suffixes=_MUTAGENESIS_SUFFIXES), default="mutagenesis",
-              show_default=True,
-              help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.")
+@click.option(
+    "-o",
+    "--out",
+    type=Output("prefix", suffixes=_MUTAGENESIS_SUFFIXES),
+    default="mutagenesis",
+    show_default=True,
+    help="Output prefix (.tsv, .png); NAME.h5: every record's effects in one HDF5 file.",
+)
 @strict_option
 @quiet_option
-def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target, data, zoom, log_odds, method,
-                    positions, png, seqlets, seqlet_p, both_strands, out, strict, quiet):
-    from dlbio.utils.errors import require
-    from dlbio.motifs.tomtom import compiles_on_first_use, numba_cache_dir
-    from dlbio.utils.notes import Notes
-    from dlbio.predict.tables import is_hdf5
-    from dlbio.utils.progress import progress_mode
+def mutagenesis_cmd(
+    model_path,
+    fasta,
+    bed,
+    genome,
+    records,
+    all_records,
+    target,
+    data,
+    zoom,
+    log_odds,
+    method,
+    positions,
+    png,
+    seqlets,
+    seqlet_p,
+    both_strands,
+    out,
+    strict,
+    quiet,
+):
     from dlbio.data.targets import parse_target
+    from dlbio.motifs.tomtom import compiles_on_first_use, numba_cache_dir
+    from dlbio.predict.tables import is_hdf5
+    from dlbio.utils.errors import require
+    from dlbio.utils.notes import Notes
+    from dlbio.utils.progress import progress_mode
     from dlbio.workflows.mutagenesis import mutagenesis
     from dlbio.workflows.seqlet_report import describe
 
@@ -232,32 +390,55 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
     model, names = model_and_names(model_path, data)
     target = parse_target(target, model.outputs[0].shape[-1], names)
     if seqlets and compiles_on_first_use():
-        click.echo(f"Tomtom (memelite), which names the patterns, compiles on this first use, about a minute; "
-                   f"cache: {numba_cache_dir()}", err=True)
-    results = mutagenesis(model, fasta, list(records), target, out, names=names, zoom=zoom, log_odds=log_odds,
-                          all_records=all_records, progress=progress_mode(quiet), bed=bed, genome=genome,
-                          method=method, png=png, keep_arrays=False, both_strands=both_strands,
-                          positions=positions, seqlet_p=seqlet_p if seqlets else None, notes=(notes := Notes()),
-                          strict=strict)
+        click.echo(
+            f"Tomtom (memelite), which names the patterns, compiles on this first use, about a minute; "
+            f"cache: {numba_cache_dir()}",
+            err=True,
+        )
+    results = mutagenesis(
+        model,
+        fasta,
+        list(records),
+        target,
+        out,
+        names=names,
+        zoom=zoom,
+        log_odds=log_odds,
+        all_records=all_records,
+        progress=progress_mode(quiet),
+        bed=bed,
+        genome=genome,
+        method=method,
+        png=png,
+        keep_arrays=False,
+        both_strands=both_strands,
+        positions=positions,
+        seqlet_p=seqlet_p if seqlets else None,
+        notes=(notes := Notes()),
+        strict=strict,
+    )
     echo_notes(notes)
     unit = " (log-odds)" if log_odds else ""
     estimated = " (gradient estimate)" if method == "gradient" else ""
-    shown = 20   # --all-records on thousands of peaks: the files hold them all
+    shown = 20  # --all-records on thousands of peaks: the files hold them all
     for res in results[:shown]:
         pos, ref, alt, change = res["strongest"]
         first, last = res["zoom"]
         where = f"figure zooms on positions {first}-{last}" if res["png"] else f"most important: {first}-{last}"
         files = ", ".join(str(p) for p in (res["tsv"], res["png"]) if p)
-        click.echo(f"{res['id']}, {res['target_name']}: prediction {res['prediction']:.4f}; {res['length']} positions x 3 "
-                   "substitutions; "
-                   f"strongest decrease{unit}{estimated} {change:+.4f} at position {pos} ({ref}>{alt}); {where}"
-                   + (f" -> {files}" if files else ""))
+        click.echo(
+            f"{res['id']}, {res['target_name']}: prediction {res['prediction']:.4f}; {res['length']} positions x 3 "
+            "substitutions; "
+            f"strongest decrease{unit}{estimated} {change:+.4f} at position {pos} ({ref}>{alt}); {where}"
+            + (f" -> {files}" if files else "")
+        )
     if len(results) > shown:
         named = results[0]["tsv"] or results[0]["png"]
         click.echo(f"... and {len(results) - shown:,} more records" + (", their files named as above" if named else ""))
     if "summary" in results[0]:
-        click.echo(f"one line per record (prediction, strongest change, most important stretch) -> "
-                   f"{results[0]['summary']}")
+        click.echo(
+            f"one line per record (prediction, strongest change, most important stretch) -> {results[0]['summary']}"
+        )
     if "seqlets" in results[0]:
         for line in describe(results[0], seqlet_p):
             click.echo(line)
@@ -265,7 +446,9 @@ def mutagenesis_cmd(model_path, fasta, bed, genome, records, all_records, target
         click.echo(f"effects and importance of {len(results):,} record{'s' if len(results) != 1 else ''} -> {out}")
 
 
-@command(name="track", help="""Predicted profiles along a locus, as bedGraph tracks and a figure.
+@command(
+    name="track",
+    help="""Predicted profiles along a locus, as bedGraph tracks and a figure.
 
 A window of the model's length every --step bp along the region, each prediction
 given to the --step-bp bin at the window's centre (DeepSEA labels the 200-bp bin
@@ -277,36 +460,73 @@ runs off the chromosome are left out and counted.
 Example:
   dlbio track -g hg19.fa -r chr11:5,240,000-5,300,000 -t CTCF,GATA1 -d data --peaks ctcf.narrowPeak -o hbb
   dlbio track -w checkpoints/bestmodel.DanQ.keras -g genome.fa -r chr1:0-20000 --both-strands
-""")
+""",
+)
 @model_option
 @click.option("-g", "--genome", required=True, type=click.Path(dir_okay=False), help="Genome FASTA.")
 @click.option("-r", "--region", required=True, help="chrom:start-end (0-based, end excluded; commas allowed).")
-@click.option("-t", "--targets", default=None,
-              help="Comma-separated targets: 1-based numbers or names from targets.tsv (with -d) "
-                   "[all, for a model of at most 16].")
+@click.option(
+    "-t",
+    "--targets",
+    default=None,
+    help="Comma-separated targets: 1-based numbers or names from targets.tsv (with -d) "
+    "[all, for a model of at most 16].",
+)
 @names_data_option
-@click.option("--step", type=int, default=200, show_default=True, callback=positive("--step"), help="Bin size and spacing of the windows, bp.")
+@click.option(
+    "--step",
+    type=int,
+    default=200,
+    show_default=True,
+    callback=positive("--step"),
+    help="Bin size and spacing of the windows, bp.",
+)
 @both_strands_option
-@click.option("--peaks", multiple=True, type=click.Path(dir_okay=False),
-              help="BED/narrowPeak file whose intervals in the region are drawn under the tracks; repeatable.")
+@click.option(
+    "--peaks",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="BED/narrowPeak file whose intervals in the region are drawn under the tracks; repeatable.",
+)
 @click.option("-b", "--batch-size", type=int, default=512, show_default=True, callback=positive("-b"))
-@click.option("-o", "--out", type=Output("prefix", suffixes=(".bedGraph", ".png")), default="track", show_default=True,
-              help="Output prefix (.<target>.bedGraph, .png).")
+@click.option(
+    "-o",
+    "--out",
+    type=Output("prefix", suffixes=(".bedGraph", ".png")),
+    default="track",
+    show_default=True,
+    help="Output prefix (.<target>.bedGraph, .png).",
+)
 @quiet_option
 def track_cmd(model_path, genome, region, targets, data, step, both_strands, peaks, batch_size, out, quiet):
-    from dlbio.utils.progress import progress_mode
     from dlbio.data.targets import parse_targets
+    from dlbio.utils.progress import progress_mode
     from dlbio.workflows.genomics import predict_track
 
     model, names = model_and_names(model_path, data)
     chosen = parse_targets(targets, model.outputs[0].shape[-1], names, option="-t")
-    res = predict_track(model, genome, region, out, chosen, names, step=step, both_strands=both_strands,
-                        batch_size=batch_size, progress=progress_mode(quiet), peaks=list(peaks))
+    res = predict_track(
+        model,
+        genome,
+        region,
+        out,
+        chosen,
+        names,
+        step=step,
+        both_strands=both_strands,
+        batch_size=batch_size,
+        progress=progress_mode(quiet),
+        peaks=list(peaks),
+    )
     if res["skipped"]:
         click.echo(f"note: {res['skipped']} bins left out: their window runs off {res['chrom']}", err=True)
-    click.echo(f"{len(res['bins']):,} bins of {step} bp on {res['chrom']}; highest bin per target: " + "; ".join(
-        f"{name} {value:.3f} at {res['chrom']}:{b:,}-{b + step:,}" for name, b, value in res["top"]))
-    click.echo(f"bedGraph -> {', '.join(map(str, res['bedgraphs']))}" + (f"\nfigure -> {res['png']}" if res["png"] else ""))
+    click.echo(
+        f"{len(res['bins']):,} bins of {step} bp on {res['chrom']}; highest bin per target: "
+        + "; ".join(f"{name} {value:.3f} at {res['chrom']}:{b:,}-{b + step:,}" for name, b, value in res["top"])
+    )
+    click.echo(
+        f"bedGraph -> {', '.join(map(str, res['bedgraphs']))}" + (f"\nfigure -> {res['png']}" if res["png"] else "")
+    )
 
 
 COMMANDS = [build_dataset, variants_cmd, mutagenesis_cmd, track_cmd]

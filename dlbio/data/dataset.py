@@ -25,8 +25,10 @@ from dlbio.utils.signals import sigterm_raises
 MARKER = "dataset.json"
 FORMAT = "dlbio-dataset"
 # What a set folder holds when dlbio wrote it: anything else is the user's and is never replaced.
-_OURS = re.compile(r"(dataset\.json|targets\.tsv|summary\.tsv|truth\.tsv|"
-                   r"(train|valid|test)\.(dlbio|mat|windows\.bed|records\.tsv))")
+_OURS = re.compile(
+    r"(dataset\.json|targets\.tsv|summary\.tsv|truth\.tsv|"
+    r"(train|valid|test)\.(dlbio|mat|windows\.bed|records\.tsv))"
+)
 
 
 @contextlib.contextmanager
@@ -55,8 +57,14 @@ def building(out_dir: str | Path, force: bool = False) -> Iterator[tuple[Path, s
         tmp.mkdir()
         yield tmp, build_id
         files = {p.name: _size(p) for p in sorted(tmp.iterdir())}
-        record = {"format": FORMAT, "version": 1, "build_id": build_id,
-                  "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": sys.argv, "files": files}
+        record = {
+            "format": FORMAT,
+            "version": 1,
+            "build_id": build_id,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "command": sys.argv,
+            "files": files,
+        }
         (tmp / MARKER).write_text(json.dumps(record, indent=1) + "\n")
 
 
@@ -70,8 +78,11 @@ def check_replaceable(out: Path, force: bool) -> None:
         return
     foreign = next((name for name in sorted(entries) if not _OURS.fullmatch(name)), None)
     require(foreign is None, f"{out}: holds {foreign}, which dlbio did not write; give -o a new or empty folder")
-    require(force, f"{out}: holds a data set already; --force replaces it (in one step, once the new set is "
-                   "complete), or give -o another folder")
+    require(
+        force,
+        f"{out}: holds a data set already; --force replaces it (in one step, once the new set is "
+        "complete), or give -o another folder",
+    )
 
 
 def read_record(folder: Path) -> dict | None:
@@ -99,19 +110,25 @@ def check_consistent(folder: Path, sets: dict) -> None:
         known = {split: b for split, b in builds.items() if b}
         if len(set(known.values())) > 1:
             (a, ida), (b, idb) = sorted(known.items())[:2]
-            raise DlbioError(f"{folder}: its {a} and {b} splits come from different builds ({ida[:8]} and "
-                             f"{idb[:8]}); rebuild the set, or copy a set whole")
+            raise DlbioError(
+                f"{folder}: its {a} and {b} splits come from different builds ({ida[:8]} and "
+                f"{idb[:8]}); rebuild the set, or copy a set whole"
+            )
         return
     for split, s in sets.items():
         path = Path(s.path)
         if split in builds:
-            require(builds[split] == record["build_id"],
-                    f"{path}: from another build than {folder / MARKER} ({(builds[split] or 'none')[:8]}, the set "
-                    f"is {record['build_id'][:8]}); rebuild the set, or copy a set whole")
+            require(
+                builds[split] == record["build_id"],
+                f"{path}: from another build than {folder / MARKER} ({(builds[split] or 'none')[:8]}, the set "
+                f"is {record['build_id'][:8]}); rebuild the set, or copy a set whole",
+            )
         elif path.name in record.get("files", {}):
-            require(_size(path) == record["files"][path.name],
-                    f"{path}: {_size(path):,} bytes, but the set was built with {record['files'][path.name]:,}: "
-                    "it changed since; rebuild the set")
+            require(
+                _size(path) == record["files"][path.name],
+                f"{path}: {_size(path):,} bytes, but the set was built with {record['files'][path.name]:,}: "
+                "it changed since; rebuild the set",
+            )
 
 
 def _size(p: Path) -> int:

@@ -22,11 +22,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from dlbio.data.encoding import index_to_onehot, onehot_to_index
 from dlbio.utils import guard
 from dlbio.utils.atomic import atomic_path, hdf5_writer
-from dlbio.data.encoding import index_to_onehot, onehot_to_index
 from dlbio.utils.errors import DlbioError, require
-
 
 _V5_BLOCK = 1 << 24  # values of a v5 array converted at a time (16 MB of uint8 one-hot)
 
@@ -52,8 +51,10 @@ class MatSet:
         except DlbioError:
             raise
         except Exception as exc:  # noqa: BLE001 - h5py and zlib raise many types
-            raise DlbioError(f"{self.path}: not a readable MATLAB .mat file ({type(exc).__name__}: "
-                             f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None
+            raise DlbioError(
+                f"{self.path}: not a readable MATLAB .mat file ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200] if str(exc) else ''})"
+            ) from None
         require(self.n_total > 0, f"{self.path}: holds no samples")
         self.n = self.n_total if limit is None else min(limit, self.n_total)
         self.target_names: list[str] | None = None
@@ -64,8 +65,11 @@ class MatSet:
         if xk not in keys or yk not in keys:
             xs = [k for k in keys if k.endswith("xdata")]
             ys = [k for k in keys if k.endswith("data") and not k.endswith("xdata")]
-            require(len(xs) == 1 and len(ys) == 1,
-                    f"{self.path}: expected keys {xk!r} and {yk!r}, found {sorted(k for k in keys if not k.startswith('__'))}")
+            require(
+                len(xs) == 1 and len(ys) == 1,
+                f"{self.path}: expected keys {xk!r} and {yk!r}, found "
+                f"{sorted(k for k in keys if not k.startswith('__'))}",
+            )
             xk, yk = xs[0], ys[0]
         return xk, yk
 
@@ -73,10 +77,14 @@ class MatSet:
         self._h5 = h5py.File(self.path, "r")
         xk, yk = self._keys(list(self._h5.keys()))
         self._x, self._y = self._h5[xk], self._h5[yk]
-        require(self._x.ndim == 3 and self._x.shape[1] == 4,
-                f"{self.path}: {xk} has shape {self._x.shape}, expected (length, 4, N) for MATLAB v7.3")
-        require(self._y.ndim == 2 and self._y.shape[1] == self._x.shape[2],
-                f"{self.path}: {yk} has shape {self._y.shape}, expected (targets, {self._x.shape[2]})")
+        require(
+            self._x.ndim == 3 and self._x.shape[1] == 4,
+            f"{self.path}: {xk} has shape {self._x.shape}, expected (length, 4, N) for MATLAB v7.3",
+        )
+        require(
+            self._y.ndim == 2 and self._y.shape[1] == self._x.shape[2],
+            f"{self.path}: {yk} has shape {self._y.shape}, expected (targets, {self._x.shape[2]})",
+        )
         _check_dtype(self.path, xk, self._x.dtype)
         _check_dtype(self.path, yk, self._y.dtype)
         self.length, self.n_targets, self.n_total = self._x.shape[0], self._y.shape[0], self._x.shape[2]
@@ -90,9 +98,13 @@ class MatSet:
         x, y = found[xk], found[yk]
         for key, var in ((xk, x), (yk, y)):
             require(var.dtype is not None, f"{self.path}: {key} is a {var.kind}, expected numbers")
-        require(len(x.shape) == 3 and x.shape[1] == 4, f"{self.path}: {xk} has shape {x.shape}, expected (N, 4, length)")
-        require(len(y.shape) == 2 and y.shape[0] == x.shape[0],
-                f"{self.path}: {yk} has shape {y.shape}, expected ({x.shape[0]}, targets)")
+        require(
+            len(x.shape) == 3 and x.shape[1] == 4, f"{self.path}: {xk} has shape {x.shape}, expected (N, 4, length)"
+        )
+        require(
+            len(y.shape) == 2 and y.shape[0] == x.shape[0],
+            f"{self.path}: {yk} has shape {y.shape}, expected ({x.shape[0]}, targets)",
+        )
         n, length, n_targets = x.shape[0], x.shape[2], y.shape[1]
         # Keep the compact form only: base index (N, L) and uint8 labels, filled a block of
         # positions (targets) at a time as the column-major values stream in: x (N, 4, L) on
@@ -101,12 +113,12 @@ class MatSet:
         step = max(1, _V5_BLOCK // max(4 * n, 1))
         for p, values in zip(range(0, length, step), mat5.iter_values(self.path, x, 4 * n * step)):
             block = values.reshape(-1, 4, n)
-            self._idx[:, p:p + len(block)] = _bases(self.path, block, axis=1).T
+            self._idx[:, p : p + len(block)] = _bases(self.path, block, axis=1).T
         self._labels = np.empty((n, n_targets), np.uint8)
         step = max(1, _V5_BLOCK // max(n, 1))
         for t, values in zip(range(0, n_targets, step), mat5.iter_values(self.path, y, n * step)):
             block = values.reshape(-1, n)
-            self._labels[:, t:t + len(block)] = _labels_uint8(self.path, block).T
+            self._labels[:, t : t + len(block)] = _labels_uint8(self.path, block).T
         self.length, self.n_targets, self.n_total = length, n_targets, n
         self.layout = "v5"
 
@@ -116,8 +128,8 @@ class MatSet:
         start, stop = max(0, start), min(stop, self.n)
         if self._h5 is None:
             return self._idx[start:stop], self._labels[start:stop]
-        x = self._x[:, :, start:stop]                     # (L, 4, m): one contiguous slab
-        idx = _bases(self.path, x, axis=1).T              # (m, L)
+        x = self._x[:, :, start:stop]  # (L, 4, m): one contiguous slab
+        idx = _bases(self.path, x, axis=1).T  # (m, L)
         labels = _labels_uint8(self.path, self._y[:, start:stop].T)
         return np.ascontiguousarray(idx), labels
 
@@ -130,8 +142,10 @@ class MatSet:
 
 
 def _check_dtype(path, key, dtype) -> None:
-    require(np.issubdtype(dtype, np.number) or dtype == bool,
-            f"{path}: {key} has dtype {dtype}, expected numbers")
+    require(
+        np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.bool_),
+        f"{path}: {key} has dtype {dtype}, expected numbers",
+    )
 
 
 def _bases(path, onehot: np.ndarray, axis: int) -> np.ndarray:
@@ -162,8 +176,10 @@ def read_target_names(path: Path, n_targets: int | None = None) -> list[str] | N
     if names and names[0].lower() in ("target", "name", "#target"):
         names = names[1:]
     hint = "; remove the file to use DeepSEA's names" if n_targets == 919 else ""
-    require(n_targets is None or len(names) == n_targets,
-            f"{path}: {len(names)} target names for {n_targets} targets (one name a line, in column order{hint})")
+    require(
+        n_targets is None or len(names) == n_targets,
+        f"{path}: {len(names)} target names for {n_targets} targets (one name a line, in column order{hint})",
+    )
     return names
 
 
@@ -172,8 +188,9 @@ def read_target_names(path: Path, n_targets: int | None = None) -> list[str] | N
 _MAT73_HEADER = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created by: dlbio HDF5 schema 1.00 ."
 
 
-def write_split(path: str | Path, split: str, idx: np.ndarray, labels: np.ndarray, version: str,
-                compress: bool = True) -> Path:
+def write_split(
+    path: str | Path, split: str, idx: np.ndarray, labels: np.ndarray, version: str, compress: bool = True
+) -> Path:
     """Write one split in the DeepSEA layout, atomically (see :func:`write_source`).
 
     idx: uint8 base index (N, L); labels: uint8 (N, T).
@@ -183,8 +200,7 @@ def write_split(path: str | Path, split: str, idx: np.ndarray, labels: np.ndarra
     return write_source(path, split, ArraySource(idx, labels), version, compress)
 
 
-def write_source(path: str | Path, split: str, source, version: str, compress: bool = True,
-                 chunk: int = 16384) -> Path:
+def write_source(path: str | Path, split: str, source, version: str, compress: bool = True, chunk: int = 16384) -> Path:
     """Write every row of *source* (n, length, n_targets, read) as one split in the DeepSEA
     layout, atomically.
 
@@ -200,13 +216,18 @@ def write_source(path: str | Path, split: str, source, version: str, compress: b
         if version == "7.3":
             with hdf5_writer(tmp, userblock_size=512) as f:
                 gzip = {"compression": "gzip"} if compress else {}
-                x = f.create_dataset(f"{split}xdata", (length, 4, n), np.uint8,
-                                     chunks=(length, 4, min(n, 1024)) if compress and n else None, **gzip)
+                x = f.create_dataset(
+                    f"{split}xdata",
+                    (length, 4, n),
+                    np.uint8,
+                    chunks=(length, 4, min(n, 1024)) if compress and n else None,
+                    **gzip,
+                )
                 y = f.create_dataset(f"{split}data", (n_targets, n), np.uint8, **gzip)
                 for start in range(0, n, chunk):
                     idx, labels = source.read(start, start + chunk)
-                    x[:, :, start:start + len(idx)] = index_to_onehot(idx, np.uint8).transpose(1, 2, 0)
-                    y[:, start:start + len(idx)] = np.asarray(labels, np.uint8).T
+                    x[:, :, start : start + len(idx)] = index_to_onehot(idx, np.uint8).transpose(1, 2, 0)
+                    y[:, start : start + len(idx)] = np.asarray(labels, np.uint8).T
             with open(tmp, "r+b") as fh:
                 fh.write(_MAT73_HEADER.ljust(116) + b"\x00" * 8 + b"\x00\x02IM")
         elif version == "5":
@@ -225,11 +246,11 @@ def _write_v5(path: Path, split: str, source, chunk: int) -> None:
     idx_t, labels_t = np.empty((length, n), np.uint8), np.empty((n_targets, n), np.uint8)
     for start in range(0, n, chunk):
         idx, labels = source.read(start, start + chunk)
-        idx_t[:, start:start + len(idx)] = idx.T
-        labels_t[:, start:start + len(idx)] = labels.T
+        idx_t[:, start : start + len(idx)] = idx.T
+        labels_t[:, start : start + len(idx)] = labels.T
     step = max(1, (1 << 24) // max(4 * n, 1))  # positions a block: about 16 MB of one-hot
     bases = np.arange(4, dtype=np.uint8)[None, :, None]
-    onehot = ((idx_t[p:p + step, None, :] == bases).view(np.uint8) for p in range(0, length, step))  # (l, 4, N)
+    onehot = ((idx_t[p : p + step, None, :] == bases).view(np.uint8) for p in range(0, length, step))  # (l, 4, N)
     with open(path, "wb") as fh:
         fh.write(mat5.header())
         mat5.write_uint8(fh, f"{split}xdata", (n, 4, length), onehot)

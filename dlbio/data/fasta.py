@@ -48,7 +48,7 @@ def fit_length(seq: str, length: int) -> tuple[str, str | None]:
         return "N" * left + seq + "N" * (length - len(seq) - left), "padded with N"
     if len(seq) > length:
         left = (len(seq) - length) // 2
-        return seq[left:left + length], "centre-cropped"
+        return seq[left : left + length], "centre-cropped"
     return seq, None
 
 
@@ -56,13 +56,16 @@ def encode_record(source: str | Path, rid: str, seq: str, length: int | None = N
     """One record's base index uint8 (L,); a DlbioError naming *source* and the record when it
     is not *length* bp (if given; *hint* is added to that message) or holds a letter that is
     not DNA."""
-    require(length is None or len(seq) == length,
-            f"{source}: record {rid!r} is {len(seq)} bp, the model needs {length} bp{hint}")
+    require(
+        length is None or len(seq) == length,
+        f"{source}: record {rid!r} is {len(seq)} bp, the model needs {length} bp{hint}",
+    )
     return encode(seq, f"{source}: record {rid!r}")
 
 
-def read_index(path: str | Path, length: int | None = None, resize: bool = False,
-               notes: Notes | None = None) -> tuple[list[str], np.ndarray]:
+def read_index(
+    path: str | Path, length: int | None = None, resize: bool = False, notes: Notes | None = None
+) -> tuple[list[str], np.ndarray]:
     """FASTA -> (ids, base index uint8 (n, L)).  Every record must be *length* bp (if given),
     or with *resize* is padded/cropped to it (``fit_length``), counted in *notes*."""
     ids, rows = [], []

@@ -12,7 +12,6 @@ from dlbio.utils import guard
 from dlbio.utils.atomic import atomic_path
 from dlbio.utils.errors import DlbioError, require
 
-
 # Indexing reads the whole genome (about 20 s for hg38 on one core): say so for genomes this big.
 NOTE_INDEXING_BYTES = 100_000_000
 
@@ -21,7 +20,7 @@ def _first_sentence(message: str, limit: int = 150) -> str:
     """The first sentence of a library's error message, for a one-line error."""
     first = message.strip().splitlines()[0] if message.strip() else ""
     first = first.split(". ")[0].rstrip(".")
-    return first if len(first) <= limit else first[:limit - 3] + "..."
+    return first if len(first) <= limit else first[: limit - 3] + "..."
 
 
 def _gzip_kind(path: Path) -> str | None:
@@ -58,8 +57,9 @@ def _index_names(path: Path, bgzip: bool) -> dict[str, str]:
             print(f"indexing {path} (once; about 20 s for hg38) -> {files[0]}", file=sys.stderr, flush=True)
         with contextlib.ExitStack() as stack:
             tmp = [stack.enter_context(atomic_path(f)) for f in (files if bgzip else files[:1])]
-            Faidx(str(path), indexname=str(tmp[0]), gzi_indexname=str(tmp[-1] if bgzip else files[1]),
-                  rebuild=True).close()
+            Faidx(
+                str(path), indexname=str(tmp[0]), gzi_indexname=str(tmp[-1] if bgzip else files[1]), rebuild=True
+            ).close()
     return {"indexname": str(files[0]), "gzi_indexname": str(files[1])}
 
 
@@ -80,16 +80,25 @@ class Genome:
         self.path = Path(path)
         require(self.path.is_file(), f"{self.path}: genome FASTA not found")
         kind = _gzip_kind(self.path)
-        require(kind != "gzip", f"{self.path}: gzip-compressed genome; random access needs it uncompressed "
-                                "(gunzip) or compressed with bgzip (samtools/htslib)")
+        require(
+            kind != "gzip",
+            f"{self.path}: gzip-compressed genome; random access needs it uncompressed "
+            "(gunzip) or compressed with bgzip (samtools/htslib)",
+        )
         try:
             from pyfaidx import Fasta
 
-            self._fa = Fasta(str(self.path), as_raw=True, sequence_always_upper=True, rebuild=False,
-                             **_index_names(self.path, kind == "bgzip"))
+            self._fa = Fasta(
+                str(self.path),
+                as_raw=True,
+                sequence_always_upper=True,
+                rebuild=False,
+                **_index_names(self.path, kind == "bgzip"),
+            )
         except Exception as exc:  # noqa: BLE001 - pyfaidx raises many types for a bad file
-            raise DlbioError(f"{self.path}: not an indexable FASTA file ({type(exc).__name__}: "
-                             f"{_first_sentence(str(exc))})") from None
+            raise DlbioError(
+                f"{self.path}: not an indexable FASTA file ({type(exc).__name__}: {_first_sentence(str(exc))})"
+            ) from None
         guard.reading(self.path)
         for index in (self._fa.faidx.indexname, getattr(self._fa.faidx, "gzi_indexname", None)):
             if index:  # a damaged index gives wrong bases: it is an input too

@@ -69,7 +69,9 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
                 try:
                     start, end = int(cols[1]), int(cols[2])
                 except ValueError:
-                    raise DlbioError(f"{path}: line {lineno}: start/end {cols[1]!r}/{cols[2]!r} are not integers") from None
+                    raise DlbioError(
+                        f"{path}: line {lineno}: start/end {cols[1]!r}/{cols[2]!r} are not integers"
+                    ) from None
                 if start < 0:
                     raise DlbioError(f"{path}: line {lineno}: negative start {start}")
                 if start > end:
@@ -95,8 +97,15 @@ def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Interva
                             continue
                 raw[chrom].append((start, end))
                 if keep_names:
-                    names.append((chrom, start, end, cols[3] if len(cols) > 3 and cols[3] not in (".", "") else
-                                  f"{chrom}:{start}-{end}", _centre(cols, start, end)))
+                    names.append(
+                        (
+                            chrom,
+                            start,
+                            end,
+                            cols[3] if len(cols) > 3 and cols[3] not in (".", "") else f"{chrom}:{start}-{end}",
+                            _centre(cols, start, end),
+                        )
+                    )
     except UnicodeDecodeError:
         raise DlbioError(f"{path}: not a text BED file") from None
     except (OSError, EOFError) as exc:

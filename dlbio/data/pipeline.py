@@ -17,14 +17,14 @@ import numpy as np
 
 from dlbio.data.encoding import index_to_onehot
 
-
-CHUNK = 16384       # samples read per contiguous slab
-MIX_CHUNKS = 4      # chunks mixed together when shuffling
+CHUNK = 16384  # samples read per contiguous slab
+MIX_CHUNKS = 4  # chunks mixed together when shuffling
 PREFETCH_BATCHES = 4
 
 
-def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
-                 epoch: int = 0, skip: int = 0, multiple_of: int = 1) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def iter_batches(
+    source, batch_size: int, shuffle: bool = False, seed: int = 0, epoch: int = 0, skip: int = 0, multiple_of: int = 1
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield (idx uint8 (b, L), labels uint8 (b, T)) covering every sample once.
 
     With *shuffle*, the order depends only on (seed, epoch).  *skip* leaves out the
@@ -38,10 +38,10 @@ def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
     if shuffle:
         starts = rng.permutation(starts)
     per_group = MIX_CHUNKS if shuffle else 1
-    done = 0            # samples of the epoch before the current group
-    carry = None        # (x, y): samples after the last whole batch, unless they were skipped
+    done = 0  # samples of the epoch before the current group
+    carry = None  # (x, y): samples after the last whole batch, unless they were skipped
     for g in range(0, len(starts), per_group):
-        group = starts[g:g + per_group]
+        group = starts[g : g + per_group]
         size = int(sum(min(s + CHUNK, source.n) - s for s in group))
         order = rng.permutation(size) if shuffle else None  # drawn even when skipped: same later draws
         end = done + size
@@ -54,15 +54,15 @@ def iter_batches(source, batch_size: int, shuffle: bool = False, seed: int = 0,
         assert len(x) == len(y) == size, "a source's read(start, stop) gives rows start..min(stop, n)-1"
         if shuffle:
             x, y = x[order], y[order]
-        lo = done                        # the epoch position of x[0]
+        lo = done  # the epoch position of x[0]
         if carry is not None:
             lo -= len(carry[0])
             x, y = np.concatenate([carry[0], x]), np.concatenate([carry[1], y])
-        whole = end // batch_size        # batches that end in this group or before
+        whole = end // batch_size  # batches that end in this group or before
         for k in range(max(-(-lo // batch_size), skip), whole):
             a = k * batch_size - lo
-            yield x[a:a + batch_size], y[a:a + batch_size]
-        carry = x[whole * batch_size - lo:], y[whole * batch_size - lo:]
+            yield x[a : a + batch_size], y[a : a + batch_size]
+        carry = x[whole * batch_size - lo :], y[whole * batch_size - lo :]
         done = end
     if carry is not None:
         keep = len(carry[0]) - len(carry[0]) % multiple_of
@@ -80,8 +80,17 @@ def left_out_per_epoch(source, batch_size: int, multiple_of: int = 1) -> int:
     return source.n % batch_size % multiple_of
 
 
-def make_dataset(source, batch_size: int, shuffle: bool = False, seed: int = 0, labels: bool = True,
-                 first_epoch: int = 0, skip_batches: int = 0, epochs: int = 1, multiple_of: int = 1):
+def make_dataset(
+    source,
+    batch_size: int,
+    shuffle: bool = False,
+    seed: int = 0,
+    labels: bool = True,
+    first_epoch: int = 0,
+    skip_batches: int = 0,
+    epochs: int = 1,
+    multiple_of: int = 1,
+):
     """The batches of :func:`iter_batches` for Keras, for *epochs* epochs: one-hot float32
     (b, L, 4) and labels float32 (b, T) (with *labels*).
 

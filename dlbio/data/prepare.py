@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.utils import guard
-from dlbio.utils.atomic import write_text
 from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
 from dlbio.data.pipeline import ArraySource
 from dlbio.data.split_rows import SplitRows
+from dlbio.utils import guard
+from dlbio.utils.atomic import write_text
 from dlbio.utils.errors import DlbioError, require
 from dlbio.utils.notes import SHOWN, Notes
 from dlbio.utils.progress import iterate
@@ -47,8 +47,9 @@ class BuiltSet:
         the printed line both ask; a pass over 1.45 M packed rows takes a second)."""
         if split not in self._positives:
             src = self.splits[split]
-            self._positives[split] = (src.positives() if isinstance(src, SplitRows)
-                                      else src.labels.sum(axis=0, dtype=np.int64))
+            self._positives[split] = (
+                src.positives() if isinstance(src, SplitRows) else src.labels.sum(axis=0, dtype=np.int64)
+            )
         return self._positives[split]
 
     @property
@@ -89,8 +90,10 @@ def parse_regions(entries: tuple[str, ...], genome: Genome, option: str) -> dict
         name = genome.resolve(chrom)
         if name is None:
             have = list(genome.lengths)
-            raise DlbioError(f"{option} {chrom}: not a chromosome of {genome.path} (it has {', '.join(have[:5])}"
-                             f"{f' and {len(have) - 5} more' if len(have) > 5 else ''})")
+            raise DlbioError(
+                f"{option} {chrom}: not a chromosome of {genome.path} (it has {', '.join(have[:5])}"
+                f"{f' and {len(have) - 5} more' if len(have) > 5 else ''})"
+            )
         if span:
             try:
                 a, b = (int(v.replace(",", "")) for v in span.split("-"))
@@ -175,8 +178,10 @@ def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, le
 def _n_per_window(windows: np.ndarray, rows: int = 65536) -> np.ndarray:
     """N bases per window, int64 (k,); a block of rows at a time (a (k, L) bool array is 1 GB
     for a million windows)."""
-    return np.concatenate([np.count_nonzero(windows[i:i + rows] == N_CODE, axis=1)
-                           for i in range(0, len(windows), rows)] or [np.zeros(0, np.int64)])
+    return np.concatenate(
+        [np.count_nonzero(windows[i : i + rows] == N_CODE, axis=1) for i in range(0, len(windows), rows)]
+        or [np.zeros(0, np.int64)]
+    )
 
 
 def _in_region(bins: np.ndarray, regions: list[tuple[int, int]] | None) -> np.ndarray:
@@ -192,21 +197,35 @@ def _count(notes: Notes, what: str, mask: np.ndarray, chrom: str, bins: np.ndarr
         notes.add(what, n=int(mask.sum()), examples=[f"{chrom}:{b}-{b + bin_size}" for b in bins[mask][:SHOWN]])
 
 
-def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 200, length: int = 1000,
-          test_chroms: tuple[str, ...] = ("chr8", "chr9"), valid_chroms: tuple[str, ...] = ("chr7",),
-          neg_fraction: float = 0.0, max_n: float = 0.1, reverse_complement_copies: bool = False,
-          seed: int = 0, progress: bool | str = False) -> BuiltSet:
+def build(
+    genome_path: str | Path,
+    targets: dict[str, Path],
+    *,
+    bin_size: int = 200,
+    length: int = 1000,
+    test_chroms: tuple[str, ...] = ("chr8", "chr9"),
+    valid_chroms: tuple[str, ...] = ("chr7",),
+    neg_fraction: float = 0.0,
+    max_n: float = 0.1,
+    reverse_complement_copies: bool = False,
+    seed: int = 0,
+    progress: bool | str = False,
+) -> BuiltSet:
     """Build train/valid/test sets (see the module docstring for the rules)."""
-    require(length >= bin_size and (length - bin_size) % 2 == 0,
-            f"--length ({length}) must be at least --bin-size ({bin_size}) and differ from it by an even number")
+    require(
+        length >= bin_size and (length - bin_size) % 2 == 0,
+        f"--length ({length}) must be at least --bin-size ({bin_size}) and differ from it by an even number",
+    )
     require(0.0 <= neg_fraction <= 1.0, f"--neg-fraction must be in [0, 1], got {neg_fraction}")
     require(0.0 <= max_n <= 1.0, f"--max-n must be in [0, 1], got {max_n}")
     genome = Genome(genome_path)
     test = parse_regions(test_chroms, genome, "--test-chroms")
     valid = parse_regions(valid_chroms, genome, "--valid-chroms")
     shared = _overlap(test, valid)
-    require(shared is None, f"{shared} is in both --test-chroms and --valid-chroms; hold-out regions on one "
-                            "chromosome must not overlap")
+    require(
+        shared is None,
+        f"{shared} is in both --test-chroms and --valid-chroms; hold-out regions on one chromosome must not overlap",
+    )
     names = list(targets)
     peaks = [read_bed(targets[n], genome) for n in iterate(names, "peak files", "file", progress)]
     notes = Notes()
@@ -214,8 +233,9 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
         notes.merge(iv.notes, f"{Path(targets[n]).name}: ")
     rng = np.random.default_rng(seed)
     flank = (length - bin_size) // 2
-    splits = {split: SplitRows(length, len(names), reverse_complement_copies, names)
-              for split in ("train", "valid", "test")}
+    splits = {
+        split: SplitRows(length, len(names), reverse_complement_copies, names) for split in ("train", "valid", "test")
+    }
     for chrom in iterate(list(genome.lengths), "bins", "chrom", progress):
         n_bins = max(0, (genome.lengths[chrom] - bin_size) // bin_size + 1)
         positive = positive_bins(peaks, chrom, n_bins, bin_size)
@@ -243,8 +263,9 @@ def build(genome_path: str | Path, targets: dict[str, Path], *, bin_size: int = 
     return BuiltSet(splits, names, notes, bin_size, length)
 
 
-def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False,
-                progress: bool | str = False, force: bool = False) -> dict[str, Path]:
+def write_built(
+    built: BuiltSet, out_dir: str | Path, mat: bool = False, progress: bool | str = False, force: bool = False
+) -> dict[str, Path]:
     """Stores ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv,
     and for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`), for a set
     from FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order).
@@ -255,9 +276,12 @@ def write_built(built: BuiltSet, out_dir: str | Path, mat: bool = False,
 
     for split in ("train", "valid", "test"):
         src = built.splits.get(split)
-        require(src is not None and src.n > 0,
-                f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks" if built.from_genome
-                else f"the {split} set is empty: check --valid-fraction/--test-fraction and the class files")
+        require(
+            src is not None and src.n > 0,
+            f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks"
+            if built.from_genome
+            else f"the {split} set is empty: check --valid-fraction/--test-fraction and the class files",
+        )
     with building(out_dir, force) as (tmp, build_id):
         made = _write_split_files(built, tmp, mat, progress, build_id)
     return {split: Path(out_dir) / path.name for split, path in made.items()}
@@ -270,8 +294,7 @@ def _write_split_files(built: BuiltSet, out: Path, mat: bool, progress: bool | s
     made = {}
     for split, src in built.splits.items():
         src.split = split
-        made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress,
-                                  build_id=build_id)
+        made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress, build_id=build_id)
         if mat:  # train.mat (v7.3) a chunk of rows at a time; valid/test (v5) a block of positions at a time
             deepsea_mat.write_source(out / f"{split}.mat", split, src, "7.3" if split == "train" else "5")
         if isinstance(src, SplitRows):
@@ -293,14 +316,18 @@ def windows_bed(rows: SplitRows, bin_size: int) -> str:
     name = the labelled bin (chrom:start-end) and strand, '-' for the reverse-complement
     copies that --reverse-complement appends after the forward rows."""
     flank = (rows.length - bin_size) // 2
-    forward = [f"{chrom}\t{b - flank}\t{b + bin_size + flank}\t{chrom}:{b}-{b + bin_size}\t0\t"
-               for chrom, bins in rows.coords() for b in bins.tolist()]
+    forward = [
+        f"{chrom}\t{b - flank}\t{b + bin_size + flank}\t{chrom}:{b}-{b + bin_size}\t0\t"
+        for chrom, bins in rows.coords()
+        for b in bins.tolist()
+    ]
     strands = ("+", "-") if rows.reverse_complement_copies else ("+",)
     return "".join(line + strand + "\n" for strand in strands for line in forward)
 
 
-def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0.1, test_fraction: float = 0.1,
-                  seed: int = 0) -> tuple[BuiltSet, Notes]:
+def fasta_classes(
+    files: dict[str, Path], length: int, valid_fraction: float = 0.1, test_fraction: float = 0.1, seed: int = 0
+) -> tuple[BuiltSet, Notes]:
     """One FASTA file per class/target -> labelled sets; shorter sequences are padded with N
     (centred), longer ones centre-cropped to *length*.
 
@@ -312,12 +339,17 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
 
     for option, f in (("--valid-fraction", valid_fraction), ("--test-fraction", test_fraction)):
         require(0.0 <= f < 1.0, f"{option} must be in [0, 1), got {f}")
-    require(valid_fraction + test_fraction < 1.0, f"--valid-fraction {valid_fraction} and --test-fraction "
-                                                  f"{test_fraction} leave no training rows: their sum must be below 1")
+    require(
+        valid_fraction + test_fraction < 1.0,
+        f"--valid-fraction {valid_fraction} and --test-fraction "
+        f"{test_fraction} leave no training rows: their sum must be below 1",
+    )
     names = list(files)
     for a, b in itertools.combinations(names, 2):
-        require(not guard.same_file(files[a], files[b]), f"--fasta-class {a} and {b} name the same file ({files[b]}): "
-                                                    "its records would be labelled both")
+        require(
+            not guard.same_file(files[a], files[b]),
+            f"--fasta-class {a} and {b} name the same file ({files[b]}): its records would be labelled both",
+        )
     rng = np.random.default_rng(seed)
     notes = Notes()
     rows = {"train": [], "valid": [], "test": []}
@@ -326,12 +358,17 @@ def fasta_classes(files: dict[str, Path], length: int, valid_fraction: float = 0
         lab[j] = 1
         ids, idx = read_index(files[name], length, resize=True, notes=notes)
         n_test, n_valid = (max(1, int(round(f * len(ids)))) if f > 0 else 0 for f in (test_fraction, valid_fraction))
-        require(len(ids) > n_test + n_valid,
-                f"{files[name]}: {len(ids)} record{'s' if len(ids) > 1 else ''} in class {name}, too few for a "
-                f"training, validation and test record each; add records or lower the fractions")
+        require(
+            len(ids) > n_test + n_valid,
+            f"{files[name]}: {len(ids)} record{'s' if len(ids) > 1 else ''} in class {name}, too few for a "
+            f"training, validation and test record each; add records or lower the fractions",
+        )
         order = rng.permutation(len(ids))
-        for split, part in (("test", order[:n_test]), ("valid", order[n_test:n_test + n_valid]),
-                            ("train", order[n_test + n_valid:])):
+        for split, part in (
+            ("test", order[:n_test]),
+            ("valid", order[n_test : n_test + n_valid]),
+            ("train", order[n_test + n_valid :]),
+        ):
             rows[split] += [(idx[i], lab, name, ids[i]) for i in part]
     splits, records = {}, {}
     for split, part in rows.items():

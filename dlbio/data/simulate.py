@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.utils.atomic import write_text
 from dlbio.data import deepsea_mat
 from dlbio.data.encoding import reverse_complement
-from dlbio.utils.errors import require
 from dlbio.motifs import jaspar
+from dlbio.utils.atomic import write_text
+from dlbio.utils.errors import require
 from dlbio.utils.progress import counter, iterate
 
 
@@ -43,9 +43,17 @@ def sample_sites(motif: jaspar.JasparMotif, n: int, rng: np.random.Generator) ->
     return np.minimum((u > cum[None]).sum(axis=2), 3).astype(np.uint8)
 
 
-def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200, motifs_per_seq: float = 1.0,
-             gc: float = 0.42, strand: str = "both", seed: int = 0,
-             release: str = jaspar.DEFAULT_RELEASE, progress: bool | str = False) -> Planted:
+def simulate(
+    motif_queries: list[str],
+    sizes: dict[str, int],
+    length: int = 200,
+    motifs_per_seq: float = 1.0,
+    gc: float = 0.42,
+    strand: str = "both",
+    seed: int = 0,
+    release: str = jaspar.DEFAULT_RELEASE,
+    progress: bool | str = False,
+) -> Planted:
     """Random background (GC fraction *gc*) with JASPAR motifs planted.
 
     Each motif is present in a sequence with probability motifs_per_seq / n_motifs,
@@ -73,7 +81,7 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
                 w = m.length
                 starts = rng.integers(0, length - w + 1, size=len(rows))
                 for _ in range(20):  # re-draw starts that collide with earlier sites
-                    clash = np.array([busy[r, s:s + w].any() for r, s in zip(rows, starts)], bool)
+                    clash = np.array([busy[r, s : s + w].any() for r, s in zip(rows, starts)], bool)
                     if not clash.any():
                         break
                     starts[clash] = rng.integers(0, length - w + 1, size=clash.sum())
@@ -81,8 +89,8 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
                 strands = (rng.random(len(rows)) < 0.5) if strand == "both" else np.full(len(rows), strand == "-")
                 inst[strands] = reverse_complement(inst[strands])
                 for r, s, site, minus in zip(rows, starts, inst, strands):
-                    idx[r, s:s + w] = site
-                    busy[r, s:s + w] = True
+                    idx[r, s : s + w] = site
+                    busy[r, s : s + w] = True
                     truth.append((split, int(r), m.matrix_id, m.name, int(s), "-" if minus else "+"))
                 labels[rows, j] = 1
                 bar.update(n)
@@ -90,8 +98,9 @@ def simulate(motif_queries: list[str], sizes: dict[str, int], length: int = 200,
     return Planted(motifs, splits, truth)
 
 
-def write_planted_set(planted: Planted, out_dir: str | Path, store: bool = False, force: bool = False,
-                      progress: bool | str = False) -> Path:
+def write_planted_set(
+    planted: Planted, out_dir: str | Path, store: bool = False, force: bool = False, progress: bool | str = False
+) -> Path:
     """dlbio simulate: :func:`write_planted` (and with *store* the stores beside the .mat files)
     as one data set, written whole or not at all (*force* replaces an earlier one)."""
     from dlbio.data.dataset import building

@@ -12,8 +12,8 @@ from pathlib import Path
 from dlbio.data.dataset import check_consistent
 from dlbio.data.deepsea_mat import MatSet, read_target_names
 from dlbio.data.store import SUFFIX, StoreSet, write_store
-from dlbio.utils.errors import require
 from dlbio.data.targets import deepsea_names
+from dlbio.utils.errors import require
 
 SPLITS = ("train", "valid", "test")
 
@@ -29,8 +29,9 @@ def open_split(data_dir: str | Path, split: str, limit: int | None = None, verif
     return MatSet(mat, split, limit)
 
 
-def open_data_dir(data_dir: str | Path, limit: int | None = None, splits: tuple[str, ...] = SPLITS,
-                  verify: bool = True) -> dict:
+def open_data_dir(
+    data_dir: str | Path, limit: int | None = None, splits: tuple[str, ...] = SPLITS, verify: bool = True
+) -> dict:
     """Open the *splits* of *data_dir*; check they agree in length and targets and come from
     one build of the set (:func:`dlbio.data.dataset.check_consistent`).
 
@@ -39,25 +40,40 @@ def open_data_dir(data_dir: str | Path, limit: int | None = None, splits: tuple[
     *verify* False skips the stores' checksums (``--no-verify``).
     """
     data_dir = Path(data_dir)
-    require(data_dir.is_dir(), f"{data_dir}: data folder not found (expected train.mat, valid.mat, test.mat "
-                               "or train.dlbio, valid.dlbio, test.dlbio)")
+    require(
+        data_dir.is_dir(),
+        f"{data_dir}: data folder not found (expected train.mat, valid.mat, test.mat "
+        "or train.dlbio, valid.dlbio, test.dlbio)",
+    )
     sets = {s: open_split(data_dir, s, limit, verify) for s in splits}
     first = next(iter(sets.values()))
     for s in sets.values():
-        require(s.length == first.length,
-                f"{s.path}: sequences are {s.length} bp but {first.path.name} has {first.length} bp")
-        require(s.n_targets == first.n_targets,
-                f"{s.path}: {s.n_targets} targets but {first.path.name} has {first.n_targets}")
+        require(
+            s.length == first.length,
+            f"{s.path}: sequences are {s.length} bp but {first.path.name} has {first.length} bp",
+        )
+        require(
+            s.n_targets == first.n_targets,
+            f"{s.path}: {s.n_targets} targets but {first.path.name} has {first.n_targets}",
+        )
     check_consistent(data_dir, sets)
-    names = (read_target_names(data_dir / "targets.tsv", first.n_targets) or first.target_names
-             or deepsea_names(first.n_targets))
+    names = (
+        read_target_names(data_dir / "targets.tsv", first.n_targets)
+        or first.target_names
+        or deepsea_names(first.n_targets)
+    )
     for s in sets.values():
         s.target_names = names
     return sets
 
 
-def convert(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] = SPLITS,
-            progress: bool = False, force: bool = False) -> dict[str, Path]:
+def convert(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    splits: tuple[str, ...] = SPLITS,
+    progress: bool = False,
+    force: bool = False,
+) -> dict[str, Path]:
     """DeepSEA .mat files -> a set of dlbio stores ``<out_dir>/<split>.dlbio`` (+ targets.tsv
     copied), built whole in a temporary folder and swapped in (:func:`dlbio.data.dataset.building`;
     *force* replaces an earlier set there)."""
@@ -71,16 +87,23 @@ def convert(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] =
     return {split: out_dir / path.name for split, path in made.items()}
 
 
-def write_stores(data_dir: str | Path, out_dir: str | Path, splits: tuple[str, ...] = SPLITS,
-                 progress: bool = False, build_id: str | None = None) -> dict[str, Path]:
+def write_stores(
+    data_dir: str | Path,
+    out_dir: str | Path,
+    splits: tuple[str, ...] = SPLITS,
+    progress: bool = False,
+    build_id: str | None = None,
+) -> dict[str, Path]:
     """The .mat *splits* of *data_dir* as stores in the existing folder *out_dir*, and its
     targets.tsv copied beside them; returns {split: store path}."""
     import shutil
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     for s in splits:
-        require((data_dir / f"{s}.mat").is_file() or not (data_dir / f"{s}{SUFFIX}").is_dir(),
-                f"{data_dir}: holds {s}{SUFFIX} but no {s}.mat; it is converted already (use it as it is)")
+        require(
+            (data_dir / f"{s}.mat").is_file() or not (data_dir / f"{s}{SUFFIX}").is_dir(),
+            f"{data_dir}: holds {s}{SUFFIX} but no {s}.mat; it is converted already (use it as it is)",
+        )
     sets = {s: MatSet(data_dir / f"{s}.mat", s) for s in splits}
     names = read_target_names(data_dir / "targets.tsv", next(iter(sets.values())).n_targets)
     out = {}

@@ -63,7 +63,7 @@ class SplitRows:
         total = np.zeros(self.n_targets, np.int64)
         for *_, packed in self.parts:
             for i in range(0, len(packed), 65536):  # unpacked a block at a time: 919 bytes a row
-                total += np.unpackbits(packed[i:i + 65536], axis=1, count=self.n_targets).sum(axis=0, dtype=np.int64)
+                total += np.unpackbits(packed[i : i + 65536], axis=1, count=self.n_targets).sum(axis=0, dtype=np.int64)
         return total * (2 if self.reverse_complement_copies else 1)
 
     def coords(self) -> list[tuple[str, np.ndarray]]:

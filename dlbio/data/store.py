@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from dlbio.data.encoding import BASES, N_CODE
 from dlbio.utils import guard
 from dlbio.utils.atomic import atomic_path, write_text
-from dlbio.data.encoding import BASES, N_CODE
 from dlbio.utils.errors import DlbioError, require
 from dlbio.utils.progress import counter
 
@@ -53,22 +53,28 @@ class StoreSet:
             raise DlbioError(f"{manifest}: not valid JSON ({exc.__class__.__name__})") from None
         require(m.get("format") == FORMAT, f"{manifest}: not a dlbio store manifest")
         require(m.get("version") == VERSION, f"{manifest}: store version {m.get('version')} is not supported")
-        require(m.get("bases") == BASES,
-                f"{manifest}: bases are in {m.get('bases')!r} order, dlbio models use {BASES!r}; re-convert the data")
+        require(
+            m.get("bases") == BASES,
+            f"{manifest}: bases are in {m.get('bases')!r} order, dlbio models use {BASES!r}; re-convert the data",
+        )
         self.manifest = m
         self.n_total, self.length, self.n_targets = int(m["n"]), int(m["length"]), int(m["n_targets"])
         self.target_names = m.get("target_names")
-        require(self.target_names is None or len(self.target_names) == self.n_targets,
-                f"{manifest}: {len(self.target_names or [])} target names for {self.n_targets} targets; the store "
-                "is damaged, convert it again")
+        require(
+            self.target_names is None or len(self.target_names) == self.n_targets,
+            f"{manifest}: {len(self.target_names or [])} target names for {self.n_targets} targets; the store "
+            "is damaged, convert it again",
+        )
         self.split = m.get("split", self.path.stem)
         self.label_bytes = -(-self.n_targets // 8)
         self._seq = self.path / "seq.u8"
         self._labels = self.path / "labels.bits"
         for f, size in ((self._seq, self.n_total * self.length), (self._labels, self.n_total * self.label_bytes)):
             require(f.is_file(), f"{f}: missing from the store")
-            require(f.stat().st_size == size,
-                    f"{f}: {f.stat().st_size} bytes but the manifest says {size}; the store is damaged")
+            require(
+                f.stat().st_size == size,
+                f"{f}: {f.stat().st_size} bytes but the manifest says {size}; the store is damaged",
+            )
         self.verified = bool(verify) and verify_checksums(self)
         self.n = self.n_total if limit is None else min(limit, self.n_total)
         self.layout = "store"
@@ -82,8 +88,10 @@ class StoreSet:
         seq = _pread(self._fd_seq, m * self.length, start * self.length).reshape(m, self.length)
         if m and seq.max() > N_CODE:
             row, col = np.argwhere(seq > N_CODE)[0]
-            raise DlbioError(f"{self._seq}: base code {seq[row, col]} in row {start + row + 1:,}, position {col + 1} "
-                             f"(codes are 0-{N_CODE}, A G C T N); the store is damaged, convert it again")
+            raise DlbioError(
+                f"{self._seq}: base code {seq[row, col]} in row {start + row + 1:,}, position {col + 1} "
+                f"(codes are 0-{N_CODE}, A G C T N); the store is damaged, convert it again"
+            )
         bits = _pread(self._fd_lab, m * self.label_bytes, start * self.label_bytes).reshape(m, self.label_bytes)
         return seq, np.unpackbits(bits, axis=1, count=self.n_targets)
 
@@ -132,13 +140,19 @@ def verify_checksums(store: StoreSet) -> bool:
         return True
     total = sum(s[0] for s in stamps.values())
     if total >= NOTE_VERIFY_BYTES:
-        print(f"checking {store.path} against its checksums ({total / 1e9:.1f} GB, once for these files)",
-              file=sys.stderr, flush=True)
+        print(
+            f"checking {store.path} against its checksums ({total / 1e9:.1f} GB, once for these files)",
+            file=sys.stderr,
+            flush=True,
+        )
     with ThreadPoolExecutor(os.cpu_count() or 2) as pool:  # hashlib leaves the GIL while it hashes
         matches = {key: _matches(pool, f, store.manifest, key) for key, f in files.items()}
     for key, f in files.items():
-        require(matches[key], f"{f}: its SHA-256 differs from the manifest's; the store is damaged "
-                              "(convert or build it again; --no-verify reads it as it is)")
+        require(
+            matches[key],
+            f"{f}: its SHA-256 differs from the manifest's; the store is damaged "
+            "(convert or build it again; --no-verify reads it as it is)",
+        )
     if memo is not None and {key: _stamp(f) for key, f in files.items()} == stamps:
         with contextlib.suppress(OSError):
             write_text(memo, json.dumps({"stamps": stamps, "sha256": want}))
@@ -231,8 +245,14 @@ def _part_sha256(path: Path, offset: int, size: int) -> str:
     return h.hexdigest()
 
 
-def write_store(path: str | Path, source, sources: list[str] | None = None, progress: bool | str = False,
-                chunk: int = 16384, build_id: str | None = None) -> Path:
+def write_store(
+    path: str | Path,
+    source,
+    sources: list[str] | None = None,
+    progress: bool | str = False,
+    chunk: int = 16384,
+    build_id: str | None = None,
+) -> Path:
     """Copy every sample of *source* (anything with n/length/n_targets/read) into a store at *path*.
 
     Written under a temporary name and renamed: a failed or killed conversion never
@@ -243,8 +263,11 @@ def write_store(path: str | Path, source, sources: list[str] | None = None, prog
     h_seq, h_lab = _PartedHash(), _PartedHash()
     with atomic_path(path) as tmp:
         tmp.mkdir()
-        with open(tmp / "seq.u8", "wb") as fs, open(tmp / "labels.bits", "wb") as fl, \
-                counter(source.n, f"pack {path.name}", "seq", progress) as bar:
+        with (
+            open(tmp / "seq.u8", "wb") as fs,
+            open(tmp / "labels.bits", "wb") as fl,
+            counter(source.n, f"pack {path.name}", "seq", progress) as bar,
+        ):
             for start in range(0, source.n, chunk):
                 idx, labels = source.read(start, start + chunk)
                 seq_bytes = np.ascontiguousarray(idx, dtype=np.uint8).tobytes()
@@ -257,13 +280,24 @@ def write_store(path: str | Path, source, sources: list[str] | None = None, prog
             for fh in (fs, fl):
                 fh.flush()
                 os.fsync(fh.fileno())
-        manifest = {"format": FORMAT, "version": VERSION, "split": getattr(source, "split", path.stem),
-                    "n": int(source.n), "length": int(source.length), "n_targets": int(source.n_targets),
-                    "target_names": getattr(source, "target_names", None), "bases": BASES,
-                    "sources": sources or [str(getattr(source, "path", ""))],
-                    "seq_bytes": int(source.n) * int(source.length),
-                    "labels_bytes": int(source.n) * (-(-int(source.n_targets) // 8)),
-                    "seq_sha256": h_seq.hexdigest(), "labels_sha256": h_lab.hexdigest(), "build_id": build_id,
-                    "part_bytes": PART_BYTES, "seq_part_sha256": h_seq.parts, "labels_part_sha256": h_lab.parts}
+        manifest = {
+            "format": FORMAT,
+            "version": VERSION,
+            "split": getattr(source, "split", path.stem),
+            "n": int(source.n),
+            "length": int(source.length),
+            "n_targets": int(source.n_targets),
+            "target_names": getattr(source, "target_names", None),
+            "bases": BASES,
+            "sources": sources or [str(getattr(source, "path", ""))],
+            "seq_bytes": int(source.n) * int(source.length),
+            "labels_bytes": int(source.n) * (-(-int(source.n_targets) // 8)),
+            "seq_sha256": h_seq.hexdigest(),
+            "labels_sha256": h_lab.hexdigest(),
+            "build_id": build_id,
+            "part_bytes": PART_BYTES,
+            "seq_part_sha256": h_seq.parts,
+            "labels_part_sha256": h_lab.parts,
+        }
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return path

@@ -16,8 +16,7 @@ from dlbio.utils.errors import require
 
 def check_binary_motif(motif: str) -> str:
     """Return *motif* if it is a non-empty string of 0s and 1s, else raise DlbioError."""
-    require(bool(motif) and set(motif) <= {"0", "1"},
-            f"motif {motif!r} must be a non-empty string of 0s and 1s")
+    require(bool(motif) and set(motif) <= {"0", "1"}, f"motif {motif!r} must be a non-empty string of 0s and 1s")
     return motif
 
 
@@ -61,8 +60,14 @@ def motif_detection_set(n_train: int, n_test: int, length: int, motif: str, seed
     rng = np.random.default_rng(seed)
     train = random_binary_strings(n_train, length, rng)
     test = random_binary_strings(n_test, length, rng)
-    return MotifDetectionSet(strings_to_array(train), motif_labels(train, motif),
-                             strings_to_array(test), motif_labels(test, motif), train, test)
+    return MotifDetectionSet(
+        strings_to_array(train),
+        motif_labels(train, motif),
+        strings_to_array(test),
+        motif_labels(test, motif),
+        train,
+        test,
+    )
 
 
 def palindrome_blocks(n_seq: int, seq_len: int, max_block: int, rng: np.random.RandomState) -> list[str]:
@@ -95,7 +100,7 @@ def deterministic_windows(seq: str, window: int) -> tuple[np.ndarray, np.ndarray
     for j in range(window, len(seq)):
         c = seq[j]
         if start and (c == "1" or (c == "0" and prev == "1")):
-            xs.append([ch == "1" for ch in seq[j - window:j]])
+            xs.append([ch == "1" for ch in seq[j - window : j]])
             ys.append(c == "1")
         if prev == "0" and c == "1":
             start = True
@@ -113,15 +118,18 @@ class NextCharSet:
     y_test: np.ndarray
 
 
-def next_char_set(n_seq: int = 200, seq_len: int = 1000, n_train: int = 150, window: int = 100,
-                  max_block: int = 20, seed: int = 7) -> NextCharSet:
+def next_char_set(
+    n_seq: int = 200, seq_len: int = 1000, n_train: int = 150, window: int = 100, max_block: int = 20, seed: int = 7
+) -> NextCharSet:
     """The vanishing-gradient data of the slides: first *n_train* strings train, the rest test.
 
     With the defaults and seed 7 these are the slide script's own windows.
     """
     require(n_seq >= 2, f"--n-seq must be at least 2 (strings to train on and to test on), got {n_seq}")
-    require(0 < n_train < n_seq, f"--n-train must be between 1 and --n-seq - 1 ({n_seq - 1}): the other "
-                                 f"strings are the test set, got {n_train}")
+    require(
+        0 < n_train < n_seq,
+        f"--n-train must be between 1 and --n-seq - 1 ({n_seq - 1}): the other strings are the test set, got {n_train}",
+    )
     require(window < seq_len, f"window ({window}) must be shorter than the sequence length ({seq_len})")
     seqs = palindrome_blocks(n_seq, seq_len, max_block, np.random.RandomState(seed))
     parts = [deterministic_windows(s, window) for s in seqs]

@@ -8,8 +8,9 @@ from pathlib import Path
 from dlbio.utils.errors import DlbioError, require
 
 
-def parse_targets(spec: str | None, n_targets: int | None = None, names: list[str] | None = None,
-                  option: str = "--targets") -> list[int] | None:
+def parse_targets(
+    spec: str | None, n_targets: int | None = None, names: list[str] | None = None, option: str = "--targets"
+) -> list[int] | None:
     """'1,5,CTCF' -> [1, 5, k] (1-based, in the given order, no repeats); None for no *spec*.
 
     Numbers must lie in 1..*n_targets* (when known); a name must be one of *names*
@@ -25,11 +26,16 @@ def parse_targets(spec: str | None, n_targets: int | None = None, names: list[st
         if item.isdigit():
             t = int(item)
         else:
-            require(names, f"{option}: {item!r} is a name, but the target names are unknown "
-                           "(give -d with targets.tsv, or target numbers)")
-            hits = [i for i, n in enumerate(names) if n == item] or \
-                   [i for i, n in enumerate(names) if n.split("_")[0] == item] or \
-                   [i for i, n in enumerate(names) if "|" in n and n.rsplit("|", 1)[0] == item]
+            require(
+                names,
+                f"{option}: {item!r} is a name, but the target names are unknown "
+                "(give -d with targets.tsv, or target numbers)",
+            )
+            hits = (
+                [i for i, n in enumerate(names) if n == item]
+                or [i for i, n in enumerate(names) if n.split("_")[0] == item]
+                or [i for i, n in enumerate(names) if "|" in n and n.rsplit("|", 1)[0] == item]
+            )
             if len(hits) > 1:
                 numbers = ", ".join(str(i + 1) for i in hits[:8]) + (", ..." if len(hits) > 8 else "")
                 raise DlbioError(f"{option}: {item!r} names {len(hits)} targets ({numbers}); give one number")
@@ -37,15 +43,18 @@ def parse_targets(spec: str | None, n_targets: int | None = None, names: list[st
                 shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
                 raise DlbioError(f"{option}: {item!r} is not a target name (targets: {shown})")
             t = hits[0] + 1
-        require(t >= 1 and (n_targets is None or t <= n_targets),
-                f"{option}: {t} is not a target number (1..{n_targets or '?'})")
+        require(
+            t >= 1 and (n_targets is None or t <= n_targets),
+            f"{option}: {t} is not a target number (1..{n_targets or '?'})",
+        )
         if t not in out:
             out.append(t)
     return out
 
 
-def parse_target(spec: str, n_targets: int | None = None, names: list[str] | None = None,
-                 option: str = "--target") -> int:
+def parse_target(
+    spec: str, n_targets: int | None = None, names: list[str] | None = None, option: str = "--target"
+) -> int:
     """One target: a 1-based number or a name, as in parse_targets."""
     chosen = parse_targets(spec, n_targets, names, option)
     require(chosen and len(chosen) == 1, f"{option}: one target, got {spec!r}")

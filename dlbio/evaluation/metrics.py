@@ -13,9 +13,11 @@ from dlbio.utils.errors import DlbioError, require
 # DeepSEA's 919 columns: DNase 0-124, TF 125-814, histone 815-918.
 CATEGORIES = {"DNase": (0, 125), "TF": (125, 815), "Histone": (815, 919)}
 # Median test ROC AUC / PR AUC published (DanQ repository aucs.txt).
-PUBLISHED = {"DNase": {"DeepSEA": 0.924, "DanQ": 0.928, "DanQ_PR": 0.465},
-             "TF": {"DeepSEA": 0.958, "DanQ": 0.963, "DanQ_PR": 0.334},
-             "Histone": {"DeepSEA": 0.856, "DanQ": 0.864, "DanQ_PR": 0.356}}
+PUBLISHED = {
+    "DNase": {"DeepSEA": 0.924, "DanQ": 0.928, "DanQ_PR": 0.465},
+    "TF": {"DeepSEA": 0.958, "DanQ": 0.963, "DanQ_PR": 0.334},
+    "Histone": {"DeepSEA": 0.856, "DanQ": 0.864, "DanQ_PR": 0.356},
+}
 
 
 def per_target_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, np.ndarray]:
@@ -52,8 +54,10 @@ def write_metrics_tsv(metrics: dict[str, np.ndarray], path: str | Path, names: l
     rows = ["target\tname\tcategory\troc_auc\tpr_auc\tpositives"]
     for t in range(n):
         name = names[t] if names else f"target_{t + 1}"
-        rows.append(f"{t + 1}\t{name}\t{category_of(t, n)}\t{metrics['roc_auc'][t]:.5f}\t"
-                    f"{metrics['pr_auc'][t]:.5f}\t{metrics['positives'][t]}")
+        rows.append(
+            f"{t + 1}\t{name}\t{category_of(t, n)}\t{metrics['roc_auc'][t]:.5f}\t"
+            f"{metrics['pr_auc'][t]:.5f}\t{metrics['positives'][t]}"
+        )
     return write_text(path, "\n".join(rows) + "\n")
 
 
@@ -87,8 +91,13 @@ def paired_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     ok = np.isfinite(a) & np.isfinite(b)
     d = b[ok] - a[ok]
     p = float(wilcoxon(d).pvalue) if np.count_nonzero(d) >= 1 else float("nan")
-    return {"n": int(ok.sum()), "higher": int((d > 0).sum()), "lower": int((d < 0).sum()),
-            "median_diff": float(np.median(d)) if d.size else float("nan"), "p": p}
+    return {
+        "n": int(ok.sum()),
+        "higher": int((d > 0).sum()),
+        "lower": int((d < 0).sum()),
+        "median_diff": float(np.median(d)) if d.size else float("nan"),
+        "p": p,
+    }
 
 
 def plot_comparison(a: dict, b: dict, name_a: str, name_b: str, path: str | Path) -> Path:
@@ -108,8 +117,11 @@ def plot_comparison(a: dict, b: dict, name_a: str, name_b: str, path: str | Path
         lo, hi = (float(min(x[ok].min(), y[ok].min())), float(max(x[ok].max(), y[ok].max()))) if ok.any() else (0, 1)
         ax.plot([lo, hi], [lo, hi], "k:", lw=0.8)
         stats = paired_comparison(x, y)
-        ax.set(xlabel=f"{name_a}", ylabel=f"{name_b}",
-               title=f"{title}: {name_b} higher on {stats['higher']} of {stats['n']}")
+        ax.set(
+            xlabel=f"{name_a}",
+            ylabel=f"{name_b}",
+            title=f"{title}: {name_b} higher on {stats['higher']} of {stats['n']}",
+        )
         ax.set_aspect("equal", adjustable="datalim")
         ax.grid(alpha=0.3)
         if len(categories) > 1:
@@ -126,11 +138,15 @@ def summary_lines(metrics: dict[str, np.ndarray]) -> list[str]:
         lines.append(f"{'category':<9}{'targets':>8}{'ROC AUC':>9}{'PR AUC':>8}   published ROC AUC (DeepSEA / DanQ)")
         for c, (a, b) in CATEGORIES.items():
             p = PUBLISHED[c]
-            lines.append(f"{c:<9}{b - a:>8}{np.nanmedian(roc[a:b]):>9.3f}{np.nanmedian(pr[a:b]):>8.3f}"
-                         f"   {p['DeepSEA']:.3f} / {p['DanQ']:.3f}")
+            lines.append(
+                f"{c:<9}{b - a:>8}{np.nanmedian(roc[a:b]):>9.3f}{np.nanmedian(pr[a:b]):>8.3f}"
+                f"   {p['DeepSEA']:.3f} / {p['DanQ']:.3f}"
+            )
     ok = np.isfinite(roc)
-    lines.append(f"all {ok.sum()} evaluable targets: median ROC AUC {np.nanmedian(roc):.4f}, "
-                 f"mean {np.nanmean(roc):.4f}; median PR AUC {np.nanmedian(pr):.4f}")
+    lines.append(
+        f"all {ok.sum()} evaluable targets: median ROC AUC {np.nanmedian(roc):.4f}, "
+        f"mean {np.nanmean(roc):.4f}; median PR AUC {np.nanmedian(pr):.4f}"
+    )
     return lines
 
 

@@ -21,9 +21,9 @@ _DNA_WORD = re.compile(r"[ACGTacgt]+")
 
 @dataclass(frozen=True)
 class Word:
-    label: str   # what the user asked for, with the JASPAR id and name when it is one
-    word: str    # the bases inserted, A/C/G/T (a JASPAR motif's consensus)
-    motif: object = None   # the JasparMotif, for a JASPAR query: sites can be sampled from it
+    label: str  # what the user asked for, with the JASPAR id and name when it is one
+    word: str  # the bases inserted, A/C/G/T (a JASPAR motif's consensus)
+    motif: object = None  # the JasparMotif, for a JASPAR query: sites can be sampled from it
 
     def sites(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
         """What goes into *n* backgrounds: base index uint8 (n, len(word)): the word in each,
@@ -54,13 +54,20 @@ def with_sites(backgrounds: np.ndarray, sites: np.ndarray, start: int) -> np.nda
     """A copy of *backgrounds* (n, L) base index uint8 with *sites* (n, k) (or one (k,)) at
     [start, start + k)."""
     out = backgrounds.copy()
-    out[:, start:start + sites.shape[-1]] = sites
+    out[:, start : start + sites.shape[-1]] = sites
     return out
 
 
-def insertion_effects(model, backgrounds: np.ndarray, words: list[Word], start: int | None = None,
-                      both_strands: bool = False, batch_size: int = 256, progress: bool | str = False,
-                      sample: np.random.Generator | None = None) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
+def insertion_effects(
+    model,
+    backgrounds: np.ndarray,
+    words: list[Word],
+    start: int | None = None,
+    both_strands: bool = False,
+    batch_size: int = 256,
+    progress: bool | str = False,
+    sample: np.random.Generator | None = None,
+) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
     """Predictions of the backgrounds (n, L) without and with each word (with a *sample*
     generator, a JASPAR motif's sites are drawn from its matrix: Word.sites).
 
@@ -75,13 +82,17 @@ def insertion_effects(model, backgrounds: np.ndarray, words: list[Word], start: 
         name = w.label if len(w.label) <= 40 else w.label[:37] + "..."
         require(len(w.word) <= length, f"{name}: the motif is {len(w.word)} bp, longer than the {length}-bp sequences")
         first = (length - len(w.word)) // 2 if start is None else start
-        require(0 <= first <= length - len(w.word),
-                f"{name}: {len(w.word)} bp from position {first + 1} do not fit in {length} bp")
+        require(
+            0 <= first <= length - len(w.word),
+            f"{name}: {len(w.word)} bp from position {first + 1} do not fit in {length} bp",
+        )
         starts.append(first)
-    batches = [backgrounds] + [with_sites(backgrounds, w.sites(len(backgrounds), sample), s)
-                               for w, s in zip(words, starts)]
-    pred = predict_index(model, np.concatenate(batches), progress=progress, both_strands=both_strands,
-                         batch_size=batch_size)
+    batches = [backgrounds] + [
+        with_sites(backgrounds, w.sites(len(backgrounds), sample), s) for w, s in zip(words, starts)
+    ]
+    pred = predict_index(
+        model, np.concatenate(batches), progress=progress, both_strands=both_strands, batch_size=batch_size
+    )
     parts = np.split(pred, len(batches))
     return parts[0], parts[1:], starts
 
@@ -91,7 +102,10 @@ def summarize(background: np.ndarray, inserted: np.ndarray) -> dict[str, np.ndar
     log-odds difference and the share of backgrounds whose prediction rose."""
     from dlbio.predict.variants import logit
 
-    return {"background": background.mean(axis=0), "with_motif": inserted.mean(axis=0),
-            "diff": (inserted - background).mean(axis=0),
-            "log_odds_diff": (logit(inserted) - logit(background)).mean(axis=0),
-            "rose": (inserted > background).mean(axis=0)}
+    return {
+        "background": background.mean(axis=0),
+        "with_motif": inserted.mean(axis=0),
+        "diff": (inserted - background).mean(axis=0),
+        "log_odds_diff": (logit(inserted) - logit(background)).mean(axis=0),
+        "rose": (inserted > background).mean(axis=0),
+    }

@@ -23,9 +23,16 @@ ACGT = "ACGT"
 _ACGT_CODES = np.array([BASES.index(b) for b in ACGT], np.uint8)  # A, C, G, T in the model's codes
 
 
-def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int = 512,
-                           progress: bool | str = False, log_odds: bool = False,
-                           both_strands: bool = False, span: tuple[int, int] | None = None) -> np.ndarray:
+def saturation_mutagenesis(
+    model,
+    idx: np.ndarray,
+    target: int,
+    batch_size: int = 512,
+    progress: bool | str = False,
+    log_odds: bool = False,
+    both_strands: bool = False,
+    span: tuple[int, int] | None = None,
+) -> np.ndarray:
     """Effect of every single-base substitution of one sequence on one target (0-based).
 
     idx uint8 (L,) base index -> float32 (L, 4), columns A, C, G, T: prediction(mutant) -
@@ -36,13 +43,14 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     of the sequence stays as context), and the result is (stop - start, 4).
     """
     start, stop = span or (0, len(idx))
-    candidate = np.tile(_ACGT_CODES, (stop - start, 1))             # (S, 4) codes in A, C, G, T order
-    changed = candidate != idx[start:stop, None]                    # the reference itself is not predicted
+    candidate = np.tile(_ACGT_CODES, (stop - start, 1))  # (S, 4) codes in A, C, G, T order
+    changed = candidate != idx[start:stop, None]  # the reference itself is not predicted
     pos, col = np.nonzero(changed)
-    mutants = np.repeat(idx[None, :], len(pos) + 1, axis=0)         # row 0: the reference
+    mutants = np.repeat(idx[None, :], len(pos) + 1, axis=0)  # row 0: the reference
     mutants[np.arange(1, len(pos) + 1), start + pos] = candidate[pos, col]
-    pred = predict_index(model, mutants, progress=progress, batch_size=batch_size,
-                         both_strands=both_strands)[:, target].astype(np.float64)
+    pred = predict_index(model, mutants, progress=progress, batch_size=batch_size, both_strands=both_strands)[
+        :, target
+    ].astype(np.float64)
     if log_odds:
         pred = logit(pred)
     effects = np.zeros((stop - start, 4), np.float32)
@@ -50,8 +58,9 @@ def saturation_mutagenesis(model, idx: np.ndarray, target: int, batch_size: int 
     return effects
 
 
-def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False,
-                     both_strands: bool = False) -> np.ndarray:
+def gradient_effects(
+    model, idx: np.ndarray, target: int, log_odds: bool = False, both_strands: bool = False
+) -> np.ndarray:
     """First-order estimate of saturation_mutagenesis from one gradient per sequence.
 
     idx uint8 (n, L) base index -> float32 (n, L, 4), columns A, C, G, T: g[b] - g[ref],
@@ -64,9 +73,9 @@ def gradient_effects(model, idx: np.ndarray, target: int, log_odds: bool = False
     With *both_strands* the prediction is the mean over the sequence and its reverse
     complement, as in saturation_mutagenesis.
     """
-    grads = _gradient(model, target, log_odds, both_strands)(index_to_onehot(idx))   # (n, L, 4) in the model's codes
+    grads = _gradient(model, target, log_odds, both_strands)(index_to_onehot(idx))  # (n, L, 4) in the model's codes
     g = grads[..., _ACGT_CODES]
-    padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)   # code N_CODE -> 0
+    padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)  # code N_CODE -> 0
     at_ref = np.take_along_axis(padded, np.minimum(idx, N_CODE)[..., None].astype(np.intp), axis=-1)
     return (g - at_ref).astype(np.float32)
 
@@ -81,8 +90,7 @@ def _gradient(model, target: int, log_odds: bool, both_strands: bool = False):
     per_model = _GRADIENTS.setdefault(model, {})
     key = (target, log_odds, both_strands)
     if key not in per_model:
-        per_model[key] = gradient_function(model, lambda call, x: _objective(call, x, target, log_odds,
-                                                                             both_strands))
+        per_model[key] = gradient_function(model, lambda call, x: _objective(call, x, target, log_odds, both_strands))
     return per_model[key]
 
 
@@ -136,8 +144,14 @@ def zoom_window(score: np.ndarray, width: int) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predictions: np.ndarray, attrs: dict,
-                   span: tuple[int, int] | None = None):
+def effects_writer(
+    path: str | Path,
+    ids: list[str],
+    sequences: list[str],
+    predictions: np.ndarray,
+    attrs: dict,
+    span: tuple[int, int] | None = None,
+):
     """Yields ``write(k, effects, importance)`` for record k of *ids*: one HDF5 file for many
     records, written atomically.  Datasets: ``effects`` float32 (n, S, 4) (columns A, C, G,
     T, as write_table), ``importance`` float32 (n, S), ``prediction`` float32 (n,) (each
@@ -145,8 +159,8 @@ def effects_writer(path: str | Path, ids: list[str], sequences: list[str], predi
     (target, method, ...), ``columns`` "ACGT", and ``first_position``, ``last_position``
     (1-based, inclusive: the S positions of *span* (start, stop), 0-based, else all L) as
     attributes: effects[k, i] is position first_position + i of sequences[k]."""
-    from dlbio.utils.atomic import hdf5_file
     from dlbio.predict.tables import FLOAT_FILTERS
+    from dlbio.utils.atomic import hdf5_file
 
     start, stop = span or (0, len(sequences[0]))
     n, length = len(ids), stop - start
@@ -172,13 +186,23 @@ def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str |
     from dlbio.utils.atomic import write_text
 
     lines = ["position\tref\tA\tC\tG\tT\timportance"]
-    lines += [f"{first + i}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row) + f"\t{imp[i]:+.5f}"
-              for i, row in enumerate(effects)]
+    lines += [
+        f"{first + i}\t{sequence[i].upper()}\t" + "\t".join(f"{v:+.5f}" for v in row) + f"\t{imp[i]:+.5f}"
+        for i, row in enumerate(effects)
+    ]
     return write_text(path, "\n".join(lines) + "\n")
 
 
-def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path, title: str,
-                     zoom: int = 60, unit: str = "prediction", first: int = 1) -> tuple[int, int]:
+def draw_mutagenesis(
+    effects: np.ndarray,
+    sequence: str,
+    imp: np.ndarray,
+    path: str | Path,
+    title: str,
+    zoom: int = 60,
+    unit: str = "prediction",
+    first: int = 1,
+) -> tuple[int, int]:
     """PNG in three rows: the importance along the whole sequence (the zoomed span, see
     zoom_window, shaded); a logo of the reference bases scaled by importance (below the
     axis where a base works against the prediction); the effect of each substitution as a
@@ -195,8 +219,13 @@ def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: 
     start, stop = zoom_window(imp, zoom)
     span = np.arange(start, stop)
     o = first - 1  # index in imp -> 0-based position in the whole sequence
-    fig, axes = plt.subplots(3, 1, figsize=(max(8.0, 2.5 + 0.16 * len(span)), 6.4),
-                             gridspec_kw={"height_ratios": [1.0, 1.3, 1.4]}, layout="constrained")
+    fig, axes = plt.subplots(
+        3,
+        1,
+        figsize=(max(8.0, 2.5 + 0.16 * len(span)), 6.4),
+        gridspec_kw={"height_ratios": [1.0, 1.3, 1.4]},
+        layout="constrained",
+    )
     whole, logo_ax, heat_ax = axes
 
     x = np.arange(first, first + len(imp))
@@ -223,15 +252,21 @@ def draw_mutagenesis(effects: np.ndarray, sequence: str, imp: np.ndarray, path: 
     logo_ax.set_xticks([])
 
     lim = float(np.abs(effects[span]).max()) or 1.0
-    im = heat_ax.imshow(effects[span].T, aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim,
-                        interpolation="nearest", extent=(o + start + 0.5, o + stop + 0.5, 3.5, -0.5))
+    im = heat_ax.imshow(
+        effects[span].T,
+        aspect="auto",
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        interpolation="nearest",
+        extent=(o + start + 0.5, o + stop + 0.5, 3.5, -0.5),
+    )
     refs = [(i + first, ACGT.index(sequence[i].upper())) for i in span if sequence[i].upper() in ACGT]
     if refs:
         heat_ax.scatter(*zip(*refs), s=6, color="0.2")
     heat_ax.set_yticks(range(4), list(ACGT))
     scanned = f"{len(imp)}" if first == 1 else f"{first}-{o + len(imp)}"
     heat_ax.set_xlabel(f"position (positions {o + start + 1}-{o + stop} of {scanned})")
-    fig.colorbar(im, ax=axes.tolist(), location="right", shrink=0.45, anchor=(0.0, 0.0),
-                 label=f"{unit} change")
+    fig.colorbar(im, ax=axes.tolist(), location="right", shrink=0.45, anchor=(0.0, 0.0), label=f"{unit} change")
     save_png(fig, path, layout=False)
     return start, stop

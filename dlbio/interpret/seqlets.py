@@ -39,8 +39,9 @@ class Seqlet:
     p: float
 
 
-def call_seqlets(scores: np.ndarray, p_threshold: float = DEFAULT_P, min_len: int = 4, max_len: int = 20,
-                 negative: bool = True) -> list[Seqlet]:
+def call_seqlets(
+    scores: np.ndarray, p_threshold: float = DEFAULT_P, min_len: int = 4, max_len: int = 20, negative: bool = True
+) -> list[Seqlet]:
     """Seqlets of *scores* float (n, L) (per-base importance of n records), positive ones and,
     with *negative*, negative ones; sorted by record, then start."""
     scores = np.asarray(scores, dtype=np.float64)
@@ -57,10 +58,10 @@ def _one_sign(scores: np.ndarray, p_threshold: float, min_len: int, max_len: int
     if hi - lo <= 0:
         return []
     width = (hi - lo) / (N_BINS - 1)
-    bins = np.rint((scores - lo) / width).astype(np.int64)               # (n, L) in 0..N_BINS-1
-    one = np.bincount(bins.ravel(), minlength=N_BINS) / bins.size       # null of one position
+    bins = np.rint((scores - lo) / width).astype(np.int64)  # (n, L) in 0..N_BINS-1
+    one = np.bincount(bins.ravel(), minlength=N_BINS) / bins.size  # null of one position
     max_len = min(max_len, scores.shape[1])
-    survival = {}                                                        # w -> P(sum of w bins >= j)
+    survival = {}  # w -> P(sum of w bins >= j)
     pmf = one
     for w in range(1, max_len + 1):
         if w > 1:
@@ -70,7 +71,7 @@ def _one_sign(scores: np.ndarray, p_threshold: float, min_len: int, max_len: int
     # a seqlet's first and last base must each stand out from the noise (robust z > EDGE_Z): one
     # strong base makes every short span around it pass, and would drag noise into the seqlet
     median = np.median(scores)
-    spread = 1.4826 * np.median(np.abs(scores - median))        # the noise's sd, from its MAD
+    spread = 1.4826 * np.median(np.abs(scores - median))  # the noise's sd, from its MAD
     strong_all = scores > median + EDGE_Z * spread
     csum = np.concatenate([np.zeros((len(bins), 1), np.int64), np.cumsum(bins, axis=1)], axis=1)
     raw = np.concatenate([np.zeros((len(scores), 1)), np.cumsum(scores, axis=1)], axis=1)
@@ -78,33 +79,54 @@ def _one_sign(scores: np.ndarray, p_threshold: float, min_len: int, max_len: int
     for r in range(len(scores)):
         p, ok = {}, {}
         for w in range(min_len, max_len + 1):
-            sums = csum[r, w:] - csum[r, :-w]                            # bin sums of every span of w
+            sums = csum[r, w:] - csum[r, :-w]  # bin sums of every span of w
             p[w] = np.minimum(survival[w][np.minimum(sums, len(survival[w]) - 1)], 1.0)
             ok[w] = p[w] < p_threshold
-            if w > min_len:                                              # every shorter span inside passes too
+            if w > min_len:  # every shorter span inside passes too
                 ok[w] &= ok[w - 1][:-1] & ok[w - 1][1:]
         strong = strong_all[r]
         free = np.ones(scores.shape[1], bool)
         for w in range(max_len, min_len - 1, -1):
             for start in np.flatnonzero(ok[w])[np.argsort(p[w][ok[w]], kind="stable")]:
-                if free[start:start + w].all():
-                    free[start:start + w] = False
+                if free[start : start + w].all():
+                    free[start : start + w] = False
                     a, b = int(start), int(start + w)
                     while a < b and not strong[a]:
                         a += 1
                     while b > a and not strong[b - 1]:
                         b -= 1
-                    if b - a >= min_len:   # its own p, as trimmed
+                    if b - a >= min_len:  # its own p, as trimmed
                         out.append(Seqlet(r, a, b, sign * float(raw[r, b] - raw[r, a]), float(p[b - a][a])))
     return out
 
 
-SEQLET_COLUMNS = ("id", "sign", "first", "last", "length", "sequence", "importance", "p",
-                  "motif", "motif_id", "motif_q", "motif_first", "motif_strand", "pattern")
+SEQLET_COLUMNS = (
+    "id",
+    "sign",
+    "first",
+    "last",
+    "length",
+    "sequence",
+    "importance",
+    "p",
+    "motif",
+    "motif_id",
+    "motif_q",
+    "motif_first",
+    "motif_strand",
+    "pattern",
+)
 
 
-def write_seqlets(path: str | Path, seqlets: list[Seqlet], ids: list[str], sequences: list[str],
-                  hits: list, first: int = 1, patterns: list[str] | None = None) -> Path:
+def write_seqlets(
+    path: str | Path,
+    seqlets: list[Seqlet],
+    ids: list[str],
+    sequences: list[str],
+    hits: list,
+    first: int = 1,
+    patterns: list[str] | None = None,
+) -> Path:
     """One TSV row per seqlet (SEQLET_COLUMNS): its record's id, + or -, its first and last
     position (1-based, inclusive; *sequences*, as the scores, start at position *first* of
     each record), its bases, summed importance and p-value; then the JASPAR motif it holds
@@ -121,7 +143,9 @@ def write_seqlets(path: str | Path, seqlets: list[Seqlet], ids: list[str], seque
                 motif = f"{hit.name}\t{hit.matrix_id}\t{hit.q:.3g}\t{hit.start + 1}\t{hit.strand}"
             else:
                 motif = "-\t-\t" + ("-" if hit is None else f"{hit.q:.3g}") + "\t-\t-"
-            fh.write(f"{ids[s.record]}\t{'+' if s.score > 0 else '-'}\t{first + s.start}\t{first + s.end - 1}"
-                     f"\t{s.end - s.start}\t{sequences[s.record][s.start:s.end]}\t{s.score:+.5f}\t{s.p:.3g}"
-                     f"\t{motif}\t{pattern}\n")
+            fh.write(
+                f"{ids[s.record]}\t{'+' if s.score > 0 else '-'}\t{first + s.start}\t{first + s.end - 1}"
+                f"\t{s.end - s.start}\t{sequences[s.record][s.start : s.end]}\t{s.score:+.5f}\t{s.p:.3g}"
+                f"\t{motif}\t{pattern}\n"
+            )
     return Path(path)

@@ -20,6 +20,8 @@ def load_dna_model(path: str | Path) -> keras.Model:
     except Exception as exc:  # noqa: BLE001
         raise DlbioError(f"{path}: not a Keras model file ({type(exc).__name__})") from None
     shape = tuple(model.inputs[0].shape)
-    require(len(shape) == 3 and shape[2] == 4 and shape[1] is not None,
-            f"{path}: model input has shape {shape}, expected (batch, length, 4) one-hot DNA")
+    require(
+        len(shape) == 3 and shape[2] == 4 and shape[1] is not None,
+        f"{path}: model input has shape {shape}, expected (batch, length, 4) one-hot DNA",
+    )
     return model

@@ -43,6 +43,7 @@ _KERAS3_SLOPE_SCALE = np.float32(0.2 * 6)  # hard_sigmoid slope 0.2 (Theano) ove
 class DanQWeights:
     """Keras 3 layouts: conv (K, 4, F) + (F,); per LSTM kernel (F, 4U), recurrent (U, 4U),
     bias (4U,) with gates i, f, c, o; dense (T*2U, H) + (H,); targets (H, n) + (n,)."""
+
     conv: tuple[np.ndarray, np.ndarray]
     lstms: tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]
     dense: tuple[np.ndarray, np.ndarray]
@@ -70,16 +71,20 @@ def read_danq_weights(path: str | Path) -> DanQWeights:
 
     path = Path(path)
     require(path.is_file(), f"{path}: file not found")
-    require(not zipfile.is_zipfile(path), f"{path}: a Keras 3 model file, not the Keras 0.2 DanQ_bestmodel.hdf5; "
-                                          "use it as it is (danq-predict -w)")
+    require(
+        not zipfile.is_zipfile(path),
+        f"{path}: a Keras 3 model file, not the Keras 0.2 DanQ_bestmodel.hdf5; use it as it is (danq-predict -w)",
+    )
     try:
         f = h5py.File(path, "r")
     except OSError:
         raise DlbioError(f"{path}: not an HDF5 file (expected DanQ_bestmodel.hdf5 from Keras 0.2)") from None
     with f:
         if "model_weights" in f or "layer_names" in f.attrs or "layers" in f:
-            raise DlbioError(f"{path}: a Keras 1-3 weights file, not the Keras 0.2 layout of DanQ_bestmodel.hdf5; "
-                             "a Keras 3 model file is used as it is (danq-predict -w)")
+            raise DlbioError(
+                f"{path}: a Keras 1-3 weights file, not the Keras 0.2 layout of DanQ_bestmodel.hdf5; "
+                "a Keras 3 model file is used as it is (danq-predict -w)"
+            )
 
         def param(layer: int, n: int, ndim: int) -> np.ndarray:
             key = f"layer_{layer}/param_{n}"
@@ -89,36 +94,49 @@ def read_danq_weights(path: str | Path) -> DanQWeights:
             return a
 
         w, b = param(CONV, 0, 4), param(CONV, 1, 1)
-        require(w.shape[1] == 4 and w.shape[3] == 1 and b.shape == (w.shape[0],),
-                f"{path}: layer_0 (convolution) has shapes {w.shape} and {b.shape}, expected (F, 4, K, 1) and (F,)")
-        conv = (np.ascontiguousarray(w[:, :, ::-1, 0].T), b)      # true convolution -> cross-correlation
+        require(
+            w.shape[1] == 4 and w.shape[3] == 1 and b.shape == (w.shape[0],),
+            f"{path}: layer_0 (convolution) has shapes {w.shape} and {b.shape}, expected (F, 4, K, 1) and (F,)",
+        )
+        conv = (np.ascontiguousarray(w[:, :, ::-1, 0].T), b)  # true convolution -> cross-correlation
         n_filters = w.shape[0]
-        lstms = tuple(_lstm(path, [param(LSTMS, 12 * d + n, 1 if n % 3 == 2 else 2) for n in range(12)], n_filters)
-                      for d in range(2))
+        lstms = tuple(
+            _lstm(path, [param(LSTMS, 12 * d + n, 1 if n % 3 == 2 else 2) for n in range(12)], n_filters)
+            for d in range(2)
+        )
         units = lstms[0][1].shape[0]
         require(lstms[1][1].shape[0] == units, f"{path}: the two LSTMs of layer_3 differ in size")
         n_layers = int(f.attrs.get("nb_layers", sum(k.startswith("layer_") for k in f)))
         with_weights = [k for k in range(LSTMS + 1, n_layers) if f"layer_{k}/param_0" in f]
-        require(len(with_weights) == 2, f"{path}: {len(with_weights)} layers with weights after the LSTMs "
-                                        "(layer_3), expected DanQ's two Dense layers")
+        require(
+            len(with_weights) == 2,
+            f"{path}: {len(with_weights)} layers with weights after the LSTMs "
+            "(layer_3), expected DanQ's two Dense layers",
+        )
         (hidden, last) = with_weights
         dense = (param(hidden, 0, 2), param(hidden, 1, 1))
         targets = (param(last, 0, 2), param(last, 1, 1))
-    require(dense[0].shape[0] % (2 * units) == 0 and dense[1].shape == (dense[0].shape[1],),
-            f"{path}: layer_{hidden} (dense) has shape {dense[0].shape}, expected (steps x {2 * units}, hidden)")
-    require(targets[0].shape[0] == dense[0].shape[1] and targets[1].shape == (targets[0].shape[1],),
-            f"{path}: layer_{last} (targets) has shape {targets[0].shape}, expected ({dense[0].shape[1]}, targets)")
+    require(
+        dense[0].shape[0] % (2 * units) == 0 and dense[1].shape == (dense[0].shape[1],),
+        f"{path}: layer_{hidden} (dense) has shape {dense[0].shape}, expected (steps x {2 * units}, hidden)",
+    )
+    require(
+        targets[0].shape[0] == dense[0].shape[1] and targets[1].shape == (targets[0].shape[1],),
+        f"{path}: layer_{last} (targets) has shape {targets[0].shape}, expected ({dense[0].shape[1]}, targets)",
+    )
     return DanQWeights(conv, lstms, dense, targets)
 
 
 def _lstm(path: Path, p: list[np.ndarray], n_inputs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keras 0.2 [W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f, W_o, U_o, b_o] -> Keras 3 (kernel, recurrent, bias)."""
-    gates = {g: p[3 * k:3 * k + 3] for k, g in enumerate("icfo")}
+    gates = {g: p[3 * k : 3 * k + 3] for k, g in enumerate("icfo")}
     units = gates["i"][1].shape[0]
     for g, (w, u, b) in gates.items():
-        require(w.shape == (n_inputs, units) and u.shape == (units, units) and b.shape == (units,),
-                f"{path}: layer_3 gate {g} has shapes {w.shape}, {u.shape}, {b.shape}; "
-                f"expected ({n_inputs}, U), (U, U), (U,)")
+        require(
+            w.shape == (n_inputs, units) and u.shape == (units, units) and b.shape == (units,),
+            f"{path}: layer_3 gate {g} has shapes {w.shape}, {u.shape}, {b.shape}; "
+            f"expected ({n_inputs}, U), (U, U), (U,)",
+        )
     scale = {"i": _KERAS3_SLOPE_SCALE, "f": _KERAS3_SLOPE_SCALE, "c": np.float32(1), "o": _KERAS3_SLOPE_SCALE}
     return tuple(np.concatenate([gates[g][k] * scale[g] for g in "ifco"], axis=-1) for k in range(3))
 
@@ -129,13 +147,22 @@ def pool_for(weights: DanQWeights, length: int, pool: int | None = None) -> int:
     convolved = length - weights.kernel_size + 1
     fits = [p for p in range(1, convolved + 1) if convolved // p == weights.steps]
     if pool is not None:
-        require(pool in fits, f"--pool {pool} turns {length}-bp sequences into {convolved // pool} steps, "
-                              f"not the {weights.steps} the file's dense layer expects")
+        require(
+            pool in fits,
+            f"--pool {pool} turns {length}-bp sequences into {convolved // pool} steps, "
+            f"not the {weights.steps} the file's dense layer expects",
+        )
         return pool
-    require(fits, f"no pooling turns {length}-bp sequences ({convolved} convolution outputs) into the "
-                  f"{weights.steps} steps the file's dense layer expects; give the training --length")
-    require(len(fits) == 1, f"pools {fits[0]} to {fits[-1]} all give {weights.steps} steps at {length} bp; "
-                            "give the one the model was trained with (--pool)")
+    require(
+        fits,
+        f"no pooling turns {length}-bp sequences ({convolved} convolution outputs) into the "
+        f"{weights.steps} steps the file's dense layer expects; give the training --length",
+    )
+    require(
+        len(fits) == 1,
+        f"pools {fits[0]} to {fits[-1]} all give {weights.steps} steps at {length} bp; "
+        "give the one the model was trained with (--pool)",
+    )
     return fits[0]
 
 
@@ -148,9 +175,11 @@ def build_model(weights: DanQWeights, length: int = 1000, pool: int | None = Non
     x = keras.Input((length, 4), name="dna")
     h = keras.layers.Conv1D(n_filters, weights.kernel_size, activation="relu", name="motif_conv")(x)
     h = keras.layers.MaxPooling1D(pool, pool, name="pool")(h)
-    h = keras.layers.Dropout(0.2)(h)          # as trained; the identity when predicting (danq-train --fine-tune)
-    both = [keras.layers.LSTM(units, return_sequences=True, recurrent_activation="hard_sigmoid",
-                              name=f"lstm_{k + 1}")(h) for k in range(2)]
+    h = keras.layers.Dropout(0.2)(h)  # as trained; the identity when predicting (danq-train --fine-tune)
+    both = [
+        keras.layers.LSTM(units, return_sequences=True, recurrent_activation="hard_sigmoid", name=f"lstm_{k + 1}")(h)
+        for k in range(2)
+    ]
     h = keras.layers.Concatenate(name="lstm_pair")(both)
     h = keras.layers.Dropout(0.5)(h)
     h = keras.layers.Flatten(name="flatten")(h)

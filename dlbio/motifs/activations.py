@@ -46,12 +46,14 @@ def peak_model(model: keras.Model, layer: keras.layers.Layer, mode: str = "value
         out = out - previous
     elif mode != "value":
         raise ValueError(f"mode must be 'value' or 'rise', got {mode!r}")
-    return keras.Model(model.inputs, [keras.ops.max(out, axis=1),
-                                      keras.ops.cast(keras.ops.argmax(out, axis=1), "int32")])
+    return keras.Model(
+        model.inputs, [keras.ops.max(out, axis=1), keras.ops.cast(keras.ops.argmax(out, axis=1), "int32")]
+    )
 
 
-def layer_peaks(model: keras.Model, layer: keras.layers.Layer, x, batch_size: int = 256,
-                mode: str = "value") -> tuple[np.ndarray, np.ndarray]:
+def layer_peaks(
+    model: keras.Model, layer: keras.layers.Layer, x, batch_size: int = 256, mode: str = "value"
+) -> tuple[np.ndarray, np.ndarray]:
     """Peak activation and its position for every sequence and channel of *layer*.
 
     x: model input (n, L, ...) array or a dataset of input batches.

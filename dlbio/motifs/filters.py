@@ -26,7 +26,9 @@ class FilterMotifs:
     n_sequences: int
 
 
-def filter_motifs(model: keras.Model, idx: np.ndarray, batch_size: int = 512, progress: bool | str = False) -> FilterMotifs:
+def filter_motifs(
+    model: keras.Model, idx: np.ndarray, batch_size: int = 512, progress: bool | str = False
+) -> FilterMotifs:
     """Count matrices of every first-layer Conv1D filter over sequences *idx* uint8 (n, L), both strands."""
     conv = activations.first_conv_layer(model)
     width = conv.kernel_size[0]

@@ -11,12 +11,13 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dlbio.utils.errors import DlbioError
 from dlbio.motifs.activations import first_conv_layer
+from dlbio.utils.errors import DlbioError
 
 
-def filter_influence(model: keras.Model, idx: np.ndarray, batch_size: int = 256,
-                     progress: bool | str = False) -> tuple[np.ndarray, np.ndarray]:
+def filter_influence(
+    model: keras.Model, idx: np.ndarray, batch_size: int = 256, progress: bool | str = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean change of every target's prediction when one first-layer filter is silenced.
 
     idx uint8 (n, L) base index.  Returns (change float32 (F, T): mean over the sequences of
@@ -49,8 +50,10 @@ def silenceable_layer(model: keras.Model):
     # kernel 0 and bias b give activation(b) everywhere: b itself for these two.
     name = getattr(layer.activation, "__name__", str(layer.activation))
     if name not in ("relu", "linear") or not layer.use_bias:
-        raise DlbioError(f"filter influence needs a first Conv1D with a bias and a relu or linear activation; "
-                         f"{layer.name!r} has {name}{'' if layer.use_bias else ' and no bias'}")
+        raise DlbioError(
+            f"filter influence needs a first Conv1D with a bias and a relu or linear activation; "
+            f"{layer.name!r} has {name}{'' if layer.use_bias else ' and no bias'}"
+        )
     return layer
 
 

@@ -54,8 +54,9 @@ def _convert(m) -> JasparMotif:
 
 
 @functools.lru_cache(maxsize=4)
-def load_collection(release: str = DEFAULT_RELEASE, collection: str = "CORE",
-                    tax_group: str = "vertebrates") -> tuple[JasparMotif, ...]:
+def load_collection(
+    release: str = DEFAULT_RELEASE, collection: str = "CORE", tax_group: str = "vertebrates"
+) -> tuple[JasparMotif, ...]:
     """All latest-version matrices of a collection/taxon, sorted by matrix id."""
     motifs = _db(release).fetch_motifs(collection=collection, tax_group=[tax_group], all_versions=False)
     return tuple(sorted((_convert(m) for m in motifs), key=lambda m: m.matrix_id))

@@ -14,12 +14,20 @@ BINARY_COLORS = {"1": "green", "0": "red"}
 DNA_COLORS = {"A": "green", "C": "blue", "G": "orange", "T": "red"}
 MIN_GLYPH_BITS = 0.03
 # The HTML reports' logo tables (dlbio motifs, the patterns of mutagenesis --seqlets); .sig shades a match.
-PAGE_STYLE = ("<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
-              "img{height:90px}.sig{background:#eef8ee}</style>")
+PAGE_STYLE = (
+    "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}"
+    "img{height:90px}.sig{background:#eef8ee}</style>"
+)
 
 
-def draw_logo(counts: np.ndarray, alphabet: str, path: str | Path, colors: dict[str, str] | None = None,
-              title: str = "", first_index: int = 1) -> Path:
+def draw_logo(
+    counts: np.ndarray,
+    alphabet: str,
+    path: str | Path,
+    colors: dict[str, str] | None = None,
+    title: str = "",
+    first_index: int = 1,
+) -> Path:
     """Write a logo of a count matrix (w, len(alphabet)) to *path* (.png, .pdf, .svg or .eps), atomically."""
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
@@ -38,8 +46,15 @@ def logo_data_uri(counts: np.ndarray, title: str) -> str:
     return "data:image/png;base64," + base64.b64encode(render_logo(counts, "ACGT", title=title)).decode()
 
 
-def render_logo(counts: np.ndarray, alphabet: str, fmt: str = "png", colors: dict[str, str] | None = None,
-                title: str = "", first_index: int = 1, name: str = "logo") -> bytes:
+def render_logo(
+    counts: np.ndarray,
+    alphabet: str,
+    fmt: str = "png",
+    colors: dict[str, str] | None = None,
+    title: str = "",
+    first_index: int = 1,
+    name: str = "logo",
+) -> bytes:
     """The logo of a count matrix (w, len(alphabet)) as image bytes in *fmt*.
 
     Column j of *counts* holds symbol alphabet[j]; heights are in bits.
@@ -54,16 +69,24 @@ def render_logo(counts: np.ndarray, alphabet: str, fmt: str = "png", colors: dic
         counts[:] = 1.0  # an empty matrix draws as an empty logo instead of failing
     data = LogoData.from_counts(Alphabet(alphabet), counts)
     _drop_tiny_glyphs(data)
-    options = LogoOptions(logo_title=title, first_index=first_index, unit_name="bits",
-                          show_fineprint=False, resolution=150, stack_width=30 if counts.shape[0] <= 12 else 15,
-                          title_fontsize=9)
+    options = LogoOptions(
+        logo_title=title,
+        first_index=first_index,
+        unit_name="bits",
+        show_fineprint=False,
+        resolution=150,
+        stack_width=30 if counts.shape[0] <= 12 else 15,
+        title_fontsize=9,
+    )
     options.color_scheme = ColorScheme([SymbolColor(a, c) for a, c in colors.items()])
     try:
         return formatters[fmt](data, LogoFormat(data, options))
     except (OSError, EnvironmentError, RuntimeError) as exc:
         first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise DlbioError(f"cannot draw {name}: {first} (PNG/PDF logos need Ghostscript and fonts-urw-base35; "
-                         "'make demo' installs them, or use a .eps/.svg name)") from None
+        raise DlbioError(
+            f"cannot draw {name}: {first} (PNG/PDF logos need Ghostscript and fonts-urw-base35; "
+            "'make demo' installs them, or use a .eps/.svg name)"
+        ) from None
 
 
 def _drop_tiny_glyphs(data) -> None:

@@ -9,19 +9,34 @@ import numpy as np
 from dlbio.utils.atomic import write_text
 
 
-def write_meme(path: str | Path, matrices: list[tuple[str, str, np.ndarray, int]],
-               background: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25)) -> Path:
+def write_meme(
+    path: str | Path,
+    matrices: list[tuple[str, str, np.ndarray, int]],
+    background: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25),
+) -> Path:
     """matrices: (id, name, counts (w, 4) in A,C,G,T order, n_sites).  Empty matrices are skipped."""
-    out = ["MEME version 4", "", "ALPHABET= ACGT", "", "strands: + -", "",
-           "Background letter frequencies", "A {:.3f} C {:.3f} G {:.3f} T {:.3f}".format(*background), ""]
+    out = [
+        "MEME version 4",
+        "",
+        "ALPHABET= ACGT",
+        "",
+        "strands: + -",
+        "",
+        "Background letter frequencies",
+        "A {:.3f} C {:.3f} G {:.3f} T {:.3f}".format(*background),
+        "",
+    ]
     for mid, name, counts, n_sites in matrices:
         counts = np.asarray(counts, float)
         tot = counts.sum(axis=1, keepdims=True)
         if not np.all(tot > 0):
             continue
         prob = counts / tot
-        out += [f"MOTIF {mid} {name}".rstrip(), "",
-                f"letter-probability matrix: alength= 4 w= {len(prob)} nsites= {int(n_sites)} E= 0"]
+        out += [
+            f"MOTIF {mid} {name}".rstrip(),
+            "",
+            f"letter-probability matrix: alength= 4 w= {len(prob)} nsites= {int(n_sites)} E= 0",
+        ]
         out += ["  ".join(f"{v:.6f}" for v in row) for row in prob]
         out.append("")
     return write_text(path, "\n".join(out) + "\n")

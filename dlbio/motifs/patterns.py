@@ -26,10 +26,10 @@ WIDTH = 30
 MAX_SHIFT = 10
 MIN_SIMILARITY = 0.6
 MIN_SEQLETS = 5
-MAX_CLUSTERED = 2000      # pairwise similarity and linkage grow with the square of this
+MAX_CLUSTERED = 2000  # pairwise similarity and linkage grow with the square of this
 EDGE_FRACTION = 0.15
 MAX_GAP = 3
-_COLUMN = np.argsort([BASES.index(b) for b in "ACGT"])   # model code (A,G,C,T) -> its A,C,G,T column
+_COLUMN = np.argsort([BASES.index(b) for b in "ACGT"])  # model code (A,G,C,T) -> its A,C,G,T column
 
 
 @dataclass
@@ -54,8 +54,13 @@ class Pattern:
         return "".join("ACGT"[j] if prob[i, j] >= threshold else "N" for i, j in enumerate(prob.argmax(axis=1)))
 
 
-def find_patterns(codes: np.ndarray, importance: np.ndarray, seqlets: list[Seqlet],
-                  min_similarity: float = MIN_SIMILARITY, min_seqlets: int = MIN_SEQLETS) -> list[Pattern]:
+def find_patterns(
+    codes: np.ndarray,
+    importance: np.ndarray,
+    seqlets: list[Seqlet],
+    min_similarity: float = MIN_SIMILARITY,
+    min_seqlets: int = MIN_SEQLETS,
+) -> list[Pattern]:
     """Patterns (de novo motifs) of *seqlets* (called on *importance* float (n, L)) of records *codes*
     uint8 (n, L) (base index, A,G,C,T, N_CODE for N): positive seqlets and negative ones
     apart, each sign's by number of members, largest first, named pos1, pos2, ..., neg1,
@@ -75,12 +80,12 @@ def _sign_patterns(codes, importance, seqlets, min_similarity, min_seqlets):
     if len(seqlets) < max(min_seqlets, 2):
         return []
     starts = np.array([(s.start + s.end) // 2 - WIDTH // 2 for s in seqlets])
-    tracks = _tracks(codes, importance, [s.record for s in seqlets], starts)        # (m, WIDTH, 4)
+    tracks = _tracks(codes, importance, [s.record for s in seqlets], starts)  # (m, WIDTH, 4)
     order = np.argsort([s.p for s in seqlets], kind="stable")
     core, rest = order[:MAX_CLUSTERED], order[MAX_CLUSTERED:]
     sim = _similarity(tracks[core], tracks[core])[0]
     labels = _average_linkage(sim, min_similarity)
-    groups = [np.flatnonzero(labels == g) for g in np.unique(labels)]        # positions in core
+    groups = [np.flatnonzero(labels == g) for g in np.unique(labels)]  # positions in core
     medoids = [g[sim[np.ix_(g, g)].mean(axis=1).argmax()] for g in groups]
     members = [list(core[g]) for g in groups]
     for k, r in _join_rest(tracks, core, rest, groups, min_similarity):
@@ -91,8 +96,7 @@ def _sign_patterns(codes, importance, seqlets, min_similarity, min_seqlets):
         if len(g) < min_seqlets:
             continue
         _, shift, flip = _similarity(tracks[[core[medoids[k]]]], tracks[g])  # each member placed on the medoid
-        counts, contribution = _aligned(codes, importance, [seqlets[i].record for i in g], starts[g],
-                                        shift[0], flip[0])
+        counts, contribution = _aligned(codes, importance, [seqlets[i].record for i in g], starts[g], shift[0], flip[0])
         cut = _core_columns(contribution)
         out.append(([int(i) for i in g], counts[cut], contribution[cut]))
     return out
@@ -103,22 +107,22 @@ def _core_columns(contribution, gap=MAX_GAP):
     bridging up to *gap* weaker columns in a row (a site's middle may matter less)."""
     strong = contribution >= EDGE_FRACTION * contribution.max()
     first = last = int(contribution.argmax())
-    while any(strong[max(first - gap - 1, 0):first]):
-        first -= 1 + int(np.flatnonzero(strong[max(first - gap - 1, 0):first][::-1])[0])
-    while any(strong[last + 1:last + gap + 2]):
-        last += 1 + int(np.flatnonzero(strong[last + 1:last + gap + 2])[0])
+    while any(strong[max(first - gap - 1, 0) : first]):
+        first -= 1 + int(np.flatnonzero(strong[max(first - gap - 1, 0) : first][::-1])[0])
+    while any(strong[last + 1 : last + gap + 2]):
+        last += 1 + int(np.flatnonzero(strong[last + 1 : last + gap + 2])[0])
     return slice(first, last + 1)
 
 
 def _tracks(codes, importance, records, starts):
     """(m, WIDTH, 4) contribution tracks in the model's A,G,C,T channels, 0 off the record."""
     length = codes.shape[1]
-    pos = starts[:, None] + np.arange(WIDTH)                                          # (m, WIDTH)
+    pos = starts[:, None] + np.arange(WIDTH)  # (m, WIDTH)
     inside = (pos >= 0) & (pos < length)
     rows = np.asarray(records)[:, None]
     base = np.where(inside, codes[rows, np.clip(pos, 0, length - 1)], N_CODE)
     weight = np.where(inside, importance[rows, np.clip(pos, 0, length - 1)], 0)
-    onehot = (base[..., None] == np.arange(4)).astype(np.float32)                     # N: all 0
+    onehot = (base[..., None] == np.arange(4)).astype(np.float32)  # N: all 0
     return onehot * weight[..., None]
 
 
@@ -134,8 +138,8 @@ def _similarity(a, b):
     # A,G,C,T: reversing the channels complements, so reversing both axes is the reverse complement
     for flipped, bb in ((False, b_norm), (True, b_norm[:, ::-1, ::-1])):
         for d in range(-MAX_SHIFT, MAX_SHIFT + 1):
-            lo, hi = max(0, -d), WIDTH - max(0, d)                                   # a's bases t in [lo, hi)
-            s = a_flat[:, lo:hi].reshape(len(a), -1) @ bb[:, lo + d:hi + d].reshape(len(b), -1).T
+            lo, hi = max(0, -d), WIDTH - max(0, d)  # a's bases t in [lo, hi)
+            s = a_flat[:, lo:hi].reshape(len(a), -1) @ bb[:, lo + d : hi + d].reshape(len(b), -1).T
             better = s > best
             best[better], shift[better], flip[better] = s[better], d, flipped
     return best, shift, flip
@@ -148,7 +152,7 @@ def _average_linkage(sim, min_similarity):
 
     if len(sim) == 1:
         return np.zeros(1, int)
-    dist = 1 - np.maximum(sim, sim.T)        # symmetric but for rounding; linkage needs it exactly
+    dist = 1 - np.maximum(sim, sim.T)  # symmetric but for rounding; linkage needs it exactly
     np.fill_diagonal(dist, 0)
     tree = linkage(squareform(np.clip(dist, 0, 2), checks=False), method="average")
     return fcluster(tree, t=1 - min_similarity, criterion="distance")
@@ -158,9 +162,9 @@ def _join_rest(tracks, core, rest, groups, min_similarity, chunk=2000):
     """(group, seqlet) for each seqlet of *rest* and the group of *core* it is most alike on
     average, where that reaches *min_similarity*."""
     for a in range(0, len(rest), chunk):
-        part = rest[a:a + chunk]
+        part = rest[a : a + chunk]
         sim = _similarity(tracks[part], tracks[core])[0]
-        mean = np.stack([sim[:, g].mean(axis=1) for g in groups], axis=1)            # (chunk, groups)
+        mean = np.stack([sim[:, g].mean(axis=1) for g in groups], axis=1)  # (chunk, groups)
         best = mean.argmax(axis=1)
         for r, k, m in zip(part, best, mean[np.arange(len(part)), best]):
             if m >= min_similarity:
@@ -175,7 +179,7 @@ def _aligned(codes, importance, records, starts, shift, flip):
     counts = np.zeros((len(frame), 4))
     contribution = np.zeros(len(frame))
     for r, start, d, f in zip(records, starts, shift, flip):
-        v = frame + d                                       # the member's (oriented) window position
+        v = frame + d  # the member's (oriented) window position
         pos = start + np.where(f, WIDTH - 1 - v, v)
         inside = (pos >= 0) & (pos < length)
         base = codes[r, pos[inside]].astype(int)

@@ -18,10 +18,10 @@ import numpy as np
 from dlbio.motifs.jaspar import JasparMotif
 from dlbio.motifs.tomtom import bh_qvalues
 
-MATCH_Q = 0.05      # a stretch "holds" its best motif below this q-value
-RESOLUTION = 0.05   # bits per score step
+MATCH_Q = 0.05  # a stretch "holds" its best motif below this q-value
+RESOLUTION = 0.05  # bits per score step
 PSEUDOCOUNT = 0.01  # per base, as the Tomtom report's targets
-_N = 4              # the code of N: scores its column's minimum, never evidence for a motif
+_N = 4  # the code of N: scores its column's minimum, never evidence for a motif
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,17 @@ class MotifScanner:
         self.motifs = motifs
         self.forward, self.reverse, self.survival = [], [], []
         for m in motifs:
-            lo = np.log2(m.probabilities(PSEUDOCOUNT) / 0.25)                # (w, 4) A, C, G, T
+            lo = np.log2(m.probabilities(PSEUDOCOUNT) / 0.25)  # (w, 4) A, C, G, T
             steps = np.rint(lo / RESOLUTION).astype(np.int64)
-            steps -= steps.min(axis=1, keepdims=True)                          # scores from 0: an index
+            steps -= steps.min(axis=1, keepdims=True)  # scores from 0: an index
             # column _N (N) scores 0, the minimum; the reverse strand's matrix is the reverse complement
             self.forward.append(np.pad(steps, ((0, 0), (0, 1))))
             self.reverse.append(np.pad(steps[::-1, ::-1], ((0, 0), (0, 1))))
             pmf = np.ones(1)
-            for column in steps:                                               # each base 1/4
+            for column in steps:  # each base 1/4
                 nxt = np.zeros(len(pmf) + column.max())
                 for s in column:
-                    nxt[s:s + len(pmf)] += pmf / 4
+                    nxt[s : s + len(pmf)] += pmf / 4
                 pmf = nxt
             self.survival.append(np.minimum(np.cumsum(pmf[::-1])[::-1], 1.0))
 
@@ -67,8 +67,9 @@ class MotifScanner:
         """The motif that best fits the stretch [start, stop) of *codes* (see best_many)."""
         return self.best_many([(codes, start, stop)])[0]
 
-    def best_many(self, stretches: list[tuple[np.ndarray, int, int]], chunk: int = 1024,
-                  progress: bool | str = False) -> list[MotifHit | None]:
+    def best_many(
+        self, stretches: list[tuple[np.ndarray, int, int]], chunk: int = 1024, progress: bool | str = False
+    ) -> list[MotifHit | None]:
         """For each (codes int (L,) with 0-3 A, C, G, T and 4 N, start, stop) the motif that best
         fits the stretch [start, stop) of codes: placements of each motif (width w) that overlap
         the stretch by at least ceil(min(w, stretch) / 2) bases, both strands; None when no
@@ -78,7 +79,7 @@ class MotifScanner:
 
         out: list[MotifHit | None] = []
         for a in iterate(range(0, len(stretches), chunk), "JASPAR scan", f"x{chunk} seqlets", progress):
-            out += self._best_chunk(stretches[a:a + chunk])
+            out += self._best_chunk(stretches[a : a + chunk])
         return out
 
     def _best_chunk(self, stretches) -> list[MotifHit | None]:
@@ -90,11 +91,11 @@ class MotifScanner:
         regions = np.full((len(stretches), width), _N, np.int64)
         for j, (codes, start, stop) in enumerate(stretches):
             lo, hi = max(0, start - pad), min(len(codes), stop + pad)
-            regions[j, lo - (start - pad):hi - (start - pad)] = codes[lo:hi]
+            regions[j, lo - (start - pad) : hi - (start - pad)] = codes[lo:hi]
         starts = np.array([start for _, start, _ in stretches])
         ends = np.array([len(codes) for codes, _, _ in stretches])
         p = np.ones((len(stretches), len(self.motifs)))
-        at = np.zeros((len(stretches), len(self.motifs)), np.int64)      # record position of the best placement
+        at = np.zeros((len(stretches), len(self.motifs)), np.int64)  # record position of the best placement
         minus = np.zeros((len(stretches), len(self.motifs)), bool)
         rows = np.arange(len(stretches))
         for k, (fwd, rev, surv) in enumerate(zip(self.forward, self.reverse, self.survival)):
@@ -104,8 +105,8 @@ class MotifScanner:
             offset = pad + 1 - w
             first = np.maximum(0, starts + need - w) - (starts - pad) - offset
             last = np.minimum(ends - w, starts + lengths - need) - (starts - pad) - offset
-            windows = np.lib.stride_tricks.sliding_window_view(regions[:, offset:], w, axis=1)   # (n, P, w)
-            windows = windows[:, :int(lengths.max()) + w - 1]
+            windows = np.lib.stride_tricks.sliding_window_view(regions[:, offset:], w, axis=1)  # (n, P, w)
+            windows = windows[:, : int(lengths.max()) + w - 1]
             cols = np.arange(w)
             scores = np.stack([fwd[cols, windows].sum(axis=2), rev[cols, windows].sum(axis=2)], axis=1)  # (n, 2, P)
             i = np.arange(scores.shape[2])
@@ -115,7 +116,7 @@ class MotifScanner:
             top = scores[rows, strand, place]
             tried = 2 * np.maximum(0, last - first + 1)
             p_one = np.minimum(surv[np.clip(top, 0, len(surv) - 1)], 1 - 1e-16)
-            p[:, k] = np.where(tried > 0, -np.expm1(tried * np.log1p(-p_one)), 1.0)   # Sidak over placements
+            p[:, k] = np.where(tried > 0, -np.expm1(tried * np.log1p(-p_one)), 1.0)  # Sidak over placements
             at[:, k], minus[:, k] = starts - pad + offset + place, strand == 1
         hits: list[MotifHit | None] = []
         for j in range(len(stretches)):
@@ -124,8 +125,16 @@ class MotifScanner:
                 continue
             k = int(np.argmin(p[j]))
             m = self.motifs[k]
-            hits.append(MotifHit(m.matrix_id, m.name, int(at[j, k]), "-" if minus[j, k] else "+", float(p[j, k]),
-                                 float(bh_qvalues(p[j])[k])))
+            hits.append(
+                MotifHit(
+                    m.matrix_id,
+                    m.name,
+                    int(at[j, k]),
+                    "-" if minus[j, k] else "+",
+                    float(p[j, k]),
+                    float(bh_qvalues(p[j])[k]),
+                )
+            )
         return hits
 
 

@@ -92,11 +92,12 @@ class Match:
         return self.q < q_threshold and (self.shuffled_p is None or self.shuffled_p < max_shuffled_p)
 
 
-_SHUFFLE_CHUNK = 20_000   # shuffled queries per Tomtom call (best target only: 40 bytes a query)
+_SHUFFLE_CHUNK = 20_000  # shuffled queries per Tomtom call (best target only: 40 bytes a query)
 
 
-def best_matches(queries: list[np.ndarray | None], targets: tuple[JasparMotif, ...], shuffles: int = 0,
-                 seed: int = 0) -> list[Match | None]:
+def best_matches(
+    queries: list[np.ndarray | None], targets: tuple[JasparMotif, ...], shuffles: int = 0, seed: int = 0
+) -> list[Match | None]:
     """For each query (w, 4) A,C,G,T probabilities, the target with the smallest p-value.
 
     Returns None for an empty query.  q-values are Benjamini-Hochberg over the
@@ -117,10 +118,18 @@ def best_matches(queries: list[np.ndarray | None], targets: tuple[JasparMotif, .
     for row, i in enumerate(keep):
         q = bh_qvalues(p[row])
         j = int(np.nanargmin(p[row]))
-        shuffled = (None if best_shuffled is None else
-                    float((1 + np.sum(best_shuffled[row] <= p[row, j])) / (shuffles + 1)))
-        out[i] = Match(targets[j].matrix_id, targets[j].name, float(p[row, j]), float(q[j]),
-                       "-" if int(strands[row, j]) == 1 else "+", int(offsets[row, j]), shuffled)
+        shuffled = (
+            None if best_shuffled is None else float((1 + np.sum(best_shuffled[row] <= p[row, j])) / (shuffles + 1))
+        )
+        out[i] = Match(
+            targets[j].matrix_id,
+            targets[j].name,
+            float(p[row, j]),
+            float(q[j]),
+            "-" if int(strands[row, j]) == 1 else "+",
+            int(offsets[row, j]),
+            shuffled,
+        )
     return out
 
 
@@ -128,8 +137,12 @@ def _best_shuffled_p(tomtom, qs: list[np.ndarray], ts: list[np.ndarray], shuffle
     """(len(qs), shuffles): the best p-value over *ts* of each column-shuffled copy of each query (4, w)."""
     rng = np.random.default_rng(seed)
     copies = [np.ascontiguousarray(q[:, rng.permutation(q.shape[1])]) for q in qs for _ in range(shuffles)]
-    best = np.concatenate([np.asarray(tomtom(copies[a:a + _SHUFFLE_CHUNK], ts, n_nearest=1)[0])[:, 0]
-                           for a in range(0, len(copies), _SHUFFLE_CHUNK)])
+    best = np.concatenate(
+        [
+            np.asarray(tomtom(copies[a : a + _SHUFFLE_CHUNK], ts, n_nearest=1)[0])[:, 0]
+            for a in range(0, len(copies), _SHUFFLE_CHUNK)
+        ]
+    )
     return best.reshape(len(qs), shuffles)
 
 

@@ -19,12 +19,17 @@ from dlbio.utils.progress import counter
 
 def in_batches(idx: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
     """Consecutive row slices (views, not copies) of *idx* (n, ...), *batch_size* rows each, the last maybe fewer."""
-    return (idx[i:i + batch_size] for i in range(0, len(idx), batch_size))
+    return (idx[i : i + batch_size] for i in range(0, len(idx), batch_size))
 
 
-def predict_index(model: keras.Model, batches: Iterable[np.ndarray] | np.ndarray, total: int | None = None,
-                  progress: bool | str = False, both_strands: bool = False,
-                  batch_size: int = 256) -> list[np.ndarray] | np.ndarray:
+def predict_index(
+    model: keras.Model,
+    batches: Iterable[np.ndarray] | np.ndarray,
+    total: int | None = None,
+    progress: bool | str = False,
+    both_strands: bool = False,
+    batch_size: int = 256,
+) -> list[np.ndarray] | np.ndarray:
     """Run *model* on base indices uint8: batches (b, L), or one array (n, L) cut into *batch_size* rows.
 
     Returns the model output(s) stacked over batches: (n, ...) float32, or a list
@@ -42,8 +47,9 @@ def predict_index(model: keras.Model, batches: Iterable[np.ndarray] | np.ndarray
             res = _as_list(run(idx))
             if both_strands:
                 res = [(a + b) / 2 for a, b in zip(res, _as_list(run(reverse_complement(idx).copy())))]
-            outs.append([np.asarray(r, dtype=np.float32) if np.asarray(r).dtype.kind == "f" else np.asarray(r)
-                         for r in res])
+            outs.append(
+                [np.asarray(r, dtype=np.float32) if np.asarray(r).dtype.kind == "f" else np.asarray(r) for r in res]
+            )
             bar.update(len(idx))
     if not outs:
         shapes = [tuple(o.shape[1:]) for o in _as_list(model.outputs)]

@@ -28,21 +28,24 @@ def is_hdf5(path: str | Path) -> bool:
 FLOAT_FILTERS = {"compression": "gzip", "shuffle": True}
 
 
-def create_prediction_arrays(f, n: int, names: list[str], arrays: tuple[str, ...] = ("pred",),
-                             both_strands: bool = False) -> list:
+def create_prediction_arrays(
+    f, n: int, names: list[str], arrays: tuple[str, ...] = ("pred",), both_strands: bool = False
+) -> list:
     """In open HDF5 file *f*: float32 (n, len(names)) datasets named *arrays*, shuffle + gzip
     in chunks of 1024 rows, and the attributes ``target_names`` and ``both_strands``."""
-    out = [f.create_dataset(a, (n, len(names)), np.float32, chunks=(min(n, 1024), len(names)),
-                            **FLOAT_FILTERS) if n else f.create_dataset(a, (0, len(names)), np.float32)
-           for a in arrays]
+    out = [
+        f.create_dataset(a, (n, len(names)), np.float32, chunks=(min(n, 1024), len(names)), **FLOAT_FILTERS)
+        if n
+        else f.create_dataset(a, (0, len(names)), np.float32)
+        for a in arrays
+    ]
     f.attrs["target_names"] = np.array(names, dtype="S")
     f.attrs["both_strands"] = both_strands
     return out
 
 
 @contextlib.contextmanager
-def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: list[str],
-                      both_strands: bool = False):
+def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: list[str], both_strands: bool = False):
     """Yields ``write(start, rows, pred)``: *rows* (m tuples of the *keys* columns, in order)
     and their predictions float (m, len(names)), for sequences start..start+m of *n*."""
     import h5py
@@ -54,13 +57,15 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
         if is_hdf5(path):
             with hdf5_writer(tmp) as f:
                 [pred] = create_prediction_arrays(f, n, names, both_strands=both_strands)
-                columns = [f.create_dataset(k, (n,), np.int64 if kind is int else h5py.string_dtype())
-                           for k, kind in keys.items()]
+                columns = [
+                    f.create_dataset(k, (n,), np.int64 if kind is int else h5py.string_dtype())
+                    for k, kind in keys.items()
+                ]
 
                 def write(start, rows, p):
-                    pred[start:start + len(rows)] = p
+                    pred[start : start + len(rows)] = p
                     for j, col in enumerate(columns):
-                        col[start:start + len(rows)] = [r[j] for r in rows]
+                        col[start : start + len(rows)] = [r[j] for r in rows]
 
                 yield write
         else:
@@ -73,23 +78,36 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
                 values = "\t".join(["%.5f"] * len(names)) + "\n"
 
                 def write(start, rows, p):
-                    fh.writelines("\t".join(map(str, r)) + "\t" + values % tuple(row.tolist())
-                                  for r, row in zip(rows, np.asarray(p)))
+                    fh.writelines(
+                        "\t".join(map(str, r)) + "\t" + values % tuple(row.tolist())
+                        for r, row in zip(rows, np.asarray(p))
+                    )
 
                 yield write
 
 
-def predict_table(model, idx: np.ndarray, rows: list[tuple], keys: dict[str, type], names: list[str],
-                  out: str | Path, both_strands: bool = False, batch_size: int = 1024, chunk: int = 8192,
-                  progress: bool | str = False) -> Path:
+def predict_table(
+    model,
+    idx: np.ndarray,
+    rows: list[tuple],
+    keys: dict[str, type],
+    names: list[str],
+    out: str | Path,
+    both_strands: bool = False,
+    batch_size: int = 1024,
+    chunk: int = 8192,
+    progress: bool | str = False,
+) -> Path:
     """Predict base indices uint8 (N, L), *chunk* sequences at a time, and write each chunk's
     *rows* and predictions to *out* (see prediction_writer) as it is done, so the
     predictions (N x T floats) and the table are never all in memory."""
-    with prediction_writer(out, len(idx), keys, names, both_strands) as write, \
-            counter(len(idx), "predict", "seq", progress) as bar:
+    with (
+        prediction_writer(out, len(idx), keys, names, both_strands) as write,
+        counter(len(idx), "predict", "seq", progress) as bar,
+    ):
         for start in range(0, len(idx), chunk):
-            part = idx[start:start + chunk]
+            part = idx[start : start + chunk]
             pred = predict_index(model, part, both_strands=both_strands, batch_size=batch_size)
-            write(start, rows[start:start + chunk], pred)
+            write(start, rows[start : start + chunk], pred)
             bar.update(len(part))
     return Path(out)

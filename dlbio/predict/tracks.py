@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.utils.atomic import write_text
 from dlbio.data.prepare import chromosome_windows
+from dlbio.utils.atomic import write_text
 
 
-def tile_windows(genome, chrom: str, start: int, end: int, length: int, step: int
-                 ) -> tuple[np.ndarray, np.ndarray, int]:
+def tile_windows(
+    genome, chrom: str, start: int, end: int, length: int, step: int
+) -> tuple[np.ndarray, np.ndarray, int]:
     """The bins [b, b + *step*) lying wholly in [*start*, *end*) of *chrom* (b = start, start +
     step, ...) and the *length*-bp window centred on each.
 
@@ -22,15 +23,16 @@ def tile_windows(genome, chrom: str, start: int, end: int, length: int, step: in
     out because their window runs off the chromosome), cut by prepare.chromosome_windows
     as danq-prepare cuts its windows (a letter that is not DNA in one is an error naming it).
     """
-    flank = (length - step) // 2                      # window start = bin start - flank
+    flank = (length - step) // 2  # window start = bin start - flank
     bins = np.arange(start, end - step + 1, step, dtype=np.int64)
     inside = (bins - flank >= 0) & (bins - flank + length <= genome.lengths[chrom])
     skipped, bins = int((~inside).sum()), bins[inside]
     return bins, chromosome_windows(genome, chrom, bins - flank, length), skipped
 
 
-def write_bedgraph(path: str | Path, chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarray,
-                   name: str, description: str) -> Path:
+def write_bedgraph(
+    path: str | Path, chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarray, name: str, description: str
+) -> Path:
     """One track: a ``track type=bedGraph`` line, then ``chrom start end value`` per bin
     (values (n,), probabilities printed with 4 significant digits)."""
     lines = [f'track type=bedGraph name="{name}" description="{description}"\n']
@@ -38,9 +40,17 @@ def write_bedgraph(path: str | Path, chrom: str, bin_starts: np.ndarray, step: i
     return write_text(path, "".join(lines))
 
 
-def draw_tracks(chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarray, names: list[str],
-                path: str | Path, title: str, span: tuple[int, int],
-                intervals: list[tuple[str, np.ndarray, np.ndarray]] = ()) -> Path:
+def draw_tracks(
+    chrom: str,
+    bin_starts: np.ndarray,
+    step: int,
+    values: np.ndarray,
+    names: list[str],
+    path: str | Path,
+    title: str,
+    span: tuple[int, int],
+    intervals: list[tuple[str, np.ndarray, np.ndarray]] = (),
+) -> Path:
     """One panel per target (values (n, k), names (k,)), the prediction of each bin as a step
     along the chromosome, on a shared axis over *span* (the region, bp); below them a row of
     boxes per (name, starts, ends) of *intervals* (peaks to compare with)."""
@@ -49,8 +59,14 @@ def draw_tracks(chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarra
     plt = pyplot()
     k = values.shape[1]
     rows = k + (1 if intervals else 0)
-    fig, axes = plt.subplots(rows, 1, figsize=(11, 0.5 + 1.3 * k + 0.3 * len(intervals)), sharex=True, squeeze=False,
-                             height_ratios=[1] * k + ([0.25 * len(intervals)] if intervals else []))
+    fig, axes = plt.subplots(
+        rows,
+        1,
+        figsize=(11, 0.5 + 1.3 * k + 0.3 * len(intervals)),
+        sharex=True,
+        squeeze=False,
+        height_ratios=[1] * k + ([0.25 * len(intervals)] if intervals else []),
+    )
     if intervals:
         ax = axes[-1, 0]
         for row, (_, starts, ends) in enumerate(intervals):

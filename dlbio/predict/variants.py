@@ -26,16 +26,15 @@ from dlbio.utils.notes import Notes
 
 @dataclass
 class Variant:
-    chrom: str      # the genome's name
-    pos: int        # 1-based, as in the VCF
+    chrom: str  # the genome's name
+    pos: int  # 1-based, as in the VCF
     id: str
     ref: str
     alt: str
     line: int
 
 
-def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
-             warn=None) -> tuple[list[Variant], Notes]:
+def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False, warn=None) -> tuple[list[Variant], Notes]:
     """Variants of a VCF (plain or .gz) checked against *genome*; (variants, counted notes)."""
     path = Path(path)
     require(path.is_file(), f"{path}: VCF file not found")
@@ -46,8 +45,10 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
                 if line.startswith("#") or not line.strip():
                     continue
                 cols = line.rstrip("\n\r").split("\t")
-                require(len(cols) >= 5, f"{path}: line {lineno}: expected at least 5 tab-separated columns "
-                                        "(CHROM POS ID REF ALT)")
+                require(
+                    len(cols) >= 5,
+                    f"{path}: line {lineno}: expected at least 5 tab-separated columns (CHROM POS ID REF ALT)",
+                )
                 chrom, pos_s, vid, ref, alts = cols[:5]
                 try:
                     pos = int(pos_s)
@@ -76,7 +77,9 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False,
                         continue
                     found = genome.fetch(resolved, pos - 1, pos - 1 + len(ref))
                     if found != ref:
-                        msg = f"{path}: line {lineno}: REF {ref} does not match the genome ({found}) at {resolved}:{pos}"
+                        msg = (
+                            f"{path}: line {lineno}: REF {ref} does not match the genome ({found}) at {resolved}:{pos}"
+                        )
                         if not skip_mismatch:
                             raise DlbioError(msg + " (wrong genome build? --skip-mismatch skips such records)")
                         notes.add("REF mismatch, skipped", where)
@@ -110,7 +113,7 @@ def variant_windows(genome: Genome, variants: list[Variant], length: int) -> tup
         for out, allele in ((ref, v.ref), (alt, v.alt)):
             edited = left + allele + right
             first = len(allele) // 2
-            out[i] = encode(edited[first:first + length], f"{v.chrom}:{v.pos}")
+            out[i] = encode(edited[first : first + length], f"{v.chrom}:{v.pos}")
     return ref, alt
 
 
@@ -119,17 +122,26 @@ def logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def score_variants(model, genome: Genome, variants: list[Variant], both_strands: bool = False,
-                   batch_size: int = 256, progress: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def score_variants(
+    model,
+    genome: Genome,
+    variants: list[Variant],
+    both_strands: bool = False,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """(ref_prob, alt_prob) float32 (V, T) for every variant."""
-    from dlbio.predict import in_batches, predict_index  # imports keras: danq-prepare imports this module, and needs none
+    from dlbio.predict import (  # imports keras: danq-prepare imports this module, and needs none
+        in_batches,
+        predict_index,
+    )
 
     length = model.inputs[0].shape[1]
     ref, alt = variant_windows(genome, variants, length)
     # One pass (and one progress bar) over the reference windows, then the alternative ones.
     batches = itertools.chain(in_batches(ref, batch_size), in_batches(alt, batch_size))
     pred = predict_index(model, batches, total=2 * len(ref), progress=progress, both_strands=both_strands)
-    return pred[:len(ref)], pred[len(ref):]
+    return pred[: len(ref)], pred[len(ref) :]
 
 
 VARIANT_COLUMNS = ("chrom", "pos", "id", "ref", "alt")
@@ -144,8 +156,8 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
     columns (V,), attributes ``target_names`` and ``both_strands``.  Else a long TSV, one row
     per variant and target: probabilities, difference, log-odds difference.
     """
-    from dlbio.utils.atomic import atomic_path, hdf5_writer
     from dlbio.predict.tables import create_prediction_arrays, is_hdf5
+    from dlbio.utils.atomic import atomic_path, hdf5_writer
 
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -156,8 +168,8 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
                     f[k] = np.array([getattr(v, k) for v in variants], dtype=np.int64 if k == "pos" else "S")
 
                 def write(start, part, ref_p, alt_p):
-                    probs[0][start:start + len(part)] = ref_p
-                    probs[1][start:start + len(part)] = alt_p
+                    probs[0][start : start + len(part)] = ref_p
+                    probs[1][start : start + len(part)] = alt_p
 
                 yield write
         else:
@@ -170,9 +182,12 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
                         head = f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t"
                         # Python floats (tolist, a variant at a time): formatting them is 2x
                         # faster than formatting numpy scalars, with the same text.
-                        fh.writelines(f"{head}{name}\t{r:.5f}\t{a:.5f}\t{d:+.5f}\t{o:+.4f}\n" for name, r, a, d, o
-                                      in zip(names, ref_p[i].tolist(), alt_p[i].tolist(), diff[i].tolist(),
-                                             lo[i].tolist()))
+                        fh.writelines(
+                            f"{head}{name}\t{r:.5f}\t{a:.5f}\t{d:+.5f}\t{o:+.4f}\n"
+                            for name, r, a, d, o in zip(
+                                names, ref_p[i].tolist(), alt_p[i].tolist(), diff[i].tolist(), lo[i].tolist()
+                            )
+                        )
 
                 yield write
 
@@ -195,10 +210,11 @@ def summary_writer(path: str | Path, names: list[str]):
             rows = np.arange(len(part))
             top, top_lo = np.abs(diff).argmax(axis=1), np.abs(lo).argmax(axis=1)
             best, best_lo = diff[rows, top], lo[rows, top_lo]
-            fh.writelines(f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t{abs(d):.5f}\t{names[t]}\t{d:+.5f}"
-                          f"\t{abs(e):.4f}\t{names[u]}\t{e:+.4f}\n"
-                          for v, d, t, e, u in zip(part, best, top, best_lo, top_lo))
+            fh.writelines(
+                f"{v.chrom}\t{v.pos}\t{v.id}\t{v.ref}\t{v.alt}\t{abs(d):.5f}\t{names[t]}\t{d:+.5f}"
+                f"\t{abs(e):.4f}\t{names[u]}\t{e:+.4f}\n"
+                for v, d, t, e, u in zip(part, best, top, best_lo, top_lo)
+            )
             return best, top
 
         yield write
-

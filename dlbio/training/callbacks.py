@@ -26,8 +26,15 @@ class EpochProgress(keras.callbacks.Callback):
     *initial_step* is the batches already done in epoch *initial_epoch*.
     """
 
-    def __init__(self, epochs: int, initial_epoch: int = 0, desc: str = "train", enabled: bool = True,
-                 steps_per_epoch: int | None = None, initial_step: int = 0):
+    def __init__(
+        self,
+        epochs: int,
+        initial_epoch: int = 0,
+        desc: str = "train",
+        enabled: bool = True,
+        steps_per_epoch: int | None = None,
+        initial_step: int = 0,
+    ):
         super().__init__()
         self.epochs, self.done, self.desc, self.enabled = epochs, initial_epoch, desc, enabled
         self.steps, self.initial_step = steps_per_epoch, initial_step
@@ -38,8 +45,9 @@ class EpochProgress(keras.callbacks.Callback):
             total, initial, unit = self.epochs * self.steps, self.done * self.steps + self.initial_step, "batch"
         else:
             total, initial, unit = self.epochs, self.done, "epoch"
-        self._bar = tqdm(total=total, initial=initial, desc=self.desc, unit=unit,
-                         disable=not self.enabled, dynamic_ncols=True)
+        self._bar = tqdm(
+            total=total, initial=initial, desc=self.desc, unit=unit, disable=not self.enabled, dynamic_ncols=True
+        )
 
     def on_train_batch_end(self, batch, logs=None):
         if self.steps and self._bar is not None:
@@ -57,8 +65,11 @@ class EpochProgress(keras.callbacks.Callback):
             self._bar.update(1)
 
     def _postfix(self, epoch: int, logs: dict) -> dict:
-        shown = {k: f"{float(v):.4f}" for k, v in logs.items()
-                 if isinstance(v, (float, int, np.floating)) and k != "learning_rate"}
+        shown = {
+            k: f"{float(v):.4f}"
+            for k, v in logs.items()
+            if isinstance(v, (float, int, np.floating)) and k != "learning_rate"
+        }
         return {"epoch": f"{epoch}/{self.epochs}", **shown} if self.steps else shown
 
     def on_train_end(self, logs=None):
@@ -67,8 +78,11 @@ class EpochProgress(keras.callbacks.Callback):
 
 
 def _numbers(logs: dict | None) -> str:
-    return ", ".join(f"{k} {float(v):.4f}" for k, v in (logs or {}).items()
-                     if isinstance(v, (float, int, np.floating)) and k != "learning_rate")
+    return ", ".join(
+        f"{k} {float(v):.4f}"
+        for k, v in (logs or {}).items()
+        if isinstance(v, (float, int, np.floating)) and k != "learning_rate"
+    )
 
 
 class ProgressLines(keras.callbacks.Callback):
@@ -84,8 +98,17 @@ class ProgressLines(keras.callbacks.Callback):
     epoch's model was kept.
     """
 
-    def __init__(self, epochs: int, desc: str, *, every_epoch: bool = True, interval_s: float | None = None,
-                 steps_per_epoch: int | None = None, initial_step: int = 0, checkpoint=None):
+    def __init__(
+        self,
+        epochs: int,
+        desc: str,
+        *,
+        every_epoch: bool = True,
+        interval_s: float | None = None,
+        steps_per_epoch: int | None = None,
+        initial_step: int = 0,
+        checkpoint=None,
+    ):
         super().__init__()
         self.epochs, self.desc, self.every_epoch = epochs, desc, every_epoch
         self.interval_s = progress.INTERVAL_S if interval_s is None else interval_s
@@ -115,8 +138,10 @@ class ProgressLines(keras.callbacks.Callback):
         if not (self.every_epoch or time.monotonic() - self._last >= self.interval_s):
             return
         took = time.monotonic() - self._start
-        self._say(f"epoch {epoch + 1}/{self.epochs}: {_numbers(logs)}; {took:.{1 if took < 10 else 0}f} s"
-                  + ("; best so far, saved" if kept else ""))
+        self._say(
+            f"epoch {epoch + 1}/{self.epochs}: {_numbers(logs)}; {took:.{1 if took < 10 else 0}f} s"
+            + ("; best so far, saved" if kept else "")
+        )
 
 
 class AtomicCheckpoint(keras.callbacks.Callback):
@@ -144,8 +169,11 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             if value is None or not self._improved(float(value)):
                 return
             if self.verbose:
-                print(f"epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {value:.5f}; "
-                      f"saving {self.path}", flush=True)
+                print(
+                    f"epoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {value:.5f}; "
+                    f"saving {self.path}",
+                    flush=True,
+                )
             self.best = float(value)
         if self.write:
             save_model(self.model, self.path)
@@ -200,7 +228,8 @@ class ValidationAUC(keras.callbacks.Callback):
         logs["val_auc_median"] = median_auc(self.labels, pred)
         if self.loss:
             logs["val_loss"] = binary_crossentropy(self.labels, pred) + sum(
-                float(keras.ops.convert_to_numpy(penalty)) for penalty in self.model.losses)
+                float(keras.ops.convert_to_numpy(penalty)) for penalty in self.model.losses
+            )
 
 
 def binary_crossentropy(labels: np.ndarray, pred: np.ndarray) -> float:

@@ -37,13 +37,13 @@ except ModuleNotFoundError:  # Python 3.10
 class ModelSpec:
     """What trains: a new model of *name* (sizes None: the model's own), or a saved *fine_tune* file."""
 
-    name: str = "DanQ"            # DanQ, DeepSEA or DanQ-JASPAR
-    filters: int | None = None     # first-layer filters [320; DanQ-JASPAR 1024]
+    name: str = "DanQ"  # DanQ, DeepSEA or DanQ-JASPAR
+    filters: int | None = None  # first-layer filters [320; DanQ-JASPAR 1024]
     kernel_size: int | None = None  # first-layer kernel [DanQ 26, DeepSEA 8, DanQ-JASPAR 30]
     lstm_units: int | None = None  # BiLSTM units per direction [DanQ 320, DanQ-JASPAR 512]
     dense_units: int = 925
-    weights: str | None = None     # start a new model from these weights
-    fine_tune: str | None = None   # train this Keras model file instead
+    weights: str | None = None  # start a new model from these weights
+    fine_tune: str | None = None  # train this Keras model file instead
 
 
 @dataclass(frozen=True)
@@ -51,31 +51,31 @@ class TrainingOptions:
     batch_size: int = 500
     epochs: int = 60
     learning_rate: float = 1e-4
-    optimizer: str = "rmsprop"     # adam, rmsprop or sgd
-    lr_schedule: bool = False      # halve the learning rate every 10 epochs
-    patience: int = 5              # early stopping: epochs without a better val_loss
+    optimizer: str = "rmsprop"  # adam, rmsprop or sgd
+    lr_schedule: bool = False  # halve the learning rate every 10 epochs
+    patience: int = 5  # early stopping: epochs without a better val_loss
     seed: int = 1
     mixed_precision: bool = False
 
 
 @dataclass(frozen=True)
 class DataOptions:
-    limit: int | None = None       # the first N samples of each set (debug)
-    verify: bool = True            # check stores against their checksums
+    limit: int | None = None  # the first N samples of each set (debug)
+    verify: bool = True  # check stores against their checksums
 
 
 @dataclass(frozen=True)
 class HardwareOptions:
-    gpus: int = 1                  # on this node (TensorFlow: MirroredStrategy; JAX: DataParallel)
-    multi_worker: bool = False     # one process per node (srun)
-    deterministic: bool = False    # deterministic kernels on a GPU too (always on a CPU)
+    gpus: int = 1  # on this node (TensorFlow: MirroredStrategy; JAX: DataParallel)
+    multi_worker: bool = False  # one process per node (srun)
+    deterministic: bool = False  # deterministic kernels on a GPU too (always on a CPU)
 
 
 @dataclass(frozen=True)
 class OutputOptions:
     out_dir: str = "."
     prefix: str = "bestmodel"
-    results: str | None = "auto"   # test predictions in predictions/; "" or None: none
+    results: str | None = "auto"  # test predictions in predictions/; "" or None: none
     resume: bool = False
     verbose: bool = False
     quiet: bool = False
@@ -114,8 +114,10 @@ class RunConfig:
             raise DlbioError(f"{path}: not a TOML file ({exc})") from None
         unknown = [k for k in table if k != "data" and k not in cls.SECTIONS]
         if unknown:
-            raise DlbioError(f"{path}: unknown section or key {unknown[0]!r}; the sections are "
-                             f"{', '.join(cls.SECTIONS)}, beside data = \"FOLDER\"")
+            raise DlbioError(
+                f"{path}: unknown section or key {unknown[0]!r}; the sections are "
+                f'{", ".join(cls.SECTIONS)}, beside data = "FOLDER"'
+            )
         flat = {}
         for section in cls.SECTIONS:
             values = table.get(section, {})
@@ -168,11 +170,23 @@ class RunConfig:
         """The options a run record and a resume state hold, in their keys since the first states
         (a state written before this object resumes)."""
         m, t = self.model, self.training
-        return {"data": str(Path(self.data).resolve()), "model": m.name, "batch_size": t.batch_size,
-                "filters": m.filters, "kernel_size": m.kernel_size, "lstm_units": m.lstm_units,
-                "dense_units": m.dense_units, "optimizer": t.optimizer, "learning_rate": t.learning_rate,
-                "seed": t.seed, "limit": self.dataset.limit, "lr_schedule": t.lr_schedule, "epochs": t.epochs,
-                "gpus": self.hardware.gpus, "mixed_precision": t.mixed_precision}
+        return {
+            "data": str(Path(self.data).resolve()),
+            "model": m.name,
+            "batch_size": t.batch_size,
+            "filters": m.filters,
+            "kernel_size": m.kernel_size,
+            "lstm_units": m.lstm_units,
+            "dense_units": m.dense_units,
+            "optimizer": t.optimizer,
+            "learning_rate": t.learning_rate,
+            "seed": t.seed,
+            "limit": self.dataset.limit,
+            "lr_schedule": t.lr_schedule,
+            "epochs": t.epochs,
+            "gpus": self.hardware.gpus,
+            "mixed_precision": t.mixed_precision,
+        }
 
 
 _TYPES = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
@@ -181,10 +195,15 @@ _TYPES = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
 def _check_type(path, section: str, key: str, value, annotation: str) -> None:
     """*value* of [section] *key* is of its field's type ('int | None' etc.), or a one-line error."""
     allowed = [t.strip() for t in annotation.split("|")]
-    ok = any(isinstance(value, _TYPES[t]) and not (t in ("int", "float") and isinstance(value, bool))
-             for t in allowed if t in _TYPES)
+    ok = any(
+        isinstance(value, _TYPES[t]) and not (t in ("int", "float") and isinstance(value, bool))
+        for t in allowed
+        if t in _TYPES
+    )
     if not ok:
-        raise DlbioError(f"{path}: [{section}] {key} = {value!r}: expected {' or '.join(t for t in allowed if t != 'None')}")
+        raise DlbioError(
+            f"{path}: [{section}] {key} = {value!r}: expected {' or '.join(t for t in allowed if t != 'None')}"
+        )
 
 
 @dataclass(frozen=True)
@@ -199,8 +218,11 @@ class RunFiles:
     def under(cls, folder: str | Path, prefix: str, model_name: str) -> RunFiles:
         """``<folder>/<prefix>.<model_name>.keras``, ``.log.csv`` and ``.state.keras``."""
         stem = Path(folder) / f"{prefix}.{model_name}"
-        return cls(stem.with_name(stem.name + ".keras"), stem.with_name(stem.name + ".log.csv"),
-                   stem.with_name(stem.name + ".state.keras"))
+        return cls(
+            stem.with_name(stem.name + ".keras"),
+            stem.with_name(stem.name + ".log.csv"),
+            stem.with_name(stem.name + ".state.keras"),
+        )
 
 
 def _toml_value(value) -> str:

@@ -19,10 +19,10 @@ from dlbio.utils.errors import DlbioError, require
 class LogSummary:
     """The whole run as its CSV log records it (resumed runs append to the same log)."""
 
-    epochs: int                      # epochs completed, all processes
-    best_epoch: int                  # 1-based, lowest val_loss: the epoch of the kept model
+    epochs: int  # epochs completed, all processes
+    best_epoch: int  # 1-based, lowest val_loss: the epoch of the kept model
     best_val_loss: float
-    best_val_auc: float | None       # median validation ROC AUC then (None: multi-worker log)
+    best_val_auc: float | None  # median validation ROC AUC then (None: multi-worker log)
 
 
 def summarize_log(log: Path) -> LogSummary | None:
@@ -33,8 +33,12 @@ def summarize_log(log: Path) -> LogSummary | None:
         return None
     best = int(np.argmin(cols["val_loss"]))  # the first of equal lows, as the checkpoint keeps
     auc = cols.get("val_auc_median")
-    return LogSummary(len(cols["epoch"]), int(cols["epoch"][best]), float(cols["val_loss"][best]),
-                      None if auc is None else float(auc[best]))
+    return LogSummary(
+        len(cols["epoch"]),
+        int(cols["epoch"][best]),
+        float(cols["val_loss"][best]),
+        None if auc is None else float(auc[best]),
+    )
 
 
 def read_training_log(path: str | Path) -> dict[str, np.ndarray]:
@@ -50,8 +54,10 @@ def read_training_log(path: str | Path) -> dict[str, np.ndarray]:
             header = set(reader.fieldnames or ())
     except (UnicodeDecodeError, csv.Error) as exc:
         raise DlbioError(f"{path}: not a danq-train log ({exc})") from None
-    require({"epoch", "loss", "val_loss"} <= header,
-            f"{path}: not a danq-train log (expected the columns epoch, loss, val_loss)")
+    require(
+        {"epoch", "loss", "val_loss"} <= header,
+        f"{path}: not a danq-train log (expected the columns epoch, loss, val_loss)",
+    )
     names = ["epoch", "loss", "val_loss"] + (["val_auc_median"] if "val_auc_median" in header else [])
     if rows and any(rows[-1].get(n) in (None, "") for n in names):
         rows = rows[:-1]  # a row being written while a running job's log is read

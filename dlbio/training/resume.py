@@ -22,24 +22,39 @@ from pathlib import Path
 
 import keras
 
+from dlbio.training.callbacks import save_and_discard
 from dlbio.utils.atomic import atomic_path
 from dlbio.utils.errors import DlbioError, require
 from dlbio.utils.signals import sigterm_raises
-from dlbio.training.callbacks import save_and_discard
 
 STATE_ENTRY = "dlbio_state.json"
 # Options that must match for a resumed run to continue the same training.
-RESUME_KEYS = ("data", "model", "batch_size", "filters", "kernel_size", "lstm_units", "dense_units",
-               "optimizer", "learning_rate", "seed", "limit", "lr_schedule", "mixed_precision", "multi_worker",
-               "fine_tune", "processes")
+RESUME_KEYS = (
+    "data",
+    "model",
+    "batch_size",
+    "filters",
+    "kernel_size",
+    "lstm_units",
+    "dense_units",
+    "optimizer",
+    "learning_rate",
+    "seed",
+    "limit",
+    "lr_schedule",
+    "mixed_precision",
+    "multi_worker",
+    "fine_tune",
+    "processes",
+)
 
 
 @dataclass
 class TrainState:
-    epoch: int = 0                  # epochs completed
-    step: int = 0                   # batches completed in epoch `epoch` (0 = at a boundary)
+    epoch: int = 0  # epochs completed
+    step: int = 0  # batches completed in epoch `epoch` (0 = at a boundary)
     best_val_loss: float = float("inf")
-    wait: int = 0                   # epochs without improvement (early stopping)
+    wait: int = 0  # epochs without improvement (early stopping)
     config: dict = field(default_factory=dict)
     seed_states: list = field(default_factory=list)  # dropout RNG [seed, counter] pairs, in layer order
     # Mid-epoch only: the running training-loss mean of the interrupted epoch (Keras' metric
@@ -53,8 +68,11 @@ class Preempted(Exception):
 
     def __init__(self, path: Path, state: TrainState | None, where: str | None = None):
         if where is None:
-            where = (f"at epoch {state.epoch + 1}, batch {state.step}; state saved to {path}" if state else
-                     f"outside the training loop (the state at {path}, if any, is the latest)")
+            where = (
+                f"at epoch {state.epoch + 1}, batch {state.step}; state saved to {path}"
+                if state
+                else f"outside the training loop (the state at {path}, if any, is the latest)"
+            )
         super().__init__(f"stopped by a signal {where}; rerun with --resume to continue")
         self.path, self.state = path, state
 
@@ -81,12 +99,17 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
         return TrainState(config=config)
     state = read_state(path)
     wrote, runs = state.config.get("backend", "tensorflow"), config.get("backend", "tensorflow")
-    require(wrote == runs, f"{path}: written on {wrote}, and this run is on {runs}: resume it with "
-                           f"KERAS_BACKEND={wrote} (a state holds that backend's own optimizer and random-generator "
-                           "state), or remove the file to start over")
+    require(
+        wrote == runs,
+        f"{path}: written on {wrote}, and this run is on {runs}: resume it with "
+        f"KERAS_BACKEND={wrote} (a state holds that backend's own optimizer and random-generator "
+        "state), or remove the file to start over",
+    )
     changed = [k for k in RESUME_KEYS if state.config.get(k) != config.get(k)]
-    require(not changed, f"{path}: cannot resume with different options ({', '.join(changed)}); "
-                         "remove the state file to start over")
+    require(
+        not changed,
+        f"{path}: cannot resume with different options ({', '.join(changed)}); remove the state file to start over",
+    )
     load_into(model, path, state)
     print(f"resuming from {path}: epoch {state.epoch + 1}, batch {state.step}", flush=True)
     return state
@@ -127,14 +150,17 @@ def load_into(model: keras.Model, path: Path, state: TrainState) -> None:
         with strategy.scope() if strategy is not None else contextlib.nullcontext():
             model.optimizer.build(model.trainable_variables)
     if len(model.optimizer.variables) != len(saved.optimizer.variables):
-        raise DlbioError(f"{path}: the state's optimizer has {len(saved.optimizer.variables)} variables, the "
-                         f"model's {len(model.optimizer.variables)}; remove the state file to start over")
+        raise DlbioError(
+            f"{path}: the state's optimizer has {len(saved.optimizer.variables)} variables, the "
+            f"model's {len(model.optimizer.variables)}; remove the state file to start over"
+        )
     for dst, src in zip(model.optimizer.variables, saved.optimizer.variables):
         dst.assign(src)
     targets = _seed_states(model)
     if len(targets) != len(state.seed_states):
-        raise DlbioError(f"{path}: the state has {len(state.seed_states)} dropout seed states, the model "
-                         f"{len(targets)}")
+        raise DlbioError(
+            f"{path}: the state has {len(state.seed_states)} dropout seed states, the model {len(targets)}"
+        )
     for dst, value in zip(targets, state.seed_states):
         dst.assign(value)
 
@@ -166,8 +192,16 @@ class Preemption(keras.callbacks.Callback):
 
     AGREE_EVERY = 20  # batches: a collective after each would cost a GPU step its overlap
 
-    def __init__(self, path: Path, state: TrainState, early_stopping, checkpoint, steps_per_epoch: int,
-                 any_process=None, write: bool = True):
+    def __init__(
+        self,
+        path: Path,
+        state: TrainState,
+        early_stopping,
+        checkpoint,
+        steps_per_epoch: int,
+        any_process=None,
+        write: bool = True,
+    ):
         super().__init__()
         self.path, self.state = Path(path), state
         self.early, self.checkpoint, self.steps = early_stopping, checkpoint, steps_per_epoch

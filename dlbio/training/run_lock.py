@@ -27,8 +27,11 @@ _NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL}
 
 def _holder() -> str:
     job = os.environ.get("SLURM_JOB_ID")
-    return (f"pid {os.getpid()} on {socket.gethostname()}" + (f", SLURM job {job}" if job else "")
-            + f", since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    return (
+        f"pid {os.getpid()} on {socket.gethostname()}"
+        + (f", SLURM job {job}" if job else "")
+        + f", since {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    )
 
 
 @contextlib.contextmanager
@@ -47,8 +50,10 @@ def run_lock(path: str | Path) -> Iterator[bool]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 300, 0).decode(errors="replace").strip() or "another process"
-            raise DlbioError(f"{path}: another danq-train is writing these outputs ({holder}); wait for it to "
-                             "end, or give this run its own --prefix or --out-dir") from None
+            raise DlbioError(
+                f"{path}: another danq-train is writing these outputs ({holder}); wait for it to "
+                "end, or give this run its own --prefix or --out-dir"
+            ) from None
         except OSError as exc:
             if exc.errno not in _NO_LOCKS:
                 raise

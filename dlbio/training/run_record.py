@@ -22,9 +22,13 @@ def data_checksums(sets: dict) -> dict:
     for split, s in sets.items():
         manifest = getattr(s, "manifest", None)
         if manifest:
-            out[split] = {"path": str(s.path), "seq_sha256": manifest["seq_sha256"],
-                          "labels_sha256": manifest["labels_sha256"], "verified": bool(s.verified),
-                          "build_id": manifest.get("build_id")}
+            out[split] = {
+                "path": str(s.path),
+                "seq_sha256": manifest["seq_sha256"],
+                "labels_sha256": manifest["labels_sha256"],
+                "verified": bool(s.verified),
+                "build_id": manifest.get("build_id"),
+            }
             continue
         h = hashlib.sha256()
         with open(s.path, "rb") as fh:
@@ -38,7 +42,15 @@ def write_run_record(path: Path, **fields) -> Path:
     from dlbio import backend
 
     ran = backend.describe()
-    rec = {"command": sys.argv, "python": platform.python_version(), "backend": ran["backend"],
-           ran["backend"]: ran["version"], "keras": keras.__version__, "platform": platform.platform(),
-           "devices": ran["devices"], "gpus": backend.gpus(), **fields}
+    rec = {
+        "command": sys.argv,
+        "python": platform.python_version(),
+        "backend": ran["backend"],
+        ran["backend"]: ran["version"],
+        "keras": keras.__version__,
+        "platform": platform.platform(),
+        "devices": ran["devices"],
+        "gpus": backend.gpus(),
+        **fields,
+    }
     return write_text(path, json.dumps(rec, indent=2, default=str) + "\n")

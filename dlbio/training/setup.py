@@ -11,8 +11,9 @@ from dlbio.utils.errors import require
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 
 
-def make_optimizer(name: str, learning_rate: float | None = None, momentum: float = 0.0,
-                   nesterov: bool = False) -> keras.optimizers.Optimizer:
+def make_optimizer(
+    name: str, learning_rate: float | None = None, momentum: float = 0.0, nesterov: bool = False
+) -> keras.optimizers.Optimizer:
     """sgd | adam | rmsprop with Keras defaults unless *learning_rate* is given.
 
     *momentum* and *nesterov* apply to SGD (and momentum to RMSprop).

@@ -43,9 +43,11 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
     visible devices.
     """
     require(n_replicas >= 1, f"-g must be at least 1, got {n_replicas}")
-    require(batch_size % n_replicas == 0,
-            f"batch size {batch_size} is not a multiple of the {n_replicas} GPUs (-g): use e.g. "
-            f"-b {batch_size - batch_size % n_replicas or n_replicas}")
+    require(
+        batch_size % n_replicas == 0,
+        f"batch size {batch_size} is not a multiple of the {n_replicas} GPUs (-g): use e.g. "
+        f"-b {batch_size - batch_size % n_replicas or n_replicas}",
+    )
     name = backend.name()
     if name == "tensorflow":
         from dlbio.backend.tensorflow_only import tf_logical_devices, tf_strategy
@@ -57,8 +59,11 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
         return tf_strategy(devices[:n_replicas])
     if n_replicas == 1:
         return SingleDevice()
-    require(name == "jax", f"-g {n_replicas}: several devices need KERAS_BACKEND=jax or tensorflow; Keras 3 "
-                           "has no distribution for torch (it trains on one GPU)")
+    require(
+        name == "jax",
+        f"-g {n_replicas}: several devices need KERAS_BACKEND=jax or tensorflow; Keras 3 "
+        "has no distribution for torch (it trains on one GPU)",
+    )
     import keras
 
     try:
@@ -88,9 +93,11 @@ def check_slurm_step() -> None:
     the batch shell itself."""
     import os
 
-    require(_in_slurm_step_when_slurm_has_tasks(),
-            f"--multi-worker: this SLURM job has {os.environ.get('SLURM_NTASKS')} tasks; start one danq-train per "
-            "task with srun (srun danq-train ... --multi-worker)")
+    require(
+        _in_slurm_step_when_slurm_has_tasks(),
+        f"--multi-worker: this SLURM job has {os.environ.get('SLURM_NTASKS')} tasks; start one danq-train per "
+        "task with srun (srun danq-train ... --multi-worker)",
+    )
 
 
 def _slurm_tasks() -> bool:
@@ -106,5 +113,8 @@ def _in_slurm_step_when_slurm_has_tasks() -> bool:
 
 
 def _require_devices(wanted: int, device_type: str, seen: int) -> None:
-    require(seen >= wanted, f"-g {wanted} asks for {wanted} {device_type}s but {seen} are visible to "
-                            f"{backend.name()} (check --gres=gpu:N and CUDA_VISIBLE_DEVICES)")
+    require(
+        seen >= wanted,
+        f"-g {wanted} asks for {wanted} {device_type}s but {seen} are visible to "
+        f"{backend.name()} (check --gres=gpu:N and CUDA_VISIBLE_DEVICES)",
+    )

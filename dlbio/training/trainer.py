@@ -8,14 +8,15 @@ from pathlib import Path
 import keras
 
 from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, steps_per_epoch
-from dlbio.utils.progress import BAR, LINES, progress_mode
 from dlbio.training import callbacks as cb
 from dlbio.training.config import RunConfig, RunFiles
 from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
+from dlbio.utils.progress import BAR, LINES, progress_mode
 
 
-def fit_resumable(model: keras.Model, train_set, valid_set, config: RunConfig, files: RunFiles, record: dict,
-                  strategy=None) -> dict:
+def fit_resumable(
+    model: keras.Model, train_set, valid_set, config: RunConfig, files: RunFiles, record: dict, strategy=None
+) -> dict:
     """Fit *model* (compiled) with early stopping, best-only checkpoint, CSV log and resume state.
 
     Parameters
@@ -74,21 +75,31 @@ def fit_resumable(model: keras.Model, train_set, valid_set, config: RunConfig, f
     steps = steps_per_epoch(train_set, batch_size, split_rows)
     left_out = left_out_per_epoch(train_set, batch_size, split_rows)
     if chief and left_out:
-        print(f"note: the last batch of each epoch is cut to a multiple of the {split_rows} devices it is split "
-              f"over: {left_out} of {train_set.n:,} sequences left out of each epoch (others each time: the epoch "
-              "is shuffled)", file=sys.stderr, flush=True)
+        print(
+            f"note: the last batch of each epoch is cut to a multiple of the {split_rows} devices it is split "
+            f"over: {left_out} of {train_set.n:,} sequences left out of each epoch (others each time: the epoch "
+            "is shuffled)",
+            file=sys.stderr,
+            flush=True,
+        )
     preempt = Preemption(state_path, state, early, ckpt, steps, any_process=any_process, write=chief)
     mode = progress_mode(out.quiet) if chief else None
     split = split_rows > 1 or processes > 1
-    calls = [cb.ValidationAUC(valid_set, loss=split), ckpt, early,
-             cb.EpochProgress(epochs, state.epoch, desc=model.name, enabled=mode == BAR,
-                              steps_per_epoch=steps, initial_step=state.step),
-             preempt]
+    calls = [
+        cb.ValidationAUC(valid_set, loss=split),
+        ckpt,
+        early,
+        cb.EpochProgress(
+            epochs, state.epoch, desc=model.name, enabled=mode == BAR, steps_per_epoch=steps, initial_step=state.step
+        ),
+        preempt,
+    ]
     if chief:
         calls.insert(3, keras.callbacks.CSVLogger(str(log), append=resume))
     if mode == LINES and not verbose:  # verbose: Keras prints its own epoch lines
-        calls.insert(-1, cb.ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step,
-                                          checkpoint=ckpt))
+        calls.insert(
+            -1, cb.ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step, checkpoint=ckpt)
+        )
     if lr_schedule is not None:
         calls.insert(0, keras.callbacks.LearningRateScheduler(cb.step_decay(lr_schedule)))
     valid_ds = None if split else make_dataset(valid_set, batch_size)
@@ -101,11 +112,27 @@ def fit_resumable(model: keras.Model, train_set, valid_set, config: RunConfig, f
     if start < epochs:
         runs.append((start, epochs, 0))
     for first, last, skip in runs:
-        ds = make_dataset(train_set, batch_size, shuffle=True, seed=seed, first_epoch=first, skip_batches=skip,
-                          epochs=last - first, multiple_of=split_rows)
+        ds = make_dataset(
+            train_set,
+            batch_size,
+            shuffle=True,
+            seed=seed,
+            first_epoch=first,
+            skip_batches=skip,
+            epochs=last - first,
+            multiple_of=split_rows,
+        )
         try:
-            h = model.fit(ds, validation_data=valid_ds, initial_epoch=first, epochs=last, callbacks=calls,
-                          steps_per_epoch=steps - skip, verbose=2 if verbose else 0, shuffle=False)
+            h = model.fit(
+                ds,
+                validation_data=valid_ds,
+                initial_epoch=first,
+                epochs=last,
+                callbacks=calls,
+                steps_per_epoch=steps - skip,
+                verbose=2 if verbose else 0,
+                shuffle=False,
+            )
         except StopNow:
             for c in calls:  # what fit would have done at its end: close the log and bar, restore signals
                 c.on_train_end()
@@ -125,8 +152,10 @@ def _same_start_everywhere(state, state_path: Path) -> None:
     from dlbio.utils.errors import DlbioError
 
     if not jax_only.same_in_every_process([state.epoch, state.step]):
-        raise DlbioError(f"{state_path}: the processes would resume from different epochs or batches; every "
-                         "process must see the chief's state file (use an --out-dir on a shared file system)")
+        raise DlbioError(
+            f"{state_path}: the processes would resume from different epochs or batches; every "
+            "process must see the chief's state file (use an --out-dir on a shared file system)"
+        )
 
 
 __all__ = ["fit_resumable", "Preempted"]

@@ -27,8 +27,11 @@ def load_weights_into(model: keras.Model, path: str | Path, other_model_hint: st
         # Equal weight shapes do not make equal models: danq-import's published DanQ has DanQ's
         # shapes but two forward hard-sigmoid LSTMs, which set_weights would pour into a BiLSTM.
         have, want = _weighted_layers(source), _weighted_layers(model)
-        require(have == want, f"{path}: a {source.name} model ({', '.join(have)}), not one like {model.name} "
-                              f"({', '.join(want)})" + (f"; {other_model_hint}" if other_model_hint else ""))
+        require(
+            have == want,
+            f"{path}: a {source.name} model ({', '.join(have)}), not one like {model.name} "
+            f"({', '.join(want)})" + (f"; {other_model_hint}" if other_model_hint else ""),
+        )
     try:
         if source is None:
             model.load_weights(path)

@@ -42,8 +42,14 @@ class Output(click.Path):
     the command writes only its own sub-folders there, which it checks itself.
     """
 
-    def __init__(self, kind: str = "file", suffixes: tuple[str, ...] = (), names: tuple[str, ...] = (),
-                 shared: bool = False, **kw):
+    def __init__(
+        self,
+        kind: str = "file",
+        suffixes: tuple[str, ...] = (),
+        names: tuple[str, ...] = (),
+        shared: bool = False,
+        **kw,
+    ):
         kw.setdefault("dir_okay", kind not in ("file", "prefix"))
         kw.setdefault("file_okay", kind in ("file", "prefix"))
         super().__init__(**kw)
@@ -77,13 +83,15 @@ def check_write(path: str | os.PathLike) -> None:
     path = Path(path)
     hit = _inputs.get(_key(path)) if path.exists() else None
     if hit is not None:
-        raise DlbioError(f"{path}: not written, it is an input of this command ({hit[0]}); "
-                         "give the output another name")
+        raise DlbioError(
+            f"{path}: not written, it is an input of this command ({hit[0]}); give the output another name"
+        )
     if path.is_dir():
         inside = _inside(path, [p for _, p in _inputs.values()])
         if inside is not None:
-            raise DlbioError(f"{path}: not replaced, it holds {inside}, an input of this command; "
-                             "give the output another folder")
+            raise DlbioError(
+                f"{path}: not replaced, it holds {inside}, an input of this command; give the output another folder"
+            )
 
 
 def command_paths(command: click.Command, params: dict) -> tuple[list, list]:
@@ -103,8 +111,9 @@ def command_paths(command: click.Command, params: dict) -> tuple[list, list]:
     return inputs, outputs
 
 
-def refuse_overwrite(inputs: Iterable[tuple[str, str | os.PathLike]],
-                     outputs: Iterable[tuple[str, str | os.PathLike, Output]]) -> None:
+def refuse_overwrite(
+    inputs: Iterable[tuple[str, str | os.PathLike]], outputs: Iterable[tuple[str, str | os.PathLike, Output]]
+) -> None:
     """Raise a one-line :class:`DlbioError` when an output would overwrite an input.
 
     Parameters
@@ -143,7 +152,9 @@ def _clash(out: Path, kind: Output, inputs: list[tuple[str, Path]]) -> str | Non
             return f"is {what}; this option is the start of the output names ({out.name}.tsv, ...), give another"
         if kind.kind == "prefix" and _prefixed(out, p, kind.suffixes):
             return f"would overwrite {what}; give another output prefix"
-        if kind.kind == "folder" and ((same_file(out, p) and not kind.shared) or any(same_file(out / n, p) for n in kind.names)):
+        if kind.kind == "folder" and (
+            (same_file(out, p) and not kind.shared) or any(same_file(out / n, p) for n in kind.names)
+        ):
             return f"would write into {what}; give the output its own folder"
         if kind.kind == "dataset" and (same_file(out, p) or _inside(out, [p.resolve()]) is not None):
             return f"holds {what}, and the folder is replaced as a whole; give the output a folder of its own"

@@ -28,8 +28,14 @@ class Notes(Counter):
         self.examples: dict[str, list[str]] = {}
         self.changing: set[str] = set()
 
-    def add(self, reason: str, example: str | None = None, changes: bool = True, n: int = 1,
-            examples: tuple[str, ...] | list[str] = ()) -> None:
+    def add(
+        self,
+        reason: str,
+        example: str | None = None,
+        changes: bool = True,
+        n: int = 1,
+        examples: tuple[str, ...] | list[str] = (),
+    ) -> None:
         """Count *n* rows under *reason*; keep *example* (an id), or *examples*, among the first few."""
         self[reason] += n
         if changes:
@@ -42,8 +48,12 @@ class Notes(Counter):
     def merge(self, other: Counter, prefix: str = "") -> None:
         """Add *other*'s counts (and, for Notes, its ids and kinds), each reason after *prefix*."""
         for reason, n in other.items():
-            self.add(prefix + reason, changes=reason in getattr(other, "changing", {reason}), n=n,
-                     examples=getattr(other, "examples", {}).get(reason, ()))
+            self.add(
+                prefix + reason,
+                changes=reason in getattr(other, "changing", {reason}),
+                n=n,
+                examples=getattr(other, "examples", {}).get(reason, ()),
+            )
 
     def lines(self) -> list[str]:
         """One 'reason: N (first: a, b, c)' per reason, sorted."""
@@ -56,8 +66,10 @@ class Notes(Counter):
         reason = next((r for r in sorted(self) if r in self.changing), None)
         if reason is not None:
             n = self[reason]
-            raise DlbioError(f"{source}: {reason}: {n} row{'s' if n > 1 else ''}{self._first(reason, n)} "
-                             "(--strict stops at any row that is left out or changed)")
+            raise DlbioError(
+                f"{source}: {reason}: {n} row{'s' if n > 1 else ''}{self._first(reason, n)} "
+                "(--strict stops at any row that is left out or changed)"
+            )
 
     def _first(self, reason: str, n: int) -> str:
         shown = self.examples.get(reason)

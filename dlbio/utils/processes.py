@@ -12,7 +12,6 @@ from multiprocessing import get_context
 from dlbio.utils.progress import OFF, counter, normalise
 from dlbio.utils.signals import sigterm_raises
 
-
 _UPDATES = None  # in a worker: the queue its report_progress() calls go to (None: nobody is counting)
 
 
@@ -22,8 +21,14 @@ def report_progress(n: int = 1) -> None:
         _UPDATES.put(n)
 
 
-def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str, progress: bool | str,
-                     units: tuple[int, str] | None = None) -> list:
+def map_in_processes(
+    fn: Callable,
+    tasks: Sequence[tuple],
+    jobs: int,
+    desc: str,
+    progress: bool | str,
+    units: tuple[int, str] | None = None,
+) -> list:
     """``[fn(*t) for t in tasks]`` in up to *jobs* spawned processes; results in *tasks* order.
 
     *fn* must be importable (module level) and its arguments picklable.  A worker
@@ -37,8 +42,9 @@ def map_in_processes(fn: Callable, tasks: Sequence[tuple], jobs: int, desc: str,
     _quiet_resource_tracker()
     context = get_context("spawn")
     updates = context.Queue() if normalise(progress) != OFF and units else None
-    pool = ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context, initializer=_start_worker,
-                               initargs=(updates,))
+    pool = ProcessPoolExecutor(
+        min(jobs, len(tasks)), mp_context=context, initializer=_start_worker, initargs=(updates,)
+    )
     results: dict[int, object] = {}
     total, unit = units if units else (len(tasks), "run")
     # SIGTERM (kill, scancel) stops the job like Ctrl-C, so the workers are stopped with it

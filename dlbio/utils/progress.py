@@ -99,8 +99,11 @@ class LineCounter:
     def close(self) -> None:
         if self._lines:
             now = time.monotonic()
-            print(f"{self.desc}: {self.n:,} {_plural(self.unit)} done in {duration(now - self._start)}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{self.desc}: {self.n:,} {_plural(self.unit)} done in {duration(now - self._start)}",
+                file=sys.stderr,
+                flush=True,
+            )
             self._lines = 0
 
     def __enter__(self) -> LineCounter:

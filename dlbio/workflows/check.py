@@ -60,20 +60,42 @@ def report() -> list[tuple[str, str]]:
     module = backend.module()
     threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     onednn = backend.name() == "tensorflow" and os.environ.get("TF_ENABLE_ONEDNN_OPTS") == "1"
-    lines = [("dlbio", f"{_version('dlbio')}, Python {platform.python_version()}"),
-             (backend.display_name(module), f"{module.__version__} ({backend.build_info()}), Keras "
-                                            f"{_version('keras')} (KERAS_BACKEND={backend.name()})"),
-             ("CPU cores", f"{threads} usable by this process{', oneDNN on' if onednn else ''}")]
+    lines = [
+        ("dlbio", f"{_version('dlbio')}, Python {platform.python_version()}"),
+        (
+            backend.display_name(module),
+            f"{module.__version__} ({backend.build_info()}), Keras "
+            f"{_version('keras')} (KERAS_BACKEND={backend.name()})",
+        ),
+        ("CPU cores", f"{threads} usable by this process{', oneDNN on' if onednn else ''}"),
+    ]
     lines += _gpu_lines()
     if os.environ.get("SLURM_JOB_ID"):
         gpus = job_gpus()
-        lines.append(("SLURM job", f"{os.environ['SLURM_JOB_ID']} on {os.environ.get('SLURM_JOB_NODELIST', '?')}, "
-                                   f"{os.environ.get('SLURM_NTASKS', '1')} task(s)" + (f", GPUs {gpus}" if gpus else "")))
+        lines.append(
+            (
+                "SLURM job",
+                f"{os.environ['SLURM_JOB_ID']} on {os.environ.get('SLURM_JOB_NODELIST', '?')}, "
+                f"{os.environ.get('SLURM_NTASKS', '1')} task(s)" + (f", GPUs {gpus}" if gpus else ""),
+            )
+        )
     lines.append(("logos", _logo_line()))
     memelite = _version("memelite")
-    lines.append(("memelite", f"{memelite} (Tomtom: dlbio motifs)" if memelite else
-                  "missing: dlbio motifs cannot match filters to JASPAR; pip install 'dlbio[motifs]'"))
-    lines.append(("pyjaspar", f"{_version('pyjaspar')} (JASPAR, bundled: motifs, insert-motif, mutagenesis --seqlets, simulate, DanQ-JASPAR)"))
+    lines.append(
+        (
+            "memelite",
+            f"{memelite} (Tomtom: dlbio motifs)"
+            if memelite
+            else "missing: dlbio motifs cannot match filters to JASPAR; pip install 'dlbio[motifs]'",
+        )
+    )
+    lines.append(
+        (
+            "pyjaspar",
+            f"{_version('pyjaspar')} (JASPAR, bundled: motifs, insert-motif, mutagenesis --seqlets, simulate, "
+            "DanQ-JASPAR)",
+        )
+    )
     lines.append(("bundled data", str(data_dir())))
     lines.append(("cache", f"{cache_root()} (Tomtom's compiled code, indexes of genomes in read-only folders)"))
     return lines

@@ -11,17 +11,17 @@ from Bio import SeqIO
 from Bio.Seq import Seq
 from Bio.SeqRecord import SeqRecord
 
-from dlbio.utils.atomic import atomic_path
+from dlbio.backend import seed_everything, steps_per_execution
 from dlbio.data import synthetic
-from dlbio.utils.errors import DlbioError, require
-from dlbio.motifs.logos import draw_logo
 from dlbio.models import toy
 from dlbio.motifs import activations, sites
-from dlbio.utils.progress import BAR, progress_mode
+from dlbio.motifs.logos import draw_logo
 from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress
-from dlbio.backend import seed_everything, steps_per_execution
 from dlbio.training.setup import make_optimizer
 from dlbio.training.weights import load_weights_into
+from dlbio.utils.atomic import atomic_path
+from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.progress import BAR, progress_mode
 
 
 @dataclass
@@ -38,20 +38,36 @@ class DetectionResult:
         return float(np.mean(self.y_pred == self.y_test))
 
 
-def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: int = 10, motif: str = "111",
-                 channels: int = 2, kernel_size: int = 3, epochs: int = 500, batch_size: int = 32,
-                 optimizer: str = "sgd", learning_rate: float | None = None, momentum: float = 0.0,
-                 nesterov: bool = False,
-                 checkpoint: str | Path | None = None, load_weights: str | Path | None = None,
-                 seed: int = 7, quiet: bool = False) -> DetectionResult:
+def detect_motif(
+    cell: str,
+    *,
+    n_train: int = 1000,
+    n_test: int = 40,
+    length: int = 10,
+    motif: str = "111",
+    channels: int = 2,
+    kernel_size: int = 3,
+    epochs: int = 500,
+    batch_size: int = 32,
+    optimizer: str = "sgd",
+    learning_rate: float | None = None,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+    checkpoint: str | Path | None = None,
+    load_weights: str | Path | None = None,
+    seed: int = 7,
+    quiet: bool = False,
+) -> DetectionResult:
     """mdet-simplernn / mdet-conv1d: train a detector of *motif* in random 0/1 strings.
 
     The whole model is saved to *checkpoint* (default ``mdet_<cell>.keras``) after
     every epoch, atomically.  *load_weights* continues from such a file.  *kernel_size*
     is the Conv1D filter width (ignored for the SimpleRNN).
     """
-    require(cell != "conv1d" or kernel_size <= length,
-            f"--kernel-size {kernel_size} is longer than the strings (--length {length})")
+    require(
+        cell != "conv1d" or kernel_size <= length,
+        f"--kernel-size {kernel_size} is longer than the strings (--length {length})",
+    )
     seed_everything(seed)
     data = synthetic.motif_detection_set(n_train, n_test, length, motif, seed)
     model = toy.motif_detector(cell, length, channels, kernel_size)
@@ -59,12 +75,23 @@ def detect_motif(cell: str, *, n_train: int = 1000, n_test: int = 40, length: in
         load_weights_into(model, load_weights)
     # One compiled call per epoch: the same SGD steps, far less Python overhead.
     steps = -(-n_train // batch_size)
-    model.compile(loss="binary_crossentropy", optimizer=make_optimizer(optimizer, learning_rate, momentum, nesterov),
-                  steps_per_execution=steps_per_execution(steps))
+    model.compile(
+        loss="binary_crossentropy",
+        optimizer=make_optimizer(optimizer, learning_rate, momentum, nesterov),
+        steps_per_execution=steps_per_execution(steps),
+    )
     checkpoint = Path(checkpoint or f"mdet_{cell}.keras")
-    history = model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, verbose=0,
-                        callbacks=[AtomicCheckpoint(checkpoint),
-                                   EpochProgress(epochs, desc=f"mdet-{cell}", enabled=progress_mode(quiet) == BAR)])
+    history = model.fit(
+        data.x_train,
+        data.y_train,
+        epochs=epochs,
+        batch_size=batch_size,
+        verbose=0,
+        callbacks=[
+            AtomicCheckpoint(checkpoint),
+            EpochProgress(epochs, desc=f"mdet-{cell}", enabled=progress_mode(quiet) == BAR),
+        ],
+    )
     y = model.predict(data.x_test, verbose=0)[:, 0]
     return DetectionResult(np.round(y).astype(np.uint8), data.y_test, history.history["loss"], checkpoint)
 
@@ -95,8 +122,10 @@ def load_toy_model(path: str | Path, cell: str) -> keras.Model:
         layer = model.get_layer(toy.MOTIF_LAYER)
     except ValueError:
         layer = None
-    require(isinstance(layer, want),
-            f"{path}: not an mdet-{cell} model (expected a {want.__name__} layer named {toy.MOTIF_LAYER!r})")
+    require(
+        isinstance(layer, want),
+        f"{path}: not an mdet-{cell} model (expected a {want.__name__} layer named {toy.MOTIF_LAYER!r})",
+    )
     return model
 
 
@@ -129,9 +158,18 @@ def motif_channel(model: keras.Model) -> int:
     return int(np.argmax(kernel.reshape(-1, channels).mean(axis=0)))
 
 
-def discover_motif(cell: str, weights: str | Path, *, n_seq: int = 40, window: int = 7, threshold: float = 0.8,
-                   channel: int | None = None, seed: int = 1, fasta: str | Path | None = None,
-                   logo: str | Path | None = None) -> DiscoveryResult:
+def discover_motif(
+    cell: str,
+    weights: str | Path,
+    *,
+    n_seq: int = 40,
+    window: int = 7,
+    threshold: float = 0.8,
+    channel: int | None = None,
+    seed: int = 1,
+    fasta: str | Path | None = None,
+    logo: str | Path | None = None,
+) -> DiscoveryResult:
     """mdisc-conv1d / mdisc-simplernn: read the motif out of a trained detector.
 
     Predicted-positive test sequences are aligned at the peak of the motif layer
@@ -155,8 +193,9 @@ def discover_motif(cell: str, weights: str | Path, *, n_seq: int = 40, window: i
     kept = np.zeros(0, dtype=np.int64)
     if len(positive):
         conv = cell == "conv1d"
-        _, peak_pos = activations.layer_peaks(model, model.get_layer(toy.MOTIF_LAYER), x[positive],
-                                              mode="value" if conv else "rise")
+        _, peak_pos = activations.layer_peaks(
+            model, model.get_layer(toy.MOTIF_LAYER), x[positive], mode="value" if conv else "rise"
+        )
         anchor = "start" if conv else "end"
         starts = sites.window_starts(peak_pos[:, channel], window, anchor)
         kept, windows_codes = sites.cut_windows(codes, starts, window)

@@ -12,20 +12,20 @@ import keras
 
 from dlbio.backend import seed_everything
 from dlbio.data import sources
-from dlbio.utils.environment import warn_if_gpus_unseen
-from dlbio.utils.errors import require
 from dlbio.evaluation.metrics import default_results_name
 from dlbio.models import deepsea as models
 from dlbio.models.files import load_dna_model
 from dlbio.training.config import ModelSpec, RunConfig, RunFiles, TrainingOptions
+from dlbio.training.log import LogSummary, summarize_log
 from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
 from dlbio.training.setup import dtype_policy, make_optimizer
 from dlbio.training.strategy import make_strategy
-from dlbio.training.log import LogSummary, summarize_log
 from dlbio.training.trainer import fit_resumable
 from dlbio.training.weights import load_weights_into
+from dlbio.utils.environment import warn_if_gpus_unseen
+from dlbio.utils.errors import require
 from dlbio.workflows.danq_predict import predict
 
 
@@ -33,7 +33,7 @@ from dlbio.workflows.danq_predict import predict
 class TrainResult:
     checkpoint: Path
     log: Path
-    history: dict                   # this process's epochs only
+    history: dict  # this process's epochs only
     results: Path | None
     metrics_lines: list[str]
     summary: LogSummary | None = None  # the whole run, from the log (resumes included)
@@ -84,15 +84,22 @@ def run_training(config: RunConfig) -> TrainResult:
     require(batch_size > 0 and epochs > 0, "batch size and epochs must be positive")
     if fine_tune is not None:
         require(Path(fine_tune).is_file(), f"{fine_tune}: model file not found (--fine-tune)")
-        require(weights is None, "--fine-tune trains the file's own model; -w loads weights into a new -m model: "
-                                 "give one of them")
+        require(
+            weights is None,
+            "--fine-tune trains the file's own model; -w loads weights into a new -m model: give one of them",
+        )
         require(not mixed_precision, "--mixed-precision applies to models built here, not to a --fine-tune file")
-        require(m.filters is None and m.kernel_size is None and m.lstm_units is None,
-                "-f, -k and --lstm-units size a new model; a --fine-tune model keeps the file's sizes")
+        require(
+            m.filters is None and m.kernel_size is None and m.lstm_units is None,
+            "-f, -k and --lstm-units size a new model; a --fine-tune model keeps the file's sizes",
+        )
         model_name = Path(fine_tune).name.removesuffix(".keras").removesuffix(".h5")
     if multi_worker:
-        require(backend.name() != "torch", "--multi-worker runs on KERAS_BACKEND=jax or tensorflow; Keras 3 has no "
-                                           "distribution for torch (train on one GPU)")
+        require(
+            backend.name() != "torch",
+            "--multi-worker runs on KERAS_BACKEND=jax or tensorflow; Keras 3 has no "
+            "distribution for torch (train on one GPU)",
+        )
         if backend.name() == "tensorflow":
             from dlbio.backend.tensorflow_multiworker import make_multiworker_strategy
 
@@ -101,8 +108,10 @@ def run_training(config: RunConfig) -> TrainResult:
             from dlbio.training.strategy import make_multi_process_strategy
 
             strategy = make_multi_process_strategy()  # must come before other JAX work
-        require(batch_size % strategy.num_replicas_in_sync == 0,
-                f"batch size {batch_size} is not a multiple of the {strategy.num_replicas_in_sync} replicas")
+        require(
+            batch_size % strategy.num_replicas_in_sync == 0,
+            f"batch size {batch_size} is not a multiple of the {strategy.num_replicas_in_sync} replicas",
+        )
     else:
         strategy = make_strategy(n_gpus, batch_size)  # checks -g before any data is read
     # A SIGTERM outside the training loop (reading data, the final test predictions) exits 75 too.
@@ -110,15 +119,20 @@ def run_training(config: RunConfig) -> TrainResult:
     if results == "auto":
         results = default_results_name(model_name, prefix)
     _refuse_overwriting_inputs(state_path, prefix, model_name, results, Path(out_dir), weights, fine_tune)
-    with sigterm_as_preemption(state_path), _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"),
-                                                          strategy):
+    with (
+        sigterm_as_preemption(state_path),
+        _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"), strategy),
+    ):
         gpus = backend.gpus()
         warn_if_gpus_unseen()
         deterministic = deterministic or not gpus  # free on CPU
         if mixed_precision and not gpus:
-            print("note: --mixed-precision without a GPU: float16 is emulated on the CPU (about 15 % slower "
-                  "for the walk-through DanQ) and the numbers differ from float32; it is meant for GPUs",
-                  file=sys.stderr, flush=True)
+            print(
+                "note: --mixed-precision without a GPU: float16 is emulated on the CPU (about 15 % slower "
+                "for the walk-through DanQ) and the numbers differ from float32; it is meant for GPUs",
+                file=sys.stderr,
+                flush=True,
+            )
         seed_everything(seed, deterministic=deterministic)
         sets = sources.open_data_dir(data_dir, limit, verify=config.dataset.verify)
         train_set, valid_set = sets["train"], sets["valid"]
@@ -158,48 +172,72 @@ def run_training(config: RunConfig) -> TrainResult:
                 return TrainResult(ckpt, log, history, None, [])
         elapsed = time.time() - t0
         if history:  # a resume with nothing left to train keeps the record of the run that trained
-            write_run_record(ckpt.with_suffix(".run.json"), config=record, data=data_checksums(sets),
-                             deterministic=deterministic, elapsed_s=elapsed,
-                             samples_per_s=len(history["loss"]) * train_set.n / max(elapsed, 1e-9))
+            write_run_record(
+                ckpt.with_suffix(".run.json"),
+                config=record,
+                data=data_checksums(sets),
+                deterministic=deterministic,
+                elapsed_s=elapsed,
+                samples_per_s=len(history["loss"]) * train_set.n / max(elapsed, 1e-9),
+            )
         res_path, lines = None, []
         if results:
             require(ckpt.is_file(), f"{ckpt}: no best model was saved (no completed epoch)")
             best = load_dna_model(ckpt)
-            pr = predict(best, sets["test"], Path(out_dir) / "predictions" / results, batch_size=max(batch_size, 1024),
-                         quiet=quiet)
+            pr = predict(
+                best,
+                sets["test"],
+                Path(out_dir) / "predictions" / results,
+                batch_size=max(batch_size, 1024),
+                quiet=quiet,
+            )
             res_path, lines = pr.path, pr.summary
         return TrainResult(ckpt, log, history, res_path, lines, summarize_log(log))
 
 
-def _refuse_overwriting_inputs(state_path: Path, prefix: str, model_name: str, results: str | None, out_dir: Path,
-                               weights, fine_tune) -> None:
+def _refuse_overwriting_inputs(
+    state_path: Path, prefix: str, model_name: str, results: str | None, out_dir: Path, weights, fine_tune
+) -> None:
     """Before any work: none of the files this run writes may be the model it starts from."""
     from dlbio.utils.guard import Output, refuse_overwrite
 
-    written = [state_path.with_name(f"{prefix}.{model_name}{s}") for s in (".keras", ".log.csv", ".run.json", ".lock",
-                                                                           ".state.keras")]
+    written = [
+        state_path.with_name(f"{prefix}.{model_name}{s}")
+        for s in (".keras", ".log.csv", ".run.json", ".lock", ".state.keras")
+    ]
     if results:
         predictions = out_dir / "predictions" / results
         written += [predictions, predictions.with_suffix(".metrics.tsv")]
-    refuse_overwrite([("--weights", weights), ("--fine-tune", fine_tune)],
-                     [("this run's output (see --prefix, --out-dir, -o)", p, Output()) for p in written])
+    refuse_overwrite(
+        [("--weights", weights), ("--fine-tune", fine_tune)],
+        [("this run's output (see --prefix, --out-dir, -o)", p, Output()) for p in written],
+    )
 
 
-def _say_what_trains(model, train_set, valid_set, batch_size: int, epochs: int, strategy, multi_worker: bool,
-                     on_gpus: bool) -> None:
+def _say_what_trains(
+    model, train_set, valid_set, batch_size: int, epochs: int, strategy, multi_worker: bool, on_gpus: bool
+) -> None:
     """The first line of a training job's log (stderr; the chief only): model, data, devices."""
     from dlbio.data.pipeline import steps_per_epoch
 
     if not _is_chief(strategy):
         return
     replicas = strategy.num_replicas_in_sync
-    where = (f"{replicas} replicas (--multi-worker)" if multi_worker else
-             f"{replicas} GPU{'s' if replicas > 1 else ''}" if on_gpus else "the CPU")
-    print(f"{model.name}: {model.count_params():,} parameters, {train_set.n_targets} targets; {train_set.n:,} "
-          f"training sequences of {train_set.length} bp ({steps_per_epoch(train_set, batch_size):,} batches of "
-          f"{batch_size} per epoch, up to {epochs} epoch{'s' if epochs > 1 else ''}), {valid_set.n:,} for "
-          f"validation; on {where}",
-          file=sys.stderr, flush=True)
+    where = (
+        f"{replicas} replicas (--multi-worker)"
+        if multi_worker
+        else f"{replicas} GPU{'s' if replicas > 1 else ''}"
+        if on_gpus
+        else "the CPU"
+    )
+    print(
+        f"{model.name}: {model.count_params():,} parameters, {train_set.n_targets} targets; {train_set.n:,} "
+        f"training sequences of {train_set.length} bp ({steps_per_epoch(train_set, batch_size):,} batches of "
+        f"{batch_size} per epoch, up to {epochs} epoch{'s' if epochs > 1 else ''}), {valid_set.n:,} for "
+        f"validation; on {where}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _is_chief(strategy) -> bool:
@@ -234,8 +272,9 @@ def _outputs_lock(path: Path, strategy):
     return run_lock(path) if _is_chief(strategy) else contextlib.nullcontext()
 
 
-def _compiled_model(strategy, spec: ModelSpec, training: TrainingOptions, train_set,
-                    deterministic: bool) -> keras.Model:
+def _compiled_model(
+    strategy, spec: ModelSpec, training: TrainingOptions, train_set, deterministic: bool
+) -> keras.Model:
     """The model of *spec* for *train_set*'s targets and length, built (or, with
     ``spec.fine_tune``, loaded) and compiled under *strategy* with *training*'s optimizer."""
     from dlbio import backend
@@ -247,15 +286,26 @@ def _compiled_model(strategy, spec: ModelSpec, training: TrainingOptions, train_
         if spec.fine_tune is not None:
             model = _model_to_fine_tune(spec.fine_tune, train_set, training.seed)
         else:
-            model = models.build(spec.name, train_set.n_targets, train_set.length, spec.filters, spec.kernel_size,
-                                 spec.lstm_units, spec.dense_units, seed=training.seed)
+            model = models.build(
+                spec.name,
+                train_set.n_targets,
+                train_set.length,
+                spec.filters,
+                spec.kernel_size,
+                spec.lstm_units,
+                spec.dense_units,
+                seed=training.seed,
+            )
         if spec.weights:
             load_weights_into(model, spec.weights, f"to train that model further: --fine-tune {spec.weights}")
         # TensorFlow's XLA: not for the cuDNN LSTM (no kernel), nor under op determinism (Keras
         # turns it off then, with a warning).  On JAX jit_compile=False would turn off jax.jit.
         jit = (spec.name == "DeepSEA" and not deterministic) if backend.name() == "tensorflow" else "auto"
-        model.compile(loss="binary_crossentropy", optimizer=make_optimizer(training.optimizer, training.learning_rate),
-                      jit_compile=jit)
+        model.compile(
+            loss="binary_crossentropy",
+            optimizer=make_optimizer(training.optimizer, training.learning_rate),
+            jit_compile=jit,
+        )
     return model
 
 
@@ -264,17 +314,31 @@ def _model_to_fine_tune(path: str | Path, train_set, seed: int) -> keras.Model:
     (Dense(T, sigmoid), seeded) when the data has T targets and the model another number."""
     model = load_dna_model(path)
     length, n_out = model.inputs[0].shape[1], model.outputs[0].shape[-1]
-    require(length == train_set.length, f"{path}: the model reads {length}-bp sequences, the data has "
-                                        f"{train_set.length}-bp ones (--fine-tune)")
+    require(
+        length == train_set.length,
+        f"{path}: the model reads {length}-bp sequences, the data has {train_set.length}-bp ones (--fine-tune)",
+    )
     if n_out == train_set.n_targets:
         return model
     last = model.layers[-1]
-    require(isinstance(last, keras.layers.Dense), f"{path}: its last layer is a {type(last).__name__}, not the Dense "
-                                                  f"layer --fine-tune replaces for {train_set.n_targets} targets")
-    print(f"note: {path} predicts {n_out} targets, the data has {train_set.n_targets}: its last layer starts "
-          "anew for them (transfer learning); every other layer starts from the file", file=sys.stderr, flush=True)
-    head = keras.layers.Dense(train_set.n_targets, activation="sigmoid", dtype="float32", name="targets_new",
-                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
+    require(
+        isinstance(last, keras.layers.Dense),
+        f"{path}: its last layer is a {type(last).__name__}, not the Dense "
+        f"layer --fine-tune replaces for {train_set.n_targets} targets",
+    )
+    print(
+        f"note: {path} predicts {n_out} targets, the data has {train_set.n_targets}: its last layer starts "
+        "anew for them (transfer learning); every other layer starts from the file",
+        file=sys.stderr,
+        flush=True,
+    )
+    head = keras.layers.Dense(
+        train_set.n_targets,
+        activation="sigmoid",
+        dtype="float32",
+        name="targets_new",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
+    )
     return keras.Model(model.inputs, head(last.input), name=f"{model.name}-fine-tuned")
 
 

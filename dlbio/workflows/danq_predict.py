@@ -8,14 +8,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from dlbio.utils.atomic import hdf5_file
 from dlbio.data import sources
 from dlbio.data.fasta import read_index
-from dlbio.utils.notes import Notes
-from dlbio.utils.errors import require
 from dlbio.evaluation.metrics import per_target_metrics, summary_lines, write_metrics_tsv
 from dlbio.predict import predict_index
 from dlbio.predict.tables import FLOAT_FILTERS
+from dlbio.utils.atomic import hdf5_file
+from dlbio.utils.errors import require
+from dlbio.utils.notes import Notes
 from dlbio.utils.progress import progress_mode
 
 
@@ -26,8 +26,9 @@ class PredictResult:
     summary: list[str]
 
 
-def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False,
-            both_strands: bool = False) -> PredictResult:
+def predict(
+    model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False, both_strands: bool = False
+) -> PredictResult:
     """Predict a labelled source; write HDF5 (``pred`` (N, T) float32, ``labels`` (N, T) uint8,
     attributes ``target_names``, ``both_strands``) and ``<out stem>.metrics.tsv``.
     *both_strands* averages each sequence's and its reverse complement's predictions.
@@ -42,8 +43,7 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
             label_parts.append(y)
             yield x
 
-    pred = predict_index(model, sequences(), total=source.n, progress=progress_mode(quiet),
-                         both_strands=both_strands)
+    pred = predict_index(model, sequences(), total=source.n, progress=progress_mode(quiet), both_strands=both_strands)
     labels = np.concatenate(label_parts) if label_parts else np.zeros((0, source.n_targets), np.uint8)
     out = Path(out)
     with hdf5_file(out) as f:
@@ -60,32 +60,45 @@ def predict(model: keras.Model, source, out: str | Path, batch_size: int = 1024,
 def check_compatible(model: keras.Model, source) -> None:
     length = model.inputs[0].shape[1]
     n_out = model.outputs[0].shape[-1]
-    require(length == source.length, f"{getattr(source, 'path', 'input')}: sequences are {source.length} bp "
-                                     f"but the model expects {length} bp")
+    require(
+        length == source.length,
+        f"{getattr(source, 'path', 'input')}: sequences are {source.length} bp but the model expects {length} bp",
+    )
     if source.n_targets:
-        require(n_out == source.n_targets, f"{getattr(source, 'path', 'input')}: {source.n_targets} targets "
-                                           f"but the model predicts {n_out}")
+        require(
+            n_out == source.n_targets,
+            f"{getattr(source, 'path', 'input')}: {source.n_targets} targets but the model predicts {n_out}",
+        )
 
 
-def predict_fasta(model: keras.Model, fasta: str | Path, out: str | Path, target_names=None,
-                  batch_size: int = 1024, resize: bool = False, both_strands: bool = False,
-                  progress: bool = False, strict: bool = False) -> tuple[Path, Notes]:
+def predict_fasta(
+    model: keras.Model,
+    fasta: str | Path,
+    out: str | Path,
+    target_names=None,
+    batch_size: int = 1024,
+    resize: bool = False,
+    both_strands: bool = False,
+    progress: bool = False,
+    strict: bool = False,
+) -> tuple[Path, Notes]:
     """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
     target) or, for *out* ending in .h5, HDF5 (``pred`` (N, T), ``id``); see
     prediction_table.  Records must have the model's length, or with *resize* are padded
     with N or centre-cropped to it; *both_strands* averages each record's and its reverse
     complement's predictions.  Returns (output path, counts of resized records: with
     *strict*, any resized record is an error)."""
-    from dlbio.predict.tables import predict_table
     from dlbio.data.targets import target_names_for
+    from dlbio.predict.tables import predict_table
 
     length = model.inputs[0].shape[1]
     notes = Notes()
     ids, idx = read_index(fasta, length, resize, notes)
     notes.refuse_if(strict, str(fasta))
     names = target_names_for(model, target_names)
-    path = predict_table(model, idx, [(i,) for i in ids], {"id": str}, names, out, both_strands, batch_size,
-                         progress=progress)
+    path = predict_table(
+        model, idx, [(i,) for i in ids], {"id": str}, names, out, both_strands, batch_size, progress=progress
+    )
     return path, notes
 
 

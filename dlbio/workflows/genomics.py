@@ -10,26 +10,44 @@ from dlbio.data import prepare
 from dlbio.data.encoding import encode
 from dlbio.data.genome import Genome
 from dlbio.data.intervals import read_bed
+from dlbio.data.targets import target_names_for
+from dlbio.predict.variants import read_vcf, score_variants, summary_writer, variant_writer
 from dlbio.utils.errors import require
 from dlbio.utils.notes import Notes
 from dlbio.utils.progress import counter
-from dlbio.data.targets import target_names_for
-from dlbio.predict.variants import read_vcf, score_variants, summary_writer, variant_writer
 
 
-def build_dataset(genome: str | Path, targets: dict[str, Path], out_dir: str | Path, mat: bool = False,
-                  force: bool = False, strict: bool = False, **rules) -> tuple[prepare.BuiltSet, dict]:
+def build_dataset(
+    genome: str | Path,
+    targets: dict[str, Path],
+    out_dir: str | Path,
+    mat: bool = False,
+    force: bool = False,
+    strict: bool = False,
+    **rules,
+) -> tuple[prepare.BuiltSet, dict]:
     """danq-prepare: see :func:`dlbio.data.prepare.build` for the rules; writes stores (+ .mat),
     the set whole or not at all (*force* replaces an earlier set in *out_dir*); with *strict*
     a peak or window left out or changed is an error, before anything is written."""
-    _refuse_set_over_inputs(out_dir, force, [("--genome", genome)] + [(f"the peaks of {t}", p) for t, p in targets.items()])
+    _refuse_set_over_inputs(
+        out_dir, force, [("--genome", genome)] + [(f"the peaks of {t}", p) for t, p in targets.items()]
+    )
     built = prepare.build(genome, targets, **rules)
     built.notes.refuse_if(strict, str(out_dir))
     return built, prepare.write_built(built, out_dir, mat, rules.get("progress", False), force)
 
 
-def build_from_fasta(files: dict[str, Path], out_dir: str | Path, length: int, valid_fraction: float,
-                     test_fraction: float, seed: int, mat: bool = False, force: bool = False, strict: bool = False):
+def build_from_fasta(
+    files: dict[str, Path],
+    out_dir: str | Path,
+    length: int,
+    valid_fraction: float,
+    test_fraction: float,
+    seed: int,
+    mat: bool = False,
+    force: bool = False,
+    strict: bool = False,
+):
     """danq-prepare --fasta-class: one FASTA file per class (:func:`dlbio.data.prepare.fasta_classes`)."""
     _refuse_set_over_inputs(out_dir, force, [(f"--fasta-class {c}", p) for c, p in files.items()])
     built, notes = prepare.fasta_classes(files, length, valid_fraction, test_fraction, seed)
@@ -47,8 +65,9 @@ def _refuse_set_over_inputs(out_dir, force: bool, inputs: list) -> None:
     check_replaceable(Path(out_dir), force)
 
 
-def region_windows(bed: str | Path, genome_path: str | Path, length: int, notes: Notes | None = None,
-                   strict: bool = False):
+def region_windows(
+    bed: str | Path, genome_path: str | Path, length: int, notes: Notes | None = None, strict: bool = False
+):
     """Yields (name, chrom, start, end, window_start, sequence) for each BED line: the
     *length* bases centred on the narrowPeak summit when the file has one (10th column),
     else on the interval's midpoint; window_start is 0-based, the name is column 4 or
@@ -65,9 +84,17 @@ def region_windows(bed: str | Path, genome_path: str | Path, length: int, notes:
         yield name, chrom, s, e, first, genome.fetch(chrom, first, first + length)
 
 
-def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | Path,
-                    names: list[str] | None = None, batch_size: int = 512, both_strands: bool = False,
-                    progress: bool = False, strict: bool = False) -> tuple[Path, int, Notes]:
+def predict_regions(
+    model,
+    bed: str | Path,
+    genome_path: str | Path,
+    out: str | Path,
+    names: list[str] | None = None,
+    batch_size: int = 512,
+    both_strands: bool = False,
+    progress: bool = False,
+    strict: bool = False,
+) -> tuple[Path, int, Notes]:
     """A window of the model's length around each BED line (region_windows) -> TSV (name,
     chrom, start, end, window_start, targets) or, for *out* ending in .h5, HDF5 (``pred``
     and those columns).  *both_strands* averages each window's and its reverse
@@ -77,24 +104,35 @@ def predict_regions(model, bed: str | Path, genome_path: str | Path, out: str | 
 
     length = model.inputs[0].shape[1]
     notes = Notes()
-    rows, bases = [], bytearray()       # one growing buffer: no per-window arrays to stack (a second copy)
+    rows, bases = [], bytearray()  # one growing buffer: no per-window arrays to stack (a second copy)
     for name, chrom, s, e, first, sequence in region_windows(bed, genome_path, length, notes, strict):
         bases += encode(sequence, f"{chrom}:{s}-{e}").tobytes()
         rows.append((name, chrom, s, e, first))
     idx = np.frombuffer(bases, np.uint8).reshape(len(rows), length)
     keys = {"name": str, "chrom": str, "start": int, "end": int, "window_start": int}
-    path = predict_table(model, idx, rows, keys, target_names_for(model, names), out, both_strands,
-                         batch_size, progress=progress)
+    path = predict_table(
+        model, idx, rows, keys, target_names_for(model, names), out, both_strands, batch_size, progress=progress
+    )
     return path, len(rows), notes
 
 
 _MAX_PANELS = 16  # dlbio track's figure: more panels would make it too tall to read
 
 
-def predict_track(model, genome_path: str | Path, region: str, out: str | Path, targets: list[int] | None = None,
-                  names: list[str] | None = None, step: int = 200, both_strands: bool = False,
-                  batch_size: int = 512, png: bool = True, progress: bool | str = False,
-                  peaks: list[str | Path] = ()) -> dict:
+def predict_track(
+    model,
+    genome_path: str | Path,
+    region: str,
+    out: str | Path,
+    targets: list[int] | None = None,
+    names: list[str] | None = None,
+    step: int = 200,
+    both_strands: bool = False,
+    batch_size: int = 512,
+    png: bool = True,
+    progress: bool | str = False,
+    peaks: list[str | Path] = (),
+) -> dict:
     """dlbio track: windows of the model's length every *step* bp along *region*
     ('chr:start-end', commas allowed), each prediction given to the *step*-bp bin at its
     window's centre (tracks.tile_windows), written per target (*targets*, 1-based; None: all,
@@ -115,8 +153,9 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
     ((chrom, [(start, end)]),) = prepare.parse_regions((region,), genome, "--region").items()
     require(end <= genome.lengths[chrom], f"--region {region!r}: {chrom} is {genome.lengths[chrom]:,} bp long")
     if targets is None:
-        require(n_targets <= _MAX_PANELS,
-                f"the model has {n_targets} targets: choose the tracks with -t (numbers or names)")
+        require(
+            n_targets <= _MAX_PANELS, f"the model has {n_targets} targets: choose the tracks with -t (numbers or names)"
+        )
         targets = list(range(1, n_targets + 1))
     shown = []  # the --peaks files are read first: a bad one stops the run before any output
     for path in peaks:
@@ -124,31 +163,73 @@ def predict_track(model, genome_path: str | Path, region: str, out: str | Path, 
         keep = (e > start) & (s < end)
         shown.append((Path(path).name.split(".")[0], s[keep], e[keep]))
     bins, windows, skipped = tile_windows(genome, chrom, start, end, length, step)
-    require(len(bins) > 0, f"--region {region!r}: no {step}-bp bin of it has a whole {length}-bp window on {chrom}"
-                           if skipped else f"--region {region!r} is shorter than --step {step}")
-    pred = predict_index(model, windows, progress=progress, both_strands=both_strands,
-                         batch_size=batch_size)[:, [t - 1 for t in targets]]
+    require(
+        len(bins) > 0,
+        f"--region {region!r}: no {step}-bp bin of it has a whole {length}-bp window on {chrom}"
+        if skipped
+        else f"--region {region!r} is shorter than --step {step}",
+    )
+    pred = predict_index(model, windows, progress=progress, both_strands=both_strands, batch_size=batch_size)[
+        :, [t - 1 for t in targets]
+    ]
     all_names = target_names_for(model, names)
     chosen = [all_names[t - 1] for t in targets]
     strands = ", both strands" if both_strands else ""
     stems = output_stems(out, chosen, bare_single=False)
-    bedgraphs = [write_bedgraph(f"{stem}.bedGraph", chrom, bins, step, pred[:, j], name,
-                                f"dlbio prediction of {name}, {step}-bp bins, {length}-bp windows{strands}")
-                 for j, (stem, name) in enumerate(zip(stems, chosen))]
+    bedgraphs = [
+        write_bedgraph(
+            f"{stem}.bedGraph",
+            chrom,
+            bins,
+            step,
+            pred[:, j],
+            name,
+            f"dlbio prediction of {name}, {step}-bp bins, {length}-bp windows{strands}",
+        )
+        for j, (stem, name) in enumerate(zip(stems, chosen))
+    ]
     figure = None
     if png:  # a panel per target, for the first _MAX_PANELS of them (the bedGraphs have every one)
         drawn = f"; the first {_MAX_PANELS} of {len(chosen)} targets" if len(chosen) > _MAX_PANELS else ""
-        figure = draw_tracks(chrom, bins, step, pred[:, :_MAX_PANELS], chosen[:_MAX_PANELS], f"{out}.png",
-                             f"{chrom}:{start:,}-{end:,}: predictions of {step}-bp bins{strands}{drawn}",
-                             (start, end), shown)
+        figure = draw_tracks(
+            chrom,
+            bins,
+            step,
+            pred[:, :_MAX_PANELS],
+            chosen[:_MAX_PANELS],
+            f"{out}.png",
+            f"{chrom}:{start:,}-{end:,}: predictions of {step}-bp bins{strands}{drawn}",
+            (start, end),
+            shown,
+        )
     top = [(name, int(bins[np.argmax(pred[:, j])]), float(pred[:, j].max())) for j, name in enumerate(chosen)]
-    return {"chrom": chrom, "bins": bins, "pred": pred, "names": chosen, "skipped": skipped,
-            "bedgraphs": bedgraphs, "png": figure, "top": top}
+    return {
+        "chrom": chrom,
+        "bins": bins,
+        "pred": pred,
+        "names": chosen,
+        "skipped": skipped,
+        "bedgraphs": bedgraphs,
+        "png": figure,
+        "top": top,
+    }
 
 
-def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, names: list[str] | None = None,
-              both_strands: bool = False, skip_mismatch: bool = False, warn=None, progress: bool | str = False,
-              targets: list[int] | None = None, chunk: int = 4096, top: int = 5, strict: bool = False) -> dict:
+def score_vcf(
+    model,
+    vcf: str | Path,
+    genome_path: str | Path,
+    out: str | Path,
+    names: list[str] | None = None,
+    both_strands: bool = False,
+    skip_mismatch: bool = False,
+    warn=None,
+    progress: bool | str = False,
+    targets: list[int] | None = None,
+    chunk: int = 4096,
+    top: int = 5,
+    strict: bool = False,
+) -> dict:
     """dlbio variants: per variant and target, ref/alt probabilities, difference, log-odds difference.
 
     *out* ending in .h5 gets HDF5 (``ref_prob``/``alt_prob`` float32 (V, T) and the variant
@@ -166,22 +247,32 @@ def score_vcf(model, vcf: str | Path, genome_path: str | Path, out: str | Path, 
     require(variants, f"{vcf}: no usable variants ({', '.join(f'{k}: {v}' for k, v in notes.items()) or 'empty'})")
     all_names = target_names_for(model, names)
     columns = [t - 1 for t in targets] if targets else list(range(len(all_names)))
-    require(all(0 <= c < len(all_names) for c in columns),
-            f"--targets: the model has {len(all_names)} targets, got {', '.join(str(c + 1) for c in columns)}")
+    require(
+        all(0 <= c < len(all_names) for c in columns),
+        f"--targets: the model has {len(all_names)} targets, got {', '.join(str(c + 1) for c in columns)}",
+    )
     chosen = [all_names[c] for c in columns]
     summary = Path(out).with_suffix(".summary.tsv")
     best, best_target = np.zeros(len(variants), np.float32), np.zeros(len(variants), np.int64)
-    with variant_writer(out, variants, chosen, both_strands) as write, summary_writer(summary, chosen) as ranked, \
-            counter(len(variants), "variants", "variant", progress) as bar:
+    with (
+        variant_writer(out, variants, chosen, both_strands) as write,
+        summary_writer(summary, chosen) as ranked,
+        counter(len(variants), "variants", "variant", progress) as bar,
+    ):
         for i in range(0, len(variants), chunk):
-            part = variants[i:i + chunk]
+            part = variants[i : i + chunk]
             ref_p, alt_p = score_variants(model, genome, part, both_strands)
             write(i, part, ref_p[:, columns], alt_p[:, columns])
-            best[i:i + len(part)], best_target[i:i + len(part)] = ranked(part, ref_p[:, columns], alt_p[:, columns])
+            best[i : i + len(part)], best_target[i : i + len(part)] = ranked(part, ref_p[:, columns], alt_p[:, columns])
             bar.update(len(part))
     order = np.argsort(-np.abs(best), kind="stable")[:top]
-    return {"path": Path(out), "summary": summary, "n": len(variants), "notes": notes,
-            "strongest": [(variants[k], chosen[best_target[k]], float(best[k])) for k in order]}
+    return {
+        "path": Path(out),
+        "summary": summary,
+        "n": len(variants),
+        "notes": notes,
+        "strongest": [(variants[k], chosen[best_target[k]], float(best[k])) for k in order],
+    }
 
 
 def output_stems(out: str | Path, ids: list[str], bare_single: bool = True) -> list[str]:
@@ -192,7 +283,7 @@ def output_stems(out: str | Path, ids: list[str], bare_single: bool = True) -> l
     if len(ids) == 1 and bare_single:
         return [str(out)]
     stems: list[str] = []
-    taken: set[str] = set()          # a set: --all-records may give tens of thousands of ids
+    taken: set[str] = set()  # a set: --all-records may give tens of thousands of ids
     for rid in ids:
         stem = f"{out}.{re.sub(r'[^A-Za-z0-9._-]', '_', rid)}"
         stem = stem if stem not in taken else f"{stem}.{len(stems) + 1}"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.utils.atomic import write_text
 from dlbio.data import encoding
-from dlbio.utils.errors import require
-from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
 from dlbio.motifs import jaspar, sites, tomtom
 from dlbio.motifs.filters import filter_motifs
+from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
 from dlbio.motifs.meme import write_meme
+from dlbio.utils.atomic import write_text
+from dlbio.utils.errors import require
 
 
 @dataclass
@@ -25,7 +25,7 @@ class FilterReport:
     filter: int
     n_sites: int
     information: float
-    counts: np.ndarray        # (w, 4) A,C,G,T, trimmed
+    counts: np.ndarray  # (w, 4) A,C,G,T, trimmed
     match: tomtom.Match | None
 
     def matches(self, q_threshold: float, max_shuffled_p: float) -> bool:
@@ -33,8 +33,15 @@ class FilterReport:
         return self.match is not None and self.match.significant(q_threshold, max_shuffled_p)
 
 
-def report_filters(model, idx: np.ndarray, release: str = jaspar.DEFAULT_RELEASE, min_sites: int = 10,
-                   progress: bool = False, shuffles: int = 99, seed: int = 0) -> list[FilterReport]:
+def report_filters(
+    model,
+    idx: np.ndarray,
+    release: str = jaspar.DEFAULT_RELEASE,
+    min_sites: int = 10,
+    progress: bool = False,
+    shuffles: int = 99,
+    seed: int = 0,
+) -> list[FilterReport]:
     """Sites of every first-layer filter on sequences *idx* uint8 (n, L) (both strands), trimmed PWMs,
     and their best JASPAR CORE vertebrate match, with *shuffles* column-shuffled controls each.
     """
@@ -52,8 +59,16 @@ def report_filters(model, idx: np.ndarray, release: str = jaspar.DEFAULT_RELEASE
         trimmed.append(c)
         queries.append(c / c.sum(axis=1, keepdims=True) if len(c) else None)
     matches = tomtom.best_matches(queries, jaspar.load_collection(release), shuffles, seed)
-    return [FilterReport(f, int(fm.n_sites[f]), sites.information_content(trimmed[f]) if len(trimmed[f]) else 0.0,
-                         trimmed[f], matches[f]) for f in range(len(acgt))]
+    return [
+        FilterReport(
+            f,
+            int(fm.n_sites[f]),
+            sites.information_content(trimmed[f]) if len(trimmed[f]) else 0.0,
+            trimmed[f],
+            matches[f],
+        )
+        for f in range(len(acgt))
+    ]
 
 
 def match_rule(reports: list[FilterReport], q_threshold: float, max_shuffled_p: float) -> str:
@@ -68,49 +83,66 @@ def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
     for r in reports:
         m = r.match
         shuffled = "" if m is None or m.shuffled_p is None else f"{m.shuffled_p:.3f}"
-        tail = (f"{m.matrix_id}\t{m.name}\t{m.p:.3e}\t{m.q:.3e}\t{m.strand}\t{m.offset}\t{shuffled}" if m
-                else "\t\t\t\t\t\t")
+        tail = (
+            f"{m.matrix_id}\t{m.name}\t{m.p:.3e}\t{m.q:.3e}\t{m.strand}\t{m.offset}\t{shuffled}"
+            if m
+            else "\t\t\t\t\t\t"
+        )
         rows.append(f"{r.filter + 1}\t{r.n_sites}\t{r.information:.2f}\t{tail}")
     return write_text(path, "\n".join(rows) + "\n")
 
 
-def write_html(reports: list[FilterReport], path: str | Path, q_threshold: float, n_show: int,
-               release: str, max_shuffled_p: float = 0.05,
-               relied: dict[int, tuple[str, float]] | None = None) -> Path:
+def write_html(
+    reports: list[FilterReport],
+    path: str | Path,
+    q_threshold: float,
+    n_show: int,
+    release: str,
+    max_shuffled_p: float = 0.05,
+    relied: dict[int, tuple[str, float]] | None = None,
+) -> Path:
     """A self-contained HTML page: each shown filter's logo beside its best match's logo; with
     *relied* (0-based filter -> (target name, change): the target that filter's silencing
     lowers most, write_influence), a column for it."""
-    shown = sorted([r for r in reports if r.match is not None],
-                   key=lambda r: (not r.matches(q_threshold, max_shuffled_p), r.match.p))[:n_show]
+    shown = sorted(
+        [r for r in reports if r.match is not None],
+        key=lambda r: (not r.matches(q_threshold, max_shuffled_p), r.match.p),
+    )[:n_show]
     n_sig = sum(r.matches(q_threshold, max_shuffled_p) for r in reports)
     out = io.StringIO()
     out.write(f"<!doctype html><html><head><meta charset='utf-8'><title>dlbio motifs</title>{PAGE_STYLE}</head><body>")
-    out.write(f"<h1>First-layer filters vs {html.escape(release)} CORE vertebrates</h1>"
-              f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif at "
-              f"{html.escape(match_rule(reports, q_threshold, max_shuffled_p))}. "
-              f"Showing {len(shown)}: those matches first, then the others, each by p-value.</p>"
-              "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>filter logo</th>"
-              "<th>best match</th><th>p</th><th>q</th><th>shuffled p</th><th>JASPAR logo</th>"
-              + ("<th>silenced, lowers most</th>" if relied else "") + "</tr>")
+    out.write(
+        f"<h1>First-layer filters vs {html.escape(release)} CORE vertebrates</h1>"
+        f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif at "
+        f"{html.escape(match_rule(reports, q_threshold, max_shuffled_p))}. "
+        f"Showing {len(shown)}: those matches first, then the others, each by p-value.</p>"
+        "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>filter logo</th>"
+        "<th>best match</th><th>p</th><th>q</th><th>shuffled p</th><th>JASPAR logo</th>"
+        + ("<th>silenced, lowers most</th>" if relied else "")
+        + "</tr>"
+    )
     for r in shown:
         m = r.match
         target = jaspar.find(m.matrix_id, release)
         tc = target.counts if m.strand == "+" else target.counts[::-1, ::-1]
         cls = " class='sig'" if r.matches(q_threshold, max_shuffled_p) else ""
-        out.write(f"<tr{cls}><td>{r.filter + 1}</td><td>{r.n_sites}</td><td>{r.information:.1f}</td>"
-                  f"<td><img src='{logo_data_uri(r.counts, f'filter {r.filter + 1}')}'></td>"
-                  f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})</small></td>"
-                  f"<td>{m.p:.1e}</td><td>{m.q:.1e}</td>"
-                  f"<td>{'' if m.shuffled_p is None else f'{m.shuffled_p:.2f}'}</td>"
-                  f"<td><img src='{logo_data_uri(tc, m.name)}'></td>"
-                  + (f"<td>{html.escape(relied[r.filter][0])} {relied[r.filter][1]:+.3f}</td>" if relied else "")
-                  + "</tr>")
+        out.write(
+            f"<tr{cls}><td>{r.filter + 1}</td><td>{r.n_sites}</td><td>{r.information:.1f}</td>"
+            f"<td><img src='{logo_data_uri(r.counts, f'filter {r.filter + 1}')}'></td>"
+            f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})</small></td>"
+            f"<td>{m.p:.1e}</td><td>{m.q:.1e}</td>"
+            f"<td>{'' if m.shuffled_p is None else f'{m.shuffled_p:.2f}'}</td>"
+            f"<td><img src='{logo_data_uri(tc, m.name)}'></td>"
+            + (f"<td>{html.escape(relied[r.filter][0])} {relied[r.filter][1]:+.3f}</td>" if relied else "")
+            + "</tr>"
+        )
     out.write("</table></body></html>\n")
     return write_text(path, out.getvalue())
 
 
-def write_influence(change: np.ndarray, matched: dict[int, str], names: list[str], path: str | Path,
-                    n_strongest: int = 5) -> dict:
+def write_influence(
+    change: np.ndarray, matched: dict[int, str], names: list[str], path: str | Path, n_strongest: int = 5
+) -> dict:
     """influence.tsv: per filter (1-based), its JASPAR match when it counts as one (*matched*,
     0-based filter -> name), the target it lowers most when silenced and that change, then
     the change of every target (*change* float32 (F, T)).  Returns {'influence': path,
@@ -119,25 +151,42 @@ def write_influence(change: np.ndarray, matched: dict[int, str], names: list[str
     negative change over all filters and targets}."""
     per_filter = {f: (names[int(np.argmin(row))], float(row.min())) for f, row in enumerate(change)}
     rows = ["filter\tmatch\tstrongest_target\tstrongest_change\t" + "\t".join(names)]
-    rows += [f"{f + 1}\t{matched.get(f, '')}\t{per_filter[f][0]}\t{per_filter[f][1]:+.5f}\t"
-             + "\t".join(f"{v:+.5f}" for v in row) for f, row in enumerate(change)]
+    rows += [
+        f"{f + 1}\t{matched.get(f, '')}\t{per_filter[f][0]}\t{per_filter[f][1]:+.5f}\t"
+        + "\t".join(f"{v:+.5f}" for v in row)
+        for f, row in enumerate(change)
+    ]
     order = np.argsort(change, axis=None, kind="stable")[:n_strongest]
-    strongest = [(int(f) + 1, matched.get(int(f), ""), names[int(t)], float(change[f, t]))
-                 for f, t in zip(*np.unravel_index(order, change.shape))]
-    return {"influence": write_text(path, "\n".join(rows) + "\n"), "per_filter": per_filter,
-            "strongest": strongest}
+    strongest = [
+        (int(f) + 1, matched.get(int(f), ""), names[int(t)], float(change[f, t]))
+        for f, t in zip(*np.unravel_index(order, change.shape))
+    ]
+    return {"influence": write_text(path, "\n".join(rows) + "\n"), "per_filter": per_filter, "strongest": strongest}
 
 
-def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, split: str = "test",
-             targets: list[int] | None = None, release: str = jaspar.DEFAULT_RELEASE, q_threshold: float = 0.05,
-             n_show: int = 30, min_sites: int = 10, limit: int | None = None, quiet: bool = False,
-             shuffles: int = 99, max_shuffled_p: float = 0.05, seed: int = 0, influence: int = 0,
-             verify: bool = True) -> dict:
+def discover(
+    model_path: str | Path,
+    data: str | Path,
+    out_dir: str | Path,
+    split: str = "test",
+    targets: list[int] | None = None,
+    release: str = jaspar.DEFAULT_RELEASE,
+    q_threshold: float = 0.05,
+    n_show: int = 30,
+    min_sites: int = 10,
+    limit: int | None = None,
+    quiet: bool = False,
+    shuffles: int = 99,
+    max_shuffled_p: float = 0.05,
+    seed: int = 0,
+    influence: int = 0,
+    verify: bool = True,
+) -> dict:
     """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*; with
     *influence* N, also influence.tsv: each filter's influence on each target over the first
     N positive sequences (dlbio.motifs.influence, write_influence)."""
-    from dlbio.utils.progress import progress_mode
     from dlbio.models.files import load_dna_model
+    from dlbio.utils.progress import progress_mode
     from dlbio.workflows.danq_predict import open_sets
     from dlbio.workflows.visualize import positive_sequences
 
@@ -145,9 +194,11 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     require(0 < max_shuffled_p <= 1, f"--max-shuffled-p must be in (0, 1], got {max_shuffled_p}")
     require(shuffles >= 0, f"--shuffles must be 0 or more, got {shuffles}")
     require(influence >= 0, f"--influence must be 0 or more, got {influence}")
-    require(shuffles == 0 or 1 / (shuffles + 1) < max_shuffled_p,
-            f"--shuffles {shuffles} cannot give a shuffled p below {max_shuffled_p} (the least is "
-            f"1/{shuffles + 1}): use more shuffles, or --shuffles 0 for Tomtom's q alone")
+    require(
+        shuffles == 0 or 1 / (shuffles + 1) < max_shuffled_p,
+        f"--shuffles {shuffles} cannot give a shuffled p below {max_shuffled_p} (the least is "
+        f"1/{shuffles + 1}): use more shuffles, or --shuffles 0 for Tomtom's q alone",
+    )
     model = load_dna_model(model_path)
     from dlbio.motifs.activations import first_conv_layer
 
@@ -160,22 +211,32 @@ def discover(model_path: str | Path, data: str | Path, out_dir: str | Path, spli
     idx = positive_sequences(source, targets)
     reports = report_filters(model, idx, release, min_sites, progress_mode(quiet), shuffles, seed)
     out = Path(out_dir)
-    meme = write_meme(out / "filters.meme", [(f"filter{r.filter + 1}", r.match.name if r.match else "", r.counts,
-                                              r.n_sites) for r in reports])
+    meme = write_meme(
+        out / "filters.meme",
+        [(f"filter{r.filter + 1}", r.match.name if r.match else "", r.counts, r.n_sites) for r in reports],
+    )
     tsv = write_tsv(reports, out / "filters.tsv")
     sig = [r for r in reports if r.matches(q_threshold, max_shuffled_p)]
     extra, relied = {}, None
     if influence:
-        from dlbio.motifs.influence import filter_influence
         from dlbio.data.targets import names_for_model, target_names_for
+        from dlbio.motifs.influence import filter_influence
 
         change, _ = filter_influence(model, idx[:influence], progress=progress_mode(quiet))
         matched = {r.filter: r.match.name for r in sig}
-        extra = write_influence(change, matched, target_names_for(model, names_for_model(model, data)),
-                                out / "influence.tsv") | {"n_influence": min(influence, len(idx))}
+        extra = write_influence(
+            change, matched, target_names_for(model, names_for_model(model, data)), out / "influence.tsv"
+        ) | {"n_influence": min(influence, len(idx))}
         relied = extra["per_filter"]
     page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p, relied)
-    return extra | {"reports": reports, "meme": meme, "tsv": tsv, "html": page, "significant": sig,
-            "matched_names": sorted({r.match.name for r in sig}), "n_sequences": len(idx),
-            "rule": match_rule(reports, q_threshold, max_shuffled_p),
-            "n_q_alone": sum(r.match is not None and r.match.q < q_threshold for r in reports)}
+    return extra | {
+        "reports": reports,
+        "meme": meme,
+        "tsv": tsv,
+        "html": page,
+        "significant": sig,
+        "matched_names": sorted({r.match.name for r in sig}),
+        "n_sequences": len(idx),
+        "rule": match_rule(reports, q_threshold, max_shuffled_p),
+        "n_q_alone": sum(r.match is not None and r.match.q < q_threshold for r in reports),
+    }

@@ -6,20 +6,36 @@ from pathlib import Path
 
 import numpy as np
 
+from dlbio.data.targets import target_names_for
 from dlbio.utils.errors import DlbioError, require
 from dlbio.utils.notes import Notes
 from dlbio.utils.progress import iterate
-from dlbio.data.targets import target_names_for
 from dlbio.workflows.genomics import output_stems, region_windows
 from dlbio.workflows.seqlet_report import SEQLET_MIN_LEN, seqlet_report
 
 
-def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, target: int, out: str | Path,
-                names: list[str] | None = None, zoom: int = 60, log_odds: bool = False, all_records: bool = False,
-                png: bool = True, progress: bool | str = False, bed: str | Path | None = None,
-                genome: str | Path | None = None, method: str = "ism", keep_arrays: bool = True,
-                both_strands: bool = False, positions: str | None = None,
-                seqlet_p: float | None = None, notes: Notes | None = None, strict: bool = False) -> list[dict]:
+def mutagenesis(
+    model,
+    fasta: str | Path | None,
+    records: list[str] | None,
+    target: int,
+    out: str | Path,
+    names: list[str] | None = None,
+    zoom: int = 60,
+    log_odds: bool = False,
+    all_records: bool = False,
+    png: bool = True,
+    progress: bool | str = False,
+    bed: str | Path | None = None,
+    genome: str | Path | None = None,
+    method: str = "ism",
+    keep_arrays: bool = True,
+    both_strands: bool = False,
+    positions: str | None = None,
+    seqlet_p: float | None = None,
+    notes: Notes | None = None,
+    strict: bool = False,
+) -> list[dict]:
     """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
     of the windows around BED regions of *genome* (region_windows; named by column 4 or
     chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
@@ -72,38 +88,56 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
         source = fasta
         found = read_records(fasta)
     span = position_span(positions, length)
-    require(seqlet_p is None or span[1] - span[0] >= SEQLET_MIN_LEN,
-            f"--seqlets needs at least {SEQLET_MIN_LEN} positions scanned, got {span[1] - span[0]}")
+    require(
+        seqlet_p is None or span[1] - span[0] >= SEQLET_MIN_LEN,
+        f"--seqlets needs at least {SEQLET_MIN_LEN} positions scanned, got {span[1] - span[0]}",
+    )
     chosen = _choose_records(found, records, all_records, source)
     idx = [encode_record(source, rid, sequence, length) for rid, sequence in chosen]  # all checked before any work
     target_name = target_names_for(model, names)[target - 1]
     h5 = Path(out) if is_hdf5(out) else None
-    base = str(out)[:-len(h5.suffix)] if h5 else str(out)
+    base = str(out)[: -len(h5.suffix)] if h5 else str(out)
     stems = output_stems(base, [rid for rid, _ in chosen])
     predictions = first_output(predict_index(model, np.stack(idx), both_strands=both_strands))[:, target - 1]
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
-    effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False,
-                              span)
+    effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False, span)
     unit = "log-odds" if log_odds else "prediction"
-    attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit,
-             "both_strands": both_strands}
+    attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit, "both_strands": both_strands}
     scanned = slice(*span)
     importances = []  # (S,) float32 a record: the seqlets' null is every record's positions
-    with (effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], predictions, attrs, span) if h5
-          else contextlib.nullcontext()) as store:
-        for k, ((rid, sequence), x, stem) in enumerate(iterate(list(zip(chosen, idx, stems)), "mutagenesis",
-                                                               "record", False if one else progress)):
+    with (
+        effects_writer(h5, [rid for rid, _ in chosen], [seq for _, seq in chosen], predictions, attrs, span)
+        if h5
+        else contextlib.nullcontext()
+    ) as store:
+        for k, ((rid, sequence), x, stem) in enumerate(
+            iterate(list(zip(chosen, idx, stems)), "mutagenesis", "record", False if one else progress)
+        ):
             eff = next(effects)
             imp = importance(eff, x[scanned])
             if seqlet_p is not None:
                 importances.append(imp)
             if store:
                 store(k, eff, imp)
-            results.append(_record_result(rid, sequence[scanned], eff, imp, target, target_name,
-                                          None if store else stem, stem if png else None, zoom, METHODS[method], unit,
-                                          keep_arrays, span[0] + 1)
-                           | {"prediction": float(predictions[k])})
+            results.append(
+                _record_result(
+                    rid,
+                    sequence[scanned],
+                    eff,
+                    imp,
+                    target,
+                    target_name,
+                    None if store else stem,
+                    stem if png else None,
+                    zoom,
+                    METHODS[method],
+                    unit,
+                    keep_arrays,
+                    span[0] + 1,
+                )
+                | {"prediction": float(predictions[k])}
+            )
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
     if seqlet_p is not None:
@@ -111,8 +145,17 @@ def mutagenesis(model, fasta: str | Path | None, records: list[str] | None, targ
     return results
 
 
-SUMMARY_COLUMNS = ("id", "prediction", "strongest_position", "ref", "alt", "strongest_change", "max_importance",
-                   "important_first", "important_last")
+SUMMARY_COLUMNS = (
+    "id",
+    "prediction",
+    "strongest_position",
+    "ref",
+    "alt",
+    "strongest_change",
+    "max_importance",
+    "important_first",
+    "important_last",
+)
 
 
 def write_summary(results: list[dict], path: str | Path) -> Path:
@@ -125,14 +168,28 @@ def write_summary(results: list[dict], path: str | Path) -> Path:
         fh.write("\t".join(SUMMARY_COLUMNS) + "\n")
         for r in results:
             pos, ref, alt, change = r["strongest"]
-            fh.write(f"{r['id']}\t{r['prediction']:.5f}\t{pos}\t{ref}\t{alt}\t{change:+.5f}\t{r['max_importance']:+.5f}"
-                     f"\t{r['zoom'][0]}\t{r['zoom'][1]}\n")
+            fh.write(
+                f"{r['id']}\t{r['prediction']:.5f}\t{pos}\t{ref}\t{alt}\t{change:+.5f}\t{r['max_importance']:+.5f}"
+                f"\t{r['zoom'][0]}\t{r['zoom'][1]}\n"
+            )
     return Path(path)
 
 
-def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, target: int, target_name: str,
-                   table_stem: str | None, figure_stem: str | None, zoom: int, title: str, unit: str,
-                   keep_arrays: bool, first: int = 1) -> dict:
+def _record_result(
+    rid: str,
+    sequence: str,
+    eff: np.ndarray,
+    imp: np.ndarray,
+    target: int,
+    target_name: str,
+    table_stem: str | None,
+    figure_stem: str | None,
+    zoom: int,
+    title: str,
+    unit: str,
+    keep_arrays: bool,
+    first: int = 1,
+) -> dict:
     """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary;
     *sequence*, *eff* and *imp* start at position *first* (1-based) of the record."""
     from dlbio.interpret.ism import ACGT, draw_mutagenesis, write_table, zoom_window
@@ -140,25 +197,36 @@ def _record_result(rid: str, sequence: str, eff: np.ndarray, imp: np.ndarray, ta
     tsv = write_table(eff, sequence, imp, f"{table_stem}.tsv", first) if table_stem else None
     figure = Path(f"{figure_stem}.png") if figure_stem else None
     if figure:
-        start, stop = draw_mutagenesis(eff, sequence, imp, figure,
-                                       f"{rid}: {title}, target {target} ({target_name})", zoom, unit=unit, first=first)
+        start, stop = draw_mutagenesis(
+            eff, sequence, imp, figure, f"{rid}: {title}, target {target} ({target_name})", zoom, unit=unit, first=first
+        )
     else:
         start, stop = zoom_window(imp, zoom)
     i, j = np.unravel_index(np.argmin(eff), eff.shape)
-    return {"id": rid, "target_name": target_name, "length": len(eff), "max_importance": float(imp.max()),
-            "effects": eff if keep_arrays else None,
-            "importance": imp if keep_arrays else None, "zoom": (first + start, first - 1 + stop),
-            "strongest": (first + int(i), sequence[i].upper(), ACGT[j], float(eff[i, j])), "tsv": tsv, "png": figure}
+    return {
+        "id": rid,
+        "target_name": target_name,
+        "length": len(eff),
+        "max_importance": float(imp.max()),
+        "effects": eff if keep_arrays else None,
+        "importance": imp if keep_arrays else None,
+        "zoom": (first + start, first - 1 + stop),
+        "strongest": (first + int(i), sequence[i].upper(), ACGT[j], float(eff[i, j])),
+        "tsv": tsv,
+        "png": figure,
+    }
 
 
 def position_span(positions: str | None, length: int) -> tuple[int, int]:
-    """"FIRST-LAST" (1-based, inclusive, commas allowed, e.g. "401-600": DeepSEA's labelled
+    """ "FIRST-LAST" (1-based, inclusive, commas allowed, e.g. "401-600": DeepSEA's labelled
     centre of a 1000-bp window) -> (start, stop), 0-based, stop excluded; None: all *length*."""
     if positions is None:
         return 0, length
     first, dash, last = positions.replace(",", "").strip().partition("-")
-    require(dash and first.strip().isdigit() and last.strip().isdigit(),
-            f"--positions must be FIRST-LAST, e.g. 401-600, got {positions!r}")
+    require(
+        dash and first.strip().isdigit() and last.strip().isdigit(),
+        f"--positions must be FIRST-LAST, e.g. 401-600, got {positions!r}",
+    )
     first, last = int(first), int(last)
     require(first <= last, f"--positions {positions}: the first position is after the last")
     require(1 <= first and last <= length, f"--positions {positions}: outside 1-{length}, the model's sequence length")
@@ -168,20 +236,30 @@ def position_span(positions: str | None, length: int) -> tuple[int, int]:
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
 
 
-def _record_effects(model, idx: list[np.ndarray], target: int, method: str, log_odds: bool, both_strands: bool,
-                    progress: bool | str, span: tuple[int, int], batch: int = 64):
+def _record_effects(
+    model,
+    idx: list[np.ndarray],
+    target: int,
+    method: str,
+    log_odds: bool,
+    both_strands: bool,
+    progress: bool | str,
+    span: tuple[int, int],
+    batch: int = 64,
+):
     """Yields each record's effects (S, 4) at the positions *span* [start, stop): ISM one
     record at a time (*progress* counts its substitutions), gradients *batch* records at a time."""
     from dlbio.interpret.ism import gradient_effects, saturation_mutagenesis
 
     if method == "ism":
         for x in idx:
-            yield saturation_mutagenesis(model, x, target, progress=progress, log_odds=log_odds,
-                                         both_strands=both_strands, span=span)
+            yield saturation_mutagenesis(
+                model, x, target, progress=progress, log_odds=log_odds, both_strands=both_strands, span=span
+            )
         return
     for start in range(0, len(idx), batch):
-        effects = gradient_effects(model, np.stack(idx[start:start + batch]), target, log_odds, both_strands)
-        yield from effects[:, span[0]:span[1]]
+        effects = gradient_effects(model, np.stack(idx[start : start + batch]), target, log_odds, both_strands)
+        yield from effects[:, span[0] : span[1]]
 
 
 def _choose_records(found, records: list[str] | None, all_records: bool, source) -> list[tuple[str, str]]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dlbio.models import keras02
 from dlbio.utils.atomic import atomic_path
 from dlbio.utils.errors import require
-from dlbio.models import keras02
 
 
-def import_danq(source: str | Path, out: str | Path | None = None, length: int = 1000,
-                pool: int | None = None) -> tuple[Path, str]:
+def import_danq(
+    source: str | Path, out: str | Path | None = None, length: int = 1000, pool: int | None = None
+) -> tuple[Path, str]:
     """Convert *source* (DanQ_bestmodel.hdf5 or DanQ-JASPAR_bestmodel.hdf5) to a ``.keras`` file.
 
     Returns the written path (default: the source's name with ``.keras``, in the current
@@ -25,8 +26,10 @@ def import_danq(source: str | Path, out: str | Path | None = None, length: int =
     with atomic_path(out) as tmp:
         model.save(tmp)
     conv = model.get_layer("motif_conv")
-    described = (f"{conv.filters} filters x {weights.kernel_size} bp, pool {model.get_layer('pool').pool_size[0]}, "
-                 f"2 forward LSTMs x {weights.lstm_units} (as the original ran them), "
-                 f"dense {weights.dense[0].shape[1]}, {model.outputs[0].shape[-1]} targets, "
-                 f"{model.count_params():,} parameters; input {length} bp one-hot A,G,C,T")
+    described = (
+        f"{conv.filters} filters x {weights.kernel_size} bp, pool {model.get_layer('pool').pool_size[0]}, "
+        f"2 forward LSTMs x {weights.lstm_units} (as the original ran them), "
+        f"dense {weights.dense[0].shape[1]}, {model.outputs[0].shape[-1]} targets, "
+        f"{model.count_params():,} parameters; input {length} bp one-hot A,G,C,T"
+    )
     return out, described

@@ -11,14 +11,31 @@ import numpy as np
 
 from dlbio.utils.atomic import write_text
 
-SEQLET_MIN_LEN = 4      # a seqlet's shortest span: below it, single strong bases pass alone
-PATTERN_SHUFFLES = 99   # column-shuffled copies of each pattern, against Tomtom's weak-query matches
-PATTERN_COLUMNS = ("pattern", "sign", "seqlets", "records", "width", "consensus", "jaspar", "jaspar_id", "jaspar_q",
-                   "jaspar_shuffled_p", "jaspar_strand")
+SEQLET_MIN_LEN = 4  # a seqlet's shortest span: below it, single strong bases pass alone
+PATTERN_SHUFFLES = 99  # column-shuffled copies of each pattern, against Tomtom's weak-query matches
+PATTERN_COLUMNS = (
+    "pattern",
+    "sign",
+    "seqlets",
+    "records",
+    "width",
+    "consensus",
+    "jaspar",
+    "jaspar_id",
+    "jaspar_q",
+    "jaspar_shuffled_p",
+    "jaspar_strand",
+)
 
 
-def seqlet_report(importances: np.ndarray, chosen: list[tuple[str, str]], span: tuple[int, int], p: float,
-                  base: str, progress: bool | str = False) -> dict:
+def seqlet_report(
+    importances: np.ndarray,
+    chosen: list[tuple[str, str]],
+    span: tuple[int, int],
+    p: float,
+    base: str,
+    progress: bool | str = False,
+) -> dict:
     """Seqlets of every record's *importances* float (n, S) at positions *span* of the
     records *chosen* [(id, sequence)], each with the JASPAR motif it holds (looked for in the
     whole record), and their patterns.  Writes ``<base>.seqlets.tsv`` (with each seqlet's
@@ -31,36 +48,59 @@ def seqlet_report(importances: np.ndarray, chosen: list[tuple[str, str]], span: 
     whether memelite (the motifs extra) was there to name the patterns}.
     """
     from dlbio.data.encoding import encode_lenient
+    from dlbio.interpret.seqlets import call_seqlets, write_seqlets
     from dlbio.motifs import jaspar
     from dlbio.motifs.patterns import find_patterns
     from dlbio.motifs.scan import MotifScanner, sequence_codes
     from dlbio.motifs.tomtom import available as tomtom_available
     from dlbio.motifs.tomtom import best_matches
-    from dlbio.interpret.seqlets import call_seqlets, write_seqlets
 
     found = call_seqlets(importances, p, min_len=SEQLET_MIN_LEN)
     codes = {r: sequence_codes(chosen[r][1]) for r in {s.record for s in found}}
     collection = jaspar.load_collection()
-    hits = MotifScanner(collection).best_many(
-        [(codes[s.record], span[0] + s.start, span[0] + s.end) for s in found], progress=progress) if found else []
-    scanned = [seq[span[0]:span[1]] for _, seq in chosen]
+    hits = (
+        MotifScanner(collection).best_many(
+            [(codes[s.record], span[0] + s.start, span[0] + s.end) for s in found], progress=progress
+        )
+        if found
+        else []
+    )
+    scanned = [seq[span[0] : span[1]] for _, seq in chosen]
     patterns = find_patterns(np.stack([encode_lenient(s) for s in scanned]), importances, found) if found else []
-    tomtom = tomtom_available()       # memelite is an extra: without it, the patterns go unnamed
-    matches = (best_matches([pat.probabilities() for pat in patterns], collection, PATTERN_SHUFFLES)
-               if tomtom and patterns else [None] * len(patterns))
+    tomtom = tomtom_available()  # memelite is an extra: without it, the patterns go unnamed
+    matches = (
+        best_matches([pat.probabilities() for pat in patterns], collection, PATTERN_SHUFFLES)
+        if tomtom and patterns
+        else [None] * len(patterns)
+    )
     member_of = {i: pat.name for pat in patterns for i in pat.members}
     ids = [rid for rid, _ in chosen]
-    out = write_seqlets(f"{base}.seqlets.tsv", found, ids, scanned, hits, span[0] + 1,
-                        [member_of.get(i, "-") for i in range(len(found))])
+    out = write_seqlets(
+        f"{base}.seqlets.tsv",
+        found,
+        ids,
+        scanned,
+        hits,
+        span[0] + 1,
+        [member_of.get(i, "-") for i in range(len(found))],
+    )
     records = [len({found[i].record for i in pat.members}) for pat in patterns]
     table = write_patterns(f"{base}.patterns.tsv", patterns, records, matches)
     write_meme(f"{base}.patterns.meme", patterns)
     page = write_patterns_html(f"{base}.patterns.html", patterns, records, matches) if tomtom else None
     named = Counter(("+" if s.score > 0 else "-", h.name) for s, h in zip(found, hits) if h and h.significant)
-    return {"seqlets": out, "n_seqlets": (sum(s.score > 0 for s in found), sum(s.score < 0 for s in found)),
-            "motifs": named, "patterns": table, "patterns_html": page, "tomtom": tomtom,
-            "pattern_list": [(pat.name, len(pat.members), pat.consensus(), m.name if m and m.significant() else None)
-                             for pat, m in zip(patterns, matches)]}
+    return {
+        "seqlets": out,
+        "n_seqlets": (sum(s.score > 0 for s in found), sum(s.score < 0 for s in found)),
+        "motifs": named,
+        "patterns": table,
+        "patterns_html": page,
+        "tomtom": tomtom,
+        "pattern_list": [
+            (pat.name, len(pat.members), pat.consensus(), m.name if m and m.significant() else None)
+            for pat, m in zip(patterns, matches)
+        ],
+    }
 
 
 def write_patterns(path: str | Path, patterns: list, records: list[int], matches: list) -> Path:
@@ -73,10 +113,15 @@ def write_patterns(path: str | Path, patterns: list, records: list[int], matches
         if m is None:
             said = "-\t-\t-\t-\t-"
         else:
-            said = (f"{m.name}\t{m.matrix_id}" if m.significant() else "-\t-") + f"\t{m.q:.3g}\t{m.shuffled_p:.3g}\t" \
+            said = (
+                (f"{m.name}\t{m.matrix_id}" if m.significant() else "-\t-")
+                + f"\t{m.q:.3g}\t{m.shuffled_p:.3g}\t"
                 + (m.strand if m.significant() else "-")
-        rows.append(f"{pat.name}\t{'+' if pat.sign > 0 else '-'}\t{len(pat.members)}\t{n_records}\t{len(pat.counts)}"
-                    f"\t{pat.consensus()}\t{said}")
+            )
+        rows.append(
+            f"{pat.name}\t{'+' if pat.sign > 0 else '-'}\t{len(pat.members)}\t{n_records}\t{len(pat.counts)}"
+            f"\t{pat.consensus()}\t{said}"
+        )
     return write_text(path, "\n".join(rows) + "\n")
 
 
@@ -89,25 +134,29 @@ def write_meme(path: str | Path, patterns: list) -> Path:
 
 def write_patterns_html(path: str | Path, patterns: list, records: list[int], matches: list) -> Path:
     """A self-contained page: each pattern's logo beside the logo of its best JASPAR match."""
-    from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
     from dlbio.motifs import jaspar
+    from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
 
     rows = []
     for pat, n_records, m in zip(patterns, records, matches):
         target = jaspar.find(m.matrix_id)
         tc = target.counts if m.strand == "+" else target.counts[::-1, ::-1]
         sig = m.significant()
-        rows.append(f"<tr{' class=sig' if sig else ''}><td>{pat.name}</td><td>{len(pat.members)}</td>"
-                    f"<td>{n_records}</td><td><img src='{logo_data_uri(pat.counts, pat.name)}'></td>"
-                    f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})"
-                    f"{'' if sig else ', not significant'}</small></td><td>{m.q:.1e}</td>"
-                    f"<td>{m.shuffled_p:.2f}</td><td><img src='{logo_data_uri(tc, m.name)}'></td></tr>")
-    page = (f"<!doctype html><html><head><meta charset='utf-8'><title>dlbio patterns</title>{PAGE_STYLE}</head><body>"
-            "<h1>Patterns: seqlets alike, aligned and counted</h1>"
-            f"<p>{len(patterns)} patterns; the best JASPAR 2024 CORE vertebrate match of each (Tomtom), "
-            "shaded where q &lt; 0.05 and its column shuffles match worse (shuffled p &lt; 0.05).</p>"
-            "<table><tr><th>pattern</th><th>seqlets</th><th>records</th><th>logo</th><th>best match</th><th>q</th>"
-            "<th>shuffled p</th><th>JASPAR logo</th></tr>" + "".join(rows) + "</table></body></html>\n")
+        rows.append(
+            f"<tr{' class=sig' if sig else ''}><td>{pat.name}</td><td>{len(pat.members)}</td>"
+            f"<td>{n_records}</td><td><img src='{logo_data_uri(pat.counts, pat.name)}'></td>"
+            f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})"
+            f"{'' if sig else ', not significant'}</small></td><td>{m.q:.1e}</td>"
+            f"<td>{m.shuffled_p:.2f}</td><td><img src='{logo_data_uri(tc, m.name)}'></td></tr>"
+        )
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>dlbio patterns</title>{PAGE_STYLE}</head><body>"
+        "<h1>Patterns: seqlets alike, aligned and counted</h1>"
+        f"<p>{len(patterns)} patterns; the best JASPAR 2024 CORE vertebrate match of each (Tomtom), "
+        "shaded where q &lt; 0.05 and its column shuffles match worse (shuffled p &lt; 0.05).</p>"
+        "<table><tr><th>pattern</th><th>seqlets</th><th>records</th><th>logo</th><th>best match</th><th>q</th>"
+        "<th>shuffled p</th><th>JASPAR logo</th></tr>" + "".join(rows) + "</table></body></html>\n"
+    )
     return write_text(path, page)
 
 
@@ -125,8 +174,10 @@ def describe(result: dict, p: float) -> list[str]:
         said.append(line)
     lines = [f"seqlets (p < {p:g}): {'; '.join(said)} -> {result['seqlets']}"]
     listed = result["pattern_list"]
-    shown = "; ".join(f"{name} {consensus} ({n:,} seqlets" + (f", {match})" if match else ")")
-                      for name, n, consensus, match in listed[:6]) + ("; ..." if len(listed) > 6 else "")
+    shown = "; ".join(
+        f"{name} {consensus} ({n:,} seqlets" + (f", {match})" if match else ")")
+        for name, n, consensus, match in listed[:6]
+    ) + ("; ..." if len(listed) > 6 else "")
     files = ", ".join(str(f) for f in (result["patterns"], result["patterns_html"]) if f)
     lines.append(f"patterns of alike seqlets: {len(listed)}" + (f": {shown}" if listed else "") + f" -> {files}")
     if listed and not result["tomtom"]:

@@ -14,21 +14,23 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from dlbio.utils.atomic import write_text
+from dlbio.backend import seed_everything, steps_per_execution
 from dlbio.data import synthetic
-from dlbio.utils.errors import require
 from dlbio.models import toy
+from dlbio.training.callbacks import EpochProgress, ProgressLines, save_model
+from dlbio.utils.atomic import write_text
+from dlbio.utils.errors import require
 from dlbio.utils.processes import map_in_processes, report_progress
 from dlbio.utils.progress import BAR, LINES, normalise, progress_mode
-from dlbio.training.callbacks import EpochProgress, ProgressLines, save_model
-from dlbio.backend import seed_everything, steps_per_execution
 
 VGRAD_CELLS = ("simplernn", "lstm")
 GRADIENT_WINDOWS = 2000  # test windows the input gradients are averaged over (of about 24,500)
 # The slides' table: test accuracy (%) of one run per cell and epoch count (Keras 2,
 # initial weights unseeded), on the strings of --seed 7.
-SLIDES_ACCURACY = {"simplernn": {100: 91.81, 300: 91.89, 500: 92.90, 700: 92.94},
-                   "lstm": {100: 97.92, 300: 98.84, 500: 98.99, 700: 99.05}}
+SLIDES_ACCURACY = {
+    "simplernn": {100: 91.81, 300: 91.89, 500: 92.90, 700: 92.94},
+    "lstm": {100: 97.92, 300: 98.84, 500: 98.99, 700: 99.05},
+}
 
 
 @dataclass
@@ -60,10 +62,15 @@ def input_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray) -> Gradient
     x = np.asarray(x, np.float32)
     g_state = np.abs(gradient_function(recurrent, lambda call, xt: keras.ops.sum(call(xt)[:, -1, :]))(x)[..., 0])
     # Windows are independent, so the gradient of the summed loss is each window's own.
-    g_loss = np.abs(gradient_function(model, lambda call, xt: keras.ops.sum(
-        keras.ops.square(call(xt)[:, 0] - target)))(x)[..., 0])
-    return GradientCheck(float(g_state[:, 0].mean()), float(g_state[:, -1].mean()),
-                         float(g_loss[:, 0].mean()), float(g_loss[:, -1].mean()))
+    g_loss = np.abs(
+        gradient_function(model, lambda call, xt: keras.ops.sum(keras.ops.square(call(xt)[:, 0] - target)))(x)[..., 0]
+    )
+    return GradientCheck(
+        float(g_state[:, 0].mean()),
+        float(g_state[:, -1].mean()),
+        float(g_loss[:, 0].mean()),
+        float(g_loss[:, -1].mean()),
+    )
 
 
 @dataclass
@@ -101,8 +108,9 @@ class VanishingResult:
     def median_gradient(self, cell: str, epoch: int) -> GradientCheck:
         """Median over *cell*'s runs of the first- and last-step input gradients after *epoch*."""
         runs = self.of(cell)
-        return GradientCheck(*(float(np.median([getattr(r.gradients[epoch], f.name) for r in runs]))
-                               for f in fields(GradientCheck)))
+        return GradientCheck(
+            *(float(np.median([getattr(r.gradients[epoch], f.name) for r in runs])) for f in fields(GradientCheck))
+        )
 
 
 @dataclass(frozen=True)
@@ -140,21 +148,29 @@ class _EvalAt(keras.callbacks.Callback):
         if epoch + 1 in self.epochs:
             p = self.model.predict(self.x, batch_size=8192, verbose=0)[:, 0]
             self.run.accuracy[epoch + 1] = float(np.mean(np.round(p) == self.y))
-            self.run.gradients[epoch + 1] = input_gradient(self.model, self.x[:self.n_grad], self.y[:self.n_grad])
+            self.run.gradients[epoch + 1] = input_gradient(self.model, self.x[: self.n_grad], self.y[: self.n_grad])
             if self.checkpoint is not None:
                 save_model(self.model, self.checkpoint)
 
 
-def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed: int,
-               checkpoint: Path | None = None, progress: bool | str = False, on_epoch=None) -> VgradRun:
+def train_once(
+    job: VgradJob,
+    data: synthetic.NextCharSet,
+    cell: str,
+    init_seed: int,
+    checkpoint: Path | None = None,
+    progress: bool | str = False,
+    on_epoch=None,
+) -> VgradRun:
     """Train *cell* from the initialisation drawn with *init_seed*: the slides' recipe
     (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*).  *progress*: a bar,
     or in a batch job's log (LINES) a line every 10 minutes (dlbio.utils.progress); *on_epoch*: called
     after each epoch (a worker's count for the bar of the process that waits)."""
     seed_everything(init_seed)
     model = toy.next_char_predictor(cell, job.window)
-    model.compile(loss="mse", optimizer="adam",
-                  steps_per_execution=steps_per_execution(-(-len(data.x_train) // job.batch_size)))
+    model.compile(
+        loss="mse", optimizer="adam", steps_per_execution=steps_per_execution(-(-len(data.x_train) // job.batch_size))
+    )
     run = VgradRun(cell, init_seed)
     tracker = _EvalAt(run, job.eval_at, data.x_test, data.y_test, GRADIENT_WINDOWS, checkpoint)
     desc = f"vgrad-{cell} init {init_seed}"
@@ -164,8 +180,15 @@ def train_once(job: VgradJob, data: synthetic.NextCharSet, cell: str, init_seed:
         calls.append(ProgressLines(job.epochs, desc, every_epoch=False))
     if on_epoch is not None:
         calls.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch()))
-    hist = model.fit(data.x_train, data.y_train, batch_size=job.batch_size, epochs=job.epochs, shuffle=True,
-                     verbose=0, callbacks=calls)
+    hist = model.fit(
+        data.x_train,
+        data.y_train,
+        batch_size=job.batch_size,
+        epochs=job.epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=calls,
+    )
     run.losses = [float(v) for v in hist.history["loss"]]
     return run
 
@@ -184,10 +207,22 @@ def default_eval_epochs(epochs: int) -> list[int]:
     return sorted({e for e in (100, 300, 500, 700) if e <= epochs} | {epochs})
 
 
-def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int] | None = None,
-                       batch_size: int = 1000, n_seq: int = 200, n_train: int = 150, seq_len: int = 1000,
-                       window: int = 100, seed: int = 7, repeats: int = 1, jobs: int = 1,
-                       checkpoint_dir: str | Path | None = ".", quiet: bool = False) -> VanishingResult:
+def vanishing_gradient(
+    cells: list[str],
+    *,
+    epochs: int = 700,
+    eval_at: list[int] | None = None,
+    batch_size: int = 1000,
+    n_seq: int = 200,
+    n_train: int = 150,
+    seq_len: int = 1000,
+    window: int = 100,
+    seed: int = 7,
+    repeats: int = 1,
+    jobs: int = 1,
+    checkpoint_dir: str | Path | None = ".",
+    quiet: bool = False,
+) -> VanishingResult:
     """vgrad-rnn: SimpleRNN vs LSTM predicting the next char of 0^n 1^n blocks.
 
     The data come from *seed* (7: the slide script's own strings).  Each cell is
@@ -201,31 +236,52 @@ def vanishing_gradient(cells: list[str], *, epochs: int = 700, eval_at: list[int
     require(repeats >= 1 and jobs >= 1, f"--repeats and --jobs must be at least 1, got {repeats} and {jobs}")
     eval_at = sorted(set(eval_at or default_eval_epochs(epochs)))
     require(all(0 < e <= epochs for e in eval_at), f"--eval-at epochs must be between 1 and --epochs ({epochs})")
-    job = VgradJob(epochs, tuple(eval_at), batch_size, n_seq, n_train, seq_len, window, seed, repeats,
-                   None if checkpoint_dir is None else str(checkpoint_dir))
+    job = VgradJob(
+        epochs,
+        tuple(eval_at),
+        batch_size,
+        n_seq,
+        n_train,
+        seq_len,
+        window,
+        seed,
+        repeats,
+        None if checkpoint_dir is None else str(checkpoint_dir),
+    )
     data = job.data()
     require(len(data.x_train) > 0 and len(data.x_test) > 0, "the data set is empty: use longer or more sequences")
     todo = [(cell, seed + i) for cell in cells for i in range(repeats)]
     if jobs == 1 or len(todo) == 1:
-        return VanishingResult([train_once(job, data, cell, s, job.checkpoint(cell, s),
-                                           progress=progress_mode(quiet))
-                                for cell, s in todo])
+        return VanishingResult(
+            [train_once(job, data, cell, s, job.checkpoint(cell, s), progress=progress_mode(quiet)) for cell, s in todo]
+        )
     # The workers report their epochs; this process shows them as one bar, or in a log one line.
-    return VanishingResult(map_in_processes(_train_in_worker, [(job, cell, s) for cell, s in todo], jobs,
-                                            f"vgrad {len(todo)} runs", progress_mode(quiet),
-                                            units=(len(todo) * epochs, "epoch")))
+    return VanishingResult(
+        map_in_processes(
+            _train_in_worker,
+            [(job, cell, s) for cell, s in todo],
+            jobs,
+            f"vgrad {len(todo)} runs",
+            progress_mode(quiet),
+            units=(len(todo) * epochs, "epoch"),
+        )
+    )
 
 
 def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
     """Long-format TSV, one row per run and epoch: cell, init_seed, epoch, test_accuracy,
     grad_first_step, grad_last_step (|dh_L/dx_t|), loss_grad_first_step, loss_grad_last_step."""
-    lines = ["cell\tinit_seed\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"
-             "\tloss_grad_first_step\tloss_grad_last_step"]
+    lines = [
+        "cell\tinit_seed\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"
+        "\tloss_grad_first_step\tloss_grad_last_step"
+    ]
     for run in result.runs:
         for epoch, acc in sorted(run.accuracy.items()):
             g = run.gradients[epoch]
-            lines.append(f"{run.cell}\t{run.init_seed}\t{epoch}\t{acc:.4f}\t{g.first:.3e}\t{g.last:.3e}"
-                         f"\t{g.loss_first:.3e}\t{g.loss_last:.3e}")
+            lines.append(
+                f"{run.cell}\t{run.init_seed}\t{epoch}\t{acc:.4f}\t{g.first:.3e}\t{g.last:.3e}"
+                f"\t{g.loss_first:.3e}\t{g.loss_last:.3e}"
+            )
     return write_text(path, "\n".join(lines) + "\n")
 
 
@@ -243,8 +299,14 @@ def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
             label = cell if i == 0 else None
             ax1.plot(range(1, len(run.losses) + 1), run.losses, color=colour, label=label, **thin)
             accs = sorted(run.accuracy.items())
-            ax2.plot([e for e, _ in accs], [100 * a for _, a in accs], "o-", color=colour,
-                     label=label if len(runs) == 1 else None, **thin)
+            ax2.plot(
+                [e for e, _ in accs],
+                [100 * a for _, a in accs],
+                "o-",
+                color=colour,
+                label=label if len(runs) == 1 else None,
+                **thin,
+            )
         if len(runs) > 1:
             med = [100 * float(np.median(result.accuracies(cell, e))) for e in result.epochs]
             ax2.plot(result.epochs, med, "s-", color=colour, lw=2.2, label=f"{cell} (median of {len(runs)})")

@@ -10,9 +10,15 @@ import numpy as np
 
 from dlbio.data import encoding
 from dlbio.data.pipeline import read_all
+from dlbio.evaluation.metrics import (
+    METRIC_COLUMNS,
+    category_of,
+    paired_comparison,
+    plot_comparison,
+    plot_curves,
+    read_metrics_tsv,
+)
 from dlbio.utils.errors import DlbioError, require
-from dlbio.evaluation.metrics import METRIC_COLUMNS, category_of, paired_comparison, plot_comparison, plot_curves, \
-    read_metrics_tsv
 from dlbio.utils.progress import progress_mode
 
 
@@ -56,17 +62,24 @@ def positive_sequences(source, targets: list[int] | None = None) -> np.ndarray:
     return idx[mask]
 
 
-def filter_logo(model_path: str | Path, source, filter_no: int, out_png: str | Path, meme: str | Path,
-                targets: list[int] | None = None, quiet: bool = False) -> tuple[Path, Path, int]:
+def filter_logo(
+    model_path: str | Path,
+    source,
+    filter_no: int,
+    out_png: str | Path,
+    meme: str | Path,
+    targets: list[int] | None = None,
+    quiet: bool = False,
+) -> tuple[Path, Path, int]:
     """Logo PNG of first-layer filter *filter_no* (1-based) and a MEME file with every filter.
 
     Returns (png, meme, number of sites of that filter).
     """
-    from dlbio.motifs.logos import draw_logo
+    from dlbio.models.files import load_dna_model
     from dlbio.motifs.activations import first_conv_layer
     from dlbio.motifs.filters import filter_motifs
+    from dlbio.motifs.logos import draw_logo
     from dlbio.motifs.meme import write_meme
-    from dlbio.models.files import load_dna_model
     from dlbio.workflows.danq_predict import check_compatible
 
     model = load_dna_model(model_path)
@@ -91,21 +104,29 @@ def run_names(files: list[str | Path], suffix: str = ".log.csv") -> list[str]:
     return [n.removesuffix(suffix) for n in names]
 
 
-def compare_runs(metrics_a: str | Path, metrics_b: str | Path, out: str | Path = "compare_auc.png",
-                 show: int = 3) -> tuple[Path, list[str]]:
+def compare_runs(
+    metrics_a: str | Path, metrics_b: str | Path, out: str | Path = "compare_auc.png", show: int = 3
+) -> tuple[Path, list[str]]:
     """Two runs' per-target metrics TSVs (danq-predict's) on the same targets -> a scatter PNG
     of b against a (ROC AUC, PR AUC) and summary lines: on how many targets b is higher, the
     median difference and its Wilcoxon signed-rank p-value (overall and per DeepSEA category),
     and the *show* targets that gain and lose most in ROC AUC."""
     a, b = read_metrics_tsv(metrics_a), read_metrics_tsv(metrics_b)
-    require(len(a["name"]) == len(b["name"]),
-            f"{metrics_b}: {len(b['name'])} targets but {metrics_a} has {len(a['name'])}; compare runs on the same targets")
-    differ = [t for t, (x, y) in enumerate(zip(a["name"], b["name"]))
-              if x != y and not (x.startswith("target_") or y.startswith("target_"))]
+    require(
+        len(a["name"]) == len(b["name"]),
+        f"{metrics_b}: {len(b['name'])} targets but {metrics_a} has {len(a['name'])}; compare runs on the same targets",
+    )
+    differ = [
+        t
+        for t, (x, y) in enumerate(zip(a["name"], b["name"]))
+        if x != y and not (x.startswith("target_") or y.startswith("target_"))
+    ]
     if differ:
         t = differ[0]
-        raise DlbioError(f"{metrics_b}: target {t + 1} is {b['name'][t]!r} but {a['name'][t]!r} in {metrics_a}; "
-                         "compare runs on the same targets")
+        raise DlbioError(
+            f"{metrics_b}: target {t + 1} is {b['name'][t]!r} but {a['name'][t]!r} in {metrics_a}; "
+            "compare runs on the same targets"
+        )
     name_a, name_b = run_names([metrics_a, metrics_b], ".metrics.tsv")
     names = a["name"] if not a["name"][0].startswith("target_") else b["name"]
     lines = [f"{name_b} (y) against {name_a} (x), {len(names)} targets:"]
@@ -115,12 +136,16 @@ def compare_runs(metrics_a: str | Path, metrics_b: str | Path, out: str | Path =
             keep = np.array([group is None or c == group for c in a["category"]])
             st = paired_comparison(a[metric][keep], b[metric][keep])
             label = f"{title}" if group is None else f"  {group}"
-            lines.append(f"{label:<9} higher on {st['higher']}, lower on {st['lower']} of {st['n']}; median difference "
-                         f"{st['median_diff']:+.4f} (Wilcoxon p = {st['p']:.2g})")
+            lines.append(
+                f"{label:<9} higher on {st['higher']}, lower on {st['lower']} of {st['n']}; median difference "
+                f"{st['median_diff']:+.4f} (Wilcoxon p = {st['p']:.2g})"
+            )
     diff = b["roc_auc"] - a["roc_auc"]
     order = [t for t in np.argsort(diff) if np.isfinite(diff[t])]
-    for label, picked in (("largest ROC AUC gains", [t for t in order[::-1] if diff[t] > 0][:show]),
-                          ("largest ROC AUC losses", [t for t in order if diff[t] < 0][:show])):
+    for label, picked in (
+        ("largest ROC AUC gains", [t for t in order[::-1] if diff[t] > 0][:show]),
+        ("largest ROC AUC losses", [t for t in order if diff[t] < 0][:show]),
+    ):
         lines.append(f"{label}: " + (", ".join(f"{t + 1} {names[t]} ({diff[t]:+.3f})" for t in picked) or "none"))
     return plot_comparison(a, b, name_a, name_b, out), lines
 
@@ -146,10 +171,12 @@ def plot_training(logs: list[str | Path], out: str | Path = "training_curves.png
         ax_loss.plot(r["epoch"][best], r["val_loss"][best], "o", color=colour, markerfacecolor="none", markersize=9)
         if "val_auc_median" in r:
             axes[0, 1].plot(r["epoch"], r["val_auc_median"], color=colour, label=name)
-            axes[0, 1].plot(r["epoch"][best], r["val_auc_median"][best], "o", color=colour, markerfacecolor="none",
-                            markersize=9)
-    ax_loss.set(xlabel="epoch", ylabel="binary cross-entropy",
-                title="loss (solid) and val_loss (dashed); o = best epoch")
+            axes[0, 1].plot(
+                r["epoch"][best], r["val_auc_median"][best], "o", color=colour, markerfacecolor="none", markersize=9
+            )
+    ax_loss.set(
+        xlabel="epoch", ylabel="binary cross-entropy", title="loss (solid) and val_loss (dashed); o = best epoch"
+    )
     if with_auc:
         axes[0, 1].set(xlabel="epoch", ylabel="median ROC AUC over targets", title="validation ROC AUC")
     for ax in axes[0]:
