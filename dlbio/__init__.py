@@ -31,6 +31,19 @@ _JOBS = {
     "mutagenesis": ("dlbio.workflows.mutagenesis", "mutagenesis"),  # dlbio mutagenesis
     "insert_motifs": ("dlbio.workflows.insertion", "insert_motifs"),  # dlbio insert-motif
 }
+# The same jobs under their command's name, where that name is free: dlbio.predict and
+# dlbio.motifs are packages, and import is Python's.
+_JOBS.update(
+    {
+        "train": _JOBS["train_danq"],  # dlbio train
+        "prepare": _JOBS["build_dataset"],  # dlbio prepare
+        "convert": ("dlbio.data.sources", "convert"),  # dlbio convert
+        "variants": _JOBS["score_vcf"],  # dlbio variants
+        "track": ("dlbio.workflows.genomics", "predict_track"),  # dlbio track
+        "insert_motif": _JOBS["insert_motifs"],  # dlbio insert-motif
+        "check": ("dlbio.workflows.check", "check"),  # dlbio check
+    }
+)
 
 __all__ = sorted(_JOBS)
 

@@ -37,10 +37,10 @@ def _invocations(line: str):
 
 
 def _commands():
-    from dlbio.cli import main
+    from dlbio.cli import ALIASES, main
 
     scripts = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"])
-    return scripts, set(main.commands)
+    return scripts, set(main.commands) | set(ALIASES)
 
 
 def test_commands_are_found_where_a_line_of_code_runs_them():

@@ -27,8 +27,8 @@ INVOCATIONS = {
     "mdet-simplernn": ["-e", "1", "--load-weights", "model.keras"],
     "mdisc-conv1d": ["--weights", "model.keras"],
     "mdisc-simplernn": ["--weights", "model.keras"],
-    "danq-train": ["-d", "data", "-w", "model.keras", "-e", "1"],
-    "danq-predict": [
+    "train": ["-d", "data", "-w", "model.keras", "-e", "1"],
+    "predict": [
         "-d",
         "data",
         "-w",
@@ -40,7 +40,7 @@ INVOCATIONS = {
         "--genome",
         "genome.fa",
     ],
-    "danq-visualize": [
+    "visualize": [
         "-t",
         "1",
         "-p",
@@ -56,10 +56,9 @@ INVOCATIONS = {
         "-C",
         "b.metrics.tsv",
     ],
-    "danq-import": ["published.hdf5"],
-    "danq-convert": ["-d", "data"],
-    "danq-prepare": ["-g", "genome.fa", "--sheet", "sheet.tsv"],
-    "build-dataset": ["-g", "genome.fa", "--sheet", "sheet.tsv"],
+    "import": ["published.hdf5"],
+    "convert": ["-d", "data"],
+    "prepare": ["-g", "genome.fa", "--sheet", "sheet.tsv"],
     "variants": ["--vcf", "variants.vcf", "-g", "genome.fa", "-w", "model.keras", "-d", "data"],
     "mutagenesis": [
         "-w",
@@ -81,7 +80,7 @@ INVOCATIONS = {
 }
 # Writing beside an input folder is what these folders are for: danq-train's --out-dir holds
 # checkpoints/ and predictions/ (the data can sit in the same folder), and vgrad-rnn reads nothing.
-SHARED = {("danq-train", "--out-dir")}
+SHARED = {("train", "--out-dir")}
 
 
 def _input_values(command, args: list[str]) -> list[str]:
@@ -144,9 +143,9 @@ def test_every_command_with_an_output_and_an_input_is_covered():
     cases = _cases()
     assert {c for c, _, _ in cases} == set(INVOCATIONS)
     assert {(c, o) for c, o, _ in cases} >= {
-        ("danq-predict", "--output"),
+        ("predict", "--output"),
         ("mutagenesis", "--out"),
-        ("danq-convert", "--out"),
+        ("convert", "--out"),
         ("motifs", "--out-dir"),
     }
     assert len(cases) > 40

@@ -26,7 +26,7 @@ MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
 
 
 @command(
-    name="danq-train",
+    name="train",
     help="""Train DanQ or DeepSEA on a DeepSEA-layout folder (train.mat, valid.mat, test.mat).
 
 Keeps the model with the best validation loss in checkpoints/<prefix>.<model>.keras,
@@ -213,7 +213,7 @@ def danq_train(data, config_file, print_config, **kw):
 
 
 @command(
-    name="danq-predict",
+    name="predict",
     help="""Predict with a trained model (any Keras model on one-hot A,G,C,T DNA).
 
 On a DeepSEA-layout folder: writes predictions HDF5 (pred, labels) and a
@@ -343,7 +343,7 @@ def danq_predict(
 
 
 @command(
-    name="danq-visualize",
+    name="visualize",
     help="""Pictures of a trained model.
 
 \b
@@ -457,7 +457,7 @@ def danq_visualize(
 
 
 @command(
-    name="danq-import",
+    name="import",
     help="""Turn the published DanQ weights (Keras 0.2) into a model file dlbio reads.
 
 DanQ_bestmodel.hdf5 (or DanQ-JASPAR_bestmodel.hdf5) from the DanQ authors holds

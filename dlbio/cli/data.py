@@ -69,7 +69,7 @@ def simulate_cmd(
 
 
 @command(
-    name="danq-convert",
+    name="convert",
     help="""Convert DeepSEA .mat files into compact dlbio stores.
 
 Writes <out>/train.dlbio, valid.dlbio, test.dlbio (uint8 bases + bit-packed labels +

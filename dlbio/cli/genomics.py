@@ -41,7 +41,7 @@ def _chroms(value: str) -> tuple[str, ...]:
 
 
 @command(
-    name="build-dataset",
+    name="prepare",
     help="""Genome + peak files -> a training set (DeepSEA rules).
 
 200-bp bins; a target is 1 when more than half of the bin lies in one of its

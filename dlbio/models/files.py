@@ -11,7 +11,24 @@ from dlbio.utils.errors import DlbioError, require
 
 
 def load_dna_model(path: str | Path) -> keras.Model:
-    """Any Keras model file whose input is one-hot DNA (L, 4), A,G,C,T order."""
+    """Load any Keras model file whose input is one-hot DNA, checked.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.keras`` (or Keras-readable ``.h5``) file: danq-train's checkpoint, danq-import's
+        published DanQ, or a model of your own.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled, with input shape=(batch, L, 4): one-hot DNA in A, G, C, T order.
+
+    Raises
+    ------
+    DlbioError
+        One line naming *path*: missing, not a Keras model, or another input shape.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: model file not found (train one with danq-train, or give another with -w)")
     guard.reading(path)

@@ -18,7 +18,20 @@ from dlbio.utils.progress import counter
 
 
 def in_batches(idx: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
-    """Consecutive row slices (views, not copies) of *idx* (n, ...), *batch_size* rows each, the last maybe fewer."""
+    """Consecutive row slices of *idx*, *batch_size* rows each, the last maybe fewer.
+
+    Parameters
+    ----------
+    idx : numpy.ndarray, shape=(n, ...)
+        Any array; rows are cut along the first axis.
+    batch_size : int
+        Rows per slice.
+
+    Returns
+    -------
+    iterator of numpy.ndarray, shape=(<=batch_size, ...)
+        Views of *idx*, not copies.
+    """
     return (idx[i : i + batch_size] for i in range(0, len(idx), batch_size))
 
 
@@ -30,11 +43,29 @@ def predict_index(
     both_strands: bool = False,
     batch_size: int = 256,
 ) -> list[np.ndarray] | np.ndarray:
-    """Run *model* on base indices uint8: batches (b, L), or one array (n, L) cut into *batch_size* rows.
+    """Run *model* on base indices, in batches, compiled, one-hot encoded on the device.
 
-    Returns the model output(s) stacked over batches: (n, ...) float32, or a list
-    for a multi-output model.  With *both_strands*, outputs are averaged over the
-    sequence and its reverse complement.
+    Parameters
+    ----------
+    model : keras.Model
+        Any model whose input is one-hot DNA, shape=(L, 4), in A, G, C, T order.
+    batches : iterable of numpy.ndarray, shape=(b, L), or numpy.ndarray, shape=(n, L)
+        Base indices uint8 (A=0, G=1, C=2, T=3, N=4: an all-zero row); one array is cut
+        into *batch_size* rows.
+    total : int, optional
+        The number of sequences, for the progress bar (known for one array).
+    progress : bool or str, default=False
+        Show progress (dlbio.utils.progress.counter: a bar on a terminal, lines in a log).
+    both_strands : bool, default=False
+        Average each sequence's outputs with its reverse complement's.
+    batch_size : int, default=256
+        Rows per batch when *batches* is one array.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n, ...), or list of them
+        The model's output stacked over batches (float32 for floating outputs); a list
+        for a multi-output model.
     """
     warn_if_gpus_unseen()
     if isinstance(batches, np.ndarray):
@@ -60,12 +91,41 @@ def predict_index(
 
 
 def first_output(pred: list[np.ndarray] | np.ndarray) -> np.ndarray:
-    """predict_index's output of a model's first output: the array itself for a one-output model."""
+    """The first output of :func:`predict_index`'s result.
+
+    Parameters
+    ----------
+    pred : numpy.ndarray or list of numpy.ndarray
+        What :func:`predict_index` returned.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n, ...)
+        *pred* itself for a one-output model, else its first array.
+    """
     return pred[0] if isinstance(pred, list) else pred
 
 
 def predict_source(model: keras.Model, source, batch_size: int = 1024, progress: bool = False):
-    """Predict every sample of a source (see dlbio.data.pipeline) in file order."""
+    """Predict every sequence of a source, in file order.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4).
+    source : source
+        A sequence source (dlbio.data.pipeline): ``n``, ``length`` and ``read(start, stop)``
+        giving base indices uint8, shape=(m, L); .mat files, stores, in-memory arrays.
+    batch_size : int, default=1024
+        Sequences per batch, read as contiguous slabs.
+    progress : bool, default=False
+        Show progress.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n, T)
+        As :func:`predict_index`.
+    """
     from dlbio.data.pipeline import iter_batches
 
     return predict_index(model, (x for x, _ in iter_batches(source, batch_size)), total=source.n, progress=progress)

@@ -29,9 +29,32 @@ class PredictResult:
 def predict(
     model: keras.Model, source, out: str | Path, batch_size: int = 1024, quiet: bool = False, both_strands: bool = False
 ) -> PredictResult:
-    """Predict a labelled source; write HDF5 (``pred`` (N, T) float32, ``labels`` (N, T) uint8,
-    attributes ``target_names``, ``both_strands``) and ``<out stem>.metrics.tsv``.
-    *both_strands* averages each sequence's and its reverse complement's predictions.
+    """Predict a labelled source and score it target by target (danq-predict -d).
+
+    Writes *out*, HDF5: ``pred`` shape=(N, T) float32, ``labels`` shape=(N, T) uint8,
+    attributes ``target_names`` and ``both_strands``; and ``<out stem>.metrics.tsv``: per
+    target ROC AUC, PR AUC and positives.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4), with T outputs.
+    source : source
+        A labelled sequence source (a split of dlbio.data.sources.open_data_dir).
+    out : str or pathlib.Path
+        The HDF5 file to write (atomically).
+    batch_size : int, default=1024
+        Sequences per batch.
+    quiet : bool, default=False
+        No progress bar or lines.
+    both_strands : bool, default=False
+        Average each sequence's and its reverse complement's predictions.
+
+    Returns
+    -------
+    PredictResult
+        The HDF5 and metrics paths, and the summary lines danq-predict prints (medians by
+        DeepSEA category for 919 targets).
     """
     from dlbio.data.pipeline import iter_batches
 
@@ -58,6 +81,7 @@ def predict(
 
 
 def check_compatible(model: keras.Model, source) -> None:
+    """A one-line error unless *model* reads *source*'s sequence length and predicts its targets."""
     length = model.inputs[0].shape[1]
     n_out = model.outputs[0].shape[-1]
     require(
@@ -82,12 +106,36 @@ def predict_fasta(
     progress: bool = False,
     strict: bool = False,
 ) -> tuple[Path, Notes]:
-    """Per-sequence, per-target probabilities for a FASTA file -> TSV (id, then one column per
-    target) or, for *out* ending in .h5, HDF5 (``pred`` (N, T), ``id``); see
-    prediction_table.  Records must have the model's length, or with *resize* are padded
-    with N or centre-cropped to it; *both_strands* averages each record's and its reverse
-    complement's predictions.  Returns (output path, counts of resized records: with
-    *strict*, any resized record is an error)."""
+    """Per-sequence, per-target probabilities for a FASTA file (danq-predict --fasta).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4), with T outputs.
+    fasta : str or pathlib.Path
+        The records; plain or gzipped.
+    out : str or pathlib.Path
+        A TSV (``id``, then one column per target) or, ending in .h5, HDF5 (``pred``
+        shape=(N, T) float32, ``id``; dlbio.predict.tables).
+    target_names : list of str, optional
+        The column names (dlbio.data.targets.target_names_for); ``target_N`` otherwise.
+    batch_size : int, default=1024
+        Records per batch.
+    resize : bool, default=False
+        Pad a record of another length with N, or crop it about its centre, to L;
+        without it such a record is an error.
+    both_strands : bool, default=False
+        Average each record's and its reverse complement's predictions.
+    progress : bool, default=False
+        Show progress.
+    strict : bool, default=False
+        Any resized record is an error, before anything is written.
+
+    Returns
+    -------
+    tuple of (pathlib.Path, Notes)
+        The file written, and the counts of resized records with their first ids.
+    """
     from dlbio.data.targets import target_names_for
     from dlbio.predict.tables import predict_table
 

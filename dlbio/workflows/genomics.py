@@ -26,9 +26,32 @@ def build_dataset(
     strict: bool = False,
     **rules,
 ) -> tuple[prepare.BuiltSet, dict]:
-    """danq-prepare: see :func:`dlbio.data.prepare.build` for the rules; writes stores (+ .mat),
-    the set whole or not at all (*force* replaces an earlier set in *out_dir*); with *strict*
-    a peak or window left out or changed is an error, before anything is written."""
+    """Genome + peak files -> a training set in the DeepSEA layout (danq-prepare).
+
+    Parameters
+    ----------
+    genome : str or pathlib.Path
+        FASTA of the genome (indexed with pyfaidx; bgzip works).
+    targets : dict of str to pathlib.Path
+        Target name -> its peak file (BED or narrowPeak): one label column each.
+    out_dir : str or pathlib.Path
+        The set's folder, written whole or not at all (built beside it, then swapped in).
+    mat : bool, default=False
+        Also write DeepSEA's train.mat, valid.mat and test.mat.
+    force : bool, default=False
+        Replace a set that *out_dir* already holds.
+    strict : bool, default=False
+        A peak or window left out or changed is an error, before anything is written.
+    **rules
+        DeepSEA's labelling rules and the splits, as :func:`dlbio.data.prepare.build` takes
+        them (bin, window, overlap, held-out chromosomes, ...).
+
+    Returns
+    -------
+    tuple of (BuiltSet, dict)
+        The set built (its splits, positives per target and split, what was left out) and
+        {split: the store written}.
+    """
     _refuse_set_over_inputs(
         out_dir, force, [("--genome", genome)] + [(f"the peaks of {t}", p) for t, p in targets.items()]
     )

@@ -12,10 +12,24 @@ from dlbio.utils.errors import require
 def import_danq(
     source: str | Path, out: str | Path | None = None, length: int = 1000, pool: int | None = None
 ) -> tuple[Path, str]:
-    """Convert *source* (DanQ_bestmodel.hdf5 or DanQ-JASPAR_bestmodel.hdf5) to a ``.keras`` file.
+    """Convert the published DanQ weights (Keras 0.2, Theano) to a Keras 3 ``.keras`` file.
 
-    Returns the written path (default: the source's name with ``.keras``, in the current
-    folder) and a one-line description of the model.
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        DanQ_bestmodel.hdf5 or DanQ-JASPAR_bestmodel.hdf5, as the DanQ authors published them.
+    out : str or pathlib.Path, optional
+        The file to write; default: the source's name with ``.keras``, in the current folder.
+    length : int, default=1000
+        The input length the model is built for (DeepSEA's 1000 bp).
+    pool : int, optional
+        The max-pool size (= stride); the file does not store it, so by default the one
+        that turns *length* into the file's time steps (13 DanQ, 15 DanQ-JASPAR at 1000 bp).
+
+    Returns
+    -------
+    tuple of (pathlib.Path, str)
+        The written path and a one-line description of the model.
     """
     source = Path(source)
     out = Path(out) if out is not None else Path(source.stem + ".keras")
