@@ -58,11 +58,43 @@ def detect_motif(
     seed: int = 7,
     quiet: bool = False,
 ) -> DetectionResult:
-    """mdet-simplernn / mdet-conv1d: train a detector of *motif* in random 0/1 strings.
+    """Train a detector of *motif* in random 0/1 strings (mdet-simplernn, mdet-conv1d).
 
-    The whole model is saved to *checkpoint* (default ``mdet_<cell>.keras``) after
-    every epoch, atomically.  *load_weights* continues from such a file.  *kernel_size*
-    is the Conv1D filter width (ignored for the SimpleRNN).
+    The data are the slides': random 0/1 strings, labelled 1 when *motif* occurs in them.
+    The whole model is saved to *checkpoint* after every epoch, atomically.
+
+    Parameters
+    ----------
+    cell : {"simplernn", "conv1d"}
+        SimpleRNN(channels) or Conv1D(channels, kernel_size, relu), then Flatten -> Dense(1, sigmoid).
+    n_train, n_test : int, default=1000, 40
+        Training and test strings.
+    length : int, default=10
+        Bases per string.
+    motif : str, default="111"
+        The 0/1 word whose presence is the label.
+    channels : int, default=2
+        Units of the SimpleRNN, or filters of the Conv1D.
+    kernel_size : int, default=3
+        The Conv1D filter width (ignored for the SimpleRNN).
+    epochs, batch_size : int, default=500, 32
+        As the slides train.
+    optimizer : {"sgd", "adam", "rmsprop"}, default="sgd"
+        With *learning_rate* (None: Keras's default), *momentum* and *nesterov* for SGD.
+    checkpoint : str or pathlib.Path, optional
+        The model file; default ``mdet_<cell>.keras``.
+    load_weights : str or pathlib.Path, optional
+        Continue from such a file.
+    seed : int, default=7
+        Data, initial weights and batch order; a CPU run repeats exactly.
+    quiet : bool, default=False
+        No progress bar.
+
+    Returns
+    -------
+    DetectionResult
+        ``y_pred`` and ``y_test``, shape=(n_test,) uint8, the loss per epoch, the
+        checkpoint's path, and ``accuracy``.
     """
     require(
         cell != "conv1d" or kernel_size <= length,
@@ -170,12 +202,41 @@ def discover_motif(
     fasta: str | Path | None = None,
     logo: str | Path | None = None,
 ) -> DiscoveryResult:
-    """mdisc-conv1d / mdisc-simplernn: read the motif out of a trained detector.
+    """Read the motif out of a trained detector (mdisc-conv1d, mdisc-simplernn).
 
-    Predicted-positive test sequences are aligned at the peak of the motif layer
-    (Conv1D: the window starts at the maximal activation; SimpleRNN: it ends at
-    the largest rise of the output, where the motif was completed), windows that run
-    off the sequence are dropped, and the PFM is called column by column.
+    Predicted-positive test strings are aligned at the peak of the motif layer (Conv1D:
+    the window starts at the maximal activation; SimpleRNN: it ends at the largest rise of
+    the output, where the motif was completed); windows that run off the string are
+    dropped, and each column of their count matrix is called ``1`` (P(1) > *threshold*),
+    ``0`` (P(1) < 1 - *threshold*) or ``N``.
+
+    Parameters
+    ----------
+    cell : {"simplernn", "conv1d"}
+        Which detector *weights* holds.
+    weights : str or pathlib.Path
+        A model file mdet-* wrote.
+    n_seq : int, default=40
+        Random test strings (of the model's length).
+    window : int, default=7
+        Width of the aligned sites.
+    threshold : float, default=0.8
+        How sure a column must be to be called.
+    channel : int, optional
+        The filter or unit to align on; default: the one that votes most for "motif
+        present" (largest mean Dense weight; the slides take channel 0).
+    seed : int, default=1
+        The test strings.
+    fasta, logo : str or pathlib.Path, optional
+        Where the aligned sites (FASTA) and the logo (PNG) go; default ``01_<cell>.fa`` and
+        ``01_<cell>.png``.
+
+    Returns
+    -------
+    DiscoveryResult
+        The consensus (e.g. ``111NNNN``), the aligned windows, how many strings were
+        predicted positive, the channel, the counts shape=(window, 2) of ``0`` and ``1``,
+        and the files' paths.
     """
     model = load_toy_model(weights, cell)
     length = model.inputs[0].shape[1]
