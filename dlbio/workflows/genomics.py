@@ -253,16 +253,51 @@ def score_vcf(
     top: int = 5,
     strict: bool = False,
 ) -> dict:
-    """dlbio variants: per variant and target, ref/alt probabilities, difference, log-odds difference.
+    """Score the variants of a VCF: per variant and target, the reference and alternative
+    allele's probabilities, their difference and log-odds difference (dlbio variants).
 
-    *out* ending in .h5 gets HDF5 (``ref_prob``/``alt_prob`` float32 (V, T) and the variant
-    columns), else a long TSV (one row per variant and target); beside it
-    ``<out stem>.summary.tsv``, one row per variant: its largest |diff| and |log-odds diff|
-    and their targets.  *targets* (1-based) keeps only those targets.  Variants are scored
-    *chunk* at a time and written as they come, so memory does not grow with the VCF.  With
-    *strict*, a record left out (a chromosome the genome lacks, a symbolic allele, ...) is an error.
-    Returns {'path', 'summary', 'n', 'notes', 'strongest': the *top* variants by max |diff|, as
-    (Variant, target name, diff)}.
+    Variants are scored *chunk* at a time and written as they come, so memory does not grow
+    with the VCF.  Beside *out*, ``<out stem>.summary.tsv`` has one row per variant: its
+    largest |diff| and |log-odds diff| and their targets.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4): each allele is scored in the L-bp window
+        centred on it, indels against the edited genome.
+    vcf : str or pathlib.Path
+        The variants (plain or gzipped VCF); SNVs, indels and MNPs.
+    genome_path : str or pathlib.Path
+        The reference FASTA the VCF is on.
+    out : str or pathlib.Path
+        A long TSV (one row per variant and target) or, ending in .h5, HDF5: ``ref_prob``
+        and ``alt_prob`` shape=(V, T) float32 and the variant columns.
+    names : list of str, optional
+        The targets' names (dlbio.data.targets.target_names_for).
+    both_strands : bool, default=False
+        Average each window's and its reverse complement's predictions.
+    skip_mismatch : bool, default=False
+        Leave out (and count) a variant whose REF differs from the genome, instead of
+        stopping at it.
+    warn : callable, optional
+        Called with the message of each REF mismatch skipped (the CLI prints them).
+    progress : bool or str, default=False
+        Show progress.
+    targets : list of int, optional
+        Keep only these targets (1-based).
+    chunk : int, default=4096
+        Variants per batch of windows.
+    top : int, default=5
+        How many of the strongest variants to return.
+    strict : bool, default=False
+        A record left out (a chromosome the genome lacks, a symbolic allele, ...) is an error.
+
+    Returns
+    -------
+    dict
+        ``path``, ``summary`` (the two files), ``n`` (variants scored), ``notes`` (what was
+        left out), ``strongest``: the *top* variants by max |diff|, as (Variant, target
+        name, diff).
     """
     genome = Genome(genome_path)
     variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)

@@ -223,13 +223,42 @@ def vanishing_gradient(
     checkpoint_dir: str | Path | None = ".",
     quiet: bool = False,
 ) -> VanishingResult:
-    """vgrad-rnn: SimpleRNN vs LSTM predicting the next char of 0^n 1^n blocks.
+    """SimpleRNN vs LSTM predicting the next character of 0^n 1^n blocks (vgrad-rnn).
 
-    The data come from *seed* (7: the slide script's own strings).  Each cell is
-    trained *repeats* times, from initialisation seeds seed, seed+1, ...; *jobs* > 1
-    trains that many runs at once in separate single-threaded processes.  Returns
-    test accuracy and input-gradient magnitudes at each epoch in *eval_at*.
     Checkpoints: ``vgrad_<cell>.keras``, or ``vgrad_<cell>_init<seed>.keras`` when repeated.
+
+    Parameters
+    ----------
+    cells : list of {"simplernn", "lstm"}
+        The cells to train, one unit each, as the slides do.
+    epochs : int, default=700
+        Training epochs (mse, adam).
+    eval_at : list of int, optional
+        Epochs at which test accuracy and input gradients are measured; default the
+        slides' 100/300/500/700 that fit in *epochs*, and the last.
+    batch_size : int, default=1000
+        Windows per batch.
+    n_seq, n_train : int, default=200, 150
+        Strings made, and how many of them train (the rest test).
+    seq_len, window : int, default=1000, 100
+        Bases per string, and per input window.
+    seed : int, default=7
+        The data (7: the slide script's own strings) and the first initialisation seed.
+    repeats : int, default=1
+        Runs per cell, from initialisation seeds seed, seed + 1, ...
+    jobs : int, default=1
+        Runs trained at once, each in its own single-threaded process.
+    checkpoint_dir : str or pathlib.Path, optional
+        Where the model files go; None writes none.
+    quiet : bool, default=False
+        No progress.
+
+    Returns
+    -------
+    VanishingResult
+        Every run, in the order (cell, initialisation seed): its test accuracy (0..1) and
+        input-gradient magnitudes ``|dh_100/dx_t|`` at each epoch of *eval_at*, and its
+        loss per epoch.
     """
     for c in cells:
         require(c in VGRAD_CELLS, f"cell must be one of {', '.join(VGRAD_CELLS)}, got {c!r}")
