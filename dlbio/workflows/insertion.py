@@ -48,16 +48,53 @@ def insert_motifs(
     progress: bool | str = False,
     sample: bool = False,
 ) -> dict:
-    """Each motif of *queries* (DNA words or JASPAR ids/names, dlbio.interpret.insertion.motif_word)
-    written into the same backgrounds (backgrounds_for) at 1-based *position*, or centred;
-    a JASPAR motif as its consensus, or with *sample* as a site drawn from its matrix for
-    each background (seeded, after the backgrounds);
-    writes a TSV with one row per motif and target (COLUMNS; per motif, targets by falling
-    mean diff).
+    """Which targets does a motif switch on?  Each motif written into the same backgrounds,
+    and the predictions before and after (dlbio insert-motif).
 
-    Returns {'path', 'backgrounds' (words), 'motifs': per motif {'label', 'word', 'sampled',
-    'start' (1-based), 'summary': dlbio.interpret.insertion.summarize (T,) arrays, 'order': targets by
-    falling diff}}.
+    Writes a TSV with one row per motif and target (COLUMNS; per motif, targets by
+    falling mean difference).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4).
+    queries : list of str
+        DNA words (A, C, G, T), inserted as they are, or JASPAR ids or names, inserted as
+        their consensus (dlbio.interpret.insertion.motif_word).
+    out : str or pathlib.Path
+        The TSV.
+    names : list of str, optional
+        The targets' names.
+    n : int, default=100
+        Backgrounds.
+    fasta : str or pathlib.Path, optional
+        Take the backgrounds from the first *n* records of this FASTA (each L bp); default
+        random sequences of GC fraction *gc* (backgrounds_for).
+    gc : float, default=0.41
+        GC fraction of random backgrounds.
+    position : int, optional
+        Where each motif starts (1-based); default centred.
+    both_strands : bool, default=False
+        Average each sequence's and its reverse complement's predictions.
+    seed : int, default=0
+        Random backgrounds, then sampled sites.
+    release : str, optional
+        The JASPAR release.
+    batch_size : int, default=256
+        Sequences per batch.
+    progress : bool or str, default=False
+        Show progress.
+    sample : bool, default=False
+        Insert a JASPAR motif as a site drawn from its matrix for each background, not its
+        consensus.
+
+    Returns
+    -------
+    dict
+        ``path``, ``backgrounds`` (what they are, in words), ``motifs``: per motif
+        ``label``, ``word``, ``sampled``, ``start`` (1-based), ``summary``
+        (dlbio.interpret.insertion.summarize: arrays shape=(T,)) and ``order`` (targets by
+        falling difference).
     """
     from dlbio.interpret.insertion import insertion_effects, motif_word, summarize
     from dlbio.utils.atomic import write_text

@@ -182,9 +182,55 @@ def discover(
     influence: int = 0,
     verify: bool = True,
 ) -> dict:
-    """dlbio motifs: write filters.meme, filters.tsv and filters.html under *out_dir*; with
-    *influence* N, also influence.tsv: each filter's influence on each target over the first
-    N positive sequences (dlbio.motifs.influence, write_influence)."""
+    """What the network learned: first-layer filters -> sites -> motifs -> JASPAR (dlbio motifs).
+
+    Each filter's sites in positive sequences (both strands, the DanQ authors' procedure)
+    make a count matrix, matched to JASPAR with Tomtom and against column-shuffled copies of
+    itself.  Writes ``filters.meme``, ``filters.tsv`` and ``filters.html`` under *out_dir*.
+
+    Parameters
+    ----------
+    model_path : str or pathlib.Path
+        A model on one-hot DNA whose first layer is a Conv1D.
+    data : str or pathlib.Path
+        A data folder (stores or .mat files) whose positive sequences are scanned.
+    out_dir : str or pathlib.Path
+        Where the report goes.
+    split : str, default="test"
+        Which split's sequences.
+    targets : list of int, optional
+        Sequences positive for these targets (1-based); default, for any.
+    release : str
+        The JASPAR release (bundled by pyjaspar).
+    q_threshold, max_shuffled_p : float, default=0.05
+        A match counts when Tomtom's q is below *q_threshold* and the share of *shuffles*
+        column-shuffled copies that match as well is below *max_shuffled_p*.
+    n_show : int, default=30
+        Filters shown in the HTML page.
+    min_sites : int, default=10
+        Filters with fewer sites are not compared.
+    limit : int, optional
+        Use the first N sequences of the split.
+    quiet : bool, default=False
+        No progress.
+    shuffles : int, default=99
+        Column shuffles per filter (0: Tomtom's q alone).
+    seed : int, default=0
+        The shuffles.
+    influence : int, default=0
+        With N > 0, also ``influence.tsv``: each filter's influence on each target over the
+        first N positive sequences (dlbio.motifs.influence).
+    verify : bool, default=True
+        Check stores against their checksums.
+
+    Returns
+    -------
+    dict
+        ``reports`` (one per filter), the files written (``meme``, ``tsv``, ``html``),
+        ``significant`` (the filters that count as matched) and their ``matched_names``,
+        ``n_sequences`` scanned, ``rule`` (the matching rule in words), ``n_q_alone``
+        (filters Tomtom's q alone would have matched); with *influence*, its table too.
+    """
     from dlbio.models.files import load_dna_model
     from dlbio.utils.progress import progress_mode
     from dlbio.workflows.danq_predict import open_sets
