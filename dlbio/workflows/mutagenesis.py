@@ -36,36 +36,72 @@ def mutagenesis(
     notes: Notes | None = None,
     strict: bool = False,
 ) -> list[dict]:
-    """dlbio mutagenesis: effects (L, 4) (A, C, G, T) of every substitution of FASTA records, or
-    of the windows around BED regions of *genome* (region_windows; named by column 4 or
-    chrom:start-end), on *target* (1-based), in probability or, with *log_odds*, in
-    log-odds, and each base's importance (L,).  Records: those named in *records*, every
-    one with *all_records*, else the first.  Writes ``<out>.tsv`` (+ ``.png``: importance
-    track, importance logo and heatmap of the *zoom* most important positions) for one
-    record, ``<out>.<id>.tsv`` etc. for several (characters of the id other than letters,
-    digits and ``._-`` become ``_``); *out* ending in .h5/.hdf5: one HDF5 file of every
-    record instead of the TSVs (dlbio.interpret.ism.effects_writer; figures named without the
-    suffix).  Several records: also ``<out>.summary.tsv`` (SUMMARY_COLUMNS), one row per
-    record.  *method* "ism" predicts every substitution (3 L predictions a record);
-    "gradient" estimates the same effects from one gradient a record
-    (dlbio.interpret.ism.gradient_effects), for many records.  *both_strands*: every prediction is the
-    mean over the sequence and its reverse complement.  *positions* "FIRST-LAST" (1-based,
-    inclusive; see position_span): only those positions are changed, the rest of each
-    sequence stays as context, and every table, figure and array covers those positions
-    (ISM then costs 3 predictions per position scanned, not per base of the sequence).
-    *seqlet_p*: also ``<out>.seqlets.tsv``, the stretches of bases that matter together in
-    each record (dlbio.interpret.seqlets.call_seqlets at that p-value, over all records' importance),
-    and the patterns that alike ones make (``<out>.patterns.tsv/.meme/.html``:
-    dlbio.workflows.seqlet_report).
+    """Saturation mutagenesis: the effect of every substitution of each record on one
+    target, and each base's importance (dlbio mutagenesis).
 
-    Returns per record {'id', 'target_name', 'prediction' (the record's own, a probability),
-    'length' (positions scanned), 'effects', 'importance' (None unless
-    *keep_arrays*: the command keeps none, so that tens of thousands of records do not
-    fill memory), 'zoom': (first, last) 1-based, 'strongest': (position 1-based, ref base,
-    alt base, change), 'tsv' (None with HDF5), 'png'}; with several records, the first
-    also has 'summary' (its path); with *seqlet_p*, the first also has what seqlet_report
-    returns ('seqlets', 'n_seqlets', 'motifs', 'patterns', ...).  The BED lines left out or
-    clipped are counted into *notes*; with *strict* any is an error.
+    Records come from a FASTA, or are the windows around BED regions of a genome
+    (region_windows; named by column 4 or chrom:start-end).  Writes ``<out>.tsv`` (+
+    ``.png``: importance track, importance logo and heatmap of the *zoom* most important
+    positions) for one record, ``<out>.<id>.tsv`` etc. for several (characters of the id
+    other than letters, digits and ``._-`` become ``_``) and ``<out>.summary.tsv``
+    (SUMMARY_COLUMNS), one row per record; *out* ending in .h5/.hdf5: one HDF5 file of every
+    record instead of the TSVs (dlbio.interpret.ism.effects_writer).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4).
+    fasta : str or pathlib.Path, optional
+        The records (each L bp); or give *bed* and *genome*.
+    records : list of str, optional
+        The records to scan, by id; default the first (or every one with *all_records*).
+    target : int
+        The output whose prediction changes (1-based).
+    out : str or pathlib.Path
+        The output stem, or an .h5 file.
+    names : list of str, optional
+        The targets' names.
+    zoom : int, default=60
+        Positions shown in the figure's logo and heatmap.
+    log_odds : bool, default=False
+        Effects in log-odds instead of probability.
+    all_records : bool, default=False
+        Scan every record.
+    png : bool, default=True
+        Draw the figures.
+    progress : bool or str, default=False
+        Show progress.
+    bed, genome : str or pathlib.Path, optional
+        Regions and the genome to cut their L-bp windows from.
+    method : {"ism", "gradient"}, default="ism"
+        "ism" predicts every substitution (3 L predictions a record); "gradient" estimates
+        the same effects from one input gradient a record (dlbio.interpret.ism.gradient_effects).
+    keep_arrays : bool, default=True
+        Return each record's arrays (the command keeps none, so that tens of thousands of
+        records do not fill memory).
+    both_strands : bool, default=False
+        Every prediction is the mean over the sequence and its reverse complement.
+    positions : str, optional
+        "FIRST-LAST" (1-based, inclusive; position_span): only those positions change, the
+        rest stays as context, and every table, figure and array covers them.
+    seqlet_p : float, optional
+        Also ``<out>.seqlets.tsv``, the stretches of bases that matter together
+        (dlbio.interpret.seqlets.call_seqlets at this p-value), and the patterns alike ones
+        make (``<out>.patterns.tsv/.meme/.html``: dlbio.workflows.seqlet_report).
+    notes : Notes, optional
+        Counts the BED lines left out or clipped.
+    strict : bool, default=False
+        Any BED line left out or clipped is an error.
+
+    Returns
+    -------
+    list of dict
+        Per record: ``id``, ``target_name``, ``prediction`` (its own, a probability),
+        ``length`` (positions scanned), ``effects`` shape=(length, 4) in A, C, G, T order and
+        ``importance`` shape=(length,) (None unless *keep_arrays*), ``zoom`` (first, last;
+        1-based), ``strongest`` (position, ref base, alt base, change), ``tsv`` (None with
+        HDF5) and ``png``.  With several records the first also has ``summary`` (its path);
+        with *seqlet_p*, what seqlet_report returns (``seqlets``, ``patterns``, ...).
     """
     import contextlib
 
