@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -9,9 +10,73 @@ import numpy as np
 from dlbio.data.targets import target_names_for
 from dlbio.utils.errors import DlbioError, require
 from dlbio.utils.notes import Notes
+from dlbio.utils.options import Options
 from dlbio.utils.progress import iterate
 from dlbio.workflows.genomics import output_stems, region_windows
 from dlbio.workflows.seqlet_report import SEQLET_MIN_LEN, seqlet_report
+
+
+@dataclass(frozen=True)
+class MutagenesisOptions(Options):
+    """How :func:`mutagenesis` scans and what it writes.
+
+    Attributes
+    ----------
+    names : list of str, optional
+        The targets' names.
+    zoom : int, default=60
+        Positions shown in the figure's logo and heatmap.
+    log_odds : bool, default=False
+        Effects in log-odds instead of probability.
+    all_records : bool, default=False
+        Scan every record.
+    png : bool, default=True
+        Draw the figures.
+    progress : bool or str, default=False
+        Show progress.
+    bed, genome : str or pathlib.Path, optional
+        Regions and the genome to cut their L-bp windows from, instead of a FASTA.
+    method : {"ism", "gradient"}, default="ism"
+        "ism" predicts every substitution (3 L predictions a record); "gradient" estimates
+        the same effects from one input gradient a record (dlbio.interpret.ism.gradient_effects).
+    keep_arrays : bool, default=True
+        Return each record's arrays (the command keeps none, so that tens of thousands of
+        records do not fill memory).
+    both_strands : bool, default=False
+        Every prediction is the mean over the sequence and its reverse complement.
+    positions : str, optional
+        "FIRST-LAST" (1-based, inclusive; position_span): only those positions change, the
+        rest stays as context, and every table, figure and array covers them.
+    seqlet_p : float, optional
+        Also ``<out>.seqlets.tsv``, the stretches of bases that matter together
+        (dlbio.interpret.seqlets.call_seqlets at this p-value), and the patterns alike ones
+        make (``<out>.patterns.tsv/.meme/.html``: dlbio.workflows.seqlet_report).
+    notes : Notes, optional
+        Counts the BED lines left out or clipped.
+    strict : bool, default=False
+        Any BED line left out or clipped is an error.
+    """
+
+    names: list[str] | None = None
+    zoom: int = 60
+    log_odds: bool = False
+    all_records: bool = False
+    png: bool = True
+    progress: bool | str = False
+    bed: str | Path | None = None
+    genome: str | Path | None = None
+    method: str = "ism"
+    keep_arrays: bool = True
+    both_strands: bool = False
+    positions: str | None = None
+    seqlet_p: float | None = None
+    notes: Notes | None = None
+    strict: bool = False
+
+    @property
+    def unit(self) -> str:
+        """What an effect is a change of: "log-odds" or "prediction"."""
+        return "log-odds" if self.log_odds else "prediction"
 
 
 def mutagenesis(
@@ -20,21 +85,8 @@ def mutagenesis(
     records: list[str] | None,
     target: int,
     out: str | Path,
-    names: list[str] | None = None,
-    zoom: int = 60,
-    log_odds: bool = False,
-    all_records: bool = False,
-    png: bool = True,
-    progress: bool | str = False,
-    bed: str | Path | None = None,
-    genome: str | Path | None = None,
-    method: str = "ism",
-    keep_arrays: bool = True,
-    both_strands: bool = False,
-    positions: str | None = None,
-    seqlet_p: float | None = None,
-    notes: Notes | None = None,
-    strict: bool = False,
+    options: MutagenesisOptions | None = None,
+    **overrides,
 ) -> list[dict]:
     """Saturation mutagenesis: the effect of every substitution of each record on one
     target, and each base's importance (dlbio mutagenesis).
@@ -59,39 +111,10 @@ def mutagenesis(
         The output whose prediction changes (1-based).
     out : str or pathlib.Path
         The output stem, or an .h5 file.
-    names : list of str, optional
-        The targets' names.
-    zoom : int, default=60
-        Positions shown in the figure's logo and heatmap.
-    log_odds : bool, default=False
-        Effects in log-odds instead of probability.
-    all_records : bool, default=False
-        Scan every record.
-    png : bool, default=True
-        Draw the figures.
-    progress : bool or str, default=False
-        Show progress.
-    bed, genome : str or pathlib.Path, optional
-        Regions and the genome to cut their L-bp windows from.
-    method : {"ism", "gradient"}, default="ism"
-        "ism" predicts every substitution (3 L predictions a record); "gradient" estimates
-        the same effects from one input gradient a record (dlbio.interpret.ism.gradient_effects).
-    keep_arrays : bool, default=True
-        Return each record's arrays (the command keeps none, so that tens of thousands of
-        records do not fill memory).
-    both_strands : bool, default=False
-        Every prediction is the mean over the sequence and its reverse complement.
-    positions : str, optional
-        "FIRST-LAST" (1-based, inclusive; position_span): only those positions change, the
-        rest stays as context, and every table, figure and array covers them.
-    seqlet_p : float, optional
-        Also ``<out>.seqlets.tsv``, the stretches of bases that matter together
-        (dlbio.interpret.seqlets.call_seqlets at this p-value), and the patterns alike ones
-        make (``<out>.patterns.tsv/.meme/.html``: dlbio.workflows.seqlet_report).
-    notes : Notes, optional
-        Counts the BED lines left out or clipped.
-    strict : bool, default=False
-        Any BED line left out or clipped is an error.
+    options : MutagenesisOptions, optional
+        How it scans and what it writes (the defaults when None).
+    **overrides
+        Fields of *options* to set (``zoom=30, log_odds=True``), as keywords.
 
     Returns
     -------
@@ -109,6 +132,11 @@ def mutagenesis(
     from dlbio.interpret.ism import effects_writer, importance
     from dlbio.predict import first_output, predict_index
     from dlbio.predict.tables import is_hdf5
+
+    o = MutagenesisOptions.merged(options, overrides)
+    names, log_odds, all_records, png, progress = o.names, o.log_odds, o.all_records, o.png, o.progress
+    bed, genome, method, both_strands = o.bed, o.genome, o.method, o.both_strands
+    zoom, positions, seqlet_p, notes, strict = o.zoom, o.positions, o.seqlet_p, o.notes, o.strict
 
     require(method in METHODS, f"method must be one of {', '.join(METHODS)}, got {method!r}")
     n = model.outputs[0].shape[-1]
@@ -138,7 +166,7 @@ def mutagenesis(
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
     effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False, span)
-    unit = "log-odds" if log_odds else "prediction"
+    unit = o.unit
     attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit, "both_strands": both_strands}
     scanned = slice(*span)
     importances = []  # (S,) float32 a record: the seqlets' null is every record's positions
@@ -162,14 +190,10 @@ def mutagenesis(
                     sequence[scanned],
                     eff,
                     imp,
-                    target,
-                    target_name,
+                    (target, target_name),
                     None if store else stem,
                     stem if png else None,
-                    zoom,
-                    METHODS[method],
-                    unit,
-                    keep_arrays,
+                    o,
                     span[0] + 1,
                 )
                 | {"prediction": float(predictions[k])}
@@ -216,19 +240,19 @@ def _record_result(
     sequence: str,
     eff: np.ndarray,
     imp: np.ndarray,
-    target: int,
-    target_name: str,
+    target: tuple[int, str],
     table_stem: str | None,
     figure_stem: str | None,
-    zoom: int,
-    title: str,
-    unit: str,
-    keep_arrays: bool,
+    options: MutagenesisOptions,
     first: int = 1,
 ) -> dict:
     """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary;
-    *sequence*, *eff* and *imp* start at position *first* (1-based) of the record."""
+    *sequence*, *eff* and *imp* start at position *first* (1-based) of the record; *target*
+    is (number 1-based, name)."""
     from dlbio.interpret.ism import ACGT, draw_mutagenesis, write_table, zoom_window
+
+    (target, target_name), zoom, keep_arrays = target, options.zoom, options.keep_arrays
+    title, unit = METHODS[options.method], options.unit
 
     tsv = write_table(eff, sequence, imp, f"{table_stem}.tsv", first) if table_stem else None
     figure = Path(f"{figure_stem}.png") if figure_stem else None
