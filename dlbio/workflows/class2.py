@@ -21,6 +21,7 @@ from dlbio.training.setup import make_optimizer
 from dlbio.training.weights import load_weights_into
 from dlbio.utils.atomic import atomic_path
 from dlbio.utils.errors import DlbioError, require
+from dlbio.utils.options import Options
 from dlbio.utils.progress import BAR, progress_mode
 
 
@@ -38,35 +39,12 @@ class DetectionResult:
         return float(np.mean(self.y_pred == self.y_test))
 
 
-def detect_motif(
-    cell: str,
-    *,
-    n_train: int = 1000,
-    n_test: int = 40,
-    length: int = 10,
-    motif: str = "111",
-    channels: int = 2,
-    kernel_size: int = 3,
-    epochs: int = 500,
-    batch_size: int = 32,
-    optimizer: str = "sgd",
-    learning_rate: float | None = None,
-    momentum: float = 0.0,
-    nesterov: bool = False,
-    checkpoint: str | Path | None = None,
-    load_weights: str | Path | None = None,
-    seed: int = 7,
-    quiet: bool = False,
-) -> DetectionResult:
-    """Train a detector of *motif* in random 0/1 strings (mdet-simplernn, mdet-conv1d).
+@dataclass(frozen=True)
+class DetectionOptions(Options):
+    """How :func:`detect_motif` makes its data and trains (the slides' values by default).
 
-    The data are the slides': random 0/1 strings, labelled 1 when *motif* occurs in them.
-    The whole model is saved to *checkpoint* after every epoch, atomically.
-
-    Parameters
+    Attributes
     ----------
-    cell : {"simplernn", "conv1d"}
-        SimpleRNN(channels) or Conv1D(channels, kernel_size, relu), then Flatten -> Dense(1, sigmoid).
     n_train, n_test : int, default=1000, 40
         Training and test strings.
     length : int, default=10
@@ -89,6 +67,40 @@ def detect_motif(
         Data, initial weights and batch order; a CPU run repeats exactly.
     quiet : bool, default=False
         No progress bar.
+    """
+
+    n_train: int = 1000
+    n_test: int = 40
+    length: int = 10
+    motif: str = "111"
+    channels: int = 2
+    kernel_size: int = 3
+    epochs: int = 500
+    batch_size: int = 32
+    optimizer: str = "sgd"
+    learning_rate: float | None = None
+    momentum: float = 0.0
+    nesterov: bool = False
+    checkpoint: str | Path | None = None
+    load_weights: str | Path | None = None
+    seed: int = 7
+    quiet: bool = False
+
+
+def detect_motif(cell: str, options: DetectionOptions | None = None, **overrides) -> DetectionResult:
+    """Train a detector of *motif* in random 0/1 strings (mdet-simplernn, mdet-conv1d).
+
+    The data are the slides': random 0/1 strings, labelled 1 when *motif* occurs in them.
+    The whole model is saved to *checkpoint* after every epoch, atomically.
+
+    Parameters
+    ----------
+    cell : {"simplernn", "conv1d"}
+        SimpleRNN(channels) or Conv1D(channels, kernel_size, relu), then Flatten -> Dense(1, sigmoid).
+    options : DetectionOptions, optional
+        The data, model size and training (the slides' when None).
+    **overrides
+        Fields of *options* to set (``epochs=20, seed=3``), as keywords.
 
     Returns
     -------
@@ -96,6 +108,11 @@ def detect_motif(
         ``y_pred`` and ``y_test``, shape=(n_test,) uint8, the loss per epoch, the
         checkpoint's path, and ``accuracy``.
     """
+    o = DetectionOptions.merged(options, overrides)
+    n_train, n_test, length, motif = o.n_train, o.n_test, o.length, o.motif
+    channels, kernel_size, epochs, batch_size = o.channels, o.kernel_size, o.epochs, o.batch_size
+    optimizer, learning_rate, momentum, nesterov = o.optimizer, o.learning_rate, o.momentum, o.nesterov
+    checkpoint, load_weights, seed, quiet = o.checkpoint, o.load_weights, o.seed, o.quiet
     require(
         cell != "conv1d" or kernel_size <= length,
         f"--kernel-size {kernel_size} is longer than the strings (--length {length})",
