@@ -128,7 +128,7 @@ def motifs_cmd(
     quiet,
 ):
     from dlbio.motifs.tomtom import compiled, numba_cache_dir
-    from dlbio.workflows.motifs import discover
+    from dlbio.workflows.motifs import MotifReportOptions, discover
 
     cache = numba_cache_dir()
     if not compiled(cache):
@@ -138,19 +138,21 @@ def motifs_cmd(
         model_path or default_model("DanQ"),
         data or default_data(),
         out_dir,
-        split,
-        tlist,
-        release,
-        q_threshold,
-        n_show,
-        min_sites,
-        subset,
-        quiet,
-        shuffles,
-        max_shuffled_p,
-        seed,
-        influence,
-        verify,
+        MotifReportOptions(
+            split=split,
+            targets=tlist,
+            release=release,
+            q_threshold=q_threshold,
+            n_show=n_show,
+            min_sites=min_sites,
+            limit=subset,
+            quiet=quiet,
+            shuffles=shuffles,
+            max_shuffled_p=max_shuffled_p,
+            seed=seed,
+            influence=influence,
+            verify=verify,
+        ),
     )
     n = len(res["reports"])
     click.echo(

@@ -16,6 +16,7 @@ from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
 from dlbio.motifs.meme import write_meme
 from dlbio.utils.atomic import write_text
 from dlbio.utils.errors import require
+from dlbio.utils.options import Options
 
 
 @dataclass
@@ -164,38 +165,12 @@ def write_influence(
     return {"influence": write_text(path, "\n".join(rows) + "\n"), "per_filter": per_filter, "strongest": strongest}
 
 
-def discover(
-    model_path: str | Path,
-    data: str | Path,
-    out_dir: str | Path,
-    split: str = "test",
-    targets: list[int] | None = None,
-    release: str = jaspar.DEFAULT_RELEASE,
-    q_threshold: float = 0.05,
-    n_show: int = 30,
-    min_sites: int = 10,
-    limit: int | None = None,
-    quiet: bool = False,
-    shuffles: int = 99,
-    max_shuffled_p: float = 0.05,
-    seed: int = 0,
-    influence: int = 0,
-    verify: bool = True,
-) -> dict:
-    """What the network learned: first-layer filters -> sites -> motifs -> JASPAR (dlbio motifs).
+@dataclass(frozen=True)
+class MotifReportOptions(Options):
+    """Which sequences :func:`discover` scans and how it matches filters to JASPAR.
 
-    Each filter's sites in positive sequences (both strands, the DanQ authors' procedure)
-    make a count matrix, matched to JASPAR with Tomtom and against column-shuffled copies of
-    itself.  Writes ``filters.meme``, ``filters.tsv`` and ``filters.html`` under *out_dir*.
-
-    Parameters
+    Attributes
     ----------
-    model_path : str or pathlib.Path
-        A model on one-hot DNA whose first layer is a Conv1D.
-    data : str or pathlib.Path
-        A data folder (stores or .mat files) whose positive sequences are scanned.
-    out_dir : str or pathlib.Path
-        Where the report goes.
     split : str, default="test"
         Which split's sequences.
     targets : list of int, optional
@@ -222,6 +197,48 @@ def discover(
         first N positive sequences (dlbio.motifs.influence).
     verify : bool, default=True
         Check stores against their checksums.
+    """
+
+    split: str = "test"
+    targets: list[int] | None = None
+    release: str = jaspar.DEFAULT_RELEASE
+    q_threshold: float = 0.05
+    n_show: int = 30
+    min_sites: int = 10
+    limit: int | None = None
+    quiet: bool = False
+    shuffles: int = 99
+    max_shuffled_p: float = 0.05
+    seed: int = 0
+    influence: int = 0
+    verify: bool = True
+
+
+def discover(
+    model_path: str | Path,
+    data: str | Path,
+    out_dir: str | Path,
+    options: MotifReportOptions | None = None,
+    **overrides,
+) -> dict:
+    """What the network learned: first-layer filters -> sites -> motifs -> JASPAR (dlbio motifs).
+
+    Each filter's sites in positive sequences (both strands, the DanQ authors' procedure)
+    make a count matrix, matched to JASPAR with Tomtom and against column-shuffled copies of
+    itself.  Writes ``filters.meme``, ``filters.tsv`` and ``filters.html`` under *out_dir*.
+
+    Parameters
+    ----------
+    model_path : str or pathlib.Path
+        A model on one-hot DNA whose first layer is a Conv1D.
+    data : str or pathlib.Path
+        A data folder (stores or .mat files) whose positive sequences are scanned.
+    out_dir : str or pathlib.Path
+        Where the report goes.
+    options : MotifReportOptions, optional
+        Which sequences, and the matching rule (the defaults when None).
+    **overrides
+        Fields of *options* to set (``shuffles=0, influence=100``), as keywords.
 
     Returns
     -------
@@ -231,6 +248,11 @@ def discover(
         ``n_sequences`` scanned, ``rule`` (the matching rule in words), ``n_q_alone``
         (filters Tomtom's q alone would have matched); with *influence*, its table too.
     """
+    o = MotifReportOptions.merged(options, overrides)
+    split, targets, release, q_threshold = o.split, o.targets, o.release, o.q_threshold
+    n_show, min_sites, limit, quiet = o.n_show, o.min_sites, o.limit, o.quiet
+    shuffles, max_shuffled_p, seed, influence = o.shuffles, o.max_shuffled_p, o.seed, o.influence
+    verify = o.verify
     from dlbio.models.files import load_dna_model
     from dlbio.utils.progress import progress_mode
     from dlbio.workflows.danq_predict import open_sets
