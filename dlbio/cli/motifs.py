@@ -241,7 +241,7 @@ def insert_motif_cmd(
     model_path, queries, data, n, fasta, gc, position, sample, both_strands, release, seed, batch_size, out, quiet
 ):
     from dlbio.utils.progress import progress_mode
-    from dlbio.workflows.insertion import insert_motifs
+    from dlbio.workflows.insertion import InsertionOptions, insert_motifs
 
     model, names = model_and_names(model_path, data)
     res = insert_motifs(
@@ -249,16 +249,18 @@ def insert_motif_cmd(
         list(queries),
         out,
         names,
-        n,
-        fasta,
-        gc,
-        position,
-        both_strands,
-        seed,
-        release,
-        batch_size,
-        progress_mode(quiet),
-        sample,
+        InsertionOptions(
+            n=n,
+            fasta=fasta,
+            gc=gc,
+            position=position,
+            both_strands=both_strands,
+            seed=seed,
+            release=release,
+            batch_size=batch_size,
+            progress=progress_mode(quiet),
+            sample=sample,
+        ),
     )
     for m in res["motifs"]:
         s = m["summary"]

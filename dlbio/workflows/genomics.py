@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,7 @@ from dlbio.data.targets import target_names_for
 from dlbio.predict.variants import read_vcf, score_variants, summary_writer, variant_writer
 from dlbio.utils.errors import require
 from dlbio.utils.notes import Notes
+from dlbio.utils.options import Options
 from dlbio.utils.progress import counter
 
 
@@ -238,20 +241,49 @@ def predict_track(
     }
 
 
+@dataclass(frozen=True)
+class VariantOptions(Options):
+    """How :func:`score_vcf` reads the VCF and scores its variants.
+
+    Attributes
+    ----------
+    both_strands : bool, default=False
+        Average each window's and its reverse complement's predictions.
+    skip_mismatch : bool, default=False
+        Leave out (and count) a variant whose REF differs from the genome, instead of
+        stopping at it.
+    warn : callable, optional
+        Called with the message of each REF mismatch skipped (the CLI prints them).
+    progress : bool or str, default=False
+        Show progress.
+    targets : list of int, optional
+        Keep only these targets (1-based).
+    chunk : int, default=4096
+        Variants per batch of windows.
+    top : int, default=5
+        How many of the strongest variants to return.
+    strict : bool, default=False
+        A record left out (a chromosome the genome lacks, a symbolic allele, ...) is an error.
+    """
+
+    both_strands: bool = False
+    skip_mismatch: bool = False
+    warn: Callable[[str], None] | None = None
+    progress: bool | str = False
+    targets: list[int] | None = None
+    chunk: int = 4096
+    top: int = 5
+    strict: bool = False
+
+
 def score_vcf(
     model,
     vcf: str | Path,
     genome_path: str | Path,
     out: str | Path,
     names: list[str] | None = None,
-    both_strands: bool = False,
-    skip_mismatch: bool = False,
-    warn=None,
-    progress: bool | str = False,
-    targets: list[int] | None = None,
-    chunk: int = 4096,
-    top: int = 5,
-    strict: bool = False,
+    options: VariantOptions | None = None,
+    **overrides,
 ) -> dict:
     """Score the variants of a VCF: per variant and target, the reference and alternative
     allele's probabilities, their difference and log-odds difference (dlbio variants).
@@ -274,23 +306,10 @@ def score_vcf(
         and ``alt_prob`` shape=(V, T) float32 and the variant columns.
     names : list of str, optional
         The targets' names (dlbio.data.targets.target_names_for).
-    both_strands : bool, default=False
-        Average each window's and its reverse complement's predictions.
-    skip_mismatch : bool, default=False
-        Leave out (and count) a variant whose REF differs from the genome, instead of
-        stopping at it.
-    warn : callable, optional
-        Called with the message of each REF mismatch skipped (the CLI prints them).
-    progress : bool or str, default=False
-        Show progress.
-    targets : list of int, optional
-        Keep only these targets (1-based).
-    chunk : int, default=4096
-        Variants per batch of windows.
-    top : int, default=5
-        How many of the strongest variants to return.
-    strict : bool, default=False
-        A record left out (a chromosome the genome lacks, a symbolic allele, ...) is an error.
+    options : VariantOptions, optional
+        How :func:`score_vcf` reads the VCF and scores its variants (the defaults when None).
+    **overrides
+        Fields of *options* to set (``chunk=1024, strict=True``), as keywords.
 
     Returns
     -------
@@ -299,6 +318,9 @@ def score_vcf(
         left out), ``strongest``: the *top* variants by max |diff|, as (Variant, target
         name, diff).
     """
+    o = VariantOptions.merged(options, overrides)
+    both_strands, skip_mismatch, warn, progress = o.both_strands, o.skip_mismatch, o.warn, o.progress
+    targets, chunk, top, strict = o.targets, o.chunk, o.top, o.strict
     genome = Genome(genome_path)
     variants, notes = read_vcf(vcf, genome, skip_mismatch, warn)
     notes.refuse_if(strict, str(vcf))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from dlbio.data.targets import target_names_for
 from dlbio.utils.errors import require
+from dlbio.utils.options import Options
 
 COLUMNS = ("motif", "word", "start", "target", "name", "background", "with_motif", "diff", "log_odds_diff", "rose")
 
@@ -32,39 +34,12 @@ def backgrounds_for(
     return random_bases(rng, n, length, gc), f"{n} random sequences ({gc:.0%} GC)"
 
 
-def insert_motifs(
-    model,
-    queries: list[str],
-    out: str | Path,
-    names: list[str] | None = None,
-    n: int = 100,
-    fasta: str | Path | None = None,
-    gc: float = 0.41,
-    position: int | None = None,
-    both_strands: bool = False,
-    seed: int = 0,
-    release: str | None = None,
-    batch_size: int = 256,
-    progress: bool | str = False,
-    sample: bool = False,
-) -> dict:
-    """Which targets does a motif switch on?  Each motif written into the same backgrounds,
-    and the predictions before and after (dlbio insert-motif).
+@dataclass(frozen=True)
+class InsertionOptions(Options):
+    """The backgrounds :func:`insert_motifs` writes motifs into, and how it predicts.
 
-    Writes a TSV with one row per motif and target (COLUMNS; per motif, targets by
-    falling mean difference).
-
-    Parameters
+    Attributes
     ----------
-    model : keras.Model
-        Any model on one-hot DNA, shape=(L, 4).
-    queries : list of str
-        DNA words (A, C, G, T), inserted as they are, or JASPAR ids or names, inserted as
-        their consensus (dlbio.interpret.insertion.motif_word).
-    out : str or pathlib.Path
-        The TSV.
-    names : list of str, optional
-        The targets' names.
     n : int, default=100
         Backgrounds.
     fasta : str or pathlib.Path, optional
@@ -87,6 +62,49 @@ def insert_motifs(
     sample : bool, default=False
         Insert a JASPAR motif as a site drawn from its matrix for each background, not its
         consensus.
+    """
+
+    n: int = 100
+    fasta: str | Path | None = None
+    gc: float = 0.41
+    position: int | None = None
+    both_strands: bool = False
+    seed: int = 0
+    release: str | None = None
+    batch_size: int = 256
+    progress: bool | str = False
+    sample: bool = False
+
+
+def insert_motifs(
+    model,
+    queries: list[str],
+    out: str | Path,
+    names: list[str] | None = None,
+    options: InsertionOptions | None = None,
+    **overrides,
+) -> dict:
+    """Which targets does a motif switch on?  Each motif written into the same backgrounds,
+    and the predictions before and after (dlbio insert-motif).
+
+    Writes a TSV with one row per motif and target (COLUMNS; per motif, targets by
+    falling mean difference).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4).
+    queries : list of str
+        DNA words (A, C, G, T), inserted as they are, or JASPAR ids or names, inserted as
+        their consensus (dlbio.interpret.insertion.motif_word).
+    out : str or pathlib.Path
+        The TSV.
+    names : list of str, optional
+        The targets' names.
+    options : InsertionOptions, optional
+        The backgrounds :func:`insert_motifs` writes motifs into, and how it predicts (the defaults when None).
+    **overrides
+        Fields of *options* to set (``n=50, seed=3``), as keywords.
 
     Returns
     -------
@@ -96,6 +114,10 @@ def insert_motifs(
         (dlbio.interpret.insertion.summarize: arrays shape=(T,)) and ``order`` (targets by
         falling difference).
     """
+    o = InsertionOptions.merged(options, overrides)
+    n, fasta, gc, position = o.n, o.fasta, o.gc, o.position
+    both_strands, seed, release, batch_size = o.both_strands, o.seed, o.release, o.batch_size
+    progress, sample = o.progress, o.sample
     from dlbio.interpret.insertion import insertion_effects, motif_word, summarize
     from dlbio.utils.atomic import write_text
 

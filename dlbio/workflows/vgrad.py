@@ -20,6 +20,7 @@ from dlbio.models import toy
 from dlbio.training.callbacks import EpochProgress, ProgressLines, save_model
 from dlbio.utils.atomic import write_text
 from dlbio.utils.errors import require
+from dlbio.utils.options import Options
 from dlbio.utils.processes import map_in_processes, report_progress
 from dlbio.utils.progress import BAR, LINES, normalise, progress_mode
 
@@ -207,30 +208,12 @@ def default_eval_epochs(epochs: int) -> list[int]:
     return sorted({e for e in (100, 300, 500, 700) if e <= epochs} | {epochs})
 
 
-def vanishing_gradient(
-    cells: list[str],
-    *,
-    epochs: int = 700,
-    eval_at: list[int] | None = None,
-    batch_size: int = 1000,
-    n_seq: int = 200,
-    n_train: int = 150,
-    seq_len: int = 1000,
-    window: int = 100,
-    seed: int = 7,
-    repeats: int = 1,
-    jobs: int = 1,
-    checkpoint_dir: str | Path | None = ".",
-    quiet: bool = False,
-) -> VanishingResult:
-    """SimpleRNN vs LSTM predicting the next character of 0^n 1^n blocks (vgrad-rnn).
+@dataclass(frozen=True)
+class VgradOptions(Options):
+    """How :func:`vanishing_gradient` makes its data and trains each cell (the slides' values by default).
 
-    Checkpoints: ``vgrad_<cell>.keras``, or ``vgrad_<cell>_init<seed>.keras`` when repeated.
-
-    Parameters
+    Attributes
     ----------
-    cells : list of {"simplernn", "lstm"}
-        The cells to train, one unit each, as the slides do.
     epochs : int, default=700
         Training epochs (mse, adam).
     eval_at : list of int, optional
@@ -252,6 +235,39 @@ def vanishing_gradient(
         Where the model files go; None writes none.
     quiet : bool, default=False
         No progress.
+    """
+
+    epochs: int = 700
+    eval_at: list[int] | None = None
+    batch_size: int = 1000
+    n_seq: int = 200
+    n_train: int = 150
+    seq_len: int = 1000
+    window: int = 100
+    seed: int = 7
+    repeats: int = 1
+    jobs: int = 1
+    checkpoint_dir: str | Path | None = "."
+    quiet: bool = False
+
+
+def vanishing_gradient(
+    cells: list[str],
+    options: VgradOptions | None = None,
+    **overrides,
+) -> VanishingResult:
+    """SimpleRNN vs LSTM predicting the next character of 0^n 1^n blocks (vgrad-rnn).
+
+    Checkpoints: ``vgrad_<cell>.keras``, or ``vgrad_<cell>_init<seed>.keras`` when repeated.
+
+    Parameters
+    ----------
+    cells : list of {"simplernn", "lstm"}
+        The cells to train, one unit each, as the slides do.
+    options : VgradOptions, optional
+        How it makes its data and trains each cell (the slides' values when None).
+    **overrides
+        Fields of *options* to set (``epochs=100, repeats=4``), as keywords.
 
     Returns
     -------
@@ -260,6 +276,10 @@ def vanishing_gradient(
         input-gradient magnitudes ``|dh_100/dx_t|`` at each epoch of *eval_at*, and its
         loss per epoch.
     """
+    o = VgradOptions.merged(options, overrides)
+    epochs, eval_at, batch_size, n_seq = o.epochs, o.eval_at, o.batch_size, o.n_seq
+    n_train, seq_len, window, seed = o.n_train, o.seq_len, o.window, o.seed
+    repeats, jobs, checkpoint_dir, quiet = o.repeats, o.jobs, o.checkpoint_dir, o.quiet
     for c in cells:
         require(c in VGRAD_CELLS, f"cell must be one of {', '.join(VGRAD_CELLS)}, got {c!r}")
     require(repeats >= 1 and jobs >= 1, f"--repeats and --jobs must be at least 1, got {repeats} and {jobs}")
