@@ -55,3 +55,19 @@ def test_imports_run_downward_only():
             if target in ALLOWED and target not in ALLOWED[layer]:
                 wrong.append(f"{path.relative_to(PACKAGE)} imports dlbio.{target}")
     assert wrong == []
+
+
+def test_no_function_outside_the_commands_takes_more_than_12_parameters():
+    """Run parameters travel as option objects (RunConfig, MutagenesisOptions, ...), not as
+    long argument lists; the click commands, one parameter per option, are the exception."""
+    long = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.relative_to(PACKAGE).parts[0] == "cli":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                a = node.args
+                count = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs) + bool(a.vararg) + bool(a.kwarg)
+                if count > 12:
+                    long.append(f"{path.relative_to(PACKAGE)}:{node.name} ({count})")
+    assert long == []
