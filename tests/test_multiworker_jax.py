@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from conftest import BACKEND
 
+from dlbio.utils.errors import DlbioError
 from dlbio.utils.resources import tiny_deepsea
 
 pytestmark = pytest.mark.skipif(BACKEND != "jax", reason="JAX's distributed runtime: the JAX run of the suite")
@@ -162,3 +163,27 @@ def test_multi_worker_in_the_batch_shell_is_a_clear_error(tmp_path):
     )
     assert res.returncode == 2, res.stderr[-800:]
     assert res.stderr.strip().splitlines()[-1].startswith("error: --multi-worker: this SLURM job has 2 tasks")
+
+
+def test_a_slurm_step_is_read_as_jax_reads_it(monkeypatch):
+    """Under srun: the coordinator is the step's first node, the port comes from the job id,
+    and each process takes every GPU its node shows it (JAX alone would give it one)."""
+    from dlbio.backend import jax_only
+
+    step = {
+        "SLURM_JOB_ID": "4242",
+        "SLURM_STEP_NODELIST": "cn[0858-0859]",
+        "SLURM_NTASKS": "2",
+        "SLURM_PROCID": "1",
+        "SLURM_LOCALID": "0",
+    }
+    for key, value in step.items():
+        monkeypatch.setenv(key, value)
+    assert jax_only._slurm_cluster(5) == ("cn0858:61586", 2, 1)  # 4242 % 4096 + 61440
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1,2,3")
+    assert jax_only._local_gpu_ids() == [0, 1, 2, 3]
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert jax_only._local_gpu_ids() is None
+    monkeypatch.delenv("SLURM_STEP_NODELIST")
+    with pytest.raises(DlbioError, match="not inside a SLURM step"):
+        jax_only._slurm_cluster(5)
