@@ -76,7 +76,7 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source
-    from dlbio.training.callbacks import ProgressLines, step_decay
+    from dlbio.training.callbacks import ProgressLines, binary_crossentropy, step_decay
     from dlbio.utils.progress import LINES, progress_mode
 
     t, out, optimizer = config.training, config.output, model.optimizer
@@ -113,7 +113,7 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
     _agree_on_start(strategy, (state.epoch, state.step), state_path)
     if state.epoch >= epochs or state.wait >= patience:  # finished: all epochs, or stopped early
         return {}
-    valid_labels = read_all(valid_set)[1].astype(np.float32)
+    valid_labels = read_all(valid_set)[1]
     n_steps = steps_per_epoch(train_set, batch_size)
     history = {"loss": [], "val_loss": []}
     best, wait = state.best_val_loss, state.wait
@@ -152,8 +152,7 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
                 if chief:
                     save_state(model, state_path, state)
                 raise Preempted(state_path, state)
-            pred = np.clip(predict_source(model, valid_set, 1024), 1e-7, 1 - 1e-7)
-            val = float(-np.mean(valid_labels * np.log(pred) + (1 - valid_labels) * np.log(1 - pred)))
+            val = binary_crossentropy(valid_labels, predict_source(model, valid_set, 1024))
             history["loss"].append(total / n)
             history["val_loss"].append(val)
             if chief:
