@@ -14,6 +14,8 @@ import pytest
 from dlbio.utils.resources import tiny_deepsea
 
 TINY = tiny_deepsea()
+# A DanQ of a few parameters on the first 100 sequences of the bundled set (runs take seconds).
+SMALL_MODEL = ["-d", TINY, "-f", 8, "-k", 9, "--lstm-units", 4, "--dense-units", 8, "-b", 50, "-n", 100]
 ARGS = [
     "-d",
     str(TINY),
@@ -98,20 +100,7 @@ def test_resume_refuses_changed_options(tmp_path, run_cli):
     from dlbio.cli.danq import danq_train
 
     small = [
-        "-d",
-        TINY,
-        "-f",
-        8,
-        "-k",
-        9,
-        "--lstm-units",
-        4,
-        "--dense-units",
-        8,
-        "-b",
-        50,
-        "-n",
-        100,
+        *SMALL_MODEL,
         "-e",
         1,
         "-o",
@@ -137,20 +126,7 @@ def test_resume_after_early_stopping_trains_no_more(tmp_path, run_cli):
     from dlbio.training.resume import read_state, save_state
 
     small = [
-        "-d",
-        TINY,
-        "-f",
-        8,
-        "-k",
-        9,
-        "--lstm-units",
-        4,
-        "--dense-units",
-        8,
-        "-b",
-        50,
-        "-n",
-        100,
+        *SMALL_MODEL,
         "-o",
         "",
         "-q",
@@ -188,20 +164,7 @@ def test_sigterm_after_the_last_batch_still_stops_the_job(tmp_path, run_cli, mon
 
     monkeypatch.setattr(callbacks.ValidationAUC, "on_epoch_end", validate_then_signal)
     small = [
-        "-d",
-        TINY,
-        "-f",
-        8,
-        "-k",
-        9,
-        "--lstm-units",
-        4,
-        "--dense-units",
-        8,
-        "-b",
-        50,
-        "-n",
-        100,
+        *SMALL_MODEL,
         "-q",
         "--out-dir",
         tmp_path,
@@ -233,20 +196,7 @@ def test_mixed_precision_resume_equals_uninterrupted(tmp_path, run_cli):
     from dlbio.cli.danq import danq_train
 
     small = [
-        "-d",
-        TINY,
-        "-f",
-        8,
-        "-k",
-        9,
-        "--lstm-units",
-        4,
-        "--dense-units",
-        8,
-        "-b",
-        50,
-        "-n",
-        100,
+        *SMALL_MODEL,
         "-o",
         "",
         "-q",
@@ -380,20 +330,7 @@ def test_signal_with_an_epochs_last_batch_stops_at_the_boundary(tmp_path, run_cl
     from dlbio.training import callbacks
 
     small = [
-        "-d",
-        TINY,
-        "-f",
-        8,
-        "-k",
-        9,
-        "--lstm-units",
-        4,
-        "--dense-units",
-        8,
-        "-b",
-        50,
-        "-n",
-        100,
+        *SMALL_MODEL,
         "-o",
         "",
         "-q",
