@@ -324,18 +324,3 @@ def test_slurm_cluster_on_nodes_without_gpus(monkeypatch):
     assert os.environ["CUDA_VISIBLE_DEVICES"] == ""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")  # a GPU node: the resolver's own sharing
     assert slurm_gpu_options() == {}
-
-
-def test_multi_worker_without_srun_is_a_clear_error(tmp_path):
-    env = {**_env(), "SLURM_NTASKS": "2", "SLURM_JOB_ID": "7"}
-    env.pop("SLURM_STEP_NUM_TASKS", None)
-    res = subprocess.run(
-        [sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert res.returncode == 2, res.stderr[-800:]
-    assert res.stderr.strip().splitlines()[-1].startswith("error: --multi-worker: this SLURM job has 2 tasks")
-    assert "Traceback" not in res.stderr

@@ -1,6 +1,7 @@
 """--multi-worker on JAX: two processes on 127.0.0.1 (JAX's distributed runtime, gloo between
 CPU processes), as two SLURM tasks would run; the JAX run of the suite runs these."""
 
+import importlib.util
 import json
 import os
 import signal
@@ -151,8 +152,12 @@ def test_a_missing_coordinator_is_a_clear_error_not_a_hang(tmp_path):
     assert "Traceback" not in res.stderr and time.time() - t0 < 60
 
 
-def test_multi_worker_in_the_batch_shell_is_a_clear_error(tmp_path):
-    env = {**_env(), "SLURM_NTASKS": "2", "SLURM_JOB_ID": "7"}
+@pytest.mark.parametrize("backend", ["jax", "tensorflow"])
+def test_multi_worker_in_the_batch_shell_is_a_clear_error(tmp_path, backend):
+    """The one check (strategy.check_slurm_step) on both backends' --multi-worker paths."""
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    env = {**_env(), "KERAS_BACKEND": backend, "SLURM_NTASKS": "2", "SLURM_JOB_ID": "7"}
     env.pop("SLURM_STEP_NUM_TASKS", None)
     res = subprocess.run(
         [sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)],
@@ -163,6 +168,7 @@ def test_multi_worker_in_the_batch_shell_is_a_clear_error(tmp_path):
     )
     assert res.returncode == 2, res.stderr[-800:]
     assert res.stderr.strip().splitlines()[-1].startswith("error: --multi-worker: this SLURM job has 2 tasks")
+    assert "Traceback" not in res.stderr
 
 
 def test_a_slurm_step_is_read_as_jax_reads_it(monkeypatch):
