@@ -356,3 +356,23 @@ def test_signal_with_an_epochs_last_batch_stops_at_the_boundary(tmp_path, run_cl
     run_cli(danq_train, [*small, "--out-dir", tmp_path / "broken", "--resume"])
     logs = [(tmp_path / d / "checkpoints" / "bestmodel.DanQ.log.csv").read_text() for d in ("straight", "broken")]
     assert logs[0] == logs[1]
+
+
+def test_a_signal_that_lands_during_the_agreement_is_not_lost(tmp_path):
+    """Several processes agree on stopping through a collective; a TERM that arrives while this
+    process waits in it (the chief saving the state) must count at the next agreement."""
+    import signal
+
+    from dlbio.training.resume import Preemption, TrainState
+
+    calls = []
+
+    def all_gather_any(flag):  # the other process heard nothing; the TERM lands during the first call
+        calls.append(flag)
+        if len(calls) == 1:
+            preemption._handler(signal.SIGTERM, None)
+        return flag
+
+    preemption = Preemption(tmp_path / "s.keras", TrainState(), None, None, 50, any_process=all_gather_any)
+    assert preemption._stop() is False  # the agreement made before the signal
+    assert preemption._stop() is True and calls == [False, True]  # told at the next one

@@ -229,10 +229,17 @@ class Preemption(keras.callbacks.Callback):
                 var.assign(value)
 
     def _stop(self) -> bool:
-        """Was any process signalled?  With several processes, all of them ask together."""
-        if self.any_process is not None:
-            self.signalled = self.any_process(self.signalled)
-        return self.signalled
+        """Was any process signalled?  With several processes, all of them ask together.
+
+        The agreed answer never clears this process's own flag: a signal that lands while the
+        process waits in the collective (at an epoch end, while the chief saves the state)
+        sets the flag after the answer was made, and is told at the next agreement.
+        """
+        if self.any_process is None:
+            return self.signalled
+        agreed = self.any_process(self.signalled)
+        self.signalled = self.signalled or agreed
+        return agreed
 
     def on_train_batch_end(self, batch, logs=None):
         self.state.step += 1
