@@ -30,6 +30,9 @@ _JOBS = {
     "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),  # dlbio variants
     "mutagenesis": ("dlbio.workflows.mutagenesis", "mutagenesis"),  # dlbio mutagenesis
     "insert_motifs": ("dlbio.workflows.insertion", "insert_motifs"),  # dlbio insert-motif
+    "attribute": ("dlbio.workflows.attribution", "attribute"),  # dlbio attribute
+    "modisco": ("dlbio.workflows.modisco", "modisco"),  # dlbio modisco
+    "fimo": ("dlbio.workflows.fimo", "fimo"),  # dlbio fimo
 }
 # The same jobs under their command's name, where that name is free: dlbio.predict and
 # dlbio.motifs are packages, and import is Python's.

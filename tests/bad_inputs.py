@@ -113,6 +113,11 @@ def make_fixtures(d: Path) -> None:
     (d / "ten.fa").write_text("".join(f">r{i}\n" + "ACGT" * 10 + "\n" for i in range(10)))
     (d / "text_first.fa").write_text("ACGT\n>x\n" + "ACGT" * 50 + "\n")
     (d / "log.csv").write_text("epoch,loss,val_loss\n0,0.5,0.6\n")
+    eye = np.eye(4, dtype=np.float32)
+    np.savez_compressed(d / "ohe.npz", eye[rng.integers(0, 4, (5, 200))].transpose(0, 2, 1))
+    np.savez_compressed(d / "attr150.npz", np.zeros((5, 4, 150), np.float32))
+    np.savez_compressed(d / "attr_flat.npz", np.zeros((5, 200), np.float32))
+    (d / "half.meme").write_text("MEME version 4\n\nMOTIF m1\nletter-probability matrix: alength= 4 w= 3\n0.25 0.25\n")
     (d / "some_other_chroms.bed").write_text("chr1\t1000\t1500\nchrX\t100\t500\n")
     for name in ("mixed", "names9", "codes9", "bitflip"):
         convert(tiny, d / name, ("train", "valid", "test"))
@@ -250,7 +255,7 @@ def cases() -> list[tuple[str, str, list]]:
         ("motifs --shuffles negative", "motifs", ["-w", "tiny.keras", "-d", tiny, "--shuffles", "-1"]),
         ("motifs --influence negative", "motifs", ["-w", "tiny.keras", "-d", tiny, "--influence", "-5"]),
         (
-            "motifs with too few shuffles to reach --max-shuffled-p",
+            "motifs with too few shuffles to fit their tail",
             "motifs",
             ["-w", "tiny.keras", "-d", tiny, "--shuffles", "9"],
         ),
@@ -497,4 +502,37 @@ def cases() -> list[tuple[str, str, list]]:
             "variants",
             ["--vcf", "other_chrom.vcf", "-g", gen, "-w", "tiny.keras", "--strict"],
         ),
+        (
+            "attribute a target that does not exist",
+            "attribute",
+            ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "9"],
+        ),
+        (
+            "attribute a target name no targets.tsv knows",
+            "attribute",
+            ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "CTCF"],
+        ),
+        (
+            "attribute sequences of the wrong length",
+            "attribute",
+            ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "1"],
+        ),
+        (
+            "attribute a split of sequences of the wrong length",
+            "attribute",
+            ["-w", "len300.keras", "-d", tiny, "--split", "test", "-t", "1"],
+        ),
+        (
+            "attribute with --positives but no labels",
+            "attribute",
+            ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "1", "--positives"],
+        ),
+        ("attribute --steps 0", "attribute", ["-w", "tiny.keras", "--fasta", "seq199.fa", "-t", "1", "--steps", "0"]),
+        ("modisco attributions shorter than the sequences", "modisco", ["-s", "ohe.npz", "-a", "attr150.npz"]),
+        ("modisco attributions not (N, 4, L)", "modisco", ["-s", "ohe.npz", "-a", "attr_flat.npz"]),
+        ("modisco sequences that are not an .npz", "modisco", ["-s", "notes.txt", "-a", "ohe.npz"]),
+        ("modisco --report-only without results", "modisco", ["--report-only", "-o", "nothing"]),
+        ("fimo a motif file cut short", "fimo", ["half.meme", "--fasta", "seq199.fa"]),
+        ("fimo a motif name JASPAR lacks", "fimo", ["NOT_A_TF", "--fasta", "seq199.fa"]),
+        ("fimo with no sequences", "fimo", ["CTCF"]),
     ]

@@ -193,7 +193,11 @@ def test_motifs_report(trained, run_cli, tmp_path):
     assert all(r[3] == min(r[4:], key=float) and r[2] == names[r[4:].index(r[3])] for r in influence[1:])
     rows = (tmp_path / "m" / "filters.tsv").read_text().splitlines()
     assert rows[0].split("\t")[:4] == ["filter", "sites", "information_bits", "match_id"] and len(rows) == 9
-    assert rows[0].split("\t")[-1] == "shuffled_p" and all(len(r.split("\t")) == 10 for r in rows)
+    assert rows[0].split("\t")[-3:] == ["shuffled_p", "shuffled_q", "matched"] and all(
+        len(r.split("\t")) == 12 for r in rows
+    )
+    matched = [r.split("\t")[-1] for r in rows[1:]]
+    assert set(matched) <= {"yes", "no", "low information", "too few sites"}
     assert (tmp_path / "m" / "filters.meme").read_text().startswith("MEME version 4")
     page = (tmp_path / "m" / "filters.html").read_text()
     assert page.startswith("<!doctype html>") and "JASPAR" in page

@@ -55,11 +55,11 @@ def test_one_trace_per_model_is_not_reported_as_retracing():
 
     import dlbio.backend.tensorflow_only as predict
     from dlbio.backend import predict_function
-    from dlbio.interpret.ism import _gradient
+    from dlbio.interpret.gradients import target_gradient
 
     x = keras.Input((30, 4))
     model = keras.Model(x, keras.layers.Dense(2)(keras.layers.Flatten()(x)))
-    ours = [predict_function(model).compiled, _gradient(model, 0, False).compiled]
+    ours = [predict_function(model).compiled, target_gradient(model, 0, False).compiled]
     assert predict._RETRACING_FILTER in logging.getLogger("tensorflow").filters
 
     def warning_about(function):  # TensorFlow's own wording (polymorphic_function.py)

@@ -77,6 +77,10 @@ def test_column_shuffles_tell_real_motifs_from_weak_noise():
     assert [x.shuffled_p for x in m[:2]] == [0.01, 0.01]
     assert all(x.q < 0.05 for x in m[2:])  # what Tomtom alone would report
     assert sum(x.shuffled_p < 0.05 for x in m[2:]) <= 4  # the control: about 5 % expected
+    # the fitted tail goes below 1/100, so that a correction over the 42 queries can keep the real ones
+    tails = np.array([x.shuffled_tail_p for x in m])
+    assert np.all(tails[:2] < 1e-6) and np.all(tails[2:] > 0.01)
+    assert np.flatnonzero(tomtom.bh_qvalues(tails) < 0.05).tolist() == [0, 1]
     assert tomtom.best_matches(real[:1], targets)[0].shuffled_p is None
     again = tomtom.best_matches(real + noise, targets, shuffles=99, seed=0)
     assert [x.shuffled_p for x in again] == [x.shuffled_p for x in m]
@@ -94,3 +98,26 @@ def test_jaspar_lookup_errors():
 
 def test_decode_roundtrip():
     assert decode(encode("AGCTN")) == "AGCTN"
+
+
+def test_filter_report_decides_in_one_column_controlled_across_filters():
+    """matched: Tomtom's q, then the shuffle control's tail p made a BH q over the filters; a
+    near-uniform motif is 'low information' whatever Tomtom says; too few sites are said so."""
+    from dlbio.workflows.motifs import FilterReport, decide
+
+    def match(q, tail):
+        return tomtom.Match("MA0139.2", "CTCF", q / 10, q, "+", 0, 0.01, tail)
+
+    reports = [
+        FilterReport(0, 50, 14.0, np.ones((10, 4)), match(1e-8, 1e-30)),  # a real motif
+        FilterReport(1, 50, 12.0, np.ones((10, 4)), match(1e-6, 0.01)),  # beats its shuffles, alone
+        FilterReport(2, 50, 4.3, np.ones((19, 4)), match(1e-4, 0.04)),  # the issue's vague 4.3-bit filter
+        FilterReport(3, 3, 14.0, np.ones((10, 4)), None),
+        *[FilterReport(4 + k, 50, 9.0, np.ones((10, 4)), match(1e-3, 0.3 + k / 100)) for k in range(30)],
+    ]
+    decide(reports, q_threshold=0.05, fdr=0.05, min_bits=6.0, min_sites=10)
+    assert [r.matched for r in reports[:4]] == ["yes", "no", "low information", "too few sites"]
+    # 0.01 alone would pass at 0.05; among 33 filters compared its BH q is 0.01 x 33 / 2 = 0.165
+    assert reports[1].shuffled_q == pytest.approx(0.01 * 33 / 2) and reports[0].shuffled_q < 1e-25
+    assert all(r.matched == "no" for r in reports[4:])
+    assert reports[0].matches() and not reports[1].matches()

@@ -15,7 +15,7 @@ FAMILIES = {
     "Data": ["prepare", "convert", "simulate", "data-dir"],
     "Train": ["train", "import"],
     "Predict": ["predict", "variants", "track", "visualize"],
-    "Interpret": ["motifs", "mutagenesis", "insert-motif"],
+    "Interpret": ["attribute", "modisco", "fimo", "motifs", "mutagenesis", "insert-motif"],
     "This machine": ["check"],
 }
 # The names the class, the Biowulf module and earlier releases use: they keep working.
@@ -68,9 +68,9 @@ for _cmd in (mdet_simplernn, mdet_conv1d, mdisc_simplernn, mdisc_conv1d, vgrad_r
 
 
 def _register():
-    from dlbio.cli import danq, data, genomics, motifs
+    from dlbio.cli import danq, data, genomics, interpret, motifs
 
-    for cmd in danq.COMMANDS + data.COMMANDS + motifs.COMMANDS + genomics.COMMANDS:
+    for cmd in danq.COMMANDS + data.COMMANDS + motifs.COMMANDS + genomics.COMMANDS + interpret.COMMANDS:
         main.add_command(cmd)
 
 

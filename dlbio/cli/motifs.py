@@ -10,6 +10,7 @@ from dlbio.cli.common import (
     command,
     default_data,
     default_model,
+    fraction,
     model_and_names,
     model_option,
     names_data_option,
@@ -30,9 +31,11 @@ For every first-layer Conv1D filter: sites from the positive sequences on both
 strands (where its maximal activation is > 0, the window at the argmax), a count
 matrix trimmed of uninformative flanks, information content, and the best match
 in JASPAR CORE vertebrates by Tomtom (memelite, in-process) with BH q-values.
-A filter matches when q < --q and its best match beats those of --shuffles
-column-shuffled copies of its motif (shuffled p < --max-shuffled-p): Tomtom alone
-calls nearly every weak, near-uniform motif a match (docs/motifs.md).
+One column decides, matched: yes when q < --q and its best match beats those of
+--shuffles column-shuffled copies of its motif, that control's tail p-value made a
+Benjamini-Hochberg q over the filters and below --fdr (Tomtom alone calls nearly
+every weak, near-uniform motif a match: docs/motifs.md); "low information" for a
+motif of under --min-bits bits, too vague to name.
 Writes filters.meme, filters.tsv and filters.html (logos side by side).
 --influence N also silences each filter in turn (its output replaced by its
 mean, as in Basset) on the first N positive sequences and writes every
@@ -84,10 +87,19 @@ Example:
     help="Column-shuffled copies of each filter's motif compared too (0: Tomtom's q alone).",
 )
 @click.option(
+    "--fdr",
     "--max-shuffled-p",
+    "fdr",
     default=0.05,
     show_default=True,
-    help="A match must beat its shuffles: (1 + shuffles as good) / (shuffles + 1) below this.",
+    callback=fraction("--fdr"),
+    help="False discovery rate across the filters for the shuffle control (Benjamini-Hochberg).",
+)
+@click.option(
+    "--min-bits",
+    default=6.0,
+    show_default=True,
+    help="A filter motif with less information (trimmed) is 'low information', not matched.",
 )
 @click.option(
     "--influence",
@@ -119,7 +131,8 @@ def motifs_cmd(
     n_show,
     min_sites,
     shuffles,
-    max_shuffled_p,
+    fdr,
+    min_bits,
     influence,
     seed,
     subset,
@@ -148,7 +161,8 @@ def motifs_cmd(
             limit=subset,
             quiet=quiet,
             shuffles=shuffles,
-            max_shuffled_p=max_shuffled_p,
+            fdr=fdr,
+            min_bits=min_bits,
             seed=seed,
             influence=influence,
             verify=verify,
@@ -159,10 +173,11 @@ def motifs_cmd(
         f"{res['n_sequences']} positive sequences scanned; {len(res['significant'])} of {n} filters "
         f"match JASPAR at {res['rule']}: {', '.join(res['matched_names']) or 'none'}"
     )
-    if shuffles and res["n_q_alone"] > len(res["significant"]):
+    if res["n_q_alone"] > len(res["significant"]):
+        low = sum(r.matched == "low information" for r in res["reports"])
         click.echo(
-            f"({res['n_q_alone'] - len(res['significant'])} more at q < {q_threshold} that their own "
-            "column shuffles match as well: not counted)"
+            f"({res['n_q_alone'] - len(res['significant'])} more at q < {q_threshold} not counted: "
+            f"{low} of too little information, the others equalled by their own column shuffles)"
         )
     if influence:
         top = "; ".join(f"filter {f}{f' ({m})' if m else ''} -> {t} {c:+.3f}" for f, m, t, c in res["strongest"])

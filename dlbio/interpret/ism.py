@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-import weakref
 from pathlib import Path
 
 import numpy as np
 
-from dlbio.backend import gradient_function
 from dlbio.data.encoding import BASES, N_CODE, index_to_onehot
+from dlbio.interpret.gradients import target_gradient
 from dlbio.predict import predict_index
 from dlbio.predict.variants import logit
 
@@ -32,6 +31,7 @@ def saturation_mutagenesis(
     log_odds: bool = False,
     both_strands: bool = False,
     span: tuple[int, int] | None = None,
+    reference: float | None = None,
 ) -> np.ndarray:
     """Effect of every single-base substitution of one sequence on one target (0-based).
 
@@ -40,17 +40,22 @@ def saturation_mutagenesis(
     moves where the probability saturates near 0 or 1); 0 at the reference base.  With
     *both_strands* a prediction is the mean over the sequence and its reverse complement.
     *span* (start, stop), 0-based, stop excluded: only those positions are changed (the rest
-    of the sequence stays as context), and the result is (stop - start, 4).
+    of the sequence stays as context), and the result is (stop - start, 4).  *reference*: the
+    sequence's own prediction of the target (a probability), when the caller has it from its
+    batched prediction of every record, so that no reference is predicted twice.
     """
     start, stop = span or (0, len(idx))
     candidate = np.tile(_ACGT_CODES, (stop - start, 1))  # (S, 4) codes in A, C, G, T order
     changed = candidate != idx[start:stop, None]  # the reference itself is not predicted
     pos, col = np.nonzero(changed)
-    mutants = np.repeat(idx[None, :], len(pos) + 1, axis=0)  # row 0: the reference
-    mutants[np.arange(1, len(pos) + 1), start + pos] = candidate[pos, col]
+    first = 0 if reference is not None else 1  # row 0: the reference, unless it is given
+    mutants = np.repeat(idx[None, :], len(pos) + first, axis=0)
+    mutants[np.arange(first, len(pos) + first), start + pos] = candidate[pos, col]
     pred = predict_index(model, mutants, progress=progress, batch_size=batch_size, both_strands=both_strands)[
         :, target
     ].astype(np.float64)
+    if reference is not None:
+        pred = np.concatenate([[reference], pred])
     if log_odds:
         pred = logit(pred)
     effects = np.zeros((stop - start, 4), np.float32)
@@ -73,48 +78,13 @@ def gradient_effects(
     With *both_strands* the prediction is the mean over the sequence and its reverse
     complement, as in saturation_mutagenesis.
     """
-    grads = _gradient(model, target, log_odds, both_strands)(index_to_onehot(idx))  # (n, L, 4) in the model's codes
+    grads = target_gradient(model, target, log_odds, both_strands)(
+        index_to_onehot(idx)
+    )  # (n, L, 4) in the model's codes
     g = grads[..., _ACGT_CODES]
     padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)  # code N_CODE -> 0
     at_ref = np.take_along_axis(padded, np.minimum(idx, N_CODE)[..., None].astype(np.intp), axis=-1)
     return (g - at_ref).astype(np.float32)
-
-
-# One compiled gradient per model, target and option, kept while the model lives (as
-# dlbio.backend.predict_function does): --all-records asks for thousands of batches.
-_GRADIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _gradient(model, target: int, log_odds: bool, both_strands: bool = False):
-    """one-hot (n, L, 4) float32 -> d output[:, target] / d one-hot (n, L, 4) (dlbio.backend)."""
-    per_model = _GRADIENTS.setdefault(model, {})
-    key = (target, log_odds, both_strands)
-    if key not in per_model:
-        per_model[key] = gradient_function(model, lambda call, x: _objective(call, x, target, log_odds, both_strands))
-    return per_model[key]
-
-
-def _objective(call, x, target: int, log_odds: bool, both_strands: bool):
-    import keras
-
-    p = _target_output(call(x), target)
-    if both_strands:
-        # In A,G,C,T order the complement of channel c is 3 - c: reversing both axes of the
-        # one-hot input is the reverse complement, and the gradient maps it back.
-        p = (p + _target_output(call(keras.ops.flip(x, axis=(1, 2))), target)) / 2
-    if log_odds:
-        # The clipped logit of dlbio.predict.variants.logit, so that both methods mean the same.
-        p = keras.ops.clip(p, 1e-6, 1 - 1e-6)
-        p = keras.ops.log(p) - keras.ops.log1p(-p)
-    # Sequences are independent (inference), so the gradient of the sum is each one's own.
-    return keras.ops.sum(p)
-
-
-def _target_output(out, target: int):
-    import keras
-
-    out = out[0] if isinstance(out, (list, tuple)) else out
-    return keras.ops.cast(out, "float32")[:, target]
 
 
 def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:

@@ -1,1 +1,6 @@
-"""Motif discovery: activations -> sites -> count matrix -> PWM / consensus / MEME / Tomtom."""
+"""Motifs: what a model learned and where motifs occur.
+
+Filters -> sites -> count matrices (activations, sites, filters) matched to JASPAR (jaspar,
+tomtom: memelite's Tomtom); de novo motifs from attribution maps with TF-MoDISco (modisco:
+modisco-lite); motif hits with FIMO (fimo: memelite); MEME files (meme) and logos (logos).
+"""

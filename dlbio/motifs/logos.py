@@ -108,3 +108,26 @@ def _drop_tiny_glyphs(data) -> None:
     kept = glyph_bits >= MIN_GLYPH_BITS
     data.counts = np.where(kept, counts, 0.0)
     data.entropy = data.entropy * (prob * kept).sum(axis=1)
+
+
+def contribution_logo_data_uri(matrix: np.ndarray, title: str = "") -> str:
+    """A logo of signed contributions (w, 4) A,C,G,T (a MoDISco CWM: letters below the axis
+    where a base works against the prediction) as a PNG data URI, drawn with logomaker."""
+    import base64
+    import io
+
+    import logomaker
+    import pandas as pd
+
+    from dlbio.evaluation.plots import pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(max(2.0, 0.25 * len(matrix)), 1.2), layout="constrained")
+    logomaker.Logo(pd.DataFrame(matrix, columns=list("ACGT")), ax=ax, color_scheme="classic")
+    ax.axhline(0, color="0.4", lw=0.5)
+    ax.set_xticks([])
+    ax.set_title(title, fontsize=8)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=100, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -18,20 +18,53 @@ from dlbio.utils.atomic import write_text
 from dlbio.utils.errors import require
 from dlbio.utils.options import Options
 
+MIN_BITS = 6.0  # a trimmed filter motif with less information is too vague to name (a 4-mer with some play)
+
 
 @dataclass
 class FilterReport:
-    """One row per filter (0-based index *filter*), best match may be None."""
+    """One row per filter (0-based index *filter*), best match may be None.  *matched* is the
+    report's one decision (decide): "yes", "no", "low information" or "too few sites";
+    *shuffled_q* the Benjamini-Hochberg q over the filters compared of its shuffle control."""
 
     filter: int
     n_sites: int
     information: float
     counts: np.ndarray  # (w, 4) A,C,G,T, trimmed
     match: tomtom.Match | None
+    shuffled_q: float | None = None
+    matched: str = "no"
 
-    def matches(self, q_threshold: float, max_shuffled_p: float) -> bool:
-        """Tomtom's q below *q_threshold*, and (when shuffles were run) its match beats its column shuffles."""
-        return self.match is not None and self.match.significant(q_threshold, max_shuffled_p)
+    def matches(self) -> bool:
+        """Whether the filter counts as its match (decide set *matched* to "yes")."""
+        return self.matched == "yes"
+
+
+def decide(
+    reports: list[FilterReport], q_threshold: float, fdr: float, min_bits: float = MIN_BITS, min_sites: int = 10
+) -> None:
+    """Set each report's *matched*, controlled for multiple testing across the filters.
+
+    A filter is matched when Tomtom's q for its best JASPAR match is below *q_threshold* and,
+    when shuffles ran, its shuffle control's tail p-value (Match.shuffled_tail_p), made a
+    Benjamini-Hochberg q over every filter compared, is below *fdr*: at most a share *fdr* of
+    the matched filters are expected to be matches their own column shuffles equal.  A filter
+    whose trimmed motif holds under *min_bits* of information is "low information", not
+    matched: near-uniform columns match the weak flanks of long JASPAR matrices.
+    """
+    compared = [r for r in reports if r.match is not None and r.match.shuffled_tail_p is not None]
+    qs = tomtom.bh_qvalues(np.array([r.match.shuffled_tail_p for r in compared])) if compared else []
+    for r, q in zip(compared, qs):
+        r.shuffled_q = float(q)
+    for r in reports:
+        if r.n_sites < min_sites:
+            r.matched = "too few sites"
+        elif r.match is not None and r.information < min_bits:
+            r.matched = "low information"
+        elif r.match is not None and r.match.q < q_threshold and (r.shuffled_q is None or r.shuffled_q < fdr):
+            r.matched = "yes"
+        else:
+            r.matched = "no"
 
 
 def report_filters(
@@ -72,24 +105,48 @@ def report_filters(
     ]
 
 
-def match_rule(reports: list[FilterReport], q_threshold: float, max_shuffled_p: float) -> str:
-    """What FilterReport.matches asked of these reports, in words (the shuffle part only when shuffles ran)."""
-    shuffled = any(r.match is not None and r.match.shuffled_p is not None for r in reports)
-    return f"q < {q_threshold}" + (f" and shuffled p < {max_shuffled_p}" if shuffled else "")
+def match_rule(reports: list[FilterReport], q_threshold: float, fdr: float, min_bits: float = MIN_BITS) -> str:
+    """What decide asked of these reports, in words (the shuffle part only when shuffles ran)."""
+    shuffled = any(r.shuffled_q is not None for r in reports)
+    return (
+        f"q < {q_threshold}"
+        + (f" and shuffle-control q < {fdr} (Benjamini-Hochberg over the filters)" if shuffled else "")
+        + f", at least {min_bits:g} bits"
+    )
+
+
+TSV_COLUMNS = (
+    "filter",
+    "sites",
+    "information_bits",
+    "match_id",
+    "match_name",
+    "p_value",
+    "q_value",
+    "strand",
+    "offset",
+    "shuffled_p",
+    "shuffled_q",
+    "matched",
+)
 
 
 def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
-    """filter (1-based), sites, information_bits, match_id, match_name, p, q, strand, offset, shuffled_p."""
-    rows = ["filter\tsites\tinformation_bits\tmatch_id\tmatch_name\tp_value\tq_value\tstrand\toffset\tshuffled_p"]
+    """A row per filter (TSV_COLUMNS; filter 1-based): its sites and information, its best
+    JASPAR match (Tomtom p and q, strand, offset), its shuffle control (shuffled_p: the
+    fitted tail p-value, Match.shuffled_tail_p; shuffled_q: BH across the filters) and the
+    decision, matched (decide)."""
+    rows = ["\t".join(TSV_COLUMNS)]
     for r in reports:
         m = r.match
-        shuffled = "" if m is None or m.shuffled_p is None else f"{m.shuffled_p:.3f}"
+        shuffled = "" if m is None or m.shuffled_tail_p is None else f"{m.shuffled_tail_p:.3e}"
+        shuffled_q = "" if r.shuffled_q is None else f"{r.shuffled_q:.3e}"
         tail = (
-            f"{m.matrix_id}\t{m.name}\t{m.p:.3e}\t{m.q:.3e}\t{m.strand}\t{m.offset}\t{shuffled}"
+            f"{m.matrix_id}\t{m.name}\t{m.p:.3e}\t{m.q:.3e}\t{m.strand}\t{m.offset}\t{shuffled}\t{shuffled_q}"
             if m
-            else "\t\t\t\t\t\t"
+            else "\t" * 7
         )
-        rows.append(f"{r.filter + 1}\t{r.n_sites}\t{r.information:.2f}\t{tail}")
+        rows.append(f"{r.filter + 1}\t{r.n_sites}\t{r.information:.2f}\t{tail}\t{r.matched}")
     return write_text(path, "\n".join(rows) + "\n")
 
 
@@ -99,7 +156,7 @@ def write_html(
     q_threshold: float,
     n_show: int,
     release: str,
-    max_shuffled_p: float = 0.05,
+    fdr: float = 0.05,
     relied: dict[int, tuple[str, float]] | None = None,
 ) -> Path:
     """A self-contained HTML page: each shown filter's logo beside its best match's logo; with
@@ -107,18 +164,18 @@ def write_html(
     lowers most, write_influence), a column for it."""
     shown = sorted(
         [r for r in reports if r.match is not None],
-        key=lambda r: (not r.matches(q_threshold, max_shuffled_p), r.match.p),
+        key=lambda r: (not r.matches(), r.match.p),
     )[:n_show]
-    n_sig = sum(r.matches(q_threshold, max_shuffled_p) for r in reports)
+    n_sig = sum(r.matches() for r in reports)
     out = io.StringIO()
     out.write(f"<!doctype html><html><head><meta charset='utf-8'><title>dlbio motifs</title>{PAGE_STYLE}</head><body>")
     out.write(
         f"<h1>First-layer filters vs {html.escape(release)} CORE vertebrates</h1>"
         f"<p>{n_sig} of {len(reports)} filters match a JASPAR motif at "
-        f"{html.escape(match_rule(reports, q_threshold, max_shuffled_p))}. "
+        f"{html.escape(match_rule(reports, q_threshold, fdr))}. "
         f"Showing {len(shown)}: those matches first, then the others, each by p-value.</p>"
         "<table><tr><th>filter</th><th>sites</th><th>bits</th><th>filter logo</th>"
-        "<th>best match</th><th>p</th><th>q</th><th>shuffled p</th><th>JASPAR logo</th>"
+        "<th>best match</th><th>p</th><th>q</th><th>shuffle-control q</th><th>matched</th><th>JASPAR logo</th>"
         + ("<th>silenced, lowers most</th>" if relied else "")
         + "</tr>"
     )
@@ -126,13 +183,13 @@ def write_html(
         m = r.match
         target = jaspar.find(m.matrix_id, release)
         tc = target.counts if m.strand == "+" else target.counts[::-1, ::-1]
-        cls = " class='sig'" if r.matches(q_threshold, max_shuffled_p) else ""
+        cls = " class='sig'" if r.matches() else ""
         out.write(
             f"<tr{cls}><td>{r.filter + 1}</td><td>{r.n_sites}</td><td>{r.information:.1f}</td>"
             f"<td><img src='{logo_data_uri(r.counts, f'filter {r.filter + 1}')}'></td>"
             f"<td>{html.escape(m.name)}<br><small>{m.matrix_id} ({m.strand})</small></td>"
             f"<td>{m.p:.1e}</td><td>{m.q:.1e}</td>"
-            f"<td>{'' if m.shuffled_p is None else f'{m.shuffled_p:.2f}'}</td>"
+            f"<td>{'' if r.shuffled_q is None else f'{r.shuffled_q:.1e}'}</td><td>{html.escape(r.matched)}</td>"
             f"<td><img src='{logo_data_uri(tc, m.name)}'></td>"
             + (f"<td>{html.escape(relied[r.filter][0])} {relied[r.filter][1]:+.3f}</td>" if relied else "")
             + "</tr>"
@@ -177,9 +234,11 @@ class MotifReportOptions(Options):
         Sequences positive for these targets (1-based); default, for any.
     release : str
         The JASPAR release (bundled by pyjaspar).
-    q_threshold, max_shuffled_p : float, default=0.05
-        A match counts when Tomtom's q is below *q_threshold* and the share of *shuffles*
-        column-shuffled copies that match as well is below *max_shuffled_p*.
+    q_threshold, fdr : float, default=0.05
+        A match counts when Tomtom's q is below *q_threshold* and the shuffle control's q,
+        Benjamini-Hochberg over the filters, is below *fdr* (decide).
+    min_bits : float, default=MIN_BITS
+        A filter motif with less information is "low information", not matched.
     n_show : int, default=30
         Filters shown in the HTML page.
     min_sites : int, default=10
@@ -208,7 +267,8 @@ class MotifReportOptions(Options):
     limit: int | None = None
     quiet: bool = False
     shuffles: int = 99
-    max_shuffled_p: float = 0.05
+    fdr: float = 0.05
+    min_bits: float = MIN_BITS
     seed: int = 0
     influence: int = 0
     verify: bool = True
@@ -251,7 +311,7 @@ def discover(
     o = MotifReportOptions.merged(options, overrides)
     split, targets, release, q_threshold = o.split, o.targets, o.release, o.q_threshold
     n_show, min_sites, limit, quiet = o.n_show, o.min_sites, o.limit, o.quiet
-    shuffles, max_shuffled_p, seed, influence = o.shuffles, o.max_shuffled_p, o.seed, o.influence
+    shuffles, fdr, seed, influence = o.shuffles, o.fdr, o.seed, o.influence
     verify = o.verify
     from dlbio.models.files import load_dna_model
     from dlbio.utils.progress import progress_mode
@@ -259,13 +319,13 @@ def discover(
     from dlbio.workflows.visualize import positive_sequences
 
     require(0 < q_threshold <= 1, f"--q must be in (0, 1], got {q_threshold}")
-    require(0 < max_shuffled_p <= 1, f"--max-shuffled-p must be in (0, 1], got {max_shuffled_p}")
+    require(0 < fdr <= 1, f"--fdr must be in (0, 1], got {fdr}")
     require(shuffles >= 0, f"--shuffles must be 0 or more, got {shuffles}")
     require(influence >= 0, f"--influence must be 0 or more, got {influence}")
     require(
-        shuffles == 0 or 1 / (shuffles + 1) < max_shuffled_p,
-        f"--shuffles {shuffles} cannot give a shuffled p below {max_shuffled_p} (the least is "
-        f"1/{shuffles + 1}): use more shuffles, or --shuffles 0 for Tomtom's q alone",
+        shuffles == 0 or shuffles >= tomtom.MIN_TAIL_SHUFFLES,
+        f"--shuffles {shuffles} is too few to fit the shuffles' tail: use at least {tomtom.MIN_TAIL_SHUFFLES}, "
+        "or --shuffles 0 for Tomtom's q alone",
     )
     model = load_dna_model(model_path)
     from dlbio.motifs.activations import first_conv_layer
@@ -278,13 +338,14 @@ def discover(
     source = open_sets(data, limit, (split,), verify)[split]
     idx = positive_sequences(source, targets)
     reports = report_filters(model, idx, release, min_sites, progress_mode(quiet), shuffles, seed)
+    decide(reports, q_threshold, fdr, o.min_bits, min_sites)
     out = Path(out_dir)
     meme = write_meme(
         out / "filters.meme",
         [(f"filter{r.filter + 1}", r.match.name if r.match else "", r.counts, r.n_sites) for r in reports],
     )
     tsv = write_tsv(reports, out / "filters.tsv")
-    sig = [r for r in reports if r.matches(q_threshold, max_shuffled_p)]
+    sig = [r for r in reports if r.matches()]
     extra, relied = {}, None
     if influence:
         from dlbio.data.targets import names_for_model, target_names_for
@@ -296,7 +357,7 @@ def discover(
             change, matched, target_names_for(model, names_for_model(model, data)), out / "influence.tsv"
         ) | {"n_influence": min(influence, len(idx))}
         relied = extra["per_filter"]
-    page = write_html(reports, out / "filters.html", q_threshold, n_show, release, max_shuffled_p, relied)
+    page = write_html(reports, out / "filters.html", q_threshold, n_show, release, fdr, relied)
     return extra | {
         "reports": reports,
         "meme": meme,
@@ -305,6 +366,6 @@ def discover(
         "significant": sig,
         "matched_names": sorted({r.match.name for r in sig}),
         "n_sequences": len(idx),
-        "rule": match_rule(reports, q_threshold, max_shuffled_p),
+        "rule": match_rule(reports, q_threshold, fdr),
         "n_q_alone": sum(r.match is not None and r.match.q < q_threshold for r in reports),
     }

@@ -165,7 +165,9 @@ def mutagenesis(
     predictions = first_output(predict_index(model, np.stack(idx), both_strands=both_strands))[:, target - 1]
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
-    effects = _record_effects(model, idx, target - 1, method, log_odds, both_strands, progress if one else False, span)
+    effects = _record_effects(
+        model, idx, target - 1, method, log_odds, both_strands, progress if one else False, span, predictions
+    )
     unit = o.unit
     attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit, "both_strands": both_strands}
     scanned = slice(*span)
@@ -305,16 +307,25 @@ def _record_effects(
     both_strands: bool,
     progress: bool | str,
     span: tuple[int, int],
+    references: np.ndarray,
     batch: int = 64,
 ):
     """Yields each record's effects (S, 4) at the positions *span* [start, stop): ISM one
-    record at a time (*progress* counts its substitutions), gradients *batch* records at a time."""
+    record at a time (*progress* counts its substitutions; *references*, each record's own
+    prediction, are not predicted again), gradients *batch* records at a time."""
     from dlbio.interpret.ism import gradient_effects, saturation_mutagenesis
 
     if method == "ism":
-        for x in idx:
+        for x, reference in zip(idx, references):
             yield saturation_mutagenesis(
-                model, x, target, progress=progress, log_odds=log_odds, both_strands=both_strands, span=span
+                model,
+                x,
+                target,
+                progress=progress,
+                log_odds=log_odds,
+                both_strands=both_strands,
+                span=span,
+                reference=float(reference),
             )
         return
     for start in range(0, len(idx), batch):

@@ -1,0 +1,195 @@
+"""Attribution maps: how much each base of a sequence contributes to one target's prediction.
+
+Every method returns *hypothetical contributions* (n, L, 4) in A, C, G, T order: at each
+position, what each of the four bases would contribute there, the array TF-MoDISco reads
+(``modisco motifs -a``).  The actual contribution of a sequence is the hypothetical one at
+its own base (``contributions``).  Against a reference r, with the gradient G averaged along
+the path from r to the sequence, base b at a position contributes (e_b - r) . G: summed over
+the sequence's own bases this is (x - r) . G, which adds up to f(x) - f(r) (completeness).
+
+* ``ism``: every substitution predicted (dlbio.interpret.ism); a base's hypothetical
+  contribution is its effect minus the mean of the four at that position.
+* ``gradient_x_input``: the gradient at the sequence; no reference, so a motif that saturates
+  the output (present twice, say) can score near zero.
+* ``integrated_gradients``: from one uniform reference (0.25 per base), *steps* midpoints.
+* ``expected_gradients``: integrated gradients from *references* dinucleotide-shuffled copies
+  of each sequence, averaged (Erion et al. 2021; what DeepSHAP approximates with DeepLIFT's
+  rescale rule, here integrated instead, so that it needs no per-layer rule on any backend
+  nor one for the LSTM).  Each reference's path is sampled at *steps* stratified random
+  points (seeded), an unbiased estimate of the integral.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlbio.data.encoding import agct_to_acgt, index_to_onehot
+from dlbio.utils.errors import require
+from dlbio.utils.options import Options
+from dlbio.utils.progress import counter
+
+METHODS = {
+    "expected_gradients": "expected gradients (dinucleotide-shuffled references)",
+    "integrated_gradients": "integrated gradients (uniform reference)",
+    "gradient_x_input": "gradient x input",
+    "ism": "in-silico saturation mutagenesis",
+}
+UNIFORM = 0.25  # integrated_gradients' reference: every base equally likely
+
+
+@dataclass(frozen=True)
+class AttributionOptions(Options):
+    """How attributions are computed.
+
+    Attributes
+    ----------
+    method : str, default="expected_gradients"
+        One of METHODS.
+    references : int, default=10
+        Dinucleotide-shuffled references per sequence (expected_gradients).
+    steps : int, optional
+        Points on each reference's path: stratified random for expected_gradients (default
+        2; 1 is one uniform draw a reference, as Erion et al.; 2 halves the variance the 0/1
+        switch of a ReLU at a random point adds, within the speed goal of
+        docs/benchmarks.md), midpoints for integrated_gradients (default 20).
+    log_odds : bool, default=True
+        Attribute the target's logit rather than its probability, which flattens where the
+        prediction saturates near 0 or 1 (the field's usual choice).
+    both_strands : bool, default=False
+        Attribute the mean prediction over the sequence and its reverse complement.
+    batch_size : int, default=256
+        Inputs per gradient or prediction batch.
+    seed : int, default=0
+        Seeds the references and the path points.
+    progress : bool or str, default=False
+        Show progress over sequences.
+    """
+
+    method: str = "expected_gradients"
+    references: int = 10
+    steps: int | None = None
+    log_odds: bool = True
+    both_strands: bool = False
+    batch_size: int = 256
+    seed: int = 0
+    progress: bool | str = False
+
+    def check(self) -> None:
+        """A clear error for an option out of range."""
+        require(self.method in METHODS, f"--method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        require(self.references >= 1, f"--references must be at least 1, got {self.references}")
+        require(self.steps is None or self.steps >= 1, f"--steps must be at least 1, got {self.steps}")
+        require(self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}")
+
+    @property
+    def path_points(self) -> int:
+        """Points on each path: *steps*, or the method's default."""
+        if self.steps is not None:
+            return self.steps
+        return 20 if self.method == "integrated_gradients" else 2
+
+
+def hypothetical_contributions(
+    model, idx: np.ndarray, target: int, options: AttributionOptions | None = None, **overrides
+) -> np.ndarray:
+    """Hypothetical contributions of every base of each sequence to one target.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4), in A, G, C, T order.
+    idx : numpy.ndarray, shape=(n, L)
+        Base indices uint8 (A=0, G=1, C=2, T=3, N=4).
+    target : int
+        The output attributed (0-based).
+    options : AttributionOptions, optional
+        The method and its settings (defaults when None).
+    **overrides
+        Fields of *options* to set, as keywords.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n, L, 4)
+        float32, columns A, C, G, T; in the unit of the prediction (logit with log_odds).
+    """
+    o = AttributionOptions.merged(options, overrides)
+    o.check()
+    idx = np.asarray(idx, np.uint8)
+    if o.method == "ism":
+        return _ism_hypothetical(model, idx, target, o)
+    from dlbio.interpret.gradients import target_gradient
+
+    gradient = target_gradient(model, target, o.log_odds, o.both_strands)
+    rng = np.random.default_rng(o.seed)
+    refs = 1 if o.method != "expected_gradients" else o.references
+    rows = refs * (1 if o.method == "gradient_x_input" else o.path_points)
+    chunk = max(1, o.batch_size // rows)  # sequences per batch of gradients
+    out = np.empty((*idx.shape, 4), np.float32)
+    with counter(len(idx), "attributions", "seq", o.progress) as bar:
+        for start in range(0, len(idx), chunk):
+            x = index_to_onehot(idx[start : start + chunk])  # (c, L, 4), A,G,C,T
+            out[start : start + len(x)] = agct_to_acgt(_hypothetical(gradient, x, idx[start : start + chunk], o, rng))
+            bar.update(len(x))
+    return out
+
+
+def contributions(idx: np.ndarray, hypothetical: np.ndarray) -> np.ndarray:
+    """The actual contributions: *hypothetical* (n, L, 4), A, C, G, T, kept at each sequence's
+    own base (idx (n, L), A,G,C,T codes), 0 elsewhere and at N."""
+    return (agct_to_acgt(index_to_onehot(idx)) * hypothetical).astype(np.float32)
+
+
+def _hypothetical(gradient, x: np.ndarray, idx: np.ndarray, o: AttributionOptions, rng) -> np.ndarray:
+    """(c, L, 4) hypothetical contributions in A, G, C, T order for one-hot *x* (c, L, 4)."""
+    if o.method == "gradient_x_input":
+        return gradient(x)
+    if o.method == "integrated_gradients":
+        refs = np.full((len(x), 1, *x.shape[1:]), UNIFORM, np.float32)
+        alphas = np.broadcast_to((np.arange(o.path_points) + 0.5) / o.path_points, (len(x), 1, o.path_points))
+    else:
+        from dlbio.interpret.references import dinucleotide_shuffle
+
+        refs = index_to_onehot(np.stack([dinucleotide_shuffle(s, o.references, rng) for s in idx]))
+        m = o.path_points
+        alphas = (np.arange(m) + rng.random((len(x), o.references, m))) / m  # stratified along the path
+    return _path_hypothetical(gradient, x, refs, alphas.astype(np.float32), o.batch_size)
+
+
+def _path_hypothetical(gradient, x: np.ndarray, refs: np.ndarray, alphas: np.ndarray, batch_size: int) -> np.ndarray:
+    """Hypothetical contributions (c, L, 4) of *x* (c, L, 4) against *refs* (c, K, L, 4), the
+    gradient averaged over the points *alphas* (c, K, M) of each straight path, then the
+    (e_b - r) . G of each reference averaged over the K references."""
+    c, k, m = alphas.shape
+    diff = x[:, None] - refs  # (c, K, L, 4)
+    points = refs[:, :, None] + alphas[..., None, None] * diff[:, :, None]  # (c, K, M, L, 4)
+    flat = points.reshape(-1, *x.shape[1:])
+    grads = np.concatenate([gradient(flat[i : i + batch_size]) for i in range(0, len(flat), batch_size)])
+    mean_grad = grads.reshape(c, k, m, *x.shape[1:]).mean(axis=2)  # (c, K, L, 4)
+    hyp = mean_grad - (refs * mean_grad).sum(axis=-1, keepdims=True)
+    return hyp.mean(axis=1)
+
+
+def _ism_hypothetical(model, idx: np.ndarray, target: int, o: AttributionOptions) -> np.ndarray:
+    """ISM effects (n, L, 4), A, C, G, T, centred on each position's mean over the four bases;
+    every reference predicted once, in one batched call."""
+    from dlbio.interpret.ism import saturation_mutagenesis
+    from dlbio.predict import first_output, predict_index
+
+    reference = first_output(predict_index(model, idx, batch_size=o.batch_size, both_strands=o.both_strands))
+    out = np.empty((*idx.shape, 4), np.float32)
+    with counter(len(idx), "attributions", "seq", o.progress) as bar:
+        for k, x in enumerate(idx):
+            effects = saturation_mutagenesis(
+                model,
+                x,
+                target,
+                batch_size=o.batch_size,
+                log_odds=o.log_odds,
+                both_strands=o.both_strands,
+                reference=float(reference[k, target]),
+            )
+            out[k] = effects - effects.mean(axis=1, keepdims=True)
+            bar.update(1)
+    return out
