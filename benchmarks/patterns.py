@@ -8,6 +8,11 @@ per record count: seqlets, seconds to call them and to group them, and per patte
 and the share of its seqlets that come from one motif.
 
     python benchmarks/patterns.py --records 2000,10000
+    python benchmarks/patterns.py --records 20,50,200,1000 --modisco   # beside modisco-lite
+
+With --modisco, modisco-lite (TF-MoDISco) runs on the same records (hypothetical
+contributions: the importance on every base), for what each finds with few records, as
+`dlbio mutagenesis --seqlets` sees them (a handful of peaks), and with many.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", default="2000,10000", help="comma-separated record counts")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--modisco", action="store_true", help="also run modisco-lite on the same records")
     a = ap.parse_args()
     from dlbio.interpret.seqlets import call_seqlets
     from dlbio.motifs.patterns import find_patterns
@@ -63,6 +69,27 @@ def main() -> None:
             + "; ".join(said),
             flush=True,
         )
+        if a.modisco:
+            modisco_line(codes, importance, which)
+
+
+def modisco_line(codes, importance, which) -> None:
+    """modisco-lite's patterns of the same records: seqlets each, and the share from one motif."""
+    from dlbio.data.encoding import agct_to_acgt, index_to_onehot
+    from dlbio.motifs.modisco import run
+
+    one_hot = agct_to_acgt(index_to_onehot(codes))
+    hyp = np.repeat(importance[:, :, None], 4, axis=2)
+    t0 = time.perf_counter()
+    positive, _ = run(
+        one_hot, hyp, {"max_seqlets_per_metacluster": 2000, "target_seqlet_fdr": 0.05, "n_leiden_runs": 2}
+    )
+    said = []
+    for k, p in enumerate(positive or []):
+        origin = Counter(int(which[s.example_idx]) for s in p.seqlets)
+        motif, m = origin.most_common(1)[0]
+        said.append(f"pattern_{k} {len(p.seqlets)} ({100 * m / len(p.seqlets):.1f} % motif {motif})")
+    print(f"  modisco-lite: {len(said)} patterns in {time.perf_counter() - t0:.1f} s; " + "; ".join(said), flush=True)
 
 
 if __name__ == "__main__":

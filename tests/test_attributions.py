@@ -228,3 +228,20 @@ def test_attribute_bad_input(tmp_path):
     with pytest.raises(DlbioError, match="--method must be one of"):
         attribute(model, tmp_path / "s.fa", [1], tmp_path / "x", method="deeplift")
     assert not list(tmp_path.glob("x.*"))  # nothing written before the inputs are checked
+
+
+def test_attribute_a_stored_split_only_its_positives(tmp_path):
+    """-d DATA --split test --positives: the rows labelled positive for the target, named by row."""
+    from dlbio.data.sources import open_split
+    from dlbio.models import deepsea
+    from dlbio.utils.resources import tiny_deepsea
+    from dlbio.workflows.attribution import attribute
+
+    model = deepsea.build("DanQ", 8, 200, filters=8, kernel_size=9, lstm_units=4, dense_units=8)
+    split = open_split(tiny_deepsea(), "test", 40)
+    _, labels = split.read(0, 40)
+    res = attribute(model, None, [2], tmp_path / "p", data=tiny_deepsea(), limit=40, positives=True, logos=0)
+    rows = np.flatnonzero(labels[:, 1])
+    assert 0 < len(rows) < 40 and res.ids == [f"test:{r + 1}" for r in rows]
+    with np.load(tmp_path / "p.ohe.npz") as f:
+        assert f["arr_0"].shape == (len(rows), 4, 200)

@@ -86,6 +86,8 @@ def test_check_prints_every_part_and_gpu_exits_1_without_one(run_cli):
     assert ran.startswith(module().__version__) and "Keras 3" in ran and f"KERAS_BACKEND={module().__name__}" in ran
     assert lines["logos"].startswith("PNG logos drawn (Ghostscript")  # a real logo was drawn
     assert "memelite" in lines and "pyjaspar" in lines
+    assert lines["modisco-lite"].split()[0][0].isdigit() and "TF-MoDISco" in lines["modisco-lite"]  # the extra is in
+    assert "bigWig" in lines["pyBigWig"]
     assert f"Python {sys.version_info.major}.{sys.version_info.minor}" in lines["dlbio"]
     assert re.search(r"^GPUs seen +none", res.output, re.M)  # the tests hide GPUs (conftest)
     res = run_cli(check_cmd, ["--gpu"], ok=False)

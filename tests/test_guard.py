@@ -77,6 +77,22 @@ INVOCATIONS = {
     "track": ["-w", "model.keras", "-g", "genome.fa", "-r", "chr1:0-5000", "--peaks", "peaks.bed", "-d", "data"],
     "motifs": ["-w", "model.keras", "-d", "data"],
     "insert-motif": ["-w", "model.keras", "-m", "CTCF", "--background", "seqs.fa", "-d", "data"],
+    "attribute": [
+        "-w",
+        "model.keras",
+        "--fasta",
+        "seqs.fa",
+        "--bed",
+        "peaks.bed",
+        "-g",
+        "genome.fa",
+        "-d",
+        "data",
+        "-t",
+        "1",
+    ],
+    "modisco": ["-s", "ohe.npz", "-a", "hyp.npz"],
+    "fimo": ["m.meme", "--fasta", "seqs.fa", "--bed", "peaks.bed", "-g", "genome.fa"],
 }
 # Writing beside an input folder is what these folders are for: danq-train's --out-dir holds
 # checkpoints/ and predictions/ (the data can sit in the same folder), and vgrad-rnn reads nothing.
@@ -113,7 +129,17 @@ def folder(tmp_path_factory):
     (d / "seqs.fa").write_text((G / "example.fa").read_text())
     (d / "peaks.bed").write_text((G / "CTCF.narrowPeak").read_text())
     (d / "sheet.tsv").write_text(f"CTCF\t{G / 'CTCF.narrowPeak'}\n")
-    for name in ("model.keras", "preds.h5", "log.csv", "a.metrics.tsv", "b.metrics.tsv", "published.hdf5"):
+    for name in (
+        "model.keras",
+        "preds.h5",
+        "log.csv",
+        "a.metrics.tsv",
+        "b.metrics.tsv",
+        "published.hdf5",
+        "ohe.npz",
+        "hyp.npz",
+        "m.meme",
+    ):
         (d / name).write_bytes(np.random.default_rng(len(name)).bytes(64))  # read only after the check
     return d
 

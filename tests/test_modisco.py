@@ -94,3 +94,21 @@ def test_modisco_bad_input(tmp_path, monkeypatch):
     with pytest.raises(DlbioError, match=r"needs modisco-lite, which is not installed: pip install 'dlbio\[motifs\]'"):
         modisco(tmp_path / "ohe.npz", tmp_path / "ohe.npz", tmp_path / "m")
     assert not list(tmp_path.glob("m.*"))
+
+
+def test_a_report_that_fails_half_way_leaves_no_page_under_its_name(modisco_run, tmp_path, monkeypatch):
+    """The HTML page is written whole or not at all; what was there before stays."""
+    import dlbio.motifs.logos as logos
+    from dlbio.workflows.modisco import report
+
+    _, result = modisco_run
+    (tmp_path / "r.html").write_text("the page of an earlier run")
+
+    def fail(*_a, **_k):
+        raise RuntimeError("disk trouble while drawing")
+
+    monkeypatch.setattr(logos, "contribution_logo_data_uri", fail)
+    with pytest.raises(RuntimeError):
+        report(result.h5, tmp_path / "r")
+    assert (tmp_path / "r.html").read_text() == "the page of an earlier run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.meme", "r.tsv"]  # whole, and no temp file

@@ -158,7 +158,7 @@ def test_seqlets_alike_make_a_pattern_whichever_strand_they_read(tmp_path, run_c
     ).output.splitlines()
     assert out[-2] == "seqlets (p < 0.001): 8 that the prediction needs; 0 that work against it -> cli.seqlets.tsv"
     assert out[-1] == "patterns of alike seqlets: 1: pos1 GATAAG (8 seqlets) -> cli.patterns.tsv, cli.patterns.html"
-    # without memelite (the motifs extra) the patterns are found all the same, but not named
+    # without memelite (the motifs extra) the seqlets and patterns are found all the same, but not named
     from dlbio.motifs import tomtom
     from dlbio.workflows.seqlet_report import describe
 
@@ -169,5 +169,7 @@ def test_seqlets_alike_make_a_pattern_whichever_strand_they_read(tmp_path, run_c
     assert res["pattern_list"] == [("pos1", 8, "GATAAG", None)] and res["patterns_html"] is None
     assert res["patterns"].read_text().splitlines()[1].split("\t")[6:] == ["-"] * 5
     assert describe(res, 1e-3)[-1] == (
-        "(patterns unnamed: matching them to JASPAR needs memelite: pip install 'dlbio[motifs]')"
+        "(seqlets and patterns unnamed: matching them to JASPAR needs memelite: pip install 'dlbio[motifs]')"
     )
+    seqlet_rows = [r.split("\t") for r in (tmp_path / "bare.seqlets.tsv").read_text().splitlines()[1:]]
+    assert len(seqlet_rows) == 8 and all(r[8] == "-" for r in seqlet_rows)

@@ -19,7 +19,19 @@ from dlbio.interpret.attributions import METHODS
 from dlbio.utils.guard import Output
 
 # What dlbio attribute -o PREFIX writes (and PREFIX.<target> + each, for several targets).
-_ATTRIBUTE_SUFFIXES = (".ohe.npz", ".ids.txt", ".hyp.npz", ".attr.npz", ".bedgraph", ".bw")
+_ATTRIBUTE_SUFFIXES = (
+    ".ohe.npz",
+    ".ids.txt",
+    ".hyp.npz",
+    ".attr.npz",
+    ".bedgraph",
+    ".bw",
+    ".png",
+    ".modisco.h5",
+    ".modisco.tsv",
+    ".modisco.html",
+    ".modisco.meme",
+)
 _MODISCO_SUFFIXES = (".h5", ".tsv", ".html", ".meme")
 
 
@@ -231,9 +243,14 @@ Examples:
 @click.option("-o", "--out", type=Output("file"), default="fimo.tsv", show_default=True)
 @strict_option
 def fimo_cmd(motifs, fasta, bed, genome, threshold, out, strict):
+    from pathlib import Path
+
+    from dlbio.utils.guard import refuse_overwrite
     from dlbio.utils.notes import Notes
     from dlbio.workflows.fimo import fimo
 
+    if Path(motifs).is_file():  # MOTIFS may be names; a file is an input like the others
+        refuse_overwrite([("MOTIFS", motifs)], [("--out", out, Output("file"))])
     result = fimo(
         motifs, fasta, out, bed=bed, genome=genome, threshold=threshold, notes=(notes := Notes()), strict=strict
     )

@@ -130,7 +130,7 @@ def write_seqlets(
     """One TSV row per seqlet (SEQLET_COLUMNS): its record's id, + or -, its first and last
     position (1-based, inclusive; *sequences*, as the scores, start at position *first* of
     each record), its bases, summed importance and p-value; then the JASPAR motif it holds
-    (*hits*: dlbio.motifs.scan.MotifHit or None per seqlet, placed in the whole record):
+    (*hits*: dlbio.motifs.stretches.MotifHit or None per seqlet, placed in the whole record):
     name, id, q-value and where (1-based) and on which strand, or '-' where no motif fits
     better than chance (the best one's q-value all the same); last the pattern it belongs to
     (*patterns*, a name per seqlet: dlbio.motifs.patterns), '-' for none."""

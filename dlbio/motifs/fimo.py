@@ -93,52 +93,13 @@ def scan(motifs: list[Motif], ids: list[str], sequences: list[str], threshold: f
         Benjamini-Hochberg over every position and strand scanned of every motif (a hit not
         reported has p above every reported one, so the ranks are exact); sorted by p-value.
     """
-    require_memelite()
-    from dlbio.motifs.tomtom import numba_cache_dir
-
-    numba_cache_dir()
-    from memelite import fimo
-
     require(0 < threshold <= 1, f"--threshold must be a p-value in (0, 1], got {threshold}")
-    pwms = {f"{k}": np.ascontiguousarray(m.probabilities.T, dtype=np.float64) for k, m in enumerate(motifs)}
-    pvalues = [_PValue(m.probabilities) for m in motifs]
-    hits = []
-    tests = 0
-    by_length: dict[int, list[int]] = {}
-    for k, s in enumerate(sequences):
-        by_length.setdefault(len(s), []).append(k)
-    for length, rows in by_length.items():
-        onehot = _onehot(np.array([sequences[k] for k in rows]))  # (n, 4, L)
-        tests += sum(2 * max(0, length - len(m.probabilities) + 1) for m in motifs) * len(rows)
-        for frame in fimo(pwms, onehot, threshold=threshold):
-            for motif_key, seq_idx, start, end, strand, score, p in zip(
-                frame["motif_name"],
-                frame["sequence_name"],
-                frame["start"],
-                frame["end"],
-                frame["strand"],
-                frame["score"],
-                frame["p-value"],
-            ):
-                m, k = motifs[int(motif_key)], rows[int(seq_idx)]
-                site = sequences[k][int(start) : int(end)].upper()
-                site = site if strand == "+" else _reverse_complement(site)
-                p = pvalues[int(motif_key)](site)
-                if p >= threshold:
-                    continue
-                hits.append(
-                    {
-                        "motif_id": m.motif_id,
-                        "motif_alt_id": m.name,
-                        "sequence_name": ids[k],
-                        "start": int(start) + 1,
-                        "stop": int(end),
-                        "strand": strand,
-                        "score": float(score),
-                        "p-value": float(p),
-                        "matched_sequence": site,
-                    }
-                )
+    hits, tests = candidate_hits(motifs, sequences, threshold)
+    for h in hits:
+        m = motifs[h.pop("motif")]
+        h["motif_id"], h["motif_alt_id"] = m.motif_id, m.name
+        h["sequence_name"] = ids[h.pop("sequence")]
+        h["start"] += 1  # 1-based, inclusive, as FIMO's
     hits.sort(key=lambda h: h["p-value"])
     if hits:
         p = np.array([h["p-value"] for h in hits])
@@ -146,6 +107,57 @@ def scan(motifs: list[Motif], ids: list[str], sequences: list[str], threshold: f
         for h, value in zip(hits, q):
             h["q-value"] = float(value)
     return hits
+
+
+def candidate_hits(motifs: list[Motif], sequences: list[str], threshold: float) -> tuple[list[dict], int]:
+    """memelite's FIMO hits with p < *threshold* (p as FIMO defines it, _PValue) and the number
+    of placements tried (every position and strand of every motif).
+
+    Returns ([{"motif": index in *motifs*, "sequence": index in *sequences*, "start": 0-based,
+    "stop", "strand", "score", "p-value", "matched_sequence"}], placements).
+    """
+    require_memelite()
+    from dlbio.motifs.tomtom import numba_cache_dir
+
+    numba_cache_dir()
+    from memelite import fimo
+
+    pwms = {f"{k}": np.ascontiguousarray(m.probabilities.T, dtype=np.float64) for k, m in enumerate(motifs)}
+    pvalues = [_PValue(m.probabilities) for m in motifs]
+    hits, tests = [], 0
+    by_length: dict[int, list[int]] = {}
+    for k, s in enumerate(sequences):
+        by_length.setdefault(len(s), []).append(k)
+    for length, rows in by_length.items():
+        onehot = _onehot(np.array([sequences[k] for k in rows]))  # (n, 4, L)
+        tests += sum(2 * max(0, length - len(m.probabilities) + 1) for m in motifs) * len(rows)
+        for frame in fimo(pwms, onehot, threshold=threshold):
+            for motif_key, seq_idx, start, end, strand, score in zip(
+                frame["motif_name"],
+                frame["sequence_name"],
+                frame["start"],
+                frame["end"],
+                frame["strand"],
+                frame["score"],
+            ):
+                k = rows[int(seq_idx)]
+                site = sequences[k][int(start) : int(end)].upper()
+                site = site if strand == "+" else _reverse_complement(site)
+                p = pvalues[int(motif_key)](site)
+                if p < threshold:
+                    hits.append(
+                        {
+                            "motif": int(motif_key),
+                            "sequence": k,
+                            "start": int(start),
+                            "stop": int(end),
+                            "strand": strand,
+                            "score": float(score),
+                            "p-value": p,
+                            "matched_sequence": site,
+                        }
+                    )
+    return hits, tests
 
 
 def write_hits(path: str | Path, hits: list[dict]) -> Path:

@@ -143,6 +143,18 @@ def best_matches(
     return out
 
 
+def qvalues(query: np.ndarray, targets: tuple[JasparMotif, ...]) -> np.ndarray:
+    """Tomtom's q-value of one query (w, 4) A,C,G,T probabilities against each of *targets*
+    (BH over them, as best_matches' q): float (len(targets),), to ask how well a query matches
+    a given motif, not only its best one."""
+    numba_cache_dir()
+    from memelite import tomtom
+
+    ts = [np.ascontiguousarray(t.probabilities(0.01).T, dtype=np.float64) for t in targets]
+    p = tomtom([np.ascontiguousarray(query.T, dtype=np.float64)], ts)[0]
+    return bh_qvalues(np.asarray(p)[0])
+
+
 def gumbel_tail_p(shuffled_best_p: np.ndarray, observed_p: float) -> float:
     """P(a shuffle's best match is at least as good as *observed_p*), from a Gumbel law fitted
     (maximum likelihood) to the shuffles' best -log10 p-values (*shuffled_best_p*, (S,))."""

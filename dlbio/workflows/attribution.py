@@ -160,9 +160,14 @@ def _read_sequences(length: int, fasta, o: AttributeOptions, targets: list[int])
 
         split = open_split(o.data, o.split, o.limit)
         require(split.length == length, f"{split.path}: sequences are {split.length} bp, the model needs {length} bp")
-        idx, _labels = split.read(0, split.n)
-        ids = [f"{o.split}:{i + 1}" for i in range(len(idx))]
-        return ids, np.asarray(idx, np.uint8), None, None
+        require(max(targets) <= split.n_targets, f"{split.path}: {split.n_targets} targets, no target {max(targets)}")
+        idx, labels = split.read(0, split.n)
+        rows = np.arange(len(idx))
+        if o.positives:
+            rows = np.flatnonzero(np.asarray(labels)[:, [t - 1 for t in targets]].any(axis=1))
+            require(len(rows), f"{split.path}: no sequence is positive for the targets chosen")
+        ids = [f"{o.split}:{i + 1}" for i in rows]  # 1-based rows of the split
+        return ids, np.asarray(idx, np.uint8)[rows], None, None
     if o.bed:
         from dlbio.data.genome import Genome
         from dlbio.workflows.genomics import region_windows

@@ -84,10 +84,23 @@ def report() -> list[tuple[str, str]]:
     lines.append(
         (
             "memelite",
-            f"{memelite} (Tomtom: dlbio motifs)"
+            f"{memelite} (Tomtom and FIMO: dlbio motifs, modisco, fimo)"
             if memelite
-            else "missing: dlbio motifs cannot match filters to JASPAR; pip install 'dlbio[motifs]'",
+            else "missing: dlbio motifs, modisco and fimo cannot match motifs; pip install 'dlbio[motifs]'",
         )
+    )
+    modisco = _version("modisco-lite")
+    lines.append(
+        (
+            "modisco-lite",
+            f"{modisco} (TF-MoDISco: dlbio modisco, attribute --modisco)"
+            if modisco
+            else "missing: dlbio modisco cannot run; pip install 'dlbio[motifs]'",
+        )
+    )
+    bigwig = _version("pyBigWig")
+    lines.append(
+        ("pyBigWig", f"{bigwig} (bigWig tracks: dlbio attribute --bed)" if bigwig else "missing: bedGraph only")
     )
     lines.append(
         (

@@ -109,6 +109,7 @@ def modisco(
     from dlbio.interpret.files import read_pair
     from dlbio.motifs import modisco as md
     from dlbio.motifs.tomtom import available as tomtom_available
+    from dlbio.utils.progress import OFF, normalise
 
     o = ModiscoOptions.merged(options, overrides)
     for name in ("max_seqlets", "window", "sliding", "trim", "n_leiden"):
@@ -132,7 +133,7 @@ def modisco(
             "trim_to_window_size": o.trim,
             "target_seqlet_fdr": 0.05,
             "n_leiden_runs": o.n_leiden,
-            "verbose": bool(o.progress),
+            "verbose": normalise(o.progress) != OFF,
         },
     )
     h5 = md.save(f"{out}.h5", positive, negative, window)

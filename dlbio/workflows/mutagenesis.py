@@ -203,7 +203,7 @@ def mutagenesis(
     if len(results) > 1:
         results[0]["summary"] = write_summary(results, f"{base}.summary.tsv")
     if seqlet_p is not None:
-        results[0].update(seqlet_report(np.stack(importances), chosen, span, seqlet_p, base, progress))
+        results[0].update(seqlet_report(np.stack(importances), chosen, span, seqlet_p, base))
     return results
 
 

@@ -34,7 +34,6 @@ def seqlet_report(
     span: tuple[int, int],
     p: float,
     base: str,
-    progress: bool | str = False,
 ) -> dict:
     """Seqlets of every record's *importances* float (n, S) at positions *span* of the
     records *chosen* [(id, sequence)], each with the JASPAR motif it holds (looked for in the
@@ -50,24 +49,25 @@ def seqlet_report(
     from dlbio.data.encoding import encode_lenient
     from dlbio.interpret.seqlets import call_seqlets, write_seqlets
     from dlbio.motifs import jaspar
+    from dlbio.motifs.fimo import Motif
     from dlbio.motifs.patterns import find_patterns
-    from dlbio.motifs.scan import MotifScanner, sequence_codes
+    from dlbio.motifs.stretches import best_motifs
     from dlbio.motifs.tomtom import available as tomtom_available
     from dlbio.motifs.tomtom import best_matches
 
     found = call_seqlets(importances, p, min_len=SEQLET_MIN_LEN)
-    codes = {r: sequence_codes(chosen[r][1]) for r in {s.record for s in found}}
     collection = jaspar.load_collection()
+    tomtom = tomtom_available()  # memelite is an extra: without it, seqlets and patterns go unnamed
     hits = (
-        MotifScanner(collection).best_many(
-            [(codes[s.record], span[0] + s.start, span[0] + s.end) for s in found], progress=progress
+        best_motifs(
+            [Motif(m.matrix_id, m.name, m.probabilities()) for m in collection],
+            [(chosen[s.record][1], span[0] + s.start, span[0] + s.end) for s in found],
         )
-        if found
-        else []
+        if found and tomtom
+        else [None] * len(found)
     )
     scanned = [seq[span[0] : span[1]] for _, seq in chosen]
     patterns = find_patterns(np.stack([encode_lenient(s) for s in scanned]), importances, found) if found else []
-    tomtom = tomtom_available()  # memelite is an extra: without it, the patterns go unnamed
     matches = (
         best_matches([pat.probabilities() for pat in patterns], collection, PATTERN_SHUFFLES)
         if tomtom and patterns
@@ -181,5 +181,7 @@ def describe(result: dict, p: float) -> list[str]:
     files = ", ".join(str(f) for f in (result["patterns"], result["patterns_html"]) if f)
     lines.append(f"patterns of alike seqlets: {len(listed)}" + (f": {shown}" if listed else "") + f" -> {files}")
     if listed and not result["tomtom"]:
-        lines.append("(patterns unnamed: matching them to JASPAR needs memelite: pip install 'dlbio[motifs]')")
+        lines.append(
+            "(seqlets and patterns unnamed: matching them to JASPAR needs memelite: pip install 'dlbio[motifs]')"
+        )
     return lines
