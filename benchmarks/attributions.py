@@ -30,9 +30,10 @@ import numpy as np
 
 MOTIFS = ("CTCF", "GATA1", "SPI1", "CEBPB", "FOXA1", "HNF4A")
 ISM_SETTINGS = {  # attributions compared with ISM at the planted sites
-    "eg 10x2 (default)": {},
+    "eg 10x4 (default)": {},
     "eg 10x8": {"steps": 8},
     "eg 20x8": {"references": 20, "steps": 8},
+    "eg 10x2": {"steps": 2},
     "integrated_gradients": {"method": "integrated_gradients"},
     "gradient_x_input": {"method": "gradient_x_input"},
 }
@@ -154,19 +155,27 @@ def planted_benchmark(a, out: Path, figures: dict, times: dict) -> None:
             {k: r[k] for k in ("pattern", "seqlets", "consensus", "jaspar", "jaspar_q", "matched")}
             for r in result.patterns
         ]
+        for row, pat in zip(figures["modisco"][name], read_patterns(result.h5)):
+            lo, hi = pat.trimmed()  # Tomtom's q of the pattern against the planted matrix itself
+            row["planted_q"] = float(qvalues(pat.ppm[lo:hi], collection)[planted_index[name]])
         # ISM agreement at planted sites, logit, per-base contribution of the sequence's own base
         sites = planted_sites(planted, "test", name)
         few = rows[: a.ism]
         with timed(f"ism {name} ({len(few)} seqs)", times):
-            ism = contributions(tx[few], hypothetical_contributions(model, tx[few], j, method="ism")).sum(axis=2)
+            ism_hyp = hypothetical_contributions(model, tx[few], j, method="ism")
+            ism = contributions(tx[few], ism_hyp).sum(axis=2)
         at = [(k, p) for k, r in enumerate(few) for s, e in sites.get(int(r), []) for p in range(s, e)]
         k_, p_ = np.array(at).T
         figures["ism_r"][name] = {}
+        figures.setdefault("ism_r_hypothetical", {})[name] = {}
         for label, settings in ISM_SETTINGS.items():
-            default = label == "eg 10x2 (default)"
+            default = label == "eg 10x4 (default)"
             h = hyp[: len(few)] if default else hypothetical_contributions(model, tx[few], j, **settings)
             per_base = contributions(tx[few], h).sum(axis=2)
             figures["ism_r"][name][label] = round(float(np.corrcoef(per_base[k_, p_], ism[k_, p_])[0, 1]), 3)
+            # the (L, 4) maps: every base's hypothetical contribution against ISM's centred effect
+            r = np.corrcoef(h[k_, p_].ravel(), ism_hyp[k_, p_].ravel())[0, 1]
+            figures["ism_r_hypothetical"][name][label] = round(float(r), 3)
         figures["saturation"][name] = saturation(model, planted.motifs[j], j, a.seed)
     figures["fimo"] = fimo_recall(planted, out, names)
     # recovered: a pattern of the target matches its planted matrix at Tomtom q < 0.05
@@ -194,7 +203,9 @@ def saturation(model, motif, target: int, seed: int) -> dict:
     a, b = 40, 130
     twice[:, a : a + w] = sample_sites(motif, n, rng)
     twice[:, b : b + w] = sample_sites(motif, n, rng)
-    out = {}
+    from dlbio.predict import predict_index
+
+    out = {"prediction_twice": round(float(predict_index(model, twice)[:, target].mean()), 4)}
     for method in ("expected_gradients", "gradient_x_input"):
         c = contributions(
             twice, hypothetical_contributions(model, twice, target, method=method, log_odds=False, seed=seed)

@@ -7,6 +7,8 @@ needed).  Makes a synthetic store of --n DanQ-sized samples (1000 bp, 919 target
   danq_train      one timed epoch of danq-train (the second of two: the first compiles)
   danq_predict    danq-predict's prediction of --predict-n samples (timed after a warm-up batch)
   deepsea_train   one timed epoch of DeepSEA with --mixed-precision
+  attributions    expected gradients (10 references x 4 midpoints) of --attribute-n 1000-bp
+                  sequences for one target of the full-size DanQ (issue 31's speed goal)
 
 Each prints one JSON line: samples/s, the mean GPU utilisation and the peak GPU memory
 (nvidia-smi, sampled every 0.5 s) while it ran.  On a CPU it runs too (use a small --n),
@@ -153,6 +155,21 @@ def predict(store: Path, out: Path, n: int) -> dict:
     return {"samples": source.n, "seconds": round(dt, 2), "samples_per_s": round(source.n / dt), **gpu.figures()}
 
 
+def attributions(n: int) -> dict:
+    from dlbio.interpret.attributions import hypothetical_contributions
+    from dlbio.models.deepsea import danq
+
+    model = danq()
+    idx = np.random.default_rng(0).integers(0, 4, (n, 1000)).astype(np.uint8)
+    hypothetical_contributions(model, idx[:64], 0, batch_size=1280)  # compiles
+    with GpuMonitor() as gpu:
+        t0 = time.time()
+        hyp = hypothetical_contributions(model, idx, 0, batch_size=1280)
+        dt = time.time() - t0
+    assert hyp.shape == (n, 1000, 4) and np.isfinite(hyp).all()
+    return {"sequences": n, "references": 10, "seconds": round(dt, 2), "seq_per_s": round(n / dt, 1), **gpu.figures()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000, help="training samples in the store")
@@ -160,7 +177,8 @@ def main() -> None:
     ap.add_argument("--predict-n", type=int, default=100_000)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-gpu"))
-    ap.add_argument("--only", default="danq_train,danq_predict,deepsea_train")
+    ap.add_argument("--attribute-n", type=int, default=5000, help="sequences attributed")
+    ap.add_argument("--only", default="danq_train,danq_predict,deepsea_train,attributions")
     a = ap.parse_args()
     from dlbio import backend
 
@@ -187,6 +205,8 @@ def main() -> None:
         print(
             json.dumps({"what": "deepsea_train", "mixed_precision": True, "batch": a.batch, **res, **where}), flush=True
         )
+    if "attributions" in only:
+        print(json.dumps({"what": "attributions", **attributions(a.attribute_n), **where}), flush=True)
 
 
 if __name__ == "__main__":

@@ -216,7 +216,9 @@ def test_attribute_a_bed_writes_a_genome_track(tmp_path, genome, run_cli):
         bw.close()
 
 
-def test_attribute_bad_input(tmp_path):
+def test_attribute_bad_input(tmp_path, monkeypatch):
+    import importlib.util
+
     from dlbio.workflows.attribution import attribute
 
     model = motif_model()
@@ -227,6 +229,11 @@ def test_attribute_bad_input(tmp_path):
         attribute(model, tmp_path / "s.fa", [1], tmp_path / "x")
     with pytest.raises(DlbioError, match="--method must be one of"):
         attribute(model, tmp_path / "s.fa", [1], tmp_path / "x", method="deeplift")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda n, *a: None if n == "modiscolite" else real(n, *a))
+    (tmp_path / "ok.fa").write_text(">r0\n" + "A" * 60 + "\n")
+    with pytest.raises(DlbioError, match=r"needs modisco-lite, which is not installed: pip install 'dlbio\[motifs\]'"):
+        attribute(model, tmp_path / "ok.fa", [1], tmp_path / "x", modisco=True)
     assert not list(tmp_path.glob("x.*"))  # nothing written before the inputs are checked
 
 

@@ -90,14 +90,16 @@ Examples:
     "--steps",
     type=click.IntRange(min=1),
     default=None,
-    help="Points on each reference's path [expected_gradients 2, integrated_gradients 20].",
+    help="Midpoints on each reference's path [expected_gradients 4, integrated_gradients 20].",
 )
 @click.option("--probability", is_flag=True, help="Attribute the probability instead of the logit.")
 @click.option("--batch-size", default=256, show_default=True, callback=positive("--batch-size"))
-@click.option("--logos", default=3, show_default=True, help="Draw a logo for the first N records.")
+@click.option(
+    "--logos", type=click.IntRange(min=0), default=3, show_default=True, help="Draw a logo for the first N records."
+)
 @click.option("--modisco", "run_modisco", is_flag=True, help="Also run TF-MoDISco on each target's maps.")
 @both_strands_option
-@seed_option(0, "the shuffled references and the points on their paths")
+@seed_option(0, "the shuffled references")
 @click.option(
     "-o",
     "--out",

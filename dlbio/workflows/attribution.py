@@ -122,6 +122,13 @@ def attribute(
     require(targets, "give at least one --target")
     for t in targets:
         require(1 <= t <= n_out, f"--target must be between 1 and {n_out}, got {t}")
+    require(o.logos >= 0, f"--logos must be 0 or more, got {o.logos}")
+    if o.modisco:  # the extras are checked before the attributions are computed, not after
+        from dlbio.motifs.modisco import EXTRA, require_modisco
+        from dlbio.motifs.tomtom import available as tomtom_available
+
+        require_modisco()
+        require(tomtom_available(), f"naming MoDISco's patterns needs memelite (Tomtom): {EXTRA}")
     ids, idx, windows, chrom_sizes = _read_sequences(model.inputs[0].shape[1], fasta, o, targets)
     all_names = target_names_for(model, o.names)
     result = AttributionResult(write_npz(f"{out}.ohe.npz", _onehot_acgt(idx)), ids)
