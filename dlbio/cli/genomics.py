@@ -283,10 +283,11 @@ whose importance is improbably high together (+: the bases the prediction
 needs, a site; -: bases whose change raises it), with their sequence and
 p-value, the null being every scanned position of every record; and the
 JASPAR motif each one holds, if any fits better than chance (q < 0.05 over
-the JASPAR 2024 CORE vertebrate motifs, log-odds scan with exact p-values);
-and OUT.patterns.tsv/.meme/.html: seqlets whose importance looks alike
-(5 or more), aligned into de novo motifs, each with its best JASPAR match
-(Tomtom, needs the motifs extra).
+the JASPAR 2024 CORE vertebrate motifs, FIMO's hits); and
+OUT.patterns.tsv/.meme/.html: seqlets whose importance looks alike (5 or
+more), aligned into de novo motifs, each with its best JASPAR match (Tomtom);
+naming needs the motifs extra. For thousands of sequences, dlbio attribute
+and dlbio modisco (TF-MoDISco) are the tools.
 
 \b
 Example:

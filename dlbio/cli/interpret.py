@@ -93,7 +93,13 @@ Examples:
     help="Midpoints on each reference's path [expected_gradients 4, integrated_gradients 20].",
 )
 @click.option("--probability", is_flag=True, help="Attribute the probability instead of the logit.")
-@click.option("--batch-size", default=256, show_default=True, callback=positive("--batch-size"))
+@click.option(
+    "--batch-size",
+    default=256,
+    show_default=True,
+    callback=positive("--batch-size"),
+    help="Inputs per gradient (or prediction) batch; larger on a GPU.",
+)
 @click.option(
     "--logos", type=click.IntRange(min=0), default=3, show_default=True, help="Draw a logo for the first N records."
 )

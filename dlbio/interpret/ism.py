@@ -33,16 +33,38 @@ def saturation_mutagenesis(
     span: tuple[int, int] | None = None,
     reference: float | None = None,
 ) -> np.ndarray:
-    """Effect of every single-base substitution of one sequence on one target (0-based).
+    """Effect of every single-base substitution of one sequence on one target.
 
-    idx uint8 (L,) base index -> float32 (L, 4), columns A, C, G, T: prediction(mutant) -
-    prediction(reference), or with *log_odds* logit(mutant) - logit(reference) (which still
-    moves where the probability saturates near 0 or 1); 0 at the reference base.  With
-    *both_strands* a prediction is the mean over the sequence and its reverse complement.
-    *span* (start, stop), 0-based, stop excluded: only those positions are changed (the rest
-    of the sequence stays as context), and the result is (stop - start, 4).  *reference*: the
-    sequence's own prediction of the target (a probability), when the caller has it from its
-    batched prediction of every record, so that no reference is predicted twice.
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4), in A, G, C, T order.
+    idx : numpy.ndarray, shape=(L,)
+        Base indices uint8 (A=0, G=1, C=2, T=3, N=4).
+    target : int
+        The output (0-based).
+    batch_size : int, default=512
+        Mutants per prediction batch.
+    progress : bool or str, default=False
+        Count the mutants predicted (dlbio.utils.progress).
+    log_odds : bool, default=False
+        Effects as logit(mutant) - logit(reference), which still move where the probability
+        saturates near 0 or 1.
+    both_strands : bool, default=False
+        Each prediction is the mean over the sequence and its reverse complement.
+    span : tuple of (int, int), optional
+        (start, stop), 0-based, stop excluded: only those positions are changed; the rest of
+        the sequence stays as context.
+    reference : float, optional
+        The sequence's own prediction of the target (a probability), when the caller has it
+        from its batched prediction of every record, so that no reference is predicted twice.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(S, 4)
+        float32, columns A, C, G, T (the reading order of people, not the model's codes):
+        prediction(mutant) - prediction(reference), 0 at the reference base; S = stop - start
+        (L without *span*).
     """
     start, stop = span or (0, len(idx))
     candidate = np.tile(_ACGT_CODES, (stop - start, 1))  # (S, 4) codes in A, C, G, T order
@@ -66,21 +88,35 @@ def saturation_mutagenesis(
 def gradient_effects(
     model, idx: np.ndarray, target: int, log_odds: bool = False, both_strands: bool = False
 ) -> np.ndarray:
-    """First-order estimate of saturation_mutagenesis from one gradient per sequence.
+    """First-order estimate of :func:`saturation_mutagenesis` from one gradient per sequence.
 
-    idx uint8 (n, L) base index -> float32 (n, L, 4), columns A, C, G, T: g[b] - g[ref],
-    where g (L, 4) is the gradient of the target's prediction (with *log_odds*, of its
-    logit) with respect to the one-hot input at the sequence: the change a substitution
-    makes, read off the tangent at the sequence.  Exact for a model whose output (or
-    logit) is linear in the input; otherwise an estimate that is right where the model is
-    near linear around the sequence (it overshoots where a substitution takes a ReLU past
-    0).  0 at the reference base; at an N (one-hot all 0) the change to each base is g[b].
-    With *both_strands* the prediction is the mean over the sequence and its reverse
-    complement, as in saturation_mutagenesis.
+    The change a substitution makes, read off the tangent at the sequence: g[b] - g[ref], where
+    g (L, 4) is the gradient of the target's prediction (with *log_odds*, of its logit) with
+    respect to the one-hot input.  Exact for a model whose output (or logit) is linear in the
+    input; otherwise right where the model is near linear around the sequence (it overshoots
+    where a substitution takes a ReLU past 0).
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4), in A, G, C, T order.
+    idx : numpy.ndarray, shape=(n, L)
+        Base indices uint8.
+    target : int
+        The output (0-based).
+    log_odds : bool, default=False
+        Differentiate the logit instead of the probability.
+    both_strands : bool, default=False
+        The prediction is the mean over the sequence and its reverse complement.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n, L, 4)
+        float32, columns A, C, G, T; 0 at the reference base; at an N (one-hot all 0) the
+        change to each base is g[b].
     """
-    grads = target_gradient(model, target, log_odds, both_strands)(
-        index_to_onehot(idx)
-    )  # (n, L, 4) in the model's codes
+    # (n, L, 4) in the model's codes
+    grads = target_gradient(model, target, log_odds, both_strands)(index_to_onehot(idx))
     g = grads[..., _ACGT_CODES]
     padded = np.concatenate([grads, np.zeros_like(grads[..., :1])], axis=-1)  # code N_CODE -> 0
     at_ref = np.take_along_axis(padded, np.minimum(idx, N_CODE)[..., None].astype(np.intp), axis=-1)

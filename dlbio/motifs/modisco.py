@@ -55,6 +55,9 @@ def run(one_hot: np.ndarray, hypothetical: np.ndarray, settings: dict):
     """modiscolite.tfmodisco.TFMoDISco on (N, L, 4) arrays -> (positive patterns or None,
     negative patterns or None), modisco-lite's SeqletSet objects; *settings* its keywords."""
     require_modisco()
+    from dlbio.motifs.tomtom import numba_cache_dir
+
+    numba_cache_dir()  # modisco-lite's compiled kernels go where Tomtom's and FIMO's do
     import modiscolite
 
     return modiscolite.tfmodisco.TFMoDISco(
