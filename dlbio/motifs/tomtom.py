@@ -106,11 +106,26 @@ _SHUFFLE_CHUNK = 20_000  # shuffled queries per Tomtom call (best target only: 4
 def best_matches(
     queries: list[np.ndarray | None], targets: tuple[JasparMotif, ...], shuffles: int = 0, seed: int = 0
 ) -> list[Match | None]:
-    """For each query (w, 4) A,C,G,T probabilities, the target with the smallest p-value.
+    """The best match of each query among *targets*, by memelite's Tomtom.
 
-    Returns None for an empty query.  q-values are Benjamini-Hochberg over the
-    query's comparisons with every target, as Tomtom reports them.  With *shuffles*,
-    each query's columns are permuted that many times (seeded) for Match.shuffled_p.
+    Parameters
+    ----------
+    queries : list of numpy.ndarray, shape=(w, 4), or None
+        Column probabilities, A, C, G, T; None or an empty matrix for a query not compared.
+    targets : tuple of JasparMotif
+        The matrices compared against (pseudocount 0.01, as the Tomtom report's targets).
+    shuffles : int, default=0
+        Column-shuffled copies of each query compared too, for Match.shuffled_p and, from
+        MIN_TAIL_SHUFFLES on, Match.shuffled_tail_p.
+    seed : int, default=0
+        Seeds the shuffles.
+
+    Returns
+    -------
+    list of Match or None
+        Per query, the target of least p-value, its q-value (Benjamini-Hochberg over the
+        query's comparisons with every target, as Tomtom reports them), strand and offset;
+        None for a query not compared.
     """
     numba_cache_dir()
     from memelite import tomtom
