@@ -77,7 +77,11 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     assert proc.returncode == 75, err
     assert "rerun with --resume" in err
     saved = _state(state)
-    assert saved["step"] > 0 and saved["epoch"] >= 1  # stopped mid-epoch, after finishing a batch
+    # Nearly always the signal lands in epoch 2 and the run stops after the batch in hand
+    # (step > 0). It may also land in the instant between epoch 1's state being saved and
+    # that epoch's own stop check (seen once on a busy CI machine under JAX): the run then
+    # stops at the epoch boundary, which its state says (step 0). Both must resume alike.
+    assert saved["epoch"] >= 1 and (saved["step"] > 0 or saved["epoch"] == 1)
     assert _weights(broken / "checkpoints" / "bestmodel.DanQ.keras")  # the best model survived
     log = broken / "checkpoints" / "bestmodel.DanQ.log.csv"
     # the interrupted epoch is neither validated nor logged: only the finished ones are
