@@ -180,9 +180,10 @@ def _read_sequences(length: int, fasta, o: AttributeOptions, targets: list[int])
         from dlbio.workflows.genomics import region_windows
 
         require(o.genome, "--bed needs --genome")
-        rows = list(region_windows(o.bed, o.genome, length, o.notes, o.strict))
+        from itertools import islice
+
+        rows = list(islice(region_windows(o.bed, o.genome, length, o.notes, o.strict), o.limit))  # read no further
         require(rows, f"{o.bed}: no regions")
-        rows = rows[: o.limit]
         ids = [r[0] for r in rows]
         idx = [encode_record(o.bed, name, seq, length) for name, *_, seq in rows]
         windows = [(chrom, first) for _, chrom, _, _, first, _ in rows]
