@@ -34,7 +34,7 @@ demo: setup
 # The suite on TensorFlow; again on JAX without the TensorFlow-only and backend-free tests
 # (tests/conftest.py); and on PyTorch for the models, the loader, prediction, ISM, attributions, training,
 # the class examples and the bad inputs.
-TORCH_TESTS = tests/test_deepsea_models.py tests/test_store.py tests/test_deepsea_data.py tests/test_mutagenesis.py \
+TORCH_TESTS = tests/test_deepsea_models.py tests/test_store.py tests/test_deepsea_mat.py tests/test_mutagenesis.py \
               tests/test_class2_cli.py tests/test_danq_cli.py tests/test_api.py tests/test_bad_inputs.py tests/test_attributions.py
 
 test: setup $(VENV)/.torch

@@ -4,7 +4,7 @@
 Writes a DanQ_bestmodel.hdf5-layout file of DanQ's sizes (320 x 26 filters, 2 LSTMs of
 320, dense 925, 919 targets; 46,926,479 parameters), imports it, and checks the imported
 model against the numpy re-implementation of the original Keras 0.2 computation used by
-tests/test_import_danq.py on a few 1000-bp sequences.  Then prices the imported model
+tests/test_keras02.py on a few 1000-bp sequences.  Then prices the imported model
 (generic LSTM: hard-sigmoid gates have no cuDNN kernel) against dlbio's DanQ per sample.
 
   python benchmarks/import_danq.py --out /tmp/danq_import --n-check 4 --n-speed 2000
@@ -31,7 +31,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    from test_import_danq import keras02_danq_forward, write_keras02_danq
+    from test_keras02 import keras02_danq_forward, write_keras02_danq
 
     from dlbio.data.encoding import index_to_onehot
     from dlbio.models import deepsea

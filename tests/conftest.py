@@ -52,16 +52,14 @@ BACKEND = os.environ.get("KERAS_BACKEND", "tensorflow")
 BACKEND_FREE = {
     "test_atomic",
     "test_dataset",
+    "test_docs",
     "test_fimo",
     "test_genome",
-    "test_docs",
     "test_guard",
     "test_layers",
     "test_logos",
     "test_modisco",
     "test_modules",
-    "test_motif_stretches",
-    "test_motif_sites",
     "test_packaging",
     "test_patterns",
     "test_prepare",
@@ -69,20 +67,30 @@ BACKEND_FREE = {
     "test_properties",
     "test_sbatch",
     "test_seqlets",
+    "test_sites",
+    "test_stretches",
     "test_synthetic",
     "test_training_log",
 }
 
 
+# Modules that run whole commands the way a user does, minutes of them: once, on the
+# backend a user gets by default (TensorFlow); the backends' own suites test the same code.
+DEFAULT_BACKEND_ONLY = {"test_docs_walkthroughs"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """On JAX and PyTorch: tf_only tests (tf.distribute, tf.data, TensorFlow's build) and the
-    backend-free modules are left out."""
+    """On JAX and PyTorch: tf_only tests (tf.distribute, tf.data, TensorFlow's build), the
+    backend-free modules and the docs' walk-throughs are left out."""
     if BACKEND == "tensorflow":
         return
     needs_tf = pytest.mark.skip(reason=f"needs TensorFlow; KERAS_BACKEND={BACKEND}")
     free = pytest.mark.skip(reason="computes nothing with Keras: the TensorFlow run covers it")
+    once = pytest.mark.skip(reason="the docs' walk-throughs run once, on the default backend (TensorFlow)")
     for item in items:
         if "tf_only" in item.keywords:
             item.add_marker(needs_tf)
         elif item.module.__name__.split(".")[-1] in BACKEND_FREE:
             item.add_marker(free)
+        elif item.module.__name__.split(".")[-1] in DEFAULT_BACKEND_ONLY:
+            item.add_marker(once)

@@ -71,3 +71,31 @@ def test_no_function_outside_the_commands_takes_more_than_12_parameters():
                 if count > 12:
                     long.append(f"{path.relative_to(PACKAGE)}:{node.name} ({count})")
     assert long == []
+
+
+# Test modules named after what they test when that is not one module of dlbio: the public
+# API, the bad inputs of docs/bad-input.md, the docs and their walk-throughs, this file, the
+# Lmod modules, the wheel, the readers' property tests, the sbatch examples.
+NOT_ONE_MODULE = {
+    "api",
+    "bad_inputs",
+    "docs",
+    "docs_walkthroughs",
+    "layers",
+    "modules",
+    "packaging",
+    "properties",
+    "sbatch",
+}
+
+
+def test_tests_are_named_after_the_module_they_test():
+    """tests/test_X.py tests dlbio's module X (ism.py: test_ism), or names its package too
+    (cli/class2.py: test_class2_cli or test_cli_class2), or tests a package (test_backend)."""
+    names = set()
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        names |= {parts[0]} if parts[-1] == "__init__" else {parts[-1], "_".join(parts), "_".join(reversed(parts))}
+    tests = [p.stem.removeprefix("test_") for p in Path(__file__).parent.glob("test_*.py")]
+    assert len(tests) >= 45
+    assert sorted(t for t in tests if t not in names | NOT_ONE_MODULE) == []

@@ -31,7 +31,13 @@ EXTRAS = {
 
 
 def requested() -> str:
-    """The backend Keras will use or uses: KERAS_BACKEND, else keras.json's, else tensorflow."""
+    """The backend Keras will use, or uses once imported.
+
+    Returns
+    -------
+    str
+        KERAS_BACKEND, else keras.json's, else 'tensorflow'; Keras's own once it is imported.
+    """
     import sys
 
     if sys.modules.get("keras") is not None:
@@ -40,7 +46,17 @@ def requested() -> str:
 
 
 def installed(backend: str) -> bool:
-    """Can *backend*'s module be imported here?"""
+    """Whether a backend's module can be imported here (without importing it).
+
+    Parameters
+    ----------
+    backend : str
+        'tensorflow', 'jax' or 'torch'.
+
+    Returns
+    -------
+    bool
+    """
     import sys
 
     if backend in sys.modules:
@@ -52,17 +68,33 @@ def installed(backend: str) -> bool:
 
 
 def select(preferred: str | None = None, onednn: bool | None = None) -> str:
-    """Choose the backend before keras is imported, and check it; returns its name.
+    """Choose the backend before keras is imported, and check it.
 
     The user's choice (KERAS_BACKEND, or a keras.json naming another installed backend than the
-    tensorflow Keras writes there by itself) stands.  Without one: *preferred* when it
-    is installed (the class examples prefer JAX: several times faster, docs/benchmarks.md),
-    else TensorFlow, else whichever of JAX and PyTorch is installed (a GPU machine may have
-    no TensorFlow).  The user's choice, when unknown or not installed, is a one-line DlbioError
-    naming the extra; with no choice and no backend installed, a command that needs none (a
-    data command) still runs, and one that does names the extra when it imports keras.
-    *onednn* False turns TensorFlow's oneDNN kernels off unless TF_ENABLE_ONEDNN_OPTS is set
-    (the class examples' toy models run faster without them); None keeps TensorFlow's default.
+    tensorflow Keras writes there by itself) stands.  Without one: *preferred* when it is
+    installed (the class examples prefer JAX: several times faster, docs/benchmarks.md), else
+    TensorFlow, else whichever of JAX and PyTorch is installed (a GPU machine may have no
+    TensorFlow).  With no choice and no backend installed, a command that needs none (a data
+    command) still runs, and one that does names the extra when it imports keras.
+
+    Parameters
+    ----------
+    preferred : str or None, optional
+        The backend to take when the user chose none and it is installed.
+    onednn : bool or None, optional
+        False turns TensorFlow's oneDNN kernels off unless TF_ENABLE_ONEDNN_OPTS is set (the class
+        examples' toy models run faster without them); None keeps TensorFlow's default.
+
+    Returns
+    -------
+    str
+        The backend's name.
+
+    Raises
+    ------
+    DlbioError
+        When the user's choice is not a backend dlbio runs on, or is not installed (naming the
+        extra to install).
     """
     import sys
 
@@ -102,25 +134,49 @@ def _keras_json_backend() -> str | None:
 
 
 def name() -> str:
-    """The running Keras backend."""
+    """The running Keras backend.
+
+    Returns
+    -------
+    str
+        'tensorflow', 'jax' or 'torch' (imports keras).
+    """
     import keras
 
     return keras.backend.backend()
 
 
 def module():
-    """The backend's own module (tensorflow, jax or torch)."""
+    """The running backend's own module.
+
+    Returns
+    -------
+    module
+        tensorflow, jax or torch.
+    """
     return importlib.import_module(name())
 
 
 def describe() -> dict:
-    """{'backend', 'version', 'devices'}: what ran, for run.json, dlbio check and the logs."""
+    """What ran, for run.json, dlbio check and the logs.
+
+    Returns
+    -------
+    dict
+        {'backend': name, 'version': the module's version, 'devices': :func:`devices`}.
+    """
     mod = module()
     return {"backend": name(), "version": getattr(mod, "__version__", "?"), "devices": devices()}
 
 
 def devices() -> list[str]:
-    """The devices the backend computes on, GPUs first (e.g. ['cuda:0', 'cpu'])."""
+    """The devices the backend computes on, GPUs first.
+
+    Returns
+    -------
+    list of str
+        e.g. ['cuda:0', 'cpu'] (PyTorch), ['gpu:0'] (JAX), ['cpu:0', 'gpu:0'] (TensorFlow).
+    """
     backend = name()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -140,7 +196,18 @@ def devices() -> list[str]:
 
 
 def gpus(module=None) -> list[str]:
-    """The GPUs the backend sees (or TensorFlow-like *module* sees: a stand-in in a test)."""
+    """The GPUs the backend sees.
+
+    Parameters
+    ----------
+    module : module, optional
+        A TensorFlow-like module to ask instead (a stand-in in a test).
+
+    Returns
+    -------
+    list
+        Device names (TensorFlow: its PhysicalDevice objects).
+    """
     if _is_tensorflow(module):
         return list(module.config.list_physical_devices("GPU"))
     return [d for d in devices() if d.startswith(("gpu", "cuda"))]
@@ -154,14 +221,31 @@ _DISPLAY = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
 def display_name(module=None) -> str:
-    """'TensorFlow', 'JAX' or 'PyTorch': the running backend, or *module*'s."""
+    """The backend's name as people write it.
+
+    Parameters
+    ----------
+    module : module, optional
+        A backend module to name instead of the running backend.
+
+    Returns
+    -------
+    str
+        'TensorFlow', 'JAX' or 'PyTorch'.
+    """
     if _is_tensorflow(module):
         return "TensorFlow"
     return _DISPLAY[getattr(module, "__name__", None) or name()]
 
 
 def build_info() -> str:
-    """What the backend's build offers: 'CUDA 12.5, cuDNN 9' or 'CPU-only build'."""
+    """What the running backend's build offers.
+
+    Returns
+    -------
+    str
+        e.g. 'CUDA 12.5, cuDNN 9', 'CUDA' (JAX) or 'CPU-only build'.
+    """
     backend = name()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -183,7 +267,18 @@ def build_info() -> str:
 
 
 def why_no_gpu(module=None) -> str:
-    """Why the backend sees no GPU where the job has some, and the fix, in a clause."""
+    """Why the backend sees no GPU where the job has some, and the fix.
+
+    Parameters
+    ----------
+    module : module, optional
+        The backend module to ask (default: the running backend's).
+
+    Returns
+    -------
+    str
+        A clause for a one-line warning, naming the build to install.
+    """
     module = module or importlib.import_module(name())
     if _is_tensorflow(module):
         if not module.sysconfig.get_build_info().get("is_cuda_build"):
@@ -203,7 +298,13 @@ def why_no_gpu(module=None) -> str:
 
 
 def gpu_details() -> list[tuple[str, str]]:
-    """(device, description) of each GPU the backend sees; TensorFlow's with compute capability."""
+    """Each GPU the backend sees, described.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        (device, description); TensorFlow's description carries the compute capability.
+    """
     if name() != "tensorflow":
         return [(d, "GPU") for d in gpus()]
     from dlbio.backend.tensorflow_only import gpu_details as tf_details
@@ -217,6 +318,14 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     On a CPU every backend repeats a run bit for bit; on a GPU determinism costs speed.
     JAX on a GPU reads its flag (``--xla_gpu_deterministic_ops``) when it starts, so that
     one is set in the environment before jax is imported (see :func:`prepare_environment`).
+
+    Parameters
+    ----------
+    seed : int
+        The seed.
+    deterministic : bool, optional
+        Ask the backend for deterministic kernels (TensorFlow's op determinism, PyTorch's
+        deterministic algorithms).
     """
     import keras
 
@@ -236,7 +345,13 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
 
 
 def prepare_environment(deterministic: bool = False) -> None:
-    """Settings a backend reads only when it starts: call before keras is imported."""
+    """Settings a backend reads only when it starts: call before keras is imported.
+
+    Parameters
+    ----------
+    deterministic : bool, optional
+        Under JAX, add ``--xla_gpu_deterministic_ops=true`` to XLA_FLAGS.
+    """
     if deterministic and requested() == "jax":
         flags = os.environ.get("XLA_FLAGS", "")
         if "xla_gpu_deterministic_ops" not in flags:
@@ -269,14 +384,35 @@ def single_thread() -> None:
 
 
 def steps_per_execution(steps: int) -> int:
-    """*steps* training steps per compiled call where the backend can (TensorFlow, JAX), else 1
-    (PyTorch runs one step at a time)."""
+    """Training steps per compiled call where the backend can run several.
+
+    Parameters
+    ----------
+    steps : int
+        The steps asked for.
+
+    Returns
+    -------
+    int
+        *steps* on TensorFlow and JAX, 1 on PyTorch (it runs one step at a time).
+    """
     return 1 if name() == "torch" else steps
 
 
 def one_hot(idx):
-    """Base indices (any integer dtype, any shape) -> float32 one-hot (..., 4) in keras.ops; an
-    index outside 0-3 (N = 4) is an all-zero row (``keras.ops.one_hot`` fails on it under torch)."""
+    """Base indices -> one-hot, in keras.ops (inside a compiled model or function).
+
+    Parameters
+    ----------
+    idx : tensor
+        Base indices, any integer dtype, any shape (..., L); 4 is N.
+
+    Returns
+    -------
+    tensor
+        float32 (..., L, 4) in A,G,C,T order; an index outside 0-3 is an all-zero row
+        (``keras.ops.one_hot`` fails on it under torch).
+    """
     import keras
 
     idx = keras.ops.cast(idx, "int32")

@@ -15,9 +15,20 @@ _PREDICT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def predict_function(model) -> Callable[[np.ndarray], list[np.ndarray]]:
-    """A compiled ``idx uint8 (b, L) -> [output (b, ...) as numpy, ...]`` for *model*, whose
-    input is one-hot (b, L, 4); it reads the model's current weights at every call.  Its
-    ``compiled`` attribute is the tf.function or jax.jit function (none under torch)."""
+    """A compiled prediction for a model whose input is one-hot (b, L, 4); it reads the model's
+    current weights at every call.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+
+    Returns
+    -------
+    callable
+        ``idx uint8 (b, L) -> [output (b, ...) as numpy, ...]``; its ``compiled`` attribute is
+        the tf.function or jax.jit function (none under torch).
+    """
     fn = _PREDICT.get(model)
     if fn is None:
         fn = _PREDICT[model] = _make_predict(weakref.ref(model), name())
@@ -71,13 +82,23 @@ def _make_predict(model_ref, backend: str):
 
 
 def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.ndarray]:
-    """``x float32 (b, ...) -> d objective / d x`` (numpy, the shape of x), compiled where the
-    backend compiles.
+    """A compiled input gradient, where the backend compiles; the model's current weights are
+    read at every call.
 
-    *objective(call, x)* builds a scalar in keras.ops from ``call(x)``, the model's outputs
-    (a list for a multi-output model, else one tensor) on x, e.g. the sum of one target's
-    predictions; as sequences are independent in inference, the gradient of that sum is each
-    sequence's own.  The model's current weights are read at every call.
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+    objective : callable
+        ``objective(call, x)`` builds a scalar in keras.ops from ``call(x)``, the model's
+        outputs (a list for a multi-output model, else one tensor) on x, e.g. the sum of one
+        target's predictions; as sequences are independent in inference, the gradient of that
+        sum is each sequence's own.
+
+    Returns
+    -------
+    callable
+        ``x float32 (b, ...) -> d objective / d x`` (numpy, the shape of x).
     """
     model_ref, backend = weakref.ref(model), name()
     if backend == "tensorflow":

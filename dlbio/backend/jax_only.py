@@ -24,7 +24,18 @@ DEFAULT_TIMEOUT_S = 120
 
 
 def explicit_cluster() -> tuple[str, int, int] | None:
-    """(coordinator host:port, processes, this process) from Keras's variables, or None."""
+    """The cluster Keras's KERAS_DISTRIBUTION_* variables describe.
+
+    Returns
+    -------
+    tuple of (str, int, int) or None
+        (coordinator host:port, processes, this process), or None when they are not set.
+
+    Raises
+    ------
+    DlbioError
+        When they are set but malformed.
+    """
     addresses = os.environ.get("KERAS_DISTRIBUTION_JOB_ADDRESSES", "").strip()
     if not addresses:
         return None
@@ -42,12 +53,22 @@ def explicit_cluster() -> tuple[str, int, int] | None:
 
 
 def start_processes(timeout_s: int | None = None) -> tuple[int, int]:
-    """Join this process to the job's others; returns (this process's index, process count).
+    """Join this process to the job's others (jax.distributed).
 
-    Each process uses all the GPUs it sees (``local_device_ids``: JAX's SLURM detection
-    would give a one-task-per-node process one GPU).  A process that is not the coordinator
-    first waits for the coordinator's port, so that a coordinator that never comes is a
-    one-line error after *timeout_s*, not JAX's abort.
+    Each process uses all the GPUs it sees (``local_device_ids``: JAX's SLURM detection would
+    give a one-task-per-node process one GPU).  A process that is not the coordinator first
+    waits for the coordinator's port, so that a coordinator that never comes is a one-line
+    error after *timeout_s*, not JAX's abort.
+
+    Parameters
+    ----------
+    timeout_s : int or None, optional
+        How long to wait for the coordinator.
+
+    Returns
+    -------
+    tuple of (int, int)
+        (this process's index, the process count).
     """
     import jax
 
@@ -121,14 +142,26 @@ def stop_processes() -> None:
 
 
 def local_device_count() -> int:
+    """The devices of this process.
+
+    Returns
+    -------
+    int
+    """
     import jax
 
     return jax.local_device_count()
 
 
 def data_parallel_over_all_processes():
-    """keras.distribution.DataParallel over every process's devices, for the whole process;
-    each process feeds its own rows (no tf.data sharding).  Returns the device count."""
+    """Set keras.distribution.DataParallel over every process's devices, for the whole process;
+    each process feeds its own rows (no tf.data sharding).
+
+    Returns
+    -------
+    int
+        The device count.
+    """
     import jax
     import keras
 
@@ -146,7 +179,18 @@ def end_data_parallel() -> None:
 
 
 def any_process(flag: bool) -> bool:
-    """True in every process when *flag* is True in any (a collective: all must call it)."""
+    """Whether a flag is set in any process (a collective: every process must call it).
+
+    Parameters
+    ----------
+    flag : bool
+        This process's.
+
+    Returns
+    -------
+    bool
+        The same in every process.
+    """
     import numpy as np
     from jax.experimental import multihost_utils
 
@@ -154,7 +198,17 @@ def any_process(flag: bool) -> bool:
 
 
 def same_in_every_process(values) -> bool:
-    """Do all processes hold the same *values* (a short sequence of integers)?  A collective."""
+    """Whether every process holds the same values (a collective).
+
+    Parameters
+    ----------
+    values : sequence of int
+        A short sequence.
+
+    Returns
+    -------
+    bool
+    """
     import numpy as np
     from jax.experimental import multihost_utils
 

@@ -27,7 +27,18 @@ from dlbio.utils.errors import DlbioError
 
 
 def make_multiworker_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
-    """SLURM (several tasks) -> SlurmClusterResolver; else TF_CONFIG; else a one-worker cluster."""
+    """TensorFlow's ``--multi-worker`` strategy: SLURM (several tasks) -> SlurmClusterResolver;
+    else TF_CONFIG; else a one-worker cluster.
+
+    Returns
+    -------
+    tf.distribute.MultiWorkerMirroredStrategy
+
+    Raises
+    ------
+    DlbioError
+        In a SLURM allocation of several tasks but outside ``srun``.
+    """
     from dlbio.training.strategy import check_slurm_step
 
     if int(os.environ.get("SLURM_NTASKS", "1")) > 1 and "TF_CONFIG" not in os.environ:
@@ -45,6 +56,11 @@ def slurm_gpu_options() -> dict:
     CUDA_VISIBLE_DEVICES="", which it counts as one) it pairs tasks with ``range(0, n, 0)``.
     There each task is given a dummy GPU slot only so that it gets a port, and
     CUDA_VISIBLE_DEVICES is left alone.
+
+    Returns
+    -------
+    dict
+        Keywords of SlurmClusterResolver (gpus_per_node, gpus_per_task).
     """
     import shutil
 
@@ -56,23 +72,53 @@ def slurm_gpu_options() -> dict:
 
 
 def is_chief(strategy) -> bool:
+    """Whether this worker is the chief (task 0), the one that writes.
+
+    Parameters
+    ----------
+    strategy : tf.distribute.Strategy
+        The strategy.
+
+    Returns
+    -------
+    bool
+        True for task 0, or without a cluster resolver.
+    """
     resolver = getattr(strategy, "cluster_resolver", None)
     return resolver is None or resolver.task_id in (0, None)
 
 
 def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, files, record: dict) -> dict:
-    """Train with early stopping on validation loss; returns {'loss', 'val_loss'} per epoch of this run.
-
-    *model* is compiled (its optimizer trains); *config* (dlbio.training.config.RunConfig) gives
-    the training and output options, *files* (RunFiles) where the model, log and state go,
-    *record* the options a resume state holds, as for dlbio.training.trainer.fit_resumable.
+    """Train with MultiWorkerMirroredStrategy and early stopping on validation loss.
 
     The chief saves the resume state (the single-process format) at every epoch end.  On
-    SIGTERM/SIGINT to any worker, every worker stops after the same step (the stop flag
-    travels with each step's loss reduction), the chief saves the state there and
-    :class:`Preempted` is raised; --resume skips the batches already done (the epoch's
-    batches are a function of seed and epoch) and carries on mid-epoch.  Every worker must
-    see the chief's state file (a shared --out-dir), which is checked.
+    SIGTERM/SIGINT to any worker, every worker stops after the same step (the stop flag travels
+    with each step's loss reduction), the chief saves the state there and :class:`Preempted` is
+    raised; --resume skips the batches already done (the epoch's batches are a function of seed
+    and epoch) and carries on mid-epoch.  Every worker must see the chief's state file (a
+    shared --out-dir), which is checked.
+
+    Parameters
+    ----------
+    strategy : tf.distribute.MultiWorkerMirroredStrategy
+        The strategy.
+    model : keras.Model
+        Compiled under the strategy (its optimizer trains).
+    train_set : source
+        The splits.
+    valid_set : source
+        The splits.
+    config : RunConfig
+        The training and output options.
+    files : RunFiles
+        Where the model, log and state go.
+    record : dict
+        The options a resume state holds, as for :func:`dlbio.training.trainer.fit_resumable`.
+
+    Returns
+    -------
+    dict
+        {'loss', 'val_loss'}: lists, one value per epoch of this run.
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source

@@ -15,16 +15,39 @@ def tf_dataset(
     skip_batches: int = 0,
     epochs: int = 1,
 ):
-    """A tf.data.Dataset of (one-hot float32 (b, L, 4), labels float32 (b, T)) batches.
+    """A tf.data.Dataset of the batches of :func:`dlbio.data.pipeline.iter_batches`.
 
-    The batches of *epochs* epochs, first_epoch, first_epoch + 1, ..., each shuffled by
-    its own number; *skip_batches* drops the first batches of the first one (resuming an
-    interrupted epoch: the rest is exactly what an uninterrupted run sees).  Train on
-    several epochs with ``fit(..., steps_per_epoch=...)``.  Every iteration of the
-    dataset yields the same batches: the epoch comes from the data, not from counting
-    iterations, because Keras opens an extra iterator to build a distributed model (-g N).
-    Python touches whole batches only; one-hot runs in the graph, and the next
-    batches are prefetched while the model works.
+    The batches of *epochs* epochs, first_epoch, first_epoch + 1, ..., each shuffled by its own
+    number; *skip_batches* drops the first batches of the first one (resuming an interrupted
+    epoch: the rest is exactly what an uninterrupted run sees).  Train on several epochs with
+    ``fit(..., steps_per_epoch=...)``.  Every iteration of the dataset yields the same batches:
+    the epoch comes from the data, not from counting iterations, because Keras opens an extra
+    iterator to build a distributed model (-g N).  Python touches whole batches only; one-hot
+    runs in the graph, and the next batches are prefetched while the model works.
+
+    Parameters
+    ----------
+    source : source
+        What is read.
+    batch_size : int
+        Rows per batch.
+    shuffle : bool, optional
+        Shuffle each epoch.
+    seed : int, optional
+        The shuffle's seed.
+    labels : bool, optional
+        Give the labels too.
+    first_epoch : int, optional
+        The number of the first epoch.
+    skip_batches : int, optional
+        Batches of the first epoch already trained.
+    epochs : int, optional
+        Epochs in all.
+
+    Returns
+    -------
+    tf.data.Dataset
+        (one-hot float32 (b, L, 4), labels float32 (b, T)) batches, or one-hot alone.
     """
     import tensorflow as tf
 
@@ -55,21 +78,48 @@ def tf_dataset(
 
 
 def tf_logical_devices(device_type: str = "GPU") -> list[str]:
-    """TensorFlow's logical devices of *device_type*, by name."""
+    """TensorFlow's logical devices of a type.
+
+    Parameters
+    ----------
+    device_type : str, optional
+        'GPU' or 'CPU'.
+
+    Returns
+    -------
+    list of str
+        Their names.
+    """
     import tensorflow as tf
 
     return [d.name for d in tf.config.list_logical_devices(device_type)]
 
 
 def tf_strategy(devices: list[str] | None = None):
-    """TensorFlow's default strategy, or a MirroredStrategy over *devices*."""
+    """TensorFlow's default strategy, or a MirroredStrategy over some devices.
+
+    Parameters
+    ----------
+    devices : list of str or None, optional
+        The devices; None: the default strategy.
+
+    Returns
+    -------
+    tf.distribute.Strategy
+    """
     import tensorflow as tf
 
     return tf.distribute.MirroredStrategy(devices) if devices else tf.distribute.get_strategy()
 
 
 def gpu_details() -> list[tuple[str, str]]:
-    """(device, description, with compute capability) of each GPU TensorFlow sees."""
+    """Each GPU TensorFlow sees, described.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        (device, description with compute capability).
+    """
     import tensorflow as tf
 
     lines = []

@@ -33,18 +33,24 @@ _OURS = re.compile(
 
 @contextlib.contextmanager
 def building(out_dir: str | Path, force: bool = False) -> Iterator[tuple[Path, str]]:
-    """Yield (temporary folder, build id); the folder becomes *out_dir* when the block ends.
+    """Build a data set whole, or not at all (a context manager): the temporary folder becomes
+    *out_dir* when the block ends.
+
+    SIGTERM within the block stops the build as Ctrl-C does: the temporary folder is removed
+    and *out_dir* is left as it was.
 
     Parameters
     ----------
-    out_dir : path
+    out_dir : str or pathlib.Path
         The set's folder.  A new or empty folder is filled; a folder holding a set dlbio
         built is replaced only with *force*; a folder holding anything else is refused.
-    force : bool
+    force : bool, optional
         Replace an existing set.
 
-    SIGTERM within the block stops the build as Ctrl-C does: the temporary folder is
-    removed and *out_dir* is left as it was.
+    Yields
+    ------
+    tuple of (pathlib.Path, str)
+        (the temporary folder to write into, the build id).
     """
     out = Path(out_dir)
     check_replaceable(out, force)
@@ -69,7 +75,21 @@ def building(out_dir: str | Path, force: bool = False) -> Iterator[tuple[Path, s
 
 
 def check_replaceable(out: Path, force: bool) -> None:
-    """Refuse, in one line, an *out* that building() must not replace."""
+    """Refuse, in one line, a folder that :func:`building` must not replace.
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        The set's folder.
+    force : bool
+        A set dlbio built may be replaced.
+
+    Raises
+    ------
+    DlbioError
+        When *out* is a file, holds something other than a set dlbio built, or holds one and
+        not *force*.
+    """
     if not out.exists():
         return
     require(out.is_dir(), f"{out}: is a file, not a folder")
@@ -86,7 +106,24 @@ def check_replaceable(out: Path, force: bool) -> None:
 
 
 def read_record(folder: Path) -> dict | None:
-    """dataset.json of *folder*, or None when it has none (a DeepSEA download, an older set)."""
+    """A data folder's dataset.json.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The data folder.
+
+    Returns
+    -------
+    dict or None
+        The record (build id, splits' sizes, ...), or None when it has none (a DeepSEA
+        download, an older set).
+
+    Raises
+    ------
+    DlbioError
+        When the file is not JSON.
+    """
     path = Path(folder) / MARKER
     if not path.is_file():
         return None
@@ -99,10 +136,22 @@ def read_record(folder: Path) -> dict | None:
 
 
 def check_consistent(folder: Path, sets: dict) -> None:
-    """The opened *sets* ({split: source}) of *folder* come from one build, unchanged since.
+    """Check that a folder's opened splits come from one build, unchanged since.
 
     A store carries its build id in its manifest; a .mat file is compared by size with what
     dataset.json recorded (a cheap check that catches a split copied in from elsewhere).
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The data folder.
+    sets : dict
+        {split: source}, opened.
+
+    Raises
+    ------
+    DlbioError
+        Naming the split that does not belong.
     """
     record = read_record(folder)
     builds = {split: s.manifest.get("build_id") for split, s in sets.items() if getattr(s, "manifest", None)}

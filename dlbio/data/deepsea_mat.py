@@ -124,7 +124,20 @@ class MatSet:
 
     # -- reading --------------------------------------------------------------------
     def read(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        """Samples start..stop-1: (base index uint8 (m, length), labels uint8 (m, n_targets))."""
+        """Samples of the split.
+
+        Parameters
+        ----------
+        start : int
+            0-based, stop excluded (clipped to the split).
+        stop : int
+            0-based, stop excluded (clipped to the split).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (base indices uint8 (m, L), labels uint8 (m, T)).
+        """
         start, stop = max(0, start), min(stop, self.n)
         if self._h5 is None:
             return self._idx[start:stop], self._labels[start:stop]
@@ -168,7 +181,26 @@ def _labels_uint8(path, y: np.ndarray) -> np.ndarray:
 
 
 def read_target_names(path: Path, n_targets: int | None = None) -> list[str] | None:
-    """Target names from a one-column (or first-column) TSV with *n_targets* rows (if given), or None."""
+    """Target names from a one-column (or first-column) TSV; a header line 'target' or 'name' is
+    skipped.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The TSV (targets.tsv).
+    n_targets : int or None, optional
+        The rows it must have.
+
+    Returns
+    -------
+    list of str or None
+        None when the file is missing.
+
+    Raises
+    ------
+    DlbioError
+        When it has another number of rows than *n_targets*.
+    """
     if not path.is_file():
         return None
     guard.reading(path)
@@ -193,7 +225,25 @@ def write_split(
 ) -> Path:
     """Write one split in the DeepSEA layout, atomically (see :func:`write_source`).
 
-    idx: uint8 base index (N, L); labels: uint8 (N, T).
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .mat file.
+    split : str
+        'train', 'valid' or 'test' (names the variables: trainxdata, ...).
+    idx : numpy.ndarray
+        Base indices uint8 (N, L).
+    labels : numpy.ndarray
+        uint8 (N, T).
+    version : {'7.3', '5'}
+        The MAT-file version.
+    compress : bool, optional
+        Compress the v7.3 arrays.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
     """
     from dlbio.data.pipeline import ArraySource
 
@@ -201,15 +251,33 @@ def write_split(
 
 
 def write_source(path: str | Path, split: str, source, version: str, compress: bool = True, chunk: int = 16384) -> Path:
-    """Write every row of *source* (n, length, n_targets, read) as one split in the DeepSEA
-    layout, atomically.
+    """Write every row of a source as one split in the DeepSEA layout, atomically.
 
     version '7.3': HDF5 with a 512-byte MATLAB user block, x (L, 4, N), y (T, N), written
     *chunk* rows at a time (the one-hot train set is 4 KB a row: 17.6 GB for DeepSEA's).
-    version '5': x (N, 4, L), y (N, T), zlib-compressed as scipy.io.savemat does, each
-    written a block of positions at a time (:mod:`dlbio.data.mat5`): besides 1 + T/L bytes a
-    base of the rows, in MATLAB's order, no whole one-hot array is made.
-    *compress* False writes the v7.3 arrays uncompressed, like the published train.mat.
+    version '5': x (N, 4, L), y (N, T), zlib-compressed as scipy.io.savemat does, each written
+    a block of positions at a time (:mod:`dlbio.data.mat5`): besides 1 + T/L bytes a base of
+    the rows, in MATLAB's order, no whole one-hot array is made.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .mat file.
+    split : str
+        'train', 'valid' or 'test'.
+    source : source
+        Anything with n, length, n_targets and read(start, stop).
+    version : {'7.3', '5'}
+        The MAT-file version.
+    compress : bool, optional
+        False writes the v7.3 arrays uncompressed, like the published train.mat.
+    chunk : int, optional
+        Rows written at a time.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
     """
     n, length, n_targets = source.n, source.length, source.n_targets
     with atomic_path(path) as tmp:

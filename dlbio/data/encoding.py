@@ -24,9 +24,25 @@ _LUT[ord("U")] = _LUT[ord("u")] = 3  # RNA input: uracil reads as T
 
 
 def onehot_to_index(onehot: np.ndarray, axis: int) -> np.ndarray:
-    """One-hot (any layout, bases along *axis*, A,G,C,T order) -> uint8 base index.
+    """One-hot DNA in any layout -> base indices.
 
-    An all-zero column becomes N (4).  The base axis is removed.
+    Parameters
+    ----------
+    onehot : numpy.ndarray
+        One-hot DNA, A,G,C,T order along *axis*, e.g. (N, L, 4) or DeepSEA's (N, 4, L); uint8,
+        bool or float. An all-zero column is N.
+    axis : int
+        The axis of the 4 bases.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 base indices (0=A, 1=G, 2=C, 3=T, 4=N), *onehot*'s shape without *axis*.
+
+    Raises
+    ------
+    DlbioError
+        When *axis* is not of size 4, or a uint8/bool column sets more than one base.
     """
     onehot = np.asarray(onehot)
     if onehot.shape[axis] != 4:
@@ -46,16 +62,46 @@ def onehot_to_index(onehot: np.ndarray, axis: int) -> np.ndarray:
 
 
 def index_to_onehot(idx: np.ndarray, dtype=np.float32) -> np.ndarray:
-    """uint8 base index (..., L) -> one-hot (..., L, 4) in A,G,C,T order; N -> zeros."""
+    """Base indices -> one-hot DNA.
+
+    Parameters
+    ----------
+    idx : numpy.ndarray
+        uint8 base indices (..., L), 4 for N.
+    dtype : numpy dtype, optional
+        The one-hot's type (float32).
+
+    Returns
+    -------
+    numpy.ndarray
+        One-hot (..., L, 4) in A,G,C,T order; N is an all-zero row.
+    """
     eye = np.vstack([np.eye(4, dtype=dtype), np.zeros((1, 4), dtype=dtype)])
     return eye[np.asarray(idx)]
 
 
 def encode(seq: str, name: str = "sequence") -> np.ndarray:
-    """DNA string -> uint8 base index (L,).  Lower case is accepted; IUPAC ambiguity codes
-    (R Y S W K M B D H V N) become N; U (RNA) reads as T.
+    """A DNA string -> base indices.
 
-    Letters that are not DNA raise DlbioError naming *name*.
+    Lower case is accepted; IUPAC ambiguity codes (R Y S W K M B D H V N) become N; U (RNA)
+    reads as T.
+
+    Parameters
+    ----------
+    seq : str
+        The sequence.
+    name : str, optional
+        The sequence's name, for the error.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 base indices (L,).
+
+    Raises
+    ------
+    DlbioError
+        Naming *name*, the letter and its 1-based position, for a letter that is not DNA.
     """
     idx = encode_lenient(seq)
     bad = np.flatnonzero(idx == NOT_DNA)
@@ -65,31 +111,101 @@ def encode(seq: str, name: str = "sequence") -> np.ndarray:
 
 
 def encode_lenient(seq: str) -> np.ndarray:
-    """DNA string -> uint8 base index (L,) as :func:`encode`, with NOT_DNA (255) where a
-    letter is not DNA, for a caller that checks only the parts it uses (a chromosome's windows)."""
+    """A DNA string -> base indices as :func:`encode`, with NOT_DNA (255) where a letter is not
+    DNA, for a caller that checks only the parts it uses (a chromosome's windows).
+
+    Parameters
+    ----------
+    seq : str
+        The sequence.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 base indices (L,): 0-4, or 255 for a letter that is not DNA.
+    """
     return _LUT[np.frombuffer(seq.encode("ascii", errors="replace"), dtype=np.uint8)]
 
 
 def not_dna(name: str, letter: str, position: int) -> DlbioError:
-    """The error for a letter that is not DNA at 1-based *position* of sequence *name*."""
+    """The error for a letter that is not DNA.
+
+    Parameters
+    ----------
+    name : str
+        The sequence's name.
+    letter : str
+        The letter.
+    position : int
+        Its 1-based position.
+
+    Returns
+    -------
+    DlbioError
+        A one-line error naming all three.
+    """
     return DlbioError(f"{name}: letter {letter!r} at position {position} is not DNA (A, C, G, T, N or IUPAC)")
 
 
 def decode(idx: np.ndarray) -> str:
-    """uint8 base index (L,) -> DNA string (N for 4)."""
+    """Base indices -> a DNA string.
+
+    Parameters
+    ----------
+    idx : numpy.ndarray
+        uint8 base indices (L,).
+
+    Returns
+    -------
+    str
+        The sequence in A, G, C, T and N (for 4).
+    """
     return "".join("AGCTN"[i] for i in np.asarray(idx))
 
 
 def reverse_complement(idx: np.ndarray) -> np.ndarray:
-    """Reverse complement of base indices (..., L) in A,G,C,T order."""
+    """The reverse complement of base indices.
+
+    Parameters
+    ----------
+    idx : numpy.ndarray
+        uint8 base indices (..., L) in A,G,C,T order (N stays N).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 (..., L): complemented and reversed along the last axis.
+    """
     return _COMPLEMENT[np.asarray(idx)][..., ::-1]
 
 
 def agct_to_acgt(matrix: np.ndarray) -> np.ndarray:
-    """Reorder the last axis from A,G,C,T to A,C,G,T (MEME, JASPAR, logos)."""
+    """Reorder the last axis from A,G,C,T (the model's order) to A,C,G,T (MEME, JASPAR, logos).
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        (..., 4) in A,G,C,T order.
+
+    Returns
+    -------
+    numpy.ndarray
+        (..., 4) in A,C,G,T order.
+    """
     return np.asarray(matrix)[..., [0, 2, 1, 3]]
 
 
 def acgt_to_agct(matrix: np.ndarray) -> np.ndarray:
-    """Reorder the last axis from A,C,G,T to A,G,C,T (the model's input order)."""
+    """Reorder the last axis from A,C,G,T (MEME, JASPAR, TF-MoDISco) to A,G,C,T (the model's order).
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        (..., 4) in A,C,G,T order.
+
+    Returns
+    -------
+    numpy.ndarray
+        (..., 4) in A,G,C,T order.
+    """
     return np.asarray(matrix)[..., [0, 2, 1, 3]]

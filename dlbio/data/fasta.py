@@ -13,8 +13,23 @@ from dlbio.utils.notes import Notes
 
 
 def read_records(path: str | Path) -> list[tuple[str, str]]:
-    """All records of a FASTA file (plain, or gzip/bgzip with a .gz suffix) as (id, sequence);
-    DlbioError if missing, unreadable or empty."""
+    """All records of a FASTA file (Biopython's parser).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A FASTA file, plain or gzip/bgzip with a .gz suffix.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        (id, sequence) of each record, in order.
+
+    Raises
+    ------
+    DlbioError
+        Naming the file when it is missing, unreadable, empty, or a record has no sequence.
+    """
     from Bio import SeqIO
 
     path = Path(path)
@@ -41,8 +56,20 @@ def _first_line(exc: Exception) -> str:
 
 
 def fit_length(seq: str, length: int) -> tuple[str, str | None]:
-    """*seq* made exactly *length* long around its centre: padded with N on both sides, or
-    centre-cropped.  Returns (sequence, 'padded with N' / 'centre-cropped' / None)."""
+    """A sequence made exactly *length* long around its centre.
+
+    Parameters
+    ----------
+    seq : str
+        The sequence.
+    length : int
+        The length wanted.
+
+    Returns
+    -------
+    tuple
+        (sequence, how): *how* is 'padded with N' (both sides), 'centre-cropped' or None.
+    """
     if len(seq) < length:
         left = (length - len(seq)) // 2
         return "N" * left + seq + "N" * (length - len(seq) - left), "padded with N"
@@ -53,9 +80,32 @@ def fit_length(seq: str, length: int) -> tuple[str, str | None]:
 
 
 def encode_record(source: str | Path, rid: str, seq: str, length: int | None = None, hint: str = "") -> np.ndarray:
-    """One record's base index uint8 (L,); a DlbioError naming *source* and the record when it
-    is not *length* bp (if given; *hint* is added to that message) or holds a letter that is
-    not DNA."""
+    """One record's base indices, checked.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        The file, for the errors.
+    rid : str
+        The record's id.
+    seq : str
+        Its sequence.
+    length : int or None, optional
+        The length the model needs.
+    hint : str, optional
+        Added to the length error (e.g. how to resize).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 (L,).
+
+    Raises
+    ------
+    DlbioError
+        Naming *source* and the record, when it is not *length* bp or holds a letter that is
+        not DNA.
+    """
     require(
         length is None or len(seq) == length,
         f"{source}: record {rid!r} is {len(seq)} bp, the model needs {length} bp{hint}",
@@ -66,8 +116,24 @@ def encode_record(source: str | Path, rid: str, seq: str, length: int | None = N
 def read_index(
     path: str | Path, length: int | None = None, resize: bool = False, notes: Notes | None = None
 ) -> tuple[list[str], np.ndarray]:
-    """FASTA -> (ids, base index uint8 (n, L)).  Every record must be *length* bp (if given),
-    or with *resize* is padded/cropped to it (``fit_length``), counted in *notes*."""
+    """A FASTA file as base indices.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The FASTA file.
+    length : int or None, optional
+        Every record must be this long.
+    resize : bool, optional
+        Pad or crop each record to *length* instead (:func:`fit_length`).
+    notes : Notes or None, optional
+        Counts the records padded or cropped.
+
+    Returns
+    -------
+    tuple
+        (ids, base indices uint8 (n, L)).
+    """
     ids, rows = [], []
     for rid, seq in read_records(path):
         if resize and length is not None:

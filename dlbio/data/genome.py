@@ -107,7 +107,18 @@ class Genome:
         require(self.lengths, f"{self.path}: no sequences")
 
     def resolve(self, chrom: str) -> str | None:
-        """The genome's name for *chrom* (chr1 vs 1 style), or None if absent."""
+        """The genome's name for a chromosome (chr1 vs 1 style).
+
+        Parameters
+        ----------
+        chrom : str
+            A chromosome name as another file writes it.
+
+        Returns
+        -------
+        str or None
+            The genome's name, or None if absent.
+        """
         if chrom in self.lengths:
             return chrom
         alt = chrom[3:] if chrom.startswith("chr") else "chr" + chrom
@@ -118,7 +129,22 @@ class Genome:
         return "chr1" if any(n.startswith("chr") for n in self.lengths) else "1"
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
-        """Exactly end - start letters; positions before 0 or past the end are 'N'."""
+        """A stretch of the genome.
+
+        Parameters
+        ----------
+        chrom : str
+            The genome's chromosome name.
+        start : int
+            0-based, end excluded; may run past either end.
+        end : int
+            0-based, end excluded; may run past either end.
+
+        Returns
+        -------
+        str
+            Exactly end - start letters; positions before 0 or past the end are 'N'.
+        """
         length = self.lengths[chrom]
         left, right = max(0, start), min(end, length)
         core = self._fa[chrom][left:right] if right > left else ""

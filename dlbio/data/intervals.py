@@ -41,13 +41,48 @@ class Intervals:
 
 
 def open_text(path: Path):
-    """A text file, plain or gzip (.gz), recorded as an input of the running command."""
+    """Open a text file, plain or gzip (.gz), recorded as an input of the running command
+    (:mod:`dlbio.utils.guard`: no output may replace it).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    file object
+        Open for reading text.
+    """
     guard.reading(path)
     return gzip.open(path, "rt") if path.suffix == ".gz" else open(path)
 
 
 def read_bed(path: str | Path, genome=None, keep_names: bool = False) -> Intervals:
-    """Read a BED/narrowPeak file; intervals are 0-based half-open, merged per chromosome."""
+    """Read a BED or narrowPeak file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file, plain or gzipped; track, browser and # lines are skipped.
+    genome : Genome or None, optional
+        Chromosome names are matched to the genome's (chr1/1), and intervals clipped to its
+        lengths; lines on a chromosome it lacks are counted in the notes.
+    keep_names : bool, optional
+        Keep one row per line, (chrom, start, end, name, centre): centre is the narrowPeak
+        summit (start + column 10) when there is one, else the midpoint.
+
+    Returns
+    -------
+    Intervals
+        Per chromosome, merged, sorted 0-based half-open starts and ends (int64); the lines
+        left out or clipped, counted; with *keep_names* the rows.
+
+    Raises
+    ------
+    DlbioError
+        Naming the file and line, for a malformed line.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: BED/narrowPeak file not found")
     raw: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -136,7 +171,22 @@ def _merge(pairs: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def covered(starts: np.ndarray, ends: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Bases of merged intervals (starts, ends) lying in [0, x) for each x (int64 array)."""
+    """How many bases of merged intervals lie before each position.
+
+    Parameters
+    ----------
+    starts : numpy.ndarray
+        int64 (m,) merged, sorted intervals, 0-based half-open.
+    ends : numpy.ndarray
+        int64 (m,) merged, sorted intervals, 0-based half-open.
+    x : numpy.ndarray
+        int64 (k,) positions.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 (k,): bases of the intervals in [0, x).
+    """
     lengths = np.concatenate([[0], np.cumsum(ends - starts)])
     k = np.searchsorted(ends, x, side="right")  # intervals wholly before x
     full = lengths[k]
@@ -145,5 +195,22 @@ def covered(starts: np.ndarray, ends: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def overlap_per_bin(starts: np.ndarray, ends: np.ndarray, bin_starts: np.ndarray, bin_size: int) -> np.ndarray:
-    """Bases of each bin [b, b + bin_size) covered by the merged intervals, int64."""
+    """How many bases of each bin merged intervals cover.
+
+    Parameters
+    ----------
+    starts : numpy.ndarray
+        int64 (m,) merged, sorted intervals.
+    ends : numpy.ndarray
+        int64 (m,) merged, sorted intervals.
+    bin_starts : numpy.ndarray
+        int64 (k,) the bins' first bases.
+    bin_size : int
+        The bins' width.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 (k,): bases of [b, b + bin_size) covered.
+    """
     return covered(starts, ends, bin_starts + bin_size) - covered(starts, ends, bin_starts)

@@ -35,7 +35,18 @@ _MAX_ELEMENT = 2**32 - 1  # a data element's byte count is a uint32
 
 
 def header(text: str = "MATLAB 5.0 MAT-file, Platform: GLNXA64, Created by: dlbio") -> bytes:
-    """The 128-byte file header: text, no subsystem data, version 0x0100, little-endian ('IM')."""
+    """A v5 MAT-file's 128-byte header.
+
+    Parameters
+    ----------
+    text : str, optional
+        The descriptive text (at most 116 bytes).
+
+    Returns
+    -------
+    bytes
+        Text, no subsystem data, version 0x0100, little-endian ('IM').
+    """
     return text.encode().ljust(116) + b"\x00" * 8 + struct.pack("<H", 0x0100) + b"IM"
 
 
@@ -44,12 +55,22 @@ def _element(mi_type: int, payload: bytes) -> bytes:
 
 
 def write_uint8(fh, name: str, shape: tuple[int, ...], blocks: Iterable[np.ndarray], level: int = 4) -> None:
-    """Append one uint8 variable *name* of MATLAB size *shape* to an open binary file *fh*.
+    """Append one uint8 variable to an open v5 MAT-file, compressed, a block at a time.
 
-    *blocks*: uint8 arrays whose bytes, in turn, are the array in column-major order
-    (first index fastest), prod(*shape*) bytes in all.  *level*: zlib level; 4, as h5py's
-    gzip for train.mat (random one-hot DNA: 52 MB/s and 6.2x, where savemat's 6 gives
-    11 MB/s and 6.9x, and 1 gives 116 MB/s and 4.9x).
+    Parameters
+    ----------
+    fh : binary file
+        Open for writing, after the header.
+    name : str
+        The variable's name.
+    shape : tuple of int
+        Its MATLAB size.
+    blocks : iterable of numpy.ndarray
+        uint8 arrays whose bytes, in turn, are the array in column-major order (first index
+        fastest), prod(*shape*) bytes in all.
+    level : int, optional
+        zlib level; 4, as h5py's gzip for train.mat (random one-hot DNA: 52 MB/s and 6.2x,
+        where savemat's 6 gives 11 MB/s and 6.9x, and 1 gives 116 MB/s and 4.9x).
     """
     n_bytes = prod(shape)
     require(
@@ -196,7 +217,23 @@ def _endian(path: Path, head: bytes) -> str:
 
 
 def variables(path: str | Path) -> dict[str, Variable]:
-    """The variables of a v5 MAT-file, by name, read from their headers only."""
+    """The variables of a v5 MAT-file, read from their headers only.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    dict
+        {name: Variable}.
+
+    Raises
+    ------
+    DlbioError
+        For a truncated or malformed file, naming it.
+    """
     path = Path(path)
     found: dict[str, Variable] = {}
     with open(path, "rb") as fh:
@@ -224,8 +261,23 @@ def variables(path: str | Path) -> dict[str, Variable]:
 
 
 def iter_values(path: str | Path, var: Variable, count: int):
-    """*var*'s values in MATLAB's column-major order (first index fastest), *count* at a time
-    (the last block may be shorter), as 1-D arrays of var.dtype in native byte order."""
+    """A variable's values, a block at a time, in MATLAB's column-major order (first index
+    fastest).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+    var : Variable
+        A variable of :func:`variables`.
+    count : int
+        Values per block (the last may be shorter).
+
+    Yields
+    ------
+    numpy.ndarray
+        1-D arrays of var.dtype in native byte order.
+    """
     path = Path(path)
     require(var.dtype is not None, f"{path}: {var.name} is a {var.kind}, expected numbers")
     with open(path, "rb") as fh:

@@ -25,13 +25,32 @@ PREFETCH_BATCHES = 4
 def iter_batches(
     source, batch_size: int, shuffle: bool = False, seed: int = 0, epoch: int = 0, skip: int = 0, multiple_of: int = 1
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Yield (idx uint8 (b, L), labels uint8 (b, T)) covering every sample once.
+    """Every sample of a source once, in batches.
 
-    With *shuffle*, the order depends only on (seed, epoch).  *skip* leaves out the
-    first *skip* batches (a resumed epoch) without reading the chunks that lie wholly
-    inside them, so a resume late in a DeepSEA epoch does not first read most of it.
-    *multiple_of* cuts the last, partial batch to a multiple of that many rows (none when
-    fewer are left): JAX's data parallelism splits every batch evenly over its devices.
+    Parameters
+    ----------
+    source : StoreSet, MatSet, ArraySource or ShardSource
+        What to read (``n``, ``read(start, stop)``).
+    batch_size : int
+        Rows per batch.
+    shuffle : bool, optional
+        Shuffle, in an order that depends only on (*seed*, *epoch*).
+    seed : int, optional
+        The shuffle's seed and epoch.
+    epoch : int, optional
+        The shuffle's seed and epoch.
+    skip : int, optional
+        Leave out the first *skip* batches (a resumed epoch) without reading the chunks that
+        lie wholly inside them, so that a resume late in a DeepSEA epoch does not first read
+        most of it.
+    multiple_of : int, optional
+        Cut the last, partial batch to a multiple of this many rows (none when fewer are
+        left): JAX's data parallelism splits every batch evenly over its devices.
+
+    Yields
+    ------
+    tuple of numpy.ndarray
+        (base indices uint8 (b, L), labels uint8 (b, T)).
     """
     rng = np.random.default_rng([seed, epoch])
     starts = np.arange(0, source.n, CHUNK)
@@ -71,12 +90,40 @@ def iter_batches(
 
 
 def steps_per_epoch(source, batch_size: int, multiple_of: int = 1) -> int:
-    """The batches of :func:`iter_batches` in an epoch of *source*."""
+    """The batches of :func:`iter_batches` in an epoch.
+
+    Parameters
+    ----------
+    source : source
+        What is read (its ``n`` rows).
+    batch_size : int
+        Rows per batch.
+    multiple_of : int, optional
+        As :func:`iter_batches`.
+
+    Returns
+    -------
+    int
+    """
     return source.n // batch_size + (source.n % batch_size >= multiple_of)
 
 
 def left_out_per_epoch(source, batch_size: int, multiple_of: int = 1) -> int:
-    """Rows of *source* that :func:`iter_batches` leaves out of each epoch (the last batch's cut)."""
+    """The rows :func:`iter_batches` leaves out of each epoch (the last batch's cut).
+
+    Parameters
+    ----------
+    source : source
+        What is read (its ``n`` rows).
+    batch_size : int
+        Rows per batch.
+    multiple_of : int, optional
+        As :func:`iter_batches`.
+
+    Returns
+    -------
+    int
+    """
     return source.n % batch_size % multiple_of
 
 
@@ -91,18 +138,43 @@ def make_dataset(
     epochs: int = 1,
     multiple_of: int = 1,
 ):
-    """The batches of :func:`iter_batches` for Keras, for *epochs* epochs: one-hot float32
-    (b, L, 4) and labels float32 (b, T) (with *labels*).
+    """The batches of :func:`iter_batches` for Keras, for several epochs.
 
     The batches of epochs first_epoch, first_epoch + 1, ..., each shuffled by its own number;
-    *skip_batches* drops the first batches of the first one (resuming an interrupted epoch:
-    the rest is exactly what an uninterrupted run sees).  Train on several epochs with
+    *skip_batches* drops the first batches of the first one (resuming an interrupted epoch: the
+    rest is exactly what an uninterrupted run sees).  Train on several epochs with
     ``fit(..., steps_per_epoch=...)``.  On TensorFlow a tf.data pipeline
-    (:func:`dlbio.backend.tensorflow_only.tf_dataset`: one-hot in the graph); on JAX and PyTorch, for
-    training (*shuffle*) a generator that reads and encodes the next batches in a thread
-    while the model works, and otherwise a :class:`SourceBatches` (a keras PyDataset, which
-    Keras can go through again at every epoch, as validation does).  *multiple_of*: see
-    :func:`iter_batches` (JAX and PyTorch; tf.distribute splits an uneven batch itself).
+    (:func:`dlbio.backend.tensorflow_only.tf_dataset`: one-hot in the graph); on JAX and
+    PyTorch, for training (*shuffle*) a generator that reads and encodes the next batches in a
+    thread while the model works, and otherwise a :class:`SourceBatches` (a keras PyDataset,
+    which Keras can go through again at every epoch, as validation does).
+
+    Parameters
+    ----------
+    source : source
+        What is read.
+    batch_size : int
+        Rows per batch.
+    shuffle : bool, optional
+        Shuffle each epoch.
+    seed : int, optional
+        The shuffle's seed.
+    labels : bool, optional
+        Give the labels too.
+    first_epoch : int, optional
+        The number of the first epoch (a resumed run's).
+    skip_batches : int, optional
+        Batches of the first epoch already trained.
+    epochs : int, optional
+        Epochs in all.
+    multiple_of : int, optional
+        As :func:`iter_batches` (JAX and PyTorch; tf.distribute splits an uneven batch
+        itself).
+
+    Returns
+    -------
+    tf.data.Dataset, generator or SourceBatches
+        Batches of one-hot float32 (b, L, 4), with *labels* also float32 (b, T).
     """
     from dlbio import backend
 
@@ -125,8 +197,21 @@ def make_dataset(
 
 
 def prefetched(items, depth: int):
-    """Iterate *items* in a thread, *depth* ahead of the consumer (numpy releases the GIL while
-    it copies and compares, so reading and encoding overlap the model's step)."""
+    """Iterate in a thread, ahead of the consumer (numpy releases the GIL while it copies and
+    compares, so that reading and encoding overlap the model's step).
+
+    Parameters
+    ----------
+    items : iterable
+        What to iterate; an exception in it is raised in the consumer.
+    depth : int
+        Items read ahead.
+
+    Yields
+    ------
+    object
+        *items*' items, in order.
+    """
     import queue
     import threading
 
@@ -152,7 +237,18 @@ def prefetched(items, depth: int):
 
 
 def read_all(source) -> tuple[np.ndarray, np.ndarray]:
-    """The whole source as (idx uint8 (n, L), labels uint8 (n, T)), read in chunks."""
+    """A whole source in memory, read in chunks.
+
+    Parameters
+    ----------
+    source : source
+        What to read.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (base indices uint8 (n, L), labels uint8 (n, T)).
+    """
     parts = [source.read(s, s + CHUNK) for s in range(0, source.n, CHUNK)]
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
@@ -171,6 +267,20 @@ class ShardSource:
         self.target_names = getattr(source, "target_names", None)
 
     def read(self, start: int, stop: int):
+        """Rows of this process's share.
+
+        Parameters
+        ----------
+        start : int
+            Rows of the share, 0-based, stop excluded.
+        stop : int
+            Rows of the share, 0-based, stop excluded.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (base indices uint8 (m, L), labels uint8 (m, T)).
+        """
         stop = min(stop, self.n)
         return self.source.read(self.offset + start, self.offset + stop)
 
@@ -186,4 +296,18 @@ class ArraySource:
         self.target_names = target_names
 
     def read(self, start: int, stop: int):
+        """Rows of the arrays.
+
+        Parameters
+        ----------
+        start : int
+            0-based, stop excluded.
+        stop : int
+            0-based, stop excluded.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (base indices uint8 (m, L), labels uint8 (m, T)).
+        """
         return self.idx[start:stop], self.labels[start:stop]

@@ -43,8 +43,19 @@ class BuiltSet:
     _positives: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def positives(self, split: str) -> np.ndarray:
-        """Positive windows per target in *split*, int64 (T,); counted once (summary.tsv and
-        the printed line both ask; a pass over 1.45 M packed rows takes a second)."""
+        """Positive windows per target in a split, counted once (summary.tsv and the printed line
+        both ask; a pass over 1.45 M packed rows takes a second).
+
+        Parameters
+        ----------
+        split : str
+            'train', 'valid' or 'test'.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 (T,).
+        """
         if split not in self._positives:
             src = self.splits[split]
             self._positives[split] = (
@@ -57,13 +68,41 @@ class BuiltSet:
         return any(isinstance(src, SplitRows) for src in self.splits.values())
 
     def bins(self, split: str) -> list[tuple[str, int]]:
-        """(chrom, bin start) of each forward row of *split*, in row order ([] for FASTA classes)."""
+        """Where each forward row of a split comes from.
+
+        Parameters
+        ----------
+        split : str
+            'train', 'valid' or 'test'.
+
+        Returns
+        -------
+        list of tuple of (str, int)
+            (chrom, bin start) in row order; [] for a set from FASTA classes.
+        """
         src = self.splits[split]
         return [(c, int(b)) for c, bins in src.coords() for b in bins] if isinstance(src, SplitRows) else []
 
 
 def read_sheet(path: str | Path) -> dict[str, Path]:
-    """TSV 'target<TAB>peak file' (relative paths are relative to the sheet)."""
+    """Read a target sheet: a TSV of 'target<TAB>peak file' lines.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The sheet; relative peak paths are relative to it.
+
+    Returns
+    -------
+    dict
+        {target: peak file path}, in the sheet's order.
+
+    Raises
+    ------
+    DlbioError
+        Naming the sheet and line, for a malformed line, a target listed twice or a missing
+        peak file.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: target sheet not found")
     guard.reading(path)
@@ -81,9 +120,28 @@ def read_sheet(path: str | Path) -> dict[str, Path]:
 
 
 def parse_regions(entries: tuple[str, ...], genome: Genome, option: str) -> dict[str, list[tuple[int, int]]]:
-    """'chr7' or 'chr7:start-end' (several per chromosome allowed) -> {genome chromosome
-    name: [(start, end), ...]}; a chromosome the genome lacks is an error (else its hold-out
-    set would silently be empty)."""
+    """Read hold-out regions.
+
+    Parameters
+    ----------
+    entries : tuple of str
+        'chr7' or 'chr7:start-end' (several per chromosome allowed).
+    genome : Genome
+        The genome (chr1/1 naming matched).
+    option : str
+        The option the errors name.
+
+    Returns
+    -------
+    dict
+        {genome chromosome name: [(start, end), ...]}.
+
+    Raises
+    ------
+    DlbioError
+        For a chromosome the genome lacks (else its hold-out set would silently be empty) or
+        a malformed region.
+    """
     out: dict[str, list[tuple[int, int]]] = {}
     for entry in entries:
         chrom, _, span = entry.partition(":")
@@ -118,8 +176,24 @@ def _overlap(a: dict[str, list[tuple[int, int]]], b: dict[str, list[tuple[int, i
 
 
 def positive_bins(peaks: list[Intervals], chrom: str, n_bins: int, bin_size: int) -> list[np.ndarray]:
-    """Per target, the sorted indices k < *n_bins* of the bins [k*bin_size, (k+1)*bin_size)
-    of *chrom* that its peaks cover by more than half, int64 (p_j,)."""
+    """The bins of a chromosome that each target's peaks cover by more than half.
+
+    Parameters
+    ----------
+    peaks : list of Intervals
+        Each target's merged peaks.
+    chrom : str
+        The chromosome.
+    n_bins : int
+        Bins [k*bin_size, (k+1)*bin_size) with k < *n_bins* are considered.
+    bin_size : int
+        The bin width.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Per target, the sorted bin indices, int64 (p_j,).
+    """
     out = []
     for iv in peaks:
         if chrom not in iv.by_chrom:
@@ -134,8 +208,20 @@ def positive_bins(peaks: list[Intervals], chrom: str, n_bins: int, bin_size: int
 
 
 def packed_labels(positive: list[np.ndarray], rows: np.ndarray) -> np.ndarray:
-    """Labels of the bins with the sorted indices *rows* (k,), packed as np.packbits(axis=1)
-    packs a (k, T) 0/1 matrix: uint8 (k, ceil(T/8)); *positive* as :func:`positive_bins` gives."""
+    """Labels of some bins, packed.
+
+    Parameters
+    ----------
+    positive : list of numpy.ndarray
+        Per target, sorted positive bin indices (:func:`positive_bins`).
+    rows : numpy.ndarray
+        int64 (k,) sorted bin indices.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 (k, ceil(T/8)), as ``np.packbits(axis=1)`` packs the (k, T) 0/1 labels.
+    """
     out = np.zeros((len(rows), -(-len(positive) // 8)), np.uint8)
     for j, pos in enumerate(positive):
         at = np.searchsorted(rows, pos)
@@ -154,9 +240,29 @@ def _bins_touched(starts: np.ndarray, ends: np.ndarray, bin_size: int, n_bins: i
 
 
 def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, length: int) -> np.ndarray:
-    """uint8 base index (k, length) of the windows of *chrom* starting at *window_starts*
-    (0-based, sorted, each wholly inside the chromosome).  The stretch they span is read and
-    encoded once; a letter that is not DNA is an error only where a window uses it."""
+    """Windows of a chromosome, read and encoded once: the stretch they span.
+
+    Parameters
+    ----------
+    genome : Genome
+        The genome.
+    chrom : str
+        The chromosome.
+    window_starts : numpy.ndarray
+        int64 (k,) 0-based, sorted, each window wholly inside the chromosome.
+    length : int
+        The window length.
+
+    Returns
+    -------
+    numpy.ndarray
+        Base indices uint8 (k, length).
+
+    Raises
+    ------
+    DlbioError
+        For a letter that is not DNA, only where a window uses it.
+    """
     if not len(window_starts):
         return np.zeros((0, length), np.uint8)
     lo = int(window_starts[0])
@@ -211,7 +317,40 @@ def build(
     seed: int = 0,
     progress: bool | str = False,
 ) -> BuiltSet:
-    """Build train/valid/test sets (see the module docstring for the rules)."""
+    """Build train/valid/test sets from a genome and peak files, by DeepSEA's rules (see the
+    module docstring).
+
+    Parameters
+    ----------
+    genome_path : str or pathlib.Path
+        The genome FASTA.
+    targets : dict
+        {target: peak file}.
+    bin_size : int, optional
+        The labelled bin (200).
+    length : int, optional
+        The window centred on it (1000).
+    test_chroms : tuple of str, optional
+        Hold-out chromosomes or regions ('chr7:0-30000000').
+    valid_chroms : tuple of str, optional
+        Hold-out chromosomes or regions ('chr7:0-30000000').
+    neg_fraction : float, optional
+        Bins with no positive kept at random, as negatives.
+    max_n : float, optional
+        Windows with a larger share of N are left out.
+    reverse_complement_copies : bool, optional
+        Append each row's reverse complement.
+    seed : int, optional
+        Seeds the negatives.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    tuple of (BuiltSet, Notes)
+        The splits, and the peak lines left out or clipped, counted.
+    """
     require(
         length >= bin_size and (length - bin_size) % 2 == 0,
         f"--length ({length}) must be at least --bin-size ({bin_size}) and differ from it by an even number",
@@ -266,12 +405,30 @@ def build(
 def write_built(
     built: BuiltSet, out_dir: str | Path, mat: bool = False, progress: bool | str = False, force: bool = False
 ) -> dict[str, Path]:
-    """Stores ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv,
-    and for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`), for a set
-    from FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order).
+    """Write a built set whole or not at all (:func:`dlbio.data.dataset.building`): stores
+    ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv, and
+    for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`), for a set from
+    FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order).
 
-    The set is written whole or not at all (:func:`dlbio.data.dataset.building`); *force*
-    replaces a set already in *out_dir*.  Returns {split: store path}."""
+    Parameters
+    ----------
+    built : BuiltSet
+        The set.
+    out_dir : str or pathlib.Path
+        The data folder.
+    mat : bool, optional
+        Write DeepSEA's .mat files too.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+    force : bool, optional
+        Replace a set already in *out_dir*.
+
+    Returns
+    -------
+    dict
+        {split: store path}.
+    """
     from dlbio.data.dataset import building
 
     for split in ("train", "valid", "test"):
@@ -312,9 +469,21 @@ def _write_split_files(built: BuiltSet, out: Path, mat: bool, progress: bool | s
 
 
 def windows_bed(rows: SplitRows, bin_size: int) -> str:
-    """BED6 text, one line per row in store order: the input window (0-based, half-open),
-    name = the labelled bin (chrom:start-end) and strand, '-' for the reverse-complement
-    copies that --reverse-complement appends after the forward rows."""
+    """The BED6 text of a split's rows, one line per row in store order: the input window
+    (0-based, half-open), name = the labelled bin (chrom:start-end) and strand, '-' for the
+    reverse-complement copies that --reverse-complement appends after the forward rows.
+
+    Parameters
+    ----------
+    rows : SplitRows
+        The split.
+    bin_size : int
+        The labelled bin's width.
+
+    Returns
+    -------
+    str
+    """
     flank = (rows.length - bin_size) // 2
     forward = [
         f"{chrom}\t{b - flank}\t{b + bin_size + flank}\t{chrom}:{b}-{b + bin_size}\t0\t"
@@ -328,12 +497,35 @@ def windows_bed(rows: SplitRows, bin_size: int) -> str:
 def fasta_classes(
     files: dict[str, Path], length: int, valid_fraction: float = 0.1, test_fraction: float = 0.1, seed: int = 0
 ) -> tuple[BuiltSet, Notes]:
-    """One FASTA file per class/target -> labelled sets; shorter sequences are padded with N
+    """Labelled sets from one FASTA file per class/target; shorter sequences are padded with N
     (centred), longer ones centre-cropped to *length*.
 
     Each class is split on its own (stratified), *test_fraction* and *valid_fraction* of its
     records at random, at least one record in each split whose fraction is above 0, so that
-    every class is in every split; a class too small for that is an error.
+    every class is in every split.
+
+    Parameters
+    ----------
+    files : dict
+        {class: FASTA path}.
+    length : int
+        The sequence length.
+    valid_fraction : float, optional
+        The shares of each class held out.
+    test_fraction : float, optional
+        The shares of each class held out.
+    seed : int, optional
+        Seeds the split.
+
+    Returns
+    -------
+    tuple of (BuiltSet, Notes)
+        The splits, and the records padded or cropped, counted.
+
+    Raises
+    ------
+    DlbioError
+        For a fraction outside [0, 1) or a class too small to be in every split.
     """
     from dlbio.data.fasta import read_index
 

@@ -30,14 +30,46 @@ class Planted:
 
 
 def random_bases(rng: np.random.Generator, n: int, length: int, gc: float) -> np.ndarray:
-    """Independent random bases, a GC fraction of *gc*: base index uint8 (n, length)."""
+    """Independent random bases.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The generator.
+    n : int
+        Sequences and their length.
+    length : int
+        Sequences and their length.
+    gc : float
+        The GC fraction.
+
+    Returns
+    -------
+    numpy.ndarray
+        Base indices uint8 (n, length).
+    """
     background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])  # A,G,C,T
     return rng.choice(4, size=(n, length), p=background).astype(np.uint8)
 
 
 def sample_sites(motif: jaspar.JasparMotif, n: int, rng: np.random.Generator) -> np.ndarray:
-    """*n* sites drawn base by base from the motif's frequencies (pseudocount 0.01, so no
-    base is impossible): base index uint8 (n, motif length), forward strand."""
+    """Sites drawn base by base from a motif's frequencies (pseudocount 0.01, so that no base is
+    impossible), forward strand.
+
+    Parameters
+    ----------
+    motif : JasparMotif
+        The motif (w columns).
+    n : int
+        Sites.
+    rng : numpy.random.Generator
+        The generator.
+
+    Returns
+    -------
+    numpy.ndarray
+        Base indices uint8 (n, w).
+    """
     cum = np.cumsum(motif.probabilities(0.01)[:, [0, 2, 1, 3]], axis=1)  # A,G,C,T
     u = rng.random((n, motif.length, 1))
     return np.minimum((u > cum[None]).sum(axis=2), 3).astype(np.uint8)
@@ -54,11 +86,38 @@ def simulate(
     release: str = jaspar.DEFAULT_RELEASE,
     progress: bool | str = False,
 ) -> Planted:
-    """Random background (GC fraction *gc*) with JASPAR motifs planted.
+    """dlbio simulate: random background with JASPAR motifs planted, one target per motif.
 
-    Each motif is present in a sequence with probability motifs_per_seq / n_motifs,
-    at a random position that does not overlap another planted site when possible.
-    strand: 'both' (random), '+' or '-'.
+    Each motif is present in a sequence with probability motifs_per_seq / n_motifs, at a
+    random position that does not overlap another planted site when possible.
+
+    Parameters
+    ----------
+    motif_queries : list of str
+        JASPAR ids or names.
+    sizes : dict
+        {split: sequences}, e.g. {'train': 8000, 'valid': 1000, 'test': 2000}.
+    length : int, optional
+        Sequence length.
+    motifs_per_seq : float, optional
+        Sites per sequence on average.
+    gc : float, optional
+        The background's GC fraction.
+    strand : {'both', '+', '-'}, optional
+        The sites' strand ('both': random).
+    seed : int, optional
+        Seeds everything.
+    release : str, optional
+        The JASPAR release.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    Planted
+        Per split (base indices uint8 (n, L), labels uint8 (n, T)), the motifs, and every
+        planted site (split, sample, matrix id, name, start, strand).
     """
     require(motif_queries, "give at least one motif (--motifs CTCF,GATA1,...)")
     require(0.0 < gc < 1.0, f"--gc must be between 0 and 1, got {gc}")
@@ -101,8 +160,28 @@ def simulate(
 def write_planted_set(
     planted: Planted, out_dir: str | Path, store: bool = False, force: bool = False, progress: bool | str = False
 ) -> Path:
-    """dlbio simulate: :func:`write_planted` (and with *store* the stores beside the .mat files)
-    as one data set, written whole or not at all (*force* replaces an earlier one)."""
+    """Write a simulated set (:func:`write_planted`, and the stores beside the .mat files) as one
+    data set, whole or not at all.
+
+    Parameters
+    ----------
+    planted : Planted
+        The set.
+    out_dir : str or pathlib.Path
+        The data folder.
+    store : bool, optional
+        Write dlbio stores too.
+    force : bool, optional
+        Replace an earlier set there.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    pathlib.Path
+        *out_dir*.
+    """
     from dlbio.data.dataset import building
     from dlbio.data.sources import write_stores
 
@@ -114,7 +193,23 @@ def write_planted_set(
 
 
 def write_planted(planted: Planted, out_dir: str | Path, progress: bool | str = False) -> Path:
-    """train.mat (v7.3), valid.mat and test.mat (v5), targets.tsv and truth.tsv under *out_dir*."""
+    """Write train.mat (v7.3), valid.mat and test.mat (v5), targets.tsv and truth.tsv.
+
+    Parameters
+    ----------
+    planted : Planted
+        The set.
+    out_dir : str or pathlib.Path
+        The folder (made when missing).
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    pathlib.Path
+        *out_dir*.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for split, (idx, labels) in iterate(planted.splits.items(), "writing .mat", "file", progress):

@@ -19,8 +19,29 @@ SPLITS = ("train", "valid", "test")
 
 
 def open_split(data_dir: str | Path, split: str, limit: int | None = None, verify: bool = True):
-    """The *split* of *data_dir* as a StoreSet (``<split>.dlbio``, checked against its checksums
-    unless not *verify*) or MatSet (``<split>.mat``)."""
+    """Open one split of a data folder.
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path
+        The data folder.
+    split : str
+        'train', 'valid' or 'test'.
+    limit : int or None, optional
+        Read only the first *limit* rows.
+    verify : bool, optional
+        Check a store against its checksums.
+
+    Returns
+    -------
+    StoreSet or MatSet
+        ``<split>.dlbio`` when present, else ``<split>.mat``.
+
+    Raises
+    ------
+    DlbioError
+        When neither is there.
+    """
     data_dir = Path(data_dir)
     store, mat = data_dir / f"{split}{SUFFIX}", data_dir / f"{split}.mat"
     if store.is_dir():
@@ -32,12 +53,27 @@ def open_split(data_dir: str | Path, split: str, limit: int | None = None, verif
 def open_data_dir(
     data_dir: str | Path, limit: int | None = None, splits: tuple[str, ...] = SPLITS, verify: bool = True
 ) -> dict:
-    """Open the *splits* of *data_dir*; check they agree in length and targets and come from
+    """Open the splits of a data folder, checked to agree in length and targets and to come from
     one build of the set (:func:`dlbio.data.dataset.check_consistent`).
 
-    *limit* keeps the first *limit* samples of each split (``-n``).  Target names
-    come from ``targets.tsv`` beside the files when present (else from a store manifest).
-    *verify* False skips the stores' checksums (``--no-verify``).
+    Target names come from ``targets.tsv`` beside the files when present (else from a store
+    manifest).
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path
+        The data folder (DeepSEA's .mat files or dlbio stores).
+    limit : int or None, optional
+        Keep the first *limit* samples of each split (``-n``).
+    splits : tuple of str, optional
+        The splits to open.
+    verify : bool, optional
+        False skips the stores' checksums (``--no-verify``).
+
+    Returns
+    -------
+    dict
+        {split: StoreSet or MatSet}.
     """
     data_dir = Path(data_dir)
     require(
@@ -74,9 +110,29 @@ def convert(
     progress: bool = False,
     force: bool = False,
 ) -> dict[str, Path]:
-    """DeepSEA .mat files -> a set of dlbio stores ``<out_dir>/<split>.dlbio`` (+ targets.tsv
-    copied), built whole in a temporary folder and swapped in (:func:`dlbio.data.dataset.building`;
-    *force* replaces an earlier set there)."""
+    """danq-convert: DeepSEA .mat files -> dlbio stores ``<out_dir>/<split>.dlbio`` (+
+    targets.tsv copied), built whole in a temporary folder and swapped in
+    (:func:`dlbio.data.dataset.building`).
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path
+        The folder of .mat files.
+    out_dir : str or pathlib.Path
+        The data set to write (refused where it would replace an input).
+    splits : tuple of str, optional
+        The splits to convert.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+    force : bool, optional
+        Replace an earlier set there.
+
+    Returns
+    -------
+    dict
+        {split: store path}.
+    """
     from dlbio.data.dataset import building
     from dlbio.utils.guard import Output, refuse_overwrite
 
@@ -94,8 +150,28 @@ def write_stores(
     progress: bool = False,
     build_id: str | None = None,
 ) -> dict[str, Path]:
-    """The .mat *splits* of *data_dir* as stores in the existing folder *out_dir*, and its
-    targets.tsv copied beside them; returns {split: store path}."""
+    """The .mat splits of a folder as stores in an existing folder, and its targets.tsv copied
+    beside them.
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path
+        The folder of .mat files.
+    out_dir : str or pathlib.Path
+        The folder to write into (it exists).
+    splits : tuple of str, optional
+        The splits to convert.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+    build_id : str or None, optional
+        The build the stores are part of (:mod:`dlbio.data.dataset`).
+
+    Returns
+    -------
+    dict
+        {split: store path}.
+    """
     import shutil
 
     data_dir, out_dir = Path(data_dir), Path(out_dir)

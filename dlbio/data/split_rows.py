@@ -24,7 +24,19 @@ class SplitRows:
         self._ends = np.zeros(0, np.int64)  # forward rows up to the end of each part
 
     def add(self, chrom: str, bins: np.ndarray, idx: np.ndarray, packed_labels: np.ndarray) -> None:
-        """Append rows: bin starts int64 (k,), base index uint8 (k, length), packed labels uint8 (k, ceil(T/8))."""
+        """Append rows of one chromosome.
+
+        Parameters
+        ----------
+        chrom : str
+            The chromosome.
+        bins : numpy.ndarray
+            int64 (k,) the rows' bin starts.
+        idx : numpy.ndarray
+            Base indices uint8 (k, L).
+        packed_labels : numpy.ndarray
+            uint8 (k, ceil(T/8)), ``np.packbits(axis=1)``.
+        """
         assert len(bins) == len(idx) == len(packed_labels) and idx.shape[1] == self.length
         self.parts.append((chrom, np.asarray(bins, np.int64), idx, packed_labels))
         self._ends = np.append(self._ends, self.n_forward + len(bins))
@@ -38,7 +50,20 @@ class SplitRows:
         return self.n_forward * (2 if self.reverse_complement_copies else 1)
 
     def read(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows start..stop-1: (base index uint8 (m, length), labels uint8 (m, n_targets))."""
+        """Rows of the split (the reverse-complement copies after the forward rows).
+
+        Parameters
+        ----------
+        start : int
+            0-based, stop excluded.
+        stop : int
+            0-based, stop excluded.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (base indices uint8 (m, L), labels uint8 (m, T)).
+        """
         start, stop, nf = max(0, start), min(stop, self.n), self.n_forward
         idx, packed = self._forward(min(start, nf), min(stop, nf))
         if stop > nf:  # the reverse-complement copies of forward rows start-nf..stop-nf-1
@@ -59,7 +84,13 @@ class SplitRows:
         return np.concatenate(idx), np.concatenate(packed)
 
     def positives(self) -> np.ndarray:
-        """Positive rows per target, int64 (n_targets,), counting the reverse-complement copies."""
+        """Positive rows per target.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 (T,), counting the reverse-complement copies.
+        """
         total = np.zeros(self.n_targets, np.int64)
         for *_, packed in self.parts:
             for i in range(0, len(packed), 65536):  # unpacked a block at a time: 919 bytes a row
@@ -67,5 +98,11 @@ class SplitRows:
         return total * (2 if self.reverse_complement_copies else 1)
 
     def coords(self) -> list[tuple[str, np.ndarray]]:
-        """(chrom, bin starts int64 (k,)) per part, forward rows in row order."""
+        """Where the forward rows come from.
+
+        Returns
+        -------
+        list of tuple
+            (chrom, bin starts int64 (k,)) per part, in row order.
+        """
         return [(chrom, bins) for chrom, bins, *_ in self.parts]

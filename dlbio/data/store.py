@@ -82,7 +82,25 @@ class StoreSet:
         self._fd_lab = os.open(self._labels, os.O_RDONLY)
 
     def read(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
-        """Rows start..stop-1: (base index uint8 (m, length), labels uint8 (m, n_targets))."""
+        """Rows of the store.
+
+        Parameters
+        ----------
+        start : int
+            0-based, stop excluded (clipped to the store).
+        stop : int
+            0-based, stop excluded (clipped to the store).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (base indices uint8 (m, L), labels uint8 (m, T)).
+
+        Raises
+        ------
+        DlbioError
+            When a base code is out of range (a damaged store).
+        """
         start, stop = max(0, start), min(stop, self.n)
         m = max(0, stop - start)
         seq = _pread(self._fd_seq, m * self.length, start * self.length).reshape(m, self.length)
@@ -124,11 +142,26 @@ NOTE_VERIFY_BYTES = 1 << 30
 
 
 def verify_checksums(store: StoreSet) -> bool:
-    """Check *store*'s arrays against the SHA-256 its manifest records; True when they match.
+    """Check a store's arrays against the SHA-256 its manifest records.
 
     A match is remembered under $DLBIO_CACHE/verified for these exact files (path, size,
-    mtime, inode), so a store is read in full once, not at every epoch or command; any
-    change to a file makes the next open check it again.  A mismatch is a DlbioError.
+    mtime, inode), so that a store is read in full once, not at every epoch or command; any
+    change to a file makes the next open check it again.
+
+    Parameters
+    ----------
+    store : StoreSet
+        The store.
+
+    Returns
+    -------
+    bool
+        True when they match.
+
+    Raises
+    ------
+    DlbioError
+        On a mismatch.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -253,11 +286,29 @@ def write_store(
     chunk: int = 16384,
     build_id: str | None = None,
 ) -> Path:
-    """Copy every sample of *source* (anything with n/length/n_targets/read) into a store at *path*.
+    """Copy every sample of a source into a store, under a temporary name then renamed: a failed
+    or killed conversion never leaves a half-written store under the final name.
 
-    Written under a temporary name and renamed: a failed or killed conversion never
-    leaves a half-written store under the final name.  *build_id* names the build of the
-    set the store belongs to (:mod:`dlbio.data.dataset`), so that readers can refuse a mix.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The store (a folder ending in .dlbio).
+    source : source
+        Anything with n, length, n_targets and read(start, stop).
+    sources : list of str or None, optional
+        The files it came from, for the manifest.
+    progress : bool or str, optional
+        See :mod:`dlbio.utils.progress`.
+    chunk : int, optional
+        Rows copied at a time.
+    build_id : str or None, optional
+        The build of the set the store belongs to (:mod:`dlbio.data.dataset`), so that readers
+        can refuse a mix.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
     """
     path = Path(path)
     h_seq, h_lab = _PartedHash(), _PartedHash()

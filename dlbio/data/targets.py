@@ -11,12 +11,32 @@ from dlbio.utils.errors import DlbioError, require
 def parse_targets(
     spec: str | None, n_targets: int | None = None, names: list[str] | None = None, option: str = "--targets"
 ) -> list[int] | None:
-    """'1,5,CTCF' -> [1, 5, k] (1-based, in the given order, no repeats); None for no *spec*.
+    """Read a list of targets given by number or name.
 
-    Numbers must lie in 1..*n_targets* (when known); a name must be one of *names*
-    (targets.tsv), whole, or up to its first '_' (``CTCF`` for ``CTCF_MA0139.2``), or for
-    DeepSEA's 'cell|assay|treatment' without the treatment (``K562|GATA-1``), when that is
-    unambiguous.  Errors name *option*.
+    A name must be one of *names* (targets.tsv), whole, or up to its first '_' (``CTCF`` for
+    ``CTCF_MA0139.2``), or for DeepSEA's 'cell|assay|treatment' without the treatment
+    (``K562|GATA-1``), when that is unambiguous.
+
+    Parameters
+    ----------
+    spec : str or None
+        e.g. '1,5,CTCF'.
+    n_targets : int or None, optional
+        Numbers must lie in 1..*n_targets* (when known).
+    names : list of str or None, optional
+        The target names.
+    option : str, optional
+        The option the errors name.
+
+    Returns
+    -------
+    list of int or None
+        1-based targets, in the given order, no repeats; None for no *spec*.
+
+    Raises
+    ------
+    DlbioError
+        For a number out of range, an unknown or ambiguous name, or an empty item.
     """
     if not spec or not spec.strip():
         return None
@@ -55,7 +75,24 @@ def parse_targets(
 def parse_target(
     spec: str, n_targets: int | None = None, names: list[str] | None = None, option: str = "--target"
 ) -> int:
-    """One target: a 1-based number or a name, as in parse_targets."""
+    """One target, a 1-based number or a name, as in :func:`parse_targets`.
+
+    Parameters
+    ----------
+    spec : str
+        The target.
+    n_targets : int or None, optional
+        The number of targets.
+    names : list of str or None, optional
+        The target names.
+    option : str, optional
+        The option the errors name.
+
+    Returns
+    -------
+    int
+        1-based.
+    """
     chosen = parse_targets(spec, n_targets, names, option)
     require(chosen and len(chosen) == 1, f"{option}: one target, got {spec!r}")
     return chosen[0]
@@ -65,10 +102,19 @@ DEEPSEA_N_TARGETS = 919
 
 
 def deepsea_names(n_targets: int | None) -> list[str] | None:
-    """DeepSEA's target names ('cell|assay|treatment', bundled: data/deepsea/targets.tsv) for
-    *n_targets* = 919, else None: the names of a data set or model of 919 targets that has no
-    targets.tsv of its own, as DeepSEA's download and the published DanQ/DeepSEA models have
-    none (a set made by danq-prepare or dlbio simulate always has one)."""
+    """DeepSEA's target names, for a data set or model of 919 targets that has no targets.tsv of
+    its own (DeepSEA's download and the published DanQ/DeepSEA models have none).
+
+    Parameters
+    ----------
+    n_targets : int or None
+        The number of targets.
+
+    Returns
+    -------
+    list of str or None
+        The bundled 'cell|assay|treatment' names (data/deepsea/targets.tsv) for 919, else None.
+    """
     if n_targets != DEEPSEA_N_TARGETS:
         return None
     from dlbio.data.deepsea_mat import read_target_names
@@ -78,8 +124,20 @@ def deepsea_names(n_targets: int | None) -> list[str] | None:
 
 
 def target_names_for(model, names: list[str] | None) -> list[str]:
-    """*names* when they fit the model's outputs, else DeepSEA's for 919 (deepsea_names), else
-    target_1..target_T."""
+    """Names for a model's outputs.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model (T outputs).
+    names : list of str or None
+        Names to use when they fit.
+
+    Returns
+    -------
+    list of str
+        *names* when there are T of them, else DeepSEA's for 919, else target_1..target_T.
+    """
     n = model.outputs[0].shape[-1]
     if names and len(names) == n:
         return names
@@ -87,8 +145,20 @@ def target_names_for(model, names: list[str] | None) -> list[str]:
 
 
 def names_for_model(model, data_dir: str | Path | None) -> list[str] | None:
-    """Target names for this model's outputs: ``<data_dir>/targets.tsv``, else DeepSEA's for
-    919 outputs (deepsea_names), else None."""
+    """Target names for a model's outputs, from its data folder.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model (T outputs).
+    data_dir : str or pathlib.Path or None
+        Its data folder.
+
+    Returns
+    -------
+    list of str or None
+        ``<data_dir>/targets.tsv``'s names, else DeepSEA's for 919 outputs, else None.
+    """
     from dlbio.data.deepsea_mat import read_target_names
 
     n = model.outputs[0].shape[-1]

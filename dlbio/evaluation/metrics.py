@@ -21,10 +21,20 @@ PUBLISHED = {
 
 
 def per_target_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, np.ndarray]:
-    """ROC AUC, PR AUC (average precision) and positives per target.
+    """ROC AUC, PR AUC (average precision) and positives per target (scikit-learn).
 
-    y_true uint8 (N, T), y_pred float (N, T).  AUCs are NaN for a target whose
-    labels are all 0 or all 1 in this set.
+    Parameters
+    ----------
+    y_true : numpy.ndarray
+        uint8 (N, T) labels.
+    y_pred : numpy.ndarray
+        float (N, T) predictions.
+
+    Returns
+    -------
+    dict
+        'roc_auc', 'pr_auc' float (T,) (NaN for a target whose labels are all 0 or all 1 in
+        this set) and 'positives' int64 (T,).
     """
     n_t = y_true.shape[1]
     roc, pr = np.full(n_t, np.nan), np.full(n_t, np.nan)
@@ -37,19 +47,62 @@ def per_target_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, np.n
 
 
 def median_auc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    """Median ROC AUC over targets that have both classes (NaN if none)."""
+    """The median ROC AUC over the targets that have both classes.
+
+    Parameters
+    ----------
+    y_true : numpy.ndarray
+        uint8 (N, T) labels.
+    y_pred : numpy.ndarray
+        float (N, T) predictions.
+
+    Returns
+    -------
+    float
+        NaN when no target has both classes.
+    """
     roc = per_target_metrics(y_true, y_pred)["roc_auc"]
     return float(np.nanmedian(roc)) if np.isfinite(roc).any() else float("nan")
 
 
 def category_of(t: int, n_targets: int) -> str:
+    """A target's DeepSEA category.
+
+    Parameters
+    ----------
+    t : int
+        0-based target.
+    n_targets : int
+        The number of targets.
+
+    Returns
+    -------
+    str
+        'DNase' (1-125), 'TF' (126-815) or 'Histone' (816-919) for DeepSEA's 919; else 'target'.
+    """
     if n_targets != 919:
         return "target"
     return next(c for c, (a, b) in CATEGORIES.items() if a <= t < b)
 
 
 def write_metrics_tsv(metrics: dict[str, np.ndarray], path: str | Path, names: list[str] | None = None) -> Path:
-    """TSV: target (1-based), name, category, roc_auc, pr_auc, positives."""
+    """Write per-target metrics as a TSV: target (1-based), name, category, roc_auc, pr_auc,
+    positives.
+
+    Parameters
+    ----------
+    metrics : dict
+        As :func:`per_target_metrics` gives.
+    path : str or pathlib.Path
+        The TSV, written atomically.
+    names : list of str or None, optional
+        The target names (default: target_1...).
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     n = len(metrics["roc_auc"])
     rows = ["target\tname\tcategory\troc_auc\tpr_auc\tpositives"]
     for t in range(n):
@@ -65,8 +118,24 @@ METRIC_COLUMNS = ("roc_auc", "pr_auc")
 
 
 def read_metrics_tsv(path: str | Path) -> dict[str, np.ndarray | list[str]]:
-    """A metrics TSV as write_metrics_tsv writes it: 'name', 'category' (lists) and 'roc_auc',
-    'pr_auc' (float (T,), NaN where a target has one class), in target order."""
+    """Read a metrics TSV as :func:`write_metrics_tsv` writes it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TSV (danq-predict's ``<predictions>.metrics.tsv``).
+
+    Returns
+    -------
+    dict
+        'name', 'category' (lists) and 'roc_auc', 'pr_auc' (float (T,), NaN where a target has
+        one class), in target order.
+
+    Raises
+    ------
+    DlbioError
+        When the file is missing or not a dlbio metrics TSV.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: metrics file not found (danq-predict writes <predictions>.metrics.tsv)")
     lines = [line.split("\t") for line in path.read_text().splitlines() if line.strip()]
@@ -84,8 +153,21 @@ def read_metrics_tsv(path: str | Path) -> dict[str, np.ndarray | list[str]]:
 
 
 def paired_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
-    """Per-target values of two runs (T,): targets evaluable in both, in how many b is higher
-    and lower, the median of b - a, and the two-sided Wilcoxon signed-rank p-value."""
+    """Compare two runs' per-target values.
+
+    Parameters
+    ----------
+    a : numpy.ndarray
+        float (T,) per-target values (ROC AUC, ...) of runs a and b; NaN where not evaluable.
+    b : numpy.ndarray
+        float (T,) per-target values (ROC AUC, ...) of runs a and b; NaN where not evaluable.
+
+    Returns
+    -------
+    dict
+        'n' (targets evaluable in both), 'higher' and 'lower' (in how many b is), 'median_diff'
+        (of b - a) and 'p' (two-sided Wilcoxon signed-rank).
+    """
     from scipy.stats import wilcoxon
 
     ok = np.isfinite(a) & np.isfinite(b)
@@ -101,8 +183,27 @@ def paired_comparison(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
 
 
 def plot_comparison(a: dict, b: dict, name_a: str, name_b: str, path: str | Path) -> Path:
-    """Per-target ROC AUC and PR AUC of run b against run a, one point a target coloured by
-    category, the diagonal drawn: the DanQ paper's DanQ-vs-DeepSEA figure (PNG)."""
+    """Plot the per-target ROC AUC and PR AUC of run b against run a, one point a target coloured
+    by category, the diagonal drawn: the DanQ paper's DanQ-vs-DeepSEA figure.
+
+    Parameters
+    ----------
+    a : dict
+        As :func:`read_metrics_tsv` gives.
+    b : dict
+        As :func:`read_metrics_tsv` gives.
+    name_a : str
+        The runs' names, for the axes.
+    name_b : str
+        The runs' names, for the axes.
+    path : str or pathlib.Path
+        The PNG.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
@@ -130,7 +231,18 @@ def plot_comparison(a: dict, b: dict, name_a: str, name_b: str, path: str | Path
 
 
 def summary_lines(metrics: dict[str, np.ndarray]) -> list[str]:
-    """Median AUCs, by DeepSEA category when there are 919 targets, beside the published medians."""
+    """Median AUCs for the terminal, by DeepSEA category when there are 919 targets, beside the
+    published medians.
+
+    Parameters
+    ----------
+    metrics : dict
+        As :func:`per_target_metrics` gives.
+
+    Returns
+    -------
+    list of str
+    """
     roc, pr = metrics["roc_auc"], metrics["pr_auc"]
     n = len(roc)
     lines = []
@@ -151,7 +263,24 @@ def summary_lines(metrics: dict[str, np.ndarray]) -> list[str]:
 
 
 def plot_curves(y_true: np.ndarray, y_score: np.ndarray, path: str | Path, title: str) -> Path:
-    """ROC and PR curves of one target side by side, AUCs in the legends (PNG)."""
+    """Plot one target's ROC and PR curves side by side, the AUCs in the legends.
+
+    Parameters
+    ----------
+    y_true : numpy.ndarray
+        (N,) 0/1 labels.
+    y_score : numpy.ndarray
+        (N,) predictions.
+    path : str or pathlib.Path
+        The PNG.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
@@ -173,9 +302,24 @@ def plot_curves(y_true: np.ndarray, y_score: np.ndarray, path: str | Path, title
 
 
 def default_results_name(model_name: str, prefix: str = "bestmodel", split: str = "test") -> str:
-    """``test_results.h5`` (Biowulf's name) for DanQ under the default prefix, else
-    ``<prefix>.<model>.<split>_results.h5``: runs of other models or prefixes in the same
-    folder keep their own predictions instead of replacing each other's."""
+    """The file name of a run's predictions.
+
+    Parameters
+    ----------
+    model_name : str
+        'DanQ', 'DeepSEA', ...
+    prefix : str, optional
+        The run's prefix.
+    split : str, optional
+        The split predicted.
+
+    Returns
+    -------
+    str
+        ``test_results.h5`` (Biowulf's name) for DanQ under the default prefix, else
+        ``<prefix>.<model>.<split>_results.h5``: runs of other models or prefixes in the same
+        folder keep their own predictions instead of replacing each other's.
+    """
     if model_name == "DanQ" and prefix == "bestmodel":
         return f"{split}_results.h5"
     return f"{prefix}.{model_name}.{split}_results.h5"

@@ -8,7 +8,13 @@ from dlbio.utils.atomic import atomic_path
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend (batch nodes have no display)."""
+    """matplotlib.pyplot on the Agg backend (batch nodes have no display).
+
+    Returns
+    -------
+    module
+        matplotlib.pyplot.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -18,8 +24,24 @@ def pyplot():
 
 
 def save_png(fig, path: str | Path, dpi: int = 120, layout: bool = True) -> Path:
-    """Lay out (*layout*: tight_layout; off for a figure made with its own layout engine), write
-    under a temporary name, rename, close; return the path."""
+    """Save a figure as a PNG, atomically, and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or pathlib.Path
+        The PNG.
+    dpi : int, optional
+        Resolution.
+    layout : bool, optional
+        Call tight_layout first (off for a figure made with its own layout engine).
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     if layout:
         fig.tight_layout()
     with atomic_path(path) as tmp:

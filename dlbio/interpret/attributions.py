@@ -137,8 +137,21 @@ def hypothetical_contributions(
 
 
 def contributions(idx: np.ndarray, hypothetical: np.ndarray) -> np.ndarray:
-    """The actual contributions: *hypothetical* (n, L, 4), A, C, G, T, kept at each sequence's
-    own base (idx (n, L), A,G,C,T codes), 0 elsewhere and at N."""
+    """The actual contributions from the hypothetical ones.
+
+    Parameters
+    ----------
+    idx : numpy.ndarray
+        Base indices uint8 (n, L) (A,G,C,T codes).
+    hypothetical : numpy.ndarray
+        float (n, L, 4), A,C,G,T.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (n, L, 4), A,C,G,T: *hypothetical* at each sequence's own base, 0 elsewhere
+        and at N.
+    """
     return (agct_to_acgt(index_to_onehot(idx)) * hypothetical).astype(np.float32)
 
 

@@ -17,15 +17,45 @@ from dlbio.utils.errors import DlbioError, require
 
 
 def write_npz(path: str | Path, array: np.ndarray) -> Path:
-    """*array* (N, L, 4) -> *path*, compressed, as ``arr_0`` of shape (N, 4, L), float32; atomic."""
+    """Write attributions or one-hot sequences as TF-MoDISco reads them, atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .npz file.
+    array : numpy.ndarray
+        (N, L, 4), A,C,G,T.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*; it holds ``arr_0``, float32 (N, 4, L), compressed.
+    """
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez_compressed(fh, np.ascontiguousarray(np.asarray(array, np.float32).transpose(0, 2, 1)))
     return Path(path)
 
 
 def read_npz(path: str | Path, what: str = "array") -> np.ndarray:
-    """The (N, 4, L) ``arr_0`` of an .npz (or the array of an .npy) as (N, L, 4) float32; a
-    clear error for a missing file, another format or another shape."""
+    """Read an array written by :func:`write_npz` (or ``modisco motifs``' own inputs).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An .npz with ``arr_0``, or an .npy, of shape (N, 4, L), A,C,G,T along axis 1.
+    what : str, optional
+        What the file holds, for the errors ('one-hot sequence', 'attribution').
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (N, L, 4).
+
+    Raises
+    ------
+    DlbioError
+        For a missing file, another format or another shape, naming the file.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: {what} file not found")
     try:
@@ -45,7 +75,25 @@ def read_npz(path: str | Path, what: str = "array") -> np.ndarray:
 
 
 def read_pair(sequences: str | Path, attributions: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """One-hot sequences and their (hypothetical) attributions, each (N, L, 4), checked to agree."""
+    """One-hot sequences and their (hypothetical) attributions, checked to agree.
+
+    Parameters
+    ----------
+    sequences : str or pathlib.Path
+        The one-hot .npz (N, 4, L).
+    attributions : str or pathlib.Path
+        The attributions .npz, the same shape.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (one-hot, attributions), each float32 (N, L, 4), A,C,G,T.
+
+    Raises
+    ------
+    DlbioError
+        When the shapes differ or the sequences are not one-hot.
+    """
     ohe = read_npz(sequences, "one-hot sequence")
     attr = read_npz(attributions, "attribution")
     require(
@@ -68,10 +116,21 @@ def _nlx(a: np.ndarray) -> str:
 def per_base_track(
     windows: list[tuple[str, int]], contributions: np.ndarray
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Each base's contribution along the genome: *windows* [(chrom, 0-based start)] of the
-    rows of *contributions* (n, L, 4), summed over the bases (the sequence's own), a base
-    covered by several windows given their mean.  -> {chrom: (positions int64, values float32)},
-    positions sorted and unique."""
+    """Each base's contribution along the genome, for a bedGraph or bigWig.
+
+    Parameters
+    ----------
+    windows : list of tuple of (str, int)
+        (chrom, 0-based start) of each row of *contributions*.
+    contributions : numpy.ndarray
+        (n, L, 4) actual contributions; summed over the bases (the sequence's own).
+
+    Returns
+    -------
+    dict
+        {chrom: (positions int64 (m,), values float32 (m,))}, positions sorted and unique; a
+        base covered by several windows gets their mean.
+    """
     by_chrom: dict[str, list] = {}
     for (chrom, start), row in zip(windows, contributions.sum(axis=2)):
         by_chrom.setdefault(chrom, []).append((np.arange(start, start + len(row), dtype=np.int64), row))
@@ -86,8 +145,22 @@ def per_base_track(
 
 
 def write_bedgraph(path: str | Path, track: dict, name: str) -> Path:
-    """*track* {chrom: (positions, values)} -> a bedGraph, one line per base, chromosomes and
-    positions sorted (as bedGraphToBigWig wants them); atomic."""
+    """Write a per-base track as a bedGraph, atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The bedGraph.
+    track : dict
+        {chrom: (positions, values)}, as :func:`per_base_track` gives.
+    name : str
+        The track line's name.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*: one line per base, chromosomes and positions sorted (as bedGraphToBigWig wants).
+    """
     with atomic_path(path) as tmp, open(tmp, "w") as fh:
         fh.write(f'track type=bedGraph name="{name}"\n')
         for chrom in sorted(track):
@@ -97,14 +170,34 @@ def write_bedgraph(path: str | Path, track: dict, name: str) -> Path:
 
 
 def bigwig_available() -> bool:
-    """Whether pyBigWig (the motifs extra) is installed."""
+    """Whether pyBigWig (the motifs extra) is installed.
+
+    Returns
+    -------
+    bool
+    """
     import importlib.util
 
     return importlib.util.find_spec("pyBigWig") is not None
 
 
 def write_bigwig(path: str | Path, track: dict, chrom_sizes: dict[str, int]) -> Path:
-    """*track* {chrom: (positions, values)} -> a bigWig, one value per base; atomic."""
+    """Write a per-base track as a bigWig, atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The bigWig.
+    track : dict
+        {chrom: (positions, values)}, as :func:`per_base_track` gives.
+    chrom_sizes : dict
+        {chrom: length} for the header (the genome's).
+
+    Returns
+    -------
+    pathlib.Path
+        *path*, one value per base.
+    """
     import pyBigWig
 
     with atomic_path(path) as tmp:
@@ -121,9 +214,27 @@ def write_bigwig(path: str | Path, track: dict, chrom_sizes: dict[str, int]) -> 
 
 
 def draw_contributions(contrib: np.ndarray, sequence: str, path: str | Path, title: str, zoom: int = 60) -> Path:
-    """PNG: one sequence's contribution along it (summed over the bases), and a logo of the
-    *zoom* positions of most contribution (dlbio.interpret.ism.zoom_window); *contrib*
-    (L, 4) A, C, G, T."""
+    """Draw one sequence's contributions: along the whole sequence (summed over the bases), and a
+    logo of the *zoom* positions of most contribution (:func:`dlbio.interpret.ism.zoom_window`).
+
+    Parameters
+    ----------
+    contrib : numpy.ndarray
+        (L, 4) contributions, A,C,G,T.
+    sequence : str
+        The sequence (L letters), for the axis.
+    path : str or pathlib.Path
+        The PNG.
+    title : str
+        The figure's title.
+    zoom : int, optional
+        Positions in the logo.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     import logomaker
     import pandas as pd
 

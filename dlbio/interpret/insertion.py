@@ -26,8 +26,21 @@ class Word:
     motif: object = None  # the JasparMotif, for a JASPAR query: sites can be sampled from it
 
     def sites(self, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
-        """What goes into *n* backgrounds: base index uint8 (n, len(word)): the word in each,
-        or with *rng* and a JASPAR motif, sites drawn from its matrix (one per background)."""
+        """What goes into the backgrounds.
+
+        Parameters
+        ----------
+        n : int
+            Backgrounds.
+        rng : numpy.random.Generator or None, optional
+            With a JASPAR motif: draw a site from its matrix for each background; else the word
+            itself.
+
+        Returns
+        -------
+        numpy.ndarray
+            Base indices uint8 (n, len(word)).
+        """
         if rng is not None and self.motif is not None:
             from dlbio.data.simulate import sample_sites
 
@@ -36,8 +49,26 @@ class Word:
 
 
 def motif_word(query: str, release: str | None = None) -> Word:
-    """A DNA word (only A, C, G, T) as it is; anything else a JASPAR id or name (dlbio.motifs.jaspar.find),
-    inserted as its consensus: the most frequent base of each column."""
+    """What to insert for a ``-m`` value.
+
+    Parameters
+    ----------
+    query : str
+        A DNA word (only A, C, G, T), taken as it is; anything else a JASPAR id or name
+        (:func:`dlbio.motifs.jaspar.find`), inserted as its consensus (the most frequent base of
+        each column).
+    release : str or None, optional
+        The JASPAR release.
+
+    Returns
+    -------
+    Word
+
+    Raises
+    ------
+    DlbioError
+        When *query* is neither a DNA word nor a JASPAR motif.
+    """
     query = query.strip()
     if _DNA_WORD.fullmatch(query):
         return Word(query.upper(), query.upper())
@@ -51,8 +82,22 @@ def motif_word(query: str, release: str | None = None) -> Word:
 
 
 def with_sites(backgrounds: np.ndarray, sites: np.ndarray, start: int) -> np.ndarray:
-    """A copy of *backgrounds* (n, L) base index uint8 with *sites* (n, k) (or one (k,)) at
-    [start, start + k)."""
+    """Backgrounds with sites written in.
+
+    Parameters
+    ----------
+    backgrounds : numpy.ndarray
+        Base indices uint8 (n, L).
+    sites : numpy.ndarray
+        uint8 (n, k), or one site (k,) for all.
+    start : int
+        0-based position of the sites' first base.
+
+    Returns
+    -------
+    numpy.ndarray
+        A copy, uint8 (n, L).
+    """
     out = backgrounds.copy()
     out[:, start : start + sites.shape[-1]] = sites
     return out
@@ -68,11 +113,33 @@ def insertion_effects(
     progress: bool | str = False,
     sample: np.random.Generator | None = None,
 ) -> tuple[np.ndarray, list[np.ndarray], list[int]]:
-    """Predictions of the backgrounds (n, L) without and with each word (with a *sample*
-    generator, a JASPAR motif's sites are drawn from its matrix: Word.sites).
+    """Predict the backgrounds without and with each word, in one prediction pass over all.
 
-    Returns (background float32 (n, T), per word float32 (n, T), per word the 0-based start:
-    *start*, or the word centred in the sequence).  One prediction pass over all of them.
+    Parameters
+    ----------
+    model : keras.Model
+        A model on one-hot DNA (L, 4) with T outputs.
+    backgrounds : numpy.ndarray
+        Base indices uint8 (n, L).
+    words : list of Word
+        What to insert.
+    start : int or None, optional
+        0-based position of each word's first base; None: centred.
+    both_strands : bool, optional
+        Average each prediction with its reverse complement's.
+    batch_size : int, optional
+        Sequences per prediction batch.
+    progress : bool or str, optional
+        See :mod:`dlbio.utils.progress`.
+    sample : numpy.random.Generator or None, optional
+        Draw a JASPAR motif's sites from its matrix (:meth:`Word.sites`) instead of its
+        consensus.
+
+    Returns
+    -------
+    tuple
+        (background predictions float32 (n, T), per word float32 (n, T), per word its 0-based
+        start).
     """
     from dlbio.predict import predict_index
 
@@ -98,8 +165,22 @@ def insertion_effects(
 
 
 def summarize(background: np.ndarray, inserted: np.ndarray) -> dict[str, np.ndarray]:
-    """Per target (T,): mean prediction without and with the word, mean difference, mean
-    log-odds difference and the share of backgrounds whose prediction rose."""
+    """What a word does to each target.
+
+    Parameters
+    ----------
+    background : numpy.ndarray
+        float (n, T) predictions without the word.
+    inserted : numpy.ndarray
+        float (n, T) with it.
+
+    Returns
+    -------
+    dict
+        Per target, float (T,) each: 'background' and 'with_motif' (mean predictions), 'diff'
+        (mean difference), 'log_odds_diff' (mean log-odds difference) and 'rose' (the share of
+        backgrounds whose prediction rose).
+    """
     from dlbio.predict.variants import logit
 
     return {

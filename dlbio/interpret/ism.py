@@ -124,18 +124,45 @@ def gradient_effects(
 
 
 def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """How much each reference base supports the prediction: float32 (L,), the mean loss of
-    prediction over the substitutions of that position (-mean effect over the 3 other bases;
-    over all 4 at an N).  Positive: changing the base lowers the prediction."""
+    """How much each reference base supports the prediction.
+
+    Parameters
+    ----------
+    effects : numpy.ndarray
+        float (L, 4): the change of prediction of each substitution (0 at the reference).
+    idx : numpy.ndarray
+        The reference's base indices, uint8 (L,).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 (L,): the mean loss of prediction over the substitutions of each position
+        (-mean effect over the 3 other bases; over all 4 at an N).  Positive: changing the base
+        lowers the prediction.
+    """
     n_alt = np.where(idx == N_CODE, 4, 3)
     return (-effects.sum(axis=1) / n_alt).astype(np.float32)
 
 
 def zoom_window(score: np.ndarray, width: int) -> tuple[int, int]:
-    """[start, stop) of *width* positions (at most the sequence) around the strongest stretch:
-    the window with the largest sum of score**2 (squares, so that a motif outweighs the
+    """The stretch of a sequence to zoom on.
+
+    The window with the largest sum of score**2 (squares, so that a motif outweighs the
     low-level spread over a long sequence), re-centred on that window's score**2-weighted
-    centre, so a motif sits in the middle rather than at an edge."""
+    centre, so that a motif sits in the middle rather than at an edge.
+
+    Parameters
+    ----------
+    score : numpy.ndarray
+        (L,) per-base importance.
+    width : int
+        Positions wanted (at most L).
+
+    Returns
+    -------
+    tuple of (int, int)
+        [start, stop), 0-based.
+    """
     width = max(1, min(width, len(score)))
     weight = np.square(score.astype(np.float64))
     if not weight.any():
@@ -158,13 +185,35 @@ def effects_writer(
     attrs: dict,
     span: tuple[int, int] | None = None,
 ):
-    """Yields ``write(k, effects, importance)`` for record k of *ids*: one HDF5 file for many
-    records, written atomically.  Datasets: ``effects`` float32 (n, S, 4) (columns A, C, G,
-    T, as write_table), ``importance`` float32 (n, S), ``prediction`` float32 (n,) (each
-    record's own), ``ids`` and ``sequences`` (n,) bytes (whole sequences, length L); *attrs*
-    (target, method, ...), ``columns`` "ACGT", and ``first_position``, ``last_position``
-    (1-based, inclusive: the S positions of *span* (start, stop), 0-based, else all L) as
-    attributes: effects[k, i] is position first_position + i of sequences[k]."""
+    """Write many records' mutagenesis into one HDF5 file as they come, atomically (a context
+    manager).
+
+    Datasets: ``effects`` float32 (n, S, 4) (columns A, C, G, T, as :func:`write_table`),
+    ``importance`` float32 (n, S), ``prediction`` float32 (n,) (each record's own), ``ids`` and
+    ``sequences`` (n,) bytes (whole sequences, length L); attributes: *attrs*, ``columns``
+    "ACGT", ``first_position`` and ``last_position`` (1-based, inclusive): effects[k, i] is
+    position first_position + i of sequences[k].
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The HDF5 file.
+    ids : list of str
+        The n records' ids.
+    sequences : list of str
+        Their sequences.
+    predictions : numpy.ndarray
+        float (n,): each record's own prediction.
+    attrs : dict
+        Attributes to record (target, method, ...).
+    span : tuple of (int, int) or None, optional
+        [start, stop), 0-based: the S positions mutated; None: all L.
+
+    Yields
+    ------
+    callable
+        ``write(k, effects, importance)`` for record k: float (S, 4) and (S,).
+    """
     from dlbio.predict.tables import FLOAT_FILTERS
     from dlbio.utils.atomic import hdf5_file
 
@@ -187,8 +236,27 @@ def effects_writer(
 
 
 def write_table(effects: np.ndarray, sequence: str, imp: np.ndarray, path: str | Path, first: int = 1) -> Path:
-    """TSV: position (1-based), ref, A, C, G, T (effects), importance.  *effects* (S, 4),
-    *sequence* and *imp* (S,) start at position *first* of the whole sequence."""
+    """Write one record's mutagenesis as a TSV: position (1-based), ref, A, C, G, T (effects),
+    importance.
+
+    Parameters
+    ----------
+    effects : numpy.ndarray
+        float (S, 4), A,C,G,T.
+    sequence : str
+        The S reference bases.
+    imp : numpy.ndarray
+        float (S,) importance (:func:`importance`).
+    path : str or pathlib.Path
+        The TSV, written atomically.
+    first : int, optional
+        The 1-based position of the first row in the whole sequence.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.utils.atomic import write_text
 
     lines = ["position\tref\tA\tC\tG\tT\timportance"]
@@ -209,13 +277,35 @@ def draw_mutagenesis(
     unit: str = "prediction",
     first: int = 1,
 ) -> tuple[int, int]:
-    """PNG in three rows: the importance along the whole sequence (the zoomed span, see
-    zoom_window, shaded); a logo of the reference bases scaled by importance (below the
-    axis where a base works against the prediction); the effect of each substitution as a
-    heatmap (dots mark the reference).  *unit* names what changes ("prediction", "log-odds").
-    *effects* (S, 4), *sequence* and *imp* (S,) start at position *first* (1-based) of the
-    whole sequence, as the axes are labelled.  Returns the zoomed span [start, stop), 0-based
-    in *imp*."""
+    """Draw one record's mutagenesis in three rows: the importance along the whole sequence (the
+    zoomed span, see :func:`zoom_window`, shaded); a logo of the reference bases scaled by
+    importance (below the axis where a base works against the prediction); the effect of each
+    substitution as a heatmap (dots mark the reference).
+
+    Parameters
+    ----------
+    effects : numpy.ndarray
+        float (S, 4), A,C,G,T.
+    sequence : str
+        The S reference bases.
+    imp : numpy.ndarray
+        float (S,) importance.
+    path : str or pathlib.Path
+        The PNG.
+    title : str
+        The figure's title.
+    zoom : int, optional
+        Positions in the logo and heatmap.
+    unit : str, optional
+        What changes ("prediction", "log-odds"), for the labels.
+    first : int, optional
+        The 1-based position of the first of the S in the whole sequence, for the axes.
+
+    Returns
+    -------
+    tuple of (int, int)
+        The zoomed span [start, stop), 0-based in *imp*.
+    """
     import logomaker
     import pandas as pd
 

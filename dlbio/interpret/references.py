@@ -57,7 +57,20 @@ def dinucleotide_shuffle(idx: np.ndarray, n: int, rng: np.random.Generator) -> n
 
 
 def dinucleotide_counts(idx: np.ndarray, letters: int = 5) -> np.ndarray:
-    """(letters, letters) int: how often each base follows each, in a sequence (L,)."""
+    """How often each base follows each in a sequence.
+
+    Parameters
+    ----------
+    idx : numpy.ndarray
+        Base indices (L,).
+    letters : int, optional
+        The alphabet's size (5: A, G, C, T, N).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 (letters, letters): [a, b] counts the b that follow an a.
+    """
     counts = np.zeros((letters, letters), np.int64)
     np.add.at(counts, (idx[:-1].astype(np.intp), idx[1:].astype(np.intp)), 1)
     return counts

@@ -42,8 +42,32 @@ class Seqlet:
 def call_seqlets(
     scores: np.ndarray, p_threshold: float = DEFAULT_P, min_len: int = 4, max_len: int = 20, negative: bool = True
 ) -> list[Seqlet]:
-    """Seqlets of *scores* float (n, L) (per-base importance of n records), positive ones and,
-    with *negative*, negative ones; sorted by record, then start."""
+    """Seqlets: stretches of bases improbably important together.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        float (n, L): the per-base importance of n records.
+    p_threshold : float, optional
+        A stretch's summed importance must be this improbable under the record's own
+        scores.
+    min_len : int, optional
+        The seqlets' lengths.
+    max_len : int, optional
+        The seqlets' lengths.
+    negative : bool, optional
+        Call negative seqlets (bases working against the prediction) too.
+
+    Returns
+    -------
+    list of Seqlet
+        Sorted by record, then start.
+
+    Raises
+    ------
+    ValueError
+        When *scores* is not finite (n, L) with L >= *min_len*.
+    """
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim != 2 or scores.shape[1] < min_len or not np.isfinite(scores).all():
         raise ValueError(f"scores must be finite (n, L) with L >= {min_len}, got shape {scores.shape}")
@@ -127,13 +151,36 @@ def write_seqlets(
     first: int = 1,
     patterns: list[str] | None = None,
 ) -> Path:
-    """One TSV row per seqlet (SEQLET_COLUMNS): its record's id, + or -, its first and last
-    position (1-based, inclusive; *sequences*, as the scores, start at position *first* of
-    each record), its bases, summed importance and p-value; then the JASPAR motif it holds
-    (*hits*: dlbio.motifs.stretches.MotifHit or None per seqlet, placed in the whole record):
-    name, id, q-value and where (1-based) and on which strand, or '-' where no motif fits
-    better than chance (the best one's q-value all the same); last the pattern it belongs to
-    (*patterns*, a name per seqlet: dlbio.motifs.patterns), '-' for none."""
+    """Write one TSV row per seqlet (SEQLET_COLUMNS).
+
+    Columns: its record's id, + or -, its first and last position (1-based, inclusive), its
+    bases, summed importance and p-value; then the JASPAR motif it holds: name, id, q-value
+    and where (1-based) and on which strand, or '-' where no motif fits better than chance (the
+    best one's q-value all the same); last the pattern it belongs to, '-' for none.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TSV, written atomically.
+    seqlets : list of Seqlet
+        The seqlets.
+    ids : list of str
+        The records' ids.
+    sequences : list of str
+        The records' sequences as scored (from position *first*).
+    hits : list
+        Per seqlet, a :class:`dlbio.motifs.stretches.MotifHit` placed in the whole record, or
+        None.
+    first : int, optional
+        The 1-based position in each record of the first scored base.
+    patterns : list of str or None, optional
+        Per seqlet, its pattern's name (:mod:`dlbio.motifs.patterns`).
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.utils.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w") as fh:

@@ -31,13 +31,38 @@ def danq(
     dense_units: int = 925,
     name: str = "DanQ",
 ) -> keras.Model:
-    """Conv1D(filters, kernel, relu) -> MaxPool(pool) -> Dropout 0.2 -> BiLSTM(lstm_units)
-    -> Dropout 0.5 -> Flatten -> Dense(dense_units, relu) -> Dense(n_targets, sigmoid).
+    """DanQ (Quang & Xie 2016).
 
-    The LSTM keeps cuDNN-compatible settings (tanh/sigmoid, no recurrent dropout).  Under a
+    Conv1D(filters, kernel, relu) -> MaxPool(pool) -> Dropout 0.2 -> BiLSTM(lstm_units) ->
+    Dropout 0.5 -> Flatten -> Dense(dense_units, relu) -> Dense(n_targets, sigmoid).  The LSTM
+    keeps cuDNN-compatible settings (tanh/sigmoid, no recurrent dropout).  Under a
     mixed_bfloat16 policy (--mixed-precision on JAX and PyTorch) it computes in float32: the
     cuDNN LSTM takes float16 but not bfloat16 (JAX on a GPU: "Unknown output type"), while the
     convolution and the dense layers, most of the arithmetic, stay in bfloat16.
+
+    Parameters
+    ----------
+    n_targets : int, optional
+        Outputs (919: DeepSEA's).
+    length : int, optional
+        Input length L; the input is one-hot (L, 4), A,G,C,T.
+    filters : int, optional
+        Convolution filters (published: 320).
+    kernel_size : int, optional
+        Their width (26).
+    pool : int, optional
+        Max-pooling size and stride (13).
+    lstm_units : int, optional
+        Units of each direction of the BiLSTM (320).
+    dense_units : int, optional
+        The hidden dense layer (925).
+    name : str, optional
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Not compiled: (batch, L, 4) -> (batch, n_targets) probabilities.
     """
     require(
         length - kernel_size + 1 >= pool,
@@ -63,9 +88,30 @@ def deepsea(
     dense_units: int = 925,
     name: str = "DeepSEA",
 ) -> keras.Model:
-    """Conv(filters,k)-Pool4-Drop.2 -> Conv(480,k)-Pool4-Drop.2 -> Conv(960,k)-Drop.5 -> Dense -> sigmoid.
+    """DeepSEA (Zhou & Troyanskaya 2015).
 
-    As in Zhou & Troyanskaya: max-norm 0.9 on the kernels and a small L2 weight decay.
+    Conv(filters, k)-Pool4-Drop.2 -> Conv(480, k)-Pool4-Drop.2 -> Conv(960, k)-Drop.5 -> Dense ->
+    sigmoid, with max-norm 0.9 on the kernels and a small L2 weight decay.
+
+    Parameters
+    ----------
+    n_targets : int, optional
+        Outputs (919).
+    length : int, optional
+        Input length L.
+    filters : int, optional
+        The first convolution's filters (published: 320).
+    kernel_size : int, optional
+        Every convolution's width (8).
+    dense_units : int, optional
+        The hidden dense layer (925).
+    name : str, optional
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        Not compiled: (batch, L, 4) -> (batch, n_targets) probabilities.
     """
     require(
         (((length - kernel_size + 1) // 4 - kernel_size + 1) // 4 - kernel_size + 1) > 0,
@@ -94,9 +140,33 @@ def danq_jaspar(
     release: str = "JASPAR2024",
     seed: int = 0,
 ) -> keras.Model:
-    """DanQ with 1024 width-30 filters, pool 15, BiLSTM 512; about half the filters
-    (525 of 1024 as published) start as JASPAR CORE vertebrate PWMs minus 0.25 at a
-    random offset, with biases U(-1, 0).
+    """DanQ-JASPAR: DanQ with 1024 width-30 filters, pool 15, BiLSTM 512; about half the filters
+    (525 of 1024 as published) start as JASPAR CORE vertebrate PWMs minus 0.25 at a random
+    offset, with biases U(-1, 0).
+
+    Parameters
+    ----------
+    n_targets : int, optional
+        Outputs (919).
+    length : int, optional
+        Input length L.
+    filters : int, optional
+        Convolution filters (1024).
+    kernel_size : int, optional
+        Their width (30).
+    lstm_units : int, optional
+        Units of each direction of the BiLSTM (512).
+    dense_units : int, optional
+        The hidden dense layer (925).
+    release : str, optional
+        The JASPAR release the filters start from.
+    seed : int, optional
+        Seeds which filters get which motif, and where.
+
+    Returns
+    -------
+    keras.Model
+        Not compiled.
     """
     model = danq(
         n_targets,
@@ -134,7 +204,37 @@ def build(
     dense_units: int = 925,
     seed: int = 0,
 ) -> keras.Model:
-    """Build a model by name (DanQ | DeepSEA | DanQ-JASPAR); None keeps the published sizes."""
+    """Build a model by name.
+
+    Parameters
+    ----------
+    name : {'DanQ', 'DeepSEA', 'DanQ-JASPAR'}
+        The architecture.
+    n_targets : int
+        Outputs.
+    length : int
+        Input length L.
+    filters : int or None, optional
+        None keeps the published sizes.
+    kernel_size : int or None, optional
+        None keeps the published sizes.
+    lstm_units : int or None, optional
+        None keeps the published sizes.
+    dense_units : int, optional
+        The hidden dense layer.
+    seed : int, optional
+        DanQ-JASPAR's initialisation seed.
+
+    Returns
+    -------
+    keras.Model
+        Not compiled.
+
+    Raises
+    ------
+    DlbioError
+        For a size under 1.
+    """
     sizes = {
         "-f/--filters": filters,
         "-k/--kernel-size": kernel_size,

@@ -64,7 +64,23 @@ class DanQWeights:
 
 
 def read_danq_weights(path: str | Path) -> DanQWeights:
-    """Read and convert a DanQ_bestmodel.hdf5-style file; DlbioError naming the file on any mismatch."""
+    """Read and convert the published Keras 0.2 DanQ_bestmodel.hdf5 (or a file like it).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The HDF5 file.
+
+    Returns
+    -------
+    DanQWeights
+        The convolution, BiLSTM and dense weights in Keras 3's layouts.
+
+    Raises
+    ------
+    DlbioError
+        Naming the file on any mismatch (a Keras 3 file, another layout, a missing layer).
+    """
     import zipfile
 
     import h5py
@@ -142,8 +158,27 @@ def _lstm(path: Path, p: list[np.ndarray], n_inputs: int) -> tuple[np.ndarray, n
 
 
 def pool_for(weights: DanQWeights, length: int, pool: int | None = None) -> int:
-    """The pool size (= stride) that turns *length* into the file's time steps: 13 for DanQ at 1000 bp,
-    15 for DanQ-JASPAR.  The file does not store it; when several sizes fit, *pool* must say which."""
+    """The pool size (= stride) that turns a sequence length into the file's time steps: 13 for
+    DanQ at 1000 bp, 15 for DanQ-JASPAR.  The file does not store it.
+
+    Parameters
+    ----------
+    weights : DanQWeights
+        The weights read.
+    length : int
+        The input length.
+    pool : int or None, optional
+        The pool size, needed when several sizes fit.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    DlbioError
+        When no size fits, *pool* does not, or several do and *pool* is not given.
+    """
     convolved = length - weights.kernel_size + 1
     fits = [p for p in range(1, convolved + 1) if convolved // p == weights.steps]
     if pool is not None:
@@ -167,7 +202,24 @@ def pool_for(weights: DanQWeights, length: int, pool: int | None = None) -> int:
 
 
 def build_model(weights: DanQWeights, length: int = 1000, pool: int | None = None, name: str = "DanQ-published"):
-    """The Keras 3 model computing what the Keras 0.2 file computed; input (length, 4) A,G,C,T."""
+    """The Keras 3 model computing what the Keras 0.2 file computed.
+
+    Parameters
+    ----------
+    weights : DanQWeights
+        The weights read.
+    length : int, optional
+        The input length; the input is one-hot (length, 4), A,G,C,T.
+    pool : int or None, optional
+        See :func:`pool_for`.
+    name : str, optional
+        The model's name.
+
+    Returns
+    -------
+    keras.Model
+        With the weights set; not compiled.
+    """
     import keras
 
     pool = pool_for(weights, length, pool)

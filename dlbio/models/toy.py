@@ -13,8 +13,24 @@ MOTIF_LAYER = "motif_layer"
 
 
 def motif_detector(cell: str, length: int, channels: int = 2, kernel_size: int = 3) -> keras.Model:
-    """Input (length, 1) -> SimpleRNN(channels, return_sequences) or Conv1D(channels, kernel_size, relu)
-    -> Flatten -> Dense(1, sigmoid); as in the slides' mdet scripts.
+    """The mdet model, as in the slides' scripts: Input (length, 1) -> SimpleRNN(channels,
+    return_sequences) or Conv1D(channels, kernel_size, relu) -> Flatten -> Dense(1, sigmoid).
+
+    Parameters
+    ----------
+    cell : {'simplernn', 'conv1d'}
+        The motif layer.
+    length : int
+        The strings' length.
+    channels : int, optional
+        Units or filters.
+    kernel_size : int, optional
+        The convolution's width.
+
+    Returns
+    -------
+    keras.Model
+        Not compiled.
     """
     x = keras.Input((length, 1), name="bits")
     if cell == "simplernn":
@@ -29,8 +45,24 @@ def motif_detector(cell: str, length: int, channels: int = 2, kernel_size: int =
 
 
 def next_char_predictor(cell: str, window: int = 100, units: int = 1, dropout: float = 0.2) -> keras.Model:
-    """vgrad model: Input (window, 1) -> SimpleRNN/LSTM(units, return_sequences)
-    -> Dropout -> Flatten -> Dense(1, sigmoid).
+    """The vgrad model: Input (window, 1) -> SimpleRNN/LSTM(units, return_sequences) -> Dropout ->
+    Flatten -> Dense(1, sigmoid).
+
+    Parameters
+    ----------
+    cell : {'simplernn', 'lstm'}
+        The recurrent layer.
+    window : int, optional
+        Characters per window.
+    units : int, optional
+        Recurrent units.
+    dropout : float, optional
+        The dropout rate.
+
+    Returns
+    -------
+    keras.Model
+        Not compiled.
     """
     layers = {"simplernn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM}
     if cell not in layers:

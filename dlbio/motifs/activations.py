@@ -15,7 +15,22 @@ from dlbio.utils.errors import DlbioError
 
 
 def first_conv_layer(model: keras.Model) -> keras.layers.Layer:
-    """The first Conv1D layer of *model*; DlbioError if there is none."""
+    """The first Conv1D layer of a model (nested models searched).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+
+    Returns
+    -------
+    keras.layers.Conv1D
+
+    Raises
+    ------
+    DlbioError
+        When there is none.
+    """
     for layer in _walk(model):
         if isinstance(layer, keras.layers.Conv1D):
             return layer
@@ -31,14 +46,24 @@ def _walk(model):
 
 
 def peak_model(model: keras.Model, layer: keras.layers.Layer, mode: str = "value") -> keras.Model:
-    """A sub-model mapping the model input to (max, argmax) over positions of *layer*'s output.
+    """A sub-model from the model's input to the peak of a layer's output over positions.
 
-    mode='value': the output itself (a convolution fires where its pattern is).
-    mode='rise': the step-to-step increase of the output, starting from the zero
-    initial state.  A recurrent unit with memory stays high after it has read the
-    motif, so its maximum lands anywhere later; its largest rise marks the step
-    where the motif was completed.
-    Outputs: max float32 (n, channels), argmax int32 (n, channels).
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+    layer : keras.layers.Layer
+        A layer with output (n, positions, channels).
+    mode : {'value', 'rise'}, optional
+        'value': the output itself (a convolution fires where its pattern is).  'rise': the
+        step-to-step increase of the output, from the zero initial state: a recurrent unit
+        with memory stays high after it has read the motif, so its maximum lands anywhere
+        later; its largest rise marks the step where the motif was completed.
+
+    Returns
+    -------
+    keras.Model
+        Outputs max float32 (n, channels) and argmax int32 (n, channels).
     """
     out = keras.ops.cast(layer.output, "float32")
     if mode == "rise":
@@ -54,11 +79,26 @@ def peak_model(model: keras.Model, layer: keras.layers.Layer, mode: str = "value
 def layer_peaks(
     model: keras.Model, layer: keras.layers.Layer, x, batch_size: int = 256, mode: str = "value"
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Peak activation and its position for every sequence and channel of *layer*.
+    """The peak activation and its position for every sequence and channel of a layer.
 
-    x: model input (n, L, ...) array or a dataset of input batches.
-    Returns (max float32 (n, channels), argmax int32 (n, channels)); positions
-    index the layer's output axis (for a 'valid' Conv1D: the window start).
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+    layer : keras.layers.Layer
+        The layer.
+    x : numpy.ndarray or dataset
+        Model input (n, L, ...) or a dataset of input batches.
+    batch_size : int, optional
+        Sequences per batch (for an array).
+    mode : {'value', 'rise'}, optional
+        As :func:`peak_model`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (max float32 (n, channels), argmax int32 (n, channels)); positions index the layer's
+        output axis (for a 'valid' Conv1D: the window start).
     """
     sub = peak_model(model, layer, mode)
     peak_val, peak_pos = sub.predict(x, batch_size=batch_size, verbose=0)

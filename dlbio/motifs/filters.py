@@ -29,7 +29,25 @@ class FilterMotifs:
 def filter_motifs(
     model: keras.Model, idx: np.ndarray, batch_size: int = 512, progress: bool | str = False
 ) -> FilterMotifs:
-    """Count matrices of every first-layer Conv1D filter over sequences *idx* uint8 (n, L), both strands."""
+    """The count matrix of every first-layer Conv1D filter: the window at each sequence's
+    maximal activation, where it is above 0, on both strands (the DanQ / FactorNet procedure).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model whose first convolution reads one-hot DNA.
+    idx : numpy.ndarray
+        Base indices uint8 (n, L).
+    batch_size : int, optional
+        Sequences per batch.
+    progress : bool or str, optional
+        See :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    FilterMotifs
+        counts float64 (F, k, 4) in A,G,C,T order, n_sites int (F,), the sequences scanned.
+    """
     conv = activations.first_conv_layer(model)
     width = conv.kernel_size[0]
     peaks = activations.peak_model(model, conv)

@@ -51,9 +51,27 @@ def require_memelite() -> None:
 
 
 def motifs_from(spec: str, release: str) -> list[Motif]:
-    """The motifs of *spec*: a MEME file (dlbio motifs' filters.meme, dlbio modisco's .meme, any
-    MEME minimal file), ``jaspar`` (every CORE vertebrate matrix of *release*) or JASPAR ids
-    and names separated by commas (``CTCF,MA0035``)."""
+    """The motifs a ``dlbio fimo`` MOTIFS argument names.
+
+    Parameters
+    ----------
+    spec : str
+        A MEME file (dlbio motifs' filters.meme, dlbio modisco's .meme, any MEME minimal file),
+        ``jaspar`` (every CORE vertebrate matrix of *release*), or JASPAR ids and names
+        separated by commas (``CTCF,MA0035``).
+    release : str
+        The JASPAR release.
+
+    Returns
+    -------
+    list of Motif
+        Each with its id, name and (w, 4) A,C,G,T probabilities.
+
+    Raises
+    ------
+    DlbioError
+        For a missing or malformed file, an empty one, or a name JASPAR lacks.
+    """
     from dlbio.motifs import jaspar
     from dlbio.motifs.meme import read_meme
 
@@ -80,7 +98,10 @@ def scan(motifs: list[Motif], ids: list[str], sequences: list[str], threshold: f
     ----------
     motifs : list of Motif
         The matrices.
-    ids, sequences : list of str
+    ids : list of str
+        The sequences and their names (any lengths; letters other than A, C, G, T score
+        as N, no evidence for any motif).
+    sequences : list of str
         The sequences and their names (any lengths; letters other than A, C, G, T score
         as N, no evidence for any motif).
     threshold : float, default=1e-4
@@ -110,11 +131,26 @@ def scan(motifs: list[Motif], ids: list[str], sequences: list[str], threshold: f
 
 
 def candidate_hits(motifs: list[Motif], sequences: list[str], threshold: float) -> tuple[list[dict], int]:
-    """memelite's FIMO hits with p < *threshold* (p as FIMO defines it, _PValue) and the number
-    of placements tried (every position and strand of every motif).
+    """memelite's FIMO hits below a p-value, with FIMO's p-values.
 
-    Returns ([{"motif": index in *motifs*, "sequence": index in *sequences*, "start": 0-based,
-    "stop", "strand", "score", "p-value", "matched_sequence"}], placements).
+    memelite 0.5 gives P(score > s); each hit's p is recomputed as FIMO defines it,
+    P(score >= s), on memelite's own matrix (never above memelite's, so no hit is missed).
+
+    Parameters
+    ----------
+    motifs : list of Motif
+        The motifs.
+    sequences : list of str
+        The sequences.
+    threshold : float
+        Keep hits with p < *threshold*.
+
+    Returns
+    -------
+    tuple
+        ([{"motif": index in *motifs*, "sequence": index in *sequences*, "start": 0-based,
+        "stop", "strand", "score", "p-value", "matched_sequence"}], the placements tried:
+        every position and strand of every motif, for the q-values).
     """
     require_memelite()
     from dlbio.motifs.tomtom import numba_cache_dir
@@ -161,7 +197,20 @@ def candidate_hits(motifs: list[Motif], sequences: list[str], threshold: float) 
 
 
 def write_hits(path: str | Path, hits: list[dict]) -> Path:
-    """FIMO's TSV (COLUMNS), atomically."""
+    """Write hits in FIMO's TSV columns (COLUMNS), atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TSV.
+    hits : list of dict
+        Each with COLUMNS' keys.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.utils.atomic import write_text
 
     def cell(key, value):

@@ -18,12 +18,27 @@ from dlbio.utils.errors import DlbioError
 def filter_influence(
     model: keras.Model, idx: np.ndarray, batch_size: int = 256, progress: bool | str = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean change of every target's prediction when one first-layer filter is silenced.
+    """The mean change of every target's prediction when one first-layer filter is silenced
+    (its output replaced by its mean); the model's weights are changed one filter at a time
+    and always restored.
 
-    idx uint8 (n, L) base index.  Returns (change float32 (F, T): mean over the sequences of
-    prediction(filter f replaced by its mean output) - prediction; negative where the
-    filter supports the target, and mean prediction float32 (T,)).  The model's weights
-    are changed one filter at a time and always restored.
+    Parameters
+    ----------
+    model : keras.Model
+        The model (its first Conv1D: see :func:`silenceable_layer`).
+    idx : numpy.ndarray
+        Base indices uint8 (n, L).
+    batch_size : int, optional
+        Sequences per prediction batch.
+    progress : bool or str, optional
+        See :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (change float32 (F, T): the mean over the sequences of prediction with filter f
+        silenced minus prediction, negative where the filter supports the target; mean
+        prediction float32 (T,)).
     """
     from dlbio.predict import first_output, predict_index
     from dlbio.utils.progress import iterate
@@ -45,7 +60,23 @@ def filter_influence(
 
 
 def silenceable_layer(model: keras.Model):
-    """The first Conv1D, if its output can be set to a constant from its weights alone; else a DlbioError."""
+    """The first Conv1D, if its output can be set to a constant from its weights alone (kernel 0,
+    bias b, a relu or linear activation).
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+
+    Returns
+    -------
+    keras.layers.Conv1D
+
+    Raises
+    ------
+    DlbioError
+        When it has no bias or another activation.
+    """
     layer = first_conv_layer(model)
     # kernel 0 and bias b give activation(b) everywhere: b itself for these two.
     name = getattr(layer.activation, "__name__", str(layer.activation))

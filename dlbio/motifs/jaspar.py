@@ -28,12 +28,29 @@ class JasparMotif:
         return self.counts.shape[0]
 
     def probabilities(self, pseudocount: float = 0.0) -> np.ndarray:
-        """Column frequencies (length, 4), A,C,G,T."""
+        """The motif's column frequencies.
+
+        Parameters
+        ----------
+        pseudocount : float, optional
+            Added to every count first.
+
+        Returns
+        -------
+        numpy.ndarray
+            (w, 4), A,C,G,T.
+        """
         c = self.counts + pseudocount
         return c / c.sum(axis=1, keepdims=True)
 
     def probabilities_agct(self) -> np.ndarray:
-        """Column frequencies (length, 4) in the model's A,G,C,T order."""
+        """The motif's column frequencies in the model's order.
+
+        Returns
+        -------
+        numpy.ndarray
+            (w, 4), A,G,C,T.
+        """
         return self.probabilities()[:, [0, 2, 1, 3]]
 
 
@@ -57,13 +74,46 @@ def _convert(m) -> JasparMotif:
 def load_collection(
     release: str = DEFAULT_RELEASE, collection: str = "CORE", tax_group: str = "vertebrates"
 ) -> tuple[JasparMotif, ...]:
-    """All latest-version matrices of a collection/taxon, sorted by matrix id."""
+    """All latest-version matrices of a JASPAR collection and taxon (pyjaspar's bundled
+    database: no network).
+
+    Parameters
+    ----------
+    release : str, optional
+        e.g. 'JASPAR2024'.
+    collection : str, optional
+        'CORE', ...
+    tax_group : str, optional
+        'vertebrates', ...
+
+    Returns
+    -------
+    tuple of JasparMotif
+        Sorted by matrix id.
+    """
     motifs = _db(release).fetch_motifs(collection=collection, tax_group=[tax_group], all_versions=False)
     return tuple(sorted((_convert(m) for m in motifs), key=lambda m: m.matrix_id))
 
 
 def find(query: str, release: str = DEFAULT_RELEASE) -> JasparMotif:
-    """A matrix by id (``MA0139.2``, or ``MA0139`` for the latest version) or by name (``CTCF``)."""
+    """One JASPAR CORE vertebrate matrix.
+
+    Parameters
+    ----------
+    query : str
+        An id (``MA0139.2``, or ``MA0139`` for the latest version) or a name (``CTCF``).
+    release : str, optional
+        The JASPAR release.
+
+    Returns
+    -------
+    JasparMotif
+
+    Raises
+    ------
+    DlbioError
+        When no matrix has that id or name.
+    """
     q = query.strip()
     for m in load_collection(release):
         if m.matrix_id == q or m.matrix_id.split(".")[0] == q or m.name.upper() == q.upper():

@@ -28,7 +28,33 @@ def draw_logo(
     title: str = "",
     first_index: int = 1,
 ) -> Path:
-    """Write a logo of a count matrix (w, len(alphabet)) to *path* (.png, .pdf, .svg or .eps), atomically."""
+    """Write a logo of a count matrix (weblogo), atomically.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        (w, len(alphabet)) counts; heights are in bits.
+    alphabet : str
+        The symbols, in the columns' order.
+    path : str or pathlib.Path
+        The logo, .png, .pdf, .svg or .eps.
+    colors : dict or None, optional
+        {symbol: colour}.
+    title : str, optional
+        The logo's title.
+    first_index : int, optional
+        The number of the first column.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+
+    Raises
+    ------
+    DlbioError
+        For another format.
+    """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in ("png", "pdf", "svg", "eps"):
@@ -40,7 +66,20 @@ def draw_logo(
 
 
 def logo_data_uri(counts: np.ndarray, title: str) -> str:
-    """A DNA logo of counts (w, 4) A,C,G,T as a PNG data URI, for a self-contained HTML page."""
+    """A DNA logo as a PNG data URI, for a self-contained HTML page.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        (w, 4) counts, A,C,G,T.
+    title : str
+        The logo's title.
+
+    Returns
+    -------
+    str
+        ``data:image/png;base64,...``.
+    """
     import base64
 
     return "data:image/png;base64," + base64.b64encode(render_logo(counts, "ACGT", title=title)).decode()
@@ -55,9 +94,28 @@ def render_logo(
     first_index: int = 1,
     name: str = "logo",
 ) -> bytes:
-    """The logo of a count matrix (w, len(alphabet)) as image bytes in *fmt*.
+    """The logo of a count matrix as image bytes (weblogo).
 
-    Column j of *counts* holds symbol alphabet[j]; heights are in bits.
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        (w, len(alphabet)); column j holds symbol alphabet[j]; heights are in bits.
+    alphabet : str
+        The symbols.
+    fmt : str, optional
+        'png', 'pdf', 'svg' or 'eps'.
+    colors : dict or None, optional
+        {symbol: colour}.
+    title : str, optional
+        The logo's title.
+    first_index : int, optional
+        The number of the first column.
+    name : str, optional
+        What the errors call it.
+
+    Returns
+    -------
+    bytes
     """
     from weblogo import LogoData, LogoFormat, LogoOptions, formatters
     from weblogo.colorscheme import ColorScheme, SymbolColor
@@ -111,8 +169,21 @@ def _drop_tiny_glyphs(data) -> None:
 
 
 def contribution_logo_data_uri(matrix: np.ndarray, title: str = "") -> str:
-    """A logo of signed contributions (w, 4) A,C,G,T (a MoDISco CWM: letters below the axis
-    where a base works against the prediction) as a PNG data URI, drawn with logomaker."""
+    """A logo of signed contributions as a PNG data URI (logomaker): letters below the axis where
+    a base works against the prediction.
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        (w, 4) contributions, A,C,G,T (a TF-MoDISco CWM).
+    title : str, optional
+        The logo's title.
+
+    Returns
+    -------
+    str
+        ``data:image/png;base64,...``.
+    """
     import base64
     import io
 

@@ -14,7 +14,22 @@ def write_meme(
     matrices: list[tuple[str, str, np.ndarray, int]],
     background: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25),
 ) -> Path:
-    """matrices: (id, name, counts (w, 4) in A,C,G,T order, n_sites).  Empty matrices are skipped."""
+    """Write motifs as a MEME minimal file (Tomtom, FIMO and memelite read it), atomically.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+    matrices : list of tuple
+        (id, name, counts (w, 4) A,C,G,T, n_sites); empty matrices are skipped.
+    background : tuple of float, optional
+        A, C, G, T background frequencies.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     out = [
         "MEME version 4",
         "",
@@ -43,7 +58,18 @@ def write_meme(
 
 
 def read_meme(path: str | Path) -> list[tuple[str, str, np.ndarray]]:
-    """(id, name, probabilities (w, 4) A,C,G,T) for every MOTIF in a MEME file."""
+    """Every MOTIF of a MEME file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    list of tuple
+        (id, name, probabilities (w, 4) A,C,G,T).
+    """
     lines = Path(path).read_text().splitlines()
     out, i = [], 0
     while i < len(lines):

@@ -38,22 +38,59 @@ class Pattern:
     examples: np.ndarray
 
     def trimmed(self, threshold: float = 0.3) -> tuple[int, int]:
-        """[start, stop) of the columns whose total |contribution| reaches *threshold* of the
-        largest column's, first to last (as ``modisco report`` trims before Tomtom)."""
+        """The pattern's core, as ``modisco report`` trims it before Tomtom.
+
+        Parameters
+        ----------
+        threshold : float, optional
+            A column is kept when its total |contribution| reaches this share of the largest
+            column's (first to last such column).
+
+        Returns
+        -------
+        tuple of (int, int)
+            [start, stop) of the kept columns.
+        """
         score = np.abs(self.cwm).sum(axis=1)
         keep = np.flatnonzero(score >= threshold * score.max()) if score.max() > 0 else np.arange(len(score))
         return int(keep[0]), int(keep[-1]) + 1
 
     def consensus(self, threshold: float = 0.3) -> str:
-        """The most frequent base of each trimmed column (lower case below half the column)."""
+        """The pattern's consensus over its trimmed columns.
+
+        Parameters
+        ----------
+        threshold : float, optional
+            As :meth:`trimmed`.
+
+        Returns
+        -------
+        str
+            The most frequent base of each column, lower case where it is under half the column.
+        """
         a, b = self.trimmed(threshold)
         ppm = self.ppm[a:b]
         return "".join("ACGT"[i].upper() if p[i] >= 0.5 else "ACGT"[i].lower() for p, i in zip(ppm, ppm.argmax(axis=1)))
 
 
 def run(one_hot: np.ndarray, hypothetical: np.ndarray, settings: dict):
-    """modiscolite.tfmodisco.TFMoDISco on (N, L, 4) arrays -> (positive patterns or None,
-    negative patterns or None), modisco-lite's SeqletSet objects; *settings* its keywords."""
+    """modisco-lite's TF-MoDISco, in-process.
+
+    Parameters
+    ----------
+    one_hot : numpy.ndarray
+        float (N, L, 4), A,C,G,T.
+    hypothetical : numpy.ndarray
+        float (N, L, 4) hypothetical contributions.
+    settings : dict
+        ``modiscolite.tfmodisco.TFMoDISco``'s keywords (window, max_seqlets_per_metacluster, ...).
+
+    Returns
+    -------
+    tuple
+        (positive patterns or None, negative patterns or None): modisco-lite's SeqletSet
+        lists.
+    """
     require_modisco()
     from dlbio.motifs.tomtom import numba_cache_dir
 
@@ -68,7 +105,24 @@ def run(one_hot: np.ndarray, hypothetical: np.ndarray, settings: dict):
 
 
 def save(path: str | Path, positive, negative, window: int) -> Path:
-    """modisco-lite's HDF5 of the results, atomically (``modisco report -i`` reads it)."""
+    """Save TF-MoDISco's results as modisco-lite's HDF5, atomically (``modisco report -i`` reads it).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .h5 file.
+    positive : list or None
+        The patterns of :func:`run`.
+    negative : list or None
+        The patterns of :func:`run`.
+    window : int
+        The window modisco-lite records.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     import modiscolite
 
     from dlbio.utils.atomic import atomic_path
@@ -79,8 +133,24 @@ def save(path: str | Path, positive, negative, window: int) -> Path:
 
 
 def read_patterns(path: str | Path) -> list[Pattern]:
-    """Every pattern of a modisco-lite HDF5 (dlbio's or ``modisco motifs``'), positive first,
-    each group in pattern order."""
+    """Every pattern of a modisco-lite HDF5 (dlbio's or ``modisco motifs``').
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .h5 file.
+
+    Returns
+    -------
+    list of Pattern
+        Positive first, each group in pattern order; each with its sequence (w, 4), CWM,
+        hypothetical CWM and seqlet count.
+
+    Raises
+    ------
+    DlbioError
+        When the file is not modisco-lite's HDF5.
+    """
     import h5py
 
     patterns = []

@@ -45,11 +45,27 @@ class Pattern:
     contribution: np.ndarray
 
     def probabilities(self) -> np.ndarray:
-        """(w, 4) A,C,G,T frequencies."""
+        """The pattern's base frequencies.
+
+        Returns
+        -------
+        numpy.ndarray
+            (w, 4), A,C,G,T.
+        """
         return self.counts / np.maximum(self.counts.sum(axis=1, keepdims=True), 1)
 
     def consensus(self, threshold: float = 0.5) -> str:
-        """The commonest base of each column, N where it has less than *threshold* of them."""
+        """The pattern's consensus.
+
+        Parameters
+        ----------
+        threshold : float, optional
+            A column whose commonest base has a smaller share is N.
+
+        Returns
+        -------
+        str
+        """
         prob = self.probabilities()
         return "".join("ACGT"[j] if prob[i, j] >= threshold else "N" for i, j in enumerate(prob.argmax(axis=1)))
 
@@ -61,10 +77,27 @@ def find_patterns(
     min_similarity: float = MIN_SIMILARITY,
     min_seqlets: int = MIN_SEQLETS,
 ) -> list[Pattern]:
-    """Patterns (de novo motifs) of *seqlets* (called on *importance* float (n, L)) of records *codes*
-    uint8 (n, L) (base index, A,G,C,T, N_CODE for N): positive seqlets and negative ones
-    apart, each sign's by number of members, largest first, named pos1, pos2, ..., neg1,
-    ...  A seqlet like too few others is in none."""
+    """De novo motifs of seqlets: seqlets alike grouped into patterns, positive and negative
+    apart, each sign's by number of members, largest first, named pos1, pos2, ..., neg1, ...
+    A seqlet like too few others is in none.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        Base indices uint8 (n, L) of the records (A,G,C,T, 4 for N).
+    importance : numpy.ndarray
+        float (n, L) per-base importance the seqlets were called on.
+    seqlets : list of Seqlet
+        The seqlets (:func:`dlbio.interpret.seqlets.call_seqlets`).
+    min_similarity : float, optional
+        How alike (on either strand) two seqlets must be to join.
+    min_seqlets : int, optional
+        The fewest members of a pattern.
+
+    Returns
+    -------
+    list of Pattern
+    """
     codes = np.asarray(codes)
     importance = np.asarray(importance, dtype=np.float32)
     patterns = []

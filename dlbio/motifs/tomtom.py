@@ -12,7 +12,15 @@ from dlbio.motifs.jaspar import JasparMotif
 
 
 def numba_cache_dir() -> Path:
-    """Where numba caches memelite's compiled code (first call compiles for about a minute)."""
+    """Where numba caches memelite's compiled code (the first call compiles for about a minute).
+
+    Sets NUMBA_CACHE_DIR for this process when it is not set.
+
+    Returns
+    -------
+    pathlib.Path
+        $NUMBA_CACHE_DIR, else ``$DLBIO_CACHE/numba`` (``~/.cache/dlbio/numba``).
+    """
     from dlbio.utils.resources import cache_dir
 
     env = os.environ.get("NUMBA_CACHE_DIR")
@@ -24,14 +32,25 @@ def numba_cache_dir() -> Path:
 
 
 def available() -> bool:
-    """Whether memelite (the motifs extra, which holds Tomtom) is installed."""
+    """Whether memelite (the motifs extra, which holds Tomtom and FIMO) is installed.
+
+    Returns
+    -------
+    bool
+    """
     import importlib.util
 
     return importlib.util.find_spec("memelite") is not None
 
 
 def compiles_on_first_use() -> bool:
-    """Whether memelite is installed and its Tomtom not yet compiled: the next call takes about a minute."""
+    """Whether the next Tomtom call compiles first (about a minute), to say so before it starts.
+
+    Returns
+    -------
+    bool
+        True when memelite is installed and its compiled Tomtom is not in the cache.
+    """
     return available() and not compiled(numba_cache_dir())
 
 
@@ -40,6 +59,15 @@ def compiled(cache: Path) -> bool:
 
     numba keeps a module's code in ``<cache>/<package>_<sha1 of its folder>/`` as
     ``<module>.<function>-<line>.py<XY>.nbi``; a missing index means the next call compiles.
+
+    Parameters
+    ----------
+    cache : pathlib.Path
+        numba's cache folder.
+
+    Returns
+    -------
+    bool
     """
     import hashlib
     import importlib.util
@@ -54,7 +82,18 @@ def compiled(cache: Path) -> bool:
 
 
 def bh_qvalues(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg q-values of a 1-D array of p-values (NaN stays NaN)."""
+    """Benjamini-Hochberg q-values.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        p-values (n,); NaN for a test not made.
+
+    Returns
+    -------
+    numpy.ndarray
+        float (n,): each p-value's q-value over the finite ones, at most 1; NaN stays NaN.
+    """
     p = np.asarray(p, dtype=float)
     q = np.full_like(p, np.nan)
     ok = np.flatnonzero(np.isfinite(p))
@@ -95,7 +134,19 @@ class Match:
     shuffled_tail_p: float | None = None
 
     def significant(self, q_threshold: float = 0.05, max_shuffled_p: float = 0.05) -> bool:
-        """Tomtom's q below *q_threshold*, and (when shuffles were run) the match beats the query's column shuffles."""
+        """Whether this match counts.
+
+        Parameters
+        ----------
+        q_threshold : float, optional
+            Tomtom's q must be below it.
+        max_shuffled_p : float, optional
+            When shuffles were run, the shuffle tail p (or its q across filters) must be below it.
+
+        Returns
+        -------
+        bool
+        """
         return self.q < q_threshold and (self.shuffled_p is None or self.shuffled_p < max_shuffled_p)
 
 
@@ -159,9 +210,21 @@ def best_matches(
 
 
 def qvalues(query: np.ndarray, targets: tuple[JasparMotif, ...]) -> np.ndarray:
-    """Tomtom's q-value of one query (w, 4) A,C,G,T probabilities against each of *targets*
-    (BH over them, as best_matches' q): float (len(targets),), to ask how well a query matches
-    a given motif, not only its best one."""
+    """Tomtom's q-value of one query against each of given motifs (BH over them, as
+    :func:`best_matches`' q), to ask how well a query matches a given motif, not only its best.
+
+    Parameters
+    ----------
+    query : numpy.ndarray
+        (w, 4) probabilities, A,C,G,T.
+    targets : tuple of JasparMotif
+        The motifs to compare with.
+
+    Returns
+    -------
+    numpy.ndarray
+        float (len(targets),).
+    """
     numba_cache_dir()
     from memelite import tomtom
 
@@ -171,8 +234,22 @@ def qvalues(query: np.ndarray, targets: tuple[JasparMotif, ...]) -> np.ndarray:
 
 
 def gumbel_tail_p(shuffled_best_p: np.ndarray, observed_p: float) -> float:
-    """P(a shuffle's best match is at least as good as *observed_p*), from a Gumbel law fitted
-    (maximum likelihood) to the shuffles' best -log10 p-values (*shuffled_best_p*, (S,))."""
+    """How often a shuffle would match as well: the tail of a Gumbel law fitted (maximum
+    likelihood) to the shuffles' best -log10 p-values.
+
+    Parameters
+    ----------
+    shuffled_best_p : numpy.ndarray
+        (S,) the best Tomtom p-value of each of S column shuffles of the query.
+    observed_p : float
+        The query's own best p-value.
+
+    Returns
+    -------
+    float
+        P(a shuffle's best match is at least as good as *observed_p*); 0 or 1 when every
+        shuffle is alike (a query of identical columns).
+    """
     from scipy.stats import gumbel_r
 
     floor = 1e-300  # Tomtom may round a perfect match's p to 0
@@ -196,8 +273,21 @@ def _best_shuffled_p(tomtom, qs: list[np.ndarray], ts: list[np.ndarray], shuffle
     return best.reshape(len(qs), shuffles)
 
 
-def trim(prob: np.ndarray, counts_total: np.ndarray | None = None, min_ic: float = 0.3) -> tuple[int, int]:
-    """(start, stop) after dropping flanking columns with less than *min_ic* bits."""
+def trim(prob: np.ndarray, min_ic: float = 0.3) -> tuple[int, int]:
+    """The span left after dropping flanking columns of low information.
+
+    Parameters
+    ----------
+    prob : numpy.ndarray
+        (w, 4) probabilities.
+    min_ic : float, optional
+        Columns under this many bits are dropped from either end.
+
+    Returns
+    -------
+    tuple of (int, int)
+        [start, stop) of the kept columns; (0, 0) when none has *min_ic* bits.
+    """
     p = np.clip(prob, 1e-9, 1)
     ic = 2 + (p * np.log2(p)).sum(axis=1)
     good = np.flatnonzero(ic >= min_ic)

@@ -18,7 +18,17 @@ from dlbio.utils.progress import counter
 
 
 def is_hdf5(path: str | Path) -> bool:
-    """Tables go to HDF5 for a path ending in .h5 or .hdf5, else to TSV."""
+    """Whether a table goes to HDF5 (a path ending in .h5 or .hdf5) rather than TSV.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The output path.
+
+    Returns
+    -------
+    bool
+    """
     return Path(path).suffix in (".h5", ".hdf5")
 
 
@@ -31,8 +41,26 @@ FLOAT_FILTERS = {"compression": "gzip", "shuffle": True}
 def create_prediction_arrays(
     f, n: int, names: list[str], arrays: tuple[str, ...] = ("pred",), both_strands: bool = False
 ) -> list:
-    """In open HDF5 file *f*: float32 (n, len(names)) datasets named *arrays*, shuffle + gzip
-    in chunks of 1024 rows, and the attributes ``target_names`` and ``both_strands``."""
+    """Create the prediction datasets of an HDF5 table.
+
+    Parameters
+    ----------
+    f : h5py.File
+        The open file.
+    n : int
+        Rows (sequences).
+    names : list of str
+        The T target names (attribute ``target_names``).
+    arrays : tuple of str, optional
+        The datasets' names.
+    both_strands : bool, optional
+        Recorded as attribute ``both_strands``.
+
+    Returns
+    -------
+    list of h5py.Dataset
+        float32 (n, T) each, shuffle + gzip in chunks of 1024 rows.
+    """
     out = [
         f.create_dataset(a, (n, len(names)), np.float32, chunks=(min(n, 1024), len(names)), **FLOAT_FILTERS)
         if n
@@ -46,8 +74,28 @@ def create_prediction_arrays(
 
 @contextlib.contextmanager
 def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: list[str], both_strands: bool = False):
-    """Yields ``write(start, rows, pred)``: *rows* (m tuples of the *keys* columns, in order)
-    and their predictions float (m, len(names)), for sequences start..start+m of *n*."""
+    """Write a prediction table as it comes, atomically (a context manager): HDF5 (``pred`` and
+    one dataset per key column) or TSV (the key columns, then one column per target).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The table (.h5/.hdf5 for HDF5).
+    n : int
+        Sequences in all.
+    keys : dict
+        {column name: int or str}: the columns that say which sequence a row is.
+    names : list of str
+        The T target names.
+    both_strands : bool, optional
+        Recorded in the HDF5 attributes.
+
+    Yields
+    ------
+    callable
+        ``write(start, rows, pred)``: *rows*, m tuples of the *keys* columns in order, and
+        their predictions float (m, T), for sequences start..start+m.
+    """
     import h5py
 
     from dlbio.utils.atomic import atomic_path, hdf5_writer
@@ -98,9 +146,38 @@ def predict_table(
     chunk: int = 8192,
     progress: bool | str = False,
 ) -> Path:
-    """Predict base indices uint8 (N, L), *chunk* sequences at a time, and write each chunk's
-    *rows* and predictions to *out* (see prediction_writer) as it is done, so the
-    predictions (N x T floats) and the table are never all in memory."""
+    """Predict sequences a chunk at a time and write each chunk's rows as it is done, so that the
+    predictions (N x T floats) and the table are never all in memory.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model on one-hot DNA (L, 4) with T outputs.
+    idx : numpy.ndarray
+        Base indices, uint8 (N, L).
+    rows : list of tuple
+        N tuples of the *keys* columns.
+    keys : dict
+        {column name: int or str}, see :func:`prediction_writer`.
+    names : list of str
+        The T target names.
+    out : str or pathlib.Path
+        The table, TSV or HDF5.
+    both_strands : bool, optional
+        Average each sequence's prediction with its reverse complement's.
+    batch_size : int, optional
+        Sequences per prediction batch.
+    chunk : int, optional
+        Sequences predicted and written at a time.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    pathlib.Path
+        *out*.
+    """
     with (
         prediction_writer(out, len(idx), keys, names, both_strands) as write,
         counter(len(idx), "predict", "seq", progress) as bar,

@@ -16,12 +16,34 @@ from dlbio.utils.atomic import write_text
 def tile_windows(
     genome, chrom: str, start: int, end: int, length: int, step: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """The bins [b, b + *step*) lying wholly in [*start*, *end*) of *chrom* (b = start, start +
-    step, ...) and the *length*-bp window centred on each.
+    """Bins along a region and the model's window centred on each, cut as danq-prepare cuts its
+    windows (:func:`dlbio.data.prepare.chromosome_windows`).
 
-    Returns (bin starts int64 (n,), windows uint8 base index (n, length), number of bins left
-    out because their window runs off the chromosome), cut by prepare.chromosome_windows
-    as danq-prepare cuts its windows (a letter that is not DNA in one is an error naming it).
+    Parameters
+    ----------
+    genome : Genome
+        The genome.
+    chrom : str
+        The chromosome.
+    start : int
+        The region, 0-based, end excluded; bins [b, b + *step*) lying wholly in it.
+    end : int
+        The region, 0-based, end excluded; bins [b, b + *step*) lying wholly in it.
+    length : int
+        The model's window length.
+    step : int
+        The bin width.
+
+    Returns
+    -------
+    tuple
+        (bin starts int64 (n,), windows: base indices uint8 (n, length), the number of bins
+        left out because their window runs off the chromosome).
+
+    Raises
+    ------
+    DlbioError
+        For a letter that is not DNA in a window, naming it.
     """
     flank = (length - step) // 2  # window start = bin start - flank
     bins = np.arange(start, end - step + 1, step, dtype=np.int64)
@@ -33,8 +55,30 @@ def tile_windows(
 def write_bedgraph(
     path: str | Path, chrom: str, bin_starts: np.ndarray, step: int, values: np.ndarray, name: str, description: str
 ) -> Path:
-    """One track: a ``track type=bedGraph`` line, then ``chrom start end value`` per bin
-    (values (n,), probabilities printed with 4 significant digits)."""
+    """Write one track: a ``track type=bedGraph`` line, then ``chrom start end value`` per bin.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The bedGraph, written atomically.
+    chrom : str
+        The chromosome.
+    bin_starts : numpy.ndarray
+        int64 (n,).
+    step : int
+        The bin width.
+    values : numpy.ndarray
+        (n,) probabilities, printed with 4 significant digits.
+    name : str
+        The track line's.
+    description : str
+        The track line's.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     lines = [f'track type=bedGraph name="{name}" description="{description}"\n']
     lines += [f"{chrom}\t{b}\t{b + step}\t{v:.4g}\n" for b, v in zip(bin_starts.tolist(), values.tolist())]
     return write_text(path, "".join(lines))
@@ -51,9 +95,35 @@ def draw_tracks(
     span: tuple[int, int],
     intervals: list[tuple[str, np.ndarray, np.ndarray]] = (),
 ) -> Path:
-    """One panel per target (values (n, k), names (k,)), the prediction of each bin as a step
-    along the chromosome, on a shared axis over *span* (the region, bp); below them a row of
-    boxes per (name, starts, ends) of *intervals* (peaks to compare with)."""
+    """Draw one panel per target, the prediction of each bin as a step along the chromosome on a
+    shared axis; below them a row of boxes per set of intervals (peaks to compare with).
+
+    Parameters
+    ----------
+    chrom : str
+        The chromosome.
+    bin_starts : numpy.ndarray
+        int64 (n,).
+    step : int
+        The bin width.
+    values : numpy.ndarray
+        float (n, k) predictions.
+    names : list of str
+        The k targets' names.
+    path : str or pathlib.Path
+        The PNG.
+    title : str
+        The figure's title.
+    span : tuple of (int, int)
+        The region drawn (bp).
+    intervals : list of tuple, optional
+        (name, starts, ends) of each peak file's intervals in the region.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()

@@ -35,7 +35,30 @@ class Variant:
 
 
 def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False, warn=None) -> tuple[list[Variant], Notes]:
-    """Variants of a VCF (plain or .gz) checked against *genome*; (variants, counted notes)."""
+    """Read a VCF's variants, each REF checked against the genome.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A VCF, plain or gzipped.
+    genome : Genome
+        The genome the VCF is on (chr1/1 naming matched).
+    skip_mismatch : bool, optional
+        Count and skip a variant whose REF differs from the genome, instead of failing.
+    warn : callable, optional
+        Called with a line for each kind of record left out.
+
+    Returns
+    -------
+    tuple of (list of Variant, Notes)
+        The variants (one per ALT allele), and the counted records left out (symbolic alleles,
+        mismatches, unknown contigs).
+
+    Raises
+    ------
+    DlbioError
+        For a malformed line or a REF mismatch, naming the file and line.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: VCF file not found")
     out, notes = [], Notes()
@@ -97,11 +120,26 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False, warn
 
 
 def variant_windows(genome: Genome, variants: list[Variant], length: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ref, alt) base indices uint8 (V, length): the genome around each variant with its REF,
-    and with its ALT in place of the REF, each allele's middle base (index len // 2) at
-    position length // 2.  For an SNV the two windows differ in that one base; for an indel
-    the flanks shift by the difference in length, as in the edited genome; an allele longer
-    than the window is cut to its middle *length* bases.
+    """The model's windows around each variant, with its REF and with its ALT.
+
+    Each allele's middle base (index len // 2) sits at position length // 2.  For an SNV the
+    two windows differ in that one base; for an indel the flanks shift by the difference in
+    length, as in the edited genome; an allele longer than the window is cut to its middle
+    *length* bases.
+
+    Parameters
+    ----------
+    genome : Genome
+        The genome.
+    variants : list of Variant
+        V variants.
+    length : int
+        The model's input length L.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (ref, alt) base indices, uint8 (V, L) each.
     """
     half = length // 2
     ref = np.zeros((len(variants), length), np.uint8)
@@ -118,6 +156,20 @@ def variant_windows(genome: Genome, variants: list[Variant], length: int) -> tup
 
 
 def logit(p: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """The log-odds of probabilities.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        Probabilities, any shape.
+    eps : float, optional
+        *p* is clipped to [eps, 1 - eps] first, so that 0 and 1 stay finite.
+
+    Returns
+    -------
+    numpy.ndarray
+        log(p / (1 - p)), *p*'s shape.
+    """
     p = np.clip(p, eps, 1 - eps)
     return np.log(p / (1 - p))
 
@@ -130,7 +182,29 @@ def score_variants(
     batch_size: int = 256,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(ref_prob, alt_prob) float32 (V, T) for every variant."""
+    """Predict every variant's REF and ALT windows.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model on one-hot DNA (L, 4) with T sigmoid outputs.
+    genome : Genome
+        The genome.
+    variants : list of Variant
+        V variants.
+    both_strands : bool, optional
+        Average each window's prediction with its reverse complement's.
+    batch_size : int, optional
+        Windows per prediction batch.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (ref_prob, alt_prob), float32 (V, T) each.
+    """
     from dlbio.predict import (  # imports keras: danq-prepare imports this module, and needs none
         in_batches,
         predict_index,
@@ -149,12 +223,28 @@ VARIANT_COLUMNS = ("chrom", "pos", "id", "ref", "alt")
 
 @contextlib.contextmanager
 def variant_writer(path: str | Path, variants: list[Variant], names: list[str], both_strands: bool = False):
-    """Yields ``write(start, part, ref_p, alt_p)``: the probabilities (len(part), len(names)) of
-    the variants ``variants[start:start + len(part)]``, written as they come, atomically.
+    """Write variant effects as they come, atomically (a context manager).
 
     *path* ending in .h5/.hdf5: HDF5 ``ref_prob``/``alt_prob`` float32 (V, T), the variant
     columns (V,), attributes ``target_names`` and ``both_strands``.  Else a long TSV, one row
     per variant and target: probabilities, difference, log-odds difference.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The table.
+    variants : list of Variant
+        All V variants, in the order they are written.
+    names : list of str
+        The T target names.
+    both_strands : bool, optional
+        Recorded in the HDF5 attributes.
+
+    Yields
+    ------
+    callable
+        ``write(start, part, ref_p, alt_p)``: the probabilities, float (len(part), T) each, of
+        ``variants[start:start + len(part)]``.
     """
     from dlbio.predict.tables import create_prediction_arrays, is_hdf5
     from dlbio.utils.atomic import atomic_path, hdf5_writer
@@ -197,9 +287,24 @@ SUMMARY_COLUMNS = ("max_abs_diff", "target", "diff", "max_abs_log_odds_diff", "l
 
 @contextlib.contextmanager
 def summary_writer(path: str | Path, names: list[str]):
-    """Yields ``write(part, ref_p, alt_p)`` -> (diff with the largest |diff|, its target index),
-    each (len(part),): one TSV row per variant, atomically: the variant columns, then the target with the largest |diff|
-    and that diff, and the same for the log-odds difference (for ranking variants)."""
+    """Write the per-variant summary (for ranking variants) as it comes, atomically.
+
+    One TSV row per variant: the variant columns, the target with the largest |diff| and that
+    diff, and the same for the log-odds difference.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The summary TSV.
+    names : list of str
+        The T target names.
+
+    Yields
+    ------
+    callable
+        ``write(part, ref_p, alt_p)`` with float (len(part), T) probabilities; it returns (the
+        diff of largest |diff|, its target index), each (len(part),).
+    """
     from dlbio.utils.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w") as fh:

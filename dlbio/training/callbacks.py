@@ -133,7 +133,17 @@ class ProgressLines(keras.callbacks.Callback):
         self.epoch_done(epoch, logs, kept=self.checkpoint is not None and self.checkpoint.best != self._best)
 
     def epoch_done(self, epoch: int, logs: dict | None, kept: bool = False) -> None:
-        """The line for the end of *epoch* (0-based); *kept*: its model was saved as the best."""
+        """Write the line for the end of an epoch (every epoch, or when the interval has passed).
+
+        Parameters
+        ----------
+        epoch : int
+            0-based.
+        logs : dict or None
+            Keras's logs (loss, val_loss, val_auc_median).
+        kept : bool, optional
+            Its model was saved as the best.
+        """
         self.initial_step = 0
         if not (self.every_epoch or time.monotonic() - self._last >= self.interval_s):
             return
@@ -182,9 +192,15 @@ class AtomicCheckpoint(keras.callbacks.Callback):
 
 
 def save_and_discard(model: keras.Model) -> None:
-    """Save *model* to a file that is then removed.  Under JAX's data parallelism over several
-    processes saving is a collective (Keras gathers the variables), so the processes that
-    write nothing take part too."""
+    """Save a model to a file that is then removed.  Under JAX's data parallelism over several
+    processes saving is a collective (Keras gathers the variables), so the processes that write
+    nothing take part too.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="dlbio-") as folder:
@@ -192,7 +208,20 @@ def save_and_discard(model: keras.Model) -> None:
 
 
 def save_model(model: keras.Model, path: str | Path) -> Path:
-    """Atomically write *model* to *path*: weights only for ``.weights.h5``, else the full model."""
+    """Write a model, atomically: weights only for ``.weights.h5``, else the full model.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     path = Path(path)
     with atomic_path(path) as tmp:
         if path.name.endswith(".weights.h5"):
@@ -233,15 +262,43 @@ class ValidationAUC(keras.callbacks.Callback):
 
 
 def binary_crossentropy(labels: np.ndarray, pred: np.ndarray) -> float:
-    """Keras's binary cross-entropy (predictions clipped to [1e-7, 1 - 1e-7]), mean over all
-    sequences and targets, in float64; labels and pred (n, T)."""
+    """Keras's binary cross-entropy in float64 (predictions clipped to [1e-7, 1 - 1e-7]).
+
+    Parameters
+    ----------
+    labels : numpy.ndarray
+        (n, T) 0/1.
+    pred : numpy.ndarray
+        (n, T) probabilities.
+
+    Returns
+    -------
+    float
+        The mean over all sequences and targets.
+    """
     p = np.clip(pred.astype(np.float64), 1e-7, 1 - 1e-7)
     y = labels.astype(np.float64)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def step_decay(initial_lr: float, drop: float = 0.5, every: int = 10):
-    """Learning rate initial_lr * drop ** (epoch // every) (the Biowulf ``-s`` schedule)."""
+    """The Biowulf ``-s`` learning-rate schedule.
+
+    Parameters
+    ----------
+    initial_lr : float
+        The first epochs' rate.
+    drop : float, optional
+        The factor applied every *every* epochs.
+    every : int, optional
+        Epochs between drops.
+
+    Returns
+    -------
+    callable
+        ``schedule(epoch, lr=None)`` -> initial_lr * drop ** (epoch // every), for
+        keras.callbacks.LearningRateScheduler.
+    """
 
     def schedule(epoch, lr=None):
         return float(initial_lr * drop ** (epoch // every))

@@ -96,15 +96,44 @@ class RunConfig:
 
     @classmethod
     def from_options(cls, data: str | Path, **options) -> RunConfig:
-        """A config from flat option names (``epochs=2, filters=64``), each looked up in its
-        section; ``model_name`` is the model's name (as ``-m``), ``n_gpus`` the GPUs."""
+        """A config from flat option names, each looked up in its section.
+
+        Parameters
+        ----------
+        data : str or pathlib.Path
+            The data folder.
+        **options
+            Flat names (``epochs=2, filters=64``); ``model_name`` is the model's name (as ``-m``),
+            ``n_gpus`` the GPUs.
+
+        Returns
+        -------
+        RunConfig
+        """
         aliases = {"model_name": "name", "n_gpus": "gpus"}  # train_danq's keywords before this object
         options = {aliases.get(k, k): v for k, v in options.items()}
         return cls(data=str(data)).replace(**options)
 
     @classmethod
     def read_toml(cls, path: str | Path) -> RunConfig:
-        """The config in TOML file *path*; unknown sections or keys are one-line errors naming them."""
+        """Read a config written by ``danq-train --print-config`` (or by hand).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The TOML file: ``data = "FOLDER"`` and the sections [model], [training], [dataset],
+            [hardware], [output].
+
+        Returns
+        -------
+        RunConfig
+
+        Raises
+        ------
+        DlbioError
+            Naming the file and the section or key, for an unreadable file, an unknown section or
+            key, or a value of the wrong type.
+        """
         try:
             with open(path, "rb") as fh:
                 table = tomllib.load(fh)
@@ -136,7 +165,17 @@ class RunConfig:
         return {f.name: f for f in fields(cls)}[section].default_factory
 
     def replace(self, **options) -> RunConfig:
-        """A copy with *options* (flat names, e.g. ``epochs=2``) set in their sections."""
+        """A copy with some options changed.
+
+        Parameters
+        ----------
+        **options
+            Flat names (``epochs=2``), each set in its section; ``data`` the folder.
+
+        Returns
+        -------
+        RunConfig
+        """
         if options.get("results", "") is None:  # no test predictions: one spelling, which TOML can hold
             options = {**options, "results": ""}
         sections = {}
@@ -150,13 +189,35 @@ class RunConfig:
 
     @classmethod
     def section_of(cls, name: str) -> str:
+        """The section that holds an option.
+
+        Parameters
+        ----------
+        name : str
+            A flat option name.
+
+        Returns
+        -------
+        str
+            'model', 'training', 'dataset', 'hardware' or 'output'.
+
+        Raises
+        ------
+        DlbioError
+            When no section has it.
+        """
         for section in cls.SECTIONS:
             if name in {f.name for f in fields(cls._section_type(section))}:
                 return section
         raise DlbioError(f"{name!r} is not a danq-train option")
 
     def to_toml(self) -> str:
-        """The config as TOML that :meth:`read_toml` reads back (None values left out)."""
+        """The config as TOML that :meth:`read_toml` reads back (None values left out).
+
+        Returns
+        -------
+        str
+        """
         lines = [f"data = {_toml_value(self.data)}"]
         for section in self.SECTIONS:
             lines.append(f"\n[{section}]")
@@ -168,7 +229,13 @@ class RunConfig:
 
     def resume_record(self) -> dict:
         """The options a run record and a resume state hold, in their keys since the first states
-        (a state written before this object resumes)."""
+        (a state written before this object resumes).
+
+        Returns
+        -------
+        dict
+            Flat keys (data, model, batch_size, filters, ...) a resumed run must match.
+        """
         m, t = self.model, self.training
         return {
             "data": str(Path(self.data).resolve()),
@@ -216,7 +283,22 @@ class RunFiles:
 
     @classmethod
     def under(cls, folder: str | Path, prefix: str, model_name: str) -> RunFiles:
-        """``<folder>/<prefix>.<model_name>.keras``, ``.log.csv`` and ``.state.keras``."""
+        """Where a run writes, in a folder.
+
+        Parameters
+        ----------
+        folder : str or pathlib.Path
+            The output folder.
+        prefix : str
+            The files' prefix ('bestmodel').
+        model_name : str
+            'DanQ', 'DeepSEA', ...
+
+        Returns
+        -------
+        RunFiles
+            ``<folder>/<prefix>.<model_name>.keras``, ``.log.csv`` and ``.state.keras``.
+        """
         stem = Path(folder) / f"{prefix}.{model_name}"
         return cls(
             stem.with_name(stem.name + ".keras"),

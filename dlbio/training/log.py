@@ -26,7 +26,18 @@ class LogSummary:
 
 
 def summarize_log(log: Path) -> LogSummary | None:
-    """The best epoch of a danq-train log (see :func:`read_training_log`); None without one."""
+    """The best epoch of a danq-train log (see :func:`read_training_log`).
+
+    Parameters
+    ----------
+    log : pathlib.Path
+        The ``.log.csv``.
+
+    Returns
+    -------
+    LogSummary or None
+        None when the log is missing or unreadable.
+    """
     try:
         cols = read_training_log(log)
     except DlbioError:
@@ -42,9 +53,24 @@ def summarize_log(log: Path) -> LogSummary | None:
 
 
 def read_training_log(path: str | Path) -> dict[str, np.ndarray]:
-    """The columns of a danq-train log as float64 arrays of one value per epoch: ``epoch``
-    (1-based), ``loss``, ``val_loss`` and, where the log has it, ``val_auc_median``.
-    Raises DlbioError naming the file when it is missing or not such a log."""
+    """The columns of a danq-train log.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``.log.csv``.
+
+    Returns
+    -------
+    dict
+        float64 arrays of one value per epoch: ``epoch`` (1-based), ``loss``, ``val_loss`` and,
+        where the log has it, ``val_auc_median``.
+
+    Raises
+    ------
+    DlbioError
+        Naming the file when it is missing or not such a log.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: training log not found (danq-train writes checkpoints/<prefix>.<model>.log.csv)")
     try:

@@ -78,21 +78,64 @@ class Preempted(Exception):
 
     @classmethod
     def after_training(cls, path: Path) -> Preempted:
-        """The signal came after the last batch: the state is saved, the job still has to stop."""
+        """The exception for a signal that came after the last batch: the state is saved, the job
+        still has to stop.
+
+        Parameters
+        ----------
+        path : pathlib.Path
+            The saved state.
+
+        Returns
+        -------
+        Preempted
+        """
         return cls(path, None, f"after the last batch (state saved to {path})")
 
 
 def sigterm_as_preemption(path: Path):
     """A block in which a SIGTERM raises :class:`Preempted` (exit 75) instead of killing the
     process (143): a job told to stop while it reads data or writes its test predictions is
-    requeued like one stopped mid-training.  The training loops set their own handlers
-    (finish the batch, save) and put this one back when they end."""
+    requeued like one stopped mid-training.  The training loops set their own handlers (finish
+    the batch, save) and put this one back when they end.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The resume state, for the message.
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+    """
     return sigterm_raises(lambda: Preempted(path, None))
 
 
 def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> TrainState:
-    """A fresh state; or with *resume* and a state at *path*, that state, checked against this
-    run's options and loaded into *model* (weights, optimizer, dropout seeds).  Says which."""
+    """Where a run starts: a fresh state, or with *resume* and a state at *path*, that state,
+    checked against this run's options and loaded into the model (weights, optimizer, dropout
+    seeds).  Says which.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The compiled model.
+    path : pathlib.Path
+        The resume state's file.
+    config : dict
+        This run's options (:meth:`RunConfig.resume_record`).
+    resume : bool
+        ``--resume``.
+
+    Returns
+    -------
+    TrainState
+
+    Raises
+    ------
+    DlbioError
+        When the state was written by a run of other options, naming them.
+    """
     if not (resume and path.is_file()):
         if resume:
             print(f"no state at {path}: starting from the beginning", flush=True)
@@ -116,6 +159,23 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
 
 
 def save_state(model: keras.Model, path: Path, state: TrainState) -> Path:
+    """Save a resume state: the model (weights, optimizer) with the state and the dropout seed
+    states in the same .keras file, atomically.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+    path : pathlib.Path
+        The file.
+    state : TrainState
+        Where the run is.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     state.seed_states = [[int(x) for x in keras.ops.convert_to_numpy(v)] for v in _seed_states(model)]
     with atomic_path(path) as tmp:
         model.save(tmp)
@@ -125,6 +185,22 @@ def save_state(model: keras.Model, path: Path, state: TrainState) -> Path:
 
 
 def read_state(path: Path) -> TrainState:
+    """Read the training state of a resume file.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    TrainState
+
+    Raises
+    ------
+    DlbioError
+        When it is not a dlbio resume state.
+    """
     try:
         with zipfile.ZipFile(path) as z:
             return TrainState(**json.loads(z.read(STATE_ENTRY)))
@@ -133,7 +209,18 @@ def read_state(path: Path) -> TrainState:
 
 
 def load_into(model: keras.Model, path: Path, state: TrainState) -> None:
-    """Copy weights, optimizer variables and dropout seed states of a saved state into *model*."""
+    """Copy the weights, optimizer variables and dropout seed states of a saved state into a
+    model.
+
+    Parameters
+    ----------
+    model : keras.Model
+        The compiled model, of the state's architecture.
+    path : pathlib.Path
+        The state's file.
+    state : TrainState
+        Its state.
+    """
     from dlbio.training.setup import dtype_policy
 
     # Load under the live model's policy: compile() wraps the optimizer of a mixed_float16

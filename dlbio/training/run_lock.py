@@ -36,9 +36,23 @@ def _holder() -> str:
 
 @contextlib.contextmanager
 def run_lock(path: str | Path) -> Iterator[bool]:
-    """Hold an exclusive lock on *path* for the block; yields False when the file system
-    has no locks (the run goes on unprotected).  DlbioError, naming the holder, when
-    another live process holds it."""
+    """Hold an exclusive lock on a file for the block (a context manager): one run per outputs.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The lock file.
+
+    Yields
+    ------
+    bool
+        False when the file system has no locks (the run goes on unprotected).
+
+    Raises
+    ------
+    DlbioError
+        Naming the holder, when another live process holds it.
+    """
     import fcntl
 
     path = Path(path)

@@ -14,8 +14,19 @@ from dlbio.utils.atomic import write_text
 
 
 def data_checksums(sets: dict) -> dict:
-    """Per split: the store's SHA-256 from its manifest (``verified``: checked against the data
-    when it was opened), or size and SHA-256 of a .mat file's first 64 MB."""
+    """Checksums of a run's data, for its run.json.
+
+    Parameters
+    ----------
+    sets : dict
+        {split: source}.
+
+    Returns
+    -------
+    dict
+        Per split: the store's SHA-256 from its manifest (``verified``: checked against the
+        data when it was opened), or size and SHA-256 of a .mat file's first 64 MB.
+    """
     import hashlib
 
     out = {}
@@ -38,7 +49,21 @@ def data_checksums(sets: dict) -> dict:
 
 
 def write_run_record(path: Path, **fields) -> Path:
-    """JSON beside the outputs: command line, versions, the backend and its devices, and the given fields."""
+    """Write run.json beside the outputs: command line, versions, the backend and its devices,
+    and the given fields.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The JSON file.
+    **fields
+        What else to record (the config, data checksums, results).
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio import backend
 
     ran = backend.describe()

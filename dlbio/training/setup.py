@@ -14,9 +14,22 @@ OPTIMIZERS = ("sgd", "adam", "rmsprop")
 def make_optimizer(
     name: str, learning_rate: float | None = None, momentum: float = 0.0, nesterov: bool = False
 ) -> keras.optimizers.Optimizer:
-    """sgd | adam | rmsprop with Keras defaults unless *learning_rate* is given.
+    """An optimizer by name, with Keras's defaults unless a learning rate is given.
 
-    *momentum* and *nesterov* apply to SGD (and momentum to RMSprop).
+    Parameters
+    ----------
+    name : {'sgd', 'adam', 'rmsprop'}
+        The optimizer.
+    learning_rate : float or None, optional
+        None: Keras's default.
+    momentum : float, optional
+        SGD's (and RMSprop's).
+    nesterov : bool, optional
+        Nesterov momentum (SGD).
+
+    Returns
+    -------
+    keras.optimizers.Optimizer
     """
     name = name.lower()
     require(name in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
@@ -32,11 +45,19 @@ def make_optimizer(
 
 @contextlib.contextmanager
 def dtype_policy(name: str | None):
-    """Layers built inside take policy *name* (e.g. "mixed_float16"); None changes nothing.
+    """Layers built inside take a dtype policy (a context manager).  Keras reads the global
+    policy when a layer is made, and compile() wraps the optimizer in a LossScaleOptimizer from
+    the model's own policy, so the global setting is only needed while building; restoring it
+    keeps it from leaking into the caller's process.
 
-    Keras reads the global policy when a layer is made, and compile() wraps the optimizer
-    in a LossScaleOptimizer from the model's own policy, so the global setting is only
-    needed while building; restoring it keeps it from leaking into the caller's process.
+    Parameters
+    ----------
+    name : str or None
+        e.g. "mixed_float16"; None changes nothing.
+
+    Yields
+    ------
+    None
     """
     previous = keras.mixed_precision.global_policy()
     if name:

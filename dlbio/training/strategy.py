@@ -32,15 +32,41 @@ class SingleDevice:
         return self.process_index == 0
 
     def scope(self):
+        """The scope a model is built in (nothing to set on one device, or under JAX's
+        DataParallel, which is set with keras.distribution).
+
+        Returns
+        -------
+        contextlib.nullcontext
+        """
         return contextlib.nullcontext()
 
 
 def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
-    """1 replica: the backend's default placement.  N > 1: data parallel over the first N
-    devices of *device_type* (GPU; CPU in tests, over split host devices).
+    """The placement of ``-g N``.
 
     The global batch is split evenly, so it must be a multiple of N; N may not exceed the
     visible devices.
+
+    Parameters
+    ----------
+    n_replicas : int
+        1: the backend's default placement.  N > 1: data parallel over the first N devices.
+    batch_size : int
+        The global batch.
+    device_type : str, optional
+        'GPU'; 'CPU' in tests, over split host devices.
+
+    Returns
+    -------
+    tf.distribute.Strategy or SingleDevice
+        TensorFlow's MirroredStrategy, or on JAX and PyTorch an object with ``scope()`` (JAX:
+        keras.distribution's DataParallel set).
+
+    Raises
+    ------
+    DlbioError
+        When the batch is not a multiple of N, or fewer devices are visible.
     """
     require(n_replicas >= 1, f"-g must be at least 1, got {n_replicas}")
     require(
@@ -76,8 +102,21 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
 
 
 def make_multi_process_strategy():
-    """--multi-worker on JAX: this process joins the job's others (SLURM, or Keras's
-    KERAS_DISTRIBUTION_* variables) and one DataParallel model spans every process's devices."""
+    """``--multi-worker`` on JAX: this process joins the job's others (SLURM, or Keras's
+    KERAS_DISTRIBUTION_* variables) and one DataParallel model spans every process's devices.
+
+    Returns
+    -------
+    SingleDevice
+        Spanning every process's devices (the distribution set); outside a SLURM job of
+        several tasks and without Keras's variables, a cluster of one, as TensorFlow's
+        MultiWorkerMirroredStrategy makes.
+
+    Raises
+    ------
+    DlbioError
+        In a SLURM allocation of several tasks but outside ``srun`` (:func:`check_slurm_step`).
+    """
     from dlbio.backend import jax_only
 
     check_slurm_step()

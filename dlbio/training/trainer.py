@@ -23,7 +23,10 @@ def fit_resumable(
     ----------
     model : keras.Model
         Compiled, on one-hot (b, L, 4) input.
-    train_set, valid_set : source
+    train_set : source
+        Sequence sources (dlbio.data.pipeline): ``read(start, stop)`` gives uint8 base
+        indices (m, L) and labels (m, T).
+    valid_set : source
         Sequence sources (dlbio.data.pipeline): ``read(start, stop)`` gives uint8 base
         indices (m, L) and labels (m, T).
     config : RunConfig

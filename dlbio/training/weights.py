@@ -10,9 +10,22 @@ from dlbio.utils.errors import DlbioError, require
 
 
 def load_weights_into(model: keras.Model, path: str | Path, other_model_hint: str = "") -> None:
-    """Copy weights from a ``.weights.h5`` file or a whole-model file (``.keras``/``.h5``) into *model*.
+    """Copy weights from a ``.weights.h5`` file or a whole-model file (``.keras``/``.h5``) into a
+    model.
 
-    A model file of other layers is refused, with *other_model_hint* after the reason.
+    Parameters
+    ----------
+    model : keras.Model
+        The model.
+    path : str or pathlib.Path
+        The file.
+    other_model_hint : str, optional
+        Said after the reason when the file holds other layers.
+
+    Raises
+    ------
+    DlbioError
+        For a missing file or a model of other layers.
     """
     path = Path(path)
     require(path.is_file(), f"{path}: weights file not found")

@@ -30,15 +30,28 @@ _NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO}
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside *path*; rename it to *path* on success.
+    """Write through a temporary path beside *path*, renamed to *path* on success (a context
+    manager).
 
-    The temporary file keeps the suffix of *path* (libraries such as Keras and
-    weblogo pick the format from it).  On any exception the temporary file is
-    removed and *path* is left as it was.  A folder written at the temporary path
-    replaces a folder at *path* in one step (see :func:`_swap_folders`).  A path that
-    is an input of the running command is refused first (:func:`dlbio.utils.guard.check_write`),
-    and a failed write (full disk, quota, file-size limit) is a one-line
-    :class:`DlbioError` naming *path*.
+    The temporary file keeps the suffix of *path* (libraries such as Keras and weblogo pick the
+    format from it).  On any exception the temporary file is removed and *path* is left as it
+    was.  A folder written at the temporary path replaces a folder at *path* in one step.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file or folder to write.
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary path to write.
+
+    Raises
+    ------
+    DlbioError
+        When *path* is an input of the running command (:func:`dlbio.utils.guard.check_write`),
+        or the write fails (full disk, quota, file-size limit), in one line naming *path*.
     """
     from dlbio.utils import guard
 
@@ -126,7 +139,20 @@ def _remove(p: Path) -> None:
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Atomically write *text* to *path*; return the path."""
+    """Write text to a file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+    text : str
+        Its text.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     with atomic_path(path) as tmp:
         tmp.write_text(text)
     return Path(path)
@@ -134,22 +160,46 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 @contextlib.contextmanager
 def hdf5_file(path: str | os.PathLike, **kwargs) -> Iterator["h5py.File"]:
-    """An HDF5 file open for writing at a temporary path, renamed to *path* when the block
-    ends (:func:`atomic_path` with :func:`hdf5_writer`)."""
+    """An HDF5 file open for writing at a temporary path, renamed to *path* when the block ends
+    (:func:`atomic_path` with :func:`hdf5_writer`; a context manager).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The HDF5 file.
+    **kwargs
+        h5py.File's keywords.
+
+    Yields
+    ------
+    h5py.File
+    """
     with atomic_path(path) as tmp, hdf5_writer(tmp, **kwargs) as f:
         yield f
 
 
 @contextlib.contextmanager
 def hdf5_writer(tmp: Path, **kwargs) -> Iterator["h5py.File"]:
-    """``h5py.File(tmp, "w")`` that survives a failed write, for use inside :func:`atomic_path`.
+    """``h5py.File(tmp, "w")`` that survives a failed write, for use inside :func:`atomic_path`
+    (a context manager).
 
-    h5py (HDF5 1.14) crashes the process when a file whose last write failed is closed
-    (a full disk or a file-size limit, then ``File.close`` segfaults in H5D_flush_all).  So
-    the file is flushed inside the block, where a failure leaves every object whole; after a
-    failure its descriptor is pointed at /dev/null, so that the close that follows writes
-    nothing and cannot fail, and the error is raised as an OSError about *tmp*, which
-    atomic_path reports as one line about the user's file.
+    h5py (HDF5 1.14) crashes the process when a file whose last write failed is closed (a full
+    disk or a file-size limit, then ``File.close`` segfaults in H5D_flush_all).  So the file is
+    flushed inside the block, where a failure leaves every object whole; after a failure its
+    descriptor is pointed at /dev/null, so that the close that follows writes nothing and
+    cannot fail, and the error is raised as an OSError about *tmp*, which atomic_path reports
+    as one line about the user's file.
+
+    Parameters
+    ----------
+    tmp : pathlib.Path
+        The temporary path.
+    **kwargs
+        h5py.File's keywords.
+
+    Yields
+    ------
+    h5py.File
     """
     import h5py
 

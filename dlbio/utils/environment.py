@@ -16,8 +16,14 @@ _HIDDEN = ("", "-1", "NoDevFiles")  # CUDA_VISIBLE_DEVICES values that hide ever
 
 
 def job_gpus() -> str | None:
-    """The GPUs this job or machine has, as the scheduler or the driver says
-    ('CUDA_VISIBLE_DEVICES=0,1', 'SLURM_JOB_GPUS=3', '2 NVIDIA devices in /dev'), or None."""
+    """The GPUs this job or machine has, as the scheduler or the driver says.
+
+    Returns
+    -------
+    str or None
+        e.g. 'CUDA_VISIBLE_DEVICES=0,1', 'SLURM_JOB_GPUS=3', '2 NVIDIA devices in /dev'; None
+        when there are none.
+    """
     visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None:
         return None if visible.strip() in _HIDDEN else f"CUDA_VISIBLE_DEVICES={visible.strip()}"
@@ -32,9 +38,18 @@ def job_gpus() -> str | None:
 
 
 def gpu_problem(module=None) -> str | None:
-    """Why the Keras backend (its module, e.g. tensorflow; default the running one) sees no GPU
-    on a machine or job that has some, with the fix, in one line; None when it sees a GPU or
-    there is none to see."""
+    """Why the Keras backend sees no GPU on a machine or job that has some, with the fix.
+
+    Parameters
+    ----------
+    module : module, optional
+        The backend's module (e.g. tensorflow); default the running one.
+
+    Returns
+    -------
+    str or None
+        One line; None when it sees a GPU or there is none to see.
+    """
     from dlbio import backend
 
     module = module or backend.module()

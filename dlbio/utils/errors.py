@@ -10,6 +10,19 @@ class DlbioError(Exception):
 
 
 def require(condition: bool, message: str) -> None:
-    """Raise :class:`DlbioError` with *message* unless *condition* holds."""
+    """Raise a one-line error unless a condition holds.
+
+    Parameters
+    ----------
+    condition : bool
+        What must hold.
+    message : str
+        The error's text: the file and the problem.
+
+    Raises
+    ------
+    DlbioError
+        With *message*, when *condition* is false.
+    """
     if not condition:
         raise DlbioError(message)

@@ -58,7 +58,13 @@ class Output(click.Path):
 
 @contextlib.contextmanager
 def session() -> Iterator[None]:
-    """Record the inputs of one command run (the CLI wraps every command in one)."""
+    """Record the inputs of one command run (the CLI wraps every command in one; a context
+    manager).
+
+    Yields
+    ------
+    None
+    """
     global _inputs
     outer, _inputs = _inputs, {}
     try:
@@ -68,7 +74,15 @@ def session() -> Iterator[None]:
 
 
 def reading(path: str | os.PathLike, label: str | None = None) -> None:
-    """Record *path* (a file or folder that exists) as an input of the running command."""
+    """Record a file or folder as an input of the running command, so that no output replaces it.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The input (it exists).
+    label : str or None, optional
+        How the error names it (e.g. '--data'); default the path.
+    """
     if _inputs is None:
         return
     key = _key(Path(path))
@@ -77,7 +91,18 @@ def reading(path: str | os.PathLike, label: str | None = None) -> None:
 
 
 def check_write(path: str | os.PathLike) -> None:
-    """Refuse to write *path* when it is a recorded input, or a folder that holds one."""
+    """Refuse to write a path that is a recorded input, or a folder that holds one.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The path about to be written.
+
+    Raises
+    ------
+    DlbioError
+        Naming the input and the option it came from.
+    """
     if not _inputs:
         return
     path = Path(path)
@@ -95,8 +120,22 @@ def check_write(path: str | os.PathLike) -> None:
 
 
 def command_paths(command: click.Command, params: dict) -> tuple[list, list]:
-    """The (inputs, outputs) of a click command's parsed *params*, for :func:`refuse_overwrite`:
-    the options of type :class:`Output` are outputs, every other path option an input."""
+    """The inputs and outputs among a click command's parsed parameters, for
+    :func:`refuse_overwrite`: the options of type :class:`Output` are outputs, every other path
+    option an input.
+
+    Parameters
+    ----------
+    command : click.Command
+        The command.
+    params : dict
+        Its parsed parameters.
+
+    Returns
+    -------
+    tuple of (list, list)
+        ([(label, path)], [(label, path, Output)]).
+    """
     inputs, outputs = [], []
     for param in command.params:
         value = params.get(param.name)
@@ -175,7 +214,19 @@ def _inside(folder: Path, paths: Iterable[Path]) -> Path | None:
 
 
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
-    """Do *a* and *b* name one existing file or folder (a link, a hard link, another spelling)?"""
+    """Whether two paths name one existing file or folder (a link, a hard link, another spelling).
+
+    Parameters
+    ----------
+    a : str or os.PathLike
+        The paths.
+    b : str or os.PathLike
+        The paths.
+
+    Returns
+    -------
+    bool
+    """
     ka = _key(a)
     return ka is not None and ka == _key(b)
 

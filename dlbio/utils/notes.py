@@ -36,7 +36,21 @@ class Notes(Counter):
         n: int = 1,
         examples: tuple[str, ...] | list[str] = (),
     ) -> None:
-        """Count *n* rows under *reason*; keep *example* (an id), or *examples*, among the first few."""
+        """Count rows under a reason.
+
+        Parameters
+        ----------
+        reason : str
+            Why they were left out or changed.
+        example : str or None, optional
+            An id, kept among the first few.
+        changes : bool, optional
+            Whether these rows were changed or left out (``--strict`` refuses those).
+        n : int, optional
+            How many.
+        examples : tuple or list of str, optional
+            Ids, kept among the first few.
+        """
         self[reason] += n
         if changes:
             self.changing.add(reason)
@@ -46,7 +60,15 @@ class Notes(Counter):
                 shown.append(e)
 
     def merge(self, other: Counter, prefix: str = "") -> None:
-        """Add *other*'s counts (and, for Notes, its ids and kinds), each reason after *prefix*."""
+        """Add another counter's counts (and, for Notes, its ids and kinds).
+
+        Parameters
+        ----------
+        other : collections.Counter
+            Counts by reason.
+        prefix : str, optional
+            Put before each reason (e.g. the file's name).
+        """
         for reason, n in other.items():
             self.add(
                 prefix + reason,
@@ -56,11 +78,30 @@ class Notes(Counter):
             )
 
     def lines(self) -> list[str]:
-        """One 'reason: N (first: a, b, c)' per reason, sorted."""
+        """The counts in words.
+
+        Returns
+        -------
+        list of str
+            One 'reason: N (first: a, b, c)' per reason, sorted.
+        """
         return [f"{reason}: {n}{self._first(reason, n)}" for reason, n in sorted(self.items())]
 
     def refuse_if(self, strict: bool, source: str) -> None:
-        """With *strict*, a DlbioError for the first reason that changed or left out rows."""
+        """Under ``--strict``, refuse the first reason that changed or left out rows.
+
+        Parameters
+        ----------
+        strict : bool
+            Whether to refuse.
+        source : str
+            The input, for the error.
+
+        Raises
+        ------
+        DlbioError
+            With *strict*, naming *source*, the reason and its count.
+        """
         if not strict:
             return
         reason = next((r for r in sorted(self) if r in self.changing), None)

@@ -21,8 +21,25 @@ class Options:
 
     @classmethod
     def merged(cls, options: Options | None, overrides: dict):
-        """*options* (default: the defaults) with *overrides* set; an unknown name is a TypeError,
-        as an unknown keyword argument is."""
+        """Options with some fields changed.
+
+        Parameters
+        ----------
+        options : Options or None
+            The options (default: the defaults).
+        overrides : dict
+            Field names and values to set.
+
+        Returns
+        -------
+        Options
+            A new object of this class.
+
+        Raises
+        ------
+        TypeError
+            For an unknown name, as an unknown keyword argument is.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(overrides) - known)
         if unknown:

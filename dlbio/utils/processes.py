@@ -16,7 +16,13 @@ _UPDATES = None  # in a worker: the queue its report_progress() calls go to (Non
 
 
 def report_progress(n: int = 1) -> None:
-    """From inside a task of :func:`map_in_processes`: *n* more units of work done."""
+    """From inside a task of :func:`map_in_processes`: more units of work done.
+
+    Parameters
+    ----------
+    n : int, optional
+        Units done.
+    """
     if _UPDATES is not None:
         _UPDATES.put(n)
 
@@ -29,12 +35,30 @@ def map_in_processes(
     progress: bool | str,
     units: tuple[int, str] | None = None,
 ) -> list:
-    """``[fn(*t) for t in tasks]`` in up to *jobs* spawned processes; results in *tasks* order.
+    """``[fn(*t) for t in tasks]`` in up to *jobs* spawned processes.
 
-    *fn* must be importable (module level) and its arguments picklable.  A worker
-    that raises or dies fails the whole map; Ctrl-C or SIGTERM stops every worker.
-    The bar counts finished tasks, or with *units* = (total, name) what the tasks report
-    with :func:`report_progress` (epochs: a task can take half an hour).
+    A worker that raises or dies fails the whole map; Ctrl-C or SIGTERM stops every worker.
+
+    Parameters
+    ----------
+    fn : callable
+        Importable (module level); its arguments picklable.
+    tasks : sequence of tuple
+        The arguments of each call.
+    jobs : int
+        Processes at once.
+    desc : str
+        The progress bar's label.
+    progress : bool or str
+        See :mod:`dlbio.utils.progress`.
+    units : tuple of (int, str) or None, optional
+        (total, name): the bar counts what the tasks report with :func:`report_progress`
+        (epochs: a task can take half an hour), not finished tasks.
+
+    Returns
+    -------
+    list
+        The results, in *tasks* order.
     """
     # spawn: a forked TensorFlow runtime is not safe to use in the child.  Workers
     # ignore SIGINT so that only this process reports a Ctrl-C; a worker that dies

@@ -17,14 +17,40 @@ INTERVAL_S = 600.0  # between two progress lines in a log
 
 
 def progress_mode(quiet: bool) -> str:
-    """OFF with --quiet, a BAR when stderr is a terminal, else LINES (a batch job's log)."""
+    """How a command shows progress.
+
+    Parameters
+    ----------
+    quiet : bool
+        ``--quiet``.
+
+    Returns
+    -------
+    str
+        OFF with *quiet*, BAR when stderr is a terminal, else LINES (a batch job's log).
+    """
     if quiet:
         return OFF
     return BAR if sys.stderr.isatty() else LINES
 
 
 def normalise(progress: bool | str | None) -> str:
-    """BAR, LINES or OFF for a *progress* argument (True: BAR; False, None: OFF)."""
+    """A *progress* argument as one of the three modes.
+
+    Parameters
+    ----------
+    progress : bool or str or None
+        True: BAR; False, None: OFF; or BAR, LINES, OFF.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        For another string.
+    """
     if progress is True:
         return BAR
     if not progress:
@@ -35,8 +61,24 @@ def normalise(progress: bool | str | None) -> str:
 
 
 def counter(total: int | None, desc: str, unit: str, progress: bool | str):
-    """A context manager with ``update(n)`` counting *total* *unit*s of work: a tqdm bar,
-    :class:`LineCounter`, or a disabled tqdm, as *progress* says."""
+    """A context manager with ``update(n)`` counting units of work.
+
+    Parameters
+    ----------
+    total : int or None
+        Units in all.
+    desc : str
+        The label.
+    unit : str
+        The unit's name.
+    progress : bool or str
+        See :func:`normalise`.
+
+    Returns
+    -------
+    tqdm or LineCounter
+        A tqdm bar, a :class:`LineCounter`, or a disabled tqdm.
+    """
     from tqdm.auto import tqdm
 
     how = normalise(progress)
@@ -46,7 +88,24 @@ def counter(total: int | None, desc: str, unit: str, progress: bool | str):
 
 
 def iterate(items: Collection, desc: str, unit: str, progress: bool | str) -> Iterator:
-    """Yield from *items*, counting one *unit* per item (see :func:`counter`)."""
+    """Iterate, counting one unit per item (see :func:`counter`).
+
+    Parameters
+    ----------
+    items : collection
+        What to iterate (it has a length).
+    desc : str
+        The label.
+    unit : str
+        The unit's name.
+    progress : bool or str
+        See :func:`normalise`.
+
+    Yields
+    ------
+    object
+        *items*' items.
+    """
     with counter(len(items), desc, unit, progress) as count:
         for item in items:
             yield item
@@ -54,7 +113,18 @@ def iterate(items: Collection, desc: str, unit: str, progress: bool | str) -> It
 
 
 def duration(seconds: float) -> str:
-    """'45 s', '12 min', '3.5 h'."""
+    """A duration in words.
+
+    Parameters
+    ----------
+    seconds : float
+        The duration.
+
+    Returns
+    -------
+    str
+        '45 s', '12 min', '3.5 h'.
+    """
     if seconds < 120:
         return f"{seconds:.0f} s"
     if seconds < 7200:
@@ -78,6 +148,13 @@ class LineCounter:
         self._last, self._lines = self._start, 0
 
     def update(self, n: int = 1) -> None:
+        """Count units done; a line is written when the interval has passed since the last.
+
+        Parameters
+        ----------
+        n : int, optional
+            Units done.
+        """
         self.n += n
         now = time.monotonic()
         if now - self._last >= self.interval_s and (self.total is None or self.n < self.total):

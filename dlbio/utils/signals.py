@@ -12,9 +12,19 @@ PREEMPTED_EXIT = 75  # EX_TEMPFAIL: "try again later"; the sbatch examples reque
 
 @contextlib.contextmanager
 def sigterm_raises(make_error: Callable[[], BaseException]):
-    """Within the block, SIGTERM raises ``make_error()`` instead of killing the process; the
-    previous handler comes back after it.  Only the main thread can set handlers: elsewhere
-    this changes nothing."""
+    """Within the block, SIGTERM raises an exception instead of killing the process; the
+    previous handler comes back after it (a context manager).  Only the main thread can set
+    handlers: elsewhere this changes nothing.
+
+    Parameters
+    ----------
+    make_error : callable
+        Returns the exception to raise.
+
+    Yields
+    ------
+    None
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -21,7 +21,9 @@ class AttributeOptions(AttributionOptions):
     ----------
     names : list of str, optional
         The targets' names (for file names and titles).
-    bed, genome : str or pathlib.Path, optional
+    bed : str or pathlib.Path, optional
+        Regions and the genome to cut their windows from (also writes a bedGraph/bigWig).
+    genome : str or pathlib.Path, optional
         Regions and the genome to cut their windows from (also writes a bedGraph/bigWig).
     data : str or pathlib.Path, optional
         A data folder (train/valid/test .mat or stores) to take sequences from.

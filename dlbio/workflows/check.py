@@ -13,7 +13,13 @@ from dlbio.utils.environment import gpu_problem, job_gpus
 
 
 def check() -> tuple[list[tuple[str, str]], bool]:
-    """(:func:`report`'s (what, state) lines, whether the Keras backend sees a GPU)."""
+    """dlbio check.
+
+    Returns
+    -------
+    tuple
+        (:func:`report`'s (what, state) lines, whether the Keras backend sees a GPU).
+    """
     from dlbio import backend
 
     return report(), bool(backend.gpus())
@@ -53,7 +59,14 @@ def _logo_line() -> str:
 
 
 def report() -> list[tuple[str, str]]:
-    """(what, state) lines: versions, devices, the job, and the optional parts each command needs."""
+    """What this installation and job have: versions, devices, the job, and the optional parts
+    each command needs.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        (what, state) lines.
+    """
     from dlbio import backend
     from dlbio.utils.resources import cache_root, data_dir
 

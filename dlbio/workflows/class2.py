@@ -45,8 +45,10 @@ class DetectionOptions(Options):
 
     Attributes
     ----------
-    n_train, n_test : int, default=1000, 40
-        Training and test strings.
+    n_train : int, default=1000
+        Training strings.
+    n_test : int, default=40
+        Test strings.
     length : int, default=10
         Bases per string.
     motif : str, default="111"
@@ -55,8 +57,10 @@ class DetectionOptions(Options):
         Units of the SimpleRNN, or filters of the Conv1D.
     kernel_size : int, default=3
         The Conv1D filter width (ignored for the SimpleRNN).
-    epochs, batch_size : int, default=500, 32
-        As the slides train.
+    epochs : int, default=500
+        Epochs, as the slides train.
+    batch_size : int, default=32
+        Strings per batch, as the slides train.
     optimizer : {"sgd", "adam", "rmsprop"}, default="sgd"
         With *learning_rate* (None: Keras's default), *momentum* and *nesterov* for SGD.
     checkpoint : str or pathlib.Path, optional
@@ -146,7 +150,22 @@ def detect_motif(cell: str, options: DetectionOptions | None = None, **overrides
 
 
 def plot_losses(losses: list[float], path: str | Path, title: str) -> Path:
-    """PNG of the training loss per epoch (log scale)."""
+    """Plot the training loss per epoch (log scale).
+
+    Parameters
+    ----------
+    losses : list of float
+        One loss per epoch.
+    path : str or pathlib.Path
+        The PNG.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()
@@ -159,7 +178,25 @@ def plot_losses(losses: list[float], path: str | Path, title: str) -> Path:
 
 
 def load_toy_model(path: str | Path, cell: str) -> keras.Model:
-    """Load a model written by mdet-<cell>; DlbioError if missing or of the wrong kind."""
+    """Load a model written by mdet-<cell>.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The .keras file.
+    cell : {'conv1d', 'simplernn'}
+        The kind of model expected.
+
+    Returns
+    -------
+    keras.Model
+        The model, not compiled.
+
+    Raises
+    ------
+    DlbioError
+        When the file is missing, not a Keras model, or not an mdet-<cell> model.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: weights file not found (run mdet-{cell} first, or pass --weights)")
     try:
@@ -191,16 +228,32 @@ class DiscoveryResult:
     logo: Path | None
 
     def pwm_text(self) -> str:
-        """The position weight matrix of the sites as Bio.motifs prints it: a row per symbol
-        ('0', '1'), a column per window position (0-based), each its frequency there."""
+        """The position weight matrix of the sites as Bio.motifs prints it.
+
+        Returns
+        -------
+        str
+            A row per symbol ('0', '1'), a column per window position (0-based), each its
+            frequency there.
+        """
         return str(sites.to_bio_motif(self.counts, "01").counts.normalize())
 
 
 def motif_channel(model: keras.Model) -> int:
     """The motif-layer channel that votes most for 'motif present'.
 
-    The slides take channel 0, which is right only when its Dense weights are
-    positive; we pick the channel with the largest mean Dense weight.
+    The slides take channel 0, which is right only when its Dense weights are positive; we
+    pick the channel with the largest mean Dense weight.
+
+    Parameters
+    ----------
+    model : keras.Model
+        An mdet model (a motif layer, then a Dense 'detector').
+
+    Returns
+    -------
+    int
+        The channel's index.
     """
     kernel = model.get_layer("detector").get_weights()[0][:, 0]
     channels = model.get_layer(toy.MOTIF_LAYER).output.shape[-1]
@@ -244,7 +297,10 @@ def discover_motif(
         present" (largest mean Dense weight; the slides take channel 0).
     seed : int, default=1
         The test strings.
-    fasta, logo : str or pathlib.Path, optional
+    fasta : str or pathlib.Path, optional
+        Where the aligned sites (FASTA) and the logo (PNG) go; default ``01_<cell>.fa`` and
+        ``01_<cell>.png``.
+    logo : str or pathlib.Path, optional
         Where the aligned sites (FASTA) and the logo (PNG) go; default ``01_<cell>.fa`` and
         ``01_<cell>.png``.
 

@@ -40,8 +40,26 @@ class TrainResult:
 
 
 def train(data_dir: str | Path, **options) -> TrainResult:
-    """danq-train from Python: :func:`run_training` on a :class:`RunConfig` of *data_dir* and
-    *options*, flat option names of its sections (``epochs=2, filters=64, model_name="DeepSEA"``)."""
+    """danq-train from Python: :func:`run_training` on a :class:`RunConfig`.
+
+    Parameters
+    ----------
+    data_dir : str or pathlib.Path
+        The data folder (DeepSEA's .mat files or dlbio stores).
+    **options
+        Flat option names of the config's sections, as on the command line
+        (``epochs=2, filters=64, model_name="DeepSEA", n_gpus=4``).
+
+    Returns
+    -------
+    TrainResult
+        The best model's path, its log, the run's history and test metrics.
+
+    Examples
+    --------
+    >>> from dlbio import train_danq
+    >>> res = train_danq("data", epochs=2, filters=64, lstm_units=32, dense_units=64)  # doctest: +SKIP
+    """
     return run_training(RunConfig.from_options(data_dir, **options))
 
 

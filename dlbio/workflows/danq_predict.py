@@ -81,7 +81,20 @@ def predict(
 
 
 def check_compatible(model: keras.Model, source) -> None:
-    """A one-line error unless *model* reads *source*'s sequence length and predicts its targets."""
+    """Check that a model reads a data set's sequences and predicts its targets.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model on one-hot DNA (L, 4).
+    source : StoreSet or similar
+        A split with ``length``, ``n_targets`` and (for the error) ``path``.
+
+    Raises
+    ------
+    DlbioError
+        Naming the data when the sequence length or the number of targets differs.
+    """
     length = model.inputs[0].shape[1]
     n_out = model.outputs[0].shape[-1]
     require(
@@ -151,7 +164,25 @@ def predict_fasta(
 
 
 def open_sets(data: str | Path, limit: int | None = None, splits=("test",), verify: bool = True):
-    """Open the DeepSEA-layout folder *data* for the given splits (:func:`dlbio.data.sources.open_data_dir`)."""
+    """Open the DeepSEA-layout folder *data* for the given splits
+    (:func:`dlbio.data.sources.open_data_dir`).
+
+    Parameters
+    ----------
+    data : str or pathlib.Path
+        The data folder.
+    limit : int or None, optional
+        Read only the first *limit* rows of each split.
+    splits : tuple of str, optional
+        The splits ('train', 'valid', 'test').
+    verify : bool, optional
+        Check the stores' checksums.
+
+    Returns
+    -------
+    dict
+        {split: source}, the splits checked to agree in length and targets.
+    """
     return sources.open_data_dir(data, limit, splits, verify)
 
 

@@ -14,7 +14,9 @@ from dlbio.utils.options import Options
 class FimoOptions(Options):
     """Attributes
     ----------
-    bed, genome : str or pathlib.Path, optional
+    bed : str or pathlib.Path, optional
+        Regions and the genome to read them from, instead of a FASTA (each region whole).
+    genome : str or pathlib.Path, optional
         Regions and the genome to read them from, instead of a FASTA (each region whole).
     threshold : float, default=1e-4
         The largest p-value reported (FIMO's --thresh).

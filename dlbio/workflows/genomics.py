@@ -74,7 +74,35 @@ def build_from_fasta(
     force: bool = False,
     strict: bool = False,
 ):
-    """danq-prepare --fasta-class: one FASTA file per class (:func:`dlbio.data.prepare.fasta_classes`)."""
+    """danq-prepare --fasta-class: a data set from one FASTA file per class
+    (:func:`dlbio.data.prepare.fasta_classes`).
+
+    Parameters
+    ----------
+    files : dict
+        {class name: FASTA path}; each class is a target.
+    out_dir : str or pathlib.Path
+        The data folder to write (refused when it would replace an input).
+    length : int
+        The window length: records are padded with N or centre-cropped to it.
+    valid_fraction : float
+        The fractions of each class's records held out.
+    test_fraction : float
+        The fractions of each class's records held out.
+    seed : int
+        Seeds the split.
+    mat : bool, optional
+        Write DeepSEA's .mat files too.
+    force : bool, optional
+        Replace an existing data set.
+    strict : bool, optional
+        Any record padded, cropped or left out is an error.
+
+    Returns
+    -------
+    tuple
+        (the built set, the folder written).
+    """
     _refuse_set_over_inputs(out_dir, force, [(f"--fasta-class {c}", p) for c, p in files.items()])
     built, notes = prepare.fasta_classes(files, length, valid_fraction, test_fraction, seed)
     notes.refuse_if(strict, str(out_dir))
@@ -94,12 +122,31 @@ def _refuse_set_over_inputs(out_dir, force: bool, inputs: list) -> None:
 def region_windows(
     bed: str | Path, genome_path: str | Path, length: int, notes: Notes | None = None, strict: bool = False
 ):
-    """Yields (name, chrom, start, end, window_start, sequence) for each BED line: the
-    *length* bases centred on the narrowPeak summit when the file has one (10th column),
-    else on the interval's midpoint; window_start is 0-based, the name is column 4 or
-    chrom:start-end.  A generator, so that many regions need not be held as text.
-    The lines left out or clipped (a chromosome the genome lacks, ...) are counted into
-    *notes*; with *strict* the first such line is an error, raised before the first window."""
+    """The model's window around each BED line, read from the genome one at a time (a
+    generator, so that many regions are never held as text).
+
+    Each window is the *length* bases centred on the narrowPeak summit when the file has one
+    (10th column), else on the interval's midpoint.
+
+    Parameters
+    ----------
+    bed : str or pathlib.Path
+        A BED or narrowPeak file.
+    genome_path : str or pathlib.Path
+        The genome FASTA (indexed by pyfaidx).
+    length : int
+        The window length.
+    notes : Notes or None, optional
+        Counts the lines left out or clipped (a chromosome the genome lacks, ...).
+    strict : bool, optional
+        The first such line is an error, raised before the first window.
+
+    Yields
+    ------
+    tuple
+        (name, chrom, start, end, window_start, sequence): the name is column 4 or
+        chrom:start-end; window_start is 0-based.
+    """
     genome = Genome(genome_path)
     regions = read_bed(bed, genome, keep_names=True)
     regions.notes.refuse_if(strict, str(bed))
@@ -121,11 +168,36 @@ def predict_regions(
     progress: bool = False,
     strict: bool = False,
 ) -> tuple[Path, int, Notes]:
-    """A window of the model's length around each BED line (region_windows) -> TSV (name,
-    chrom, start, end, window_start, targets) or, for *out* ending in .h5, HDF5 (``pred``
-    and those columns).  *both_strands* averages each window's and its reverse
-    complement's predictions.  Returns (path, regions predicted, the lines left out or
-    changed, counted: with *strict* any is an error)."""
+    """Predict a window of the model's length around each BED line (:func:`region_windows`).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model on one-hot DNA (L, 4) with T outputs.
+    bed : str or pathlib.Path
+        A BED or narrowPeak file.
+    genome_path : str or pathlib.Path
+        The genome FASTA.
+    out : str or pathlib.Path
+        A TSV (name, chrom, start, end, window_start, one column per target) or, ending in
+        .h5, HDF5 (``pred`` float32 (n, T) and those columns).
+    names : list of str or None, optional
+        The T target names (default: target_1...).
+    batch_size : int, optional
+        Windows per prediction batch.
+    both_strands : bool, optional
+        Average each window's prediction with its reverse complement's.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+    strict : bool, optional
+        Any BED line left out or changed is an error.
+
+    Returns
+    -------
+    tuple
+        (*out*, regions predicted, the lines left out or changed, counted).
+    """
     from dlbio.predict.tables import predict_table
 
     length = model.inputs[0].shape[1]
@@ -159,14 +231,46 @@ def predict_track(
     progress: bool | str = False,
     peaks: list[str | Path] = (),
 ) -> dict:
-    """dlbio track: windows of the model's length every *step* bp along *region*
-    ('chr:start-end', commas allowed), each prediction given to the *step*-bp bin at its
-    window's centre (tracks.tile_windows), written per target (*targets*, 1-based; None: all,
-    for a model of at most 16) as ``<out>.<target name>.bedGraph``, and drawn to ``<out>.png``
-    with the intervals of each BED/narrowPeak file of *peaks* in the region below.
+    """dlbio track: predictions tiled along a region, per target.
 
-    Returns {'chrom', 'bins' int64 (n,), 'pred' float32 (n, k), 'names', 'skipped',
-    'bedgraphs', 'png', 'top': per target (name, bin start, value) of its highest bin}.
+    Windows of the model's length every *step* bp along *region*, each prediction given to the
+    *step*-bp bin at its window's centre (:func:`dlbio.predict.tracks.tile_windows`), written
+    per target as ``<out>.<target name>.bedGraph`` and drawn to ``<out>.png`` with the
+    intervals of each file of *peaks* in the region below.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model on one-hot DNA (L, 4) with T outputs.
+    genome_path : str or pathlib.Path
+        The genome FASTA.
+    region : str
+        'chr:start-end', commas allowed.
+    out : str or pathlib.Path
+        The outputs' stem.
+    targets : list of int or None, optional
+        1-based targets to write; None: all, for a model of at most 16.
+    names : list of str or None, optional
+        The T target names.
+    step : int, optional
+        The bin width and the step between windows (bp).
+    both_strands : bool, optional
+        Average each window's prediction with its reverse complement's.
+    batch_size : int, optional
+        Windows per prediction batch.
+    png : bool, optional
+        Draw ``<out>.png``.
+    progress : bool or str, optional
+        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
+        False): see :mod:`dlbio.utils.progress`.
+    peaks : list of str or pathlib.Path, optional
+        BED/narrowPeak files whose intervals are drawn under the tracks.
+
+    Returns
+    -------
+    dict
+        {'chrom', 'bins' int64 (n,), 'pred' float32 (n, k), 'names', 'skipped', 'bedgraphs',
+        'png', 'top': per target (name, bin start, value) of its highest bin}.
     """
     from dlbio.predict import predict_index
     from dlbio.predict.tracks import draw_tracks, tile_windows, write_bedgraph
@@ -356,8 +460,22 @@ def score_vcf(
 
 
 def output_stems(out: str | Path, ids: list[str], bare_single: bool = True) -> list[str]:
-    """*out* for one record (with *bare_single*); ``<out>.<id>`` otherwise, ids made file-name
-    safe and unique."""
+    """One output stem per record.
+
+    Parameters
+    ----------
+    out : str or pathlib.Path
+        The stem the user gave.
+    ids : list of str
+        The records' ids.
+    bare_single : bool, optional
+        A single record gets *out* itself.
+
+    Returns
+    -------
+    list of str
+        ``<out>.<id>``, ids made file-name safe and unique (or [*out*]).
+    """
     import re
 
     if len(ids) == 1 and bare_single:

@@ -17,9 +17,26 @@ COLUMNS = ("motif", "word", "start", "target", "name", "background", "with_motif
 def backgrounds_for(
     length: int, n: int, fasta: str | Path | None = None, gc: float = 0.41, rng: np.random.Generator | None = None
 ) -> tuple[np.ndarray, str]:
-    """(base index uint8 (n, length), what they are in words): the first *n* records of
-    *fasta* (each *length* bp), else *n* random sequences of GC fraction *gc* drawn from *rng*
-    (default: seed 0)."""
+    """The sequences a motif is inserted into.
+
+    Parameters
+    ----------
+    length : int
+        The model's sequence length.
+    n : int
+        How many.
+    fasta : str or pathlib.Path or None, optional
+        Take the first *n* records of this FASTA (each *length* bp); else random sequences.
+    gc : float, optional
+        The random sequences' GC fraction.
+    rng : numpy.random.Generator or None, optional
+        Draws the random sequences (default: seed 0).
+
+    Returns
+    -------
+    tuple
+        (base indices uint8 (n, length), what they are, in words).
+    """
     require(n >= 1, f"-n must be at least 1, got {n}")
     if fasta:
         from dlbio.data.fasta import encode_record, read_records

@@ -142,7 +142,24 @@ def modisco(
 
 def report(h5: str | Path, out: str | Path, options: ModiscoOptions | None = None, **overrides) -> ModiscoResult:
     """The TSV, HTML and MEME report of a TF-MoDISco results file (dlbio's or ``modisco
-    motifs``'), its patterns matched to JASPAR with memelite's Tomtom; see :func:`modisco`."""
+    motifs``'), its patterns matched to JASPAR with memelite's Tomtom; see :func:`modisco`.
+
+    Parameters
+    ----------
+    h5 : str or pathlib.Path
+        modisco-lite's HDF5 results.
+    out : str or pathlib.Path
+        The reports' stem: ``<out>.tsv``, ``.html``, ``.meme``.
+    options : ModiscoOptions or None, optional
+        The report's settings (JASPAR release, q threshold, trimming).
+    **overrides
+        Fields of *options* to change.
+
+    Returns
+    -------
+    ModiscoResult
+        The patterns' rows and the files written.
+    """
     from dlbio.motifs import jaspar
     from dlbio.motifs.meme import write_meme
     from dlbio.motifs.modisco import read_patterns

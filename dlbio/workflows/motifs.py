@@ -36,7 +36,12 @@ class FilterReport:
     matched: str = "no"
 
     def matches(self) -> bool:
-        """Whether the filter counts as its match (decide set *matched* to "yes")."""
+        """Whether the filter counts as its match (:func:`decide` set *matched* to "yes").
+
+        Returns
+        -------
+        bool
+        """
         return self.matched == "yes"
 
 
@@ -51,6 +56,19 @@ def decide(
     the matched filters are expected to be matches their own column shuffles equal.  A filter
     whose trimmed motif holds under *min_bits* of information is "low information", not
     matched: near-uniform columns match the weak flanks of long JASPAR matrices.
+
+    Parameters
+    ----------
+    reports : list of FilterReport
+        Every filter's report; *matched* and *shuffled_q* are set in place.
+    q_threshold : float
+        Tomtom's q must be below it.
+    fdr : float
+        The shuffle controls' BH q must be below it.
+    min_bits : float, optional
+        The least information of a trimmed motif that can be matched.
+    min_sites : int, optional
+        Fewer sites: "too few sites".
     """
     compared = [r for r in reports if r.match is not None and r.match.shuffled_tail_p is not None]
     qs = tomtom.bh_qvalues(np.array([r.match.shuffled_tail_p for r in compared])) if compared else []
@@ -76,8 +94,29 @@ def report_filters(
     shuffles: int = 99,
     seed: int = 0,
 ) -> list[FilterReport]:
-    """Sites of every first-layer filter on sequences *idx* uint8 (n, L) (both strands), trimmed PWMs,
-    and their best JASPAR CORE vertebrate match, with *shuffles* column-shuffled controls each.
+    """Every first-layer filter's sites, trimmed PWM and best JASPAR match.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model whose first convolution reads one-hot DNA.
+    idx : numpy.ndarray
+        Base indices, uint8 (n, L), scanned on both strands.
+    release : str, optional
+        The JASPAR CORE vertebrate release.
+    min_sites : int, optional
+        A filter with fewer sites is not compared.
+    progress : bool or str, optional
+        See :mod:`dlbio.utils.progress`.
+    shuffles : int, optional
+        Column-shuffled copies of each filter's motif compared as its control (0: none).
+    seed : int, optional
+        Seeds the shuffles.
+
+    Returns
+    -------
+    list of FilterReport
+        One per filter, in order; *matched* is set by :func:`decide`.
     """
     fm = filter_motifs(model, idx, progress=progress)
     acgt = encoding.agct_to_acgt(fm.counts)
@@ -106,7 +145,23 @@ def report_filters(
 
 
 def match_rule(reports: list[FilterReport], q_threshold: float, fdr: float, min_bits: float = MIN_BITS) -> str:
-    """What decide asked of these reports, in words (the shuffle part only when shuffles ran)."""
+    """What :func:`decide` asked of these reports, in words.
+
+    Parameters
+    ----------
+    reports : list of FilterReport
+        The reports (the shuffle part is said only when shuffles ran).
+    q_threshold : float
+        As given to :func:`decide`.
+    fdr : float
+        As given to :func:`decide`.
+    min_bits : float
+        As given to :func:`decide`.
+
+    Returns
+    -------
+    str
+    """
     shuffled = any(r.shuffled_q is not None for r in reports)
     return (
         f"q < {q_threshold}"
@@ -132,10 +187,23 @@ TSV_COLUMNS = (
 
 
 def write_tsv(reports: list[FilterReport], path: str | Path) -> Path:
-    """A row per filter (TSV_COLUMNS; filter 1-based): its sites and information, its best
-    JASPAR match (Tomtom p and q, strand, offset), its shuffle control (shuffled_p: the
-    fitted tail p-value, Match.shuffled_tail_p; shuffled_q: BH across the filters) and the
-    decision, matched (decide)."""
+    """Write a row per filter (TSV_COLUMNS; filter 1-based): its sites and information, its best
+    JASPAR match (Tomtom p and q, strand, offset), its shuffle control (shuffled_p: the fitted
+    tail p-value, Match.shuffled_tail_p; shuffled_q: BH across the filters) and the decision,
+    matched (:func:`decide`).
+
+    Parameters
+    ----------
+    reports : list of FilterReport
+        The reports.
+    path : str or pathlib.Path
+        The TSV, written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     rows = ["\t".join(TSV_COLUMNS)]
     for r in reports:
         m = r.match
@@ -159,9 +227,31 @@ def write_html(
     fdr: float = 0.05,
     relied: dict[int, tuple[str, float]] | None = None,
 ) -> Path:
-    """A self-contained HTML page: each shown filter's logo beside its best match's logo; with
-    *relied* (0-based filter -> (target name, change): the target that filter's silencing
-    lowers most, write_influence), a column for it."""
+    """Write a self-contained HTML page: each shown filter's logo beside its best match's logo.
+
+    Parameters
+    ----------
+    reports : list of FilterReport
+        The reports.
+    path : str or pathlib.Path
+        The page, written atomically.
+    q_threshold : float
+        As given to :func:`decide`, for the page's header.
+    n_show : int
+        Filters shown, matched first, then by Tomtom p.
+    release : str
+        The JASPAR release, for the header and the matches' logos.
+    fdr : float, optional
+        As given to :func:`decide`.
+    relied : dict or None, optional
+        0-based filter -> (target name, change): the target that filter's silencing lowers
+        most (:func:`write_influence`), shown in a column.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     shown = sorted(
         [r for r in reports if r.match is not None],
         key=lambda r: (not r.matches(), r.match.p),
@@ -201,12 +291,30 @@ def write_html(
 def write_influence(
     change: np.ndarray, matched: dict[int, str], names: list[str], path: str | Path, n_strongest: int = 5
 ) -> dict:
-    """influence.tsv: per filter (1-based), its JASPAR match when it counts as one (*matched*,
-    0-based filter -> name), the target it lowers most when silenced and that change, then
-    the change of every target (*change* float32 (F, T)).  Returns {'influence': path,
-    'per_filter': 0-based filter -> (the target name it lowers most, that change),
-    'strongest': the *n_strongest* (filter 1-based, match, target name, change) of most
-    negative change over all filters and targets}."""
+    """Write influence.tsv: per filter (1-based), its JASPAR match when it counts as one, the
+    target it lowers most when silenced and that change, then the change of every target.
+
+    Parameters
+    ----------
+    change : numpy.ndarray
+        float32 (F, T): the mean change of each target's prediction when each filter is
+        silenced.
+    matched : dict
+        0-based filter -> its match's name, for the filters that count as matched.
+    names : list of str
+        The T target names.
+    path : str or pathlib.Path
+        The TSV, written atomically.
+    n_strongest : int, optional
+        How many of the strongest changes to return.
+
+    Returns
+    -------
+    dict
+        {'influence': path, 'per_filter': 0-based filter -> (the target name it lowers most,
+        that change), 'strongest': the *n_strongest* (filter 1-based, match, target name,
+        change) of most negative change over all filters and targets}.
+    """
     per_filter = {f: (names[int(np.argmin(row))], float(row.min())) for f, row in enumerate(change)}
     rows = ["filter\tmatch\tstrongest_target\tstrongest_change\t" + "\t".join(names)]
     rows += [
@@ -234,7 +342,10 @@ class MotifReportOptions(Options):
         Sequences positive for these targets (1-based); default, for any.
     release : str
         The JASPAR release (bundled by pyjaspar).
-    q_threshold, fdr : float, default=0.05
+    q_threshold : float, default=0.05
+        A match counts when Tomtom's q is below *q_threshold* and the shuffle control's q,
+        Benjamini-Hochberg over the filters, is below *fdr* (decide).
+    fdr : float, default=0.05
         A match counts when Tomtom's q is below *q_threshold* and the shuffle control's q,
         Benjamini-Hochberg over the filters, is below *fdr* (decide).
     min_bits : float, default=MIN_BITS

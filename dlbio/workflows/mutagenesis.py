@@ -34,7 +34,9 @@ class MutagenesisOptions(Options):
         Draw the figures.
     progress : bool or str, default=False
         Show progress.
-    bed, genome : str or pathlib.Path, optional
+    bed : str or pathlib.Path, optional
+        Regions and the genome to cut their L-bp windows from, instead of a FASTA.
+    genome : str or pathlib.Path, optional
         Regions and the genome to cut their L-bp windows from, instead of a FASTA.
     method : {"ism", "gradient"}, default="ism"
         "ism" predicts every substitution (3 L predictions a record); "gradient" estimates
@@ -221,9 +223,23 @@ SUMMARY_COLUMNS = (
 
 
 def write_summary(results: list[dict], path: str | Path) -> Path:
-    """One TSV row per record (SUMMARY_COLUMNS): its prediction, its strongest decrease (1-based
-    position, bases, change), its largest importance and the span of the zoom (the stretch of
-    most importance, 1-based, inclusive): to rank many peaks, then look at some."""
+    """Write one TSV row per record (SUMMARY_COLUMNS), to rank many peaks, then look at some: its
+    prediction, its strongest decrease (1-based position, bases, change), its largest
+    importance and the span of the zoom (the stretch of most importance, 1-based, inclusive).
+
+    Parameters
+    ----------
+    results : list of dict
+        Per record: 'id', 'prediction', 'strongest' (position, ref, alt, change),
+        'max_importance', 'zoom' (first, last).
+    path : str or pathlib.Path
+        The TSV, written atomically.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.utils.atomic import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "w") as fh:
@@ -280,8 +296,26 @@ def _record_result(
 
 
 def position_span(positions: str | None, length: int) -> tuple[int, int]:
-    """ "FIRST-LAST" (1-based, inclusive, commas allowed, e.g. "401-600": DeepSEA's labelled
-    centre of a 1000-bp window) -> (start, stop), 0-based, stop excluded; None: all *length*."""
+    """Read ``--positions``.
+
+    Parameters
+    ----------
+    positions : str or None
+        "FIRST-LAST", 1-based, inclusive, commas allowed (e.g. "401-600": DeepSEA's labelled
+        centre of a 1000-bp window); None: the whole sequence.
+    length : int
+        The model's sequence length.
+
+    Returns
+    -------
+    tuple of (int, int)
+        (start, stop), 0-based, stop excluded.
+
+    Raises
+    ------
+    DlbioError
+        For a malformed span or one outside 1-*length*.
+    """
     if positions is None:
         return 0, length
     first, dash, last = positions.replace(",", "").strip().partition("-")

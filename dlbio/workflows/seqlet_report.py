@@ -35,16 +35,33 @@ def seqlet_report(
     p: float,
     base: str,
 ) -> dict:
-    """Seqlets of every record's *importances* float (n, S) at positions *span* of the
-    records *chosen* [(id, sequence)], each with the JASPAR motif it holds (looked for in the
-    whole record), and their patterns.  Writes ``<base>.seqlets.tsv`` (with each seqlet's
-    pattern), ``<base>.patterns.tsv`` (PATTERN_COLUMNS), ``<base>.patterns.meme`` and, where
-    memelite names them, ``<base>.patterns.html`` (each pattern's logo beside its JASPAR match's).
+    """`dlbio mutagenesis --seqlets`: the seqlets of every record, each with the JASPAR motif it
+    holds (looked for in the whole record), and their patterns.
 
-    -> {'seqlets': path, 'n_seqlets': (positive, negative), 'motifs': Counter of (sign,
-    motif name) over the seqlets that hold one, 'patterns': path, 'pattern_list': [(name,
-    n seqlets, consensus, JASPAR name or None)], 'patterns_html': path or None, 'tomtom':
-    whether memelite (the motifs extra) was there to name the patterns}.
+    Writes ``<base>.seqlets.tsv`` (with each seqlet's pattern), ``<base>.patterns.tsv``
+    (PATTERN_COLUMNS), ``<base>.patterns.meme`` and, where memelite names them,
+    ``<base>.patterns.html`` (each pattern's logo beside its JASPAR match's).
+
+    Parameters
+    ----------
+    importances : numpy.ndarray
+        float (n, S) per-base importance of each record at positions *span*.
+    chosen : list of tuple of (str, str)
+        (id, sequence) of the n records.
+    span : tuple of (int, int)
+        [start, stop), 0-based: the S positions scored.
+    p : float
+        The seqlets' p-value threshold.
+    base : str
+        The outputs' stem.
+
+    Returns
+    -------
+    dict
+        {'seqlets': path, 'n_seqlets': (positive, negative), 'motifs': Counter of (sign, motif
+        name) over the seqlets that hold one, 'patterns': path, 'pattern_list': [(name, n
+        seqlets, consensus, JASPAR name or None)], 'patterns_html': path or None, 'tomtom':
+        whether memelite (the motifs extra) was there to name the patterns}.
     """
     from dlbio.data.encoding import encode_lenient
     from dlbio.interpret.seqlets import call_seqlets, write_seqlets
@@ -104,10 +121,27 @@ def seqlet_report(
 
 
 def write_patterns(path: str | Path, patterns: list, records: list[int], matches: list) -> Path:
-    """One TSV row per pattern (PATTERN_COLUMNS): its seqlets, the records they lie in, its
+    """Write one TSV row per pattern (PATTERN_COLUMNS): its seqlets, the records they lie in, its
     width and consensus, and its best JASPAR match by Tomtom (name, id, q-value, the share of
     the pattern's column shuffles that match as well, strand), '-' where it is not significant
-    (q < 0.05 and shuffled p < 0.05); all '-' without memelite."""
+    (q < 0.05 and shuffled p < 0.05); all '-' without memelite.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The TSV.
+    patterns : list of Pattern
+        The patterns.
+    records : list of int
+        Per pattern, the records its seqlets lie in.
+    matches : list
+        Per pattern, its best Tomtom Match or None.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     rows = ["\t".join(PATTERN_COLUMNS)]
     for pat, n_records, m in zip(patterns, records, matches):
         if m is None:
@@ -126,14 +160,45 @@ def write_patterns(path: str | Path, patterns: list, records: list[int], matches
 
 
 def write_meme(path: str | Path, patterns: list) -> Path:
-    """The patterns' matrices in MEME format (MOTIF pos1 CONSENSUS), for Tomtom, FIMO or a browser."""
+    """Write the patterns' matrices in MEME format (MOTIF pos1 CONSENSUS), for Tomtom, FIMO or a
+    browser.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The MEME file.
+    patterns : list of Pattern
+        The patterns.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.motifs.meme import write_meme as write
 
     return write(path, [(pat.name, pat.consensus(), pat.counts, len(pat.members)) for pat in patterns])
 
 
 def write_patterns_html(path: str | Path, patterns: list, records: list[int], matches: list) -> Path:
-    """A self-contained page: each pattern's logo beside the logo of its best JASPAR match."""
+    """Write a self-contained page: each pattern's logo beside the logo of its best JASPAR match.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The page.
+    patterns : list of Pattern
+        The patterns.
+    records : list of int
+        Per pattern, the records its seqlets lie in.
+    matches : list
+        Per pattern, its best Tomtom Match.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.motifs import jaspar
     from dlbio.motifs.logos import PAGE_STYLE, logo_data_uri
 
@@ -161,7 +226,19 @@ def write_patterns_html(path: str | Path, patterns: list, records: list[int], ma
 
 
 def describe(result: dict, p: float) -> list[str]:
-    """The lines `dlbio mutagenesis --seqlets` prints of seqlet_report's *result*."""
+    """The lines `dlbio mutagenesis --seqlets` prints.
+
+    Parameters
+    ----------
+    result : dict
+        :func:`seqlet_report`'s.
+    p : float
+        The seqlets' p-value threshold.
+
+    Returns
+    -------
+    list of str
+    """
     counts, motifs = result["n_seqlets"], result["motifs"]
     said = []
     for sign, n, what in (("+", counts[0], "that the prediction needs"), ("-", counts[1], "that work against it")):

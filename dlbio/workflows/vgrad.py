@@ -54,8 +54,24 @@ class GradientCheck:
 
 
 def input_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray) -> GradientCheck:
-    """Gradients of the last hidden state (summed over units) and of the squared error
-    with respect to the inputs x (n, L, 1), y (n,) 0/1; averaged over the n windows."""
+    """How much the inputs still move the network: the gradients of the last hidden state
+    (summed over units) and of the squared error with respect to each input step.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A next-character predictor with a layer named 'recurrent'.
+    x : numpy.ndarray
+        float (n, L, 1) windows.
+    y : numpy.ndarray
+        (n,) 0/1 targets.
+
+    Returns
+    -------
+    GradientCheck
+        Mean |gradient| over the n windows at the first and the last step, of the state and
+        of the loss.
+    """
     from dlbio.backend import gradient_function
 
     recurrent = keras.Model(model.inputs, model.get_layer("recurrent").output)
@@ -100,14 +116,50 @@ class VanishingResult:
         return sorted(self.runs[0].accuracy)
 
     def of(self, cell: str) -> list[VgradRun]:
+        """The runs of one cell.
+
+        Parameters
+        ----------
+        cell : str
+            'simplernn' or 'lstm'.
+
+        Returns
+        -------
+        list of VgradRun
+        """
         return [r for r in self.runs if r.cell == cell]
 
     def accuracies(self, cell: str, epoch: int) -> list[float]:
-        """Test accuracies (0..1) of *cell*'s runs after *epoch*, sorted."""
+        """Test accuracies of one cell's runs after an epoch.
+
+        Parameters
+        ----------
+        cell : str
+            'simplernn' or 'lstm'.
+        epoch : int
+            An evaluated epoch.
+
+        Returns
+        -------
+        list of float
+            0..1, sorted.
+        """
         return sorted(r.accuracy[epoch] for r in self.of(cell))
 
     def median_gradient(self, cell: str, epoch: int) -> GradientCheck:
-        """Median over *cell*'s runs of the first- and last-step input gradients after *epoch*."""
+        """The median over one cell's runs of the input gradients after an epoch.
+
+        Parameters
+        ----------
+        cell : str
+            'simplernn' or 'lstm'.
+        epoch : int
+            An evaluated epoch.
+
+        Returns
+        -------
+        GradientCheck
+        """
         runs = self.of(cell)
         return GradientCheck(
             *(float(np.median([getattr(r.gradients[epoch], f.name) for r in runs])) for f in fields(GradientCheck))
@@ -130,9 +182,30 @@ class VgradJob:
     checkpoint_dir: str | None
 
     def data(self) -> synthetic.NextCharSet:
+        """The job's strings, windows and targets, drawn from *data_seed*.
+
+        Returns
+        -------
+        NextCharSet
+        """
         return synthetic.next_char_set(self.n_seq, self.seq_len, self.n_train, self.window, seed=self.data_seed)
 
     def checkpoint(self, cell: str, init_seed: int) -> Path | None:
+        """Where one run's model goes.
+
+        Parameters
+        ----------
+        cell : str
+            'simplernn' or 'lstm'.
+        init_seed : int
+            The run's initialisation seed.
+
+        Returns
+        -------
+        pathlib.Path or None
+            ``vgrad_<cell>.keras`` (``vgrad_<cell>_init<seed>.keras`` with repeats) in the
+            checkpoint folder; None when the job keeps no checkpoints.
+        """
         if self.checkpoint_dir is None:
             return None
         name = f"vgrad_{cell}_init{init_seed}.keras" if self.repeats > 1 else f"vgrad_{cell}.keras"
@@ -163,10 +236,32 @@ def train_once(
     progress: bool | str = False,
     on_epoch=None,
 ) -> VgradRun:
-    """Train *cell* from the initialisation drawn with *init_seed*: the slides' recipe
-    (mse, Adam with Keras defaults, shuffled batches of *job.batch_size*).  *progress*: a bar,
-    or in a batch job's log (LINES) a line every 10 minutes (dlbio.utils.progress); *on_epoch*: called
-    after each epoch (a worker's count for the bar of the process that waits)."""
+    """Train one cell from one initialisation: the slides' recipe (mse, Adam with Keras
+    defaults, shuffled batches of *job.batch_size*).
+
+    Parameters
+    ----------
+    job : VgradJob
+        The job's settings.
+    data : NextCharSet
+        Its data (:meth:`VgradJob.data`).
+    cell : str
+        'simplernn' or 'lstm'.
+    init_seed : int
+        Seeds the initial weights and the batches.
+    checkpoint : pathlib.Path or None, optional
+        Where the model is saved, atomically, after each epoch.
+    progress : bool or str, optional
+        'bar', 'lines' (a line every 10 minutes, for a batch job's log) or 'off':
+        see :mod:`dlbio.utils.progress`.
+    on_epoch : callable, optional
+        Called after each epoch (a worker's count for the bar of the process that waits).
+
+    Returns
+    -------
+    VgradRun
+        Losses per epoch; test accuracy and input gradients at the evaluated epochs.
+    """
     seed_everything(init_seed)
     model = toy.next_char_predictor(cell, job.window)
     model.compile(
@@ -204,7 +299,18 @@ def _train_in_worker(job: VgradJob, cell: str, init_seed: int) -> VgradRun:
 
 
 def default_eval_epochs(epochs: int) -> list[int]:
-    """The slides' 100/300/500/700 that fit in *epochs*, plus the last epoch."""
+    """The epochs to evaluate at: the slides' 100/300/500/700 that fit, and the last.
+
+    Parameters
+    ----------
+    epochs : int
+        Epochs trained.
+
+    Returns
+    -------
+    list of int
+        Sorted.
+    """
     return sorted({e for e in (100, 300, 500, 700) if e <= epochs} | {epochs})
 
 
@@ -221,10 +327,14 @@ class VgradOptions(Options):
         slides' 100/300/500/700 that fit in *epochs*, and the last.
     batch_size : int, default=1000
         Windows per batch.
-    n_seq, n_train : int, default=200, 150
-        Strings made, and how many of them train (the rest test).
-    seq_len, window : int, default=1000, 100
-        Bases per string, and per input window.
+    n_seq : int, default=200
+        Strings made.
+    n_train : int, default=150
+        How many of them train (the rest test).
+    seq_len : int, default=1000
+        Bases per string.
+    window : int, default=100
+        Bases per input window.
     seed : int, default=7
         The data (7: the slide script's own strings) and the first initialisation seed.
     repeats : int, default=1
@@ -318,8 +428,22 @@ def vanishing_gradient(
 
 
 def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
-    """Long-format TSV, one row per run and epoch: cell, init_seed, epoch, test_accuracy,
-    grad_first_step, grad_last_step (|dh_L/dx_t|), loss_grad_first_step, loss_grad_last_step."""
+    """Write the results as a long-format TSV, one row per run and evaluated epoch: cell,
+    init_seed, epoch, test_accuracy, grad_first_step, grad_last_step (|dh_L/dx_t|),
+    loss_grad_first_step, loss_grad_last_step.
+
+    Parameters
+    ----------
+    result : VanishingResult
+        The runs.
+    path : str or pathlib.Path
+        The TSV.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     lines = [
         "cell\tinit_seed\tepoch\ttest_accuracy\tgrad_first_step\tgrad_last_step"
         "\tloss_grad_first_step\tloss_grad_last_step"
@@ -335,8 +459,21 @@ def write_vanishing_tsv(result: VanishingResult, path: str | Path) -> Path:
 
 
 def plot_vanishing(result: VanishingResult, path: str | Path) -> Path:
-    """PNG: training loss per epoch and test accuracy at the evaluated epochs; one line per run,
-    one colour per cell (the median accuracy drawn bold when there are several runs)."""
+    """Plot the training loss per epoch and the test accuracy at the evaluated epochs: one line
+    per run, one colour per cell (the median accuracy bold when there are several runs).
+
+    Parameters
+    ----------
+    result : VanishingResult
+        The runs.
+    path : str or pathlib.Path
+        The PNG.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*.
+    """
     from dlbio.evaluation.plots import pyplot, save_png
 
     plt = pyplot()

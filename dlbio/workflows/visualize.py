@@ -23,7 +23,23 @@ from dlbio.utils.progress import progress_mode
 
 
 def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
-    """(pred float32 (N, T), labels uint8 (N, T), target names or None) from a predictions HDF5."""
+    """Read a predictions HDF5 (danq-predict's).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The file.
+
+    Returns
+    -------
+    tuple
+        (pred float32 (N, T), labels uint8 (N, T), target names or None).
+
+    Raises
+    ------
+    DlbioError
+        When it is missing or lacks 'pred' and 'labels'.
+    """
     path = Path(path)
     require(path.is_file(), f"{path}: predictions file not found (run danq-predict first)")
     try:
@@ -36,9 +52,23 @@ def read_predictions(path: str | Path) -> tuple[np.ndarray, np.ndarray, list[str
 
 
 def plot_target(predictions: str | Path, target: int | str, out: str | Path | None = None) -> Path:
-    """ROC and PR curves of one target from a predictions file -> PNG (*out*, default
-    roc_target<T>.png).  *target*: 1-based number, or a name from the file's target_names
-    (whole, or up to its first '_'; DeepSEA's names for a file of 919 targets without names)."""
+    """danq-visualize -t: one target's ROC and PR curves from a predictions file.
+
+    Parameters
+    ----------
+    predictions : str or pathlib.Path
+        danq-predict's HDF5.
+    target : int or str
+        A 1-based number, or a name from the file's target_names (whole, or up to its first
+        '_'; DeepSEA's names for a file of 919 targets without names).
+    out : str or pathlib.Path or None, optional
+        The PNG (default roc_target<T>.png).
+
+    Returns
+    -------
+    pathlib.Path
+        The PNG.
+    """
     from dlbio.data.targets import deepsea_names, parse_target
 
     pred, labels, names = read_predictions(predictions)
@@ -52,7 +82,25 @@ def plot_target(predictions: str | Path, target: int | str, out: str | Path | No
 
 
 def positive_sequences(source, targets: list[int] | None = None) -> np.ndarray:
-    """Base indices of sequences positive for any of *targets* (1-based; None: any target)."""
+    """The sequences positive for any of some targets.
+
+    Parameters
+    ----------
+    source : source
+        A split.
+    targets : list of int or None, optional
+        1-based targets; None: any target.
+
+    Returns
+    -------
+    numpy.ndarray
+        Base indices uint8 (m, L).
+
+    Raises
+    ------
+    DlbioError
+        For a target out of range, or no positive sequence.
+    """
     idx, labels = read_all(source)
     cols = slice(None) if not targets else [t - 1 for t in targets]
     if targets:
@@ -71,9 +119,29 @@ def filter_logo(
     targets: list[int] | None = None,
     quiet: bool = False,
 ) -> tuple[Path, Path, int]:
-    """Logo PNG of first-layer filter *filter_no* (1-based) and a MEME file with every filter.
+    """danq-visualize -M: the logo of one first-layer filter, and a MEME file of every filter.
 
-    Returns (png, meme, number of sites of that filter).
+    Parameters
+    ----------
+    model_path : str or pathlib.Path
+        The model file.
+    source : source
+        The split whose positive sequences are scanned.
+    filter_no : int
+        1-based filter.
+    out_png : str or pathlib.Path
+        The logo.
+    meme : str or pathlib.Path
+        The MEME file of every filter.
+    targets : list of int or None, optional
+        Scan the sequences positive for these (1-based); None: any.
+    quiet : bool, optional
+        No progress bar.
+
+    Returns
+    -------
+    tuple
+        (png, meme, the number of sites of that filter).
     """
     from dlbio.models.files import load_dna_model
     from dlbio.motifs.activations import first_conv_layer
@@ -96,8 +164,21 @@ def filter_logo(
 
 
 def run_names(files: list[str | Path], suffix: str = ".log.csv") -> list[str]:
-    """The legend's name of each run's file: its file name without *suffix*, or the path as
-    given where two file names are the same (one --prefix in two --out-dirs)."""
+    """The legend's name of each run's file.
+
+    Parameters
+    ----------
+    files : list of str or pathlib.Path
+        The runs' files.
+    suffix : str, optional
+        Taken off each name.
+
+    Returns
+    -------
+    list of str
+        Each file name without *suffix*, or the path as given where two file names are the
+        same (one --prefix in two --out-dirs).
+    """
     names = [Path(p).name for p in files]
     if len(set(names)) < len(names):
         names = [str(p) for p in files]
@@ -107,10 +188,31 @@ def run_names(files: list[str | Path], suffix: str = ".log.csv") -> list[str]:
 def compare_runs(
     metrics_a: str | Path, metrics_b: str | Path, out: str | Path = "compare_auc.png", show: int = 3
 ) -> tuple[Path, list[str]]:
-    """Two runs' per-target metrics TSVs (danq-predict's) on the same targets -> a scatter PNG
-    of b against a (ROC AUC, PR AUC) and summary lines: on how many targets b is higher, the
-    median difference and its Wilcoxon signed-rank p-value (overall and per DeepSEA category),
-    and the *show* targets that gain and lose most in ROC AUC."""
+    """danq-visualize -C: two runs' per-target metrics on the same targets compared.
+
+    Parameters
+    ----------
+    metrics_a : str or pathlib.Path
+        danq-predict's metrics TSVs.
+    metrics_b : str or pathlib.Path
+        danq-predict's metrics TSVs.
+    out : str or pathlib.Path, optional
+        The scatter PNG of b against a (ROC AUC, PR AUC).
+    show : int, optional
+        The targets that gain and lose most in ROC AUC, listed.
+
+    Returns
+    -------
+    tuple
+        (the PNG, summary lines: on how many targets b is higher, the median difference and
+        its Wilcoxon signed-rank p-value, overall and per DeepSEA category, and the targets of
+        most change).
+
+    Raises
+    ------
+    DlbioError
+        When the two files are not on the same targets.
+    """
     a, b = read_metrics_tsv(metrics_a), read_metrics_tsv(metrics_b)
     require(
         len(a["name"]) == len(b["name"]),
@@ -151,9 +253,22 @@ def compare_runs(
 
 
 def plot_training(logs: list[str | Path], out: str | Path = "training_curves.png") -> Path:
-    """Training curves of one or more danq-train logs -> PNG: loss (solid) and val_loss (dashed)
-    per epoch, and the median validation ROC AUC where the log has it; each run's best epoch
-    (lowest val_loss, the kept model) is marked; runs are named by :func:`run_names`."""
+    """danq-visualize -L: training curves of one or more danq-train logs: loss (solid) and
+    val_loss (dashed) per epoch, and the median validation ROC AUC where the log has it; each
+    run's best epoch (lowest val_loss, the kept model) is marked.
+
+    Parameters
+    ----------
+    logs : list of str or pathlib.Path
+        The runs' ``.log.csv`` files (named by :func:`run_names`).
+    out : str or pathlib.Path, optional
+        The PNG.
+
+    Returns
+    -------
+    pathlib.Path
+        *out*.
+    """
     from dlbio.evaluation.plots import pyplot, save_png
     from dlbio.training.log import read_training_log
 

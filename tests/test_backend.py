@@ -140,7 +140,7 @@ def test_a_model_file_written_on_one_backend_predicts_the_same_on_the_others(tmp
 
 
 def test_the_published_danq_imported_here_predicts_the_same_elsewhere(tmp_path):
-    from test_import_danq import LENGTH, write_keras02_danq
+    from test_keras02 import LENGTH, write_keras02_danq
 
     from dlbio.models.files import load_dna_model
     from dlbio.predict import predict_index
