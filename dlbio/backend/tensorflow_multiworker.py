@@ -60,7 +60,8 @@ def slurm_gpu_options() -> dict:
     Returns
     -------
     dict
-        Keywords of SlurmClusterResolver (gpus_per_node, gpus_per_task).
+        Keywords of SlurmClusterResolver: none where the node has GPUs (the resolver counts
+        them), else a dummy GPU per task (gpus_per_node, gpus_per_task, auto_set_gpu False).
     """
     import shutil
 

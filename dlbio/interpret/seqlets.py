@@ -49,8 +49,8 @@ def call_seqlets(
     scores : numpy.ndarray
         float (n, L): the per-base importance of n records.
     p_threshold : float, optional
-        A stretch's summed importance must be this improbable under the record's own
-        scores.
+        A span is a seqlet when its summed importance is this improbable under the null of
+        all records' scores, and so is every shorter span inside it (the module docstring).
     min_len : int, optional
         The seqlets' lengths.
     max_len : int, optional

@@ -90,7 +90,8 @@ def find_patterns(
     seqlets : list of Seqlet
         The seqlets (:func:`dlbio.interpret.seqlets.call_seqlets`).
     min_similarity : float, optional
-        How alike (on either strand) two seqlets must be to join.
+        The clustering's cut: the cosine of two seqlets' contribution tracks, best over
+        shifts and both strands.
     min_seqlets : int, optional
         The fewest members of a pattern.
 

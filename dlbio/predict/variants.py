@@ -46,7 +46,7 @@ def read_vcf(path: str | Path, genome: Genome, skip_mismatch: bool = False, warn
     skip_mismatch : bool, optional
         Count and skip a variant whose REF differs from the genome, instead of failing.
     warn : callable, optional
-        Called with a line for each kind of record left out.
+        Called with the message of each REF mismatch skipped (with *skip_mismatch*).
 
     Returns
     -------

@@ -134,7 +134,8 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
     Raises
     ------
     DlbioError
-        When the state was written by a run of other options, naming them.
+        When the state was written on another backend, or by a run of other options (naming
+        them).
     """
     if not (resume and path.is_file()):
         if resume:

@@ -101,7 +101,7 @@ def build_from_fasta(
     Returns
     -------
     tuple
-        (the built set, the folder written).
+        (the built set, {split: store path}).
     """
     _refuse_set_over_inputs(out_dir, force, [(f"--fasta-class {c}", p) for c, p in files.items()])
     built, notes = prepare.fasta_classes(files, length, valid_fraction, test_fraction, seed)
@@ -182,7 +182,8 @@ def predict_regions(
         A TSV (name, chrom, start, end, window_start, one column per target) or, ending in
         .h5, HDF5 (``pred`` float32 (n, T) and those columns).
     names : list of str or None, optional
-        The T target names (default: target_1...).
+        The T target names (default: DeepSEA's for 919 outputs, else target_1...;
+        :func:`dlbio.data.targets.target_names_for`).
     batch_size : int, optional
         Windows per prediction batch.
     both_strands : bool, optional
