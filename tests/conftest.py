@@ -81,11 +81,8 @@ DEFAULT_BACKEND_ONLY = {"test_docs_walkthroughs"}
 
 def pytest_collection_modifyitems(config, items):
     """On JAX and PyTorch: tf_only tests (tf.distribute, tf.data, TensorFlow's build), the
-    backend-free modules and the docs' walk-throughs are left out.  On TensorFlow the
-    walk-throughs go first: the longest module (about 10 minutes), given to a worker last, would
-    run alone at the end while the other worker waits."""
+    backend-free modules and the docs' walk-throughs are left out."""
     if BACKEND == "tensorflow":
-        items.sort(key=lambda item: item.module.__name__.split(".")[-1] not in DEFAULT_BACKEND_ONLY)
         return
     needs_tf = pytest.mark.skip(reason=f"needs TensorFlow; KERAS_BACKEND={BACKEND}")
     free = pytest.mark.skip(reason="computes nothing with Keras: the TensorFlow run covers it")

@@ -78,10 +78,11 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
     assert "rerun with --resume" in err
     saved = _state(state)
     # Nearly always the signal lands in epoch 2 and the run stops after the batch in hand
-    # (step > 0). It may also land in the instant between epoch 1's state being saved and
-    # that epoch's own stop check (seen once on a busy CI machine under JAX): the run then
-    # stops at the epoch boundary, which its state says (step 0). Both must resume alike.
-    assert saved["epoch"] >= 1 and (saved["step"] > 0 or saved["epoch"] == 1)
+    # (step > 0). On a busy machine it may land at an epoch boundary (step 0): in the instant
+    # between epoch 1's state being saved and that epoch's stop check, or, when the process
+    # is slow to take the signal, after epoch 2 (both seen under JAX on CI). Any stop before
+    # the last epoch must resume alike.
+    assert 1 <= saved["epoch"] < 4
     assert _weights(broken / "checkpoints" / "bestmodel.DanQ.keras")  # the best model survived
     log = broken / "checkpoints" / "bestmodel.DanQ.log.csv"
     # the interrupted epoch is neither validated nor logged: only the finished ones are
