@@ -25,11 +25,12 @@ import time
 from pathlib import Path
 
 import pytest
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_RUN = re.compile(r"<!-- not run in the tests: ([^>]+?) -->\s*$")
-COURSE = ["mdet-simplernn", "mdet-conv1d", "mdisc-simplernn", "mdisc-conv1d", "vgrad-rnn"]
-COMMANDS = ["dlbio", *COURSE, *(f"danq-{c}" for c in ("train", "predict", "visualize", "import", "convert", "prepare"))]
+# every console script the package installs: dlbio, the course names, danq-*
+COMMANDS = sorted(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"])
 # A page that goes on from another page's folder (motifs.md reads the model danq.md trains).
 AFTER = {"motifs.md": "danq.md", "attributions.md": "danq.md"}
 DEADLINE_S = 900  # a page; the longest, genomics.md, takes about 3 minutes
@@ -48,13 +49,16 @@ def blocks(page: Path) -> tuple[list[str], list[str]]:
     run, not_run = [], []
     for match in re.finditer(r"^```bash\n(.*?)^```", text, flags=re.S | re.M):
         body = match.group(1)
-        code = re.sub(r"(^|\s)#.*", "", body)
-        if not re.search(r"(^|[\s;&|(])(" + "|".join(COMMANDS) + r")\b", code, flags=re.M):
+        if not re.search(r"(^|[\s;&|(])(" + "|".join(COMMANDS) + r")\b", _without_comments(body), flags=re.M):
             continue
         before = text[: match.start()].rstrip("\n").splitlines()
         marked = NOT_RUN.search(before[-1]) if before else None
         (not_run if marked else run).append(marked.group(1) if marked else body)
     return run, not_run
+
+
+def _without_comments(code: str) -> str:
+    return re.sub(r"(^|\s)#.*", "", code)
 
 
 PAGES = [p.name for p in sorted((ROOT / "docs").glob("*.md")) if blocks(p)[0]]
@@ -69,7 +73,7 @@ def _script(page: str) -> str:
     seen, lines = set(), []
     for block in blocks(ROOT / "docs" / page)[0]:
         for line in block.replace("\\\n", " ").splitlines():
-            code = " ".join(re.sub(r"(^|\s)#.*", "", line).split())
+            code = " ".join(_without_comments(line).split())
             if code and code not in seen:
                 lines.append(line)
                 seen.add(code)
@@ -105,11 +109,8 @@ def _run_page(page: str, sandbox: Path) -> str:
     server.bind(str(sock_path))
     server.listen()
     server.settimeout(0.1)
-    env = {
+    env = {  # HOME, DLBIO_DATA and DANQ_DATA are the sandbox's already (the fixture)
         **os.environ,
-        "HOME": str(home),
-        "DLBIO_DATA": str(sandbox / "bundled"),
-        "DANQ_DATA": str(sandbox / "bundled" / "danq"),  # as `module load danq` sets it
         "DOCS_SOCKET": str(sock_path),
         "DOCS_PYTHON": sys.executable,
         "DOCS_CLIENT": CLIENT,
@@ -170,6 +171,7 @@ def sandbox(tmp_path_factory, monkeypatch_module):
     # numba's compiled Tomtom and MoDISco stay in the usual cache: a fresh one costs minutes a page
     monkeypatch_module.setenv("DLBIO_CACHE", str(cache_root()))
     monkeypatch_module.setenv("DLBIO_DATA", str(bundled))
+    monkeypatch_module.setenv("DANQ_DATA", str(bundled / "danq"))  # as `module load danq` sets it
     monkeypatch_module.setenv("HOME", str(root / "home"))
     return root
 
