@@ -57,6 +57,7 @@ bench: setup
 	$(PY) benchmarks/deepsea.py
 	$(PY) benchmarks/genomics.py
 	$(PY) benchmarks/import_danq.py
+	$(PY) benchmarks/cpu_backends.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache site docs/index.md

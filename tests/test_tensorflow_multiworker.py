@@ -166,7 +166,10 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
 
     with zipfile.ZipFile(state) as z:
         saved = json.loads(z.read("dlbio_state.json"))
-    assert saved["epoch"] >= 1 and saved["step"] > 0  # saved where it stopped, mid-epoch
+    # Nearly always it stops mid-epoch, after the batch in hand (step > 0); on a busy machine the
+    # signal may be taken at an epoch boundary (step 0), as test_resume says. Any stop before
+    # the last epoch must resume alike.
+    assert 1 <= saved["epoch"] < 5
     # the resumed run without -q and with a zero line interval: a progress line after every batch,
     # as a batch job's log gets every 10 minutes
     every_batch = [
