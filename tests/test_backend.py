@@ -171,7 +171,7 @@ def test_the_published_danq_imported_here_predicts_the_same_elsewhere(tmp_path):
 def test_a_resume_on_another_backend_is_refused(tmp_path, run_cli):
     if "jax" not in INSTALLED:
         pytest.skip("jax is not installed")
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
 
     res = _run("jax", ["danq-train", "-d", tiny_deepsea(), "-e", "1", *SMALL, "-o", ""], tmp_path)
     assert res.returncode == 0, res.stderr[-2000:]
@@ -208,7 +208,7 @@ def test_jax_data_parallel_over_two_devices_trains_like_one(tmp_path):
         "import sys\nfrom dlbio.workflows import danq\n"
         "real = danq.make_strategy\n"
         "danq.make_strategy = lambda n, b, device_type='GPU': real(n, b, 'CPU')\n"
-        "from dlbio.cli.danq import danq_train\n"
+        "from dlbio.cli.train import danq_train\n"
         "danq_train.main(sys.argv[1:], standalone_mode=True)\n"
     )
     env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}

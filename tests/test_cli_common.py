@@ -45,5 +45,5 @@ def test_console_scripts_go_through_run_program():
     from importlib.metadata import entry_points
 
     scripts = {e.name: e.value for e in entry_points(group="console_scripts") if e.value.startswith("dlbio.")}
-    assert scripts["danq-train"] == "dlbio.cli.danq:danq_train_program"
+    assert scripts["danq-train"] == "dlbio.cli.train:danq_train_program"
     assert scripts["dlbio"] == "dlbio.cli:program"

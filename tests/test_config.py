@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from dlbio.cli.danq import danq_train
+from dlbio.cli.train import danq_train
 from dlbio.training.config import RunConfig
 from dlbio.utils.errors import DlbioError
 from dlbio.utils.resources import tiny_deepsea

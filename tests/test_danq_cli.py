@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlbio.cli.danq import danq_predict, danq_train, danq_visualize
+from dlbio.cli.danq import danq_predict, danq_visualize
 from dlbio.cli.data import simulate_cmd
+from dlbio.cli.train import danq_train
 from dlbio.utils.resources import tiny_deepsea
 
 TINY = tiny_deepsea()

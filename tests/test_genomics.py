@@ -9,8 +9,10 @@ from dlbio.data.genome import Genome
 
 
 def test_cli_path_on_bundled_genome(run_cli, tmp_path):
-    from dlbio.cli.danq import danq_predict, danq_train
-    from dlbio.cli.genomics import build_dataset, mutagenesis_cmd, variants_cmd
+    from dlbio.cli.danq import danq_predict
+    from dlbio.cli.data import build_dataset
+    from dlbio.cli.genomics import mutagenesis_cmd, variants_cmd
+    from dlbio.cli.train import danq_train
     from dlbio.utils.resources import data_dir
 
     g = data_dir() / "genome_tiny"

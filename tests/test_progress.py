@@ -101,7 +101,7 @@ def test_progress_lines_for_short_epochs_only_when_the_interval_has_passed(capsy
 def test_danq_train_in_a_batch_job_logs_each_epoch_and_quiet_silences_it(tmp_path):
     from click.testing import CliRunner
 
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
     from dlbio.utils.resources import tiny_deepsea
 
     args = [
@@ -215,7 +215,7 @@ def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp
 def test_danq_prepare_in_a_batch_job_logs_peak_files_and_chromosomes(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dlbio.cli.genomics import build_dataset
+    from dlbio.cli.data import build_dataset
     from dlbio.utils import progress
     from dlbio.utils.resources import data_dir
 

@@ -102,7 +102,7 @@ def test_sigterm_then_resume_equals_uninterrupted(tmp_path):
 
 
 def test_resume_refuses_changed_options(tmp_path, run_cli):
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
 
     small = [
         *SMALL_MODEL,
@@ -127,7 +127,7 @@ def test_resume_after_early_stopping_trains_no_more(tmp_path, run_cli):
     """A job stopped early and then requeued (say, preempted in its test predictions) stays stopped."""
     import keras
 
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
     from dlbio.training.resume import read_state, save_state
 
     small = [
@@ -157,7 +157,7 @@ def test_resume_after_early_stopping_trains_no_more(tmp_path, run_cli):
 def test_sigterm_after_the_last_batch_still_stops_the_job(tmp_path, run_cli, monkeypatch):
     """A signal during the last epoch's validation: no batch follows to act on it, yet the job
     must stop (exit 75, requeue) rather than go on into the test predictions until SIGKILL."""
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
     from dlbio.training import callbacks
 
     real = callbacks.ValidationAUC.on_epoch_end
@@ -198,7 +198,7 @@ def test_sigterm_outside_the_training_loop_is_a_preemption(tmp_path):
 
 def test_mixed_precision_resume_equals_uninterrupted(tmp_path, run_cli):
     """The state of a mixed_float16 run holds the loss-scale optimizer; resuming restores it."""
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
 
     small = [
         *SMALL_MODEL,
@@ -331,7 +331,7 @@ def test_two_replica_mirrored_resume_mid_epoch_equals_uninterrupted(tmp_path):
 def test_signal_with_an_epochs_last_batch_stops_at_the_boundary(tmp_path, run_cli, monkeypatch):
     """Stopping right after an epoch's last batch left a resumed run an epoch of 0 batches;
     the epoch now ends (validation, log) and the state is at the next epoch's start."""
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
     from dlbio.training import callbacks
 
     small = [

@@ -68,7 +68,7 @@ def test_a_file_system_without_locks_trains_unprotected(tmp_path, monkeypatch):
 
 
 def test_danq_train_refuses_outputs_another_run_writes(run_cli, tmp_path):
-    from dlbio.cli.danq import danq_train
+    from dlbio.cli.train import danq_train
 
     (tmp_path / "checkpoints").mkdir()
     best = tmp_path / "checkpoints" / "bestmodel.DanQ.keras"

@@ -145,8 +145,8 @@ def test_base_codes_out_of_range_are_refused_at_every_read(mat_dir, tmp_path):
 
 
 def test_the_run_record_has_the_verified_checksums(tmp_path, run_cli):
-    from dlbio.cli.danq import danq_train
     from dlbio.cli.data import danq_convert
+    from dlbio.cli.train import danq_train
     from dlbio.utils.resources import tiny_deepsea
 
     run_cli(danq_convert, ["-d", tiny_deepsea(), "-o", tmp_path / "st", "-q"])

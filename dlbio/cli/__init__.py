@@ -68,9 +68,11 @@ for _cmd in (mdet_simplernn, mdet_conv1d, mdisc_simplernn, mdisc_conv1d, vgrad_r
 
 
 def _register():
-    from dlbio.cli import danq, data, genomics, interpret, motifs
+    from dlbio.cli import danq, data, genomics, interpret, motifs, train
 
-    for cmd in danq.COMMANDS + data.COMMANDS + motifs.COMMANDS + genomics.COMMANDS + interpret.COMMANDS:
+    for cmd in (
+        train.COMMANDS + danq.COMMANDS + data.COMMANDS + motifs.COMMANDS + genomics.COMMANDS + interpret.COMMANDS
+    ):
         main.add_command(cmd)
 
 

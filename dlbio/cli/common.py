@@ -25,6 +25,9 @@ _INSTALL_HINTS = {
     "memelite": "pip install 'dlbio[motifs]' (Tomtom for dlbio motifs)",
 }
 
+# The architectures danq-train builds, and danq-predict/danq-visualize rebuild for a weights file.
+MODEL_CHOICE = click.Choice(["DanQ", "DeepSEA", "DanQ-JASPAR"])
+
 
 class Command(click.Command):
     """A click command that turns user errors into one line and exit status 2.
