@@ -94,14 +94,15 @@ def main() -> None:
         raise SystemExit(f"--only {args.only!r} names none of: {'; '.join(SETTINGS)}")
     machine = {"cpu": cpu_name(), "cores": len(os.sched_getaffinity(0)), "date": time.strftime("%Y-%m-%d")}
     runs: dict[str, list[dict]] = {s: [] for s in chosen}
+    store = args.out / "run1-0" / "store"  # gpu.py makes it in the first run's folder
     for r in range(args.rounds):
-        for setting in chosen:
+        for i, setting in enumerate(chosen):
             # a folder per run (its own trained model), sharing one store
-            folder = args.out / f"run{r + 1}-{chosen.index(setting)}"
+            folder = args.out / f"run{r + 1}-{i}"
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
-            if r + chosen.index(setting):
-                (folder / "store").symlink_to(args.out / "run1-0" / "store")
+            if store.parent != folder:
+                (folder / "store").symlink_to(store)
             fig = one_run(SETTINGS[setting], args, folder)
             runs[setting].append(fig)
             print(json.dumps({"round": r + 1, "setting": setting, **fig, **machine}), flush=True)
