@@ -75,8 +75,8 @@ def test_strategy_checks_before_work():
 
     with pytest.raises(DlbioError, match="multiple"):
         make_strategy(4, 502)
-    with pytest.raises(DlbioError, match="visible|several devices need KERAS_BACKEND=jax or tensorflow"):
-        make_strategy(2, 500)  # no GPUs here (and PyTorch has no distribution in Keras)
+    with pytest.raises(DlbioError, match="-g 2 asks for 2 GPUs but 0 are visible"):
+        make_strategy(2, 500)  # no GPUs here
 
 
 def test_prediction_traces_once_per_model_and_follows_its_weights():

@@ -367,6 +367,7 @@ def test_a_signal_that_lands_during_the_agreement_is_not_lost(tmp_path):
     """Several processes agree on stopping through a collective; a TERM that arrives while this
     process waits in it (the chief saving the state) must count at the next agreement."""
     import signal
+    import types
 
     from dlbio.training.resume import Preemption, TrainState
 
@@ -378,6 +379,7 @@ def test_a_signal_that_lands_during_the_agreement_is_not_lost(tmp_path):
             preemption._handler(signal.SIGTERM, None)
         return flag
 
-    preemption = Preemption(tmp_path / "s.keras", TrainState(), None, None, 50, any_process=all_gather_any)
+    collectives = types.SimpleNamespace(any_process=all_gather_any)
+    preemption = Preemption(tmp_path / "s.keras", TrainState(), None, None, 50, collectives=collectives)
     assert preemption._stop() is False  # the agreement made before the signal
     assert preemption._stop() is True and calls == [False, True]  # told at the next one

@@ -79,7 +79,7 @@ ALL = [
     "danq_4gpu.sbatch",
     "danq_multinode.sbatch",
     "danq_multinode_jax.sbatch",
-    "danq_1gpu_torch.sbatch",
+    "danq_4gpu_torch.sbatch",
 ]
 
 
@@ -88,7 +88,7 @@ def test_time_limit_signal_saves_and_requeues(tmp_path, script):
     status, out, scontrol = _signalled_run(tmp_path, script, signal.SIGUSR1)  # --signal=B:USR1@300
     assert scontrol.read_text().split() == ["requeue", "4242"], out
     assert status == 0 and "requeueing 4242" in out
-    backend = {"danq_multinode_jax.sbatch": "jax", "danq_1gpu_torch.sbatch": "torch"}.get(
+    backend = {"danq_multinode_jax.sbatch": "jax", "danq_4gpu_torch.sbatch": "torch"}.get(
         script, os.environ["KERAS_BACKEND"]
     )
     assert (tmp_path / "stubs" / "train.backend").read_text().strip() == backend

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 
 BACKENDS = ("tensorflow", "jax", "torch")
 # What to install for each backend (the extras of pyproject.toml).
@@ -329,7 +330,18 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     """
     import keras
 
-    keras.utils.set_random_seed(seed)
+    if name() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)
+    else:
+        # Keras seeds TensorFlow too whenever it is installed, importing it: 2-3 s, 0.5 GB and
+        # log lines that TF_CPP_MIN_LOG_LEVEL does not silence, in every run (and in each
+        # process of -g N).  Nothing on JAX or PyTorch uses it: hidden from that import, it
+        # stays absent for Keras in this process.
+        sys.modules["tensorflow"] = None
+        try:
+            keras.utils.set_random_seed(seed)
+        finally:
+            del sys.modules["tensorflow"]
     if not deterministic:
         return
     backend = name()

@@ -21,6 +21,9 @@ from dlbio.utils.errors import DlbioError
 # How long a process waits for the others (``DLBIO_CLUSTER_TIMEOUT_S``): nodes of one job
 # start within seconds of each other, and a missing coordinator must not hang the job.
 DEFAULT_TIMEOUT_S = 120
+# Saving a model gathers its variables from every process: the processes that write
+# nothing save too (dlbio.training.callbacks.save_and_discard).
+SAVING_IS_COLLECTIVE = True
 
 
 def explicit_cluster() -> tuple[str, int, int] | None:
@@ -134,11 +137,22 @@ def _wait_for_coordinator(address: str, timeout_s: int) -> None:
 
 def stop_processes() -> None:
     """Leave the cluster once training is over (every process, together): the chief then
-    predicts on its own devices, and the others may exit without JAX's shutdown barrier
-    timing out on it."""
+    predicts on its own devices (models made from now on are this process's alone), and the
+    others may exit without JAX's shutdown barrier timing out on it."""
     import jax
 
     jax.distributed.shutdown()
+    end_data_parallel()
+
+
+def prepare_model(model) -> None:
+    """Nothing: under DataParallel over every process's devices the model is already one.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Compiled.
+    """
 
 
 def local_device_count() -> int:
@@ -195,6 +209,25 @@ def any_process(flag: bool) -> bool:
     from jax.experimental import multihost_utils
 
     return bool(np.asarray(multihost_utils.process_allgather(np.array([int(flag)], np.int32))).any())
+
+
+def mean_over_processes(values: list[float]) -> list[float]:
+    """The mean of each value over the processes, the same in every process (a collective).
+
+    Parameters
+    ----------
+    values : list of float
+        This process's, as many in each process.
+
+    Returns
+    -------
+    list of float
+    """
+    import numpy as np
+    from jax.experimental import multihost_utils
+
+    gathered = np.asarray(multihost_utils.process_allgather(np.asarray(values, np.float64)))
+    return [float(v) for v in gathered.reshape(-1, len(values)).mean(axis=0)]
 
 
 def same_in_every_process(values) -> bool:

@@ -72,7 +72,8 @@ Examples:
     default=1,
     show_default=True,
     callback=positive("-g/--gpus"),
-    help="GPUs on this node (TensorFlow: MirroredStrategy; JAX: DataParallel); batch must be a multiple.",
+    help="GPUs on this node (TensorFlow: MirroredStrategy; JAX: DataParallel; PyTorch: one process per GPU, "
+    "as DistributedDataParallel); batch must be a multiple.",
 )
 @click.option(
     "-k",

@@ -162,9 +162,17 @@ class AtomicCheckpoint(keras.callbacks.Callback):
     is complete.
     """
 
-    def __init__(self, path: str | Path, monitor: str | None = None, verbose: bool = False, write: bool = True):
+    def __init__(
+        self,
+        path: str | Path,
+        monitor: str | None = None,
+        verbose: bool = False,
+        write: bool = True,
+        collective_save: bool = True,
+    ):
         super().__init__()
         self.path, self.write = Path(path), write  # write False: keep score only (not the chief)
+        self.collective_save = collective_save  # ... and take part in the chief's save (JAX)
         self.monitor = monitor
         self.verbose = verbose
         self.mode_min = monitor is None or monitor.endswith("loss")
@@ -187,7 +195,7 @@ class AtomicCheckpoint(keras.callbacks.Callback):
             self.best = float(value)
         if self.write:
             save_model(self.model, self.path)
-        else:
+        elif self.collective_save:
             save_and_discard(self.model)
 
 
@@ -229,6 +237,27 @@ def save_model(model: keras.Model, path: str | Path) -> Path:
         else:
             model.save(tmp)
     return path
+
+
+class MeanOverProcesses(keras.callbacks.Callback):
+    """Each epoch's logs, averaged over the processes that train one model (each process's
+    training loss is of its own rows), so that every process logs, keeps the best model and
+    stops early on the same numbers.
+
+    Parameters
+    ----------
+    mean : callable
+        A collective: a list of floats in, their means over the processes out.
+    """
+
+    def __init__(self, mean):
+        super().__init__()
+        self.mean = mean
+
+    def on_epoch_end(self, epoch, logs=None):
+        keys = sorted(k for k, v in (logs or {}).items() if np.ndim(v) == 0)
+        for key, value in zip(keys, self.mean([float(logs[k]) for k in keys])):
+            logs[key] = value
 
 
 class ValidationAUC(keras.callbacks.Callback):

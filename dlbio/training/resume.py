@@ -74,7 +74,10 @@ class Preempted(Exception):
                 else f"outside the training loop (the state at {path}, if any, is the latest)"
             )
         super().__init__(f"stopped by a signal {where}; rerun with --resume to continue")
-        self.path, self.state = path, state
+        self.path, self.state, self.where = path, state, where
+
+    def __reduce__(self):  # from a process of -g N on PyTorch to the one that started it
+        return (type(self), (self.path, self.state, self.where))
 
     @classmethod
     def after_training(cls, path: Path) -> Preempted:
@@ -272,10 +275,11 @@ class Preemption(keras.callbacks.Callback):
     Also saves the state after every epoch (after the checkpoint and early-stopping
     callbacks, which must come earlier in the list).
 
-    With several processes training one model (*any_process*: a collective that is True in
-    every process when its argument is True in any), a signal to any of them stops all after
-    the same batch: they agree every ``AGREE_EVERY`` batches and at each epoch end.  Only the
-    process that *writes* saves the state.
+    With several processes training one model (*collectives*: the backend's module of
+    operations over them, dlbio.backend.jax_only or torch_only), a signal to any of them stops
+    all after the same batch: they agree every ``AGREE_EVERY`` batches and at each epoch end.
+    The interrupted epoch's running loss is their mean; only the process that *writes* saves
+    the state.
     """
 
     AGREE_EVERY = 20  # batches: a collective after each would cost a GPU step its overlap
@@ -287,13 +291,13 @@ class Preemption(keras.callbacks.Callback):
         early_stopping,
         checkpoint,
         steps_per_epoch: int,
-        any_process=None,
+        collectives=None,
         write: bool = True,
     ):
         super().__init__()
         self.path, self.state = Path(path), state
         self.early, self.checkpoint, self.steps = early_stopping, checkpoint, steps_per_epoch
-        self.any_process, self.write = any_process, write
+        self.collectives, self.write = collectives, write
         self.preempted = False
         self.signalled = False
         self._old = {}
@@ -323,9 +327,9 @@ class Preemption(keras.callbacks.Callback):
         process waits in the collective (at an epoch end, while the chief saves the state)
         sets the flag after the answer was made, and is told at the next agreement.
         """
-        if self.any_process is None:
+        if self.collectives is None:
             return self.signalled
-        agreed = self.any_process(self.signalled)
+        agreed = self.collectives.any_process(self.signalled)
         self.signalled = self.signalled or agreed
         return agreed
 
@@ -333,16 +337,16 @@ class Preemption(keras.callbacks.Callback):
         self.state.step += 1
         if self.preempted or self.state.step >= self.steps:
             return
-        if self.any_process is not None and self.state.step % self.AGREE_EVERY:
+        if self.collectives is not None and self.state.step % self.AGREE_EVERY:
             return
         if self._stop():
             self.preempted = True
             self._sync()
-            self.state.metric_states = [float(keras.ops.convert_to_numpy(v)) for v in self.model.metrics_variables]
-            if self.write:
-                save_state(self.model, self.path, self.state)
-            else:
-                save_and_discard(self.model)
+            metric_states = [float(keras.ops.convert_to_numpy(v)) for v in self.model.metrics_variables]
+            if self.collectives is not None:  # each process's running loss is of its own rows
+                metric_states = self.collectives.mean_over_processes(metric_states)
+            self.state.metric_states = metric_states
+            self._save()
             raise StopNow
 
     def on_epoch_end(self, epoch, logs=None):
@@ -350,13 +354,16 @@ class Preemption(keras.callbacks.Callback):
             return
         self.state.epoch, self.state.step, self.state.metric_states = epoch + 1, 0, []
         self._sync()
-        if self.write:
-            save_state(self.model, self.path, self.state)
-        else:
-            save_and_discard(self.model)
+        self._save()
         if self._stop():  # it came with the epoch's last batch or during validation
             self.preempted = True
             raise StopNow
+
+    def _save(self):
+        if self.write:
+            save_state(self.model, self.path, self.state)
+        elif self.collectives.SAVING_IS_COLLECTIVE:
+            save_and_discard(self.model)
 
     def _sync(self):
         self.state.best_val_loss = float(self.checkpoint.best)

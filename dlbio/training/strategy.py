@@ -1,9 +1,10 @@
 """``-g N``: where a model trains, checked before any work starts, on each backend.
 
 TensorFlow: ``tf.distribute.MirroredStrategy`` over N devices.  JAX: Keras's
-``keras.distribution.DataParallel`` over N devices (set for the process).  PyTorch: one
-device (Keras 3 has no distribution for torch).  What comes back has ``scope()`` and
-``num_replicas_in_sync`` on every backend.
+``keras.distribution.DataParallel`` over N devices (set for the process).  PyTorch (Keras 3
+has no distribution for torch): N processes, one per GPU, as DistributedDataParallel runs
+(dlbio.backend.torch_only).  What comes back has ``scope()`` and ``num_replicas_in_sync`` on
+every backend.
 """
 
 from __future__ import annotations
@@ -15,17 +16,28 @@ from dlbio.utils.errors import require
 
 
 class SingleDevice:
-    """One device, or JAX's DataParallel set for the whole process: nothing to enter.
+    """One device, JAX's DataParallel set for the whole process, or one of PyTorch's processes
+    of ``-g N``: nothing to enter.
 
     Under DataParallel each batch is split evenly over the devices: *split_rows* is how many
     of them this process feeds (a batch's rows must be a multiple of it), *processes* how
-    many processes feed one model together (``--multi-worker`` on JAX), each its own
-    ``1 / processes`` of every batch; process 0, the chief, writes the outputs.
+    many processes feed one model together (``--multi-worker`` on JAX, ``-g N`` on PyTorch),
+    each its own ``1 / processes`` of every batch; process 0, the chief, writes the outputs.
+    *collectives* is the backend's module of operations over the processes
+    (dlbio.backend.jax_only or torch_only).
     """
 
-    def __init__(self, replicas: int = 1, split_rows: int = 1, processes: int = 1, process_index: int = 0):
+    def __init__(
+        self,
+        replicas: int = 1,
+        split_rows: int = 1,
+        processes: int = 1,
+        process_index: int = 0,
+        collectives=None,
+    ):
         self.num_replicas_in_sync = replicas
         self.split_rows, self.processes, self.process_index = split_rows, processes, process_index
+        self.collectives = collectives
 
     @property
     def chief(self) -> bool:
@@ -40,6 +52,37 @@ class SingleDevice:
         contextlib.nullcontext
         """
         return contextlib.nullcontext()
+
+
+class ProcessesToStart:
+    """``-g N`` on PyTorch in the process the user started: the run is made in N new
+    processes, one per device (:meth:`run`), each of which gets a :class:`SingleDevice` of
+    N processes from :func:`make_strategy`.
+    """
+
+    def __init__(self, processes: int, on_gpus: bool):
+        self.num_replicas_in_sync = self.processes = processes
+        self.on_gpus = on_gpus
+
+    def run(self, fn, *args):
+        """``fn(*args)`` in every process; what the chief (process 0) returned.
+
+        Parameters
+        ----------
+        fn : callable
+            Module level, with picklable arguments: it calls :func:`make_strategy` with the
+            same N.
+        *args
+            Its arguments.
+
+        Returns
+        -------
+        object
+            Process 0's result.
+        """
+        from dlbio.backend import torch_processes
+
+        return torch_processes.run_in_processes(fn, args, self.processes, on_gpus=self.on_gpus)[0]
 
 
 def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
@@ -59,9 +102,10 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
 
     Returns
     -------
-    tf.distribute.Strategy or SingleDevice
+    tf.distribute.Strategy or SingleDevice or ProcessesToStart
         TensorFlow's MirroredStrategy, or on JAX and PyTorch an object with ``scope()`` (JAX:
-        keras.distribution's DataParallel set).
+        keras.distribution's DataParallel set; PyTorch: this process joined to the others).
+        On PyTorch with N > 1, outside the processes of the run: the processes to start.
 
     Raises
     ------
@@ -85,11 +129,8 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
         return tf_strategy(devices[:n_replicas])
     if n_replicas == 1:
         return SingleDevice()
-    require(
-        name == "jax",
-        f"-g {n_replicas}: several devices need KERAS_BACKEND=jax or tensorflow; Keras 3 "
-        "has no distribution for torch (it trains on one GPU)",
-    )
+    if name == "torch":
+        return _torch_processes(n_replicas, device_type)
     import keras
 
     try:
@@ -99,6 +140,17 @@ def make_strategy(n_replicas: int, batch_size: int, device_type: str = "GPU"):
     _require_devices(n_replicas, device_type, len(devices))
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices[:n_replicas]))
     return SingleDevice(n_replicas, split_rows=n_replicas)
+
+
+def _torch_processes(n_replicas: int, device_type: str):
+    from dlbio.backend import torch_only
+
+    joined = torch_only.this_process()
+    if joined is None:
+        _require_devices(n_replicas, device_type, torch_only.device_count(device_type))
+        return ProcessesToStart(n_replicas, on_gpus=device_type == "GPU")
+    index, count = torch_only.start_processes()
+    return SingleDevice(count, processes=count, process_index=index, collectives=torch_only)
 
 
 def make_multi_process_strategy():
@@ -124,7 +176,9 @@ def make_multi_process_strategy():
         return SingleDevice()  # a cluster of one, as TensorFlow's MultiWorkerMirroredStrategy makes
     index, count = jax_only.start_processes()
     replicas = jax_only.data_parallel_over_all_processes()
-    return SingleDevice(replicas, split_rows=jax_only.local_device_count(), processes=count, process_index=index)
+    return SingleDevice(
+        replicas, split_rows=jax_only.local_device_count(), processes=count, process_index=index, collectives=jax_only
+    )
 
 
 def check_slurm_step() -> None:

@@ -41,8 +41,8 @@ def fit_resumable(
         dlbio.training.strategy's: how batches are split under JAX's data parallelism.  The
         last batch of an epoch is cut to a multiple of this process's devices, validation is
         computed from predictions (no batch to split), and with several processes each
-        trains on its own share of *train_set* and of every batch, they stop together on a
-        signal, and only the chief writes.
+        trains on its own share of *train_set* and of every batch, the logs are their mean,
+        they stop together on a signal, and only the chief writes.
 
     Returns
     -------
@@ -60,20 +60,24 @@ def fit_resumable(
     lr_schedule = t.learning_rate if t.lr_schedule else None
     split_rows = getattr(strategy, "split_rows", 1)
     processes, chief = getattr(strategy, "processes", 1), getattr(strategy, "chief", True)
-    any_process = None
-    if processes > 1:
-        from dlbio.backend import jax_only
-
+    collectives = strategy.collectives if processes > 1 else None
+    if collectives is not None:
         train_set = ShardSource(train_set, strategy.process_index, processes)
         batch_size //= processes
-        any_process = jax_only.any_process
     state = start_state(model, state_path, record, resume)
-    if processes > 1:
-        _same_start_everywhere(state, state_path)
+    if collectives is not None:
+        _same_start_everywhere(collectives, state, state_path)
+        collectives.prepare_model(model)
     if state.epoch >= epochs or state.wait >= t.patience:  # finished: all epochs, or stopped early
         return {}
     early = ResumableEarlyStopping(t.patience, state)
-    ckpt = cb.AtomicCheckpoint(checkpoint, monitor="val_loss", verbose=verbose, write=chief)
+    ckpt = cb.AtomicCheckpoint(
+        checkpoint,
+        monitor="val_loss",
+        verbose=verbose,
+        write=chief,
+        collective_save=collectives is None or collectives.SAVING_IS_COLLECTIVE,
+    )
     ckpt.best = state.best_val_loss
     steps = steps_per_epoch(train_set, batch_size, split_rows)
     left_out = left_out_per_epoch(train_set, batch_size, split_rows)
@@ -85,11 +89,12 @@ def fit_resumable(
             file=sys.stderr,
             flush=True,
         )
-    preempt = Preemption(state_path, state, early, ckpt, steps, any_process=any_process, write=chief)
+    preempt = Preemption(state_path, state, early, ckpt, steps, collectives=collectives, write=chief)
     mode = progress_mode(out.quiet) if chief else None
     split = split_rows > 1 or processes > 1
     calls = [
         cb.ValidationAUC(valid_set, loss=split),
+        *([cb.MeanOverProcesses(collectives.mean_over_processes)] if collectives is not None else []),
         ckpt,
         early,
         cb.EpochProgress(
@@ -98,7 +103,7 @@ def fit_resumable(
         preempt,
     ]
     if chief:
-        calls.insert(3, keras.callbacks.CSVLogger(str(log), append=resume))
+        calls.insert(calls.index(early) + 1, keras.callbacks.CSVLogger(str(log), append=resume))
     if mode == LINES and not verbose:  # verbose: Keras prints its own epoch lines
         calls.insert(
             -1, cb.ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step, checkpoint=ckpt)
@@ -149,12 +154,11 @@ def fit_resumable(
     return history
 
 
-def _same_start_everywhere(state, state_path: Path) -> None:
+def _same_start_everywhere(collectives, state, state_path: Path) -> None:
     """Every process starts from the same (epoch, batch), or all stop with one message."""
-    from dlbio.backend import jax_only
     from dlbio.utils.errors import DlbioError
 
-    if not jax_only.same_in_every_process([state.epoch, state.step]):
+    if not collectives.same_in_every_process([state.epoch, state.step]):
         raise DlbioError(
             f"{state_path}: the processes would resume from different epochs or batches; every "
             "process must see the chief's state file (use an --out-dir on a shared file system)"

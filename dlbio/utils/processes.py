@@ -63,7 +63,7 @@ def map_in_processes(
     # spawn: a forked TensorFlow runtime is not safe to use in the child.  Workers
     # ignore SIGINT so that only this process reports a Ctrl-C; a worker that dies
     # fails the job (BrokenProcessPool) instead of hanging it.
-    _quiet_resource_tracker()
+    quiet_resource_tracker()
     context = get_context("spawn")
     updates = context.Queue() if normalise(progress) != OFF and units else None
     pool = ProcessPoolExecutor(
@@ -101,9 +101,10 @@ def _drain(updates) -> int:
             return n
 
 
-def _quiet_resource_tracker() -> None:
-    # Workers stopped by Ctrl-C leave their queue semaphores behind; the tracker
-    # process (started with this environment) cleans them up and need not warn.
+def quiet_resource_tracker() -> None:
+    """Workers stopped by a signal leave their queue semaphores behind: the tracker process
+    (started with this environment) cleans them up and need not warn.  Call it before the
+    first queue or semaphore is made."""
     quiet = "ignore::UserWarning:multiprocessing.resource_tracker"
     if quiet not in os.environ.get("PYTHONWARNINGS", ""):
         os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), quiet]))

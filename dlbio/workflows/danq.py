@@ -21,7 +21,7 @@ from dlbio.training.resume import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
 from dlbio.training.run_record import data_checksums, write_run_record
 from dlbio.training.setup import dtype_policy, make_optimizer
-from dlbio.training.strategy import make_strategy
+from dlbio.training.strategy import ProcessesToStart, make_strategy
 from dlbio.training.trainer import fit_resumable
 from dlbio.training.weights import load_weights_into
 from dlbio.utils.environment import warn_if_gpus_unseen
@@ -115,8 +115,7 @@ def run_training(config: RunConfig) -> TrainResult:
     if multi_worker:
         require(
             backend.name() != "torch",
-            "--multi-worker runs on KERAS_BACKEND=jax or tensorflow; Keras 3 has no "
-            "distribution for torch (train on one GPU)",
+            "--multi-worker runs on KERAS_BACKEND=jax or tensorflow; on torch, -g N trains on the GPUs of one node",
         )
         if backend.name() == "tensorflow":
             from dlbio.backend.tensorflow_multiworker import make_multiworker_strategy
@@ -137,6 +136,8 @@ def run_training(config: RunConfig) -> TrainResult:
     if results == "auto":
         results = default_results_name(model_name, prefix)
     _refuse_overwriting_inputs(state_path, prefix, model_name, results, Path(out_dir), weights, fine_tune)
+    if isinstance(strategy, ProcessesToStart):  # -g N on PyTorch: this run, in N processes
+        return strategy.run(run_training, config)
     with (
         sigterm_as_preemption(state_path),
         _outputs_lock(state_path.with_name(f"{prefix}.{model_name}.lock"), strategy),
@@ -175,8 +176,8 @@ def run_training(config: RunConfig) -> TrainResult:
             # differ from one process's, so a state resumes only in its own mode; set only here, so
             # that single-process states written before the key resume.
             record["multi_worker"] = True
-            if backend.name() == "jax":
-                record["processes"] = strategy.processes
+        if getattr(strategy, "processes", 1) > 1 or (multi_worker and backend.name() == "jax"):
+            record["processes"] = strategy.processes  # each process's share makes other batches
         if multi_worker and backend.name() == "tensorflow":
             from dlbio.backend.tensorflow_multiworker import fit_multiworker, is_chief
 
@@ -246,6 +247,8 @@ def _say_what_trains(
         if multi_worker
         else f"{replicas} GPU{'s' if replicas > 1 else ''}"
         if on_gpus
+        else f"{replicas} processes on the CPU"
+        if replicas > 1
         else "the CPU"
     )
     print(
@@ -273,16 +276,14 @@ def _is_chief(strategy) -> bool:
 
 @contextlib.contextmanager
 def _processes_together(strategy):
-    """With several JAX processes: all leave the cluster together when training ends or stops
-    on a signal, and models made after it (the chief's test predictions) are its own."""
+    """With several processes (JAX, PyTorch): all leave the cluster together when training
+    ends or stops on a signal, and models made after it (the chief's test predictions) are
+    its own."""
     try:
         yield
     finally:
         if getattr(strategy, "processes", 1) > 1:
-            from dlbio.backend import jax_only
-
-            jax_only.stop_processes()
-            jax_only.end_data_parallel()
+            strategy.collectives.stop_processes()
 
 
 def _outputs_lock(path: Path, strategy):
