@@ -77,10 +77,12 @@ def start_processes() -> tuple[int, int]:
 
 def stop_processes() -> None:
     """Leave the process group, once training is over (every process, together)."""
+    import torch
     import torch.distributed as dist
 
     if dist.is_initialized():
-        dist.barrier()
+        on_gpus = dist.get_backend() == "nccl"
+        dist.barrier(device_ids=[torch.cuda.current_device()] if on_gpus else None)
         dist.destroy_process_group()
 
 

@@ -132,8 +132,7 @@ def _process_main(rank, count, port, on_gpus, fn, args, results) -> None:
 
     if on_gpus:
         torch.cuda.set_device(rank)  # before Keras puts anything on "cuda"
-    else:
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // count))
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // count))  # the node's cores, shared
     try:
         value = fn(*args)
     except BaseException as err:  # noqa: BLE001 -- handed to the process that started this one
