@@ -295,3 +295,16 @@ def test_seeding_on_jax_and_torch_seeds_without_importing_tensorflow():
         )
         assert res.returncode == 0, res.stderr[-2000:]
         assert res.stdout.split() == [str(backend == "tensorflow")], (backend, res.stdout)
+
+
+def test_tensorflow_starts_quietly_unless_its_log_level_asks_for_its_logs():
+    """TensorFlow 2.21 prints its oneDNN notice through absl whatever TF_CPP_MIN_LOG_LEVEL says
+    (tensorflow#100442); the commands start it quietly, and TF_CPP_MIN_LOG_LEVEL=0 shows it."""
+    code = "import dlbio.cli.common\nimport tensorflow as tf\nprint(int(tf.constant(2) + 1))\n"
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "DLBIO_DEBUG")}
+    env.update(KERAS_BACKEND="tensorflow", TF_ENABLE_ONEDNN_OPTS="1")
+    quiet = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "3\n", "")
+    env["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    told = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert told.returncode == 0 and "oneDNN custom operations are on" in told.stderr

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import click
 
+from dlbio.backend.quiet_start import quiet_tensorflow_start
 from dlbio.utils.errors import DlbioError
 
 # TensorFlow prints pages of start-up logs; users of the class examples want the
 # slides' output.  Respect a value the user set.  (oneDNN: see dlbio/__init__.py.)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+quiet_tensorflow_start()  # and the lines TensorFlow 2.21 prints whatever that says
 
 
 # A package missing at run time is most often an extra left out at install time.
