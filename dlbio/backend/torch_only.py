@@ -92,7 +92,8 @@ def prepare_model(model) -> None:
     before each update.
 
     Call it in every process, after the model is built, compiled and (on ``--resume``)
-    loaded, and after the optimizer has made its variables.
+    loaded.  An optimizer that has not made its variables yet makes the same zeros in every
+    process.
 
     Parameters
     ----------
