@@ -26,8 +26,8 @@ _JOBS = {
     "load_dna_model": ("dlbio.models.files", "load_dna_model"),
     "import_danq": ("dlbio.workflows.published", "import_danq"),  # danq-import
     "discover_motifs": ("dlbio.workflows.motifs", "discover"),  # dlbio motifs
-    "build_dataset": ("dlbio.workflows.genomics", "build_dataset"),  # danq-prepare
-    "score_vcf": ("dlbio.workflows.genomics", "score_vcf"),  # dlbio variants
+    "build_dataset": ("dlbio.workflows.datasets", "build_dataset"),  # danq-prepare
+    "score_vcf": ("dlbio.workflows.variants", "score_vcf"),  # dlbio variants
     "mutagenesis": ("dlbio.workflows.mutagenesis", "mutagenesis"),  # dlbio mutagenesis
     "insert_motifs": ("dlbio.workflows.insertion", "insert_motifs"),  # dlbio insert-motif
     "attribute": ("dlbio.workflows.attribution", "attribute"),  # dlbio attribute

@@ -6,7 +6,8 @@ import sys
 import numpy as np
 from PIL import Image
 
-from dlbio.cli.class2 import mdet_conv1d, mdet_simplernn, mdisc_conv1d, mdisc_simplernn, vgrad_rnn
+from dlbio.cli.class2 import mdet_conv1d, mdet_simplernn, mdisc_conv1d, mdisc_simplernn
+from dlbio.cli.vgrad import vgrad_rnn
 from dlbio.utils.resources import data_dir
 
 

@@ -5,7 +5,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,46 +13,14 @@ import zipfile
 import numpy as np
 import pytest
 from conftest import BACKEND
+from danq_runs import danq_args, free_ports, read_losses
 
 from dlbio.utils.errors import DlbioError
-from dlbio.utils.resources import tiny_deepsea
 
 pytestmark = pytest.mark.skipif(BACKEND != "jax", reason="JAX's distributed runtime: the JAX run of the suite")
 
-ARGS = [
-    "-d",
-    str(tiny_deepsea()),
-    "-f",
-    "8",
-    "-k",
-    "9",
-    "--lstm-units",
-    "4",
-    "--dense-units",
-    "8",
-    "-b",
-    "40",
-    "-n",
-    "400",
-    "-e",
-    "3",
-    "--multi-worker",
-    "-o",
-    "",
-    "--seed",
-    "3",
-    "-O",
-    "sgd",
-    "-l",
-    "2.0",
-]
-LONG = [*ARGS[: ARGS.index("-n")], "-n", "2000", "-e", "3", "--patience", "10", *ARGS[ARGS.index("-e") + 2 :]]
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+ARGS = danq_args(40, 400, 3, "--multi-worker")
+LONG = danq_args(40, 2000, 3, "--multi-worker", "--patience", "10")
 
 
 def _env(index=None, port=None, processes=2):
@@ -70,7 +37,7 @@ def _env(index=None, port=None, processes=2):
 
 
 def _start(args, out_dirs, extra=()):
-    port = _free_port()
+    port = free_ports()[0]
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *args, *extra]
     return [
         subprocess.Popen(
@@ -78,12 +45,6 @@ def _start(args, out_dirs, extra=()):
         )
         for i, d in enumerate(out_dirs)
     ]
-
-
-def _log(path):
-    rows = path.read_text().strip().splitlines()
-    header = rows[0].split(",")
-    return np.array([[float(v) for k, v in zip(header, r.split(",")) if k in ("loss", "val_loss")] for r in rows[1:]])
 
 
 @pytest.mark.slow
@@ -104,8 +65,8 @@ def test_two_processes_train_one_model_and_the_chief_writes(tmp_path):
     assert not (tmp_path / "p1" / "checkpoints" / "bestmodel.DanQ.keras").exists()  # only the chief writes
     assert not (tmp_path / "p1" / "checkpoints" / "bestmodel.DanQ.log.csv").exists()
     two, single = (
-        _log(chief / "bestmodel.DanQ.log.csv"),
-        _log(tmp_path / "single" / "checkpoints" / "bestmodel.DanQ.log.csv"),
+        read_losses(chief / "bestmodel.DanQ.log.csv"),
+        read_losses(tmp_path / "single" / "checkpoints" / "bestmodel.DanQ.log.csv"),
     )
     assert two.shape == single.shape == (3, 2)
     assert two[-1, 0] < two[0, 0] - 0.005  # it really trains
@@ -134,11 +95,11 @@ def test_a_signal_to_one_process_stops_both_and_both_resume(tmp_path):
     procs = _start(LONG, [tmp_path, tmp_path], ["--resume"])
     outs = [p.communicate(timeout=400) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
-    assert _log(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").shape == (3, 2)  # every epoch once
+    assert read_losses(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").shape == (3, 2)  # every epoch once
 
 
 def test_a_missing_coordinator_is_a_clear_error_not_a_hang(tmp_path):
-    env = {**_env(1, _free_port()), "DLBIO_CLUSTER_TIMEOUT_S": "2"}
+    env = {**_env(1, free_ports()[0]), "DLBIO_CLUSTER_TIMEOUT_S": "2"}
     t0 = time.time()
     res = subprocess.run(
         [sys.executable, "-m", "dlbio", "danq-train", *ARGS, "--out-dir", str(tmp_path)],

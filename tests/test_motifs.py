@@ -103,7 +103,7 @@ def test_decode_roundtrip():
 def test_filter_report_decides_in_one_column_controlled_across_filters():
     """matched: Tomtom's q, then the shuffle control's tail p made a BH q over the filters; a
     near-uniform motif is 'low information' whatever Tomtom says; too few sites are said so."""
-    from dlbio.workflows.motifs import FilterReport, decide
+    from dlbio.motifs.filter_matches import FilterReport, decide
 
     def match(q, tail):
         return tomtom.Match("MA0139.2", "CTCF", q / 10, q, "+", 0, 0.01, tail)

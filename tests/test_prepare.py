@@ -7,7 +7,8 @@ import pytest
 from genomic_helpers import write_bed
 
 from dlbio.data import intervals, prepare
-from dlbio.data.genome import Genome
+from dlbio.data.built_set import write_built
+from dlbio.data.genome import Genome, chromosome_windows
 from dlbio.data.pipeline import read_all
 from dlbio.utils.errors import DlbioError
 
@@ -115,7 +116,7 @@ def test_windows_bed_gives_each_stored_row_its_place_in_the_genome(genome, tmp_p
     built = prepare.build(
         g, {"T": peaks}, length=600, test_chroms=("chr3",), valid_chroms=("chr2",), reverse_complement_copies=True
     )
-    prepare.write_built(built, tmp_path / "out", mat=True)
+    write_built(built, tmp_path / "out", mat=True)
     for split in ("train", "valid", "test"):
         lines = [line.split("\t") for line in (tmp_path / "out" / f"{split}.windows.bed").read_text().splitlines()]
         rows, labels = StoreSet(tmp_path / "out" / f"{split}.dlbio").read(0, 10**6)
@@ -271,7 +272,7 @@ def test_the_not_dna_error_names_the_first_window_and_letter_a_scan_of_the_windo
         if scan:
             w, p = scan[0]
             with pytest.raises(DlbioError, match=rf":c:{w}-{w + 50}: letter 'X' at position {p - w + 1} is not"):
-                prepare.chromosome_windows(gen, "c", starts, 50)
+                chromosome_windows(gen, "c", starts, 50)
         else:
-            windows = prepare.chromosome_windows(gen, "c", starts, 50)
+            windows = chromosome_windows(gen, "c", starts, 50)
             assert windows.shape == (len(starts), 50)

@@ -2,56 +2,16 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-
-# MultiWorkerMirroredStrategy: TensorFlow only (on JAX, --multi-worker is refused in one line).
-from dlbio.utils.resources import tiny_deepsea
+from danq_runs import danq_args, free_ports, read_losses
 
 pytestmark = pytest.mark.tf_only
 
-ARGS = [
-    "-d",
-    str(tiny_deepsea()),
-    "-f",
-    "8",
-    "-k",
-    "9",
-    "--lstm-units",
-    "4",
-    "--dense-units",
-    "8",
-    "-b",
-    "40",
-    "-n",
-    "200",
-    "-e",
-    "3",
-    "--multi-worker",
-    "-q",
-    "-o",
-    "",
-    "--seed",
-    "3",
-    "-O",
-    "sgd",
-    "-l",
-    "2.0",
-]
-
-
-def _free_ports(n):
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
-    return ports
+ARGS = danq_args(40, 200, 3, "--multi-worker", "-q")
 
 
 def _env(tf_config=None):
@@ -62,15 +22,10 @@ def _env(tf_config=None):
     return env
 
 
-def _log(path):
-    rows = path.read_text().strip().splitlines()[1:]
-    return np.array([[float(v) for v in r.split(",")[1:]] for r in rows])
-
-
 @pytest.mark.slow
 def test_two_workers_train_like_one(tmp_path):
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *(a for a in ARGS if a != "-q")]  # with progress lines
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     procs = [
         subprocess.Popen(
@@ -92,8 +47,8 @@ def test_two_workers_train_like_one(tmp_path):
     assert (chief / "bestmodel.DanQ.keras").exists()  # the chief writes the model
     assert not (tmp_path / "w1" / "checkpoints" / "bestmodel.DanQ.keras").exists()
     two, single = (
-        _log(chief / "bestmodel.DanQ.log.csv"),
-        _log(tmp_path / "single" / "checkpoints" / "bestmodel.DanQ.log.csv"),
+        read_losses(chief / "bestmodel.DanQ.log.csv"),
+        read_losses(tmp_path / "single" / "checkpoints" / "bestmodel.DanQ.log.csv"),
     )
     assert two.shape == single.shape == (3, 2)
     assert single[-1, 0] < single[0, 0] - 0.005  # it really trains
@@ -117,7 +72,7 @@ def test_mixed_precision_trains_like_float32(tmp_path):
             cmd + extra + ["--out-dir", str(tmp_path / name)], env=_env(), capture_output=True, text=True, timeout=300
         )
         assert res.returncode == 0, res.stderr[-1500:]
-        runs[name] = _log(tmp_path / name / "checkpoints" / "bestmodel.DanQ.log.csv")
+        runs[name] = read_losses(tmp_path / name / "checkpoints" / "bestmodel.DanQ.log.csv")
     assert runs["mixed"][-1, 0] < runs["mixed"][0, 0] - 0.005  # it really trains
     assert np.allclose(runs["mixed"], runs["fp32"], rtol=0.02), runs  # float16 compute, same steps
 
@@ -137,7 +92,7 @@ def _wait_for(path, procs, seconds=240):
     assert path.exists(), [p.communicate() for p in procs]
 
 
-LONG = [*ARGS[: ARGS.index("-n")], "-n", "2000", "-e", "5", "--patience", "10", *ARGS[ARGS.index("-e") + 2 :]]
+LONG = danq_args(40, 2000, 5, "--multi-worker", "-q", "--patience", "10")
 
 
 @pytest.mark.slow
@@ -204,7 +159,7 @@ def test_a_signal_to_one_worker_stops_both_and_both_resume(tmp_path):
     import signal
 
     cmd = [sys.executable, "-m", "dlbio", "danq-train", *LONG, "--out-dir", str(tmp_path)]  # a shared --out-dir
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
 
     def start(extra=()):
@@ -227,7 +182,7 @@ def test_a_signal_to_one_worker_stops_both_and_both_resume(tmp_path):
     procs = start(["--resume"])
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
-    log = _log(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv")
+    log = read_losses(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv")
     assert log.shape == (5, 2)  # every epoch once: the interrupted one is logged when it ends
 
 
@@ -238,10 +193,7 @@ def test_resume_across_single_and_multi_worker_is_refused(tmp_path):
         "-m",
         "dlbio",
         "danq-train",
-        *ARGS[: ARGS.index("-e")],
-        "-e",
-        "1",
-        *ARGS[ARGS.index("-e") + 2 :],
+        *danq_args(40, 200, 1, "--multi-worker", "-q"),
         "--out-dir",
         str(tmp_path),
     ]
@@ -261,16 +213,13 @@ def test_resume_needs_the_state_on_every_worker(tmp_path):
         "-m",
         "dlbio",
         "danq-train",
-        *ARGS[: ARGS.index("-e")],
-        "-e",
-        "1",
-        *ARGS[ARGS.index("-e") + 2 :],
+        *danq_args(40, 200, 1, "--multi-worker", "-q"),
     ]
     one = subprocess.run(
         cmd + ["--out-dir", str(tmp_path / "w0")], env=_env(), capture_output=True, text=True, timeout=300
     )
     assert one.returncode == 0, one.stderr[-1500:]
-    ports = _free_ports(2)
+    ports = free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     procs = [
         subprocess.Popen(

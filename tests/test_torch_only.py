@@ -12,9 +12,9 @@ import zipfile
 import numpy as np
 import pytest
 from conftest import BACKEND
+from danq_runs import danq_args, read_losses
 
 from dlbio.utils.errors import DlbioError
-from dlbio.utils.resources import tiny_deepsea
 
 pytestmark = pytest.mark.skipif(BACKEND != "torch", reason="torch.distributed: the PyTorch run of the suite")
 
@@ -26,9 +26,8 @@ ON_CPU = (
     "from dlbio.cli.train import danq_train\n"
     "danq_train.main(sys.argv[1:], standalone_mode=True)\n"
 )
-ARGS = ["-d", str(tiny_deepsea()), "-f", "8", "-k", "9", "--lstm-units", "4", "--dense-units", "8", "-b", "40"]
-ARGS += ["-n", "400", "-e", "3", "-o", "", "--seed", "3", "-O", "sgd", "-l", "2.0"]
-LONG = [*ARGS[: ARGS.index("-n")], "-n", "2000", "-e", "3", "--patience", "10", *ARGS[ARGS.index("-e") + 2 :]]
+ARGS = danq_args(40, 400, 3)
+LONG = danq_args(40, 2000, 3, "--patience", "10")
 
 
 def _env():
@@ -44,12 +43,6 @@ def _danq_train(args, out_dir, **popen):
         text=True,
         **popen,
     )
-
-
-def _log(path):
-    rows = path.read_text().strip().splitlines()
-    header = rows[0].split(",")
-    return np.array([[float(v) for k, v in zip(header, r.split(",")) if k in ("loss", "val_loss")] for r in rows[1:]])
 
 
 def _train_half_each(seed: int):
@@ -140,8 +133,8 @@ def test_g2_trains_one_model_in_two_processes_and_the_chief_writes(tmp_path):
     assert err2.count("parameters") == 1 and "on 2 processes on the CPU" in err2  # the chief alone says it
     ckpt = tmp_path / "two" / "checkpoints"
     got, single = (
-        _log(ckpt / "bestmodel.DanQ.log.csv"),
-        _log(tmp_path / "one" / "checkpoints" / "bestmodel.DanQ.log.csv"),
+        read_losses(ckpt / "bestmodel.DanQ.log.csv"),
+        read_losses(tmp_path / "one" / "checkpoints" / "bestmodel.DanQ.log.csv"),
     )
     assert got.shape == single.shape == (3, 2)
     assert got[-1, 0] < got[0, 0] - 0.005  # it really trains
@@ -172,4 +165,4 @@ def test_a_sigterm_stops_every_process_and_the_run_resumes(tmp_path):
     proc = _danq_train([*LONG, "-g", "2", "--resume"], tmp_path)
     _, err = proc.communicate(timeout=400)
     assert proc.returncode == 0, err[-1500:]
-    assert _log(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").shape == (3, 2)  # every epoch once
+    assert read_losses(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").shape == (3, 2)  # every epoch once

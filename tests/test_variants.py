@@ -102,7 +102,7 @@ def test_vcf_scores_in_chunks_to_tsv_or_hdf5_for_chosen_targets(tmp_path):
     import h5py
 
     from dlbio.data.targets import parse_targets
-    from dlbio.workflows.genomics import score_vcf
+    from dlbio.workflows.variants import score_vcf
 
     rng = np.random.default_rng(1)
     s = "".join(rng.choice(list("ACGT"), 400))
@@ -142,7 +142,7 @@ def test_vcf_scores_in_chunks_to_tsv_or_hdf5_for_chosen_targets(tmp_path):
 
 
 def test_variant_summary_ranks_the_motif_breakers(tmp_path):
-    from dlbio.workflows.genomics import score_vcf
+    from dlbio.workflows.variants import score_vcf
 
     rng = np.random.default_rng(1)
     s = list("".join(rng.choice(list("AT"), 300)))

@@ -8,9 +8,10 @@ import time
 
 import pytest
 
-from dlbio.cli.class2 import _beside_slides, _spread
+from dlbio.cli.vgrad import _beside_slides, _spread
 from dlbio.models import toy
-from dlbio.workflows.vgrad import input_gradient, vanishing_gradient
+from dlbio.workflows.vgrad import vanishing_gradient
+from dlbio.workflows.vgrad_results import input_gradient
 
 TINY = {"epochs": 2, "eval_at": [1, 2], "n_seq": 12, "n_train": 8, "quiet": True}
 
@@ -42,7 +43,7 @@ def test_input_gradient_by_hand():
 
 
 def test_slides_figures_beside_ours():
-    from dlbio.workflows.vgrad import VanishingResult, VgradRun
+    from dlbio.workflows.vgrad_results import VanishingResult, VgradRun
 
     def result(lstm_acc_100):
         return VanishingResult(

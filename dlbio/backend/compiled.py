@@ -7,7 +7,30 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dlbio.backend import name, one_hot
+from dlbio.backend.selection import name
+
+
+def one_hot(idx):
+    """Base indices -> one-hot, in keras.ops (inside a compiled model or function).
+
+    Parameters
+    ----------
+    idx : tensor
+        Base indices, any integer dtype, any shape (..., L); 4 is N.
+
+    Returns
+    -------
+    tensor
+        float32 (..., L, 4) in A,G,C,T order; an index outside 0-3 is an all-zero row
+        (``keras.ops.one_hot`` fails on it under torch).
+    """
+    import keras
+
+    idx = keras.ops.cast(idx, "int32")
+    return keras.ops.cast(
+        keras.ops.equal(keras.ops.expand_dims(idx, -1), keras.ops.arange(4, dtype="int32")), "float32"
+    )
+
 
 # One compiled function per model (weakly: the entry goes with the model).  A new one per call
 # compiled DanQ again at every epoch's validation AUC and at every chunk of a VCF.

@@ -7,7 +7,8 @@ from __future__ import annotations
 import click
 
 from dlbio.cli import common  # noqa: F401  (sets quiet TF logging before TF loads)
-from dlbio.cli.class2 import mdet_conv1d, mdet_simplernn, mdisc_conv1d, mdisc_simplernn, vgrad_rnn
+from dlbio.cli.class2 import mdet_conv1d, mdet_simplernn, mdisc_conv1d, mdisc_simplernn
+from dlbio.cli.vgrad import vgrad_rnn
 
 # Each command's family, in the order --help lists them.
 FAMILIES = {

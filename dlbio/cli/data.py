@@ -265,7 +265,7 @@ def build_dataset(
 ):
     from dlbio.utils.errors import DlbioError
     from dlbio.utils.progress import progress_mode
-    from dlbio.workflows import genomics
+    from dlbio.workflows import datasets
 
     def pairs(values, what):
         outp = {}
@@ -279,7 +279,7 @@ def build_dataset(
         return outp
 
     if fasta_class:
-        built, made = genomics.build_from_fasta(
+        built, made = datasets.build_from_fasta(
             pairs(fasta_class, "--fasta-class"), out, length, valid_fraction, test_fraction, seed, mat, force, strict
         )
     else:
@@ -292,7 +292,7 @@ def build_dataset(
             targets.update(read_sheet(sheet))
         if not targets:
             raise DlbioError("no targets: give --peaks NAME=FILE or --sheet")
-        built, made = genomics.build_dataset(
+        built, made = datasets.build_dataset(
             genome,
             targets,
             out,

@@ -63,7 +63,7 @@ Example:
 def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, strict, quiet):
     from dlbio.data.targets import parse_targets
     from dlbio.utils.progress import progress_mode
-    from dlbio.workflows.genomics import score_vcf
+    from dlbio.workflows.variants import score_vcf
 
     model, names = model_and_names(model_path, data)
     res = score_vcf(

@@ -8,6 +8,9 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from dlbio.data.encoding import NOT_DNA, encode_lenient, not_dna
 from dlbio.utils import guard
 from dlbio.utils.atomic import atomic_path
 from dlbio.utils.errors import DlbioError, require
@@ -151,3 +154,45 @@ class Genome:
         pad_left = max(0, min(end, 0) - start)
         pad_right = max(0, end - max(start, length))
         return "N" * pad_left + core + "N" * pad_right
+
+
+def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, length: int) -> np.ndarray:
+    """Windows of a chromosome, read and encoded once: the stretch they span.
+
+    Parameters
+    ----------
+    genome : Genome
+        The genome.
+    chrom : str
+        The chromosome.
+    window_starts : numpy.ndarray
+        int64 (k,) 0-based, sorted, each window wholly inside the chromosome.
+    length : int
+        The window length.
+
+    Returns
+    -------
+    numpy.ndarray
+        Base indices uint8 (k, length).
+
+    Raises
+    ------
+    DlbioError
+        For a letter that is not DNA, only where a window uses it.
+    """
+    if not len(window_starts):
+        return np.zeros((0, length), np.uint8)
+    lo = int(window_starts[0])
+    seq = genome.fetch(chrom, lo, int(window_starts[-1]) + length)
+    encoded, starts = encode_lenient(seq), window_starts - lo
+    # Checked on the stretch (1 byte a base), not on the windows (1 KB a window): the first
+    # window holding a bad letter, and its first one, as a scan of the windows finds.
+    bad = np.flatnonzero(encoded == NOT_DNA)
+    if len(bad):
+        first = np.searchsorted(starts, bad - length + 1)  # the first window that can hold each
+        used = (first < len(starts)) & (starts[np.minimum(first, len(starts) - 1)] <= bad)
+        if used.any():
+            p = int(bad[np.argmax(used)])
+            w0 = int(starts[first[np.argmax(used)]])
+            raise not_dna(f"{genome.path}:{chrom}:{lo + w0}-{lo + w0 + length}", seq[p], p - w0 + 1)
+    return np.lib.stride_tricks.sliding_window_view(encoded, length)[starts]

@@ -14,74 +14,19 @@
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from dlbio.data.encoding import N_CODE, NOT_DNA, encode_lenient, not_dna
-from dlbio.data.genome import Genome
+from dlbio.data.built_set import BuiltSet
+from dlbio.data.encoding import N_CODE
+from dlbio.data.genome import Genome, chromosome_windows
 from dlbio.data.intervals import Intervals, overlap_per_bin, read_bed
-from dlbio.data.pipeline import ArraySource
 from dlbio.data.split_rows import SplitRows
 from dlbio.utils import guard
-from dlbio.utils.atomic import write_text
 from dlbio.utils.errors import DlbioError, require
 from dlbio.utils.notes import SHOWN, Notes
 from dlbio.utils.progress import iterate
-
-
-@dataclass
-class BuiltSet:
-    splits: dict[str, SplitRows | ArraySource]  # sources: n, length, n_targets, read(start, stop)
-    target_names: list[str]
-    notes: Notes = field(default_factory=Notes)
-    bin_size: int = 200
-    length: int = 1000
-    records: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # (class, FASTA id) per row
-    _positives: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-
-    def positives(self, split: str) -> np.ndarray:
-        """Positive windows per target in a split, counted once (summary.tsv and the printed line
-        both ask; a pass over 1.45 M packed rows takes a second).
-
-        Parameters
-        ----------
-        split : str
-            'train', 'valid' or 'test'.
-
-        Returns
-        -------
-        numpy.ndarray
-            int64 (T,).
-        """
-        if split not in self._positives:
-            src = self.splits[split]
-            self._positives[split] = (
-                src.positives() if isinstance(src, SplitRows) else src.labels.sum(axis=0, dtype=np.int64)
-            )
-        return self._positives[split]
-
-    @property
-    def from_genome(self) -> bool:
-        return any(isinstance(src, SplitRows) for src in self.splits.values())
-
-    def bins(self, split: str) -> list[tuple[str, int]]:
-        """Where each forward row of a split comes from.
-
-        Parameters
-        ----------
-        split : str
-            'train', 'valid' or 'test'.
-
-        Returns
-        -------
-        list of tuple of (str, int)
-            (chrom, bin start) in row order; [] for a set from FASTA classes.
-        """
-        src = self.splits[split]
-        return [(c, int(b)) for c, bins in src.coords() for b in bins] if isinstance(src, SplitRows) else []
 
 
 def read_sheet(path: str | Path) -> dict[str, Path]:
@@ -239,48 +184,6 @@ def _bins_touched(starts: np.ndarray, ends: np.ndarray, bin_size: int, n_bins: i
     return np.unique(np.repeat(first, counts) + offsets)
 
 
-def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, length: int) -> np.ndarray:
-    """Windows of a chromosome, read and encoded once: the stretch they span.
-
-    Parameters
-    ----------
-    genome : Genome
-        The genome.
-    chrom : str
-        The chromosome.
-    window_starts : numpy.ndarray
-        int64 (k,) 0-based, sorted, each window wholly inside the chromosome.
-    length : int
-        The window length.
-
-    Returns
-    -------
-    numpy.ndarray
-        Base indices uint8 (k, length).
-
-    Raises
-    ------
-    DlbioError
-        For a letter that is not DNA, only where a window uses it.
-    """
-    if not len(window_starts):
-        return np.zeros((0, length), np.uint8)
-    lo = int(window_starts[0])
-    seq = genome.fetch(chrom, lo, int(window_starts[-1]) + length)
-    encoded, starts = encode_lenient(seq), window_starts - lo
-    # Checked on the stretch (1 byte a base), not on the windows (1 KB a window): the first
-    # window holding a bad letter, and its first one, as a scan of the windows finds.
-    bad = np.flatnonzero(encoded == NOT_DNA)
-    if len(bad):
-        first = np.searchsorted(starts, bad - length + 1)  # the first window that can hold each
-        used = (first < len(starts)) & (starts[np.minimum(first, len(starts) - 1)] <= bad)
-        if used.any():
-            p = int(bad[np.argmax(used)])
-            w0 = int(starts[first[np.argmax(used)]])
-            raise not_dna(f"{genome.path}:{chrom}:{lo + w0}-{lo + w0 + length}", seq[p], p - w0 + 1)
-    return np.lib.stride_tricks.sliding_window_view(encoded, length)[starts]
-
-
 def _n_per_window(windows: np.ndarray, rows: int = 65536) -> np.ndarray:
     """N bases per window, int64 (k,); a block of rows at a time (a (k, L) bool array is 1 GB
     for a million windows)."""
@@ -400,172 +303,3 @@ def build(
                 pick = slice(None) if take.all() else take  # a whole chromosome: a view, not a copy
                 splits[split].add(chrom, bins[pick], windows[pick], packed_labels(positive, rows[pick]))
     return BuiltSet(splits, names, notes, bin_size, length)
-
-
-def write_built(
-    built: BuiltSet, out_dir: str | Path, mat: bool = False, progress: bool | str = False, force: bool = False
-) -> dict[str, Path]:
-    """Write a built set whole or not at all (:func:`dlbio.data.dataset.building`): stores
-    ``<split>.dlbio`` (and with *mat* the DeepSEA .mat layout), targets.tsv, summary.tsv, and
-    for a genome-built set ``<split>.windows.bed`` (see :func:`windows_bed`), for a set from
-    FASTA classes ``<split>.records.tsv`` (class and record id of each row, in row order).
-
-    Parameters
-    ----------
-    built : BuiltSet
-        The set.
-    out_dir : str or pathlib.Path
-        The data folder.
-    mat : bool, optional
-        Write DeepSEA's .mat files too.
-    progress : bool or str, optional
-        'bar' (or True), 'lines' (a line every 10 minutes, for a batch job's log) or 'off' (or
-        False): see :mod:`dlbio.utils.progress`.
-    force : bool, optional
-        Replace a set already in *out_dir*.
-
-    Returns
-    -------
-    dict
-        {split: store path}.
-    """
-    from dlbio.data.dataset import building
-
-    for split in ("train", "valid", "test"):
-        src = built.splits.get(split)
-        require(
-            src is not None and src.n > 0,
-            f"the {split} set is empty: check --test-chroms/--valid-chroms and the peaks"
-            if built.from_genome
-            else f"the {split} set is empty: check --valid-fraction/--test-fraction and the class files",
-        )
-    with building(out_dir, force) as (tmp, build_id):
-        made = _write_split_files(built, tmp, mat, progress, build_id)
-    return {split: Path(out_dir) / path.name for split, path in made.items()}
-
-
-def _write_split_files(built: BuiltSet, out: Path, mat: bool, progress: bool | str, build_id: str) -> dict[str, Path]:
-    from dlbio.data import deepsea_mat
-    from dlbio.data.store import SUFFIX, write_store
-
-    made = {}
-    for split, src in built.splits.items():
-        src.split = split
-        made[split] = write_store(out / f"{split}{SUFFIX}", src, ["dlbio build-dataset"], progress, build_id=build_id)
-        if mat:  # train.mat (v7.3) a chunk of rows at a time; valid/test (v5) a block of positions at a time
-            deepsea_mat.write_source(out / f"{split}.mat", split, src, "7.3" if split == "train" else "5")
-        if isinstance(src, SplitRows):
-            write_text(out / f"{split}.windows.bed", windows_bed(src, built.bin_size))
-    for split, rows in built.records.items():
-        write_text(out / f"{split}.records.tsv", "class\tid\n" + "".join(f"{c}\t{rid}\n" for c, rid in rows))
-    write_text(out / "targets.tsv", "".join(f"{n}\n" for n in built.target_names))
-    rows = ["target\t" + "\t".join(f"{s}_positives" for s in built.splits)]
-    positives = [built.positives(split) for split in built.splits]
-    for j, n in enumerate(built.target_names):
-        rows.append(n + "\t" + "\t".join(str(int(p[j])) for p in positives))
-    rows.append("samples\t" + "\t".join(str(src.n) for src in built.splits.values()))
-    write_text(out / "summary.tsv", "\n".join(rows) + "\n")
-    return made
-
-
-def windows_bed(rows: SplitRows, bin_size: int) -> str:
-    """The BED6 text of a split's rows, one line per row in store order: the input window
-    (0-based, half-open), name = the labelled bin (chrom:start-end) and strand, '-' for the
-    reverse-complement copies that --reverse-complement appends after the forward rows.
-
-    Parameters
-    ----------
-    rows : SplitRows
-        The split.
-    bin_size : int
-        The labelled bin's width.
-
-    Returns
-    -------
-    str
-    """
-    flank = (rows.length - bin_size) // 2
-    forward = [
-        f"{chrom}\t{b - flank}\t{b + bin_size + flank}\t{chrom}:{b}-{b + bin_size}\t0\t"
-        for chrom, bins in rows.coords()
-        for b in bins.tolist()
-    ]
-    strands = ("+", "-") if rows.reverse_complement_copies else ("+",)
-    return "".join(line + strand + "\n" for strand in strands for line in forward)
-
-
-def fasta_classes(
-    files: dict[str, Path], length: int, valid_fraction: float = 0.1, test_fraction: float = 0.1, seed: int = 0
-) -> tuple[BuiltSet, Notes]:
-    """Labelled sets from one FASTA file per class/target; shorter sequences are padded with N
-    (centred), longer ones centre-cropped to *length*.
-
-    Each class is split on its own (stratified), *test_fraction* and *valid_fraction* of its
-    records at random, at least one record in each split whose fraction is above 0, so that
-    every class is in every split.
-
-    Parameters
-    ----------
-    files : dict
-        {class: FASTA path}.
-    length : int
-        The sequence length.
-    valid_fraction : float, optional
-        The shares of each class held out.
-    test_fraction : float, optional
-        The shares of each class held out.
-    seed : int, optional
-        Seeds the split.
-
-    Returns
-    -------
-    tuple of (BuiltSet, Notes)
-        The splits, and the records padded or cropped, counted.
-
-    Raises
-    ------
-    DlbioError
-        For a fraction outside [0, 1) or a class too small to be in every split.
-    """
-    from dlbio.data.fasta import read_index
-
-    for option, f in (("--valid-fraction", valid_fraction), ("--test-fraction", test_fraction)):
-        require(0.0 <= f < 1.0, f"{option} must be in [0, 1), got {f}")
-    require(
-        valid_fraction + test_fraction < 1.0,
-        f"--valid-fraction {valid_fraction} and --test-fraction "
-        f"{test_fraction} leave no training rows: their sum must be below 1",
-    )
-    names = list(files)
-    for a, b in itertools.combinations(names, 2):
-        require(
-            not guard.same_file(files[a], files[b]),
-            f"--fasta-class {a} and {b} name the same file ({files[b]}): its records would be labelled both",
-        )
-    rng = np.random.default_rng(seed)
-    notes = Notes()
-    rows = {"train": [], "valid": [], "test": []}
-    for j, name in enumerate(names):
-        lab = np.zeros(len(names), np.uint8)
-        lab[j] = 1
-        ids, idx = read_index(files[name], length, resize=True, notes=notes)
-        n_test, n_valid = (max(1, int(round(f * len(ids)))) if f > 0 else 0 for f in (test_fraction, valid_fraction))
-        require(
-            len(ids) > n_test + n_valid,
-            f"{files[name]}: {len(ids)} record{'s' if len(ids) > 1 else ''} in class {name}, too few for a "
-            f"training, validation and test record each; add records or lower the fractions",
-        )
-        order = rng.permutation(len(ids))
-        for split, part in (
-            ("test", order[:n_test]),
-            ("valid", order[n_test : n_test + n_valid]),
-            ("train", order[n_test + n_valid :]),
-        ):
-            rows[split] += [(idx[i], lab, name, ids[i]) for i in part]
-    splits, records = {}, {}
-    for split, part in rows.items():
-        if part:
-            part = [part[i] for i in rng.permutation(len(part))]  # classes interleaved in row order
-            splits[split] = ArraySource(np.stack([r[0] for r in part]), np.stack([r[1] for r in part]), names)
-            records[split] = [(r[2], r[3]) for r in part]
-    return BuiltSet(splits, names, notes, length=length, records=records), notes

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.data.prepare import chromosome_windows
+from dlbio.data.genome import chromosome_windows
 from dlbio.utils.atomic import write_text
 
 
@@ -17,7 +17,7 @@ def tile_windows(
     genome, chrom: str, start: int, end: int, length: int, step: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Bins along a region and the model's window centred on each, cut as danq-prepare cuts its
-    windows (:func:`dlbio.data.prepare.chromosome_windows`).
+    windows (:func:`dlbio.data.genome.chromosome_windows`).
 
     Parameters
     ----------

@@ -1,0 +1,106 @@
+"""Seeds, determinism and threads: what each backend sets in its own way."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from dlbio.backend.selection import name, requested
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    """Seed Python, NumPy and the backend; with *deterministic*, deterministic kernels too.
+
+    On a CPU every backend repeats a run bit for bit; on a GPU determinism costs speed.
+    JAX on a GPU reads its flag (``--xla_gpu_deterministic_ops``) when it starts, so that
+    one is set in the environment before jax is imported (see :func:`prepare_environment`).
+
+    Parameters
+    ----------
+    seed : int
+        The seed.
+    deterministic : bool, optional
+        Ask the backend for deterministic kernels (TensorFlow's op determinism, PyTorch's
+        deterministic algorithms).
+    """
+    import keras
+
+    if name() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)
+    else:
+        # Keras seeds TensorFlow too whenever it is installed, importing it: 2-3 s, 0.5 GB and
+        # log lines that TF_CPP_MIN_LOG_LEVEL does not silence, in every run (and in each
+        # process of -g N).  Nothing on JAX or PyTorch uses it: hidden from that import, it
+        # stays absent for Keras in this process.
+        sys.modules["tensorflow"] = None
+        try:
+            keras.utils.set_random_seed(seed)
+        finally:
+            del sys.modules["tensorflow"]
+    if not deterministic:
+        return
+    backend = name()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+    elif backend == "torch":
+        import torch
+
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def prepare_environment(deterministic: bool = False) -> None:
+    """Settings a backend reads only when it starts: call before keras is imported.
+
+    Parameters
+    ----------
+    deterministic : bool, optional
+        Under JAX, add ``--xla_gpu_deterministic_ops=true`` to XLA_FLAGS.
+    """
+    if deterministic and requested() == "jax":
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_gpu_deterministic_ops" not in flags:
+            os.environ["XLA_FLAGS"] = (flags + " --xla_gpu_deterministic_ops=true").strip()
+
+
+def single_thread() -> None:
+    """One compute thread in this process (vgrad's worker processes run side by side).
+
+    JAX takes its thread count from XLA_FLAGS when it starts, so a spawned worker sets it
+    before keras (and jax) is imported: :func:`dlbio.utils.processes` workers call this first.
+    """
+    backend = requested()
+    if backend == "jax":
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "intra_op_parallelism_threads" not in flags:
+            os.environ["XLA_FLAGS"] = (
+                flags + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+            ).strip()
+        return
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(1)
+        return
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+def steps_per_execution(steps: int) -> int:
+    """Training steps per compiled call where the backend can run several.
+
+    Parameters
+    ----------
+    steps : int
+        The steps asked for.
+
+    Returns
+    -------
+    int
+        *steps* on TensorFlow and JAX, 1 on PyTorch (it runs one step at a time).
+    """
+    return 1 if name() == "torch" else steps
