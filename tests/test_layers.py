@@ -75,10 +75,11 @@ def test_no_function_outside_the_commands_takes_more_than_12_parameters():
 
 # Test modules named after what they test when that is not one module of dlbio: the public
 # API, the bad inputs of docs/bad-input.md, the docs and their walk-throughs, this file, the
-# Lmod modules, the wheel, the readers' property tests, the sbatch examples.
+# Lmod modules, the wheel, the readers' property tests, the sbatch examples, the GPU benchmark.
 NOT_ONE_MODULE = {
     "api",
     "bad_inputs",
+    "benchmarks",
     "docs",
     "docs_walkthroughs",
     "layers",

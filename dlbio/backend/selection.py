@@ -7,6 +7,8 @@ import importlib.util
 import os
 import sys
 
+from dlbio.backend.tensorflow_start import keep_tensorflow_out
+
 BACKENDS = ("tensorflow", "jax", "torch")
 # What to install for each backend (the extras of pyproject.toml).
 EXTRAS = {
@@ -93,12 +95,14 @@ def select(preferred: str | None = None, onednn: bool | None = None) -> str:
         found = next((b for b in order if installed(b)), None)
         if found not in (None, "tensorflow"):  # Keras's own default needs no setting
             os.environ["KERAS_BACKEND"] = found
-        return found or "tensorflow"
-    backend = requested()
-    if backend not in BACKENDS:
-        raise DlbioError(f"KERAS_BACKEND={backend!r} is not a backend dlbio runs on: use tensorflow, jax or torch")
-    if not installed(backend):
-        raise DlbioError(f"KERAS_BACKEND={backend}, but {backend} is not installed: {EXTRAS[backend]}")
+        backend = found or "tensorflow"
+    else:
+        backend = requested()
+        if backend not in BACKENDS:
+            raise DlbioError(f"KERAS_BACKEND={backend!r} is not a backend dlbio runs on: use tensorflow, jax or torch")
+        if not installed(backend):
+            raise DlbioError(f"KERAS_BACKEND={backend}, but {backend} is not installed: {EXTRAS[backend]}")
+    keep_tensorflow_out(backend)
     return backend
 
 

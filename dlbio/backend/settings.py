@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from dlbio.backend.selection import name, requested
+from dlbio.backend.tensorflow_start import keep_tensorflow_out
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
@@ -25,18 +25,10 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     """
     import keras
 
-    if name() == "tensorflow" or "tensorflow" in sys.modules:
-        keras.utils.set_random_seed(seed)
-    else:
-        # Keras seeds TensorFlow too whenever it is installed, importing it: 2-3 s, 0.5 GB and
-        # log lines that TF_CPP_MIN_LOG_LEVEL does not silence, in every run (and in each
-        # process of -g N).  Nothing on JAX or PyTorch uses it: hidden from that import, it
-        # stays absent for Keras in this process.
-        sys.modules["tensorflow"] = None
-        try:
-            keras.utils.set_random_seed(seed)
-        finally:
-            del sys.modules["tensorflow"]
+    # Keras seeds TensorFlow too wherever it is installed, importing it: 2-3 s and 0.4 GB in
+    # each process of a JAX or PyTorch job, for nothing.
+    keep_tensorflow_out(name())
+    keras.utils.set_random_seed(seed)
     if not deterministic:
         return
     backend = name()

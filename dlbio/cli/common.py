@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from dlbio.backend.quiet_start import quiet_tensorflow_start
+from dlbio.backend.tensorflow_start import quiet_tensorflow_start
 from dlbio.utils.errors import DlbioError
 
 # TensorFlow prints pages of start-up logs; users of the class examples want the
