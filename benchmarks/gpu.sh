@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 # What the GPU image lacks of dlbio's needs (keras and its pure-Python needs; optree is compiled,
 # cp312 manylinux). Everything else dlbio imports on this path is there (numpy, h5py, scipy,
-# scikit-learn, click, tqdm, matplotlib).
+# scikit-learn, click, tqdm, matplotlib, rich, and typing-extensions, which optree needs).
 WHEELS="keras==3.15.1 namex optree"
 if [ "${1:-}" = "--fetch-wheels" ]; then
   mkdir -p .whl

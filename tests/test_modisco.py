@@ -112,3 +112,19 @@ def test_a_report_that_fails_half_way_leaves_no_page_under_its_name(modisco_run,
         report(result.h5, tmp_path / "r")
     assert (tmp_path / "r.html").read_text() == "the page of an earlier run"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.meme", "r.tsv"]  # whole, and no temp file
+
+
+def test_no_pattern_found_says_why_and_what_to_do(tmp_path, run_cli):
+    """Too few sequences with nothing in common: the command still writes its reports, and a
+    note says why they are empty, before dlbio fimo trips over the motif-less MEME file."""
+    from dlbio.cli.interpret import modisco_cmd
+    from dlbio.interpret.files import write_npz
+
+    rng = np.random.default_rng(1)
+    ohe = np.eye(4, dtype=np.float32)[rng.integers(0, 4, (20, 80))]
+    write_npz(tmp_path / "ohe.npz", ohe)
+    write_npz(tmp_path / "hyp.npz", rng.normal(0, 0.01, ohe.shape).astype(np.float32))
+    res = run_cli(modisco_cmd, ["-s", "ohe.npz", "-a", "hyp.npz", "-o", "m", "-q"])
+    assert "TF-MoDISco: 0 patterns" in res.stdout
+    assert "note: TF-MoDISco found no recurring pattern among 20 sequences, so m.meme holds no motif" in res.stderr
+    assert "MOTIF" not in (tmp_path / "m.meme").read_text()

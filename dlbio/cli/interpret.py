@@ -221,6 +221,13 @@ def _echo_modisco(result) -> None:
         + (f": {'; '.join(named[:8])}" if named else "")
         + f" -> {result.tsv}, {result.html}, {result.meme}"
     )
+    if not result.patterns:
+        among = f" among {result.sequences} sequences" if result.sequences is not None else ""
+        click.echo(
+            f"note: TF-MoDISco found no recurring pattern{among}, so {result.meme} holds no motif: it needs "
+            "hundreds of sequences with strong attributions (attribute more sequences, or a better-trained model)",
+            err=True,
+        )
 
 
 @command(

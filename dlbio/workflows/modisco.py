@@ -68,13 +68,15 @@ class ModiscoOptions(Options):
 @dataclass
 class ModiscoResult:
     """What :func:`modisco` wrote (``h5``, ``tsv``, ``html``, ``meme``) and its ``patterns``:
-    one dict a pattern with REPORT_COLUMNS' keys."""
+    one dict a pattern with REPORT_COLUMNS' keys; ``sequences``, how many it read (None for a
+    report of an existing results file)."""
 
     h5: Path
     tsv: Path
     html: Path
     meme: Path
     patterns: list[dict]
+    sequences: int | None = None
 
 
 def modisco(
@@ -137,7 +139,9 @@ def modisco(
         },
     )
     h5 = md.save(f"{out}.h5", positive, negative, window)
-    return report(h5, out, o)
+    result = report(h5, out, o)
+    result.sequences = len(one_hot)
+    return result
 
 
 def report(h5: str | Path, out: str | Path, options: ModiscoOptions | None = None, **overrides) -> ModiscoResult:
