@@ -112,14 +112,14 @@ def m_convert(a):
 
 
 def m_verify(a):
-    from dlbio.data import store
+    from dlbio.data import checksums, store
 
     path = a.store / "train.dlbio"
     mb = sum(f.stat().st_size for f in path.iterdir()) / 1e6
     for f in path.iterdir():  # into the page cache: the figure is the hashing, not the disk
         f.read_bytes()
     os.environ["DLBIO_CACHE"] = str(a.out / "verify-cache")
-    memo = store._memo_path(path)
+    memo = checksums._memo_path(path)
     memo.unlink(missing_ok=True)
     t = time.perf_counter()
     assert store.StoreSet(path).verified

@@ -11,7 +11,8 @@ from dlbio.data.genome import Genome
 def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     from dlbio.cli.danq import danq_predict
     from dlbio.cli.data import build_dataset
-    from dlbio.cli.genomics import mutagenesis_cmd, variants_cmd
+    from dlbio.cli.genomics import variants_cmd
+    from dlbio.cli.mutagenesis import mutagenesis_cmd
     from dlbio.cli.train import danq_train
     from dlbio.utils.resources import data_dir
 

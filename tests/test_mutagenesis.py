@@ -9,7 +9,8 @@ from dlbio.utils.errors import DlbioError
 
 def test_mutagenesis_finds_the_motif():
     from dlbio.data.encoding import encode, index_to_onehot
-    from dlbio.interpret.ism import importance, saturation_mutagenesis, zoom_window
+    from dlbio.interpret.ism import importance, saturation_mutagenesis
+    from dlbio.interpret.ism_outputs import zoom_window
 
     seq = "A" * 20 + "GATAAG" + "T" * 34
     idx = encode(seq)

@@ -186,7 +186,7 @@ def test_sigterm_after_the_last_batch_still_stops_the_job(tmp_path, run_cli, mon
 
 
 def test_sigterm_outside_the_training_loop_is_a_preemption(tmp_path):
-    from dlbio.training.resume import Preempted, sigterm_as_preemption
+    from dlbio.training.preemption import Preempted, sigterm_as_preemption
 
     before = signal.getsignal(signal.SIGTERM)
     with pytest.raises(Preempted, match="outside the training loop"):
@@ -270,7 +270,7 @@ from dlbio.data.pipeline import ArraySource
 from dlbio.models import deepsea
 from dlbio.training import callbacks
 from dlbio.utils.signals import PREEMPTED_EXIT
-from dlbio.training.resume import Preempted
+from dlbio.training.preemption import Preempted
 from dlbio.backend import seed_everything
 from dlbio.training.strategy import make_strategy
 from dlbio.training.trainer import fit_resumable
@@ -369,7 +369,8 @@ def test_a_signal_that_lands_during_the_agreement_is_not_lost(tmp_path):
     import signal
     import types
 
-    from dlbio.training.resume import Preemption, TrainState
+    from dlbio.training.preemption import Preemption
+    from dlbio.training.resume import TrainState
 
     calls = []
 

@@ -114,7 +114,7 @@ def test_mutagenesis_writes_the_seqlets_of_every_record(tmp_path):
 
 
 def test_seqlets_alike_make_a_pattern_whichever_strand_they_read(tmp_path, run_cli, monkeypatch):
-    from dlbio.cli.genomics import mutagenesis_cmd
+    from dlbio.cli.mutagenesis import mutagenesis_cmd
     from dlbio.motifs.meme import read_meme
     from dlbio.workflows.mutagenesis import mutagenesis
 

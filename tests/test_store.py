@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from dlbio.data import deepsea_mat, pipeline, sources, store
+from dlbio.data import checksums, deepsea_mat, pipeline, sources, store
 from dlbio.utils.errors import DlbioError
 
 
@@ -115,8 +115,8 @@ def test_a_store_is_checked_once_per_file_version(mat_dir, tmp_path, monkeypatch
     sources.convert(mat_dir, tmp_path / "s", ("valid",))
     path = tmp_path / "s" / "valid.dlbio"
     hashed = []
-    real = store._part_sha256
-    monkeypatch.setattr(store, "_part_sha256", lambda p, *span: hashed.append(p.name) or real(p, *span))
+    real = checksums._part_sha256
+    monkeypatch.setattr(checksums, "_part_sha256", lambda p, *span: hashed.append(p.name) or real(p, *span))
     assert store.StoreSet(path).verified and sorted(hashed) == ["labels.bits", "seq.u8"]
     assert store.StoreSet(path).verified and len(hashed) == 2  # remembered: not read again
     assert not store.StoreSet(path, verify=False).verified and len(hashed) == 2
@@ -197,8 +197,8 @@ def test_stores_without_part_checksums_are_checked_whole(mat_dir, tmp_path, monk
 
 
 def test_part_checksums_cover_every_byte(monkeypatch):
-    monkeypatch.setattr(store, "PART_BYTES", 10)
-    h = store._PartedHash()
+    monkeypatch.setattr(checksums, "PART_BYTES", 10)
+    h = checksums.PartedHash()
     data = bytes(range(37))
     for piece in (data[:3], data[3:25], data[25:]):
         h.update(piece)

@@ -78,7 +78,7 @@ def start_processes(timeout_s: int | None = None) -> tuple[int, int]:
     timeout_s = timeout_s or int(os.environ.get("DLBIO_CLUSTER_TIMEOUT_S", DEFAULT_TIMEOUT_S))
     jax.config.update("jax_cpu_collectives_implementation", "gloo")  # collectives between CPU processes
     # JAX's preemption service takes SIGTERM for itself when it starts, racing the training
-    # loop's handler (dlbio.training.resume.Preemption), which also stops on SIGINT and agrees
+    # loop's handler (dlbio.training.preemption.Preemption), which also stops on SIGINT and agrees
     # on the batch to stop after through :func:`any_process`.
     jax.config.update("jax_enable_preemption_service", False)
     coordinator, count, index = explicit_cluster() or _slurm_cluster(timeout_s)

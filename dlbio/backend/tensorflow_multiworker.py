@@ -22,7 +22,8 @@ import tensorflow as tf
 
 from dlbio.data.pipeline import make_dataset, steps_per_epoch
 from dlbio.training.callbacks import save_model
-from dlbio.training.resume import Preempted, save_state, start_state
+from dlbio.training.preemption import Preempted
+from dlbio.training.resume import save_state, start_state
 from dlbio.utils.errors import DlbioError
 
 

@@ -69,10 +69,16 @@ for _cmd in (mdet_simplernn, mdet_conv1d, mdisc_simplernn, mdisc_conv1d, vgrad_r
 
 
 def _register():
-    from dlbio.cli import danq, data, genomics, interpret, motifs, train
+    from dlbio.cli import danq, data, genomics, interpret, motifs, mutagenesis, train
 
     for cmd in (
-        train.COMMANDS + danq.COMMANDS + data.COMMANDS + motifs.COMMANDS + genomics.COMMANDS + interpret.COMMANDS
+        train.COMMANDS
+        + danq.COMMANDS
+        + data.COMMANDS
+        + motifs.COMMANDS
+        + genomics.COMMANDS
+        + mutagenesis.COMMANDS
+        + interpret.COMMANDS
     ):
         main.add_command(cmd)
 

@@ -182,7 +182,7 @@ def danq_train(data, config_file, print_config, **kw):
         click.echo(config.to_toml(), nl=False)
         return
     prepare_environment(config.hardware.deterministic)  # JAX reads its GPU determinism flag when it starts
-    from dlbio.training.resume import Preempted
+    from dlbio.training.preemption import Preempted
     from dlbio.workflows.danq import run_training
 
     try:

@@ -215,7 +215,7 @@ def write_bigwig(path: str | Path, track: dict, chrom_sizes: dict[str, int]) -> 
 
 def draw_contributions(contrib: np.ndarray, sequence: str, path: str | Path, title: str, zoom: int = 60) -> Path:
     """Draw one sequence's contributions: along the whole sequence (summed over the bases), and a
-    logo of the *zoom* positions of most contribution (:func:`dlbio.interpret.ism.zoom_window`).
+    logo of the *zoom* positions of most contribution (:func:`dlbio.interpret.ism_outputs.zoom_window`).
 
     Parameters
     ----------
@@ -239,7 +239,7 @@ def draw_contributions(contrib: np.ndarray, sequence: str, path: str | Path, tit
     import pandas as pd
 
     from dlbio.evaluation.plots import pyplot, save_png
-    from dlbio.interpret.ism import zoom_window
+    from dlbio.interpret.ism_outputs import zoom_window
 
     plt = pyplot()
     score = contrib.sum(axis=1)

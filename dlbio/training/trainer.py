@@ -10,7 +10,8 @@ import keras
 from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, steps_per_epoch
 from dlbio.training import callbacks as cb
 from dlbio.training.config import RunConfig, RunFiles
-from dlbio.training.resume import Preempted, Preemption, ResumableEarlyStopping, StopNow, start_state
+from dlbio.training.preemption import Preempted, Preemption, ResumableEarlyStopping, StopNow
+from dlbio.training.resume import start_state
 from dlbio.utils.progress import BAR, LINES, progress_mode
 
 

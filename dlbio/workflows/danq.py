@@ -8,22 +8,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
-
 from dlbio.backend import seed_everything
 from dlbio.data import sources
 from dlbio.evaluation.metrics import default_results_name
 from dlbio.models import deepsea as models
 from dlbio.models.files import load_dna_model
-from dlbio.training.config import ModelSpec, RunConfig, RunFiles, TrainingOptions
+from dlbio.training.config import RunConfig, RunFiles
 from dlbio.training.log import LogSummary, summarize_log
-from dlbio.training.resume import sigterm_as_preemption
+from dlbio.training.preemption import sigterm_as_preemption
 from dlbio.training.run_lock import run_lock
+from dlbio.training.run_model import compiled_model
 from dlbio.training.run_record import data_checksums, write_run_record
-from dlbio.training.setup import dtype_policy, make_optimizer
 from dlbio.training.strategy import ProcessesToStart, make_strategy
 from dlbio.training.trainer import fit_resumable
-from dlbio.training.weights import load_weights_into
 from dlbio.utils.environment import warn_if_gpus_unseen
 from dlbio.utils.errors import require
 from dlbio.workflows.danq_predict import predict
@@ -88,7 +85,7 @@ def run_training(config: RunConfig) -> TrainResult:
 
     Raises
     ------
-    dlbio.training.resume.Preempted
+    dlbio.training.preemption.Preempted
         When stopped by a signal (the state is saved; ``--resume`` continues).
     """
     m, t, hw, out = config.model, config.training, config.hardware, config.output
@@ -159,7 +156,7 @@ def run_training(config: RunConfig) -> TrainResult:
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         files = RunFiles.under(ckpt_dir, prefix, model_name)
         ckpt, log = files.checkpoint, files.log
-        model = _compiled_model(strategy, m, t, train_set, deterministic)
+        model = compiled_model(strategy, m, t, train_set, deterministic)
         if out.verbose:
             model.summary(print_fn=lambda s, **k: print(s))
         if not quiet:
@@ -289,76 +286,6 @@ def _processes_together(strategy):
 def _outputs_lock(path: Path, strategy):
     """run_lock on *path*, taken by the one process that writes the outputs (the chief)."""
     return run_lock(path) if _is_chief(strategy) else contextlib.nullcontext()
-
-
-def _compiled_model(
-    strategy, spec: ModelSpec, training: TrainingOptions, train_set, deterministic: bool
-) -> keras.Model:
-    """The model of *spec* for *train_set*'s targets and length, built (or, with
-    ``spec.fine_tune``, loaded) and compiled under *strategy* with *training*'s optimizer."""
-    from dlbio import backend
-
-    # TensorFlow's cuDNN LSTM takes float16, not bfloat16; JAX and torch train in bfloat16.
-    mixed = training.mixed_precision
-    policy = ("mixed_float16" if backend.name() == "tensorflow" else "mixed_bfloat16") if mixed else None
-    with strategy.scope(), dtype_policy(policy):
-        if spec.fine_tune is not None:
-            model = _model_to_fine_tune(spec.fine_tune, train_set, training.seed)
-        else:
-            model = models.build(
-                spec.name,
-                train_set.n_targets,
-                train_set.length,
-                spec.filters,
-                spec.kernel_size,
-                spec.lstm_units,
-                spec.dense_units,
-                seed=training.seed,
-            )
-        if spec.weights:
-            load_weights_into(model, spec.weights, f"to train that model further: --fine-tune {spec.weights}")
-        # TensorFlow's XLA: not for the cuDNN LSTM (no kernel), nor under op determinism (Keras
-        # turns it off then, with a warning).  On JAX jit_compile=False would turn off jax.jit.
-        jit = (spec.name == "DeepSEA" and not deterministic) if backend.name() == "tensorflow" else "auto"
-        model.compile(
-            loss="binary_crossentropy",
-            optimizer=make_optimizer(training.optimizer, training.learning_rate),
-            jit_compile=jit,
-        )
-    return model
-
-
-def _model_to_fine_tune(path: str | Path, train_set, seed: int) -> keras.Model:
-    """The model of *path* for *train_set*: every layer as saved, except a new last layer
-    (Dense(T, sigmoid), seeded) when the data has T targets and the model another number."""
-    model = load_dna_model(path)
-    length, n_out = model.inputs[0].shape[1], model.outputs[0].shape[-1]
-    require(
-        length == train_set.length,
-        f"{path}: the model reads {length}-bp sequences, the data has {train_set.length}-bp ones (--fine-tune)",
-    )
-    if n_out == train_set.n_targets:
-        return model
-    last = model.layers[-1]
-    require(
-        isinstance(last, keras.layers.Dense),
-        f"{path}: its last layer is a {type(last).__name__}, not the Dense "
-        f"layer --fine-tune replaces for {train_set.n_targets} targets",
-    )
-    print(
-        f"note: {path} predicts {n_out} targets, the data has {train_set.n_targets}: its last layer starts "
-        "anew for them (transfer learning); every other layer starts from the file",
-        file=sys.stderr,
-        flush=True,
-    )
-    head = keras.layers.Dense(
-        train_set.n_targets,
-        activation="sigmoid",
-        dtype="float32",
-        name="targets_new",
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed),
-    )
-    return keras.Model(model.inputs, head(last.input), name=f"{model.name}-fine-tuned")
 
 
 __all__ = ["RunConfig", "run_training", "train"]

@@ -99,7 +99,7 @@ def mutagenesis(
     positions) for one record, ``<out>.<id>.tsv`` etc. for several (characters of the id
     other than letters, digits and ``._-`` become ``_``) and ``<out>.summary.tsv``
     (SUMMARY_COLUMNS), one row per record; *out* ending in .h5/.hdf5: one HDF5 file of every
-    record instead of the TSVs (dlbio.interpret.ism.effects_writer).
+    record instead of the TSVs (dlbio.interpret.ism_outputs.effects_writer).
 
     Parameters
     ----------
@@ -131,7 +131,8 @@ def mutagenesis(
     import contextlib
 
     from dlbio.data.fasta import encode_record, read_records
-    from dlbio.interpret.ism import effects_writer, importance
+    from dlbio.interpret.ism import importance
+    from dlbio.interpret.ism_outputs import effects_writer, write_summary
     from dlbio.predict import first_output, predict_index
     from dlbio.predict.tables import is_hdf5
 
@@ -209,50 +210,6 @@ def mutagenesis(
     return results
 
 
-SUMMARY_COLUMNS = (
-    "id",
-    "prediction",
-    "strongest_position",
-    "ref",
-    "alt",
-    "strongest_change",
-    "max_importance",
-    "important_first",
-    "important_last",
-)
-
-
-def write_summary(results: list[dict], path: str | Path) -> Path:
-    """Write one TSV row per record (SUMMARY_COLUMNS), to rank many peaks, then look at some: its
-    prediction, its strongest decrease (1-based position, bases, change), its largest
-    importance and the span of the zoom (the stretch of most importance, 1-based, inclusive).
-
-    Parameters
-    ----------
-    results : list of dict
-        Per record: 'id', 'prediction', 'strongest' (position, ref, alt, change),
-        'max_importance', 'zoom' (first, last).
-    path : str or pathlib.Path
-        The TSV, written atomically.
-
-    Returns
-    -------
-    pathlib.Path
-        *path*.
-    """
-    from dlbio.utils.atomic import atomic_path
-
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
-        fh.write("\t".join(SUMMARY_COLUMNS) + "\n")
-        for r in results:
-            pos, ref, alt, change = r["strongest"]
-            fh.write(
-                f"{r['id']}\t{r['prediction']:.5f}\t{pos}\t{ref}\t{alt}\t{change:+.5f}\t{r['max_importance']:+.5f}"
-                f"\t{r['zoom'][0]}\t{r['zoom'][1]}\n"
-            )
-    return Path(path)
-
-
 def _record_result(
     rid: str,
     sequence: str,
@@ -267,7 +224,8 @@ def _record_result(
     """One record's TSV (with *table_stem*) and figure (with *figure_stem*), and its summary;
     *sequence*, *eff* and *imp* start at position *first* (1-based) of the record; *target*
     is (number 1-based, name)."""
-    from dlbio.interpret.ism import ACGT, draw_mutagenesis, write_table, zoom_window
+    from dlbio.interpret.ism import ACGT
+    from dlbio.interpret.ism_outputs import draw_mutagenesis, write_table, zoom_window
 
     (target, target_name), zoom, keep_arrays = target, options.zoom, options.keep_arrays
     title, unit = METHODS[options.method], options.unit
