@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import keras
 
+from dlbio.models.initial_weights import draw_initial_weights
+
 CELLS = ("simplernn", "conv1d")
 MOTIF_LAYER = "motif_layer"
 
 
-def motif_detector(cell: str, length: int, channels: int = 2, kernel_size: int = 3) -> keras.Model:
+def motif_detector(
+    cell: str, length: int, channels: int = 2, kernel_size: int = 3, seed: int | None = None
+) -> keras.Model:
     """The mdet model, as in the slides' scripts: Input (length, 1) -> SimpleRNN(channels,
     return_sequences) or Conv1D(channels, kernel_size, relu) -> Flatten -> Dense(1, sigmoid).
 
@@ -26,6 +30,9 @@ def motif_detector(cell: str, length: int, channels: int = 2, kernel_size: int =
         Units or filters.
     kernel_size : int, optional
         The convolution's width.
+    seed : int or None, optional
+        Draw the initial weights from this seed, the same on every backend
+        (:func:`dlbio.models.initial_weights.draw_initial_weights`); None: Keras's own draw.
 
     Returns
     -------
@@ -41,7 +48,26 @@ def motif_detector(cell: str, length: int, channels: int = 2, kernel_size: int =
         raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
     h = keras.layers.Flatten()(h)
     y = keras.layers.Dense(1, activation="sigmoid", name="detector")(h)
-    return keras.Model(x, y, name=f"mdet_{cell}")
+    model = keras.Model(x, y, name=f"mdet_{cell}")
+    return model if seed is None else draw_initial_weights(model, seed)
+
+
+def filters_never_fire(model: keras.Model) -> bool:
+    """Whether every filter of a Conv1D motif detector is dead on 0/1 strings: each has all its
+    weights and its bias <= 0, so that no string makes its ReLU fire and no gradient reaches
+    it.  Such a model cannot learn (its loss stays at ln 2).
+
+    Parameters
+    ----------
+    model : keras.Model
+        An mdet-conv1d model (:func:`motif_detector`).
+
+    Returns
+    -------
+    bool
+    """
+    kernel, bias = model.get_layer(MOTIF_LAYER).get_weights()  # (kernel_size, 1, channels), (channels,)
+    return bool(((kernel <= 0).all(axis=(0, 1)) & (bias <= 0)).all())
 
 
 def next_char_predictor(cell: str, window: int = 100, units: int = 1, dropout: float = 0.2) -> keras.Model:

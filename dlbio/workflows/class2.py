@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,9 +124,19 @@ def detect_motif(cell: str, options: DetectionOptions | None = None, **overrides
     )
     seed_everything(seed)
     data = synthetic.motif_detection_set(n_train, n_test, length, motif, seed)
-    model = toy.motif_detector(cell, length, channels, kernel_size)
+    # Whether two ReLU filters can learn at all depends on their start (see
+    # dlbio.models.initial_weights): the Conv1D's is drawn the same on every backend.  The
+    # SimpleRNN keeps Keras's draw, with which mdisc-simplernn reads its 111 (NN00111) at seed 7.
+    model = toy.motif_detector(cell, length, channels, kernel_size, seed=seed if cell == "conv1d" else None)
     if load_weights is not None:
         load_weights_into(model, load_weights)
+    elif cell == "conv1d" and toy.filters_never_fire(model):
+        print(
+            f"note: --seed {seed} starts every filter dead (all its weights <= 0: no 0/1 string makes it "
+            "fire, and no gradient reaches it), so the model cannot learn from here; try another --seed",
+            file=sys.stderr,
+            flush=True,
+        )
     # One compiled call per epoch: the same SGD steps, far less Python overhead.
     steps = -(-n_train // batch_size)
     model.compile(
