@@ -68,3 +68,13 @@ def test_an_initializer_without_a_numpy_draw_is_refused():
     model = _model(keras.layers.Conv1D(2, 3, kernel_initializer="he_normal"))
     with pytest.raises(ValueError, match="no NumPy draw for the HeNormal initializer"):
         draw_initial_weights(model, 0)
+
+    class Scaled(keras.layers.Layer):  # a weight whose initializer the layer does not keep
+        def build(self, shape):
+            self.scale = self.add_weight(shape=(), initializer="ones", name="scale")
+
+        def call(self, x):
+            return x * self.scale
+
+    with pytest.raises(ValueError, match="no initializer for scaled/scale"):
+        draw_initial_weights(_model(Scaled(name="scaled")), 0)

@@ -36,7 +36,8 @@ def draw_initial_weights(model: keras.Model, seed: int) -> keras.Model:
     Raises
     ------
     ValueError
-        For an initializer this module does not draw.
+        For an initializer this module does not draw, or a weight whose layer keeps no
+        initializer for it.
     """
     rng = np.random.default_rng(seed)
     for layer in model.layers:
@@ -45,7 +46,9 @@ def draw_initial_weights(model: keras.Model, seed: int) -> keras.Model:
             shape = tuple(variable.shape)
             name = variable.name.split("/")[-1]
             attribute = "recurrent_initializer" if name == "recurrent_kernel" else f"{name}_initializer"
-            initializer = getattr(owner, attribute)
+            initializer = getattr(owner, attribute, None)
+            if initializer is None:
+                raise ValueError(f"no initializer for {variable.path} (a weight of {type(layer).__name__})")
             value = _draw(initializer, shape, rng)
             if name == "bias" and getattr(owner, "unit_forget_bias", False):  # LSTM: forget gate starts open
                 units = shape[0] // 4
