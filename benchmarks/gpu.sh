@@ -24,7 +24,9 @@ if [ "${1:-}" = "--fetch-wheels" ]; then
   ls -la .whl
   exit 0
 fi
-if ls .whl/*.whl >/dev/null 2>&1; then
+# Only where keras is missing (the GPU image): a machine with its own keras keeps it, so that
+# wheels fetched here for Python 3.12 do not break a run in this checkout's environment.
+if ls .whl/*.whl >/dev/null 2>&1 && python3 -c "import importlib.util as u, sys; sys.exit(u.find_spec('keras') is not None)"; then
   python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
   export PYTHONPATH=/tmp/site:$PWD${PYTHONPATH:+:$PYTHONPATH}
 else

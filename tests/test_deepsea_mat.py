@@ -27,6 +27,20 @@ def test_encoding_agct_order_and_n():
         encoding.encode("AC-T", "s")
 
 
+def test_one_hot_is_the_table_row_of_every_index_in_any_shape():
+    """index_to_onehot (np.take over the 5-row table) against the identity matrix row by row."""
+    rng = np.random.default_rng(3)
+    for shape in [(), (7,), (3, 11), (2, 3, 5)]:
+        idx = rng.integers(0, 5, shape).astype(np.uint8)
+        for dtype in (np.float32, np.uint8):
+            onehot = encoding.index_to_onehot(idx, dtype)
+            assert onehot.shape == (*shape, 4) and onehot.dtype == dtype
+            expected = np.array([np.eye(4)[i] if i < 4 else np.zeros(4) for i in idx.ravel()]).reshape(*shape, 4)
+            assert np.array_equal(onehot, expected)
+    assert encoding.reverse_complement(np.array([[0, 1, 2, 3, 4]], np.uint8)).tolist() == [[4, 0, 1, 2, 3]]
+    assert encoding.encode_lenient("aGu-N").tolist() == [0, 1, 3, encoding.NOT_DNA, 4]
+
+
 def test_v73_with_user_block_matches_written_arrays(tmp_path):
     idx, y = _random_set()
     path = deepsea_mat.write_split(tmp_path / "train.mat", "train", idx, y, "7.3")
@@ -242,6 +256,39 @@ def test_the_last_batch_is_cut_to_a_multiple_of_the_devices(monkeypatch, multipl
     assert len(cut) == pipeline.steps_per_epoch(src, 10, multiple)
     assert pipeline.left_out_per_epoch(src, 10, multiple) == 3 % multiple
     assert all(np.array_equal(a[0], b[0][: len(a[0])]) for a, b in zip(cut, full))  # the same rows, in order
+
+
+def test_prefetched_keeps_order_passes_errors_on_and_stops_when_the_consumer_goes():
+    import threading
+
+    assert list(pipeline.prefetched(iter(range(50)), 3)) == list(range(50))
+
+    def failing():
+        yield 1
+        raise ValueError("damaged row")
+
+    got = pipeline.prefetched(failing(), 2)
+    assert next(got) == 1
+    with pytest.raises(ValueError, match="damaged row"):
+        next(got)
+
+    produced = []
+
+    def endless():
+        while True:
+            produced.append(len(produced))
+            yield produced[-1]
+
+    before = set(threading.enumerate())
+    consumer = pipeline.prefetched(endless(), 2)
+    assert [next(consumer) for _ in range(3)] == [0, 1, 2]
+    filler = [t for t in set(threading.enumerate()) - before if t.name == "dlbio-prefetch"]
+    assert len(filler) == 1
+    consumer.close()  # a model that failed, a preempted fit: nobody reads on
+    for thread in filler:
+        thread.join(timeout=5)
+    assert not any(t.is_alive() for t in filler)
+    assert len(produced) <= 3 + 2 + 2  # consumed, queued, and the one being put
 
 
 def test_shards_are_disjoint_equal_and_read_only_their_rows():

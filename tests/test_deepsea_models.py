@@ -104,3 +104,73 @@ def test_prediction_traces_once_per_model_and_follows_its_weights():
     del m
     gc.collect()
     assert ref() is None  # the cache does not keep models alive
+
+
+def _two_output_model(length=40):
+    x = keras.Input((length, 4))
+    h = keras.layers.Conv1D(3, 5, activation="relu")(x)
+    probs = keras.layers.Dense(2, activation="sigmoid")(keras.layers.GlobalMaxPooling1D()(h))
+    return keras.Model(x, [probs, keras.layers.Dense(1)(keras.layers.Flatten()(h))])
+
+
+def test_the_next_batch_is_launched_before_this_one_is_fetched(monkeypatch):
+    """predict_index keeps one batch on the device while it copies the one before back (the
+    GPU's idle time between batches); the outputs are those of one batch at a time."""
+    from dlbio import backend, predict
+    from dlbio.backend.compiled import CompiledPrediction
+    from dlbio.data.encoding import reverse_complement
+
+    m = _two_output_model()
+    idx = np.random.default_rng(1).integers(0, 5, (23, 40)).astype(np.uint8)
+    run = backend.predict_function(m)
+    one_at_a_time = [np.concatenate(col) for col in zip(*(run(idx[i : i + 5]) for i in range(0, 23, 5)))]
+    rc = [np.concatenate(col) for col in zip(*(run(reverse_complement(idx[i : i + 5])) for i in range(0, 23, 5)))]
+
+    events, launched = [], []
+    launch, fetch = CompiledPrediction.launch, CompiledPrediction.fetch
+
+    def logged_launch(self, batch):
+        launched.append(len(launched))
+        events.append(f"launch {launched[-1]}")
+        out = launch(self, batch)
+        fetched_ids[id(out)] = launched[-1]
+        return out
+
+    def logged_fetch(outputs):
+        events.append(f"fetch {fetched_ids[id(outputs)]}")
+        return fetch(outputs)
+
+    fetched_ids: dict = {}
+    monkeypatch.setattr(CompiledPrediction, "launch", logged_launch)
+    monkeypatch.setattr(CompiledPrediction, "fetch", staticmethod(logged_fetch))
+    got = predict.predict_index(m, idx, batch_size=5)
+    assert events == ["launch 0", "launch 1", "fetch 0", "launch 2", "fetch 1", "launch 3", "fetch 2"] + [
+        "launch 4",
+        "fetch 3",
+        "fetch 4",
+    ]
+    assert len(got) == 2 and all(np.array_equal(a, b) for a, b in zip(got, one_at_a_time))
+    both = predict.predict_index(m, idx, batch_size=5, both_strands=True)
+    assert all(np.allclose(a, (b + c) / 2, atol=1e-7) for a, b, c in zip(both, one_at_a_time, rc))
+    assert all(a.dtype == np.float32 and len(a) == 23 for a in both)
+
+
+def test_a_source_is_predicted_in_order_and_its_read_errors_reach_the_caller(monkeypatch):
+    from dlbio.data import pipeline
+    from dlbio.predict import predict_index, predict_source
+    from dlbio.utils.errors import DlbioError
+
+    monkeypatch.setattr(pipeline, "CHUNK", 8)
+    m = _two_output_model()
+    idx = np.random.default_rng(2).integers(0, 5, (37, 40)).astype(np.uint8)
+    got = predict_source(m, pipeline.ArraySource(idx), batch_size=6)
+    assert all(np.array_equal(a, b) for a, b in zip(got, predict_index(m, idx, batch_size=6)))
+
+    class Damaged(pipeline.ArraySource):
+        def read(self, start, stop):
+            if start >= 16:
+                raise DlbioError("store.dlbio: base code 9 at row 17")
+            return super().read(start, stop)
+
+    with pytest.raises(DlbioError, match="row 17"):
+        predict_source(m, Damaged(idx), batch_size=6)

@@ -12,7 +12,8 @@ and the rest of dlbio imports it from here:
   determinism and threads;
 * :mod:`~dlbio.backend.compiled`: :func:`predict_function`, a compiled forward pass from base
   indices uint8 (b, L) to the model's outputs (:func:`one_hot` on the device, N an all-zero
-  row), and :func:`gradient_function`, the gradient of a scalar built from a model's outputs
+  row), in two halves too (launch, fetch) so that a caller keeps the device busy between
+  batches, and :func:`gradient_function`, the gradient of a scalar built from a model's outputs
   with respect to its input (ISM's gradient estimate, vgrad's input gradients, attributions).
 
 What exists on one backend alone is in :mod:`~dlbio.backend.tensorflow_only` (tf.data,

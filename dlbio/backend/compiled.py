@@ -37,7 +37,7 @@ def one_hot(idx):
 _PREDICT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def predict_function(model) -> Callable[[np.ndarray], list[np.ndarray]]:
+def predict_function(model) -> "CompiledPrediction":
     """A compiled prediction for a model whose input is one-hot (b, L, 4); it reads the model's
     current weights at every call.
 
@@ -48,17 +48,80 @@ def predict_function(model) -> Callable[[np.ndarray], list[np.ndarray]]:
 
     Returns
     -------
-    callable
-        ``idx uint8 (b, L) -> [output (b, ...) as numpy, ...]``; its ``compiled`` attribute is
-        the tf.function or jax.jit function (none under torch).
+    CompiledPrediction
+        ``idx uint8 (b, L) -> [output (b, ...) as numpy, ...]``, also in two halves
+        (``launch``, ``fetch``); its ``compiled`` attribute is the tf.function or jax.jit
+        function (None under torch).
     """
     fn = _PREDICT.get(model)
     if fn is None:
-        fn = _PREDICT[model] = _make_predict(weakref.ref(model), name())
+        fn = _PREDICT[model] = CompiledPrediction(*_make_launch(weakref.ref(model), name()))
     return fn
 
 
-def _make_predict(model_ref, backend: str):
+class CompiledPrediction:
+    """A model's compiled forward pass from base indices.
+
+    Calling it gives the outputs as numpy.  ``launch`` only starts the pass and ``fetch``
+    waits for it: JAX, and TensorFlow and PyTorch on a GPU, compute while Python goes on, so a
+    caller that launches the next batch before it fetches this one keeps the device busy while
+    the host copies results and reads the next rows (dlbio.predict.batched.predict_index).
+    """
+
+    def __init__(self, launch: Callable, compiled):
+        self._launch, self.compiled = launch, compiled
+
+    def __call__(self, idx: np.ndarray) -> list[np.ndarray]:
+        """The outputs on a batch.
+
+        Parameters
+        ----------
+        idx : numpy.ndarray
+            uint8 base indices (b, L).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            The model's outputs, (b, ...) each.
+        """
+        return self.fetch(self.launch(idx))
+
+    def launch(self, idx: np.ndarray) -> list:
+        """Start the forward pass on a batch.
+
+        Parameters
+        ----------
+        idx : numpy.ndarray
+            uint8 base indices (b, L).
+
+        Returns
+        -------
+        list
+            The model's outputs as the backend's tensors, perhaps still being computed.
+        """
+        return _as_list(self._launch(idx))
+
+    @staticmethod
+    def fetch(outputs: list) -> list[np.ndarray]:
+        """Wait for a launched pass and copy its outputs to the host.
+
+        Parameters
+        ----------
+        outputs : list
+            What :meth:`launch` returned.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            The outputs, (b, ...) each.
+        """
+        import keras
+
+        return [keras.ops.convert_to_numpy(o) for o in outputs]
+
+
+def _make_launch(model_ref, backend: str):
+    """(launch: idx -> the backend's outputs, the compiled function or None)."""
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -70,11 +133,7 @@ def _make_predict(model_ref, backend: str):
         def dlbio_predict(idx):  # the name _CrossModelRetracing knows
             return model_ref()(one_hot(idx), training=False)
 
-        def run(idx):
-            return [np.asarray(o) for o in _as_list(dlbio_predict(idx))]
-
-        run.compiled = dlbio_predict
-        return run
+        return dlbio_predict, dlbio_predict
     if backend == "jax":
         import jax
 
@@ -84,24 +143,21 @@ def _make_predict(model_ref, backend: str):
 
         compiled = jax.jit(forward)
 
-        def run(idx):
+        def launch(idx):
             model = model_ref()
-            out = compiled(
+            return compiled(
                 [v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables], idx
             )
-            return [np.asarray(o) for o in _as_list(out)]
 
-        run.compiled = compiled
-        return run
+        return launch, compiled
     import keras
     import torch
 
-    def run(idx):
+    def launch(idx):
         with torch.no_grad():
-            out = model_ref()(one_hot(keras.ops.convert_to_tensor(idx)), training=False)
-        return [keras.ops.convert_to_numpy(o) for o in _as_list(out)]
+            return model_ref()(one_hot(keras.ops.convert_to_tensor(idx)), training=False)
 
-    return run
+    return launch, None
 
 
 def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.ndarray]:

@@ -210,30 +210,47 @@ def prefetched(items, depth: int):
     Yields
     ------
     object
-        *items*' items, in order.
+        *items*' items, in order.  When the consumer stops early (an error in the model, a
+        preempted fit) and closes or drops this generator, the thread stops too, and the items
+        it read ahead are freed.
     """
     import queue
     import threading
 
     buffer: queue.Queue = queue.Queue(depth)
     done = object()
+    consumer_gone = threading.Event()
+
+    def put(item) -> bool:
+        while not consumer_gone.is_set():
+            try:
+                buffer.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
 
     def fill():
         try:
             for item in items:
-                buffer.put(item)
+                if not put(item):
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-            buffer.put(exc)
-        buffer.put(done)
+            put(exc)
+            return
+        put(done)
 
     threading.Thread(target=fill, daemon=True, name="dlbio-prefetch").start()
-    while True:
-        item = buffer.get()
-        if item is done:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    try:
+        while True:
+            item = buffer.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        consumer_gone.set()
 
 
 def read_all(source) -> tuple[np.ndarray, np.ndarray]:

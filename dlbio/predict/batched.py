@@ -73,15 +73,29 @@ def predict_index(
         batches = in_batches(batches, batch_size)
     run = predict_function(model)
     outs: list[list[np.ndarray]] = []
+
+    def launch(idx):
+        rc = run.launch(reverse_complement(idx).copy()) if both_strands else None
+        return len(idx), run.launch(idx), rc
+
+    def collect(n, forward, rc):
+        res = run.fetch(forward)
+        if rc is not None:
+            res = [(a + b) / 2 for a, b in zip(res, run.fetch(rc))]
+        outs.append([np.asarray(r, dtype=np.float32) if r.dtype.kind == "f" else r for r in res])
+        bar.update(n)
+
     with counter(total, "predict", "seq", progress) as bar:
+        # The next batch is launched before this one is fetched, so that the device computes
+        # while the host copies results back and gets the next rows.
+        in_flight = None
         for idx in batches:
-            res = _as_list(run(idx))
-            if both_strands:
-                res = [(a + b) / 2 for a, b in zip(res, _as_list(run(reverse_complement(idx).copy())))]
-            outs.append(
-                [np.asarray(r, dtype=np.float32) if np.asarray(r).dtype.kind == "f" else np.asarray(r) for r in res]
-            )
-            bar.update(len(idx))
+            launched = launch(idx)
+            if in_flight is not None:
+                collect(*in_flight)
+            in_flight = launched
+        if in_flight is not None:
+            collect(*in_flight)
     if not outs:
         shapes = [tuple(o.shape[1:]) for o in _as_list(model.outputs)]
         stacked = [np.zeros((0, *s), np.float32) for s in shapes]
@@ -126,9 +140,11 @@ def predict_source(model: keras.Model, source, batch_size: int = 1024, progress:
     numpy.ndarray, shape=(n, T)
         As :func:`predict_index`.
     """
-    from dlbio.data.pipeline import iter_batches
+    from dlbio.data.pipeline import iter_batches, prefetched
 
-    return predict_index(model, (x for x, _ in iter_batches(source, batch_size)), total=source.n, progress=progress)
+    # Rows are read in a thread, while the device works on the batches before them.
+    rows = prefetched((x for x, _ in iter_batches(source, batch_size)), 2)
+    return predict_index(model, rows, total=source.n, progress=progress)
 
 
 def _as_list(x):
