@@ -9,6 +9,9 @@ needed).  Makes a synthetic store of --n DanQ-sized samples (1000 bp, 919 target
   deepsea_train   one timed epoch of DeepSEA with --mixed-precision
   attributions    expected gradients (10 references x 4 midpoints) of --attribute-n 1000-bp
                   sequences for one target of the full-size DanQ (issue 31's speed goal)
+  batch_logs      DanQ's fit with a batch-end callback, its logs made floats at every step
+                  (Keras's way, a wait per step) against left as tensors (dlbio's
+                  BatchLogsAsTensors, as danq-train runs), --logs-steps steps, twice each
 
 Each prints one JSON line: samples/s, the mean GPU utilisation and the peak GPU memory
 (nvidia-smi, sampled every 0.5 s) while it ran.  On a CPU it runs too (use a small --n),
@@ -170,6 +173,46 @@ def attributions(n: int) -> dict:
     return {"sequences": n, "references": 10, "seconds": round(dt, 2), "seq_per_s": round(n / dt, 1), **gpu.figures()}
 
 
+def batch_logs(batch: int, steps: int) -> dict:
+    import keras
+
+    from dlbio.data.encoding import index_to_onehot
+    from dlbio.models.deepsea import danq
+    from dlbio.training.progress_callbacks import BatchLogsAsTensors
+
+    class EveryBatch(keras.callbacks.Callback):
+        batch_logs_as_tensors = True
+
+        def on_train_batch_end(self, b, logs=None):
+            pass
+
+    model = danq()
+    model.compile(loss="binary_crossentropy", optimizer="rmsprop")
+    rng = np.random.default_rng(0)
+    x = index_to_onehot(rng.integers(0, 4, (batch * steps, 1000)).astype(np.uint8))
+    y = (rng.random((batch * steps, 919)) < 0.03).astype(np.float32)
+
+    def samples_per_s(tensors: bool) -> float:
+        calls = [EveryBatch()]
+        if tensors:
+            calls = BatchLogsAsTensors(calls, add_history=True, model=model, verbose=0, epochs=1, steps=steps)
+        t0 = time.time()
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0, callbacks=calls)
+        return batch * steps / (time.time() - t0)
+
+    samples_per_s(False)  # compiles
+    floats, tensors = [], []
+    for _ in range(2):
+        floats.append(round(samples_per_s(False)))
+        tensors.append(round(samples_per_s(True)))
+    return {
+        "batch": batch,
+        "steps": steps,
+        "logs_as_floats_samples_per_s": floats,
+        "logs_as_tensors_samples_per_s": tensors,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000, help="training samples in the store")
@@ -178,7 +221,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-gpu"))
     ap.add_argument("--attribute-n", type=int, default=5000, help="sequences attributed")
-    ap.add_argument("--only", default="danq_train,danq_predict,deepsea_train,attributions")
+    ap.add_argument("--logs-steps", type=int, default=60, help="training steps of each batch_logs run")
+    ap.add_argument("--only", default="danq_train,danq_predict,deepsea_train,attributions,batch_logs")
     a = ap.parse_args()
     from dlbio import backend
 
@@ -207,6 +251,8 @@ def main() -> None:
         )
     if "attributions" in only:
         print(json.dumps({"what": "attributions", **attributions(a.attribute_n), **where}), flush=True)
+    if "batch_logs" in only:
+        print(json.dumps({"what": "batch_logs", **batch_logs(a.batch, a.logs_steps), **where}), flush=True)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def test_the_gpu_benchmark_runs_every_part_and_prints_its_figures(tmp_path):
         "DLBIO_CACHE": str(tmp_path / "cache"),
     }
     sizes = ["--n", "200", "--valid-n", "100", "--predict-n", "300", "--batch", "100", "--attribute-n", "3"]
+    sizes += ["--logs-steps", "2"]
     res = subprocess.run(
         ["bash", str(ROOT / "benchmarks" / "gpu.sh"), *sizes, "--out", str(tmp_path / "run")],
         env=env,
@@ -39,12 +40,17 @@ def test_the_gpu_benchmark_runs_every_part_and_prints_its_figures(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     lines = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     parts = {line["what"]: line for line in lines}
-    assert list(parts) == ["store", "danq_train", "danq_predict", "deepsea_train", "attributions"], res.stdout
+    assert list(parts) == ["store", "danq_train", "danq_predict", "deepsea_train", "attributions", "batch_logs"], (
+        res.stdout
+    )
     assert [line for line in lines if "error" in line] == []
     assert all(line["backend"] == BACKEND and line["gpus"] == [] for line in lines)
     assert parts["danq_train"]["samples"] == 200 and parts["danq_train"]["samples_per_s"] > 0
     assert parts["deepsea_train"]["mixed_precision"] is True and parts["deepsea_train"]["samples_per_s"] > 0
     assert parts["danq_predict"]["samples"] == 300 and parts["danq_predict"]["samples_per_s"] > 0
     assert parts["attributions"]["sequences"] == 3 and parts["attributions"]["seq_per_s"] > 0
+    logs = parts["batch_logs"]
+    assert logs["steps"] == 2 and len(logs["logs_as_floats_samples_per_s"]) == 2
+    assert min(logs["logs_as_floats_samples_per_s"] + logs["logs_as_tensors_samples_per_s"]) > 0
     if shutil.which("nvidia-smi") is None:  # the GPU figures are those of nvidia-smi, or none
         assert parts["danq_train"]["gpu_util_mean_pct"] is None and parts["danq_train"]["gpu_mem_peak_MiB"] is None

@@ -4,8 +4,10 @@ and progress lines instead of the bar in a batch job's log."""
 import re
 
 import numpy as np
+import pytest
 
-from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress, ProgressLines
+from dlbio.training.callbacks import AtomicCheckpoint
+from dlbio.training.progress_callbacks import EpochProgress, ProgressLines, as_numbers
 
 
 def _fit(progress, n, epochs, initial_epoch=0, before=(), y=0.0):
@@ -239,3 +241,56 @@ def test_danq_prepare_in_a_batch_job_logs_peak_files_and_chromosomes(tmp_path, m
     assert done[:2] == ["peak files: 3 files done", "bins: 3 chroms done"], res.stderr
     res = CliRunner().invoke(build_dataset, [str(a) for a in args] + ["-q", "--force"], catch_exceptions=False)
     assert res.exit_code == 0 and " done in " not in res.stderr
+
+
+def test_batch_logs_reach_dlbios_callbacks_as_tensors_and_others_as_floats():
+    """A float of a step's loss waits for the step; dlbio's batch-end callbacks get the tensors
+    (and read them when they show them), so the device need not idle between steps."""
+    import keras
+
+    from dlbio.training.progress_callbacks import BatchLogsAsTensors
+
+    seen = {"ours": [], "theirs": [], "epochs": 0}
+
+    class Ours(keras.callbacks.Callback):
+        batch_logs_as_tensors = True
+
+        def on_train_batch_end(self, batch, logs=None):
+            seen["ours"].append(logs["loss"])
+
+    class Theirs(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen["theirs"].append(logs["loss"])
+
+    class EpochOnly(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen["epochs"] += 1
+
+    x = keras.Input((3,))
+    model = keras.Model(x, keras.layers.Dense(1)(x))
+    model.compile(loss="mse", optimizer="sgd")
+    data = np.ones((6, 3), np.float32), np.full((6, 1), 2.0, np.float32)
+    calls = BatchLogsAsTensors(
+        [Ours(), Theirs(), EpochOnly()], add_history=True, model=model, verbose=0, epochs=2, steps=3
+    )
+    history = model.fit(*data, batch_size=2, epochs=2, verbose=0, callbacks=calls)
+    assert len(seen["ours"]) == len(seen["theirs"]) == 6 and seen["epochs"] == 2
+    assert all(keras.ops.is_tensor(v) for v in seen["ours"])
+    assert all(type(v) is float for v in seen["theirs"])
+    assert [as_numbers({"loss": v})["loss"] for v in seen["ours"]] == pytest.approx(seen["theirs"])
+    assert len(history.history["loss"]) == 2  # fit's history, as with a plain list
+
+
+def test_as_numbers_keeps_the_scalars_of_any_kind():
+    import keras
+
+    logs = {
+        "loss": keras.ops.convert_to_tensor(0.25),
+        "auc": np.float32(0.5),
+        "epochs": 3,
+        "per_target": keras.ops.convert_to_tensor([0.1, 0.2]),
+        "name": "DanQ",
+        "stopped": True,
+    }
+    assert as_numbers(logs) == {"loss": 0.25, "auc": 0.5, "epochs": 3.0}
+    assert as_numbers(None) == {}

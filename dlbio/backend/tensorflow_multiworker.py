@@ -124,7 +124,8 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
     """
     from dlbio.data.pipeline import read_all
     from dlbio.predict import predict_source
-    from dlbio.training.callbacks import ProgressLines, binary_crossentropy, step_decay
+    from dlbio.training.callbacks import binary_crossentropy, step_decay
+    from dlbio.training.progress_callbacks import ProgressLines
     from dlbio.utils.progress import LINES, progress_mode
 
     t, out, optimizer = config.training, config.output, model.optimizer

@@ -94,6 +94,7 @@ class Preemption(keras.callbacks.Callback):
     """
 
     AGREE_EVERY = 20  # batches: a collective after each would cost a GPU step its overlap
+    batch_logs_as_tensors = True  # reads no logs (BatchLogsAsTensors)
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, s
 from dlbio.training import callbacks as cb
 from dlbio.training.config import RunConfig, RunFiles
 from dlbio.training.preemption import Preempted, Preemption, ResumableEarlyStopping, StopNow
+from dlbio.training.progress_callbacks import BatchLogsAsTensors, EpochProgress, ProgressLines
 from dlbio.training.resume import start_state
 from dlbio.utils.progress import BAR, LINES, progress_mode
 
@@ -98,7 +99,7 @@ def fit_resumable(
         *([cb.MeanOverProcesses(collectives.mean_over_processes)] if collectives is not None else []),
         ckpt,
         early,
-        cb.EpochProgress(
+        EpochProgress(
             epochs, state.epoch, desc=model.name, enabled=mode == BAR, steps_per_epoch=steps, initial_step=state.step
         ),
         preempt,
@@ -107,7 +108,7 @@ def fit_resumable(
         calls.insert(calls.index(early) + 1, keras.callbacks.CSVLogger(str(log), append=resume))
     if mode == LINES and not verbose:  # verbose: Keras prints its own epoch lines
         calls.insert(
-            -1, cb.ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step, checkpoint=ckpt)
+            -1, ProgressLines(epochs, model.name, steps_per_epoch=steps, initial_step=state.step, checkpoint=ckpt)
         )
     if lr_schedule is not None:
         calls.insert(0, keras.callbacks.LearningRateScheduler(cb.step_decay(lr_schedule)))
@@ -137,7 +138,15 @@ def fit_resumable(
                 validation_data=valid_ds,
                 initial_epoch=first,
                 epochs=last,
-                callbacks=calls,
+                callbacks=BatchLogsAsTensors(
+                    calls,
+                    add_history=True,
+                    add_progbar=bool(verbose),
+                    model=model,
+                    verbose=2 if verbose else 0,
+                    epochs=last,
+                    steps=steps - skip,
+                ),
                 steps_per_epoch=steps - skip,
                 verbose=2 if verbose else 0,
                 shuffle=False,

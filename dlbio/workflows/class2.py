@@ -17,7 +17,8 @@ from dlbio.data import synthetic
 from dlbio.models import toy
 from dlbio.motifs import activations, sites
 from dlbio.motifs.logos import draw_logo
-from dlbio.training.callbacks import AtomicCheckpoint, EpochProgress
+from dlbio.training.callbacks import AtomicCheckpoint
+from dlbio.training.progress_callbacks import EpochProgress
 from dlbio.training.setup import make_optimizer
 from dlbio.training.weights import load_weights_into
 from dlbio.utils.atomic import atomic_path

@@ -18,7 +18,8 @@ import numpy as np
 from dlbio.backend import seed_everything, steps_per_execution
 from dlbio.data import synthetic
 from dlbio.models import toy
-from dlbio.training.callbacks import EpochProgress, ProgressLines, save_model
+from dlbio.training.callbacks import save_model
+from dlbio.training.progress_callbacks import EpochProgress, ProgressLines
 from dlbio.utils.errors import require
 from dlbio.utils.options import Options
 from dlbio.utils.processes import map_in_processes, report_progress
