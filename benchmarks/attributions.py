@@ -13,10 +13,14 @@ each), trains a small DanQ on it, then, timing each step:
 * FIMO (memelite) with the planted JASPAR matrices and with MoDISco's patterns: planted
   sites found;
 * with --speed N: full-size DanQ (919 targets, 1000 bp), expected gradients for N sequences
-  with 10 references, sequences per second.
+  with 10 references, sequences per second;
+* with --host N: the same for a model that costs next to nothing (one Conv1D of 4 filters),
+  so that what is timed is dlbio's own work around the gradients (references, path points,
+  copies): what a GPU would wait on.
 
     python benchmarks/attributions.py --out /tmp/bench            # ~10 min on 2 cores
     python benchmarks/attributions.py --speed 1000 --skip-planted  # the speed goal alone
+    python benchmarks/attributions.py --host 1000 --skip-planted   # dlbio's own share
 """
 
 from __future__ import annotations
@@ -86,6 +90,7 @@ def main() -> None:
     ap.add_argument("--per-target", type=int, default=800, help="positive test sequences attributed per target")
     ap.add_argument("--ism", type=int, default=60, help="sequences per target for the ISM agreement")
     ap.add_argument("--speed", type=int, default=0, help="full-size DanQ: attribute this many 1000-bp sequences")
+    ap.add_argument("--host", type=int, default=0, help="a near-free model: attribute this many 1000-bp sequences")
     ap.add_argument("--skip-planted", action="store_true")
     ap.add_argument("--motifs", default=",".join(MOTIFS), help="JASPAR motifs planted, one target each")
     ap.add_argument("--filters", type=int, default=128, help="the small DanQ's convolution filters")
@@ -99,6 +104,8 @@ def main() -> None:
         planted_benchmark(a, out, figures, times)
     if a.speed:
         speed_benchmark(a.speed, figures, times)
+    if a.host:
+        host_benchmark(a.host, figures)
     import keras
 
     figures["backend"] = keras.backend.backend()
@@ -253,6 +260,30 @@ def speed_benchmark(n: int, figures: dict, times: dict) -> None:
     took = time.perf_counter() - t
     times[f"full DanQ, {n} x 1000 bp, 10 references"] = round(took, 1)
     figures["speed_seq_per_s"] = round(n / took, 2)
+
+
+def host_benchmark(n: int, figures: dict) -> None:
+    import keras
+
+    from dlbio.interpret.attributions import hypothetical_contributions
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((1000, 4)),
+            keras.layers.Conv1D(4, 8, activation="relu"),
+            keras.layers.GlobalMaxPooling1D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    idx = np.random.default_rng(0).integers(0, 4, (n, 1000)).astype(np.uint8)
+    hypothetical_contributions(model, idx[:64], 0, batch_size=1280)  # compiles, as gpu.py does
+    rates = []
+    for _ in range(2):
+        t = time.perf_counter()
+        hypothetical_contributions(model, idx, 0, batch_size=1280)
+        rates.append(round(n / (time.perf_counter() - t), 1))
+    figures["host_seq_per_s"] = rates
 
 
 if __name__ == "__main__":

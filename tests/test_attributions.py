@@ -50,6 +50,56 @@ def test_dinucleotide_shuffle_keeps_every_dinucleotide():
     np.testing.assert_array_equal(shuffled, dinucleotide_shuffle(seq, 8, np.random.default_rng(1)))
 
 
+def test_dinucleotide_shuffles_of_a_block_are_each_sequences_own():
+    """Shuffled together or one at a time from the same generator, each sequence gets the same
+    rows, so that attributions do not depend on how their references were batched."""
+    from dlbio.interpret.references import dinucleotide_counts, dinucleotide_shuffle
+
+    seqs = np.random.default_rng(2).integers(0, 4, (5, 120)).astype(np.uint8)
+    together = dinucleotide_shuffle(seqs, 3, np.random.default_rng(3))
+    one_by_one = np.random.default_rng(3)
+    assert together.shape == (5, 3, 120)
+    np.testing.assert_array_equal(together, np.stack([dinucleotide_shuffle(s, 3, one_by_one) for s in seqs]))
+    for seq, rows in zip(seqs, together):
+        assert all(np.array_equal(dinucleotide_counts(r), dinucleotide_counts(seq)) for r in rows)
+
+
+def every_dinucleotide_shuffle(seq):
+    """Every walk the shuffle can take: each base's successors in every distinct order that
+    keeps its last one last."""
+    import itertools
+
+    successors = {}
+    for a, b in zip(seq[:-1], seq[1:]):
+        successors.setdefault(a, []).append(b)
+    orders = {a: sorted(set(itertools.permutations(s[:-1]))) for a, s in successors.items()}
+    walks = set()
+    for choice in itertools.product(*orders.values()):
+        lists = {a: list(o) + [successors[a][-1]] for a, o in zip(orders, choice)}
+        walk = [seq[0]]
+        for _ in range(len(seq) - 1):
+            walk.append(lists[walk[-1]].pop(0))
+        walks.add(tuple(walk))
+    return walks
+
+
+def test_dinucleotide_shuffle_draws_every_walk_equally_often():
+    """12,000 shuffles of a 14-mer reach exactly its 120 possible walks, each about 100 times
+    (chi-square 90 on 119 degrees of freedom; a biased pick, e.g. the first successor more
+    often, gives thousands)."""
+    from collections import Counter
+
+    from dlbio.interpret.references import dinucleotide_shuffle
+
+    seq = ["AGCT".index(c) for c in "AGAGGAGCAAGCGA"]
+    walks = every_dinucleotide_shuffle(seq)
+    drawn = Counter(map(tuple, dinucleotide_shuffle(np.array(seq, np.uint8), 12000, np.random.default_rng(0)).tolist()))
+    assert len(walks) == 120 and set(drawn) == walks
+    expected = 12000 / len(walks)
+    chi_square = sum((k - expected) ** 2 / expected for k in drawn.values())
+    assert chi_square < 119 + 5 * (2 * 119) ** 0.5
+
+
 @pytest.mark.parametrize("method", ["gradient_x_input", "integrated_gradients", "expected_gradients"])
 def test_every_gradient_method_is_exact_on_a_linear_logit(method):
     """On logit = w . x + b each method's hypothetical contribution of base b is known in closed form."""
@@ -95,6 +145,43 @@ def test_path_methods_add_up_to_the_change_from_their_reference():
         eg.sum(axis=(1, 2)), f(index_to_onehot(idx)) - mean_ref, rtol=0.05
     )  # sampled path points
     assert np.all(eg[:, 20:26].sum(axis=(1, 2)) > 0.5 * eg.sum(axis=(1, 2)))  # the motif carries it
+
+
+@pytest.mark.parametrize("batch_size", [4096, 8, 2])
+def test_expected_gradients_on_the_device_equal_the_host_formula(batch_size):
+    """The paths built and reduced on the device, in one call a chunk (4096), in calls of two
+    references (8) or of two midpoints (2), equal the formula written out on the host:
+    each reference's gradient averaged over its path, (e_b - r) . G, averaged over references."""
+    import keras
+
+    from dlbio.data.encoding import agct_to_acgt, index_to_onehot
+    from dlbio.interpret.attributions import hypothetical_contributions
+    from dlbio.interpret.gradients import target_gradient
+    from dlbio.interpret.references import dinucleotide_shuffle
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((40, 4)),
+            keras.layers.Conv1D(4, 5, activation="tanh"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2),
+        ]
+    )
+    idx = np.random.default_rng(9).integers(0, 5, (3, 40)).astype(np.uint8)  # N included
+    hyp = hypothetical_contributions(model, idx, 1, references=3, steps=4, seed=5, batch_size=batch_size)
+
+    gradient = target_gradient(model, 1, log_odds=True)
+    x = index_to_onehot(idx)
+    refs = index_to_onehot(dinucleotide_shuffle(idx, 3, np.random.default_rng(5)))  # (3, 3, 40, 4)
+    alphas = (np.arange(4) + 0.5) / 4
+    expected = np.zeros_like(x)
+    for s in range(3):
+        for r in refs[s]:
+            g = gradient(np.stack([r + a * (x[s] - r) for a in alphas])).mean(axis=0)
+            expected[s] += (g - (r * g).sum(axis=-1, keepdims=True)) / 3
+    assert np.abs(expected).max() > 0.01
+    np.testing.assert_allclose(hyp, agct_to_acgt(expected), atol=1e-5)
 
 
 def test_reference_based_attribution_credits_a_saturated_motif():
@@ -180,14 +267,17 @@ def test_attribute_command_writes_every_layout(tmp_path, run_cli):
     seqs = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(4)]
     seqs = [s[:20] + "GATAAG" + s[26:] for s in seqs]
     (tmp_path / "s.fa").write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs)))
-    res = run_cli(attribute_cmd, ["-w", "m.keras", "--fasta", "s.fa", "-t", "1", "--logos", "2", "--quiet", "-o", "a"])
+    # 16 midpoints: the toy filter switches on only past 7/8 of the way from a reference, where
+    # the default 4 (up to 0.875) miss it for a reference scoring -2 there (20 seeds: >= 0.74).
+    args = ["-w", "m.keras", "--fasta", "s.fa", "-t", "1", "--steps", "16", "--logos", "2", "--quiet", "-o", "a"]
+    res = run_cli(attribute_cmd, args)
     assert "4 sequences -> a.ohe.npz" in res.output
     ohe, hyp, attr = (read_npz(tmp_path / f"a.{k}.npz") for k in ("ohe", "hyp", "attr"))
     assert ohe.shape == hyp.shape == attr.shape == (4, 60, 4)
     assert "".join("ACGT"[i] for i in ohe[0].argmax(axis=1)) == seqs[0]
     np.testing.assert_allclose(attr, ohe * hyp, atol=1e-6)
     per_base = attr.sum(axis=2)
-    assert np.all(per_base[:, 20:26].sum(axis=1) > 0.8 * np.abs(per_base).sum(axis=1))
+    assert np.all(per_base[:, 20:26].sum(axis=1) > 0.6 * np.abs(per_base).sum(axis=1))
     assert (tmp_path / "a.ids.txt").read_text() == "r0\nr1\nr2\nr3\n"
     assert sorted(p.name for p in tmp_path.glob("a.logo.*.png")) == ["a.logo.r0.png", "a.logo.r1.png"]
     # two targets: one file set each, named by target

@@ -160,7 +160,9 @@ def _make_launch(model_ref, backend: str):
     return launch, None
 
 
-def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.ndarray]:
+def gradient_function(
+    model, objective: Callable, point: Callable | None = None, reduce: Callable | None = None
+) -> Callable[..., np.ndarray]:
     """A compiled input gradient, where the backend compiles; the model's current weights are
     read at every call.
 
@@ -173,12 +175,21 @@ def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.n
         outputs (a list for a multi-output model, else one tensor) on x, e.g. the sum of one
         target's predictions; as sequences are independent in inference, the gradient of that
         sum is each sequence's own.
+    point : callable, optional
+        ``point(*inputs) -> x`` in keras.ops: where the gradient is taken, built on the
+        device from the call's inputs (the points of a path, say). Default: the first input.
+    reduce : callable, optional
+        ``reduce(gradient, *inputs)`` in keras.ops: what is returned, computed on the device,
+        so that only it comes back to the host. Default: the gradient.
 
     Returns
     -------
     callable
-        ``x float32 (b, ...) -> d objective / d x`` (numpy, the shape of x).
+        ``*inputs (float32 arrays) -> reduce(d objective / d x, *inputs)`` as numpy; with the
+        defaults, ``x (b, ...) -> d objective / d x`` of the shape of x.
     """
+    point = point or (lambda x, *rest: x)
+    reduce = reduce or (lambda gradient, *inputs: gradient)
     model_ref, backend = weakref.ref(model), name()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -188,14 +199,15 @@ def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.n
         quiet_cross_model_retracing()
 
         @tf.function(reduce_retracing=True)
-        def dlbio_gradient(x):  # the name _CrossModelRetracing knows
+        def dlbio_gradient(*inputs):  # the name _CrossModelRetracing knows
+            x = point(*inputs)
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 value = objective(lambda inp: model_ref()(inp, training=False), x)
-            return tape.gradient(value, x)
+            return reduce(tape.gradient(value, x), *inputs)
 
-        def run(x):
-            return dlbio_gradient(tf.convert_to_tensor(x, tf.float32)).numpy()
+        def run(*inputs):
+            return dlbio_gradient(*[tf.convert_to_tensor(a, tf.float32) for a in inputs]).numpy()
 
         run.compiled = dlbio_gradient
         return run
@@ -209,15 +221,19 @@ def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.n
 
             return objective(call, x)
 
-        compiled = jax.jit(jax.grad(value, argnums=2))
+        gradient = jax.grad(value, argnums=2)
 
-        def run(x):
+        @jax.jit
+        def compiled(trainable, non_trainable, *inputs):
+            return reduce(gradient(trainable, non_trainable, point(*inputs)), *inputs)
+
+        def run(*inputs):
             m = model_ref()
             return np.asarray(
                 compiled(
                     [v.value for v in m.trainable_variables],
                     [v.value for v in m.non_trainable_variables],
-                    np.asarray(x, np.float32),
+                    *[np.asarray(a, np.float32) for a in inputs],
                 )
             )
 
@@ -225,10 +241,12 @@ def gradient_function(model, objective: Callable) -> Callable[[np.ndarray], np.n
     import keras
     import torch
 
-    def run(x):
-        xt = keras.ops.convert_to_tensor(np.asarray(x, np.float32)).requires_grad_(True)
-        (grad,) = torch.autograd.grad(objective(lambda inp: model_ref()(inp, training=False), xt), xt)
-        return grad.detach().cpu().numpy()
+    def run(*inputs):
+        tensors = [keras.ops.convert_to_tensor(np.asarray(a, np.float32)) for a in inputs]
+        x = point(*tensors).detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(objective(lambda inp: model_ref()(inp, training=False), x), x)
+        with torch.no_grad():
+            return reduce(grad, *tensors).detach().cpu().numpy()
 
     return run
 

@@ -23,11 +23,13 @@ the sequence's own bases this is (x - r) . G, which adds up to f(x) - f(r) (comp
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from dlbio.data.encoding import agct_to_acgt, index_to_onehot
+from dlbio.data.pipeline import prefetched
 from dlbio.utils.errors import require
 from dlbio.utils.options import Options
 from dlbio.utils.progress import counter
@@ -39,6 +41,7 @@ METHODS = {
     "ism": "in-silico saturation mutagenesis",
 }
 UNIFORM = 0.25  # integrated_gradients' reference: every base equally likely
+SHUFFLE_WALKS = 2048  # references shuffled together (dlbio.interpret.references: quicker in blocks)
 
 
 @dataclass(frozen=True)
@@ -122,16 +125,22 @@ def hypothetical_contributions(
         return _ism_hypothetical(model, idx, target, o)
     from dlbio.interpret.gradients import target_gradient
 
-    gradient = target_gradient(model, target, o.log_odds, o.both_strands)
-    rng = np.random.default_rng(o.seed)
-    refs = 1 if o.method != "expected_gradients" else o.references
-    rows = refs * (1 if o.method == "gradient_x_input" else o.path_points)
+    refs = o.references if o.method == "expected_gradients" else 1
+    rows = 1 if o.method == "gradient_x_input" else refs * o.path_points
     chunk = max(1, o.batch_size // rows)  # sequences per batch of gradients
+    if o.method == "gradient_x_input":
+        gradient = target_gradient(model, target, o.log_odds, o.both_strands)
+        references = itertools.repeat(None)
+    else:
+        gradient = target_gradient(model, target, o.log_odds, o.both_strands, point=path_points, reduce=path_sums)
+        # Shuffled ahead, in a thread, while the device takes the gradients.
+        references = prefetched(_references(idx, chunk, o), depth=2)
     out = np.empty((*idx.shape, 4), np.float32)
     with counter(len(idx), "attributions", "seq", o.progress) as bar:
-        for start in range(0, len(idx), chunk):
+        for start, ref in zip(range(0, len(idx), chunk), references):
             x = index_to_onehot(idx[start : start + chunk])  # (c, L, 4), A,G,C,T
-            out[start : start + len(x)] = agct_to_acgt(_hypothetical(gradient, x, idx[start : start + chunk], o, rng))
+            hyp = gradient(x) if ref is None else _path_hypothetical(gradient, x, ref, o)
+            out[start : start + len(x)] = agct_to_acgt(hyp)
             bar.update(len(x))
     return out
 
@@ -155,33 +164,87 @@ def contributions(idx: np.ndarray, hypothetical: np.ndarray) -> np.ndarray:
     return (agct_to_acgt(index_to_onehot(idx)) * hypothetical).astype(np.float32)
 
 
-def _hypothetical(gradient, x: np.ndarray, idx: np.ndarray, o: AttributionOptions, rng) -> np.ndarray:
-    """(c, L, 4) hypothetical contributions in A, G, C, T order for one-hot *x* (c, L, 4)."""
-    if o.method == "gradient_x_input":
-        return gradient(x)
+def _references(idx: np.ndarray, chunk: int, o: AttributionOptions):
+    """One-hot references float32 (c, K, L, 4) for each *chunk* sequences of *idx* (n, L): the
+    uniform one (K = 1), or K dinucleotide shuffles of each sequence, made for a block of
+    chunks at a time (SHUFFLE_WALKS walks) as the shuffle is quicker in blocks."""
     if o.method == "integrated_gradients":
-        refs = np.full((len(x), 1, *x.shape[1:]), UNIFORM, np.float32)
-    else:
-        from dlbio.interpret.references import dinucleotide_shuffle
+        for start in range(0, len(idx), chunk):
+            yield np.full((len(idx[start : start + chunk]), 1, idx.shape[1], 4), UNIFORM, np.float32)
+        return
+    from dlbio.interpret.references import dinucleotide_shuffle
 
-        refs = index_to_onehot(np.stack([dinucleotide_shuffle(s, o.references, rng) for s in idx]))
-    m = o.path_points
-    alphas = np.broadcast_to((np.arange(m) + 0.5) / m, (*refs.shape[:2], m))  # midpoints of each path
-    return _path_hypothetical(gradient, x, refs, alphas.astype(np.float32), o.batch_size)
+    rng = np.random.default_rng(o.seed)
+    block = chunk * max(1, SHUFFLE_WALKS // (chunk * o.references))
+    for start in range(0, len(idx), block):
+        shuffled = dinucleotide_shuffle(idx[start : start + block], o.references, rng)  # (b, K, L)
+        for first in range(0, len(shuffled), chunk):
+            yield index_to_onehot(shuffled[first : first + chunk])
 
 
-def _path_hypothetical(gradient, x: np.ndarray, refs: np.ndarray, alphas: np.ndarray, batch_size: int) -> np.ndarray:
-    """Hypothetical contributions (c, L, 4) of *x* (c, L, 4) against *refs* (c, K, L, 4), the
-    gradient averaged over the points *alphas* (c, K, M) of each straight path, then the
-    (e_b - r) . G of each reference averaged over the K references."""
-    c, k, m = alphas.shape
-    diff = x[:, None] - refs  # (c, K, L, 4)
-    points = refs[:, :, None] + alphas[..., None, None] * diff[:, :, None]  # (c, K, M, L, 4)
-    flat = points.reshape(-1, *x.shape[1:])
-    grads = np.concatenate([gradient(flat[i : i + batch_size]) for i in range(0, len(flat), batch_size)])
-    mean_grad = grads.reshape(c, k, m, *x.shape[1:]).mean(axis=2)  # (c, K, L, 4)
-    hyp = mean_grad - (refs * mean_grad).sum(axis=-1, keepdims=True)
-    return hyp.mean(axis=1)
+def _path_hypothetical(gradient, x: np.ndarray, refs: np.ndarray, o: AttributionOptions) -> np.ndarray:
+    """Hypothetical contributions (c, L, 4), A, G, C, T, of *x* (c, L, 4) against *refs*
+    (c, K, L, 4): the mean of path_sums over K references x M midpoints, in calls of at most
+    batch_size points a sequence."""
+    k, m = refs.shape[1], o.path_points
+    alphas = ((np.arange(m) + 0.5) / m).astype(np.float32)  # the midpoints of each path
+    refs_per_call = k if k * m <= o.batch_size else max(1, o.batch_size // m)
+    points_per_call = min(m, o.batch_size)
+    total = 0.0
+    for r in range(0, k, refs_per_call):
+        for a in range(0, m, points_per_call):
+            total = total + gradient(x, refs[:, r : r + refs_per_call], alphas[a : a + points_per_call])
+    return total / (k * m)
+
+
+def path_points(x, refs, alphas):
+    """Every point of the straight paths from each reference to its sequence, r + alpha (x - r),
+    in keras.ops (on the device, so that the host neither builds nor sends them).
+
+    Parameters
+    ----------
+    x : tensor, shape=(c, L, 4)
+        The sequences, one-hot.
+    refs : tensor, shape=(c, K, L, 4)
+        Each sequence's references.
+    alphas : tensor, shape=(M,)
+        The points' places on each path, 0 at the reference and 1 at the sequence.
+
+    Returns
+    -------
+    tensor, shape=(c * K * M, L, 4)
+        Sequence by sequence, reference by reference.
+    """
+    import keras
+
+    ops = keras.ops
+    steps = ops.reshape(alphas, (-1, 1, 1))
+    points = ops.expand_dims(refs, 2) + steps * ops.expand_dims(ops.expand_dims(x, 1) - refs, 2)
+    return ops.reshape(points, (-1, *ops.shape(x)[1:]))
+
+
+def path_sums(gradients, x, refs, alphas):
+    """Each sequence's (e_b - r) . G summed over its references r and the gradients G at their
+    path_points, in keras.ops; divided by K x M it is the hypothetical contribution.
+
+    Parameters
+    ----------
+    gradients : tensor, shape=(c * K * M, L, 4)
+        The gradient at each of path_points(x, refs, alphas).
+    x, refs, alphas : tensor
+        As path_points takes them.
+
+    Returns
+    -------
+    tensor, shape=(c, L, 4)
+        float32, the model's A, G, C, T order.
+    """
+    import keras
+
+    ops = keras.ops
+    g = ops.reshape(gradients, (*ops.shape(refs)[:2], -1, *ops.shape(x)[1:]))  # (c, K, M, L, 4)
+    g = ops.sum(g, axis=2)
+    return ops.sum(g - ops.sum(refs * g, axis=-1, keepdims=True), axis=1)
 
 
 def _ism_hypothetical(model, idx: np.ndarray, target: int, o: AttributionOptions) -> np.ndarray:

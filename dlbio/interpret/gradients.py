@@ -13,7 +13,7 @@ from dlbio.backend import gradient_function
 _GRADIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def target_gradient(model, target: int, log_odds: bool = False, both_strands: bool = False):
+def target_gradient(model, target: int, log_odds: bool = False, both_strands: bool = False, point=None, reduce=None):
     """The compiled gradient of one target's output.
 
     Parameters
@@ -27,17 +27,23 @@ def target_gradient(model, target: int, log_odds: bool = False, both_strands: bo
         instead of the probability, which flattens where it saturates near 0 or 1.
     both_strands : bool, default=False
         Differentiate the mean over the sequence and its reverse complement.
+    point, reduce : callable, optional
+        Where the gradient is taken and what comes back, built on the device from the call's
+        inputs (dlbio.backend.gradient_function); module-level functions, as they are part of
+        the cache's key.
 
     Returns
     -------
     callable
-        ``x float32 (n, L, 4) -> gradient float32 (n, L, 4)``, the model's A, G, C, T order;
-        x may be any point of one-hot space (a mix of bases on a path), not only one-hot.
+        By default ``x float32 (n, L, 4) -> gradient float32 (n, L, 4)``, the model's A, G, C, T
+        order; x may be any point of one-hot space (a mix of bases on a path), not only one-hot.
     """
     per_model = _GRADIENTS.setdefault(model, {})
-    key = (target, log_odds, both_strands)
+    key = (target, log_odds, both_strands, point, reduce)
     if key not in per_model:
-        per_model[key] = gradient_function(model, lambda call, x: _objective(call, x, target, log_odds, both_strands))
+        per_model[key] = gradient_function(
+            model, lambda call, x: _objective(call, x, target, log_odds, both_strands), point, reduce
+        )
     return per_model[key]
 
 
