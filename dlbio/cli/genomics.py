@@ -45,9 +45,20 @@ Example:
 @click.option("--targets", default=None, help="Only these targets: 1-based numbers or names, e.g. 1,CTCF [all].")
 @both_strands_option
 @click.option("--skip-mismatch", is_flag=True, help="Skip records whose REF differs from the genome (else an error).")
+@click.option(
+    "-b",
+    "--batch-size",
+    type=int,
+    default=256,
+    show_default=True,
+    callback=positive("-b"),
+    help="Windows per prediction batch; larger on a GPU.",
+)
 @strict_option
 @quiet_option
-def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, strict, quiet):
+def variants_cmd(
+    vcf, genome, model_path, data, output, targets, both_strands, skip_mismatch, batch_size, strict, quiet
+):
     from dlbio.data.targets import parse_targets
     from dlbio.utils.progress import progress_mode
     from dlbio.workflows.variants import score_vcf
@@ -64,6 +75,7 @@ def variants_cmd(vcf, genome, model_path, data, output, targets, both_strands, s
         warn=lambda m: click.echo(f"warning: {m}", err=True),
         progress=progress_mode(quiet),
         targets=parse_targets(targets, model.outputs[0].shape[-1], names),
+        batch_size=batch_size,
         strict=strict,
     )
     echo_notes(res["notes"])

@@ -35,6 +35,8 @@ class VariantOptions(Options):
         Keep only these targets (1-based).
     chunk : int, default=4096
         Variants per batch of windows.
+    batch_size : int, default=256
+        Windows per prediction batch (larger on a GPU).
     top : int, default=5
         How many of the strongest variants to return.
     strict : bool, default=False
@@ -47,6 +49,7 @@ class VariantOptions(Options):
     progress: bool | str = False
     targets: list[int] | None = None
     chunk: int = 4096
+    batch_size: int = 256
     top: int = 5
     strict: bool = False
 
@@ -116,7 +119,7 @@ def score_vcf(
     ):
         for i in range(0, len(variants), chunk):
             part = variants[i : i + chunk]
-            ref_p, alt_p = score_variants(model, genome, part, both_strands)
+            ref_p, alt_p = score_variants(model, genome, part, both_strands, o.batch_size)
             write(i, part, ref_p[:, columns], alt_p[:, columns])
             best[i : i + len(part)], best_target[i : i + len(part)] = ranked(part, ref_p[:, columns], alt_p[:, columns])
             bar.update(len(part))
