@@ -150,3 +150,56 @@ def test_folders_are_swapped_in_one_step(tmp_path):
     (a / "x").write_text("a")
     assert _exchange(a, b)  # Linux: renameat2(RENAME_EXCHANGE)
     assert (b / "x").read_text() == "a" and not list(a.iterdir())
+
+
+def test_written_behind_returns_at_once_and_writes_everything_in_order():
+    import threading
+
+    from dlbio.utils.write_behind import written_behind
+
+    done, release = [], threading.Event()
+
+    def slow_write(k):
+        release.wait(10)
+        done.append(k)
+
+    with written_behind(slow_write) as write:
+        write(0)
+        write(1)  # both returned while the first write waits: the caller goes on
+        assert done == []
+        release.set()
+    assert done == [0, 1]  # leaving the block waits for every write
+
+
+def test_written_behind_raises_a_write_error_in_the_caller_and_stops_writing():
+    from dlbio.utils.write_behind import written_behind
+
+    done = []
+
+    def write_or_fail(k):
+        if k == 1:
+            raise OSError(28, "No space left on device")
+        done.append(k)
+
+    with pytest.raises(OSError, match="No space left"):
+        with written_behind(write_or_fail, depth=1) as write:
+            for k in range(50):
+                write(k)
+    assert done == [0]  # nothing written after the failure
+
+
+def test_a_prediction_table_whose_write_fails_in_its_thread_leaves_the_old_file(tmp_path):
+    """HDF5 tables are written in a thread: its error reaches the caller, and the file there
+    before stays as it was."""
+    import numpy as np
+
+    from dlbio.predict.tables import prediction_writer
+
+    out = tmp_path / "pred.h5"
+    out.write_bytes(b"the user's file")
+    with pytest.raises(TypeError):
+        with prediction_writer(out, 4, {"id": str}, ["a", "b"]) as write:
+            write(0, [("r0",), ("r1",)], np.zeros((2, 2), np.float32))
+            write(2, [("r2",), ("r3",)], np.zeros((2, 3), np.float32))  # 3 targets, not 2
+    assert out.read_bytes() == b"the user's file"
+    assert [p.name for p in tmp_path.iterdir()] == ["pred.h5"]

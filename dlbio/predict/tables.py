@@ -94,11 +94,14 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
     ------
     callable
         ``write(start, rows, pred)``: *rows*, m tuples of the *keys* columns in order, and
-        their predictions float (m, T), for sequences start..start+m.
+        their predictions float (m, T), for sequences start..start+m.  HDF5 is compressed and
+        written in a thread (dlbio.utils.write_behind), while the next chunk is predicted;
+        the TSV is formatted in the caller's thread, as Python holds the GIL to format.
     """
     import h5py
 
     from dlbio.utils.atomic import atomic_path, hdf5_writer
+    from dlbio.utils.write_behind import written_behind
 
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -115,7 +118,8 @@ def prediction_writer(path: str | Path, n: int, keys: dict[str, type], names: li
                     for j, col in enumerate(columns):
                         col[start : start + len(rows)] = [r[j] for r in rows]
 
-                yield write
+                with written_behind(write) as write_behind:
+                    yield write_behind
         else:
             with open(tmp, "w") as fh:
                 fh.write("\t".join([*keys, *names]) + "\n")

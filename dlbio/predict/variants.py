@@ -244,10 +244,13 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
     ------
     callable
         ``write(start, part, ref_p, alt_p)``: the probabilities, float (len(part), T) each, of
-        ``variants[start:start + len(part)]``.
+        ``variants[start:start + len(part)]``.  HDF5 is compressed and written in a thread
+        (dlbio.utils.write_behind), while the next variants are predicted; the TSV is
+        formatted in the caller's thread, as Python holds the GIL to format.
     """
     from dlbio.predict.tables import create_prediction_arrays, is_hdf5
     from dlbio.utils.atomic import atomic_path, hdf5_writer
+    from dlbio.utils.write_behind import written_behind
 
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -261,7 +264,8 @@ def variant_writer(path: str | Path, variants: list[Variant], names: list[str], 
                     probs[0][start : start + len(part)] = ref_p
                     probs[1][start : start + len(part)] = alt_p
 
-                yield write
+                with written_behind(write) as write_behind:
+                    yield write_behind
         else:
             with open(tmp, "w") as fh:
                 fh.write("\t".join(VARIANT_COLUMNS) + "\ttarget\tref_prob\talt_prob\tdiff\tlog_odds_diff\n")
