@@ -98,6 +98,42 @@ def test_indels_shift_the_flanks_as_in_the_edited_genome(tmp_path):
     assert "".join(BASES[i] for i in variant_windows(gen, [v], 60)[1][0]) == long_alt[20:80]
 
 
+def test_snv_windows_read_by_stretch_are_the_genome_around_each_variant(tmp_path, monkeypatch):
+    """SNVs in any order, on two chromosomes, near their ends (read as N), close together
+    and far apart (SNV_GAP of 50 here: several stretches), beside an indel: each window is
+    the genome's around its variant, the ALT one with the middle base changed; a chromosome's
+    SNVs are read in one stretch per cluster, an SNV far from others on its own."""
+    import dlbio.predict.variants as pv
+    from dlbio.data.encoding import BASES
+
+    rng = np.random.default_rng(5)
+    chroms = {"chr1": "".join(rng.choice(list("ACGT"), 400)), "chr2": "".join(rng.choice(list("ACGT"), 150))}
+    (tmp_path / "g.fa").write_text("".join(f">{c}\n{s}\n" for c, s in chroms.items()))
+    gen = Genome(tmp_path / "g.fa")
+    positions = [("chr1", p) for p in (1, 2, 30, 31, 35, 200, 205, 398, 400)] + [("chr2", p) for p in (150, 3, 75)]
+    rows = [
+        (c, p, f"v{k}", chroms[c][p - 1], "A" if chroms[c][p - 1] != "A" else "G") for k, (c, p) in enumerate(positions)
+    ]
+    rows.insert(4, ("chr1", 100, "del", chroms["chr1"][99:102], chroms["chr1"][99]))
+    order = rng.permutation(len(rows))
+    variants, _ = read_vcf(write_vcf(tmp_path, [rows[k] for k in order]), gen)
+    monkeypatch.setattr(pv, "SNV_GAP", 50)
+    reads = []
+    real = pv.chromosome_windows
+    monkeypatch.setattr(
+        pv, "chromosome_windows", lambda g, c, starts, n: reads.append(len(starts)) or real(g, c, starts, n)
+    )
+    ref, alt = pv.variant_windows(gen, variants, 20)
+    for v, r, a in zip(variants, ref, alt):
+        padded = "N" * 20 + chroms[v.chrom] + "N" * 20
+        around = padded[20 + v.pos - 1 - 10 : 20 + v.pos - 1 - 10 + 20]
+        if v.id == "del":
+            continue  # the edited genome's windows: test_indels_shift_the_flanks_as_in_the_edited_genome
+        assert "".join((BASES + "N")[i] for i in r) == around
+        assert "".join((BASES + "N")[i] for i in a) == around[:10] + v.alt + around[11:]
+    assert sorted(reads) == [2, 2, 5]  # chr1: 1-35, 200-205, 398-400; chr2's 3, 75 and 150 alone
+
+
 def test_vcf_scores_in_chunks_to_tsv_or_hdf5_for_chosen_targets(tmp_path):
     import h5py
 

@@ -166,7 +166,7 @@ def chromosome_windows(genome: Genome, chrom: str, window_starts: np.ndarray, le
     chrom : str
         The chromosome.
     window_starts : numpy.ndarray
-        int64 (k,) 0-based, sorted, each window wholly inside the chromosome.
+        int64 (k,) 0-based, sorted; a window that runs past either end reads N there.
     length : int
         The window length.
 
