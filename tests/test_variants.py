@@ -220,7 +220,8 @@ def test_parse_targets():
 def test_tsv_writers_print_float32_values_as_their_own_format_does(tmp_path):
     """The TSV writers format Python floats (fast); the text is that of the float32 values."""
     from dlbio.predict.tables import prediction_writer
-    from dlbio.predict.variants import Variant, logit, variant_writer
+    from dlbio.predict.variant_tables import variant_writer
+    from dlbio.predict.variants import Variant, logit
 
     rng = np.random.default_rng(3)
     # values near a rounding boundary in float32 (0.123455 is 0.12345500290393829...) and ordinary ones

@@ -116,6 +116,9 @@ def _alive(pgid):
 
 
 @pytest.mark.slow
+# preexec_fn makes subprocess fork, and JAX (imported in a JAX run's test process) warns at every
+# fork; the child only resets SIGINT and execs, so none of JAX's threads is used there.
+@pytest.mark.filterwarnings("ignore:os.fork\\(\\) was called:RuntimeWarning")
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_interrupt_stops_the_workers_with_one_line(tmp_path, how):
     proc = _running_vgrad_with_workers(tmp_path)

@@ -5,6 +5,8 @@
   filter activations, variant scoring and mutagenesis;
 * :mod:`~dlbio.predict.tables`: prediction tables in HDF5 (rows, arrays, target names);
 * :mod:`~dlbio.predict.variants`: VCF variant effects (reference and alternative alleles);
+* :mod:`~dlbio.predict.variant_tables`: those effects written as tables (HDF5 or TSV, and
+  the per-variant summary);
 * :mod:`~dlbio.predict.tracks`: predictions tiled along a region, as bedGraph and plots.
 
 The batched functions are here by name, imported on first use (``dlbio.predict.tables``

@@ -10,7 +10,8 @@ import numpy as np
 
 from dlbio.data.genome import Genome
 from dlbio.data.targets import target_names_for
-from dlbio.predict.variants import read_vcf, score_variants, summary_writer, variant_writer
+from dlbio.predict.variant_tables import summary_writer, variant_writer
+from dlbio.predict.variants import read_vcf, score_variants
 from dlbio.utils.errors import require
 from dlbio.utils.options import Options
 from dlbio.utils.progress import counter
