@@ -49,7 +49,7 @@ def _start(args, out_dirs, extra=()):
 
 @pytest.mark.slow
 def test_two_processes_train_one_model_and_the_chief_writes(tmp_path):
-    procs = _start(ARGS, [tmp_path / "p0", tmp_path / "p1"])
+    procs = _start(ARGS, [tmp_path / "p0", tmp_path / "p1"], ["--resume"])  # --resume: it says "no state"
     outs = [p.communicate(timeout=400) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-1500:] for o in outs]
     one = subprocess.run(
@@ -76,6 +76,9 @@ def test_two_processes_train_one_model_and_the_chief_writes(tmp_path):
     record = json.loads((chief / "bestmodel.DanQ.run.json").read_text())
     assert record["config"]["processes"] == 2 and record["config"]["multi_worker"] is True
     assert "on 2 replicas (--multi-worker)" in outs[0][1] and "parameters" not in outs[1][1]
+    # a job's log says once where the run starts and what was written: the chief says it
+    for line in ("no state at", "model -> ", "log -> "):
+        assert line in outs[0][0] and line not in outs[1][0], (line, outs)
 
 
 @pytest.mark.slow
@@ -89,12 +92,15 @@ def test_a_signal_to_one_process_stops_both_and_both_resume(tmp_path):
     procs[1].send_signal(signal.SIGTERM)  # only the second process hears it
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [75, 75], [o[1][-800:] for o in outs]
+    # the chief, which saved the state, says so; the job's log has it once
+    assert "rerun with --resume" in outs[0][1] and "preempted" not in outs[1][1], outs
     with zipfile.ZipFile(state) as z:
         saved = json.loads(z.read("dlbio_state.json"))
     assert saved["step"] % 20 == 0 or saved["step"] == 0  # they stop together at a batch they agree on
     procs = _start(LONG, [tmp_path, tmp_path], ["--resume"])
     outs = [p.communicate(timeout=400) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
+    assert "resuming from" in outs[0][0] and "resuming from" not in outs[1][0], outs
     assert read_losses(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").shape == (3, 2)  # every epoch once
 
 

@@ -4,8 +4,8 @@ TERM (scancel) -> danq-train saves and exits 75, and the job is not requeued.
 SLURM is not here, so `module`, `srun`, `scancel`, `danq-train`, `danq-visualize` and
 `scontrol` are stubs on PATH; the batch shell itself, its traps and its exit-status logic are
 the real ones.  (On a real slurmctld/slurmd 22.05: the time-limit USR1 and `scancel --batch
---signal=USR1` requeue, a plain `scancel` stays cancelled, and the multi-node script's
-workers save and requeue; docs/danq.md.)
+--signal=USR1` requeue, a plain `scancel` stays cancelled, and the multi-node scripts'
+workers, TensorFlow's and JAX's, save and requeue; docs/danq.md.)
 """
 
 import os

@@ -29,7 +29,7 @@ def test_two_workers_train_like_one(tmp_path):
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
     procs = [
         subprocess.Popen(
-            cmd + ["--out-dir", str(tmp_path / f"w{i}")],
+            cmd + ["--out-dir", str(tmp_path / f"w{i}"), "--resume"],  # nothing to resume: "no state"
             env=_env({"cluster": cluster, "task": {"type": "worker", "index": i}}),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -61,6 +61,8 @@ def test_two_workers_train_like_one(tmp_path):
     assert lines[-1].split(": ")[1].startswith(f"loss {two[-1, 0]:.4f}, val_loss {two[-1, 1]:.4f};")
     assert "DanQ epoch" not in outs[1][1]
     assert "; on 2 replicas (--multi-worker)" in outs[0][1] and "parameters" not in outs[1][1]
+    for line in ("no state at", "model -> ", "log -> "):  # said once in a job's log, by the chief
+        assert line in outs[0][0] and line not in outs[1][0], (line, outs)
 
 
 def test_mixed_precision_trains_like_float32(tmp_path):
@@ -179,9 +181,12 @@ def test_a_signal_to_one_worker_stops_both_and_both_resume(tmp_path):
     procs[1].send_signal(signal.SIGTERM)  # only the second worker hears it
     outs = [p.communicate(timeout=240) for p in procs]
     assert [p.returncode for p in procs] == [75, 75], [o[1][-800:] for o in outs]
+    # the chief, which saved the state, says so; the job's log has it once
+    assert "rerun with --resume" in outs[0][1] and "preempted" not in outs[1][1], outs
     procs = start(["--resume"])
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-800:] for o in outs]
+    assert "resuming from" in outs[0][0] and "resuming from" not in outs[1][0], outs
     log = read_losses(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv")
     assert log.shape == (5, 2)  # every epoch once: the interrupted one is logged when it ends
 

@@ -123,6 +123,28 @@ def test_a_failing_process_is_one_error_and_stops_the_others(how, message):
     assert time.monotonic() - start < 45  # not the collective's timeout (60 s)
 
 
+def _preempted_process_1_first():
+    from pathlib import Path
+
+    from dlbio.backend import torch_processes
+    from dlbio.training.preemption import Preempted
+
+    rank = torch_processes.THIS_PROCESS[0]
+    if rank == 0:
+        time.sleep(1)  # process 1's comes first
+    raise Preempted(Path("state.keras"), None, chief=rank == 0)
+
+
+def test_a_preemption_is_said_by_the_process_the_user_started():
+    """Process 1 (which saved nothing, so says nothing) stops first: the command still says it."""
+    from dlbio.backend import torch_processes
+    from dlbio.training.preemption import Preempted
+
+    with pytest.raises(Preempted) as stopped:
+        torch_processes.run_in_processes(_preempted_process_1_first, (), 2, on_gpus=False)
+    assert stopped.value.chief
+
+
 @pytest.mark.slow
 def test_g2_trains_one_model_in_two_processes_and_the_chief_writes(tmp_path):
     two = _danq_train([*ARGS, "-g", "2"], tmp_path / "two")

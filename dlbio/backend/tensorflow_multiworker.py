@@ -158,7 +158,7 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
     chief = is_chief(strategy)
     # Outside the strategy's scope: the saved copy's variables are plain ones, made without
     # the collective that a worker lacking the file would never join.
-    state = start_state(model, state_path, record, resume)
+    state = start_state(model, state_path, record, resume, say=chief)
     _agree_on_start(strategy, (state.epoch, state.step), state_path)
     if state.epoch >= epochs or state.wait >= patience:  # finished: all epochs, or stopped early
         return {}
@@ -200,7 +200,7 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
                 state.step, state.metric_states = n, [total, n]
                 if chief:
                     save_state(model, state_path, state)
-                raise Preempted(state_path, state)
+                raise Preempted(state_path, state, chief=chief)
             val = binary_crossentropy(valid_labels, predict_source(model, valid_set, 1024))
             history["loss"].append(total / n)
             history["val_loss"].append(val)
@@ -223,9 +223,9 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
             if wait >= patience:
                 break
             if stop:  # the signal came with the epoch's last batch: stop at the boundary
-                raise Preempted(state_path, state)
+                raise Preempted(state_path, state, chief=chief)
         if signalled["flag"]:
-            raise Preempted.after_training(state_path)
+            raise Preempted.after_training(state_path, chief)
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)

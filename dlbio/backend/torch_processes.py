@@ -113,9 +113,12 @@ def _collect(procs, results) -> list:
             errors.append(value)
             failed_at = failed_at or time.monotonic()
     if errors:
-        raise next(
+        error = next(
             (e for e in errors if isinstance(e, (DlbioError, KeyboardInterrupt)) or _is_preemption(e)), errors[0]
         )
+        if _is_preemption(error):  # this process speaks for all N, whichever stopped first: process 0 saved
+            error.chief = True
+        raise error
     return [got[r][1] for r in range(len(procs))]
 
 

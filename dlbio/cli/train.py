@@ -188,12 +188,15 @@ def danq_train(data, config_file, print_config, **kw):
     try:
         res = run_training(config)
     except Preempted as exc:
-        click.echo(f"preempted: {exc}", err=True)
+        if exc.chief:
+            click.echo(f"preempted: {exc}", err=True)
         sys.exit(PREEMPTED_EXIT)
+    if not res.chief:  # another process of --multi-worker or -g N: the chief says what was written
+        return
     if not res.history:
         click.echo("nothing to train: the saved state has finished (every epoch, or early stopping)")
     best = res.summary
-    if best is not None:  # None on the non-chief workers of --multi-worker
+    if best is not None:
         auc = "" if best.best_val_auc is None else f" (median val ROC AUC {best.best_val_auc:.4f})"
         click.echo(
             f"{best.epochs} epoch{'s' if best.epochs > 1 else ''}; best val_loss {best.best_val_loss:.4f} "

@@ -21,9 +21,11 @@ from dlbio.utils.signals import sigterm_raises
 
 class Preempted(Exception):
     """Training stopped on a signal after saving its state (*state* None: stopped outside
-    the training loop, where the state on disk is already the latest)."""
+    the training loop, where the state on disk is already the latest).  *chief* False: another
+    process of a run of several, which stopped with the chief and saved nothing; the chief
+    says what was saved, so that a job's log says it once."""
 
-    def __init__(self, path: Path, state: TrainState | None, where: str | None = None):
+    def __init__(self, path: Path, state: TrainState | None, where: str | None = None, chief: bool = True):
         if where is None:
             where = (
                 f"at epoch {state.epoch + 1}, batch {state.step}; state saved to {path}"
@@ -31,13 +33,13 @@ class Preempted(Exception):
                 else f"outside the training loop (the state at {path}, if any, is the latest)"
             )
         super().__init__(f"stopped by a signal {where}; rerun with --resume to continue")
-        self.path, self.state, self.where = path, state, where
+        self.path, self.state, self.where, self.chief = path, state, where, chief
 
     def __reduce__(self):  # from a process of -g N on PyTorch to the one that started it
-        return (type(self), (self.path, self.state, self.where))
+        return (type(self), (self.path, self.state, self.where, self.chief))
 
     @classmethod
-    def after_training(cls, path: Path) -> Preempted:
+    def after_training(cls, path: Path, chief: bool = True) -> Preempted:
         """The exception for a signal that came after the last batch: the state is saved, the job
         still has to stop.
 
@@ -45,12 +47,14 @@ class Preempted(Exception):
         ----------
         path : pathlib.Path
             The saved state.
+        chief : bool, optional
+            Whether this process is the one that saved it.
 
         Returns
         -------
         Preempted
         """
-        return cls(path, None, f"after the last batch (state saved to {path})")
+        return cls(path, None, f"after the last batch (state saved to {path})", chief)
 
 
 def sigterm_as_preemption(path: Path):

@@ -60,7 +60,7 @@ class TrainState:
     metric_states: list = field(default_factory=list)
 
 
-def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> TrainState:
+def start_state(model: keras.Model, path: Path, config: dict, resume: bool, say: bool = True) -> TrainState:
     """Where a run starts: a fresh state, or with *resume* and a state at *path*, that state,
     checked against this run's options and loaded into the model (weights, optimizer, dropout
     seeds).  Says which.
@@ -75,6 +75,9 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
         This run's options (:meth:`RunConfig.resume_record`).
     resume : bool
         ``--resume``.
+    say : bool, optional
+        Print which.  Under several processes only the chief does, so that a job's log says
+        it once.
 
     Returns
     -------
@@ -87,7 +90,7 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
         them).
     """
     if not (resume and path.is_file()):
-        if resume:
+        if resume and say:
             print(f"no state at {path}: starting from the beginning", flush=True)
         return TrainState(config=config)
     state = read_state(path)
@@ -104,7 +107,8 @@ def start_state(model: keras.Model, path: Path, config: dict, resume: bool) -> T
         f"{path}: cannot resume with different options ({', '.join(changed)}); remove the state file to start over",
     )
     load_into(model, path, state)
-    print(f"resuming from {path}: epoch {state.epoch + 1}, batch {state.step}", flush=True)
+    if say:
+        print(f"resuming from {path}: epoch {state.epoch + 1}, batch {state.step}", flush=True)
     return state
 
 

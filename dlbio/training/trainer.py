@@ -66,7 +66,7 @@ def fit_resumable(
     if collectives is not None:
         train_set = ShardSource(train_set, strategy.process_index, processes)
         batch_size //= processes
-    state = start_state(model, state_path, record, resume)
+    state = start_state(model, state_path, record, resume, say=chief)
     if collectives is not None:
         _same_start_everywhere(collectives, state, state_path)
         collectives.prepare_model(model)
@@ -154,13 +154,13 @@ def fit_resumable(
         except StopNow:
             for c in calls:  # what fit would have done at its end: close the log and bar, restore signals
                 c.on_train_end()
-            raise Preempted(state_path, state) from None
+            raise Preempted(state_path, state, chief=chief) from None
         for k, v in h.history.items():
             history.setdefault(k, []).extend(v)
         if model.stop_training:  # early stopping
             break
     if preempt.signalled:
-        raise Preempted.after_training(state_path)
+        raise Preempted.after_training(state_path, chief)
     return history
 
 

@@ -34,6 +34,7 @@ class TrainResult:
     results: Path | None
     metrics_lines: list[str]
     summary: LogSummary | None = None  # the whole run, from the log (resumes included)
+    chief: bool = True  # False on the other processes of --multi-worker or -g N: they wrote nothing
 
 
 def train(data_dir: str | Path, **options) -> TrainResult:
@@ -180,12 +181,12 @@ def run_training(config: RunConfig) -> TrainResult:
 
             history = fit_multiworker(strategy, model, train_set, valid_set, config, files, record)
             if not is_chief(strategy):
-                return TrainResult(ckpt, log, history, None, [])
+                return TrainResult(ckpt, log, history, None, [], chief=False)
         else:
             with _processes_together(strategy):
                 history = fit_resumable(model, train_set, valid_set, config, files, record, strategy=strategy)
             if not _is_chief(strategy):
-                return TrainResult(ckpt, log, history, None, [])
+                return TrainResult(ckpt, log, history, None, [], chief=False)
         elapsed = time.time() - t0
         if history:  # a resume with nothing left to train keeps the record of the run that trained
             write_run_record(
