@@ -33,11 +33,12 @@ demo: setup
 
 # The suite on TensorFlow; again on JAX without the TensorFlow-only and backend-free tests
 # (tests/conftest.py); and on PyTorch for the models, the loader, prediction, ISM, attributions, training
-# (-g N's processes included), the class examples and their initial weights, the bad inputs and the GPU
-# benchmark (tiny, on the CPU).
+# (-g N's processes included), resume (bit for bit, as on the others), the class examples and their
+# initial weights, the bad inputs and the GPU benchmark (tiny, on the CPU).
 TORCH_TESTS = tests/test_deepsea_models.py tests/test_store.py tests/test_deepsea_mat.py tests/test_mutagenesis.py \
               tests/test_class2_cli.py tests/test_initial_weights.py tests/test_danq_cli.py tests/test_api.py \
-              tests/test_bad_inputs.py tests/test_attributions.py tests/test_torch_only.py tests/test_benchmarks.py
+              tests/test_bad_inputs.py tests/test_attributions.py tests/test_torch_only.py tests/test_benchmarks.py \
+              tests/test_resume.py
 
 test: setup $(VENV)/.torch
 	$(PY) -m pytest -q -n 2 --dist loadfile

@@ -49,7 +49,7 @@ def _train_half_each(seed: int):
     """In each process: a model built from its own seed, then 3 SGD steps on its half of 8 rows."""
     import keras
 
-    from dlbio.backend import torch_only
+    from dlbio.backend import seeded_dropout, torch_only
     from dlbio.training.strategy import make_strategy
 
     strategy = make_strategy(2, 8)
@@ -60,9 +60,12 @@ def _train_half_each(seed: int):
     model.fit(x[4 * rank : 4 * rank + 4], y[4 * rank : 4 * rank + 4], batch_size=4, epochs=3, shuffle=False, verbose=0)
     with_dropout = _model(seed, dropout=True)
     torch_only.prepare_model(with_dropout)
+    seeded_dropout(with_dropout)  # as danq-train's training loop does
     torch_only.stop_processes()
     seeds = [keras.ops.convert_to_numpy(v) for v in with_dropout.non_trainable_variables if "seed_generator" in v.path]
-    return [keras.ops.convert_to_numpy(w) for w in model.weights], seeds
+    hidden = keras.Model(with_dropout.inputs, with_dropout.layers[1].output)  # after the dropout
+    masked = keras.ops.convert_to_numpy(hidden(np.ones((16, 4), "float32"), training=True)) != 0
+    return [keras.ops.convert_to_numpy(w) for w in model.weights], (seeds, masked)
 
 
 def _model(seed: int, dropout: bool = False):
@@ -107,8 +110,10 @@ def test_two_processes_average_their_gradients_as_one_batch_of_both_halves():
         assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(got, one)), (got, one)
     assert not np.allclose(one[0], keras.ops.convert_to_numpy(_model(7).weights[0]))  # it trained
     # the same model, but dropout masks of each process's own
-    (_, seeds0), (_, seeds1) = per_process
+    (_, (seeds0, masked0)), (_, (seeds1, masked1)) = per_process
     assert len(seeds0) == 1 and (seeds1[0] - seeds0[0]).tolist() == [torch_only.SEED_STRIDE, 0]
+    # drawn from those seeds (not from torch's global generator, seeded alike in both processes)
+    assert masked0.shape == (16, 3) and 0 < masked0.mean() < 1 and (masked0 != masked1).any()
 
 
 @pytest.mark.parametrize(
@@ -167,7 +172,10 @@ def test_g2_trains_one_model_in_two_processes_and_the_chief_writes(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_sigterm_stops_every_process_and_the_run_resumes(tmp_path):
+def test_a_sigterm_stops_every_process_and_the_run_resumes_bit_for_bit(tmp_path):
+    straight = _danq_train([*LONG, "-g", "2"], tmp_path / "straight")
+    _, err = straight.communicate(timeout=400)
+    assert straight.returncode == 0, err[-1500:]
     state = tmp_path / "checkpoints" / "bestmodel.DanQ.state.keras"
     proc = _danq_train([*LONG, "-g", "2"], tmp_path)
     deadline = time.time() + 300
@@ -188,3 +196,7 @@ def test_a_sigterm_stops_every_process_and_the_run_resumes(tmp_path):
     _, err = proc.communicate(timeout=400)
     assert proc.returncode == 0, err[-1500:]
     assert read_losses(tmp_path / "checkpoints" / "bestmodel.DanQ.log.csv").shape == (3, 2)  # every epoch once
+    # each process's dropout masks come from its seed generators, which the state holds: the
+    # resumed run ends where the uninterrupted one ends, every logged number alike
+    log = "checkpoints/bestmodel.DanQ.log.csv"
+    assert (tmp_path / log).read_text() == (tmp_path / "straight" / log).read_text()

@@ -8,8 +8,8 @@ and the rest of dlbio imports it from here:
   error for an unknown or missing one; :func:`name`, the one running;
 * :mod:`~dlbio.backend.hardware`: :func:`gpus`, :func:`describe`, the devices the backend
   sees and its version, and :func:`why_no_gpu` where it sees none;
-* :mod:`~dlbio.backend.settings`: :func:`seed_everything`, :func:`single_thread`: seeds, op
-  determinism and threads;
+* :mod:`~dlbio.backend.settings`: :func:`seed_everything`, :func:`single_thread`,
+  :func:`seeded_dropout`: seeds, op determinism, threads, and dropout masks a resume repeats;
 * :mod:`~dlbio.backend.compiled`: :func:`predict_function`, a compiled forward pass from base
   indices uint8 (b, L) to the model's outputs (:func:`one_hot` on the device, N an all-zero
   row), in two halves too (launch, fetch) so that a caller keeps the device busy between
@@ -28,7 +28,13 @@ from __future__ import annotations
 from dlbio.backend.compiled import gradient_function, one_hot, predict_function
 from dlbio.backend.hardware import build_info, describe, devices, display_name, gpu_details, gpus, why_no_gpu
 from dlbio.backend.selection import BACKENDS, EXTRAS, installed, module, name, requested, select
-from dlbio.backend.settings import prepare_environment, seed_everything, single_thread, steps_per_execution
+from dlbio.backend.settings import (
+    prepare_environment,
+    seed_everything,
+    seeded_dropout,
+    single_thread,
+    steps_per_execution,
+)
 
 __all__ = [
     "BACKENDS",
@@ -48,6 +54,7 @@ __all__ = [
     "prepare_environment",
     "requested",
     "seed_everything",
+    "seeded_dropout",
     "select",
     "single_thread",
     "steps_per_execution",

@@ -43,6 +43,33 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+def seeded_dropout(model) -> None:
+    """Make *model*'s dropout draw its masks from its Keras seed generators on PyTorch too.
+
+    Keras's torch backend gives a layer made without a seed (``Dropout(0.5)``) a fast path
+    whose masks come from torch's global generator.  No resume state holds that generator, so
+    a resumed run drew other masks than an uninterrupted one, and every process of ``-g N``
+    seeds it alike, so they all drew the same masks.  Marked as seeded, such a layer draws
+    from its seed generator's state instead, as on TensorFlow and JAX: the state a resume saves
+    (dlbio.training.resume) and ``-g N`` sets apart per process (torch_only.SEED_STRIDE).  That
+    path reads the seed on the host, one read per dropout layer and step.  A no-op on the other
+    backends.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Built; call before training.
+    """
+    import keras
+
+    if name() != "torch":
+        return
+    for layer in model._flatten_layers(include_self=False):
+        for generator in layer._seed_generators:
+            if generator._initial_seed is None:  # what the torch backend checks for its fast path
+                generator._initial_seed = int(keras.ops.convert_to_numpy(generator.state)[0])
+
+
 def prepare_environment(deterministic: bool = False) -> None:
     """Settings a backend reads only when it starts: call before keras is imported.
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import keras
 
+from dlbio.backend import seeded_dropout
 from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, steps_per_epoch
 from dlbio.training import callbacks as cb
 from dlbio.training.config import RunConfig, RunFiles
@@ -66,6 +67,7 @@ def fit_resumable(
     if collectives is not None:
         train_set = ShardSource(train_set, strategy.process_index, processes)
         batch_size //= processes
+    seeded_dropout(model)  # PyTorch's masks from the seed generators that a state saves
     state = start_state(model, state_path, record, resume, say=chief)
     if collectives is not None:
         _same_start_everywhere(collectives, state, state_path)
