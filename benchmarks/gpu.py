@@ -12,6 +12,11 @@ needed).  Makes a synthetic store of --n DanQ-sized samples (1000 bp, 919 target
   batch_logs      DanQ's fit with a batch-end callback, its logs made floats at every step
                   (Keras's way, a wait per step) against left as tensors (dlbio's
                   BatchLogsAsTensors, as danq-train runs), --logs-steps steps, twice each
+  dropout         PyTorch only: DanQ's fit with torch's own dropout (masks from its global
+                  generator, which no resume state holds) against the masks from Keras's seed
+                  generators that danq-train uses there (dlbio.backend.seeded_dropout: a
+                  bit-identical --resume, but one read of the seed on the host, so a wait on
+                  the GPU, per dropout layer and step), --logs-steps steps, twice each
 
 Each prints one JSON line: samples/s, the mean GPU utilisation and the peak GPU memory
 (nvidia-smi, sampled every 0.5 s) while it ran.  On a CPU it runs too (use a small --n),
@@ -177,11 +182,22 @@ def attributions(n: int) -> dict:
     return {"sequences": n, "references": 10, "seconds": round(dt, 2), "seq_per_s": round(n / dt, 1), **gpu.figures()}
 
 
+def danq_in_memory(batch: int, steps: int):
+    """A compiled DanQ and *steps* batches of random one-hot sequences and labels in memory."""
+    from dlbio.data.encoding import index_to_onehot
+    from dlbio.models.deepsea import danq
+
+    model = danq()
+    model.compile(loss="binary_crossentropy", optimizer="rmsprop")
+    rng = np.random.default_rng(0)
+    x = index_to_onehot(rng.integers(0, 4, (batch * steps, 1000)).astype(np.uint8))
+    y = (rng.random((batch * steps, 919)) < 0.03).astype(np.float32)
+    return model, x, y
+
+
 def batch_logs(batch: int, steps: int) -> dict:
     import keras
 
-    from dlbio.data.encoding import index_to_onehot
-    from dlbio.models.deepsea import danq
     from dlbio.training.progress_callbacks import BatchLogsAsTensors
 
     class EveryBatch(keras.callbacks.Callback):
@@ -190,11 +206,7 @@ def batch_logs(batch: int, steps: int) -> dict:
         def on_train_batch_end(self, b, logs=None):
             pass
 
-    model = danq()
-    model.compile(loss="binary_crossentropy", optimizer="rmsprop")
-    rng = np.random.default_rng(0)
-    x = index_to_onehot(rng.integers(0, 4, (batch * steps, 1000)).astype(np.uint8))
-    y = (rng.random((batch * steps, 919)) < 0.03).astype(np.float32)
+    model, x, y = danq_in_memory(batch, steps)
 
     def samples_per_s(tensors: bool) -> float:
         calls = [EveryBatch()]
@@ -217,6 +229,45 @@ def batch_logs(batch: int, steps: int) -> dict:
     }
 
 
+def dropout(batch: int, steps: int) -> dict:
+    import keras
+
+    from dlbio import backend
+
+    model, x, y = danq_in_memory(batch, steps)
+    generators = [g for layer in model._flatten_layers(include_self=False) for g in layer._seed_generators]
+
+    def draws() -> int:  # the seeded path advances a generator's counter once a call
+        return sum(int(keras.ops.convert_to_numpy(g.state)[1]) for g in generators)
+
+    def samples_per_s(seeded: bool) -> float:
+        if seeded:
+            backend.seeded_dropout(model)
+        else:
+            for generator in generators:
+                generator._initial_seed = None  # Keras's torch backend then takes torch's dropout
+        before, t0 = draws(), time.time()
+        model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+        speed = batch * steps / (time.time() - t0)
+        seed_draws[seeded] = draws() - before
+        return speed
+
+    seed_draws = {}
+    samples_per_s(False)  # warms up
+    torch_own, seeded = [], []
+    for _ in range(2):
+        torch_own.append(round(samples_per_s(False)))
+        seeded.append(round(samples_per_s(True)))
+    return {
+        "batch": batch,
+        "steps": steps,
+        "dropout_layers": sum(isinstance(layer, keras.layers.Dropout) for layer in model.layers),
+        "torch_dropout_samples_per_s": torch_own,
+        "seeded_dropout_samples_per_s": seeded,
+        "seed_draws_torch_seeded": [seed_draws[False], seed_draws[True]],
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200_000, help="training samples in the store")
@@ -225,8 +276,8 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--out", type=Path, default=Path("/tmp/dlbio-gpu"))
     ap.add_argument("--attribute-n", type=int, default=5000, help="sequences attributed")
-    ap.add_argument("--logs-steps", type=int, default=60, help="training steps of each batch_logs run")
-    ap.add_argument("--only", default="danq_train,danq_predict,deepsea_train,attributions,batch_logs")
+    ap.add_argument("--logs-steps", type=int, default=60, help="training steps of each batch_logs and dropout run")
+    ap.add_argument("--only", default="danq_train,danq_predict,deepsea_train,attributions,batch_logs,dropout")
     a = ap.parse_args()
     from dlbio import backend
 
@@ -257,6 +308,8 @@ def main() -> None:
         print(json.dumps({"what": "attributions", **attributions(a.attribute_n), **where}), flush=True)
     if "batch_logs" in only:
         print(json.dumps({"what": "batch_logs", **batch_logs(a.batch, a.logs_steps), **where}), flush=True)
+    if "dropout" in only and where["backend"] == "torch":
+        print(json.dumps({"what": "dropout", **dropout(a.batch, a.logs_steps), **where}), flush=True)
 
 
 if __name__ == "__main__":

@@ -40,9 +40,9 @@ def test_the_gpu_benchmark_runs_every_part_and_prints_its_figures(tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     lines = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     parts = {line["what"]: line for line in lines}
-    assert list(parts) == ["store", "danq_train", "danq_predict", "deepsea_train", "attributions", "batch_logs"], (
-        res.stdout
-    )
+    expected = ["store", "danq_train", "danq_predict", "deepsea_train", "attributions", "batch_logs"]
+    expected += ["dropout"] if BACKEND == "torch" else []  # torch's own dropout against the seeded one
+    assert list(parts) == expected, res.stdout
     assert [line for line in lines if "error" in line] == []
     assert all(line["backend"] == BACKEND and line["gpus"] == [] for line in lines)
     assert parts["danq_train"]["samples"] == 200 and parts["danq_train"]["samples_per_s"] > 0
@@ -52,5 +52,11 @@ def test_the_gpu_benchmark_runs_every_part_and_prints_its_figures(tmp_path):
     logs = parts["batch_logs"]
     assert logs["steps"] == 2 and len(logs["logs_as_floats_samples_per_s"]) == 2
     assert min(logs["logs_as_floats_samples_per_s"] + logs["logs_as_tensors_samples_per_s"]) > 0
+    if BACKEND == "torch":
+        masks = parts["dropout"]
+        assert masks["steps"] == 2 and masks["dropout_layers"] == 2
+        assert masks["seed_draws_torch_seeded"] == [0, 2 * 2]  # each path the one it names
+        assert len(masks["torch_dropout_samples_per_s"]) == len(masks["seeded_dropout_samples_per_s"]) == 2
+        assert min(masks["torch_dropout_samples_per_s"] + masks["seeded_dropout_samples_per_s"]) > 0
     if shutil.which("nvidia-smi") is None:  # the GPU figures are those of nvidia-smi, or none
         assert parts["danq_train"]["gpu_util_mean_pct"] is None and parts["danq_train"]["gpu_mem_peak_MiB"] is None
