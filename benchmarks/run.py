@@ -25,7 +25,8 @@ from Bio.Seq import Seq  # noqa: E402
 
 from dlbio.data import synthetic  # noqa: E402
 from dlbio.utils.resources import data_dir  # noqa: E402
-from dlbio.workflows.class2 import detect_motif, discover_motif  # noqa: E402
+from dlbio.workflows.class2_detection import detect_motif  # noqa: E402
+from dlbio.workflows.class2_discovery import discover_motif  # noqa: E402
 from dlbio.workflows.vgrad import vanishing_gradient  # noqa: E402
 
 

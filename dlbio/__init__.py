@@ -17,8 +17,8 @@ __version__ = "0.1.0"
 
 # name -> (module, attribute): the console command each one serves is in the comment
 _JOBS = {
-    "detect_motif": ("dlbio.workflows.class2", "detect_motif"),  # mdet-*
-    "discover_motif": ("dlbio.workflows.class2", "discover_motif"),  # mdisc-*
+    "detect_motif": ("dlbio.workflows.class2_detection", "detect_motif"),  # mdet-*
+    "discover_motif": ("dlbio.workflows.class2_discovery", "discover_motif"),  # mdisc-*
     "vanishing_gradient": ("dlbio.workflows.vgrad", "vanishing_gradient"),  # vgrad-rnn
     "train_danq": ("dlbio.workflows.danq", "train"),  # danq-train
     "predict_danq": ("dlbio.workflows.danq_predict", "predict"),  # danq-predict -d

@@ -89,7 +89,7 @@ Example:
     @quiet_option
     def run(motif, checkpoint, load_weights, plot, quiet, seed, **kw):
         from dlbio.data.synthetic import check_binary_motif
-        from dlbio.workflows.class2 import detect_motif
+        from dlbio.workflows.class2_detection import detect_motif
 
         check_binary_motif(motif)
         res = detect_motif(
@@ -103,7 +103,7 @@ Example:
             f"final loss {res.losses[-1]:.4f}; model saved to {res.checkpoint}"
         )
         if plot:
-            from dlbio.workflows.class2 import plot_losses
+            from dlbio.workflows.class2_detection import plot_losses
 
             click.echo(f"loss curve -> {plot_losses(res.losses, plot, f'mdet-{cell}')}", err=True)
 
@@ -161,7 +161,7 @@ Example:
     @seed_option(1, "the test strings")
     def run(weights, n_seq, window, threshold, channel, fasta, logo, seed):
         from dlbio.utils.resources import default_input
-        from dlbio.workflows.class2 import discover_motif
+        from dlbio.workflows.class2_discovery import discover_motif
 
         weights = weights or default_input(f"mdet_{cell}.keras")
         res = discover_motif(
