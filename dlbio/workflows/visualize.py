@@ -10,14 +10,8 @@ import numpy as np
 
 from dlbio.data import encoding
 from dlbio.data.pipeline import read_all
-from dlbio.evaluation.metrics import (
-    METRIC_COLUMNS,
-    category_of,
-    paired_comparison,
-    plot_comparison,
-    plot_curves,
-    read_metrics_tsv,
-)
+from dlbio.evaluation.figures import plot_comparison, plot_curves
+from dlbio.evaluation.metrics import METRIC_COLUMNS, category_of, paired_comparison, read_metrics_tsv
 from dlbio.utils.errors import DlbioError, require
 from dlbio.utils.progress import progress_mode
 
