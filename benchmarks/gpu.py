@@ -195,6 +195,17 @@ def danq_in_memory(batch: int, steps: int):
     return model, x, y
 
 
+def in_turn(samples_per_s) -> tuple[list[int], list[int]]:
+    """``samples_per_s(False)`` and ``samples_per_s(True)`` twice each, in turn, after a first
+    call that compiles: alternating shares out any drift of the machine's speed."""
+    samples_per_s(False)
+    off, on = [], []
+    for _ in range(2):
+        off.append(round(samples_per_s(False)))
+        on.append(round(samples_per_s(True)))
+    return off, on
+
+
 def batch_logs(batch: int, steps: int) -> dict:
     import keras
 
@@ -216,11 +227,7 @@ def batch_logs(batch: int, steps: int) -> dict:
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0, callbacks=calls)
         return batch * steps / (time.time() - t0)
 
-    samples_per_s(False)  # compiles
-    floats, tensors = [], []
-    for _ in range(2):
-        floats.append(round(samples_per_s(False)))
-        tensors.append(round(samples_per_s(True)))
+    floats, tensors = in_turn(samples_per_s)
     return {
         "batch": batch,
         "steps": steps,
@@ -253,11 +260,7 @@ def dropout(batch: int, steps: int) -> dict:
         return speed
 
     seed_draws = {}
-    samples_per_s(False)  # warms up
-    torch_own, seeded = [], []
-    for _ in range(2):
-        torch_own.append(round(samples_per_s(False)))
-        seeded.append(round(samples_per_s(True)))
+    torch_own, seeded = in_turn(samples_per_s)
     return {
         "batch": batch,
         "steps": steps,
