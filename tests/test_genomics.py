@@ -10,9 +10,9 @@ from dlbio.data.genome import Genome
 
 def test_cli_path_on_bundled_genome(run_cli, tmp_path):
     from dlbio.cli.danq import danq_predict
-    from dlbio.cli.data import build_dataset
     from dlbio.cli.genomics import variants_cmd
     from dlbio.cli.mutagenesis import mutagenesis_cmd
+    from dlbio.cli.prepare import build_dataset
     from dlbio.cli.train import danq_train
     from dlbio.utils.resources import data_dir
 

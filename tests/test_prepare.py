@@ -186,7 +186,7 @@ def test_region_centres_narrowpeak_summit_else_midpoint(genome, tmp_path):
 
 
 def test_fasta_classes_pad_crop_and_label(run_cli, tmp_path):
-    from dlbio.cli.data import build_dataset
+    from dlbio.cli.prepare import build_dataset
     from dlbio.data.encoding import decode
     from dlbio.data.sources import open_data_dir
 

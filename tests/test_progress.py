@@ -217,7 +217,7 @@ def test_danq_predict_in_a_batch_job_logs_its_progress_and_quiet_silences_it(tmp
 def test_danq_prepare_in_a_batch_job_logs_peak_files_and_chromosomes(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
-    from dlbio.cli.data import build_dataset
+    from dlbio.cli.prepare import build_dataset
     from dlbio.utils import progress
     from dlbio.utils.resources import data_dir
 

@@ -69,11 +69,12 @@ for _cmd in (mdet_simplernn, mdet_conv1d, mdisc_simplernn, mdisc_conv1d, vgrad_r
 
 
 def _register():
-    from dlbio.cli import danq, data, genomics, interpret, motifs, mutagenesis, train
+    from dlbio.cli import danq, data, genomics, interpret, motifs, mutagenesis, prepare, train
 
     for cmd in (
         train.COMMANDS
         + danq.COMMANDS
+        + prepare.COMMANDS
         + data.COMMANDS
         + motifs.COMMANDS
         + genomics.COMMANDS
