@@ -12,11 +12,12 @@ needed).  Makes a synthetic store of --n DanQ-sized samples (1000 bp, 919 target
   batch_logs      DanQ's fit with a batch-end callback, its logs made floats at every step
                   (Keras's way, a wait per step) against left as tensors (dlbio's
                   BatchLogsAsTensors, as danq-train runs), --logs-steps steps, twice each
-  dropout         PyTorch only: DanQ's fit with torch's own dropout (masks from its global
-                  generator, which no resume state holds) against the masks from Keras's seed
-                  generators that danq-train uses there (dlbio.backend.seeded_dropout: a
-                  bit-identical --resume, but one read of the seed on the host, so a wait on
-                  the GPU, per dropout layer and step), --logs-steps steps, twice each
+  dropout         PyTorch only: DanQ's fit three ways, --logs-steps steps, twice each: with
+                  torch's own dropout (masks from its global generator, which no resume state
+                  holds); with the masks from Keras's seed generators that danq-train uses
+                  there (dlbio.backend.seeded_dropout: a bit-identical --resume, but one read
+                  of the seed on the host, so a wait on the GPU, per dropout layer and step);
+                  and with the same seeds kept on the host (seeds_on_host=True: no wait)
 
 Each prints one JSON line: samples/s, the mean GPU utilisation and the peak GPU memory
 (nvidia-smi, sampled every 0.5 s) while it ran.  On a CPU it runs too (use a small --n),

@@ -1,4 +1,4 @@
-"""Two ways of the same DanQ fit, timed in turn on in-memory arrays (benchmarks/gpu.py's
+"""Ways of the same DanQ fit, timed in turn on in-memory arrays (benchmarks/gpu.py's
 ``batch_logs`` and ``dropout`` parts): what one choice of danq-train's costs or saves per step."""
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ def danq_in_memory(batch: int, steps: int):
     return model, x, y
 
 
-def in_turn(samples_per_s) -> tuple[list[int], list[int]]:
-    """``samples_per_s(False)`` and ``samples_per_s(True)`` twice each, in turn, after a first
-    call that compiles: alternating shares out any drift of the machine's speed."""
-    samples_per_s(False)
-    off, on = [], []
+def in_turn(samples_per_s, ways=(False, True)) -> list[list[int]]:
+    """``samples_per_s(way)`` for each of *ways* twice, in turn, after a first call that
+    compiles: alternating shares out any drift of the machine's speed."""
+    samples_per_s(ways[0])
+    speeds = [[] for _ in ways]
     for _ in range(2):
-        off.append(round(samples_per_s(False)))
-        on.append(round(samples_per_s(True)))
-    return off, on
+        for way, speed in zip(ways, speeds):
+            speed.append(round(samples_per_s(way)))
+    return speeds
 
 
 def batch_logs(batch: int, steps: int) -> dict:
@@ -73,25 +73,27 @@ def dropout(batch: int, steps: int) -> dict:
     def draws() -> int:  # the seeded path advances a generator's counter once a call
         return sum(int(keras.ops.convert_to_numpy(g.state)[1]) for g in generators)
 
-    def samples_per_s(seeded: bool) -> float:
-        if seeded:
-            backend.seeded_dropout(model)
-        else:
+    def samples_per_s(way: str) -> float:
+        if way == "torch":
+            backend.seeded_dropout(model)  # the states back on the device
             for generator in generators:
                 generator._initial_seed = None  # Keras's torch backend then takes torch's dropout
+        else:
+            backend.seeded_dropout(model, seeds_on_host=way == "seeded_host")
+        where[way] = str(generators[0].state.value.device)
         before, t0 = draws(), time.time()
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
         speed = batch * steps / (time.time() - t0)
-        seed_draws[seeded] = draws() - before
+        seed_draws[way] = draws() - before
         return speed
 
-    seed_draws = {}
-    torch_own, seeded = in_turn(samples_per_s)
+    ways, seed_draws, where = ("torch", "seeded", "seeded_host"), {}, {}
+    speeds = in_turn(samples_per_s, ways)
     return {
         "batch": batch,
         "steps": steps,
         "dropout_layers": sum(isinstance(layer, keras.layers.Dropout) for layer in model.layers),
-        "torch_dropout_samples_per_s": torch_own,
-        "seeded_dropout_samples_per_s": seeded,
-        "seed_draws_torch_seeded": [seed_draws[False], seed_draws[True]],
+        **{f"{way}_dropout_samples_per_s": speed for way, speed in zip(ways, speeds)},
+        "seed_draws_" + "_".join(ways): [seed_draws[way] for way in ways],
+        "seed_state_device_" + "_".join(ways): [where[way] for way in ways],
     }

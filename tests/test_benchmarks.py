@@ -41,7 +41,7 @@ def test_the_gpu_benchmark_runs_every_part_and_prints_its_figures(tmp_path):
     lines = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     parts = {line["what"]: line for line in lines}
     expected = ["store", "danq_train", "danq_predict", "deepsea_train", "attributions", "batch_logs"]
-    expected += ["dropout"] if BACKEND == "torch" else []  # torch's own dropout against the seeded one
+    expected += ["dropout"] if BACKEND == "torch" else []  # torch's own dropout against the seeded ones
     assert list(parts) == expected, res.stdout
     assert [line for line in lines if "error" in line] == []
     assert all(line["backend"] == BACKEND and line["gpus"] == [] for line in lines)
@@ -55,8 +55,9 @@ def test_the_gpu_benchmark_runs_every_part_and_prints_its_figures(tmp_path):
     if BACKEND == "torch":
         masks = parts["dropout"]
         assert masks["steps"] == 2 and masks["dropout_layers"] == 2
-        assert masks["seed_draws_torch_seeded"] == [0, 2 * 2]  # each path the one it names
-        assert len(masks["torch_dropout_samples_per_s"]) == len(masks["seeded_dropout_samples_per_s"]) == 2
-        assert min(masks["torch_dropout_samples_per_s"] + masks["seeded_dropout_samples_per_s"]) > 0
+        assert masks["seed_draws_torch_seeded_seeded_host"] == [0, 2 * 2, 2 * 2]  # each path the one it names
+        assert masks["seed_state_device_torch_seeded_seeded_host"] == ["cpu"] * 3
+        speeds = [masks[f"{way}_dropout_samples_per_s"] for way in ("torch", "seeded", "seeded_host")]
+        assert [len(speed) for speed in speeds] == [2, 2, 2] and min(sum(speeds, [])) > 0
     if shutil.which("nvidia-smi") is None:  # the GPU figures are those of nvidia-smi, or none
         assert parts["danq_train"]["gpu_util_mean_pct"] is None and parts["danq_train"]["gpu_mem_peak_MiB"] is None

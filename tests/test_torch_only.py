@@ -116,6 +116,40 @@ def test_two_processes_average_their_gradients_as_one_batch_of_both_halves():
     assert masked0.shape == (16, 3) and 0 < masked0.mean() < 1 and (masked0 != masked1).any()
 
 
+def test_seeds_kept_on_the_host_are_the_seeds_keras_draws():
+    """seeded_dropout(seeds_on_host=True): the masks, so the weights, of Keras's own seeded path."""
+    import keras
+
+    from dlbio.backend import seeded_dropout
+
+    x, y = _rows()
+    runs = {}
+    for on_host in (False, True):
+        model = _model(3, dropout=True)
+        seeded_dropout(model, seeds_on_host=on_host)
+        model.fit(x, y, batch_size=4, epochs=3, shuffle=False, verbose=0)
+        (generator,) = model.layers[1]._seed_generators
+        runs[on_host] = (
+            [keras.ops.convert_to_numpy(w) for w in model.weights],
+            keras.ops.convert_to_numpy(generator.state),
+            "next" in generator.__dict__,
+        )
+    (keras_weights, keras_state, keras_own), (host_weights, host_state, host_own) = runs[False], runs[True]
+    assert keras_state[1] == host_state[1] == 6  # one draw per step: 2 steps in each of 3 epochs
+    assert (keras_state == host_state).all() and not keras_own and host_own
+    assert all((a == b).all() for a, b in zip(keras_weights, host_weights))
+    # the unordered draws too, and back to Keras's own path
+    keras_made, host_made = _model(5, dropout=True), _model(5, dropout=True)
+    seeded_dropout(host_made, seeds_on_host=True)
+    (k,), (h,) = keras_made.layers[1]._seed_generators, host_made.layers[1]._seed_generators
+    for ordered in (False, True, False):
+        assert (keras.ops.convert_to_numpy(k.next(ordered)) == keras.ops.convert_to_numpy(h.next(ordered))).all()
+    assert (keras.ops.convert_to_numpy(k.state) == keras.ops.convert_to_numpy(h.state)).all()
+    seeded_dropout(host_made)
+    assert "next" not in h.__dict__
+    assert (keras.ops.convert_to_numpy(k.next()) == keras.ops.convert_to_numpy(h.next())).all()
+
+
 @pytest.mark.parametrize(
     "how,message", [("raise", "data.mat: no such file"), ("die", "process 1 died (exit status 3)")]
 )

@@ -43,7 +43,7 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def seeded_dropout(model) -> None:
+def seeded_dropout(model, seeds_on_host: bool = False) -> None:
     """Make *model*'s dropout draw its masks from its Keras seed generators on PyTorch too.
 
     Keras's torch backend gives a layer made without a seed (``Dropout(0.5)``) a fast path
@@ -52,13 +52,18 @@ def seeded_dropout(model) -> None:
     seeds it alike, so they all drew the same masks.  Marked as seeded, such a layer draws
     from its seed generator's state instead, as on TensorFlow and JAX: the state a resume saves
     (dlbio.training.resume) and ``-g N`` sets apart per process (torch_only.SEED_STRIDE).  That
-    path reads the seed on the host, one read per dropout layer and step.  A no-op on the other
-    backends.
+    path reads the seed on the host, one read per dropout layer and step: on a GPU each read
+    waits for the work queued before it, unless the state is kept on the host
+    (*seeds_on_host*), as torch keeps its own CUDA generators' seed and offset.  The seeds, and
+    so the masks, are the same either way.  A no-op on the other backends.
 
     Parameters
     ----------
     model : keras.Model
         Built; call before training.
+    seeds_on_host : bool, optional
+        Keep the generators' states in host memory and advance them there (True), or leave
+        them on the model's device as Keras does (False, which also undoes an earlier True).
     """
     import keras
 
@@ -68,6 +73,34 @@ def seeded_dropout(model) -> None:
         for generator in layer._seed_generators:
             if generator._initial_seed is None:  # what the torch backend checks for its fast path
                 generator._initial_seed = int(keras.ops.convert_to_numpy(generator.state)[0])
+            _place_seed_state(generator, seeds_on_host)
+
+
+def _place_seed_state(generator, on_host: bool) -> None:
+    import keras
+    import torch
+
+    parameter = generator.state._value  # moved through .data, as torch.nn.Module.to moves parameters
+    if not on_host:
+        generator.__dict__.pop("next", None)  # Keras's own SeedGenerator.next again
+        parameter.data = parameter.data.to(keras.ops.convert_to_tensor(0).device)
+        return
+    parameter.data = parameter.data.cpu()
+    increment = torch.tensor([0, 1], dtype=parameter.dtype)
+
+    def next_on_host(ordered: bool = True):
+        """SeedGenerator.next, on the host copy: the seed now, then the state advanced."""
+        state = parameter.data
+        if state.device.type != "cpu":  # moved back to a device since (Module.to): Keras's own
+            return type(generator).next(generator, ordered)
+        seed = state.clone()
+        if ordered:
+            state.add_(increment)
+        else:
+            state.copy_((state + 1) * 5387 % 933199)
+        return seed
+
+    generator.next = next_on_host
 
 
 def prepare_environment(deterministic: bool = False) -> None:

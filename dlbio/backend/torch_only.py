@@ -104,7 +104,7 @@ def prepare_model(model) -> None:
 
     rank = dist.get_rank()
     for v in model.variables + list(model.optimizer.variables if model.optimizer else []):
-        dist.broadcast(v.value.data, src=0)
+        _broadcast_from_chief(v.value.data)
     for v in model.non_trainable_variables:
         if "seed_generator" in v.path:
             v.assign(v.value + _seed_offset(v, rank))
@@ -112,6 +112,17 @@ def prepare_model(model) -> None:
         for v in model.trainable_variables:
             v.value.register_post_accumulate_grad_hook(_average_gradient)
         model._dlbio_gradients_averaged = True
+
+
+def _broadcast_from_chief(tensor) -> None:
+    import torch.distributed as dist
+
+    if dist.get_backend() == "nccl" and tensor.device.type == "cpu":  # seeds kept on the host
+        on_gpu = tensor.cuda()
+        dist.broadcast(on_gpu, src=0)
+        tensor.copy_(on_gpu)
+    else:
+        dist.broadcast(tensor, src=0)
 
 
 def _seed_offset(variable, rank: int):
