@@ -175,6 +175,11 @@ def test_v5_truncated_or_not_numeric_is_one_line_naming_the_file(tmp_path):
     savemat(tmp_path / "test.mat", {"testxdata": onehot, "testdata": y})
     with pytest.raises(DlbioError, match="test.mat: one-hot data has more than one base set"):
         deepsea_mat.MatSet(tmp_path / "test.mat", "test")
+    onehot[4, :, 9] = 0
+    onehot[2, 1, 5] = 255  # a damaged byte, not a base: once read as code 254 (0 + 1 + 255 wraps to 1)
+    savemat(tmp_path / "test.mat", {"testxdata": onehot, "testdata": y})
+    with pytest.raises(DlbioError, match=r"test.mat: one-hot data holds a value other than 0 and 1 \(255\)"):
+        deepsea_mat.MatSet(tmp_path / "test.mat", "test")
 
 
 def test_v5_refuses_a_variable_over_4_gb(tmp_path):

@@ -42,7 +42,8 @@ def onehot_to_index(onehot: np.ndarray, axis: int) -> np.ndarray:
     Raises
     ------
     DlbioError
-        When *axis* is not of size 4, or a uint8/bool column sets more than one base.
+        When *axis* is not of size 4, or a uint8 column holds a value other than 0 and 1 or
+        sets more than one base.
     """
     onehot = np.asarray(onehot)
     if onehot.shape[axis] != 4:
@@ -51,6 +52,8 @@ def onehot_to_index(onehot: np.ndarray, axis: int) -> np.ndarray:
         # DeepSEA stores exact 0/1 uint8: a weighted sum is several times faster than argmax.
         a, g, c, t = (np.take(onehot, i, axis=axis).astype(np.uint8, copy=False) for i in range(4))
         present = a | g | c | t
+        if (present > 1).any():  # before the sum below, which would wrap around in uint8
+            raise DlbioError(f"one-hot data holds a value other than 0 and 1 ({int(present.max())})")
         if (a + g + c + t > 1).any():
             raise DlbioError("one-hot data has more than one base set at a position")
         idx = g + 2 * c + 3 * t
