@@ -70,7 +70,7 @@ def make_test_v5(path: Path, n: int) -> None:
     import numpy as np
 
     from dlbio.data import deepsea_mat
-    from dlbio.data.pipeline import ArraySource
+    from dlbio.data.sources import ArraySource
 
     if path.exists():
         return
@@ -202,7 +202,8 @@ def m_train(a):
 
     from dlbio.data import sources
     from dlbio.data.encoding import index_to_onehot
-    from dlbio.data.pipeline import make_dataset, read_all
+    from dlbio.data.pipeline import make_dataset
+    from dlbio.data.sources import read_all
 
     model, timer = _model(a.model), _Timer()
     if a.kind == "dlbio":
@@ -228,7 +229,7 @@ def m_predict(a):
 
     from dlbio.data import sources
     from dlbio.data.encoding import index_to_onehot
-    from dlbio.data.pipeline import read_all
+    from dlbio.data.sources import read_all
     from dlbio.predict import predict_source
 
     model = _model(a.model)

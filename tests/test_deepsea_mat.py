@@ -60,7 +60,7 @@ def test_v73_written_a_chunk_at_a_time_holds_every_row_in_order(tmp_path):
     idx, y = _random_set()
     for compress in (True, False):
         path = deepsea_mat.write_source(
-            tmp_path / f"train{compress}.mat", "train", pipeline.ArraySource(idx, y), "7.3", compress=compress, chunk=8
+            tmp_path / f"train{compress}.mat", "train", sources.ArraySource(idx, y), "7.3", compress=compress, chunk=8
         )  # 37 rows: 5 chunks, the last short
         assert path.read_bytes()[:10] == b"MATLAB 7.3"
         with h5py.File(path, "r") as f:
@@ -82,7 +82,7 @@ def test_v5_written_a_block_at_a_time_is_what_savemat_writes(tmp_path, monkeypat
         {"testxdata": encoding.index_to_onehot(idx, np.uint8).transpose(0, 2, 1), "testdata": y},
         do_compression=True,
     )
-    path = deepsea_mat.write_source(tmp_path / "test.mat", "test", pipeline.ArraySource(idx, y), "5", chunk=8)
+    path = deepsea_mat.write_source(tmp_path / "test.mat", "test", sources.ArraySource(idx, y), "5", chunk=8)
     assert path.read_bytes()[:10] == b"MATLAB 5.0" and path.read_bytes()[126:128] == b"IM"
     assert whosmat(path) == whosmat(ref) == [("testxdata", (41, 4, 23), "uint8"), ("testdata", (41, 11), "uint8")]
     ours, theirs = loadmat(path), loadmat(ref)
@@ -202,7 +202,7 @@ def test_v5_reader_handles_float_one_hot(tmp_path):
 def test_pipeline_covers_every_sample_once_and_shuffles_by_seed(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "CHUNK", 8)
     idx, y = _random_set(n=53)
-    src = pipeline.ArraySource(idx, y)
+    src = sources.ArraySource(idx, y)
     plain = list(pipeline.iter_batches(src, 10))
     assert [len(b[0]) for b in plain] == [10, 10, 10, 10, 10, 3]
     assert np.array_equal(np.concatenate([b[0] for b in plain]), idx)
@@ -226,7 +226,7 @@ def test_skipped_batches_are_the_same_batches_left_out_and_not_read(monkeypatch,
     monkeypatch.setattr(pipeline, "MIX_CHUNKS", 2)
     idx, y = _random_set(n=61)
 
-    class Counting(pipeline.ArraySource):
+    class Counting(sources.ArraySource):
         reads = 0
 
         def read(self, start, stop):
@@ -253,7 +253,7 @@ def test_the_last_batch_is_cut_to_a_multiple_of_the_devices(monkeypatch, multipl
     end in a batch of 3, cut to 3 - 3 % multiple rows (none for 4 and 8)."""
     monkeypatch.setattr(pipeline, "CHUNK", 8)
     idx, y = _random_set(n=53)
-    src = pipeline.ArraySource(idx, y)
+    src = sources.ArraySource(idx, y)
     full = list(pipeline.iter_batches(src, 10, shuffle=True, seed=4))
     cut = list(pipeline.iter_batches(src, 10, shuffle=True, seed=4, multiple_of=multiple))
     last = 3 - 3 % multiple
@@ -301,18 +301,18 @@ def test_shards_are_disjoint_equal_and_read_only_their_rows():
     idx, y = _random_set(n=53)
     reads = []
 
-    class Counting(pipeline.ArraySource):
+    class Counting(sources.ArraySource):
         def read(self, start, stop):
             reads.append((start, stop))
             return super().read(start, stop)
 
     src = Counting(idx, y)
-    shards = [pipeline.ShardSource(src, i, 4) for i in range(4)]
+    shards = [sources.ShardSource(src, i, 4) for i in range(4)]
     assert [s.n for s in shards] == [13] * 4 and shards[2].length == src.length
     rows = []
     for i, shard in enumerate(shards):
         reads.clear()
-        rows.append(pipeline.read_all(shard))
+        rows.append(sources.read_all(shard))
         assert reads and all(13 * i <= start and stop <= 13 * (i + 1) for start, stop in reads)  # its own rows only
     assert np.array_equal(np.concatenate([r[0] for r in rows]), idx[:52])  # disjoint, in order; 1 row left out
     assert np.array_equal(rows[3][1], y[39:52])
@@ -321,7 +321,7 @@ def test_shards_are_disjoint_equal_and_read_only_their_rows():
 @pytest.mark.tf_only
 def test_tf_dataset_one_hot_and_n_rows():
     idx, y = _random_set(n=12)
-    ds = pipeline.make_dataset(pipeline.ArraySource(idx, y), 5)
+    ds = pipeline.make_dataset(sources.ArraySource(idx, y), 5)
     xs, ys = zip(*[(x.numpy(), t.numpy()) for x, t in ds])
     x = np.concatenate(xs)
     assert x.shape == (12, 30, 4) and x[0, 0].tolist() == [0, 0, 0, 0]
@@ -334,7 +334,7 @@ def test_simulated_set_plants_labelled_motifs(tmp_path):
     sets = sources.open_data_dir(tmp_path)
     assert sets["train"].target_names == ["CTCF_MA0139.2", "GATA1_MA0035.5"]
     truth = [ln.split("\t") for ln in (tmp_path / "truth.tsv").read_text().splitlines()[1:]]
-    idx, labels = pipeline.read_all(sets["train"])
+    idx, labels = sources.read_all(sets["train"])
     for split, row, _mid, name, _start, _strand in truth:
         if split == "train":
             assert labels[int(row), 0 if name == "CTCF" else 1] == 1

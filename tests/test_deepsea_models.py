@@ -44,7 +44,8 @@ def test_one_and_two_replicas_give_the_same_loss():
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
         import keras
         from dlbio.models import deepsea as models
-        from dlbio.data.pipeline import ArraySource, make_dataset
+        from dlbio.data.pipeline import make_dataset
+        from dlbio.data.sources import ArraySource
         from dlbio.training.strategy import make_strategy
         rng = np.random.default_rng(0)
         src = ArraySource(rng.integers(0, 4, (64, 60)).astype(np.uint8), rng.integers(0, 2, (64, 3)).astype(np.uint8))
@@ -156,17 +157,17 @@ def test_the_next_batch_is_launched_before_this_one_is_fetched(monkeypatch):
 
 
 def test_a_source_is_predicted_in_order_and_its_read_errors_reach_the_caller(monkeypatch):
-    from dlbio.data import pipeline
+    from dlbio.data import pipeline, sources
     from dlbio.predict import predict_index, predict_source
     from dlbio.utils.errors import DlbioError
 
     monkeypatch.setattr(pipeline, "CHUNK", 8)
     m = _two_output_model()
     idx = np.random.default_rng(2).integers(0, 5, (37, 40)).astype(np.uint8)
-    got = predict_source(m, pipeline.ArraySource(idx), batch_size=6)
+    got = predict_source(m, sources.ArraySource(idx), batch_size=6)
     assert all(np.array_equal(a, b) for a, b in zip(got, predict_index(m, idx, batch_size=6)))
 
-    class Damaged(pipeline.ArraySource):
+    class Damaged(sources.ArraySource):
         def read(self, start, stop):
             if start >= 16:
                 raise DlbioError("store.dlbio: base code 9 at row 17")

@@ -9,7 +9,7 @@ from genomic_helpers import write_bed
 from dlbio.data import intervals, prepare
 from dlbio.data.built_set import write_built
 from dlbio.data.genome import Genome, chromosome_windows
-from dlbio.data.pipeline import read_all
+from dlbio.data.sources import read_all
 from dlbio.utils.errors import DlbioError
 
 

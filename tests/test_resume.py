@@ -266,7 +266,7 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from pathlib import Path
 import keras
-from dlbio.data.pipeline import ArraySource
+from dlbio.data.sources import ArraySource
 from dlbio.models import deepsea
 from dlbio.training import callbacks
 from dlbio.utils.signals import PREEMPTED_EXIT

@@ -122,7 +122,7 @@ def fit_multiworker(strategy, model: keras.Model, train_set, valid_set, config, 
     dict
         {'loss', 'val_loss'}: lists, one value per epoch of this run.
     """
-    from dlbio.data.pipeline import read_all
+    from dlbio.data.sources import read_all
     from dlbio.predict import predict_source
     from dlbio.training.callbacks import binary_crossentropy, step_decay
     from dlbio.training.progress_callbacks import ProgressLines

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlbio.data.pipeline import ArraySource
+from dlbio.data.sources import ArraySource
 from dlbio.data.split_rows import SplitRows
 from dlbio.utils.atomic import write_text
 from dlbio.utils.errors import require

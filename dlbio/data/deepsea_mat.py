@@ -245,7 +245,7 @@ def write_split(
     pathlib.Path
         *path*.
     """
-    from dlbio.data.pipeline import ArraySource
+    from dlbio.data.sources import ArraySource
 
     return write_source(path, split, ArraySource(idx, labels), version, compress)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbio.data.built_set import BuiltSet
-from dlbio.data.pipeline import ArraySource
+from dlbio.data.sources import ArraySource
 from dlbio.utils import guard
 from dlbio.utils.errors import require
 from dlbio.utils.notes import Notes

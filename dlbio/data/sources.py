@@ -1,4 +1,5 @@
-"""Open a data folder: DeepSEA ``<split>.mat`` files or dlbio stores ``<split>.dlbio``.
+"""Sources of sequences: a data folder's DeepSEA ``<split>.mat`` files or dlbio stores
+``<split>.dlbio``, arrays in memory, and one process's share of any of them.
 
 Every source has n, length, n_targets, target_names and
 ``read(start, stop) -> (uint8 base index (m, L), uint8 labels (m, T))``.
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
+from dlbio.data import pipeline
 from dlbio.data.dataset import check_consistent
 from dlbio.data.deepsea_mat import MatSet, read_target_names
 from dlbio.data.store import SUFFIX, StoreSet, write_store
@@ -190,3 +194,81 @@ def write_stores(
     if (data_dir / "targets.tsv").is_file() and data_dir.resolve() != out_dir.resolve():
         shutil.copyfile(data_dir / "targets.tsv", out_dir / "targets.tsv")
     return out
+
+
+def read_all(source) -> tuple[np.ndarray, np.ndarray]:
+    """A whole source in memory, read in chunks.
+
+    Parameters
+    ----------
+    source : source
+        What to read.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (base indices uint8 (n, L), labels uint8 (n, T)).
+    """
+    step = pipeline.CHUNK
+    parts = [source.read(s, s + step) for s in range(0, source.n, step)]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+class ShardSource:
+    """Process *index*'s share of *source* among *count*: rows index*m .. (index+1)*m - 1 with
+    m = n // count, so that every process has as many rows, and so as many batches (the last
+    n % count rows are left out).  Several processes training one model each read only their
+    own share."""
+
+    def __init__(self, source, index: int, count: int):
+        self.source, self.index, self.count = source, index, count
+        self.n = source.n // count
+        self.offset = index * self.n
+        self.length, self.n_targets = source.length, source.n_targets
+        self.target_names = getattr(source, "target_names", None)
+
+    def read(self, start: int, stop: int):
+        """Rows of this process's share.
+
+        Parameters
+        ----------
+        start : int
+            Rows of the share, 0-based, stop excluded.
+        stop : int
+            Rows of the share, 0-based, stop excluded.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (base indices uint8 (m, L), labels uint8 (m, T)).
+        """
+        stop = min(stop, self.n)
+        return self.source.read(self.offset + start, self.offset + stop)
+
+
+class ArraySource:
+    """An in-memory source: idx uint8 (n, L), labels uint8 (n, T) (FASTA input, tests)."""
+
+    def __init__(self, idx: np.ndarray, labels: np.ndarray | None = None, target_names=None):
+        self.idx = np.asarray(idx, dtype=np.uint8)
+        self.labels = np.zeros((len(self.idx), 0), np.uint8) if labels is None else np.asarray(labels, np.uint8)
+        self.n, self.length = self.idx.shape
+        self.n_targets = self.labels.shape[1]
+        self.target_names = target_names
+
+    def read(self, start: int, stop: int):
+        """Rows of the arrays.
+
+        Parameters
+        ----------
+        start : int
+            0-based, stop excluded.
+        stop : int
+            0-based, stop excluded.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            (base indices uint8 (m, L), labels uint8 (m, T)).
+        """
+        return self.idx[start:stop], self.labels[start:stop]

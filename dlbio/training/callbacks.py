@@ -130,7 +130,7 @@ class ValidationAUC(keras.callbacks.Callback):
     def __init__(self, source, batch_size: int = 1024, loss: bool = False):
         super().__init__()
         self.source, self.batch_size, self.loss = source, batch_size, loss
-        from dlbio.data.pipeline import read_all
+        from dlbio.data.sources import read_all
 
         self.labels = read_all(source)[1]
 

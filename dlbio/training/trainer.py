@@ -8,7 +8,8 @@ from pathlib import Path
 import keras
 
 from dlbio.backend import seeded_dropout
-from dlbio.data.pipeline import ShardSource, left_out_per_epoch, make_dataset, steps_per_epoch
+from dlbio.data.pipeline import left_out_per_epoch, make_dataset, steps_per_epoch
+from dlbio.data.sources import ShardSource
 from dlbio.training import callbacks as cb
 from dlbio.training.config import RunConfig, RunFiles
 from dlbio.training.preemption import Preempted, Preemption, ResumableEarlyStopping, StopNow

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 
 from dlbio.data import encoding
-from dlbio.data.pipeline import read_all
+from dlbio.data.sources import read_all
 from dlbio.evaluation.figures import plot_comparison, plot_curves
 from dlbio.evaluation.metrics import METRIC_COLUMNS, category_of, paired_comparison, read_metrics_tsv
 from dlbio.utils.errors import DlbioError, require
