@@ -110,6 +110,34 @@ def test_gradient_estimate_is_exact_for_a_linear_logit():
     np.testing.assert_allclose(gradient_effects(model, idx[2:], target=1, log_odds=True)[0], est[2], atol=1e-6)
 
 
+def test_record_effects_yields_each_records_effects_in_order():
+    from dlbio.data.encoding import encode
+    from dlbio.interpret.ism import gradient_effects, record_effects, saturation_mutagenesis
+
+    rng = np.random.default_rng(1)
+    idx = [encode("".join(rng.choice(list("ACGT"), 40))) for _ in range(5)]
+    model = _linear_logit_model()
+    span = (10, 30)
+    by_ism = list(record_effects(model, idx, 1, "ism", log_odds=True, span=span))
+    assert len(by_ism) == 5 and all(e.shape == (20, 4) for e in by_ism)
+    for x, eff in zip(idx, by_ism):
+        np.testing.assert_allclose(eff, saturation_mutagenesis(model, x, 1, log_odds=True, span=span), atol=1e-6)
+    assert not np.allclose(by_ism[0], by_ism[1])  # each record its own, not the first repeated
+    # gradients in batches of 2 (the last one short): the same as all 5 at once, cut to the span
+    by_grad = list(record_effects(model, idx, 1, "gradient", log_odds=True, span=span, batch=2))
+    whole = gradient_effects(model, np.stack(idx), 1, log_odds=True)[:, 10:30]
+    assert len(by_grad) == 5
+    np.testing.assert_allclose(np.stack(by_grad), whole, atol=1e-6)
+    # a reference given is not predicted again: every effect is measured from it
+    shifted = next(record_effects(model, idx[:1], 1, "ism", span=span, references=np.array([0.0])))
+    plain = next(record_effects(model, idx[:1], 1, "ism", span=span))
+    reference = float(model.predict(np.eye(4, dtype=np.float32)[idx[0]][None], verbose=0)[0, 1])
+    changed = plain != 0
+    np.testing.assert_allclose(shifted[changed], plain[changed] + reference, atol=1e-5)
+    with pytest.raises(ValueError, match="method"):
+        next(record_effects(model, idx, 1, "shap"))
+
+
 def test_gradient_estimate_marks_the_motif():
     from dlbio.data.encoding import encode
     from dlbio.interpret.ism import gradient_effects, importance

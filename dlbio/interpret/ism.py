@@ -119,6 +119,71 @@ def gradient_effects(
     return (g - at_ref).astype(np.float32)
 
 
+def record_effects(
+    model,
+    idx: list[np.ndarray],
+    target: int,
+    method: str = "ism",
+    log_odds: bool = False,
+    both_strands: bool = False,
+    progress: bool | str = False,
+    span: tuple[int, int] | None = None,
+    references: np.ndarray | None = None,
+    batch: int = 64,
+):
+    """Each sequence's substitution effects, by prediction or by gradient, one at a time.
+
+    Parameters
+    ----------
+    model : keras.Model
+        Any model on one-hot DNA, shape=(L, 4), in A, G, C, T order.
+    idx : list of numpy.ndarray
+        The sequences' base indices, uint8, shape=(L,) each.
+    target : int
+        The output (0-based).
+    method : {"ism", "gradient"}, default="ism"
+        "ism": :func:`saturation_mutagenesis`, one sequence at a time; "gradient":
+        :func:`gradient_effects`, *batch* sequences at a time.
+    log_odds : bool, default=False
+        Effects in log-odds instead of probability.
+    both_strands : bool, default=False
+        Each prediction is the mean over the sequence and its reverse complement.
+    progress : bool or str, default=False
+        With "ism", count each sequence's mutants predicted (dlbio.utils.progress).
+    span : tuple of (int, int), optional
+        (start, stop), 0-based, stop excluded: the positions changed (default all L).
+    references : numpy.ndarray, shape=(n,), optional
+        With "ism", each sequence's own prediction of the target, so that none is predicted
+        again.
+    batch : int, default=64
+        Sequences a gradient batch.
+
+    Yields
+    ------
+    numpy.ndarray, shape=(S, 4)
+        float32, columns A, C, G, T, one a sequence in order; S = stop - start.
+    """
+    if method not in ("ism", "gradient"):
+        raise ValueError(f"method must be 'ism' or 'gradient', got {method!r}")
+    start, stop = span or (0, len(idx[0]) if len(idx) else 0)
+    if method == "ism":
+        for k, x in enumerate(idx):
+            yield saturation_mutagenesis(
+                model,
+                x,
+                target,
+                progress=progress,
+                log_odds=log_odds,
+                both_strands=both_strands,
+                span=(start, stop),
+                reference=None if references is None else float(references[k]),
+            )
+        return
+    for first in range(0, len(idx), batch):
+        effects = gradient_effects(model, np.stack(idx[first : first + batch]), target, log_odds, both_strands)
+        yield from effects[:, start:stop]
+
+
 def importance(effects: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """How much each reference base supports the prediction.
 

@@ -131,7 +131,7 @@ def mutagenesis(
     import contextlib
 
     from dlbio.data.fasta import encode_record, read_records
-    from dlbio.interpret.ism import importance
+    from dlbio.interpret.ism import importance, record_effects
     from dlbio.interpret.ism_outputs import effects_writer, write_summary
     from dlbio.predict import first_output, predict_index
     from dlbio.predict.tables import is_hdf5
@@ -168,8 +168,16 @@ def mutagenesis(
     predictions = first_output(predict_index(model, np.stack(idx), both_strands=both_strands))[:, target - 1]
     results = []
     one = len(chosen) == 1  # one record: count its substitutions instead
-    effects = _record_effects(
-        model, idx, target - 1, method, log_odds, both_strands, progress if one else False, span, predictions
+    effects = record_effects(
+        model,
+        idx,
+        target - 1,
+        method,
+        log_odds=log_odds,
+        both_strands=both_strands,
+        progress=progress if one else False,
+        span=span,
+        references=predictions,
     )
     unit = o.unit
     attrs = {"target": target, "target_name": target_name, "method": method, "unit": unit, "both_strands": both_strands}
@@ -288,41 +296,6 @@ def position_span(positions: str | None, length: int) -> tuple[int, int]:
 
 
 METHODS = {"ism": "saturation mutagenesis", "gradient": "mutagenesis estimated from the gradient"}
-
-
-def _record_effects(
-    model,
-    idx: list[np.ndarray],
-    target: int,
-    method: str,
-    log_odds: bool,
-    both_strands: bool,
-    progress: bool | str,
-    span: tuple[int, int],
-    references: np.ndarray,
-    batch: int = 64,
-):
-    """Yields each record's effects (S, 4) at the positions *span* [start, stop): ISM one
-    record at a time (*progress* counts its substitutions; *references*, each record's own
-    prediction, are not predicted again), gradients *batch* records at a time."""
-    from dlbio.interpret.ism import gradient_effects, saturation_mutagenesis
-
-    if method == "ism":
-        for x, reference in zip(idx, references):
-            yield saturation_mutagenesis(
-                model,
-                x,
-                target,
-                progress=progress,
-                log_odds=log_odds,
-                both_strands=both_strands,
-                span=span,
-                reference=float(reference),
-            )
-        return
-    for start in range(0, len(idx), batch):
-        effects = gradient_effects(model, np.stack(idx[start : start + batch]), target, log_odds, both_strands)
-        yield from effects[:, span[0] : span[1]]
 
 
 def _choose_records(found, records: list[str] | None, all_records: bool, source) -> list[tuple[str, str]]:
